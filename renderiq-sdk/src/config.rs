@@ -1,0 +1,357 @@
+//! Building a [`Client`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::token_store::{MemoryStore, TokenStore};
+use crate::types::{headers, Platform};
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://renderiq.io";
+
+/// Configures and builds a [`Client`]. Created by [`Client::builder`].
+///
+/// A bad value (say, a malformed base URL) is kept and reported by [`build`](Self::build).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use renderiq_sdk::{Client, Platform};
+/// use renderiq_sdk::token_store::MemoryStore;
+///
+/// let client = Client::builder()
+///     .base_url("http://127.0.0.1:8787")
+///     .platform(Platform::Sketchup)
+///     .plugin("renderiq-sketchup", "2.1.0")
+///     .timeout(Duration::from_secs(30))
+///     .token_store(MemoryStore::new())
+///     .build()
+///     .unwrap();
+/// # drop(client);
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    base_url: String,
+    platform: Platform,
+    plugin_name: String,
+    plugin_version: String,
+    sdk_language: String,
+    sdk_language_version: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    token_store: Option<Arc<dyn TokenStore>>,
+    api_key: Option<Secret>,
+    root_certs: Vec<reqwest::Certificate>,
+    proxy: Option<reqwest::Proxy>,
+    no_proxy: bool,
+    refresh_margin: Duration,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("platform", &self.platform)
+            .field("plugin_name", &self.plugin_name)
+            .field("plugin_version", &self.plugin_version)
+            .field("sdk_language", &self.sdk_language)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("token_store", &self.token_store)
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            platform: Platform::Other,
+            plugin_name: "unknown".to_owned(),
+            plugin_version: "0.0.0".to_owned(),
+            sdk_language: "rust".to_owned(),
+            sdk_language_version: None,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            token_store: None,
+            api_key: None,
+            root_certs: Vec::new(),
+            proxy: None,
+            no_proxy: false,
+            refresh_margin: Duration::from_secs(60),
+            error: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn fail(mut self, e: Error) -> Self {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self
+    }
+
+    /// Server to talk to, e.g. `http://127.0.0.1:8787` for the reference server. A path prefix
+    /// is kept. Default is `https://renderiq.io`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Host application, sent with every request. Default is [`Platform::Other`].
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.platform = platform;
+        self
+    }
+
+    /// Plugin name and version, sent with every request. Default is `unknown` / `0.0.0`.
+    pub fn plugin(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.plugin_name = name.into();
+        self.plugin_version = version.into();
+        self
+    }
+
+    /// Language binding in use (`python`, `ruby`, `csharp`, `c`) and its runtime version; set by
+    /// the bindings. Default is `rust`.
+    pub fn sdk_language(mut self, language: impl Into<String>, version: Option<String>) -> Self {
+        self.sdk_language = language.into();
+        self.sdk_language_version = version;
+        self
+    }
+
+    /// Timeout of one request (long-polls add their wait to it). Default is 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Timeout for establishing a connection. Default is 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retry policy. Default is [`RetryPolicy::default`]: 2 retries from 500 ms, doubling.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Where the session is saved. Default is the OS keychain (feature `keychain`, entry per
+    /// base URL), else an in-memory store.
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Like [`token_store`](Self::token_store) for a store that is already shared.
+    pub fn shared_token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
+        self
+    }
+
+    /// Authenticate with an API key instead of signing in. Default is none.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key.into()));
+        self
+    }
+
+    /// Trust an extra root certificate (PEM), e.g. the TLS-inspecting proxy of an office.
+    /// Default is the OS trust store plus Mozilla's roots.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        match reqwest::Certificate::from_pem(pem) {
+            Ok(cert) => self.root_certs.push(cert),
+            Err(e) => {
+                self = self.fail(
+                    Error::config("the extra root certificate is not valid PEM").with_source(e),
+                )
+            }
+        }
+        self
+    }
+
+    /// Send every request through this proxy (`http://proxy:3128`). Default is the
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` environment.
+    pub fn proxy(mut self, url: &str) -> Self {
+        match reqwest::Proxy::all(url) {
+            Ok(p) => self.proxy = Some(p),
+            Err(e) => {
+                self = self.fail(Error::config(format!("invalid proxy URL {url:?}")).with_source(e))
+            }
+        }
+        self
+    }
+
+    /// Ignore proxy settings from the environment. Default is to honour them.
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
+
+    /// Refresh the access token this long before it expires. Default is 60 s.
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a malformed base URL, certificate or
+    /// proxy, or a value that cannot be sent as an HTTP header.
+    pub fn build(self) -> Result<Client> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let base_url = parse_base_url(&self.base_url)?;
+        let user_agent = format!(
+            "renderiq-sdk-{}/{} ({}; {}/{})",
+            self.sdk_language,
+            crate::VERSION,
+            self.platform,
+            self.plugin_name,
+            self.plugin_version
+        );
+        let mut default_headers = HeaderMap::new();
+        let language = match &self.sdk_language_version {
+            Some(v) => format!("{} {}", self.sdk_language, v),
+            None => self.sdk_language.clone(),
+        };
+        for (name, value) in [
+            (headers::PLATFORM, self.platform.as_str()),
+            (headers::PLUGIN_NAME, self.plugin_name.as_str()),
+            (headers::PLUGIN_VERSION, self.plugin_version.as_str()),
+            (headers::SDK_VERSION, crate::VERSION),
+            (headers::SDK_LANGUAGE, language.as_str()),
+        ] {
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::config(format!("{name} value {value:?} is not a valid header value"))
+            })?;
+            default_headers.insert(HeaderName::from_static(name), value);
+        }
+        let mut http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .default_headers(default_headers)
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60));
+        for cert in self.root_certs {
+            http = http.add_root_certificate(cert);
+        }
+        if self.no_proxy {
+            http = http.no_proxy();
+        }
+        if let Some(p) = self.proxy {
+            http = http.proxy(p);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::config("could not set up the HTTP client").with_source(e))?;
+        let store = match self.token_store {
+            Some(s) => s,
+            None => default_store(&base_url),
+        };
+        Ok(Client::from_parts(crate::client::Parts {
+            http,
+            base_url,
+            timeout: self.timeout,
+            retry: self.retry,
+            store,
+            api_key: self.api_key,
+            refresh_margin: self.refresh_margin,
+        }))
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<Url> {
+    let mut url = Url::parse(raw.trim()).map_err(|e| {
+        Error::config(format!(
+            "invalid base URL {raw:?}: {e}; use a full URL such as http://127.0.0.1:8787"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "invalid base URL {raw:?}: the scheme must be http or https"
+        )));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::config(format!("invalid base URL {raw:?}: it has no host")));
+    }
+    // Keep a path prefix, normalised to end without a slash.
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+#[cfg(feature = "keychain")]
+fn default_store(base: &Url) -> Arc<dyn TokenStore> {
+    Arc::new(crate::token_store::KeychainStore::default_for(base.as_str()))
+}
+
+#[cfg(not(feature = "keychain"))]
+fn default_store(_base: &Url) -> Arc<dyn TokenStore> {
+    Arc::new(MemoryStore::new())
+}
+
+#[allow(dead_code)]
+fn _memory_store_is_a_token_store() -> Arc<dyn TokenStore> {
+    Arc::new(MemoryStore::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn malformed_base_url_is_reported_by_build() {
+        let err = ClientBuilder::new().base_url("not a url").build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains("invalid base URL"), "{err}");
+        let err = ClientBuilder::new().base_url("ftp://x").build().unwrap_err();
+        assert!(err.to_string().contains("http or https"), "{err}");
+    }
+
+    #[test]
+    fn bad_pem_is_reported_by_build() {
+        let err = ClientBuilder::new()
+            .token_store(MemoryStore::new())
+            .add_root_certificate_pem(b"nope")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn base_url_path_prefix_is_kept_without_trailing_slash() {
+        let u = parse_base_url("https://example.com/proxy/").unwrap();
+        assert_eq!(u.as_str(), "https://example.com/proxy");
+    }
+
+    #[test]
+    fn builder_debug_redacts_api_key() {
+        let b = ClientBuilder::new().api_key("rq_live_secret");
+        assert!(!format!("{b:?}").contains("rq_live_secret"));
+    }
+}

@@ -1,0 +1,59 @@
+//! # renderiq-sdk
+//!
+//! The Renderiq plugin API client, written once in Rust and shared by every desktop design tool
+//! plugin (SketchUp, Revit, AutoCAD, Rhino, ArchiCAD, Blender) through thin bindings.
+//!
+//! It signs in and keeps the token fresh and safe in the OS keychain, prepares viewport
+//! screenshots for upload, creates renders and follows them to completion, and verifies webhook
+//! deliveries. The async [`Client`] lives at the crate root; [`blocking::Client`] offers the same
+//! names for code without an async runtime.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use renderiq_sdk::{Client, Platform, CreateRender, Screenshot};
+//!
+//! # async fn run() -> renderiq_sdk::Result<()> {
+//! let client = Client::builder()
+//!     .base_url("http://127.0.0.1:8787")
+//!     .platform(Platform::Blender)
+//!     .plugin("renderiq-blender", "1.0.0")
+//!     .build()?;
+//! client.sign_in("ada@example.com", "correct horse").await?;
+//! let render = client
+//!     .create_render(CreateRender::new(Screenshot::file("view.png")).prompt("dusk, warm light"))
+//!     .await?;
+//! let done = client.wait_for_render(&render.id).await?;
+//! println!("{}", done.output_url.unwrap_or_default());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+pub mod blocking;
+pub mod runtime;
+mod client;
+mod config;
+mod error;
+mod http;
+mod renders;
+mod retry;
+pub mod screenshot;
+mod secret;
+mod session;
+pub mod token_store;
+pub mod types;
+pub mod webhooks;
+
+pub use client::Client;
+pub use config::ClientBuilder;
+pub use error::{Error, ErrorKind, Result};
+pub use renders::{CreateRender, ListRenders, WaitOptions, WaitProgress};
+pub use retry::RetryPolicy;
+pub use screenshot::{PixelFormat, PreparedImage, Screenshot};
+pub use secret::Secret;
+pub use tokio_util::sync::CancellationToken;
+pub use types::{Platform, Quality, Render, RenderStatus};
+
+/// Version of this crate, sent in the `x-renderiq-sdk-version` header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,599 @@
+//! Creating renders, following them to completion, downloading their output.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{path_segment, Client};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Body, MultipartSpec, Request};
+use crate::screenshot::{PrepareOptions, PreparedImage, Screenshot};
+use crate::types::{form, Page, Quality, Render, RenderStatus};
+
+/// Longest prompt the API accepts, in characters.
+pub const MAX_PROMPT_CHARS: usize = 2000;
+
+enum Image {
+    Source(Screenshot<'static>),
+    Prepared(PreparedImage),
+}
+
+/// What to render: the viewport screenshot and the render settings.
+///
+/// The screenshot is prepared for upload (orientation, down-scale, encode within a byte budget)
+/// on a blocking thread when the render is created.
+///
+/// # Examples
+///
+/// ```
+/// use renderiq_sdk::{CreateRender, Quality, Screenshot};
+///
+/// let req = CreateRender::new(Screenshot::file("view.png"))
+///     .prompt("evening light, wet asphalt")
+///     .style("photorealistic")
+///     .quality(Quality::High)
+///     .aspect_ratio("16:9");
+/// # drop(req);
+/// ```
+#[must_use]
+pub struct CreateRender {
+    image: Image,
+    prepare: PrepareOptions,
+    prompt: Option<String>,
+    style: Option<String>,
+    quality: Option<Quality>,
+    aspect_ratio: Option<String>,
+    project_id: Option<String>,
+    callback_url: Option<String>,
+    idempotency_key: Option<String>,
+    on_upload: Option<Arc<dyn Fn(u64, u64) + Send + Sync>>,
+}
+
+impl fmt::Debug for CreateRender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateRender")
+            .field("prompt", &self.prompt)
+            .field("style", &self.style)
+            .field("quality", &self.quality)
+            .field("aspect_ratio", &self.aspect_ratio)
+            .field("project_id", &self.project_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CreateRender {
+    /// A render of `screenshot` with the server's default settings.
+    pub fn new(screenshot: Screenshot<'static>) -> Self {
+        Self::with_image(Image::Source(screenshot))
+    }
+
+    /// A render of an image already prepared with [`Screenshot::prepare`].
+    pub fn from_prepared(image: PreparedImage) -> Self {
+        Self::with_image(Image::Prepared(image))
+    }
+
+    fn with_image(image: Image) -> Self {
+        Self {
+            image,
+            prepare: PrepareOptions::default(),
+            prompt: None,
+            style: None,
+            quality: None,
+            aspect_ratio: None,
+            project_id: None,
+            callback_url: None,
+            idempotency_key: None,
+            on_upload: None,
+        }
+    }
+
+    /// What to render. Default is none (the style alone decides).
+    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.prompt = Some(prompt.into());
+        self
+    }
+
+    /// Style, one of [`STYLES`](crate::types::STYLES). Default is the user's setting.
+    pub fn style(mut self, style: impl Into<String>) -> Self {
+        self.style = Some(style.into());
+        self
+    }
+
+    /// Quality, which decides the credit cost. Default is the user's setting.
+    pub fn quality(mut self, quality: Quality) -> Self {
+        self.quality = Some(quality);
+        self
+    }
+
+    /// Aspect ratio such as `"16:9"`. Default is the user's setting.
+    pub fn aspect_ratio(mut self, ratio: impl Into<String>) -> Self {
+        self.aspect_ratio = Some(ratio.into());
+        self
+    }
+
+    /// Project to file the render under. Default is none.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+
+    /// URL that receives a signed webhook delivery when the render ends. Default is none.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Idempotency key; a repeat with the same key returns the first render and charges
+    /// nothing. Default is a fresh random key, reused on every retry of this call.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// How the screenshot is prepared. Default is [`PrepareOptions::default`] (2048 px JPEG).
+    pub fn prepare_options(mut self, options: PrepareOptions) -> Self {
+        self.prepare = options;
+        self
+    }
+
+    /// Called with `(bytes_sent, bytes_total)` while the image uploads. Default is none.
+    pub fn on_upload_progress(mut self, f: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.on_upload = Some(Arc::new(f));
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(p) = &self.prompt {
+            let n = p.chars().count();
+            if n > MAX_PROMPT_CHARS {
+                return Err(Error::invalid_input(format!(
+                    "the prompt has {n} characters; the limit is {MAX_PROMPT_CHARS}"
+                ))
+                .with_details(serde_json::json!({"prompt": "too long"})));
+            }
+        }
+        if let Some(id) = &self.project_id {
+            path_segment(id)?;
+        }
+        if let Some(url) = &self.callback_url {
+            let ok = url::Url::parse(url)
+                .map(|u| matches!(u.scheme(), "http" | "https"))
+                .unwrap_or(false);
+            if !ok {
+                return Err(Error::invalid_input(format!(
+                    "callback URL {url:?} must be an http(s) URL"
+                ))
+                .with_details(serde_json::json!({"callbackUrl": "must be an http(s) URL"})));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Filters and paging for [`Client::list_renders`].
+///
+/// ```
+/// use renderiq_sdk::{ListRenders, RenderStatus};
+/// let q = ListRenders::new().status(RenderStatus::Completed).limit(50);
+/// # drop(q);
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ListRenders {
+    page: Option<u32>,
+    limit: Option<u32>,
+    status: Option<RenderStatus>,
+    project_id: Option<String>,
+}
+
+impl ListRenders {
+    /// First page, server's default size, no filter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// 1-based page. Default is 1.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page.max(1));
+        self
+    }
+
+    /// Page size (server caps it at 100). Default is the server's (20).
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Only renders in this state. Default is all.
+    pub fn status(mut self, status: RenderStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only renders of this project. Default is all.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+
+    fn request(&self) -> Request {
+        let mut r = Request::get("renders").query("page", self.page.unwrap_or(1));
+        if let Some(l) = self.limit {
+            r = r.query("limit", l);
+        }
+        if let Some(s) = self.status {
+            r = r.query("status", s);
+        }
+        if let Some(p) = &self.project_id {
+            r = r.query("projectId", p);
+        }
+        r
+    }
+}
+
+/// A progress report while waiting for a render.
+#[derive(Debug, Clone)]
+pub struct WaitProgress {
+    /// The render as last seen.
+    pub render: Render,
+    /// Time since the wait began.
+    pub elapsed: Duration,
+}
+
+/// Progress callback of a wait.
+pub type ProgressFn = Arc<dyn Fn(&WaitProgress) + Send + Sync>;
+
+/// How [`Client::wait_for_render_with`] waits.
+///
+/// ```
+/// use std::time::Duration;
+/// use renderiq_sdk::{CancellationToken, WaitOptions};
+///
+/// let cancel = CancellationToken::new();
+/// let opts = WaitOptions::new()
+///     .timeout(Duration::from_secs(120))
+///     .cancel_token(cancel.clone())
+///     .on_progress(|p| println!("{}% ({})", p.render.progress, p.render.status));
+/// # drop(opts);
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct WaitOptions {
+    timeout: Duration,
+    long_poll: bool,
+    long_poll_wait: Duration,
+    poll_interval: Duration,
+    max_poll_interval: Duration,
+    cancel: Option<CancellationToken>,
+    on_progress: Option<ProgressFn>,
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("long_poll", &self.long_poll)
+            .field("poll_interval", &self.poll_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            long_poll: true,
+            long_poll_wait: Duration::from_secs(20),
+            poll_interval: Duration::from_millis(500),
+            max_poll_interval: Duration::from_secs(5),
+            cancel: None,
+            on_progress: None,
+        }
+    }
+}
+
+impl WaitOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deadline of the whole wait. Default is 10 minutes.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Ask the server to hold each status request until the render ends (`?wait=`). Servers
+    /// without long-poll answer at once and the SDK falls back to polling. Default is `true`.
+    pub fn long_poll(mut self, on: bool) -> Self {
+        self.long_poll = on;
+        self
+    }
+
+    /// Seconds one long-poll request may be held. Default is 20 s.
+    pub fn long_poll_wait(mut self, wait: Duration) -> Self {
+        self.long_poll_wait = wait;
+        self
+    }
+
+    /// First delay between polls; grows by half each poll up to 5 s. Default is 500 ms.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// Cancel the wait from elsewhere (a UI's Cancel button). Default is none.
+    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// Called with every new state seen. Default is none.
+    pub fn on_progress(mut self, f: impl Fn(&WaitProgress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
+    }
+}
+
+impl Client {
+    /// Prepares the screenshot and creates a render. The call is retried on transient failures
+    /// with the same `Idempotency-Key`, so a render is created and charged at most once.
+    ///
+    /// # Errors
+    ///
+    /// [`Image`](crate::ErrorKind::Image) when the screenshot cannot be read,
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for bad settings,
+    /// [`InsufficientCredits`](crate::ErrorKind::InsufficientCredits) with the required and
+    /// available credits, [`RateLimited`](crate::ErrorKind::RateLimited) with `retry_after`.
+    pub async fn create_render(&self, req: CreateRender) -> Result<Render> {
+        req.validate()?;
+        let CreateRender {
+            image,
+            prepare,
+            prompt,
+            style,
+            quality,
+            aspect_ratio,
+            project_id,
+            callback_url,
+            idempotency_key,
+            on_upload,
+        } = req;
+        let prepared = match image {
+            Image::Prepared(p) => p,
+            Image::Source(shot) => tokio::task::spawn_blocking(move || shot.prepare(&prepare))
+                .await
+                .map_err(|e| Error::new(ErrorKind::Image, "preparing the screenshot failed").with_source(e))??,
+        };
+        let mut fields = Vec::new();
+        let opt = [
+            (form::PROMPT, prompt),
+            (form::STYLE, style),
+            (form::QUALITY, quality.map(|q| q.as_str().to_owned())),
+            (form::ASPECT_RATIO, aspect_ratio),
+            (form::PROJECT_ID, project_id),
+            (form::CALLBACK_URL, callback_url),
+        ];
+        for (name, value) in opt {
+            if let Some(v) = value {
+                fields.push((name, v));
+            }
+        }
+        let spec = MultipartSpec {
+            fields,
+            file_field: form::IMAGE,
+            file_name: format!("viewport.{}", prepared.format.extension()),
+            file_mime: prepared.format.mime_type(),
+            file: Bytes::from(prepared.bytes),
+            progress: on_upload,
+        };
+        let key = idempotency_key.unwrap_or_else(|| format!("rq_{}", uuid::Uuid::new_v4().simple()));
+        let mut request = Request::post("renders").idempotency_key(key);
+        request.body = Body::Multipart(Arc::new(spec));
+        self.call(request).await
+    }
+
+    /// The render's current state.
+    ///
+    /// # Errors
+    ///
+    /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id (or another user's render).
+    pub async fn get_render(&self, id: &str) -> Result<Render> {
+        self.call(Request::get(format!("renders/{}", path_segment(id)?))).await
+    }
+
+    /// Cancels a render that has not started processing; its credits are refunded.
+    ///
+    /// # Errors
+    ///
+    /// [`Conflict`](crate::ErrorKind::Conflict) when the render is already processing or done.
+    pub async fn cancel_render(&self, id: &str) -> Result<Render> {
+        self.call(Request::post(format!("renders/{}/cancel", path_segment(id)?))).await
+    }
+
+    /// One page of the user's renders, newest first.
+    ///
+    /// # Errors
+    ///
+    /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
+    pub async fn list_renders(&self, query: &ListRenders) -> Result<Page<Render>> {
+        if let Some(p) = &query.project_id {
+            path_segment(p)?;
+        }
+        self.call(query.request()).await
+    }
+
+    /// Every render matching `query`, fetching further pages as the stream is read.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// # async fn run(client: renderiq_sdk::Client) -> renderiq_sdk::Result<()> {
+    /// let all: Vec<_> = client.renders(renderiq_sdk::ListRenders::new()).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn renders(&self, query: ListRenders) -> impl Stream<Item = Result<Render>> + Send + 'static {
+        let client = self.clone();
+        let start = query.page.unwrap_or(1);
+        futures_util::stream::try_unfold(
+            (client, query, Some(start), Vec::<Render>::new().into_iter()),
+            |(client, query, next_page, mut buf)| async move {
+                loop {
+                    if let Some(r) = buf.next() {
+                        return Ok(Some((r, (client, query, next_page, buf))));
+                    }
+                    let Some(page) = next_page else { return Ok(None) };
+                    let got = client.list_renders(&query.clone().page(page)).await?;
+                    let next = got.has_more.then_some(page + 1);
+                    if got.items.is_empty() {
+                        return Ok(None);
+                    }
+                    return Ok(Some({
+                        let mut it = got.items.into_iter();
+                        let first = it.next().expect("non-empty");
+                        (first, (client, query, next, it))
+                    }));
+                }
+            },
+        )
+    }
+
+    /// Waits until the render completes, with the default [`WaitOptions`].
+    ///
+    /// # Errors
+    ///
+    /// See [`wait_for_render_with`](Self::wait_for_render_with).
+    pub async fn wait_for_render(&self, id: &str) -> Result<Render> {
+        self.wait_for_render_with(id, WaitOptions::default()).await
+    }
+
+    /// Follows a render to a terminal state: long-poll when the server offers it, otherwise
+    /// polling with a growing interval. Reports every new state to the progress callback.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderFailed`](crate::ErrorKind::RenderFailed) when the render failed (its credits were
+    /// refunded), [`Cancelled`](crate::ErrorKind::Cancelled) when it was cancelled or the token
+    /// fired, [`Timeout`](crate::ErrorKind::Timeout) when the deadline passed (the render keeps
+    /// running: wait again or cancel it).
+    pub async fn wait_for_render_with(&self, id: &str, opts: WaitOptions) -> Result<Render> {
+        path_segment(id)?;
+        let cancel = opts.cancel.clone().unwrap_or_default();
+        let deadline = tokio::time::Instant::now() + opts.timeout;
+        let work = self.wait_loop(id, &opts);
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(Error::cancelled()),
+            _ = tokio::time::sleep_until(deadline) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "render {id} did not finish within {:?}; it is still running: wait again or cancel it",
+                    opts.timeout
+                ),
+            )),
+            r = work => r,
+        }
+    }
+
+    async fn wait_loop(&self, id: &str, opts: &WaitOptions) -> Result<Render> {
+        let started = Instant::now();
+        let mut interval = opts.poll_interval;
+        let mut last: Option<(RenderStatus, u8)> = None;
+        let wait_secs = opts.long_poll_wait.as_secs().max(1);
+        loop {
+            let mut req = Request::get(format!("renders/{id}"));
+            if opts.long_poll {
+                req = req.query("wait", wait_secs);
+                req.extra_timeout = Duration::from_secs(wait_secs);
+            }
+            let sent = Instant::now();
+            let render: Render = self.call(req).await?;
+            let state = (render.status, render.progress);
+            if last != Some(state) {
+                last = Some(state);
+                if let Some(cb) = &opts.on_progress {
+                    cb(&WaitProgress { render: render.clone(), elapsed: started.elapsed() });
+                }
+            }
+            match render.status {
+                RenderStatus::Completed => return Ok(render),
+                RenderStatus::Failed => {
+                    let why = render.error.clone().unwrap_or_else(|| "no reason given".into());
+                    return Err(Error::new(
+                        ErrorKind::RenderFailed,
+                        format!("render {id} failed: {why}; its credits were refunded, try again"),
+                    )
+                    .with_code("RENDER_FAILED")
+                    .with_details(serde_json::to_value(&render).unwrap_or_default()));
+                }
+                RenderStatus::Cancelled => {
+                    return Err(Error::new(ErrorKind::Cancelled, format!("render {id} was cancelled"))
+                        .with_details(serde_json::to_value(&render).unwrap_or_default()))
+                }
+                RenderStatus::Pending | RenderStatus::Processing => {}
+            }
+            // A held request means the server long-polls: ask again at once. A quick answer
+            // means it does not (or the state moved): back off before polling again.
+            let held = opts.long_poll && sent.elapsed() >= Duration::from_secs(wait_secs) / 2;
+            if !held {
+                tokio::time::sleep(interval).await;
+                interval = (interval.mul_f64(1.5)).min(opts.max_poll_interval);
+            }
+        }
+    }
+
+    /// Downloads a completed render's output image.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the render has no output yet,
+    /// [`Network`](crate::ErrorKind::Network) or an HTTP error from the CDN.
+    pub async fn download_render(&self, render: &Render) -> Result<Vec<u8>> {
+        let url = render.output_url.as_deref().ok_or_else(|| {
+            Error::invalid_input(format!(
+                "render {} is {} and has no output yet; wait for it to complete",
+                render.id, render.status
+            ))
+        })?;
+        let url = self.inner.transport.base_url.join(url).map_err(|e| {
+            Error::new(ErrorKind::Decode, format!("the output URL {url:?} is not valid")).with_source(e)
+        })?;
+        // The CDN is another origin: no credentials are sent to it.
+        let resp = self
+            .inner
+            .transport
+            .http
+            .get(url)
+            .timeout(self.inner.transport.timeout)
+            .send()
+            .await?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(Error::from_api(status.as_u16(), None, None, None));
+        }
+        Ok(resp.bytes().await?.to_vec())
+    }
+
+    /// Downloads a completed render's output to `path` (written atomically).
+    ///
+    /// # Errors
+    ///
+    /// As [`download_render`](Self::download_render), plus
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the file cannot be written.
+    pub async fn download_render_to(&self, render: &Render, path: impl AsRef<Path>) -> Result<u64> {
+        let bytes = self.download_render(render).await?;
+        let path = path.as_ref();
+        let tmp = path.with_extension("part");
+        let io = |e: std::io::Error| {
+            Error::invalid_input(format!("could not write {}: {e}", path.display())).with_source(e)
+        };
+        tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
+        tokio::fs::rename(&tmp, path).await.map_err(io)?;
+        Ok(bytes.len() as u64)
+    }
+}

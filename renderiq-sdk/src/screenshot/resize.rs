@@ -1,0 +1,229 @@
+//! Sizing: fitting the output into the longest edge and resampling with `fast_image_resize`.
+
+use std::borrow::Cow;
+
+use fast_image_resize::images::{Image, TypedImageRef};
+use fast_image_resize::pixels::InnerPixel;
+use fast_image_resize::{
+    FilterType, ImageView, IntoImageView, PixelTrait, PixelType, ResizeAlg, ResizeOptions, Resizer,
+};
+
+use super::source::{Layout, Pixels};
+use crate::error::Error;
+use crate::{ErrorKind, Result};
+
+/// The resampling filter: Catmull-Rom, the bicubic filter of Pillow, Photoshop and most viewers.
+/// It keeps CAD line work crisp at a third of Lanczos3's kernel width.
+const FILTER: FilterType = FilterType::CatmullRom;
+
+/// Upright, tightly packed pixels ready for an encoder.
+#[derive(Debug)]
+pub(crate) struct Frame<'a> {
+    pub(crate) data: Cow<'a, [u8]>,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) layout: Layout,
+}
+
+/// The size of a `width` x `height` image scaled down so its longest edge is at most `max_edge`,
+/// keeping the aspect ratio. Never larger than the input; never 0.
+pub(crate) fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= max_edge {
+        return (width, height);
+    }
+    let scale = |short: u32| {
+        let scaled = (u64::from(short) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long);
+        (scaled as u32).max(1)
+    };
+    if width >= height {
+        (max_edge, scale(height))
+    } else {
+        (scale(width), max_edge)
+    }
+}
+
+/// Produces the `width` x `height` frame an encoder needs from `src`.
+///
+/// At the source size, a tight top-down buffer is borrowed as it is; other buffers are packed in
+/// one pass. Otherwise the image is resampled straight from the source rows. `to_rgba` swaps
+/// BGRA to RGBA on the way (on the smaller side of the resize). `use_alpha` weights colours by
+/// alpha while resampling, which only matters for images that are not fully opaque.
+pub(crate) fn render<'a>(
+    src: &Pixels<'a>,
+    width: u32,
+    height: u32,
+    to_rgba: bool,
+    use_alpha: bool,
+) -> Result<Frame<'a>> {
+    let to_rgba = to_rgba && src.layout == Layout::Bgra8;
+    let data = if (width, height) == (src.width, src.height) {
+        match src.as_tight() {
+            Some(tight) if !to_rgba => Cow::Borrowed(tight),
+            _ => Cow::Owned(pack(src, to_rgba)),
+        }
+    } else {
+        let mut data = resample(src, width, height, use_alpha)?;
+        if to_rgba {
+            swap_red_blue(&mut data);
+        }
+        Cow::Owned(data)
+    };
+    let layout = if to_rgba { Layout::Rgba8 } else { src.layout };
+    Ok(Frame {
+        data,
+        width,
+        height,
+        layout,
+    })
+}
+
+/// Copies the rows of `src` into one tight top-down buffer, swapping red and blue if asked.
+fn pack(src: &Pixels<'_>, swap: bool) -> Vec<u8> {
+    let row_bytes = src.width as usize * src.layout.bytes_per_pixel();
+    let mut out = vec![0; row_bytes * src.height as usize];
+    for (dst, row) in out.chunks_exact_mut(row_bytes).zip(src.rows()) {
+        if swap {
+            copy_swapping_red_blue(dst, row);
+        } else {
+            dst.copy_from_slice(row);
+        }
+    }
+    out
+}
+
+/// Resamples `src` to `width` x `height` with [`FILTER`].
+fn resample(src: &Pixels<'_>, width: u32, height: u32, use_alpha: bool) -> Result<Vec<u8>> {
+    let pixel_type = match src.layout {
+        Layout::Rgb8 => PixelType::U8x3,
+        Layout::Rgba8 | Layout::Bgra8 => PixelType::U8x4,
+    };
+    let view = RowsView {
+        rows: src.rows().collect(),
+        width: src.width,
+        pixel_type,
+    };
+    let mut dst = Image::new(width, height, pixel_type);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FILTER))
+        .use_alpha(use_alpha);
+    Resizer::new()
+        .resize(&view, &mut dst, &options)
+        .map_err(|e| {
+            Error::new(ErrorKind::Image, format!("could not resize the screenshot: {e}"))
+                .with_source(e)
+        })?;
+    Ok(dst.into_vec())
+}
+
+/// Swaps the first and third byte of every 4-byte pixel: BGRA <-> RGBA.
+fn swap_red_blue(pixels: &mut [u8]) {
+    for px in pixels.chunks_exact_mut(4) {
+        let v = u32::from_le_bytes([px[0], px[1], px[2], px[3]]);
+        px.copy_from_slice(&swapped(v).to_le_bytes());
+    }
+}
+
+fn copy_swapping_red_blue(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
+        let v = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        d.copy_from_slice(&swapped(v).to_le_bytes());
+    }
+}
+
+/// Byte 0 <-> byte 2 of a little-endian pixel; written with masks so it vectorises.
+#[inline(always)]
+fn swapped(v: u32) -> u32 {
+    (v & 0xFF00_FF00) | ((v >> 16) & 0xFF) | ((v & 0xFF) << 16)
+}
+
+/// The source rows as `fast_image_resize` reads them: any order, any stride, no copy.
+struct RowsView<'a> {
+    rows: Vec<&'a [u8]>,
+    width: u32,
+    pixel_type: PixelType,
+}
+
+impl IntoImageView for RowsView<'_> {
+    fn pixel_type(&self) -> Option<PixelType> {
+        Some(self.pixel_type)
+    }
+
+    fn width(&self) -> u32 {
+        self.width
+    }
+
+    fn height(&self) -> u32 {
+        self.rows.len() as u32
+    }
+
+    fn image_view<P: PixelTrait>(&self) -> Option<impl ImageView<Pixel = P>> {
+        if P::pixel_type() != self.pixel_type {
+            return None;
+        }
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| TypedImageRef::<P>::from_buffer(self.width, 1, row).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Some(TypedRows {
+            width: self.width,
+            rows,
+        })
+    }
+}
+
+/// [`RowsView`] with its pixel type fixed.
+struct TypedRows<'a, P> {
+    width: u32,
+    rows: Vec<TypedImageRef<'a, P>>,
+}
+
+// SAFETY: every row is a `TypedImageRef` built with this `width` and a height of 1, which
+// checked that it holds at least `width` pixels, as the trait requires.
+unsafe impl<P: InnerPixel> ImageView for TypedRows<'_, P> {
+    type Pixel = P;
+
+    fn width(&self) -> u32 {
+        self.width
+    }
+
+    fn height(&self) -> u32 {
+        self.rows.len() as u32
+    }
+
+    fn iter_rows(&self, start_row: u32) -> impl Iterator<Item = &[P]> {
+        let rows = self.rows.get(start_row as usize..).unwrap_or_default();
+        rows.iter().map(|row| &row.pixels()[..self.width as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_the_aspect_ratio_of_a_4k_capture() {
+        assert_eq!(fit(3840, 2160, 2048), (2048, 1152));
+        assert_eq!(fit(2160, 3840, 2048), (1152, 2048));
+    }
+
+    #[test]
+    fn fit_never_up_scales() {
+        assert_eq!(fit(800, 600, 2048), (800, 600));
+        assert_eq!(fit(2048, 10, 2048), (2048, 10));
+    }
+
+    #[test]
+    fn fit_keeps_thin_images_at_least_one_pixel_wide() {
+        assert_eq!(fit(10_000, 1, 100), (100, 1));
+        assert_eq!(fit(1, 10_000, 100), (1, 100));
+    }
+
+    #[test]
+    fn red_and_blue_swap_in_every_pixel() {
+        let mut px = [1, 2, 3, 4, 5, 6, 7, 8];
+        swap_red_blue(&mut px);
+        assert_eq!(px, [3, 2, 1, 4, 7, 6, 5, 8]);
+    }
+}

@@ -1,0 +1,92 @@
+//! The OS keychain store against a real platform store. On Linux these need a running,
+//! unlocked Secret Service; `scripts/with-keyring.sh` provides a throwaway one:
+//!
+//! ```text
+//! scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
+//! ```
+#![cfg(feature = "keychain")]
+
+use chrono::{TimeZone, Utc};
+use renderiq_sdk::token_store::{KeychainStore, StoredSession, TokenStore};
+
+/// Service name of every entry these tests create (`secret-tool search --all service renderiq-test`).
+const SERVICE: &str = "renderiq-test";
+
+fn session(access: &str) -> StoredSession {
+    StoredSession {
+        access_token: access.into(),
+        refresh_token: "rt_keychain_test".into(),
+        expires_at: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap(),
+        email: Some("ada@example.com".into()),
+        api_key: None,
+    }
+}
+
+/// A store with an account name of its own, so tests running in parallel do not collide.
+fn store(test: &str) -> KeychainStore {
+    KeychainStore::new(SERVICE, &format!("{test}-{}", std::process::id()))
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/with-keyring.sh"]
+fn keychain_saves_loads_overwrites_and_clears_a_session() {
+    let store = store("lifecycle");
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+
+    store.save(&session("at_first")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(session("at_first")));
+
+    store.save(&session("at_second")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(session("at_second")), "a save replaces the entry");
+
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+    store.clear().unwrap(); // clearing nothing succeeds
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/with-keyring.sh"]
+fn keychain_entries_for_different_accounts_do_not_clash() {
+    let dev = store("dev");
+    let prod = store("prod");
+    dev.save(&session("at_dev")).unwrap();
+    prod.save(&session("at_prod")).unwrap();
+    assert_eq!(dev.load().unwrap(), Some(session("at_dev")));
+    assert_eq!(prod.load().unwrap(), Some(session("at_prod")));
+    dev.clear().unwrap();
+    assert_eq!(dev.load().unwrap(), None);
+    assert_eq!(prod.load().unwrap(), Some(session("at_prod")));
+    prod.clear().unwrap();
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/with-keyring.sh"]
+fn keychain_holds_a_session_with_a_large_access_token() {
+    // A long JWT plus refresh token, close to what production issues.
+    let store = store("large");
+    let big = session(&"x".repeat(1500));
+    store.save(&big).unwrap();
+    assert_eq!(store.load().unwrap(), Some(big));
+    store.clear().unwrap();
+}
+
+/// Left behind on purpose when `RENDERIQ_KEEP_TEST_ENTRY` is set, so `with-keyring.sh` users can
+/// see the item with `secret-tool search --all service renderiq-test`.
+#[test]
+#[ignore = "needs a Secret Service; run by scripts/with-keyring.sh"]
+fn keychain_entry_is_a_real_item_in_the_store() {
+    let store = KeychainStore::new(SERVICE, "visible");
+    store.save(&session("at_visible")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(session("at_visible")));
+    if std::env::var_os("RENDERIQ_KEEP_TEST_ENTRY").is_none() {
+        store.clear().unwrap();
+    }
+}
+
+#[test]
+fn keychain_debug_output_names_the_entry_only() {
+    let store = KeychainStore::new(SERVICE, "debug");
+    let dbg = format!("{store:?}");
+    assert!(dbg.contains(SERVICE) && dbg.contains("debug"), "{dbg}");
+}
