@@ -166,7 +166,7 @@ pub(crate) struct Transport {
 impl Transport {
     pub fn url(&self, path: &str) -> Result<Url> {
         let mut url = self.base_url.clone();
-        let full = format!("{}{}/{}", url.path(), API_PREFIX, path.trim_start_matches('/'));
+        let full = format!("{}{}/{}", url.path().trim_end_matches('/'), API_PREFIX, path.trim_start_matches('/'));
         url.set_path(&full);
         Ok(url)
     }

@@ -49,7 +49,7 @@ fn headers_for(webhook: &Webhook, timestamp: i64, body: &[u8]) -> Vec<(&'static 
     webhooks::signature_headers(webhook, "msg_1", timestamp, body).to_vec()
 }
 
-fn as_pairs(headers: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn as_pairs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     headers.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 

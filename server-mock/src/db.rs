@@ -1,0 +1,198 @@
+//! The SQLite database: connection pool, pragmas, migrations, and the async bridge.
+//!
+//! Every connection runs in WAL mode with a busy timeout, so the `user add` and `credits grant`
+//! commands can write to the same file while `serve` runs on it. Blocking SQLite work runs on
+//! tokio's blocking pool ([`Db::read`], [`Db::write`]). Writes from this process are serialised by
+//! a mutex before `BEGIN IMMEDIATE`, so concurrent requests queue in-process instead of spinning
+//! in SQLite's busy handler; other processes are handled by the busy timeout.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+/// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A failure to reach the database (pool exhausted, worker thread lost).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had from the pool.
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// The blocking task running the query panicked or was cancelled.
+    #[error("database task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Cheap-to-clone handle on the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    write_lock: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("connections", &self.pool.state().connections).finish()
+    }
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite file and runs pending migrations.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created or opened, or a migration fails.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            )
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)
+            .with_context(|| format!("opening database {}", path.display()))?;
+        let db = Self { pool, write_lock: Arc::new(Mutex::new(())) };
+        let mut conn = db.pool.get()?;
+        migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        Ok(db)
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, or a [`DbError`].
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| E::from(DbError::Task(e)))?
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the blocking pool; commits when `f`
+    /// returns `Ok`, rolls back otherwise.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, a failed commit, or a [`DbError`].
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + From<rusqlite::Error> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| E::from(DbError::Task(e)))?
+    }
+
+    /// [`Db::read`] for callers already off the async runtime.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, or a [`DbError`].
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        let conn = self.pool.get().map_err(|e| E::from(DbError::Pool(e)))?;
+        f(&conn)
+    }
+
+    /// [`Db::write`] for callers already off the async runtime (the admin commands).
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, a failed commit, or a [`DbError`].
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError> + From<rusqlite::Error>,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+    {
+        let mut conn = self.pool.get().map_err(|e| E::from(DbError::Pool(e)))?;
+        // A poisoned lock only means another writer panicked; its transaction was rolled back.
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TEXT NOT NULL
+         );",
+    )?;
+    for &(version, name, sql) in MIGRATIONS {
+        // IMMEDIATE: two processes starting on one fresh file must not both apply it.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let applied: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !applied {
+            tx.execute_batch(sql).with_context(|| format!("migration {version:04}_{name}"))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, chrono::Utc::now()],
+            )?;
+            tracing::info!(version, name, "applied migration");
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Reads a row's JSON-array column (`scopes`, `events`).
+pub(crate) fn json_list(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        drop(Db::open(&path).unwrap());
+        let db = Db::open(&path).unwrap();
+        let n: i64 = db
+            .read_blocking(|c| {
+                c.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+                    .map_err(anyhow::Error::from)
+            })
+            .unwrap();
+        assert_eq!(n, MIGRATIONS.len() as i64);
+    }
+}

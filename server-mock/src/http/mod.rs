@@ -1,0 +1,189 @@
+//! The HTTP API: [`AppState`], [`api_router`] (everything under `/api/plugins`) and [`app`] (the
+//! whole service: API, `/cdn/` file serving, request ids, the error envelope everywhere).
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use rand::distributions::{Alphanumeric, DistString};
+use renderiq_sdk::types::{headers, Envelope};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, Notify};
+use tokio_util::sync::CancellationToken;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::delivery::Deliverer;
+use crate::render::Generator;
+use crate::storage::Storage;
+
+pub mod auth;
+pub mod credits;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod idempotency;
+pub mod keys;
+pub mod openapi;
+pub mod projects;
+pub mod rate_limit;
+pub mod renders;
+pub mod settings;
+pub mod webhooks;
+
+pub use error::ApiError;
+use rate_limit::RateLimiter;
+
+/// A render reached a new state (sent to long-polling readers).
+#[derive(Debug, Clone)]
+pub struct RenderEvent {
+    /// The render.
+    pub render_id: String,
+    /// `true` when the new state is terminal.
+    pub terminal: bool,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+    /// The database.
+    pub db: Db,
+    /// Access-token signing keys.
+    pub jwt: Arc<auth::JwtKeys>,
+    /// Base URL for absolute links (`outputUrl`), without a trailing slash.
+    pub public_url: Arc<str>,
+    /// Upload and output files.
+    pub storage: Storage,
+    /// Per-user, per-platform limits.
+    pub rate_limiter: Arc<RateLimiter>,
+    /// Render state changes, for long-polls.
+    pub render_events: broadcast::Sender<RenderEvent>,
+    /// Wakes a worker when a render is queued.
+    pub work_available: Arc<Notify>,
+    /// The image generator.
+    pub generator: Arc<dyn Generator>,
+    /// Webhook deliveries.
+    pub deliverer: Deliverer,
+    /// Cancelled when the server shuts down.
+    pub shutdown: CancellationToken,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("public_url", &self.public_url).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Announces a render state change to long-polling readers.
+    pub fn render_changed(&self, render_id: &str, terminal: bool) {
+        // No receivers is fine: nobody is waiting.
+        let _ = self.render_events.send(RenderEvent { render_id: render_id.to_owned(), terminal });
+    }
+}
+
+/// Success answer of every route: `{ "success": true, "data": … }`.
+pub type ApiResult<T> = Result<Json<Envelope<T>>, ApiError>;
+
+/// Wraps `data` in the success envelope.
+pub fn ok<T>(data: T) -> ApiResult<T> {
+    Ok(Json(Envelope::ok(data)))
+}
+
+/// Every route under `/api/plugins`, one router per resource.
+pub fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(keys::router())
+        .merge(webhooks::router())
+        .merge(renders::router())
+        .merge(projects::router())
+        .merge(credits::router())
+        .merge(settings::router())
+        .merge(health::router())
+        .merge(openapi::router())
+}
+
+/// The whole service around `state`, ready to serve (or to drive in-process with
+/// `tower::ServiceExt::oneshot`).
+pub fn app(state: AppState) -> Router {
+    let cdn = ServeDir::new(state.storage.root()).not_found_service(
+        axum::routing::any(not_found).with_state(()),
+    );
+    Router::new()
+        .nest(renderiq_sdk::types::API_PREFIX, api_router())
+        .nest_service("/cdn", cdn)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("handler panicked").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".to_owned())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Gives every request a `req_…` id: in the error envelope and in the `x-request-id` header.
+async fn request_id(request: Request, next: Next) -> Response {
+    let id = format!("req_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 20));
+    let span = tracing::debug_span!("request", request_id = %id);
+    let _ = span.enter();
+    let mut response = error::REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HeaderName::from_static(headers::REQUEST_ID), value);
+    }
+    response
+}
+
+/// A new resource id: `<prefix>_<32 hex>`.
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A random URL-safe secret of `len` characters.
+pub(crate) fn random_token(len: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), len)
+}
+
+/// Lower-case hex SHA-256 of `data`.
+pub(crate) fn sha256_hex(data: impl AsRef<[u8]>) -> String {
+    let digest = Sha256::digest(data.as_ref());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bounds of a `?page=&limit=` query.
+pub(crate) fn page_bounds(page: Option<u32>, limit: Option<u32>) -> Result<(u32, u32), ApiError> {
+    let page = page.unwrap_or(1);
+    let limit = limit.unwrap_or(20);
+    let mut details = std::collections::BTreeMap::new();
+    if page == 0 {
+        details.insert("page".to_owned(), "must be 1 or more".to_owned());
+    }
+    if limit == 0 {
+        details.insert("limit".to_owned(), "must be 1 or more".to_owned());
+    }
+    ApiError::check_fields(details)?;
+    Ok((page, limit.min(100)))
+}
+
+/// The body limit of routes that take uploads: base64 JSON of the largest image, plus slack.
+pub(crate) fn upload_body_limit(config: &Config) -> usize {
+    config.max_upload_bytes / 3 * 4 + 1024 * 1024
+}
