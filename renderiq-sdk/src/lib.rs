@@ -36,6 +36,7 @@ mod client;
 mod config;
 mod error;
 mod http;
+pub mod operation;
 mod renders;
 mod retry;
 pub mod screenshot;
@@ -47,6 +48,7 @@ pub mod webhooks;
 
 pub use client::Client;
 pub use config::ClientBuilder;
+pub use operation::{Operation, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use renders::{CreateRender, ListRenders, WaitOptions, WaitProgress};
 pub use retry::RetryPolicy;

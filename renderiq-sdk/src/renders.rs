@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::{path_segment, Client};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, MultipartSpec, Request};
+use crate::operation::{Operation, OperationContext};
 use crate::screenshot::{PrepareOptions, PreparedImage, Screenshot};
 use crate::types::{form, Page, Quality, Render, RenderStatus};
 
@@ -342,6 +343,71 @@ impl WaitOptions {
 }
 
 impl Client {
+    /// Starts [`create_render`](Self::create_render) in the background; the handle reports
+    /// `preparing` / `uploading` progress. For host UI threads that poll from a timer.
+    ///
+    /// # Errors
+    ///
+    /// [`Config`](crate::ErrorKind::Config) when the shared runtime is unavailable; the
+    /// operation's own result carries the errors of `create_render`.
+    pub fn start_create_render(&self, req: CreateRender) -> Result<Operation<Render>> {
+        let client = self.clone();
+        Operation::spawn(move |ctx| async move { client.create_with_progress(req, &ctx).await })
+    }
+
+    /// Starts [`wait_for_render_with`](Self::wait_for_render_with) in the background; the
+    /// handle's progress carries the render as last seen.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_create_render`](Self::start_create_render).
+    pub fn start_wait_for_render(&self, id: &str, opts: WaitOptions) -> Result<Operation<Render>> {
+        let client = self.clone();
+        let id = id.to_owned();
+        Operation::spawn(move |ctx| async move { client.wait_with_progress(&id, opts, &ctx).await })
+    }
+
+    /// Creates a render and follows it to completion in one background operation: the whole
+    /// "Render" button of a plugin.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_create_render`](Self::start_create_render).
+    pub fn start_render(&self, req: CreateRender, opts: WaitOptions) -> Result<Operation<Render>> {
+        let client = self.clone();
+        Operation::spawn(move |ctx| async move {
+            let render = client.create_with_progress(req, &ctx).await?;
+            ctx.report_render(&render);
+            client.wait_with_progress(&render.id, opts, &ctx).await
+        })
+    }
+
+    async fn create_with_progress(&self, req: CreateRender, ctx: &OperationContext) -> Result<Render> {
+        ctx.report(0, Some("preparing"));
+        let upload_ctx = ctx.clone();
+        let user_cb = req.on_upload.clone();
+        let req = req.on_upload_progress(move |sent, total| {
+            let pct = if total == 0 { 0 } else { (sent * 100 / total) as u8 };
+            upload_ctx.report(pct, Some("uploading"));
+            if let Some(cb) = &user_cb {
+                cb(sent, total);
+            }
+        });
+        self.create_render(req).await
+    }
+
+    async fn wait_with_progress(&self, id: &str, opts: WaitOptions, ctx: &OperationContext) -> Result<Render> {
+        let progress_ctx = ctx.clone();
+        let user_cb = opts.on_progress.clone();
+        let opts = opts.cancel_token(ctx.cancel_token()).on_progress(move |p| {
+            progress_ctx.report_render(&p.render);
+            if let Some(cb) = &user_cb {
+                cb(p);
+            }
+        });
+        self.wait_for_render_with(id, opts).await
+    }
+
     /// Prepares the screenshot and creates a render. The call is retried on transient failures
     /// with the same `Idempotency-Key`, so a render is created and charged at most once.
     ///

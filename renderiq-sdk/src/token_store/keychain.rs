@@ -121,13 +121,30 @@ impl KeychainStore {
                     platform_hint()
                 ),
             ),
-            keyring::Error::NoStorageAccess(cause) => (
-                "TOKEN_STORE_LOCKED",
-                format!(
-                    "could not {action} the {STORE} {entry}: access was refused ({cause}); \
-                     {LOCKED_HINT}"
-                ),
-            ),
+            keyring::Error::NoStorageAccess(cause) => {
+                let cause = cause.to_string();
+                if cfg!(any(target_os = "macos", target_os = "windows"))
+                    || is_locked_or_prompt(&cause)
+                {
+                    (
+                        "TOKEN_STORE_LOCKED",
+                        format!(
+                            "could not {action} the {STORE} {entry}: access was refused \
+                             ({cause}); {LOCKED_HINT}"
+                        ),
+                    )
+                } else {
+                    // The Secret Service answers "no result" when it has no default keyring,
+                    // or when nothing on the session bus provides it.
+                    (
+                        "TOKEN_STORE_UNAVAILABLE",
+                        format!(
+                            "could not {action} the {STORE} {entry}: {cause}; {}",
+                            platform_hint()
+                        ),
+                    )
+                }
+            }
             keyring::Error::TooLong(attribute, limit) => (
                 "TOKEN_STORE_TOO_LARGE",
                 format!(
@@ -198,6 +215,13 @@ const LOCKED_HINT: &str = "sign in to Windows interactively (Credential Manager 
 #[cfg(not(any(target_os = "macos", target_os = "windows")))]
 const LOCKED_HINT: &str = "unlock the keyring (it unlocks when you sign in to the desktop), or \
                            use EncryptedFileStore";
+
+/// Whether a Secret Service "no access" cause is a locked keyring or a dismissed prompt (the
+/// other cause, "no result", means there is no usable keyring at all).
+fn is_locked_or_prompt(cause: &str) -> bool {
+    let cause = cause.to_ascii_lowercase();
+    cause.contains("locked") || cause.contains("prompt")
+}
 
 fn platform_hint() -> &'static str {
     if cfg!(target_os = "macos") {

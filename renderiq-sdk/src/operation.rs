@@ -1,0 +1,291 @@
+//! Background operations that a host's UI thread polls from a timer.
+//!
+//! Host apps have one UI thread that must never block. An [`Operation`] runs a future on the
+//! process's shared runtime and lets that thread ask, from its timer, whether it is done
+//! ([`is_done`](Operation::is_done)), how far it got ([`progress`](Operation::progress)), take its
+//! result ([`take_result`](Operation::take_result)) or cancel it ([`cancel`](Operation::cancel)).
+//! Every binding (C ABI, Python, Ruby, C#) builds its handle on this type, so the behaviour is the
+//! same in every language.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use renderiq_sdk::operation::Operation;
+//!
+//! let op = Operation::spawn(|ctx| async move {
+//!     ctx.report(50, Some("half way"));
+//!     Ok(21 * 2)
+//! })
+//! .unwrap();
+//! let result = op.wait(Some(Duration::from_secs(5))).expect("finished in time");
+//! assert_eq!(result.unwrap(), 42);
+//! assert!(op.is_done());
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::types::Render;
+
+/// How far an operation got.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// 0–100.
+    pub percent: u8,
+    /// A short stage name: `"preparing"`, `"uploading"`, `"pending"`, `"processing"`, …
+    pub stage: Option<String>,
+    /// The render as last seen, for render operations.
+    pub render: Option<Render>,
+}
+
+/// Handed to the operation's future to report progress and observe cancellation.
+#[derive(Clone)]
+pub struct OperationContext {
+    shared: Arc<Shared>,
+}
+
+impl OperationContext {
+    /// Reports progress (percent is clamped to 100).
+    pub fn report(&self, percent: u8, stage: Option<&str>) {
+        let mut st = self.shared.lock();
+        st.progress.percent = percent.min(100);
+        st.progress.stage = stage.map(str::to_owned);
+    }
+
+    /// Reports the latest state of a render (its status becomes the stage).
+    pub fn report_render(&self, render: &Render) {
+        let mut st = self.shared.lock();
+        st.progress.percent = render.progress.min(100);
+        st.progress.stage = Some(render.status.as_str().to_owned());
+        st.progress.render = Some(render.clone());
+    }
+
+    /// The token that fires when the operation is cancelled.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.shared.cancel.clone()
+    }
+}
+
+type Callback = Box<dyn FnOnce() + Send>;
+
+struct Shared {
+    cancel: CancellationToken,
+    state: Mutex<StateAny>,
+    cond: Condvar,
+}
+
+/// Type-erased state: the result is boxed so `Shared` has no type parameter (progress
+/// reporting does not need to know the result type).
+struct StateAny {
+    inner: Box<dyn std::any::Any + Send>,
+    progress: Progress,
+    done: bool,
+    callback: Option<Callback>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, StateAny> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A background operation producing a `T`. Cheap to clone; every clone is the same operation.
+pub struct Operation<T> {
+    shared: Arc<Shared>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Operation<T> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), _t: std::marker::PhantomData }
+    }
+}
+
+impl<T> fmt::Debug for Operation<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.shared.lock();
+        f.debug_struct("Operation")
+            .field("done", &st.done)
+            .field("progress", &st.progress.percent)
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> Operation<T> {
+    /// Starts `make(ctx)` on the shared runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`Config`](crate::ErrorKind::Config) when the shared runtime cannot be used (see
+    /// [`runtime::shared`](crate::runtime::shared)).
+    pub fn spawn<F, Fut>(make: F) -> Result<Self>
+    where
+        F: FnOnce(OperationContext) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let rt = crate::runtime::shared()?;
+        let shared = Arc::new(Shared {
+            cancel: CancellationToken::new(),
+            state: Mutex::new(StateAny {
+                inner: Box::new(None::<Result<T>>),
+                progress: Progress::default(),
+                done: false,
+                callback: None,
+            }),
+            cond: Condvar::new(),
+        });
+        let ctx = OperationContext { shared: shared.clone() };
+        let fut = make(ctx);
+        let task_shared = shared.clone();
+        rt.spawn(async move {
+            let cancel = task_shared.cancel.clone();
+            let result = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Err(Error::cancelled()),
+                r = fut => r,
+            };
+            let callback = {
+                let mut st = task_shared.lock();
+                if let Some(slot) = st.inner.downcast_mut::<Option<Result<T>>>() {
+                    *slot = Some(result);
+                }
+                st.done = true;
+                if st.progress.percent < 100 {
+                    st.progress.percent = 100;
+                }
+                st.callback.take()
+            };
+            task_shared.cond.notify_all();
+            if let Some(cb) = callback {
+                // Runs on a runtime worker thread; callers must not block in it.
+                cb();
+            }
+        });
+        Ok(Self { shared, _t: std::marker::PhantomData })
+    }
+
+    /// `true` once the operation finished (successfully, with an error, or cancelled).
+    pub fn is_done(&self) -> bool {
+        self.shared.lock().done
+    }
+
+    /// The latest progress.
+    pub fn progress(&self) -> Progress {
+        self.shared.lock().progress.clone()
+    }
+
+    /// Asks the operation to stop. It finishes soon after with a
+    /// [`Cancelled`](crate::ErrorKind::Cancelled) error (unless it already finished).
+    pub fn cancel(&self) {
+        self.shared.cancel.cancel();
+    }
+
+    /// `true` once [`cancel`](Self::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.cancel.is_cancelled()
+    }
+
+    /// The result, once: `None` while running, and after it was taken.
+    pub fn take_result(&self) -> Option<Result<T>> {
+        let mut st = self.shared.lock();
+        if !st.done {
+            return None;
+        }
+        st.inner.downcast_mut::<Option<Result<T>>>().and_then(Option::take)
+    }
+
+    /// Blocks the calling thread until the operation is done or `timeout` passes, then takes the
+    /// result. Never call this from a runtime worker or a UI thread.
+    pub fn wait(&self, timeout: Option<Duration>) -> Option<Result<T>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st = self.shared.lock();
+        while !st.done {
+            match deadline {
+                None => st = self.shared.cond.wait(st).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return None;
+                    }
+                    st = self
+                        .shared
+                        .cond
+                        .wait_timeout(st, d - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+        }
+        st.inner.downcast_mut::<Option<Result<T>>>().and_then(Option::take)
+    }
+
+    /// Calls `f` once when the operation finishes, on a runtime worker thread (or at once, on
+    /// this thread, when it already finished). `f` must not block.
+    pub fn on_complete(&self, f: impl FnOnce() + Send + 'static) {
+        let mut st = self.shared.lock();
+        if st.done {
+            drop(st);
+            f();
+        } else {
+            st.callback = Some(Box::new(f));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_operation_ends_with_a_cancelled_error() {
+        let op = Operation::<()>::spawn(|_| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(())
+        })
+        .unwrap();
+        assert!(!op.is_done());
+        assert!(op.take_result().is_none());
+        op.cancel();
+        let r = op.wait(Some(Duration::from_secs(5))).expect("finished");
+        assert!(r.unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn progress_is_visible_while_running_and_result_is_taken_once() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let op = Operation::spawn(move |ctx| async move {
+            ctx.report(30, Some("uploading"));
+            tokio::task::spawn_blocking(move || rx.recv()).await.ok();
+            Ok("done")
+        })
+        .unwrap();
+        let start = Instant::now();
+        while op.progress().percent != 30 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(op.progress().stage.as_deref(), Some("uploading"));
+        tx.send(()).unwrap();
+        assert_eq!(op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(), "done");
+        assert!(op.take_result().is_none(), "taken once");
+        assert_eq!(op.progress().percent, 100);
+    }
+
+    #[test]
+    fn the_completion_callback_runs_once() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let op = Operation::spawn(|_| async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(1)
+        })
+        .unwrap();
+        op.on_complete(move || tx.send(()).unwrap());
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(op.is_done());
+    }
+}
