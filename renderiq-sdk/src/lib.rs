@@ -59,3 +59,8 @@ pub use types::{Platform, Quality, Render, RenderStatus};
 
 /// Version of this crate, sent in the `x-renderiq-sdk-version` header.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The README's Rust snippets, compiled as doctests so they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

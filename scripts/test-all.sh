@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test suite of every language, installing what it needs first:
+#   Rust (cargo test: core, server, CLI, examples), the keychain store against a real Secret
+#   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
+#   Blender via bpy), Ruby (minitest, native and Fiddle backends), and the generated-file checks.
+# Exits non-zero when anything fails; prints each runner's own summary and a final table.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+declare -a RESULTS=()
+FAILED=0
+run_suite() {
+    local name="$1"; shift
+    log "suite: $name"
+    local start=$SECONDS
+    if "$@"; then
+        RESULTS+=("PASS  $name ($((SECONDS - start))s)")
+    else
+        RESULTS+=("FAIL  $name ($((SECONDS - start))s)")
+        FAILED=1
+    fi
+}
+
+ensure_rust_build_deps || exit 1
+ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
+
+run_suite "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
+run_suite "rust: keychain store on a real Secret Service" \
+    scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
+for suite in ffi dotnet python ruby; do
+    if [ -x "scripts/test-$suite.sh" ]; then
+        run_suite "$suite" "scripts/test-$suite.sh"
+    fi
+done
+
+printf '\n==== summary ====\n'
+printf '%s\n' "${RESULTS[@]}"
+exit $FAILED
