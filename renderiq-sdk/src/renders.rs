@@ -509,22 +509,14 @@ impl Client {
         futures_util::stream::try_unfold(
             (client, query, Some(start), Vec::<Render>::new().into_iter()),
             |(client, query, next_page, mut buf)| async move {
-                loop {
-                    if let Some(r) = buf.next() {
-                        return Ok(Some((r, (client, query, next_page, buf))));
-                    }
-                    let Some(page) = next_page else { return Ok(None) };
-                    let got = client.list_renders(&query.clone().page(page)).await?;
-                    let next = got.has_more.then_some(page + 1);
-                    if got.items.is_empty() {
-                        return Ok(None);
-                    }
-                    return Ok(Some({
-                        let mut it = got.items.into_iter();
-                        let first = it.next().expect("non-empty");
-                        (first, (client, query, next, it))
-                    }));
+                if let Some(r) = buf.next() {
+                    return Ok(Some((r, (client, query, next_page, buf))));
                 }
+                let Some(page) = next_page else { return Ok(None) };
+                let got = client.list_renders(&query.clone().page(page)).await?;
+                let next = got.has_more.then_some(page + 1);
+                let mut items = got.items.into_iter();
+                Ok(items.next().map(|first| (first, (client, query, next, items))))
             },
         )
     }

@@ -190,7 +190,10 @@ impl Webhook {
     /// assert_eq!(a.sign("msg_1", 1, b"{}"), b.sign("msg_1", 1, b"{}"));
     /// ```
     pub fn from_bytes(key: &[u8]) -> Self {
-        Self { key: Key(key.to_vec()), tolerance: DEFAULT_TOLERANCE }
+        Self {
+            key: Key(key.to_vec()),
+            tolerance: DEFAULT_TOLERANCE,
+        }
     }
 
     /// Sets how far a delivery's timestamp may be from now, in either direction.
@@ -309,12 +312,20 @@ impl Webhook {
         // Sign exactly the timestamp text that was sent (it is what the sender signed).
         let expected = self.tag(msg_id, timestamp_raw, payload);
         let mut matched = Choice::from(0);
-        for entry in found.signatures.iter().flat_map(|v| v.split_ascii_whitespace()) {
-            let Some((version, encoded)) = entry.split_once(',') else { continue };
+        for entry in found
+            .signatures
+            .iter()
+            .flat_map(|v| v.split_ascii_whitespace())
+        {
+            let Some((version, encoded)) = entry.split_once(',') else {
+                continue;
+            };
             if version != SCHEME_V1 {
                 continue; // a future scheme: not ours to judge
             }
-            let Ok(candidate) = LENIENT_BASE64.decode(encoded) else { continue };
+            let Ok(candidate) = LENIENT_BASE64.decode(encoded) else {
+                continue;
+            };
             if candidate.len() != SIGNATURE_LEN {
                 continue;
             }
@@ -389,7 +400,9 @@ impl Webhook {
     ) -> Result<()> {
         self.verify(
             payload,
-            headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+            headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
         )
     }
 
@@ -443,7 +456,11 @@ impl<'h> DeliveryHeaders<'h> {
     where
         I: IntoIterator<Item = (&'h str, &'h str)>,
     {
-        let mut found = Self { id: None, timestamp: None, signatures: Vec::new() };
+        let mut found = Self {
+            id: None,
+            timestamp: None,
+            signatures: Vec::new(),
+        };
         for (name, value) in headers {
             let name = name.trim();
             if name.eq_ignore_ascii_case(HEADER_ID) {
@@ -491,9 +508,12 @@ pub fn generate_secret() -> String {
 /// ```
 pub fn parse_event(payload: &[u8]) -> Result<WebhookEvent> {
     serde_json::from_slice(payload).map_err(|e| {
-        Error::new(ErrorKind::Decode, format!("the webhook body is not a Renderiq event: {e}"))
-            .with_code("WEBHOOK_BAD_PAYLOAD")
-            .with_source(e)
+        Error::new(
+            ErrorKind::Decode,
+            format!("the webhook body is not a Renderiq event: {e}"),
+        )
+        .with_code("WEBHOOK_BAD_PAYLOAD")
+        .with_source(e)
     })
 }
 

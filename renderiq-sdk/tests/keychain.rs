@@ -38,7 +38,11 @@ fn keychain_saves_loads_overwrites_and_clears_a_session() {
     assert_eq!(store.load().unwrap(), Some(session("at_first")));
 
     store.save(&session("at_second")).unwrap();
-    assert_eq!(store.load().unwrap(), Some(session("at_second")), "a save replaces the entry");
+    assert_eq!(
+        store.load().unwrap(),
+        Some(session("at_second")),
+        "a save replaces the entry"
+    );
 
     store.clear().unwrap();
     assert_eq!(store.load().unwrap(), None);

@@ -48,7 +48,11 @@ fn encrypted_store_round_trips_a_session_with_a_key() {
     let mut other = session();
     other.api_key = Some("rq_live_key".into());
     store.save(&other).unwrap();
-    assert_eq!(store.load().unwrap(), Some(other), "a save replaces the previous session");
+    assert_eq!(
+        store.load().unwrap(),
+        Some(other),
+        "a save replaces the previous session"
+    );
 
     let fresh_instance = EncryptedFileStore::with_key(store.path(), KEY);
     assert!(fresh_instance.load().unwrap().is_some());
@@ -72,15 +76,21 @@ fn passphrase_file_has_a_random_salt_and_the_key_file_a_zero_salt() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     let b = dir.path().join("b");
-    EncryptedFileStore::with_passphrase(&a, "pw").save(&small_session()).unwrap();
-    EncryptedFileStore::with_passphrase(&b, "pw").save(&small_session()).unwrap();
+    EncryptedFileStore::with_passphrase(&a, "pw")
+        .save(&small_session())
+        .unwrap();
+    EncryptedFileStore::with_passphrase(&b, "pw")
+        .save(&small_session())
+        .unwrap();
     let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
     assert_eq!(&a[..5], b"RQTS\x01");
     assert_ne!(a[5..21], [0u8; 16]);
     assert_ne!(a[5..21], b[5..21], "each new file gets its own salt");
 
     let k = dir.path().join("k");
-    EncryptedFileStore::with_key(&k, KEY).save(&small_session()).unwrap();
+    EncryptedFileStore::with_key(&k, KEY)
+        .save(&small_session())
+        .unwrap();
     assert_eq!(std::fs::read(k).unwrap()[5..21], [0u8; 16]);
 }
 
@@ -98,7 +108,9 @@ fn every_flipped_byte_of_the_file_is_reported_as_tampering() {
             let mut bytes = original.clone();
             bytes[i] ^= mask;
             std::fs::write(&path, &bytes).unwrap();
-            let e = store.load().expect_err(&format!("byte {i} ^ {mask:#04x} went unnoticed"));
+            let e = store
+                .load()
+                .expect_err(&format!("byte {i} ^ {mask:#04x} went unnoticed"));
             assert_tampered(&e, &path);
         }
     }
@@ -135,8 +147,11 @@ fn truncated_empty_or_foreign_file_is_reported_as_tampering() {
     std::fs::write(&path, &longer).unwrap();
     assert_tampered(&store.load().unwrap_err(), &path);
 
-    std::fs::write(&path, br#"{"accessToken":"a","refreshToken":"r","expiresAt":"1970-01-01T00:00:00Z"}"#)
-        .unwrap();
+    std::fs::write(
+        &path,
+        br#"{"accessToken":"a","refreshToken":"r","expiresAt":"1970-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
     assert_tampered(&store.load().unwrap_err(), &path);
 }
 
@@ -144,8 +159,12 @@ fn truncated_empty_or_foreign_file_is_reported_as_tampering() {
 fn wrong_passphrase_is_reported_and_not_treated_as_empty() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.rqts");
-    EncryptedFileStore::with_passphrase(&path, "right").save(&session()).unwrap();
-    let e = EncryptedFileStore::with_passphrase(&path, "wrong").load().unwrap_err();
+    EncryptedFileStore::with_passphrase(&path, "right")
+        .save(&session())
+        .unwrap();
+    let e = EncryptedFileStore::with_passphrase(&path, "wrong")
+        .load()
+        .unwrap_err();
     assert_tampered(&e, &path);
 }
 
@@ -153,10 +172,16 @@ fn wrong_passphrase_is_reported_and_not_treated_as_empty() {
 fn wrong_key_is_reported_and_not_treated_as_empty() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.rqts");
-    EncryptedFileStore::with_key(&path, KEY).save(&session()).unwrap();
-    let e = EncryptedFileStore::with_key(&path, [0xa5; 32]).load().unwrap_err();
+    EncryptedFileStore::with_key(&path, KEY)
+        .save(&session())
+        .unwrap();
+    let e = EncryptedFileStore::with_key(&path, [0xa5; 32])
+        .load()
+        .unwrap_err();
     assert_tampered(&e, &path);
-    let e = EncryptedFileStore::with_passphrase(&path, "anything").load().unwrap_err();
+    let e = EncryptedFileStore::with_passphrase(&path, "anything")
+        .load()
+        .unwrap_err();
     assert_tampered(&e, &path);
 }
 
@@ -183,7 +208,11 @@ fn clear_removes_the_file() {
 #[test]
 fn save_creates_missing_folders_and_leaves_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("renderiq").join("profiles").join("session.rqts");
+    let path = dir
+        .path()
+        .join("renderiq")
+        .join("profiles")
+        .join("session.rqts");
     let store = EncryptedFileStore::with_key(&path, KEY);
     store.save(&session()).unwrap();
     store.save(&session()).unwrap();
@@ -220,7 +249,13 @@ fn token_file_does_not_contain_the_tokens_in_clear() {
     EncryptedFileStore::with_key(&path, KEY).save(&s).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
-    for secret in [ACCESS, REFRESH, "rq_live_apikey_in_clear", "ada@example.com", "accessToken"] {
+    for secret in [
+        ACCESS,
+        REFRESH,
+        "rq_live_apikey_in_clear",
+        "ada@example.com",
+        "accessToken",
+    ] {
         assert!(!contains(secret), "{secret:?} is readable in the file");
     }
 }
@@ -228,7 +263,10 @@ fn token_file_does_not_contain_the_tokens_in_clear() {
 #[test]
 fn store_debug_output_hides_the_key_and_passphrase() {
     let with_key = format!("{:?}", EncryptedFileStore::with_key("f", [0x41; 32]));
-    assert!(!with_key.contains("65") && !with_key.contains("AAAA"), "{with_key}");
+    assert!(
+        !with_key.contains("65") && !with_key.contains("AAAA"),
+        "{with_key}"
+    );
     let with_pass = format!("{:?}", EncryptedFileStore::with_passphrase("f", "hunter2"));
     assert!(!with_pass.contains("hunter2"), "{with_pass}");
 }
@@ -237,8 +275,12 @@ fn store_debug_output_hides_the_key_and_passphrase() {
 fn errors_never_contain_the_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.rqts");
-    EncryptedFileStore::with_key(&path, KEY).save(&session()).unwrap();
-    let e = EncryptedFileStore::with_key(&path, [1; 32]).load().unwrap_err();
+    EncryptedFileStore::with_key(&path, KEY)
+        .save(&session())
+        .unwrap();
+    let e = EncryptedFileStore::with_key(&path, [1; 32])
+        .load()
+        .unwrap_err();
     let text = format!("{e} {e:?}");
     assert!(!text.contains(ACCESS) && !text.contains(REFRESH), "{text}");
 }

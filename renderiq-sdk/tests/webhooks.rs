@@ -7,8 +7,10 @@ use renderiq_sdk::webhooks::{self, Webhook, DEFAULT_TOLERANCE};
 use renderiq_sdk::{Error, ErrorKind};
 use serde::Deserialize;
 
-const VECTORS: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/standard-webhooks.json"));
+const VECTORS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/vectors/standard-webhooks.json"
+));
 
 #[derive(Deserialize)]
 struct Vectors {
@@ -87,7 +89,10 @@ fn every_verify_vector_gives_its_expected_result() {
                 assert_eq!(e.kind(), ErrorKind::WebhookVerification, "{}", case.name);
                 assert_eq!(code(&e), "WEBHOOK_BAD_SIGNATURE", "{}", case.name);
             }
-            (expected, got) => panic!("vector {:?}: expected valid={expected}, got {got:?}", case.name),
+            (expected, got) => panic!(
+                "vector {:?}: expected valid={expected}, got {got:?}",
+                case.name
+            ),
         }
     }
 }
@@ -127,7 +132,9 @@ fn delivery_signed_with_another_secret_is_rejected() {
     let sender = Webhook::new(&webhooks::generate_secret()).unwrap();
     let receiver = Webhook::new(SECRET).unwrap();
     let headers = headers_for(&sender, NOW, BODY);
-    let e = receiver.verify_at(BODY, as_pairs(&headers), NOW).unwrap_err();
+    let e = receiver
+        .verify_at(BODY, as_pairs(&headers), NOW)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WebhookVerification);
     assert_eq!(code(&e), "WEBHOOK_BAD_SIGNATURE");
 }
@@ -137,7 +144,9 @@ fn tampered_body_is_rejected() {
     let webhook = Webhook::new(SECRET).unwrap();
     let headers = headers_for(&webhook, NOW, BODY);
     let tampered = br#"{"type":"render.completed "}"#;
-    let e = webhook.verify_at(tampered, as_pairs(&headers), NOW).unwrap_err();
+    let e = webhook
+        .verify_at(tampered, as_pairs(&headers), NOW)
+        .unwrap_err();
     assert_eq!(code(&e), "WEBHOOK_BAD_SIGNATURE");
 }
 
@@ -146,7 +155,9 @@ fn changed_message_id_is_rejected() {
     let webhook = Webhook::new(SECRET).unwrap();
     let mut headers = headers_for(&webhook, NOW, BODY);
     headers[0].1 = "msg_2".into();
-    let e = webhook.verify_at(BODY, as_pairs(&headers), NOW).unwrap_err();
+    let e = webhook
+        .verify_at(BODY, as_pairs(&headers), NOW)
+        .unwrap_err();
     assert_eq!(code(&e), "WEBHOOK_BAD_SIGNATURE");
 }
 
@@ -155,7 +166,9 @@ fn delivery_older_than_the_tolerance_is_rejected_as_too_old() {
     let webhook = Webhook::new(SECRET).unwrap();
     let sent = NOW - DEFAULT_TOLERANCE.as_secs() as i64 - 1;
     let headers = headers_for(&webhook, sent, BODY);
-    let e = webhook.verify_at(BODY, as_pairs(&headers), NOW).unwrap_err();
+    let e = webhook
+        .verify_at(BODY, as_pairs(&headers), NOW)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WebhookVerification);
     assert_eq!(code(&e), "WEBHOOK_TIMESTAMP_TOO_OLD");
 }
@@ -165,7 +178,9 @@ fn delivery_from_beyond_the_tolerance_in_the_future_is_rejected_as_too_new() {
     let webhook = Webhook::new(SECRET).unwrap();
     let sent = NOW + DEFAULT_TOLERANCE.as_secs() as i64 + 1;
     let headers = headers_for(&webhook, sent, BODY);
-    let e = webhook.verify_at(BODY, as_pairs(&headers), NOW).unwrap_err();
+    let e = webhook
+        .verify_at(BODY, as_pairs(&headers), NOW)
+        .unwrap_err();
     assert_eq!(code(&e), "WEBHOOK_TIMESTAMP_TOO_NEW");
 }
 
@@ -186,9 +201,14 @@ fn expired_delivery_is_rejected_even_with_a_valid_signature() {
     let headers = [
         ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
         ("webhook-timestamp", "1614265330"),
-        ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        (
+            "webhook-signature",
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        ),
     ];
-    let e = webhook.verify(br#"{"test": 2432232314}"#, headers).unwrap_err();
+    let e = webhook
+        .verify(br#"{"test": 2432232314}"#, headers)
+        .unwrap_err();
     assert_eq!(code(&e), "WEBHOOK_TIMESTAMP_TOO_OLD");
 }
 
@@ -196,13 +216,19 @@ fn expired_delivery_is_rejected_even_with_a_valid_signature() {
 fn tolerance_setter_widens_and_narrows_the_window() {
     let headers_at = |w: &Webhook, t| headers_for(w, t, BODY);
 
-    let wide = Webhook::new(SECRET).unwrap().tolerance(Duration::from_secs(3600));
+    let wide = Webhook::new(SECRET)
+        .unwrap()
+        .tolerance(Duration::from_secs(3600));
     let hour_old = headers_at(&wide, NOW - 3600);
     wide.verify_at(BODY, as_pairs(&hour_old), NOW).unwrap();
 
-    let narrow = Webhook::new(SECRET).unwrap().tolerance(Duration::from_secs(10));
+    let narrow = Webhook::new(SECRET)
+        .unwrap()
+        .tolerance(Duration::from_secs(10));
     let eleven_s_old = headers_at(&narrow, NOW - 11);
-    let e = narrow.verify_at(BODY, as_pairs(&eleven_s_old), NOW).unwrap_err();
+    let e = narrow
+        .verify_at(BODY, as_pairs(&eleven_s_old), NOW)
+        .unwrap_err();
     assert_eq!(code(&e), "WEBHOOK_TIMESTAMP_TOO_OLD");
     let ten_s_ahead = headers_at(&narrow, NOW + 10);
     narrow.verify_at(BODY, as_pairs(&ten_s_ahead), NOW).unwrap();
@@ -213,7 +239,11 @@ fn non_numeric_timestamp_is_rejected_as_invalid() {
     let webhook = Webhook::new(SECRET).unwrap();
     let sig = webhook.sign("msg_1", NOW, BODY);
     for bad in ["", "soon", "1.7e9", "2023-11-14T22:13:20Z"] {
-        let headers = [("webhook-id", "msg_1"), ("webhook-timestamp", bad), ("webhook-signature", sig.as_str())];
+        let headers = [
+            ("webhook-id", "msg_1"),
+            ("webhook-timestamp", bad),
+            ("webhook-signature", sig.as_str()),
+        ];
         let e = webhook.verify_at(BODY, headers, NOW).unwrap_err();
         assert_eq!(code(&e), "WEBHOOK_INVALID_TIMESTAMP", "{bad:?}");
     }
@@ -223,8 +253,15 @@ fn non_numeric_timestamp_is_rejected_as_invalid() {
 fn each_missing_header_is_named_in_the_error() {
     let webhook = Webhook::new(SECRET).unwrap();
     let headers = headers_for(&webhook, NOW, BODY);
-    for missing in [webhooks::HEADER_ID, webhooks::HEADER_TIMESTAMP, webhooks::HEADER_SIGNATURE] {
-        let rest: Vec<_> = as_pairs(&headers).into_iter().filter(|(k, _)| *k != missing).collect();
+    for missing in [
+        webhooks::HEADER_ID,
+        webhooks::HEADER_TIMESTAMP,
+        webhooks::HEADER_SIGNATURE,
+    ] {
+        let rest: Vec<_> = as_pairs(&headers)
+            .into_iter()
+            .filter(|(k, _)| *k != missing)
+            .collect();
         let e = webhook.verify_at(BODY, rest, NOW).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WebhookVerification);
         assert_eq!(code(&e), "WEBHOOK_MISSING_HEADER");
@@ -253,14 +290,25 @@ fn header_names_match_case_insensitively_among_other_headers() {
 fn each_key_of_a_rotation_verifies_a_header_signed_with_both() {
     let old = Webhook::new(&webhooks::generate_secret()).unwrap();
     let new = Webhook::new(&webhooks::generate_secret()).unwrap();
-    let both = format!("{} {}", old.sign("msg_1", NOW, BODY), new.sign("msg_1", NOW, BODY));
+    let both = format!(
+        "{} {}",
+        old.sign("msg_1", NOW, BODY),
+        new.sign("msg_1", NOW, BODY)
+    );
     let now = NOW.to_string();
-    let headers = [("webhook-id", "msg_1"), ("webhook-timestamp", now.as_str()), ("webhook-signature", both.as_str())];
+    let headers = [
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", now.as_str()),
+        ("webhook-signature", both.as_str()),
+    ];
     old.verify_at(BODY, headers, NOW).unwrap();
     new.verify_at(BODY, headers, NOW).unwrap();
 
     let stranger = Webhook::new(&webhooks::generate_secret()).unwrap();
-    assert_eq!(code(&stranger.verify_at(BODY, headers, NOW).unwrap_err()), "WEBHOOK_BAD_SIGNATURE");
+    assert_eq!(
+        code(&stranger.verify_at(BODY, headers, NOW).unwrap_err()),
+        "WEBHOOK_BAD_SIGNATURE"
+    );
 }
 
 #[test]
@@ -270,7 +318,11 @@ fn unknown_versions_and_malformed_entries_are_skipped() {
     let v2 = good.replacen("v1,", "v2,", 1);
     let list = format!("v1 garbage v1,!!!! {v2} v1,AAAA  {good}");
     let now = NOW.to_string();
-    let headers = [("webhook-id", "msg_1"), ("webhook-timestamp", now.as_str()), ("webhook-signature", list.as_str())];
+    let headers = [
+        ("webhook-id", "msg_1"),
+        ("webhook-timestamp", now.as_str()),
+        ("webhook-signature", list.as_str()),
+    ];
     webhook.verify_at(BODY, headers, NOW).unwrap();
 }
 
@@ -286,7 +338,10 @@ fn verify_header_map_reads_an_http_header_map() {
     }
     webhook.verify_header_map(BODY, &map).unwrap();
     map.remove(webhooks::HEADER_ID);
-    assert_eq!(code(&webhook.verify_header_map(BODY, &map).unwrap_err()), "WEBHOOK_MISSING_HEADER");
+    assert_eq!(
+        code(&webhook.verify_header_map(BODY, &map).unwrap_err()),
+        "WEBHOOK_MISSING_HEADER"
+    );
 }
 
 #[test]
@@ -306,7 +361,9 @@ fn generated_secrets_are_32_random_bytes_behind_whsec() {
     let a = webhooks::generate_secret();
     let b = webhooks::generate_secret();
     assert_ne!(a, b);
-    let key = base64::engine::general_purpose::STANDARD.decode(a.strip_prefix("whsec_").unwrap()).unwrap();
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(a.strip_prefix("whsec_").unwrap())
+        .unwrap();
     assert_eq!(key.len(), 32);
 }
 
@@ -342,7 +399,9 @@ fn verified_event_is_parsed_into_a_webhook_event() {
     .to_string();
     let webhook = Webhook::new(SECRET).unwrap();
     let headers = headers_for(&webhook, chrono::Utc::now().timestamp(), body.as_bytes());
-    let event = webhook.verify_event(body.as_bytes(), as_pairs(&headers)).unwrap();
+    let event = webhook
+        .verify_event(body.as_bytes(), as_pairs(&headers))
+        .unwrap();
     assert_eq!(event.kind, renderiq_sdk::types::events::RENDER_COMPLETED);
     assert_eq!(event.data.id, "rnd_1");
     assert_eq!(event, webhooks::parse_event(body.as_bytes()).unwrap());
@@ -351,7 +410,9 @@ fn verified_event_is_parsed_into_a_webhook_event() {
 #[test]
 fn unverified_event_is_not_parsed() {
     let webhook = Webhook::new(SECRET).unwrap();
-    let e = webhook.verify_event(b"{}", [("webhook-id", "m")]).unwrap_err();
+    let e = webhook
+        .verify_event(b"{}", [("webhook-id", "m")])
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WebhookVerification);
 }
 

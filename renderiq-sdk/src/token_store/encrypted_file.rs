@@ -110,7 +110,11 @@ impl EncryptedFileStore {
     /// assert!(format!("{store:?}").contains("key"));
     /// ```
     pub fn with_key(path: impl Into<PathBuf>, key: [u8; 32]) -> Self {
-        Self { path: path.into(), source: KeySource::Key(Key(key)), derived: Mutex::new(None) }
+        Self {
+            path: path.into(),
+            source: KeySource::Key(Key(key)),
+            derived: Mutex::new(None),
+        }
     }
 
     /// A store at `path` sealed with a key derived from `passphrase` by Argon2id (19 MiB,
@@ -157,7 +161,10 @@ impl EncryptedFileStore {
                     return Ok(d.key.clone());
                 }
                 let key = derive_key(passphrase, salt)?;
-                *cache = Some(DerivedKey { salt: *salt, key: key.clone() });
+                *cache = Some(DerivedKey {
+                    salt: *salt,
+                    key: key.clone(),
+                });
                 Ok(key)
             }
         }
@@ -200,9 +207,18 @@ impl EncryptedFileStore {
 
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key.0));
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &file[..] })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &file[..],
+                },
+            )
             .map_err(|_| {
-                self.error("TOKEN_STORE_IO", "could not encrypt the session for the token file")
+                self.error(
+                    "TOKEN_STORE_IO",
+                    "could not encrypt the session for the token file",
+                )
             })?;
         file.extend_from_slice(&sealed);
         Ok(file)
@@ -217,14 +233,21 @@ impl EncryptedFileStore {
             return Err(self.tampered());
         }
         let (header, sealed) = file.split_at(HEADER_LEN);
-        let salt: [u8; SALT_LEN] =
-            header[MAGIC.len() + 1..MAGIC.len() + 1 + SALT_LEN].try_into().expect("salt length");
+        let salt: [u8; SALT_LEN] = header[MAGIC.len() + 1..MAGIC.len() + 1 + SALT_LEN]
+            .try_into()
+            .expect("salt length");
         let nonce = &header[HEADER_LEN - NONCE_LEN..];
 
         let key = self.key_for_salt(&salt)?;
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key.0));
         cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: header })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: header,
+                },
+            )
             .map_err(|_| self.tampered())
     }
 
@@ -241,8 +264,11 @@ impl EncryptedFileStore {
     }
 
     fn error(&self, code: &str, message: &str) -> Error {
-        Error::new(ErrorKind::TokenStore, format!("{message} ({})", self.path.display()))
-            .with_code(code)
+        Error::new(
+            ErrorKind::TokenStore,
+            format!("{message} ({})", self.path.display()),
+        )
+        .with_code(code)
     }
 
     fn io_error(&self, what: &str, e: io::Error) -> Error {
@@ -254,7 +280,10 @@ impl EncryptedFileStore {
         };
         Error::new(
             ErrorKind::TokenStore,
-            format!("could not {what} the token file {}: {e}; {hint}", self.path.display()),
+            format!(
+                "could not {what} the token file {}: {e}; {hint}",
+                self.path.display()
+            ),
         )
         .with_code("TOKEN_STORE_IO")
         .with_source(e)
@@ -293,13 +322,15 @@ fn derive_key(passphrase: &Secret, salt: &[u8; SALT_LEN]) -> Result<Key> {
         .expect("valid Argon2 parameters");
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Key([0; 32]);
-    argon.hash_password_into(passphrase.expose().as_bytes(), salt, &mut key.0).map_err(|e| {
-        Error::new(
-            ErrorKind::TokenStore,
-            format!("could not derive the token file key from the passphrase: {e}"),
-        )
-        .with_code("TOKEN_STORE_KDF")
-    })?;
+    argon
+        .hash_password_into(passphrase.expose().as_bytes(), salt, &mut key.0)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::TokenStore,
+                format!("could not derive the token file key from the passphrase: {e}"),
+            )
+            .with_code("TOKEN_STORE_KDF")
+        })?;
     Ok(key)
 }
 
@@ -382,11 +413,15 @@ impl TokenStore for EncryptedFileStore {
 
     fn save(&self, session: &StoredSession) -> Result<()> {
         let mut plaintext = serde_json::to_vec(session).map_err(|_| {
-            self.error("TOKEN_STORE_IO", "could not serialise the session for the token file")
+            self.error(
+                "TOKEN_STORE_IO",
+                "could not serialise the session for the token file",
+            )
         })?;
         let sealed = self.seal(&plaintext);
         plaintext.fill(0);
-        self.write_atomically(&sealed?).map_err(|e| self.io_error("write", e))
+        self.write_atomically(&sealed?)
+            .map_err(|e| self.io_error("write", e))
     }
 
     fn clear(&self) -> Result<()> {

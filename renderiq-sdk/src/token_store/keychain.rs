@@ -48,7 +48,10 @@ impl KeychainStore {
     /// assert_eq!(store.account(), "api.renderiq.io:443");
     /// ```
     pub fn new(service: &str, account: &str) -> Self {
-        Self { service: service.to_owned(), account: account.to_owned() }
+        Self {
+            service: service.to_owned(),
+            account: account.to_owned(),
+        }
     }
 
     /// The store the client uses for the server at `base_url`: service `renderiq`, account the
@@ -180,7 +183,10 @@ impl KeychainStore {
             ),
             _ => (
                 "TOKEN_STORE_UNAVAILABLE",
-                format!("could not {action} the {STORE} {entry}; {}", platform_hint()),
+                format!(
+                    "could not {action} the {STORE} {entry}; {}",
+                    platform_hint()
+                ),
             ),
         };
         Error::new(ErrorKind::TokenStore, message).with_code(code)
@@ -297,9 +303,18 @@ mod tests {
 
     #[test]
     fn default_for_keeps_servers_apart() {
-        assert_eq!(KeychainStore::default_for("http://localhost:8787").account(), "localhost:8787");
-        assert_eq!(KeychainStore::default_for("https://API.renderiq.io").account(), "api.renderiq.io:443");
-        assert_eq!(KeychainStore::default_for("not a url").account(), "not a url");
+        assert_eq!(
+            KeychainStore::default_for("http://localhost:8787").account(),
+            "localhost:8787"
+        );
+        assert_eq!(
+            KeychainStore::default_for("https://API.renderiq.io").account(),
+            "api.renderiq.io:443"
+        );
+        assert_eq!(
+            KeychainStore::default_for("not a url").account(),
+            "not a url"
+        );
     }
 
     #[test]
@@ -315,6 +330,10 @@ mod tests {
     fn linux_platform_failure_says_what_to_do() {
         let store = KeychainStore::new("svc", "acct");
         let e = store.error("read", keyring::Error::PlatformFailure("no bus".into()));
-        assert!(e.to_string().contains("start gnome-keyring or use EncryptedFileStore"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("start gnome-keyring or use EncryptedFileStore"),
+            "{e}"
+        );
     }
 }
