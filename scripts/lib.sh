@@ -24,7 +24,7 @@ ensure_apt() {
     if [ ! -f /tmp/.renderiq-apt-updated ]; then
         $SUDO apt-get update -qq </dev/null && touch /tmp/.renderiq-apt-updated
     fi
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
 # The packages every Rust build of the workspace needs (the keychain store talks D-Bus).

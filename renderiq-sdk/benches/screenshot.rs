@@ -47,7 +47,13 @@ fn bgra_bottom_up(rgba: &[u8], width: u32, height: u32) -> Screenshot<'static> {
 fn screenshot(c: &mut Criterion) {
     let (width, height) = (viewport::WIDTH, viewport::HEIGHT);
     let rgba = viewport::capture(width, height);
-    let tight = Screenshot::raw(&rgba[..], width, height, width as usize * 4, PixelFormat::Rgba8);
+    let tight = Screenshot::raw(
+        &rgba[..],
+        width,
+        height,
+        width as usize * 4,
+        PixelFormat::Rgba8,
+    );
     let read_back = bgra_bottom_up(&rgba, width, height);
 
     let mut group = c.benchmark_group("prepare_3840x2160");

@@ -37,9 +37,7 @@ fn parse_args() -> Result<Args, String> {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--iterations" => {
-                args.iterations = value()?
-                    .parse()
-                    .map_err(|e| format!("--iterations: {e}"))?;
+                args.iterations = value()?.parse().map_err(|e| format!("--iterations: {e}"))?;
             }
             "--raw-out" => args.raw_out = Some(value()?),
             "--jpeg-out" => args.jpeg_out = Some(value()?),
@@ -53,9 +51,8 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args().map_err(|e| {
+    let args = parse_args().inspect_err(|_| {
         eprintln!("usage: prepare_bench [--iterations N] [--raw-out PATH] [--jpeg-out PATH]");
-        e
     })?;
     let (width, height) = (viewport::WIDTH, viewport::HEIGHT);
     let pixels = viewport::capture(width, height);
@@ -63,7 +60,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(path, &pixels)?;
     }
 
-    let shot = Screenshot::raw(&pixels[..], width, height, width as usize * 4, PixelFormat::Rgba8);
+    let shot = Screenshot::raw(
+        &pixels[..],
+        width,
+        height,
+        width as usize * 4,
+        PixelFormat::Rgba8,
+    );
     let options = PrepareOptions::new()
         .max_edge(MAX_EDGE)
         .format(OutputFormat::Jpeg)

@@ -319,6 +319,243 @@ fn _memory_store_is_a_token_store() -> Arc<dyn TokenStore> {
     Arc::new(MemoryStore::new())
 }
 
+/// A client configuration as plain data, for the language bindings: the C ABI's config JSON, a
+/// Python `dict` or a Ruby `Hash` all deserialize into it, so every binding accepts the same
+/// settings with the same names and the same errors.
+///
+/// Field names are camelCase in JSON; every field is optional and defaults as in
+/// [`ClientBuilder`]. Unknown fields are rejected, so a misspelt setting is reported instead of
+/// silently ignored.
+///
+/// | JSON field | meaning | default |
+/// |---|---|---|
+/// | `baseUrl` | server URL | `https://renderiq.io` |
+/// | `platform` | `sketchup`, `revit`, `autocad`, `rhino`, `archicad`, `blender`, `other` | `other` |
+/// | `pluginName`, `pluginVersion` | the plugin, sent with every request | `unknown`, `0.0.0` |
+/// | `sdkLanguage`, `sdkLanguageVersion` | the binding (`c`, `csharp`, `python`, `ruby`) | `rust` |
+/// | `timeoutMs`, `connectTimeoutMs` | per-request and connect timeouts | 60000, 10000 |
+/// | `maxRetries` | retries of transient failures | 2 |
+/// | `apiKey` | authenticate with an API key | none |
+/// | `tokenStore` | `"keychain"`, `"memory"` or `{"file": path, "passphrase": "…"}` | `"keychain"` |
+/// | `rootCertificatePem` | an extra trusted root certificate (PEM text) | none |
+/// | `proxy` | proxy URL for every request | the `HTTPS_PROXY` environment |
+/// | `noProxy` | `true` to ignore proxy environment variables | `false` |
+///
+/// # Examples
+///
+/// ```
+/// use renderiq_sdk::config::ClientConfig;
+///
+/// # fn main() -> renderiq_sdk::Result<()> {
+/// let config = ClientConfig::from_json(
+///     r#"{"baseUrl": "http://127.0.0.1:8787", "platform": "archicad", "tokenStore": "memory"}"#,
+/// )?;
+/// let client = config.into_builder()?.build()?;
+/// assert_eq!(client.base_url().as_str(), "http://127.0.0.1:8787/");
+///
+/// let err = ClientConfig::from_json(r#"{"baseURL": "http://x"}"#).unwrap_err();
+/// assert_eq!(err.kind(), renderiq_sdk::ErrorKind::Config);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Server URL. See [`ClientBuilder::base_url`].
+    pub base_url: Option<String>,
+    /// Host application. See [`ClientBuilder::platform`].
+    pub platform: Option<Platform>,
+    /// Plugin name. See [`ClientBuilder::plugin`].
+    pub plugin_name: Option<String>,
+    /// Plugin version. See [`ClientBuilder::plugin`].
+    pub plugin_version: Option<String>,
+    /// Binding language. See [`ClientBuilder::sdk_language`].
+    pub sdk_language: Option<String>,
+    /// Binding runtime version. See [`ClientBuilder::sdk_language`].
+    pub sdk_language_version: Option<String>,
+    /// Per-request timeout in milliseconds. See [`ClientBuilder::timeout`].
+    pub timeout_ms: Option<u64>,
+    /// Connect timeout in milliseconds. See [`ClientBuilder::connect_timeout`].
+    pub connect_timeout_ms: Option<u64>,
+    /// Retries of transient failures. See [`RetryPolicy::max_retries`].
+    pub max_retries: Option<u32>,
+    /// API key. See [`ClientBuilder::api_key`].
+    pub api_key: Option<Secret>,
+    /// Where the session is kept. See [`ClientBuilder::token_store`].
+    pub token_store: Option<TokenStoreConfig>,
+    /// Extra root certificate, PEM text. See [`ClientBuilder::add_root_certificate_pem`].
+    pub root_certificate_pem: Option<String>,
+    /// Proxy URL. See [`ClientBuilder::proxy`].
+    pub proxy: Option<String>,
+    /// Ignore proxy environment variables. See [`ClientBuilder::no_proxy`].
+    pub no_proxy: Option<bool>,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("platform", &self.platform)
+            .field("plugin_name", &self.plugin_name)
+            .field("plugin_version", &self.plugin_version)
+            .field("sdk_language", &self.sdk_language)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_retries", &self.max_retries)
+            .field("api_key", &self.api_key)
+            .field("token_store", &self.token_store)
+            .field("proxy", &self.proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which token store a [`ClientConfig`] asks for: JSON `"keychain"`, `"memory"`, or
+/// `{"file": "/path/session.rqts", "passphrase": "…"}` for an
+/// [`EncryptedFileStore`](crate::token_store::EncryptedFileStore).
+#[derive(Clone, serde::Deserialize)]
+#[serde(try_from = "serde_json::Value")]
+#[non_exhaustive]
+pub enum TokenStoreConfig {
+    /// The OS keychain (feature `keychain`).
+    Keychain,
+    /// In memory only.
+    Memory,
+    /// An encrypted file sealed with a key derived from a passphrase.
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The passphrase the key is derived from.
+        passphrase: Secret,
+    },
+}
+
+impl fmt::Debug for TokenStoreConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Keychain => f.write_str("Keychain"),
+            Self::Memory => f.write_str("Memory"),
+            Self::File { path, passphrase } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("passphrase", passphrase)
+                .finish(),
+        }
+    }
+}
+
+impl TryFrom<serde_json::Value> for TokenStoreConfig {
+    type Error = String;
+
+    fn try_from(v: serde_json::Value) -> std::result::Result<Self, String> {
+        const HELP: &str =
+            r#"use "keychain", "memory" or {"file": "/path/session.rqts", "passphrase": "…"}"#;
+        match v {
+            serde_json::Value::String(s) => match s.as_str() {
+                "keychain" => Ok(Self::Keychain),
+                "memory" => Ok(Self::Memory),
+                other => Err(format!("unknown token store {other:?}: {HELP}")),
+            },
+            serde_json::Value::Object(map) => {
+                if let Some(k) = map.keys().find(|k| *k != "file" && *k != "passphrase") {
+                    return Err(format!("unknown token store field {k:?}: {HELP}"));
+                }
+                let path = map.get("file").and_then(|v| v.as_str());
+                let passphrase = map.get("passphrase").and_then(|v| v.as_str());
+                match (path, passphrase) {
+                    (Some(p), Some(pw)) if !p.is_empty() && !pw.is_empty() => {
+                        Ok(Self::File { path: p.into(), passphrase: Secret::new(pw) })
+                    }
+                    _ => Err(format!(
+                        "a file token store needs a non-empty \"file\" and \"passphrase\": {HELP}"
+                    )),
+                }
+            }
+            _ => Err(format!("the token store must be a string or an object: {HELP}")),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Parses a configuration from JSON text.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for text that is not a JSON object, an
+    /// unknown field or a value of the wrong type; the message names the field and its line
+    /// and column.
+    pub fn from_json(json: &str) -> Result<Self> {
+        serde_json::from_str(json).map_err(|e| {
+            Error::config(format!("invalid client configuration JSON: {e}"))
+        })
+    }
+
+    /// A [`ClientBuilder`] with these settings applied.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when the keychain store is asked for
+    /// but the crate was built without the `keychain` feature. Bad values (a malformed URL,
+    /// PEM or proxy) are reported by [`ClientBuilder::build`].
+    pub fn into_builder(self) -> Result<ClientBuilder> {
+        let mut b = ClientBuilder::new();
+        if let Some(url) = self.base_url {
+            b = b.base_url(url);
+        }
+        if let Some(p) = self.platform {
+            b = b.platform(p);
+        }
+        if self.plugin_name.is_some() || self.plugin_version.is_some() {
+            b = b.plugin(
+                self.plugin_name.unwrap_or_else(|| "unknown".to_owned()),
+                self.plugin_version.unwrap_or_else(|| "0.0.0".to_owned()),
+            );
+        }
+        if let Some(lang) = self.sdk_language {
+            b = b.sdk_language(lang, self.sdk_language_version);
+        }
+        if let Some(ms) = self.timeout_ms {
+            b = b.timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.connect_timeout_ms {
+            b = b.connect_timeout(Duration::from_millis(ms));
+        }
+        if let Some(n) = self.max_retries {
+            b = b.retry_policy(RetryPolicy::default().max_retries(n));
+        }
+        if let Some(key) = self.api_key {
+            b = b.api_key(key.expose());
+        }
+        match self.token_store {
+            None => {}
+            Some(TokenStoreConfig::Memory) => b = b.token_store(MemoryStore::new()),
+            Some(TokenStoreConfig::File { path, passphrase }) => {
+                b = b.token_store(crate::token_store::EncryptedFileStore::with_passphrase(
+                    path,
+                    passphrase.expose(),
+                ))
+            }
+            #[cfg(feature = "keychain")]
+            Some(TokenStoreConfig::Keychain) => {}
+            #[cfg(not(feature = "keychain"))]
+            Some(TokenStoreConfig::Keychain) => {
+                return Err(Error::config(
+                    "the keychain token store is not available: this build has no `keychain` \
+                     feature; use \"memory\" or a file store",
+                ))
+            }
+        }
+        if let Some(pem) = self.root_certificate_pem {
+            b = b.add_root_certificate_pem(pem.as_bytes());
+        }
+        if let Some(proxy) = self.proxy {
+            b = b.proxy(&proxy);
+        }
+        if self.no_proxy == Some(true) {
+            b = b.no_proxy();
+        }
+        Ok(b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +584,40 @@ mod tests {
     fn base_url_path_prefix_is_kept_without_trailing_slash() {
         let u = parse_base_url("https://example.com/proxy/").unwrap();
         assert_eq!(u.as_str(), "https://example.com/proxy");
+    }
+
+    #[test]
+    fn client_config_parses_every_token_store_form() {
+        let c = ClientConfig::from_json(r#"{"tokenStore": "memory", "maxRetries": 0}"#).unwrap();
+        assert!(matches!(c.token_store, Some(TokenStoreConfig::Memory)));
+        let c = ClientConfig::from_json(
+            r#"{"tokenStore": {"file": "/tmp/s.rqts", "passphrase": "hunter2"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(c.token_store, Some(TokenStoreConfig::File { .. })));
+        assert!(!format!("{c:?}").contains("hunter2"));
+        for bad in [r#"{"tokenStore": "disk"}"#, r#"{"tokenStore": {"file": "x"}}"#, r#"{"tokenStore": 3}"#] {
+            let err = ClientConfig::from_json(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
+            assert!(err.to_string().contains("token store"), "{err}");
+        }
+    }
+
+    #[test]
+    fn client_config_rejects_unknown_fields_and_hides_secrets() {
+        let err = ClientConfig::from_json(r#"{"baseURL": "http://x"}"#).unwrap_err();
+        assert!(err.to_string().contains("baseURL"), "{err}");
+        let c = ClientConfig::from_json(r#"{"apiKey": "rq_live_topsecret"}"#).unwrap();
+        assert!(!format!("{c:?}").contains("topsecret"));
+        let err = ClientConfig::from_json(r#"{"apiKey": 5}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let built = ClientConfig::from_json(r#"{"baseUrl": "nope", "tokenStore": "memory"}"#)
+            .unwrap()
+            .into_builder()
+            .unwrap()
+            .build()
+            .unwrap_err();
+        assert!(built.to_string().contains("invalid base URL"), "{built}");
     }
 
     #[test]

@@ -33,7 +33,7 @@
 pub mod blocking;
 pub mod runtime;
 mod client;
-mod config;
+pub mod config;
 mod error;
 mod http;
 pub mod operation;

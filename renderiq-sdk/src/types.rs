@@ -50,6 +50,7 @@ pub const API_PREFIX: &str = "/api/plugins";
 
 /// The success envelope: `{ "success": true, "data": … }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Envelope<T> {
     /// Always `true` for this shape.
     pub success: bool,
@@ -614,6 +615,22 @@ pub struct RegisterWebhookRequest {
     pub url: String,
     /// Event types, see [`events`].
     pub events: Vec<String>,
+}
+
+/// `GET /webhooks/callback-secret` answer: the `whsec_…` secret that signs deliveries to a
+/// render's own `callbackUrl` (one per user; registered webhooks use their own secrets).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackSecret {
+    /// `whsec_…` signing secret; verify callback deliveries with it.
+    pub secret: String,
+}
+
+impl fmt::Debug for CallbackSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackSecret").field("secret", &"<redacted>").finish()
+    }
 }
 
 /// A registered webhook.

@@ -82,7 +82,11 @@ fn bgra_with_padded_stride_gives_the_same_pixels_as_tight_rgba() {
     let bgra = to_bgra(&image, stride);
     let padded = Screenshot::raw(&bgra[..], 300, 200, stride, PixelFormat::Bgra8);
 
-    for options in [png(), png().max_edge(128), PrepareOptions::new().max_edge(128)] {
+    for options in [
+        png(),
+        png().max_edge(128),
+        PrepareOptions::new().max_edge(128),
+    ] {
         let expected = tight(&image).prepare(&options).unwrap();
         let actual = padded.prepare(&options).unwrap();
         assert_eq!(
@@ -90,7 +94,10 @@ fn bgra_with_padded_stride_gives_the_same_pixels_as_tight_rgba() {
             decode(&expected.bytes).to_rgba8(),
             "{options:?}"
         );
-        assert_eq!((actual.width, actual.height), (expected.width, expected.height));
+        assert_eq!(
+            (actual.width, actual.height),
+            (expected.width, expected.height)
+        );
     }
 }
 
@@ -116,7 +123,10 @@ fn bottom_up_buffer_is_flipped_upright() {
     for options in [png(), png().max_edge(60)] {
         let expected = tight(&image).prepare(&options).unwrap();
         let actual = shot.prepare(&options).unwrap();
-        assert_eq!(decode(&actual.bytes).to_rgba8(), decode(&expected.bytes).to_rgba8());
+        assert_eq!(
+            decode(&actual.bytes).to_rgba8(),
+            decode(&expected.bytes).to_rgba8()
+        );
     }
 }
 
@@ -142,7 +152,9 @@ fn tall_images_fit_their_height_into_max_edge() {
 fn small_images_are_never_up_scaled() {
     let image = pattern(64, 48);
     for format in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::Webp] {
-        let out = tight(&image).prepare(&PrepareOptions::new().format(format)).unwrap();
+        let out = tight(&image)
+            .prepare(&PrepareOptions::new().format(format))
+            .unwrap();
         assert_eq!((out.width, out.height), (64, 48));
         assert_eq!(decode(&out.bytes).width(), 64);
     }
@@ -157,7 +169,10 @@ fn jpeg_output_stays_within_a_small_byte_budget_for_a_noisy_image() {
     assert!(out.bytes.len() <= budget, "{} > {budget}", out.bytes.len());
     let decoded = decode(&out.bytes);
     assert_eq!((decoded.width(), decoded.height()), (out.width, out.height));
-    assert!(out.width < 1024, "a noisy image this size must be scaled down to fit");
+    assert!(
+        out.width < 1024,
+        "a noisy image this size must be scaled down to fit"
+    );
 }
 
 #[test]
@@ -169,7 +184,11 @@ fn jpeg_quality_drops_before_the_image_shrinks() {
         .prepare(&PrepareOptions::new().max_bytes(Some(budget)))
         .unwrap();
     assert!(out.bytes.len() <= budget);
-    assert_eq!((out.width, out.height), (800, 600), "lower quality alone fits");
+    assert_eq!(
+        (out.width, out.height),
+        (800, 600),
+        "lower quality alone fits"
+    );
 }
 
 #[test]
@@ -179,7 +198,11 @@ fn lossless_output_is_scaled_down_to_fit_the_budget() {
     for format in [OutputFormat::Png, OutputFormat::Webp] {
         let options = PrepareOptions::new().format(format).max_bytes(Some(budget));
         let out = tight(&image).prepare(&options).unwrap();
-        assert!(out.bytes.len() <= budget, "{format}: {} > {budget}", out.bytes.len());
+        assert!(
+            out.bytes.len() <= budget,
+            "{format}: {} > {budget}",
+            out.bytes.len()
+        );
         assert!(out.width < 600);
         assert_eq!(decode(&out.bytes).width(), out.width);
     }
@@ -328,15 +351,28 @@ fn jpeg_exif_orientation_is_applied_and_not_copied() {
         let out = Screenshot::encoded(&input[..])
             .prepare(&PrepareOptions::new().format(format))
             .unwrap();
-        assert_eq!((out.width, out.height), (40, 80), "{format}: rotated to portrait");
-        assert!(!out.bytes.windows(4).any(|w| w == b"Exif"), "{format}: no EXIF");
+        assert_eq!(
+            (out.width, out.height),
+            (40, 80),
+            "{format}: rotated to portrait"
+        );
+        assert!(
+            !out.bytes.windows(4).any(|w| w == b"Exif"),
+            "{format}: no EXIF"
+        );
 
         // Turned clockwise, the top-left corner is now the top-right one.
         let decoded = decode(&out.bytes).to_rgb8();
         let top_right = decoded.get_pixel(30, 10);
         let top_left = decoded.get_pixel(10, 10);
-        assert!(top_right[0] > 200 && top_right[2] < 60, "{format}: {top_right:?}");
-        assert!(top_left[0] < 60 && top_left[2] > 200, "{format}: {top_left:?}");
+        assert!(
+            top_right[0] > 200 && top_right[2] < 60,
+            "{format}: {top_right:?}"
+        );
+        assert!(
+            top_left[0] < 60 && top_left[2] > 200,
+            "{format}: {top_left:?}"
+        );
     }
 }
 
@@ -345,14 +381,19 @@ fn jpeg_output_flattens_transparency_onto_white() {
     let clear = RgbaImage::from_pixel(32, 32, image::Rgba([0, 0, 0, 0]));
     let out = tight(&clear).prepare(&PrepareOptions::default()).unwrap();
     let decoded = decode(&out.bytes).to_rgb8();
-    assert!(decoded.pixels().all(|p| p.0.iter().all(|&c| c >= 250)), "white");
+    assert!(
+        decoded.pixels().all(|p| p.0.iter().all(|&c| c >= 250)),
+        "white"
+    );
 }
 
 #[test]
 fn png_and_webp_keep_transparency() {
     let image = RgbaImage::from_fn(64, 64, |x, _| image::Rgba([200, 100, 50, (x * 4) as u8]));
     for format in [OutputFormat::Png, OutputFormat::Webp] {
-        let out = tight(&image).prepare(&PrepareOptions::new().format(format)).unwrap();
+        let out = tight(&image)
+            .prepare(&PrepareOptions::new().format(format))
+            .unwrap();
         assert_eq!(decode(&out.bytes).to_rgba8(), image, "{format}");
     }
 }
@@ -406,6 +447,9 @@ fn prepare_function_and_method_agree() {
 fn prepared_image_debug_does_not_dump_the_bytes() {
     let out = tight(&pattern(16, 16)).prepare(&png()).unwrap();
     let debug = format!("{out:?}");
-    assert!(debug.contains(&format!("<{} bytes>", out.bytes.len())), "{debug}");
+    assert!(
+        debug.contains(&format!("<{} bytes>", out.bytes.len())),
+        "{debug}"
+    );
     assert!(debug.len() < 200, "{debug}");
 }

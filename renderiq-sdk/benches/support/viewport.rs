@@ -20,7 +20,12 @@ pub fn capture(width: u32, height: u32) -> Vec<u8> {
             let fy = y as f32 / height as f32;
             let [r, g, b] = shade(fx, fy, width as f32);
             let grain = (xorshift(&mut rng) % 7) as f32 - 3.0;
-            pixels.extend_from_slice(&[channel(r + grain), channel(g + grain), channel(b + grain), 255]);
+            pixels.extend_from_slice(&[
+                channel(r + grain),
+                channel(g + grain),
+                channel(b + grain),
+                255,
+            ]);
         }
     }
     pixels
@@ -38,7 +43,11 @@ fn xorshift(state: &mut u64) -> u64 {
 }
 
 fn lerp(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 /// Boxes as (left, top, right, bottom, colour) in fractions of the frame.
@@ -55,7 +64,10 @@ fn shade(fx: f32, fy: f32, width: f32) -> [f32; 3] {
     let edge = 2.0 / width; // outline thickness: 2 px
     for &(l, t, r, b, colour) in BOXES.iter().rev() {
         if fx >= l && fx <= r && fy >= t && fy <= b {
-            let border = (fx - l).min(r - fx).min((fy - t) * 0.5625).min((b - fy) * 0.5625);
+            let border = (fx - l)
+                .min(r - fx)
+                .min((fy - t) * 0.5625)
+                .min((b - fy) * 0.5625);
             if border < edge {
                 return [28.0, 28.0, 32.0];
             }
@@ -72,7 +84,11 @@ fn shade(fx: f32, fy: f32, width: f32) -> [f32; 3] {
     let depth = 1.0 / (fy - HORIZON + 0.02);
     let u = (fx - 0.5) * depth;
     let on_line = (u * 2.0).fract().abs() < 0.02 * depth.sqrt() || (depth * 0.8).fract() < 0.04;
-    let ground = lerp([150.0, 150.0, 140.0], [185.0, 180.0, 165.0], (fy - HORIZON) / (1.0 - HORIZON));
+    let ground = lerp(
+        [150.0, 150.0, 140.0],
+        [185.0, 180.0, 165.0],
+        (fy - HORIZON) / (1.0 - HORIZON),
+    );
     if on_line {
         ground.map(|c| c * 0.6)
     } else {

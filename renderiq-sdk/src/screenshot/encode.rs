@@ -126,9 +126,17 @@ mod tests {
 
     #[test]
     fn transparent_pixels_become_white_and_opaque_ones_stay() {
-        let mut f = frame(vec![10, 20, 30, 0, 10, 20, 30, 255, 0, 0, 0, 128], 3, 1, Layout::Rgba8);
+        let mut f = frame(
+            vec![10, 20, 30, 0, 10, 20, 30, 255, 0, 0, 0, 128],
+            3,
+            1,
+            Layout::Rgba8,
+        );
         flatten_onto_white(&mut f);
-        assert_eq!(&f.data[..], &[255, 255, 255, 255, 10, 20, 30, 255, 127, 127, 127, 255]);
+        assert_eq!(
+            &f.data[..],
+            &[255, 255, 255, 255, 10, 20, 30, 255, 127, 127, 127, 255]
+        );
     }
 
     #[test]

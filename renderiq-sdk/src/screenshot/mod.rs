@@ -158,7 +158,7 @@ pub struct RawImage<'a> {
 /// # Examples
 ///
 /// ```no_run
-/// use renderiq_sdk::screenshot::{PixelFormat, PrepareOptions, Screenshot};
+/// use renderiq_sdk::screenshot::{PixelFormat, PrepareOptions, RawImage, Screenshot};
 ///
 /// # fn main() -> renderiq_sdk::Result<()> {
 /// let from_file = Screenshot::file("viewport.png");
@@ -166,10 +166,14 @@ pub struct RawImage<'a> {
 ///
 /// // An OpenGL read-back: tightly packed RGBA, bottom row first.
 /// let gl_pixels = vec![0u8; 1920 * 1080 * 4];
-/// let mut from_gl = Screenshot::raw(&gl_pixels[..], 1920, 1080, 1920 * 4, PixelFormat::Rgba8);
-/// if let Screenshot::Raw(raw) = &mut from_gl {
-///     raw.bottom_up = true;
-/// }
+/// let from_gl = Screenshot::Raw(RawImage {
+///     pixels: gl_pixels.into(),
+///     width: 1920,
+///     height: 1080,
+///     stride: 1920 * 4,
+///     format: PixelFormat::Rgba8,
+///     bottom_up: true,
+/// });
 /// let upload = from_gl.prepare(&PrepareOptions::default())?;
 /// # Ok(()) }
 /// ```
@@ -492,7 +496,9 @@ pub fn prepare(screenshot: &Screenshot<'_>, options: &PrepareOptions) -> Result<
             })?;
             fit_and_encode(&Decoded::from_bytes(&bytes)?.pixels(), options)
         }
-        Screenshot::Encoded(bytes) => fit_and_encode(&Decoded::from_bytes(bytes)?.pixels(), options),
+        Screenshot::Encoded(bytes) => {
+            fit_and_encode(&Decoded::from_bytes(bytes)?.pixels(), options)
+        }
         Screenshot::Raw(raw) => fit_and_encode(&Pixels::from_raw(raw)?, options),
     }
 }

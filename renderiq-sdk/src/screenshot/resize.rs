@@ -33,7 +33,8 @@ pub(crate) fn fit(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
         return (width, height);
     }
     let scale = |short: u32| {
-        let scaled = (u64::from(short) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long);
+        let scaled =
+            (u64::from(short) * u64::from(max_edge) + u64::from(long) / 2) / u64::from(long);
         (scaled as u32).max(1)
     };
     if width >= height {
@@ -110,8 +111,11 @@ fn resample(src: &Pixels<'_>, width: u32, height: u32, use_alpha: bool) -> Resul
     Resizer::new()
         .resize(&view, &mut dst, &options)
         .map_err(|e| {
-            Error::new(ErrorKind::Image, format!("could not resize the screenshot: {e}"))
-                .with_source(e)
+            Error::new(
+                ErrorKind::Image,
+                format!("could not resize the screenshot: {e}"),
+            )
+            .with_source(e)
         })?;
     Ok(dst.into_vec())
 }

@@ -87,7 +87,7 @@ pub(crate) fn verify_access_token(state: &AppState, token: &str) -> Result<Strin
     post, path = "/api/plugins/auth/signin", tag = "auth",
     request_body = SignInRequest,
     responses(
-        (status = 200, description = "Signed in", body = inline(renderiq_sdk::types::Envelope<AuthSession>)),
+        (status = 200, description = "Signed in", body = renderiq_sdk::types::Envelope<AuthSession>),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
     )
@@ -123,7 +123,7 @@ pub async fn create_session(
     post, path = "/api/plugins/auth/refresh", tag = "auth",
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "New tokens", body = inline(renderiq_sdk::types::Envelope<AuthSession>)),
+        (status = 200, description = "New tokens", body = renderiq_sdk::types::Envelope<AuthSession>),
         (status = 401, description = "AUTH_REQUIRED: unknown, expired, revoked or reused token", body = ErrorBody),
     )
 )]
@@ -191,7 +191,7 @@ pub async fn refresh_session(
     post, path = "/api/plugins/auth/signout", tag = "auth",
     request_body(content = Option<RefreshRequest>, description = "Optional: the refresh token to revoke"),
     responses(
-        (status = 200, description = "Signed out", body = inline(renderiq_sdk::types::Envelope<Ack>)),
+        (status = 200, description = "Signed out", body = renderiq_sdk::types::Envelope<Ack>),
         (status = 400, description = "Malformed body", body = ErrorBody),
     )
 )]
@@ -224,7 +224,7 @@ pub async fn delete_session(State(state): State<AppState>, body: Bytes) -> ApiRe
     get, path = "/api/plugins/auth/me", tag = "auth",
     security(("bearer" = []), ("apiKey" = [])),
     responses(
-        (status = 200, description = "The caller", body = inline(renderiq_sdk::types::Envelope<User>)),
+        (status = 200, description = "The caller", body = renderiq_sdk::types::Envelope<User>),
         (status = 401, description = "AUTH_REQUIRED", body = ErrorBody),
     )
 )]

@@ -38,7 +38,7 @@ pub struct PageQuery {
     get, path = "/api/plugins/credits", tag = "credits",
     security(("bearer" = []), ("apiKey" = ["credits:read"])),
     responses(
-        (status = 200, description = "Balance", body = inline(renderiq_sdk::types::Envelope<Credits>)),
+        (status = 200, description = "Balance", body = renderiq_sdk::types::Envelope<Credits>),
         (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
     )
 )]
@@ -53,7 +53,7 @@ pub async fn get_credits(State(state): State<AppState>, auth: Auth<ReadCredits>)
     security(("bearer" = []), ("apiKey" = ["credits:read"])),
     params(PageQuery),
     responses(
-        (status = 200, description = "Ledger page", body = inline(renderiq_sdk::types::Envelope<Page<CreditTransaction>>)),
+        (status = 200, description = "Ledger page", body = renderiq_sdk::types::Envelope<Page<CreditTransaction>>),
         (status = 400, description = "INVALID_INPUT", body = ErrorBody),
     )
 )]

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::multipart::MultipartError;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::rejection::{
+    BytesRejection, JsonRejection, PathRejection, QueryRejection,
+};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -222,6 +224,12 @@ impl From<BytesRejection> for ApiError {
     }
 }
 
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> Self {
+        rejection(r.status(), r.body_text(), "body")
+    }
+}
+
 impl From<MultipartError> for ApiError {
     fn from(r: MultipartError) -> Self {
         rejection(r.status(), r.body_text(), "body")
@@ -233,5 +241,61 @@ fn rejection(status: StatusCode, text: String, field: &str) -> ApiError {
         ApiError::PayloadTooLarge("request body too large".to_owned())
     } else {
         ApiError::invalid(field, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_variant() -> Vec<ApiError> {
+        vec![
+            ApiError::AuthRequired("x".into()),
+            ApiError::InvalidCredentials,
+            ApiError::InsufficientScope { scope: "renders:read".into() },
+            ApiError::not_found("render"),
+            ApiError::invalid("prompt", "too long"),
+            ApiError::PayloadTooLarge("big".into()),
+            ApiError::InsufficientCredits { required: 10, available: 3 },
+            ApiError::RateLimited { retry_after: 7 },
+            ApiError::IdempotencyConflict,
+            ApiError::Conflict("state".into()),
+            ApiError::RenderFailed("boom".into()),
+            ApiError::Internal(anyhow::anyhow!("secret detail")),
+            ApiError::ServiceUnavailable("later".into()),
+        ]
+    }
+
+    #[test]
+    fn every_error_code_has_its_envelope_and_status() {
+        let errors = every_variant();
+        let codes: Vec<ErrorCode> = errors.iter().map(ApiError::code).collect();
+        for code in ErrorCode::ALL {
+            assert!(codes.contains(&code), "{code} has no variant");
+        }
+        for error in errors {
+            let body = error.body();
+            assert!(!body.success);
+            assert_eq!(body.error_code, error.code().as_str());
+            assert_eq!(error.status().as_u16(), error.code().http_status());
+            assert!(!body.error.is_empty());
+            match error.code() {
+                ErrorCode::InsufficientCredits => {
+                    assert_eq!((body.required_credits, body.available_credits), (Some(10), Some(3)));
+                }
+                ErrorCode::RateLimitExceeded => assert_eq!(body.retry_after, Some(7)),
+                ErrorCode::InvalidInput => assert_eq!(body.details.unwrap()["prompt"], "too long"),
+                ErrorCode::InsufficientScope => assert_eq!(body.details.unwrap()["requiredScope"], "renders:read"),
+                ErrorCode::InternalError => assert!(!body.error.contains("secret"), "{}", body.error),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn rate_limited_response_carries_retry_after() {
+        let response = ApiError::RateLimited { retry_after: 12 }.into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "12");
     }
 }

@@ -34,7 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
     security(("bearer" = []), ("apiKey" = ["keys:manage"])),
     request_body = CreateApiKeyRequest,
     responses(
-        (status = 200, description = "Created; `key` is shown once", body = inline(renderiq_sdk::types::Envelope<CreatedApiKey>)),
+        (status = 200, description = "Created; `key` is shown once", body = renderiq_sdk::types::Envelope<CreatedApiKey>),
         (status = 400, description = "INVALID_INPUT", body = ErrorBody),
         (status = 403, description = "INSUFFICIENT_SCOPE (also when granting a scope the caller lacks)", body = ErrorBody),
     )
@@ -111,7 +111,7 @@ pub async fn create_key(
     get, path = "/api/plugins/keys", tag = "keys",
     security(("bearer" = []), ("apiKey" = ["keys:manage"])),
     responses(
-        (status = 200, description = "Keys", body = inline(renderiq_sdk::types::Envelope<Vec<ApiKey>>)),
+        (status = 200, description = "Keys", body = renderiq_sdk::types::Envelope<Vec<ApiKey>>),
         (status = 401, description = "AUTH_REQUIRED", body = ErrorBody),
     )
 )]
@@ -147,7 +147,7 @@ pub async fn list_keys(State(state): State<AppState>, auth: Auth<ManageKeys>) ->
     security(("bearer" = []), ("apiKey" = ["keys:manage"])),
     params(("id" = String, Path, description = "Key id")),
     responses(
-        (status = 200, description = "Revoked", body = inline(renderiq_sdk::types::Envelope<Ack>)),
+        (status = 200, description = "Revoked", body = renderiq_sdk::types::Envelope<Ack>),
         (status = 404, description = "NOT_FOUND (also another user's key)", body = ErrorBody),
     )
 )]

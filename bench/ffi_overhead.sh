@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Per-call overhead of the C ABI: the same calls through librenderiq from C (bench/ffi_overhead.c)
+# and on the SDK directly from Rust (bench/ffi_overhead.rs), release builds, against a local
+# reference server, printed side by side.
+#
+#   bench/ffi_overhead.sh
+#   RENDERIQ_BENCH_VERIFY_N=50000 RENDERIQ_BENCH_GET_N=500 bench/ffi_overhead.sh
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+. "$(dirname "$0")/../scripts/ffi-lib.sh"
+cd "$REPO_ROOT"
+
+FFI_PROFILE=release
+log "release builds: librenderiq, the Rust example, the reference server"
+cargo build --release -p renderiq-ffi -p renderiq-server --example ffi_overhead
+mkdir -p "$CARGO_TARGET_DIR/ffi-bench"
+cc -O2 -std=c99 -D_POSIX_C_SOURCE=199309L -I bindings/ffi/include bench/ffi_overhead.c \
+    -L "$CARGO_TARGET_DIR/release" -lrenderiq -Wl,-rpath,"$CARGO_TARGET_DIR/release" \
+    -o "$CARGO_TARGET_DIR/ffi-bench/ffi_overhead"
+
+ffi_workdir
+trap ffi_cleanup EXIT
+log "starting a reference server"
+ffi_start_server RENDERIQ_BENCH_URL bench --render-delay-ms 50 --read-rate-limit 1000000
+
+log "running (each line: ns per call)"
+C_OUT="$("$CARGO_TARGET_DIR/ffi-bench/ffi_overhead")"
+RUST_OUT="$("$CARGO_TARGET_DIR/release/examples/ffi_overhead")"
+
+printf '\n%-20s %14s %14s %14s %10s\n' "call" "C ABI (ns)" "Rust (ns)" "overhead (ns)" "ratio"
+while read -r name c_ns calls; do
+    r_ns="$(awk -v n="$name" '$1 == n { print $2 }' <<<"$RUST_OUT")"
+    awk -v n="$name" -v c="$c_ns" -v r="$r_ns" -v k="$calls" \
+        'BEGIN { printf "%-20s %14.1f %14.1f %14.1f %9.2fx   (%d calls)\n", n, c, r, c - r, c / r, k }'
+done <<<"$C_OUT"

@@ -1,0 +1,90 @@
+using System;
+using System.Threading;
+
+namespace Renderiq.Sdk.Native
+{
+    /// <summary>Turns a failed call's status and <c>RenderiqError*</c> into the matching .NET exception.</summary>
+    internal static unsafe class NativeError
+    {
+        /// <summary>Everything the error object says, read once; the object is freed.</summary>
+        internal sealed class Info
+        {
+            internal int Status;
+            internal string Message;
+            internal string ApiCode;
+            internal int? HttpStatus;
+            internal string RequestId;
+            internal long? RequiredCredits;
+            internal long? AvailableCredits;
+            internal TimeSpan? RetryAfter;
+            internal string Json;
+        }
+
+        /// <summary>Reads (and frees) the error object; a NULL error yields the status alone.</summary>
+        internal static Info Read(int status, RenderiqError* error)
+        {
+            var info = new Info { Status = status };
+            if (error == null)
+            {
+                info.Message = "Renderiq call failed with status " + status + " (" +
+                    Interop.ReadBorrowed(NativeMethods.renderiq_status_name(status)) + ")";
+                return info;
+            }
+            using (var handle = new ErrorHandle(error))
+            {
+                RenderiqError* e = handle.Ptr;
+                info.Message = Interop.ReadBorrowed(NativeMethods.renderiq_error_message(e));
+                info.ApiCode = Interop.ReadBorrowed(NativeMethods.renderiq_error_api_code(e));
+                ushort http = NativeMethods.renderiq_error_http_status(e);
+                info.HttpStatus = http == 0 ? (int?)null : http;
+                info.RequestId = Interop.ReadBorrowed(NativeMethods.renderiq_error_request_id(e));
+                long required = NativeMethods.renderiq_error_required_credits(e);
+                long available = NativeMethods.renderiq_error_available_credits(e);
+                long retryMs = NativeMethods.renderiq_error_retry_after_ms(e);
+                info.RequiredCredits = required < 0 ? (long?)null : required;
+                info.AvailableCredits = available < 0 ? (long?)null : available;
+                info.RetryAfter = retryMs < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(retryMs);
+                info.Json = Interop.ReadBorrowed(NativeMethods.renderiq_error_json(e));
+            }
+            return info;
+        }
+
+        internal static Exception ToException(int status, RenderiqError* error, CancellationToken token)
+        {
+            return ToException(Read(status, error), token);
+        }
+
+        /// <summary>The exception class for each kind; cancellation becomes <see cref="OperationCanceledException"/>.</summary>
+        internal static Exception ToException(Info i, CancellationToken token)
+        {
+            string m = i.Message ?? "Renderiq call failed";
+            switch ((RenderiqErrorKind)i.Status)
+            {
+                case RenderiqErrorKind.Auth: return new AuthenticationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.PermissionDenied: return new PermissionDeniedException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.NotFound: return new NotFoundException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.InvalidInput: return new ValidationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.InsufficientCredits:
+                    return new InsufficientCreditsException(m, i.RequiredCredits, i.AvailableCredits, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.RateLimited: return new RateLimitException(m, i.RetryAfter, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Conflict: return new ConflictException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Server: return new ServerException(m, RenderiqErrorKind.Server, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Decode: return new ServerException(m, RenderiqErrorKind.Decode, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.RenderFailed: return new RenderFailedException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Network: return new NetworkException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Timeout: return new RenderiqTimeoutException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Cancelled: return new OperationCanceledException(m, token);
+                case RenderiqErrorKind.Image: return new ImageException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.WebhookVerification: return new WebhookVerificationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.TokenStore: return new TokenStoreException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Config: return new ConfigurationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                default:
+                    // 100+: misuse of the ABI. The wrapper validates its arguments first, so this
+                    // means a bug in the binding or a mismatched native library.
+                    RenderiqErrorKind kind = Enum.IsDefined(typeof(RenderiqErrorKind), i.Status)
+                        ? (RenderiqErrorKind)i.Status : RenderiqErrorKind.InvalidArgument;
+                    return new RenderiqException(m, kind, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Renderiq.Sdk.Native
+{
+    /// <summary>How a <see cref="NativeOperation"/> learns that its operation finished.</summary>
+    internal enum CompletionMode
+    {
+        /// <summary>
+        /// <c>renderiq_op_set_callback</c>: the native library calls back on one of its worker
+        /// threads. The default on .NET Framework and .NET (Revit, AutoCAD).
+        /// </summary>
+        Callback,
+
+        /// <summary>
+        /// A timer reads <c>renderiq_op_poll</c> every <see cref="NativeOperation.PollInterval"/>.
+        /// The default on Mono, which registers a native thread that calls into managed code as
+        /// one of its own and then waits for it forever at process exit (a Tokio worker never
+        /// ends): there no native thread may ever call managed code.
+        /// </summary>
+        Poll,
+    }
+
+    /// <summary>
+    /// Follows one native operation handle (<c>RenderiqOp*</c>) to completion as a
+    /// <see cref="Task{TResult}"/> of its result JSON.
+    /// </summary>
+    /// <remarks>
+    /// <para>Callback mode: the native library calls a static delegate (rooted for the process's
+    /// lifetime, so never collected) on one of its worker threads, with a <see cref="GCHandle"/>
+    /// to this object as user data; the handle keeps the object (and through it the operation
+    /// handle, its timer and its task) alive until that call, which frees it. The callback only
+    /// queues the rest to the thread pool: a Renderiq worker thread never runs user code, never
+    /// blocks and never sees an exception.</para>
+    /// <para>Cancellation: the <see cref="CancellationToken"/> calls <c>renderiq_op_cancel</c>; the
+    /// operation then finishes as cancelled, and the task becomes canceled with that token.
+    /// Progress: <c>renderiq_op_progress</c> is read on a timer and reported through
+    /// <see cref="IProgress{T}"/> when it changed, and once more at the end.</para>
+    /// </remarks>
+    internal sealed unsafe class NativeOperation
+    {
+        /// <summary>How often progress is read while an <see cref="IProgress{T}"/> listens.</summary>
+        internal static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>How often completion is read in <see cref="CompletionMode.Poll"/>.</summary>
+        internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
+
+        /// <summary>Environment variable forcing a <see cref="CompletionMode"/> (<c>callback</c> or <c>poll</c>).</summary>
+        internal const string ModeVariable = "RENDERIQ_DOTNET_COMPLETION";
+
+        /// <summary>The mode new operations use.</summary>
+        internal static CompletionMode DefaultMode = ChooseMode();
+
+        // One delegate for every operation, rooted by this static field for the process's lifetime.
+        private static readonly NativeMethods.renderiq_op_set_callback_callback_delegate CompletionCallback = OnNativeCompletion;
+
+        private readonly OperationHandle _op;
+        private readonly TaskCompletionSource<string> _tcs =
+            new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationToken _token;
+        private readonly IProgress<RenderProgress> _progress;
+        private readonly Action<RenderProgress> _onCancel;
+        private readonly CompletionMode _mode;
+        private readonly object _gate = new object();
+        private CancellationTokenRegistration _registration;
+        private Timer _timer;
+        private int _ticking;
+        private int _finishing;
+        private string _lastProgressJson;
+        private DateTime _lastProgressRead = DateTime.MinValue;
+        private bool _finished;
+
+        private NativeOperation(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
+            Action<RenderProgress> onCancel, CompletionMode mode)
+        {
+            _op = op;
+            _progress = progress;
+            _token = token;
+            _onCancel = onCancel;
+            _mode = mode;
+        }
+
+        private static CompletionMode ChooseMode()
+        {
+            string forced = Environment.GetEnvironmentVariable(ModeVariable);
+            if (string.Equals(forced, "callback", StringComparison.OrdinalIgnoreCase)) return CompletionMode.Callback;
+            if (string.Equals(forced, "poll", StringComparison.OrdinalIgnoreCase)) return CompletionMode.Poll;
+            return NativeLibraryLoader.IsMono ? CompletionMode.Poll : CompletionMode.Callback;
+        }
+
+        /// <summary>
+        /// Takes ownership of <paramref name="op"/> (freed when the task completes) and returns the
+        /// task of its result JSON.
+        /// </summary>
+        /// <param name="op">The operation; this object owns it from now on.</param>
+        /// <param name="progress">Where progress goes, or null.</param>
+        /// <param name="token">Cancels the operation.</param>
+        /// <param name="onCancel">
+        /// Called on cancellation with the last progress (its render, once created), before the
+        /// operation is cancelled; for cancelling the render on the server too.
+        /// </param>
+        internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
+            Action<RenderProgress> onCancel = null)
+        {
+            var state = new NativeOperation(op, progress, token, onCancel, DefaultMode);
+            state.Start();
+            return state._tcs.Task;
+        }
+
+        private void Start()
+        {
+            if (_mode == CompletionMode.Callback && !RegisterCallback()) return;
+            lock (_gate)
+            {
+                if (_finished) return;
+                if (_mode == CompletionMode.Poll)
+                    _timer = new Timer(_ => Tick(), null, TimeSpan.Zero, PollInterval);
+                else if (_progress != null)
+                    _timer = new Timer(_ => Tick(), null, TimeSpan.Zero, ProgressInterval);
+                if (_token.CanBeCanceled)
+                    _registration = _token.Register(CancelFromToken);
+            }
+        }
+
+        private bool RegisterCallback()
+        {
+            GCHandle self = GCHandle.Alloc(this);
+            RenderiqError* error = null;
+            int status;
+            using (_op.Acquire())
+            {
+                status = NativeMethods.renderiq_op_set_callback(_op.Ptr, CompletionCallback, (void*)GCHandle.ToIntPtr(self), &error);
+            }
+            if (status == NativeMethods.RENDERIQ_OK) return true; // the callback owns `self` now; it runs exactly once
+            self.Free();
+            Exception e = NativeError.ToException(status, error, _token);
+            _op.Dispose();
+            _tcs.TrySetException(e);
+            return false;
+        }
+
+        private void CancelFromToken()
+        {
+            NativeHandle.Lease lease;
+            if (!_op.TryAcquire(out lease)) return;
+            using (lease)
+            {
+                if (_onCancel != null)
+                {
+                    try
+                    {
+                        string json = ReadProgressJson();
+                        _onCancel(json != null ? RenderProgress.Parse(json) : null);
+                    }
+                    catch (Exception)
+                    {
+                        // Best effort: the operation is cancelled below whatever happens.
+                    }
+                }
+                NativeMethods.renderiq_op_cancel(_op.Ptr);
+            }
+        }
+
+        private string ReadProgressJson()
+        {
+            byte* json = null;
+            byte percent;
+            int status = NativeMethods.renderiq_op_progress(_op.Ptr, &percent, &json, null);
+            string text = Interop.TakeString(json);
+            return status == NativeMethods.RENDERIQ_OK ? text : null;
+        }
+
+        private void Tick()
+        {
+            if (Interlocked.Exchange(ref _ticking, 1) == 1) return; // the previous tick still runs
+            try
+            {
+                bool done = false;
+                NativeHandle.Lease lease;
+                if (!_op.TryAcquire(out lease)) return;
+                using (lease)
+                {
+                    if (_mode == CompletionMode.Poll)
+                        done = NativeMethods.renderiq_op_poll(_op.Ptr) != 0; // 1 done, negative: not live (finish and report)
+                    if (_progress != null && !done && DateTime.UtcNow - _lastProgressRead >= ProgressInterval)
+                        ReportProgress();
+                }
+                if (done) BeginFinish();
+            }
+            catch (Exception)
+            {
+                // A tick is never worth failing the operation for.
+            }
+            finally
+            {
+                Volatile.Write(ref _ticking, 0);
+            }
+        }
+
+        private void ReportProgress()
+        {
+            _lastProgressRead = DateTime.UtcNow;
+            string json = ReadProgressJson();
+            if (json == null || json == _lastProgressJson) return;
+            _lastProgressJson = json;
+            try
+            {
+                _progress.Report(RenderProgress.Parse(json));
+            }
+            catch (Exception)
+            {
+                // A progress report is never worth failing the operation for.
+            }
+        }
+
+        // Runs on a Renderiq worker thread (or on the caller's thread when the operation had
+        // already finished): must not throw, block or run user code.
+        private static void OnNativeCompletion(void* userData)
+        {
+            try
+            {
+                GCHandle handle = GCHandle.FromIntPtr((IntPtr)userData);
+                var state = (NativeOperation)handle.Target;
+                handle.Free();
+                state.BeginFinish();
+            }
+            catch (Exception)
+            {
+                // Nothing may unwind into native code.
+            }
+        }
+
+        private void BeginFinish()
+        {
+            if (Interlocked.Exchange(ref _finishing, 1) == 1) return;
+            ThreadPool.UnsafeQueueUserWorkItem(s => ((NativeOperation)s).Finish(), this);
+        }
+
+        private void Finish()
+        {
+            Timer timer;
+            lock (_gate)
+            {
+                _finished = true;
+                timer = _timer;
+                _timer = null;
+            }
+            try
+            {
+                if (timer != null)
+                {
+                    // Wait for a tick in progress (never this thread's: Finish runs on its own
+                    // work item), then report the final state once.
+                    using (var stopped = new ManualResetEvent(false))
+                    {
+                        if (timer.Dispose(stopped)) stopped.WaitOne();
+                    }
+                }
+                if (_progress != null)
+                {
+                    NativeHandle.Lease lease;
+                    if (_op.TryAcquire(out lease))
+                        using (lease) ReportProgress();
+                }
+                _registration.Dispose();
+
+                byte* json = null;
+                RenderiqError* error = null;
+                int status;
+                using (_op.Acquire())
+                {
+                    status = NativeMethods.renderiq_op_take_result(_op.Ptr, &json, &error);
+                }
+                string result = Interop.TakeString(json);
+                if (status == NativeMethods.RENDERIQ_OK)
+                {
+                    _tcs.TrySetResult(result);
+                }
+                else if (status == NativeMethods.RENDERIQ_ERROR_CANCELLED)
+                {
+                    if (error != null) NativeMethods.renderiq_error_free(error);
+                    if (_token.IsCancellationRequested) _tcs.TrySetCanceled(_token);
+                    else _tcs.TrySetCanceled();
+                }
+                else
+                {
+                    _tcs.TrySetException(NativeError.ToException(status, error, _token));
+                }
+            }
+            catch (Exception e)
+            {
+                _tcs.TrySetException(e);
+            }
+            finally
+            {
+                _op.Dispose();
+            }
+        }
+    }
+}

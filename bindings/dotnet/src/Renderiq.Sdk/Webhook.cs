@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using Renderiq.Sdk.Json;
+using Renderiq.Sdk.Native;
+
+namespace Renderiq.Sdk
+{
+    /// <summary>
+    /// Verifies webhook deliveries (Standard Webhooks: <c>webhook-id</c>,
+    /// <c>webhook-timestamp</c>, <c>webhook-signature: v1,&lt;base64 HMAC-SHA256&gt;</c>,
+    /// <c>whsec_</c> secrets). Constant-time comparison, a 5-minute timestamp tolerance, and
+    /// several signatures in one header for key rotation, all done by the native library.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// // ASP.NET / HttpListener: verify the raw body before parsing it.
+    /// WebhookEvent e = Webhook.VerifyEvent(secret, bodyBytes, request.Headers);
+    /// if (e.Type == "render.completed") Show(e.Data);
+    /// </code>
+    /// </example>
+    public static unsafe class Webhook
+    {
+        /// <summary>Header carrying the delivery id.</summary>
+        public const string IdHeader = "webhook-id";
+        /// <summary>Header carrying the unix timestamp of the delivery.</summary>
+        public const string TimestampHeader = "webhook-timestamp";
+        /// <summary>Header carrying the signatures.</summary>
+        public const string SignatureHeader = "webhook-signature";
+
+        /// <summary>How far a delivery's timestamp may be from now.</summary>
+        public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
+
+        /// <summary>
+        /// Verifies a delivery. Throws when it is not authentic; returns quietly when it is.
+        /// </summary>
+        /// <param name="secret">The <c>whsec_…</c> secret shown when the webhook was registered.</param>
+        /// <param name="body">The raw request body, exactly as received.</param>
+        /// <param name="headers">The request headers (names compared case-insensitively).</param>
+        /// <param name="now">The current time for the tolerance check; default is the system clock.</param>
+        /// <exception cref="WebhookVerificationException">Bad signature, timestamp out of tolerance, or a header missing; <see cref="RenderiqException.Code"/> says which.</exception>
+        /// <exception cref="ConfigurationException">A malformed secret (<c>WEBHOOK_BAD_SECRET</c>).</exception>
+        public static void Verify(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
+        {
+            if (headers == null) throw new ArgumentNullException(nameof(headers));
+            VerifyCore(secret, body, Find(headers, IdHeader), Find(headers, TimestampHeader), Find(headers, SignatureHeader), now, false);
+        }
+
+        /// <inheritdoc cref="Verify(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
+        public static void Verify(string secret, byte[] body, NameValueCollection headers, DateTimeOffset? now = null)
+        {
+            if (headers == null) throw new ArgumentNullException(nameof(headers));
+            VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, false);
+        }
+
+        /// <summary>Verifies a delivery and parses its event.</summary>
+        /// <exception cref="ServerException">The verified body is not a Renderiq event (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
+        public static WebhookEvent VerifyEvent(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
+        {
+            if (headers == null) throw new ArgumentNullException(nameof(headers));
+            string json = VerifyCore(secret, body, Find(headers, IdHeader), Find(headers, TimestampHeader), Find(headers, SignatureHeader), now, true);
+            return WebhookEvent.FromJson(JsonReader.ParseObject(json));
+        }
+
+        /// <inheritdoc cref="VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
+        public static WebhookEvent VerifyEvent(string secret, byte[] body, NameValueCollection headers, DateTimeOffset? now = null)
+        {
+            if (headers == null) throw new ArgumentNullException(nameof(headers));
+            string json = VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, true);
+            return WebhookEvent.FromJson(JsonReader.ParseObject(json));
+        }
+
+        /// <summary>
+        /// Signs a delivery as the server does: the <c>webhook-signature</c> value
+        /// <c>v1,&lt;base64&gt;</c> of <c>"{msgId}.{timestamp}.{body}"</c>. For tests and for forwarding.
+        /// </summary>
+        public static string Sign(string secret, string msgId, long timestamp, byte[] body)
+        {
+            if (secret == null) throw new ArgumentNullException(nameof(secret));
+            if (msgId == null) throw new ArgumentNullException(nameof(msgId));
+            if (body == null) throw new ArgumentNullException(nameof(body));
+            NativeLibraryLoader.EnsureLoaded();
+            byte[] s = Interop.Utf8Z(secret, nameof(secret));
+            byte[] m = Interop.Utf8Z(msgId, nameof(msgId));
+            byte* signature = null;
+            RenderiqError* error = null;
+            int status;
+            fixed (byte* sp = s)
+            fixed (byte* mp = m)
+            fixed (byte* bp = body)
+            {
+                status = NativeMethods.renderiq_webhook_sign(sp, mp, timestamp, bp, new UIntPtr((uint)body.Length), &signature, &error);
+            }
+            string result = Interop.TakeString(signature);
+            Interop.Check(status, error);
+            return result;
+        }
+
+        private static string Find(IEnumerable<KeyValuePair<string, string>> headers, string name)
+        {
+            foreach (var kv in headers)
+                if (string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase)) return kv.Value;
+            return null;
+        }
+
+        private static string VerifyCore(string secret, byte[] body, string id, string timestamp, string signature, DateTimeOffset? now, bool parse)
+        {
+            if (secret == null) throw new ArgumentNullException(nameof(secret));
+            if (body == null) throw new ArgumentNullException(nameof(body));
+            NativeLibraryLoader.EnsureLoaded();
+            byte[] s = Interop.Utf8Z(secret, nameof(secret));
+            byte[] i = Interop.Utf8Z(id, IdHeader);
+            byte[] t = Interop.Utf8Z(timestamp, TimestampHeader);
+            byte[] g = Interop.Utf8Z(signature, SignatureHeader);
+            long nowUnix = now.HasValue ? now.Value.ToUnixTimeSeconds() : 0;
+            if (now.HasValue && nowUnix == 0) nowUnix = 1; // 0 asks the library for the system clock
+            byte* json = null;
+            RenderiqError* error = null;
+            int status;
+            fixed (byte* sp = s)
+            fixed (byte* bp = body)
+            fixed (byte* ip = i)
+            fixed (byte* tp = t)
+            fixed (byte* gp = g)
+            {
+                status = NativeMethods.renderiq_webhook_verify(sp, bp, new UIntPtr((uint)body.Length), ip, tp, gp, nowUnix,
+                    parse ? &json : null, &error);
+            }
+            string result = Interop.TakeString(json);
+            Interop.Check(status, error);
+            return result;
+        }
+    }
+}

@@ -1,0 +1,674 @@
+// renderiq.hpp: header-only C++17 wrapper of the Renderiq SDK's C ABI (renderiq.h).
+//
+// - Move-only RAII handles (`renderiq::Client`, `renderiq::Operation`) over std::unique_ptr with
+//   the C library's free functions as deleters; nothing to free by hand.
+// - Errors are exceptions, everywhere: `renderiq::Error` and one subclass per error kind
+//   (`AuthError`, `InsufficientCreditsError`, `RateLimitError`, ...), each carrying the status
+//   code, kind, HTTP status, request id, API error code and the JSON details.
+// - Results are the API's objects as JSON text (`std::string`, camelCase wire JSON: Render,
+//   User, Credits, Page, ...); parse them with the JSON library you already use.
+// - The ABI version of the loaded library is checked when a Client is constructed; a mismatch
+//   throws `renderiq::AbiMismatchError` naming both versions.
+//
+//   #include <renderiq.hpp>
+//   renderiq::Client client(R"({"baseUrl": "http://127.0.0.1:8787", "platform": "archicad"})");
+//   client.signIn("ada@example.com", "correct horse");
+//   renderiq::Operation op = client.startRender(
+//       renderiq::Image::raw(pixels, len, width, height, stride, renderiq::PixelFormat::Bgra8),
+//       R"({"prompt": "dusk, warm light", "style": "photorealistic"})");
+//   // from a UI timer:
+//   if (op.done()) { std::string renderJson = *op.tryResult(); }
+//
+// Thread-safety: a Client may be shared by several threads; an Operation may be polled from
+// any thread. Blocking Client methods must not run on a UI thread.
+#ifndef RENDERIQ_HPP
+#define RENDERIQ_HPP
+
+#include "renderiq.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace renderiq {
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/// Base of every exception this wrapper throws for a failed call.
+class Error : public std::runtime_error {
+public:
+    Error(int32_t code, std::string kind, const std::string& message, uint16_t httpStatus,
+          std::string requestId, std::string apiCode, std::string detailsJson,
+          std::optional<int64_t> requiredCredits, std::optional<int64_t> availableCredits,
+          std::optional<int64_t> retryAfterMs)
+        : std::runtime_error(message),
+          code_(code),
+          kind_(std::move(kind)),
+          httpStatus_(httpStatus),
+          requestId_(std::move(requestId)),
+          apiCode_(std::move(apiCode)),
+          detailsJson_(std::move(detailsJson)),
+          requiredCredits_(requiredCredits),
+          availableCredits_(availableCredits),
+          retryAfterMs_(retryAfterMs) {}
+
+    /// The status code: one of the RENDERIQ_ERROR_* constants.
+    [[nodiscard]] int32_t code() const noexcept { return code_; }
+    /// Stable snake_case kind name: "auth", "insufficient_credits", "null_argument", ...
+    [[nodiscard]] const std::string& kind() const noexcept { return kind_; }
+    /// HTTP status of the failed response; 0 when the server did not answer.
+    [[nodiscard]] uint16_t httpStatus() const noexcept { return httpStatus_; }
+    /// The server's request id (quote it to support); empty when there is none.
+    [[nodiscard]] const std::string& requestId() const noexcept { return requestId_; }
+    /// The API's errorCode ("INSUFFICIENT_CREDITS", "WEBHOOK_BAD_SIGNATURE", ...); may be empty.
+    [[nodiscard]] const std::string& apiCode() const noexcept { return apiCode_; }
+    /// Everything as JSON: {"kind","code","message","display","status","requestId","details",
+    /// "requiredCredits","availableCredits","retryAfter"}.
+    [[nodiscard]] const std::string& detailsJson() const noexcept { return detailsJson_; }
+    /// Credits the render needed (insufficient credits).
+    [[nodiscard]] std::optional<int64_t> requiredCredits() const noexcept { return requiredCredits_; }
+    /// Credits available (insufficient credits).
+    [[nodiscard]] std::optional<int64_t> availableCredits() const noexcept { return availableCredits_; }
+    /// How long to wait before retrying (rate limited, 503).
+    [[nodiscard]] std::optional<std::chrono::milliseconds> retryAfter() const noexcept {
+        if (!retryAfterMs_) return std::nullopt;
+        return std::chrono::milliseconds(*retryAfterMs_);
+    }
+
+private:
+    int32_t code_;
+    std::string kind_;
+    uint16_t httpStatus_;
+    std::string requestId_;
+    std::string apiCode_;
+    std::string detailsJson_;
+    std::optional<int64_t> requiredCredits_;
+    std::optional<int64_t> availableCredits_;
+    std::optional<int64_t> retryAfterMs_;
+};
+
+#define RENDERIQ_HPP_ERROR(Name)       \
+    class Name : public Error {        \
+    public:                            \
+        using Error::Error;            \
+    };
+/// Not signed in, token invalid or expired, wrong credentials.
+RENDERIQ_HPP_ERROR(AuthError)
+/// The API key lacks a scope.
+RENDERIQ_HPP_ERROR(PermissionDeniedError)
+/// No such resource.
+RENDERIQ_HPP_ERROR(NotFoundError)
+/// The request was rejected as invalid (by the server or the SDK).
+RENDERIQ_HPP_ERROR(ValidationError)
+/// Not enough credits: see requiredCredits() and availableCredits().
+RENDERIQ_HPP_ERROR(InsufficientCreditsError)
+/// Too many requests: see retryAfter().
+RENDERIQ_HPP_ERROR(RateLimitError)
+/// Idempotency-key reuse with another body, or a state conflict.
+RENDERIQ_HPP_ERROR(ConflictError)
+/// The server failed (5xx).
+RENDERIQ_HPP_ERROR(ServerError)
+/// A render ended in the failed state (credits refunded).
+RENDERIQ_HPP_ERROR(RenderFailedError)
+/// The server could not be reached.
+RENDERIQ_HPP_ERROR(NetworkError)
+/// A request timed out or a wait passed its deadline.
+RENDERIQ_HPP_ERROR(TimeoutError)
+/// The operation was cancelled.
+RENDERIQ_HPP_ERROR(CancelledError)
+/// A screenshot could not be read or encoded.
+RENDERIQ_HPP_ERROR(ImageError)
+/// A webhook delivery failed verification.
+RENDERIQ_HPP_ERROR(WebhookVerificationError)
+/// The token store (keychain, file) failed.
+RENDERIQ_HPP_ERROR(TokenStoreError)
+/// The client was configured wrongly.
+RENDERIQ_HPP_ERROR(ConfigError)
+/// The server's answer could not be understood.
+RENDERIQ_HPP_ERROR(DecodeError)
+/// The C ABI was misused: NULL or invalid argument, invalid UTF-8, a dead handle, a result
+/// taken twice or too early. A bug in the calling code.
+RENDERIQ_HPP_ERROR(UsageError)
+/// A bug inside the library was caught at the boundary.
+RENDERIQ_HPP_ERROR(InternalError)
+#undef RENDERIQ_HPP_ERROR
+
+/// The loaded librenderiq speaks another ABI version than the renderiq.h this code was compiled
+/// against.
+class AbiMismatchError : public std::runtime_error {
+public:
+    AbiMismatchError(uint32_t expected, uint32_t found, const std::string& libraryVersion)
+        : std::runtime_error(
+              "renderiq: ABI version mismatch: this program was compiled against renderiq.h ABI "
+              "version " + std::to_string(expected) + ", but the loaded librenderiq (version " +
+              libraryVersion + ") has ABI version " + std::to_string(found) +
+              "; ship the librenderiq that matches your renderiq.h (load it from your add-on's "
+              "own folder) or rebuild against its headers"),
+          expected_(expected),
+          found_(found) {}
+    /// RENDERIQ_ABI_VERSION of the header this code was compiled with.
+    [[nodiscard]] uint32_t expected() const noexcept { return expected_; }
+    /// renderiq_abi_version() of the loaded library.
+    [[nodiscard]] uint32_t found() const noexcept { return found_; }
+
+private:
+    uint32_t expected_;
+    uint32_t found_;
+};
+
+namespace detail {
+
+struct ErrorDeleter {
+    void operator()(RenderiqError* e) const noexcept { renderiq_error_free(e); }
+};
+struct StringDeleter {
+    void operator()(char* s) const noexcept { renderiq_string_free(s); }
+};
+struct ClientDeleter {
+    void operator()(RenderiqClient* c) const noexcept { renderiq_client_free(c); }
+};
+struct OpDeleter {
+    void operator()(RenderiqOp* o) const noexcept { renderiq_op_free(o); }
+};
+
+inline std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+
+inline std::optional<int64_t> nonNegative(int64_t v) {
+    return v < 0 ? std::nullopt : std::optional<int64_t>(v);
+}
+
+template <class E>
+[[noreturn]] inline void throwAs(int32_t code, const RenderiqError* e) {
+    if (e == nullptr) {  // a call without an error object (poll, cancel)
+        throw E(code, str(renderiq_status_name(code)),
+                "renderiq: " + str(renderiq_status_name(code)), 0, {}, {}, {}, std::nullopt,
+                std::nullopt, std::nullopt);
+    }
+    throw E(code, str(renderiq_status_name(code)), str(renderiq_error_message(e)),
+            renderiq_error_http_status(e), str(renderiq_error_request_id(e)),
+            str(renderiq_error_api_code(e)), str(renderiq_error_json(e)),
+            nonNegative(renderiq_error_required_credits(e)),
+            nonNegative(renderiq_error_available_credits(e)),
+            nonNegative(renderiq_error_retry_after_ms(e)));
+}
+
+/// Throws the exception for status `code`, taking ownership of `raw` (may be NULL).
+[[noreturn]] inline void throwError(int32_t code, RenderiqError* raw) {
+    std::unique_ptr<RenderiqError, ErrorDeleter> e(raw);
+    switch (code) {
+        case RENDERIQ_ERROR_AUTH: throwAs<AuthError>(code, e.get());
+        case RENDERIQ_ERROR_PERMISSION_DENIED: throwAs<PermissionDeniedError>(code, e.get());
+        case RENDERIQ_ERROR_NOT_FOUND: throwAs<NotFoundError>(code, e.get());
+        case RENDERIQ_ERROR_INVALID_INPUT: throwAs<ValidationError>(code, e.get());
+        case RENDERIQ_ERROR_INSUFFICIENT_CREDITS: throwAs<InsufficientCreditsError>(code, e.get());
+        case RENDERIQ_ERROR_RATE_LIMITED: throwAs<RateLimitError>(code, e.get());
+        case RENDERIQ_ERROR_CONFLICT: throwAs<ConflictError>(code, e.get());
+        case RENDERIQ_ERROR_SERVER: throwAs<ServerError>(code, e.get());
+        case RENDERIQ_ERROR_RENDER_FAILED: throwAs<RenderFailedError>(code, e.get());
+        case RENDERIQ_ERROR_NETWORK: throwAs<NetworkError>(code, e.get());
+        case RENDERIQ_ERROR_TIMEOUT: throwAs<TimeoutError>(code, e.get());
+        case RENDERIQ_ERROR_CANCELLED: throwAs<CancelledError>(code, e.get());
+        case RENDERIQ_ERROR_IMAGE: throwAs<ImageError>(code, e.get());
+        case RENDERIQ_ERROR_WEBHOOK_VERIFICATION: throwAs<WebhookVerificationError>(code, e.get());
+        case RENDERIQ_ERROR_TOKEN_STORE: throwAs<TokenStoreError>(code, e.get());
+        case RENDERIQ_ERROR_CONFIG: throwAs<ConfigError>(code, e.get());
+        case RENDERIQ_ERROR_DECODE: throwAs<DecodeError>(code, e.get());
+        case RENDERIQ_ERROR_PANIC: throwAs<InternalError>(code, e.get());
+        case RENDERIQ_ERROR_NULL_ARGUMENT:
+        case RENDERIQ_ERROR_INVALID_UTF8:
+        case RENDERIQ_ERROR_INVALID_ARGUMENT:
+        case RENDERIQ_ERROR_INVALID_HANDLE:
+        case RENDERIQ_ERROR_NOT_READY:
+        case RENDERIQ_ERROR_ALREADY_TAKEN: throwAs<UsageError>(code, e.get());
+        default: throwAs<Error>(code, e.get());
+    }
+}
+
+/// Throws unless `code` is RENDERIQ_OK. Call it as `rc = call(..., &err); check(rc, err);`,
+/// never as `check(call(..., &err), err)`: argument evaluation order is unspecified, so `err`
+/// could be read before the call fills it.
+inline void check(int32_t code, RenderiqError* e) {
+    if (code != RENDERIQ_OK) throwError(code, e);
+}
+
+/// Takes ownership of a string returned by the library.
+inline std::string take(char* s) {
+    std::unique_ptr<char, StringDeleter> owned(s);
+    return str(owned.get());
+}
+
+/// Calls `f(char** out, RenderiqError** err)` and returns the string it produced.
+template <class F>
+std::string callString(F&& f) {
+    char* out = nullptr;
+    RenderiqError* err = nullptr;
+    int32_t rc = f(&out, &err);
+    std::string result = take(out);
+    check(rc, err);
+    return result;
+}
+
+inline const char* cstrOrNull(const std::optional<std::string>& s) {
+    return s ? s->c_str() : nullptr;
+}
+
+}  // namespace detail
+
+/// RENDERIQ_ABI_VERSION of the header this code was compiled against.
+inline constexpr uint32_t kAbiVersion = RENDERIQ_ABI_VERSION;
+
+/// Throws AbiMismatchError unless the loaded library speaks this header's ABI version.
+inline void checkAbiVersion() {
+    const uint32_t found = renderiq_abi_version();
+    if (found != RENDERIQ_ABI_VERSION) {
+        throw AbiMismatchError(RENDERIQ_ABI_VERSION, found, detail::str(renderiq_version()));
+    }
+}
+
+/// The SDK version of the loaded library, e.g. "0.1.0".
+[[nodiscard]] inline std::string version() { return detail::str(renderiq_version()); }
+
+// ---- images ---------------------------------------------------------------------------------
+
+/// Channel order of raw pixels.
+enum class PixelFormat : uint32_t {
+    Rgba8 = RENDERIQ_PIXEL_RGBA8,
+    Bgra8 = RENDERIQ_PIXEL_BGRA8,
+};
+
+/// A viewport capture: a file, encoded bytes, or raw pixels. It *borrows* the caller's buffer:
+/// keep the buffer alive until the call that takes the Image returns (the library copies it
+/// then; it may be freed right after, even while an Operation runs).
+class Image {
+public:
+    /// A PNG, JPEG or WebP file (UTF-8 path).
+    [[nodiscard]] static Image file(std::string path) {
+        Image i;
+        i.img_.kind = RENDERIQ_IMAGE_FILE;
+        i.path_ = std::move(path);
+        return i;
+    }
+    /// PNG, JPEG or WebP bytes.
+    [[nodiscard]] static Image encoded(const uint8_t* data, size_t len) {
+        Image i;
+        i.img_.kind = RENDERIQ_IMAGE_ENCODED;
+        i.img_.data = data;
+        i.img_.len = len;
+        return i;
+    }
+    /// Raw pixels: `height` rows of `width * 4` bytes, `stride` bytes apart (0 = width * 4);
+    /// `bottomUp` when the first row in memory is the image's bottom row (OpenGL).
+    [[nodiscard]] static Image raw(const uint8_t* data, size_t len, uint32_t width, uint32_t height,
+                                   size_t stride, PixelFormat format, bool bottomUp = false) {
+        Image i;
+        i.img_.kind = RENDERIQ_IMAGE_RAW;
+        i.img_.data = data;
+        i.img_.len = len;
+        i.img_.width = width;
+        i.img_.height = height;
+        i.img_.stride = stride;
+        i.img_.pixel_format = static_cast<uint32_t>(format);
+        i.img_.bottom_up = bottomUp ? 1u : 0u;
+        return i;
+    }
+    /// The C struct, valid while this Image lives.
+    [[nodiscard]] RenderiqImage c() const {
+        RenderiqImage copy = img_;
+        copy.path = img_.kind == RENDERIQ_IMAGE_FILE ? path_.c_str() : nullptr;
+        return copy;
+    }
+
+private:
+    Image() : img_{} {}
+    RenderiqImage img_;
+    std::string path_;
+};
+
+/// An image prepared for upload by prepareImage().
+struct PreparedImage {
+    std::vector<uint8_t> bytes;
+    /// {"mimeType","format","width","height","size"}
+    std::string infoJson;
+};
+
+/// Prepares an image as a render would (down-scaled, encoded, no metadata) without uploading
+/// it. `paramsJson` uses maxEdge, format, maxBytes and jpegQuality. Runs on this thread.
+[[nodiscard]] inline PreparedImage prepareImage(const Image& image, const std::string& paramsJson = "") {
+    RenderiqImage c = image.c();
+    uint8_t* data = nullptr;
+    size_t len = 0;
+    char* info = nullptr;
+    RenderiqError* err = nullptr;
+    int32_t rc = renderiq_prepare_image(&c, paramsJson.c_str(), &data, &len, &info, &err);
+    PreparedImage out;
+    if (data) {
+        out.bytes.assign(data, data + len);
+        renderiq_bytes_free(data, len);
+    }
+    out.infoJson = detail::take(info);
+    detail::check(rc, err);
+    return out;
+}
+
+// ---- operations -----------------------------------------------------------------------------
+
+/// Progress of an Operation.
+struct Progress {
+    /// 0-100.
+    uint8_t percent = 0;
+    /// {"percent", "stage", "done", "render": Render JSON or null}
+    std::string json;
+};
+
+/// A render running in the background; poll it from a UI timer. Move-only; destroying it
+/// cancels the work if it is still running.
+class Operation {
+public:
+    /// Takes ownership of a handle from a renderiq_render_*_start function.
+    explicit Operation(RenderiqOp* op) noexcept : op_(op) {}
+
+    /// true once finished (successfully, with an error, or cancelled). Never blocks.
+    [[nodiscard]] bool done() const {
+        int32_t r = renderiq_op_poll(op_.get());
+        if (r < 0) detail::throwError(-r, nullptr);
+        return r == 1;
+    }
+
+    /// The latest progress. Never blocks.
+    [[nodiscard]] Progress progress() const {
+        Progress p;
+        char* json = nullptr;
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_op_progress(op_.get(), &p.percent, &json, &err);
+        p.json = detail::take(json);
+        detail::check(rc, err);
+        return p;
+    }
+
+    /// Asks the operation to stop; it then ends with CancelledError. Never blocks.
+    void cancel() { detail::check(renderiq_op_cancel(op_.get()), nullptr); }
+
+    /// The result (Render JSON) once finished, std::nullopt while running; throws the
+    /// operation's error if it failed. The result can be taken once (UsageError after).
+    [[nodiscard]] std::optional<std::string> tryResult() {
+        char* out = nullptr;
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_op_take_result(op_.get(), &out, &err);
+        if (rc == RENDERIQ_ERROR_NOT_READY) {
+            renderiq_error_free(err);
+            return std::nullopt;
+        }
+        std::string result = detail::take(out);
+        detail::check(rc, err);
+        return result;
+    }
+
+    /// Blocks up to `timeout` for the result; std::nullopt when the time ran out. Not on a UI
+    /// thread.
+    [[nodiscard]] std::optional<std::string> wait(std::chrono::milliseconds timeout) {
+        const auto ms = timeout.count() < 0 ? 0 : timeout.count();
+        const uint32_t t = ms >= static_cast<long long>(RENDERIQ_WAIT_FOREVER)
+                               ? RENDERIQ_WAIT_FOREVER - 1
+                               : static_cast<uint32_t>(ms);
+        char* out = nullptr;
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_op_wait(op_.get(), t, &out, &err);
+        if (rc == RENDERIQ_ERROR_NOT_READY) {
+            renderiq_error_free(err);
+            return std::nullopt;
+        }
+        std::string result = detail::take(out);
+        detail::check(rc, err);
+        return result;
+    }
+
+    /// Blocks until the operation finishes and returns its result. Not on a UI thread.
+    [[nodiscard]] std::string wait() {
+        return detail::callString([&](char** out, RenderiqError** err) {
+            return renderiq_op_wait(op_.get(), RENDERIQ_WAIT_FOREVER, out, err);
+        });
+    }
+
+    /// Calls `f` once when the operation finishes, on a library worker thread (or now, on this
+    /// thread, if it already finished). `f` must return quickly and must not block: post to
+    /// your UI thread. Exceptions thrown by `f` are swallowed. One callback per operation.
+    void onComplete(std::function<void()> f) {
+        auto* heap = new std::function<void()>(std::move(f));
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_op_set_callback(op_.get(), &Operation::trampoline, heap, &err);
+        if (rc != RENDERIQ_OK) {
+            delete heap;
+            detail::throwError(rc, err);
+        }
+    }
+
+    /// The C handle, still owned by this object.
+    [[nodiscard]] RenderiqOp* handle() const noexcept { return op_.get(); }
+
+private:
+    static void trampoline(void* data) noexcept {
+        std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(data));
+        try {
+            (*f)();
+        } catch (...) {
+        }
+    }
+    std::unique_ptr<RenderiqOp, detail::OpDeleter> op_;
+};
+
+// ---- client ---------------------------------------------------------------------------------
+
+/// The Renderiq API client. Move-only; share one per add-on (it is thread-safe). Every method
+/// blocks the calling thread; for renders from a UI thread use the start* methods.
+class Client {
+public:
+    /// Creates a client from a JSON configuration ({"baseUrl", "platform", "pluginName",
+    /// "pluginVersion", "timeoutMs", "maxRetries", "apiKey", "tokenStore", "rootCertificatePem",
+    /// "proxy", ...}); empty for the defaults. Throws AbiMismatchError when the loaded library
+    /// has another ABI version, ConfigError for a bad configuration.
+    explicit Client(const std::string& configJson = "") {
+        checkAbiVersion();
+        RenderiqClient* raw = nullptr;
+        RenderiqError* err = nullptr;
+        const int32_t rc = renderiq_client_new(configJson.c_str(), &raw, &err);
+        detail::check(rc, err);
+        client_.reset(raw);
+    }
+
+    /// Signs in; returns the User JSON.
+    std::string signIn(const std::string& email, const std::string& password) {
+        return json([&](char** o, RenderiqError** e) {
+            return renderiq_client_sign_in(get(), email.c_str(), password.c_str(), o, e);
+        });
+    }
+    /// Uses an API key for every further request.
+    void useApiKey(const std::string& key) { unit([&](RenderiqError** e) { return renderiq_client_use_api_key(get(), key.c_str(), e); }); }
+    /// Signs out and clears the token store.
+    void signOut() { unit([&](RenderiqError** e) { return renderiq_client_sign_out(get(), e); }); }
+    /// Whether a session or API key is available.
+    [[nodiscard]] bool isSignedIn() const {
+        uint8_t out = 0;
+        RenderiqError* err = nullptr;
+        const int32_t rc = renderiq_client_is_signed_in(get(), &out, &err);
+        detail::check(rc, err);
+        return out != 0;
+    }
+    /// The signed-in user (User JSON).
+    [[nodiscard]] std::string me() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_me(get(), o, e); }); }
+    /// Server health (Health JSON).
+    [[nodiscard]] std::string health() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_health(get(), o, e); }); }
+    /// The credit balance (Credits JSON).
+    [[nodiscard]] std::string credits() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_credits(get(), o, e); }); }
+    /// One page of the credit ledger (Page<CreditTransaction> JSON); limit 0 = server default.
+    [[nodiscard]] std::string creditTransactions(uint32_t page = 1, uint32_t limit = 0) const {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_credit_transactions(get(), page, limit, o, e); });
+    }
+    /// The user's projects (JSON array of Project).
+    [[nodiscard]] std::string projects() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_projects_list(get(), o, e); }); }
+    /// Creates a project (Project JSON).
+    std::string createProject(const std::string& name, const std::optional<std::string>& description = std::nullopt) {
+        return json([&](char** o, RenderiqError** e) {
+            return renderiq_client_project_create(get(), name.c_str(), detail::cstrOrNull(description), o, e);
+        });
+    }
+    /// The user's settings (Settings JSON).
+    [[nodiscard]] std::string settings() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_settings_get(get(), o, e); }); }
+    /// Changes settings (SettingsUpdate JSON) and returns all of them (Settings JSON).
+    std::string updateSettings(const std::string& updateJson) {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_settings_update(get(), updateJson.c_str(), o, e); });
+    }
+    /// Creates an API key (CreatedApiKey JSON; the key is shown once). `scopesJson` is a JSON
+    /// array; `expiresAt` an RFC 3339 time.
+    std::string createApiKey(const std::string& name, const std::string& scopesJson,
+                             const std::optional<std::string>& expiresAt = std::nullopt) {
+        return json([&](char** o, RenderiqError** e) {
+            return renderiq_client_api_key_create(get(), name.c_str(), scopesJson.c_str(), detail::cstrOrNull(expiresAt), o, e);
+        });
+    }
+    /// The user's API keys (JSON array of ApiKey).
+    [[nodiscard]] std::string apiKeys() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_api_keys_list(get(), o, e); }); }
+    /// Revokes an API key.
+    void revokeApiKey(const std::string& id) { unit([&](RenderiqError** e) { return renderiq_client_api_key_revoke(get(), id.c_str(), e); }); }
+    /// Registers a webhook (CreatedWebhook JSON; the secret is shown once).
+    std::string registerWebhook(const std::string& url, const std::string& eventsJson) {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_webhook_register(get(), url.c_str(), eventsJson.c_str(), o, e); });
+    }
+    /// The user's webhooks (JSON array of Webhook).
+    [[nodiscard]] std::string webhooks() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_webhooks_list(get(), o, e); }); }
+    /// Deletes a webhook.
+    void deleteWebhook(const std::string& id) { unit([&](RenderiqError** e) { return renderiq_client_webhook_delete(get(), id.c_str(), e); }); }
+
+    /// Prepares, uploads and creates a render (Render JSON, status pending). Blocking.
+    std::string createRender(const Image& image, const std::string& paramsJson = "") {
+        RenderiqImage c = image.c();
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_create(get(), &c, paramsJson.c_str(), o, e); });
+    }
+    /// A render's current state (Render JSON).
+    [[nodiscard]] std::string getRender(const std::string& id) const {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_get(get(), id.c_str(), o, e); });
+    }
+    /// One page of renders (Page<Render> JSON); `queryJson` {"page","limit","status","projectId"}.
+    [[nodiscard]] std::string listRenders(const std::string& queryJson = "") const {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_list(get(), queryJson.c_str(), o, e); });
+    }
+    /// Cancels a render that has not started processing (Render JSON).
+    std::string cancelRender(const std::string& id) {
+        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_cancel(get(), id.c_str(), o, e); });
+    }
+    /// Waits for a render to complete (Render JSON); timeout 0 = 10 minutes.
+    std::string waitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+        return json([&](char** o, RenderiqError** e) {
+            return renderiq_client_render_wait(get(), id.c_str(), clampMs(timeout), o, e);
+        });
+    }
+    /// Downloads a completed render's output; `renderOrId` is an id or Render JSON.
+    [[nodiscard]] std::vector<uint8_t> downloadRender(const std::string& renderOrId) const {
+        uint8_t* data = nullptr;
+        size_t len = 0;
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_client_render_download(get(), renderOrId.c_str(), &data, &len, &err);
+        std::vector<uint8_t> out;
+        if (data) {
+            out.assign(data, data + len);
+            renderiq_bytes_free(data, len);
+        }
+        detail::check(rc, err);
+        return out;
+    }
+    /// Downloads a completed render's output to a file; returns its size in bytes.
+    uint64_t downloadRenderToFile(const std::string& renderOrId, const std::string& path) const {
+        uint64_t size = 0;
+        RenderiqError* err = nullptr;
+        const int32_t rc = renderiq_client_render_download_to_file(get(), renderOrId.c_str(), path.c_str(), &size, &err);
+        detail::check(rc, err);
+        return size;
+    }
+
+    /// Starts creating a render in the background (the image is copied now).
+    [[nodiscard]] Operation startCreateRender(const Image& image, const std::string& paramsJson = "") {
+        RenderiqImage c = image.c();
+        return start([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_create_start(get(), &c, paramsJson.c_str(), o, e); });
+    }
+    /// Starts waiting for a render in the background; timeout 0 = 10 minutes.
+    [[nodiscard]] Operation startWaitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+        return start([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_wait_start(get(), id.c_str(), clampMs(timeout), o, e); });
+    }
+    /// Creates a render and follows it to completion in the background: a plugin's Render button.
+    [[nodiscard]] Operation startRender(const Image& image, const std::string& paramsJson = "",
+                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+        RenderiqImage c = image.c();
+        return start([&](RenderiqOp** o, RenderiqError** e) {
+            return renderiq_render_start(get(), &c, paramsJson.c_str(), clampMs(timeout), o, e);
+        });
+    }
+
+    /// The C handle, still owned by this object.
+    [[nodiscard]] RenderiqClient* handle() const noexcept { return client_.get(); }
+
+private:
+    RenderiqClient* get() const noexcept { return client_.get(); }
+
+    static uint32_t clampMs(std::chrono::milliseconds t) {
+        const auto ms = t.count();
+        if (ms <= 0) return 0;
+        if (ms >= static_cast<long long>(RENDERIQ_WAIT_FOREVER)) return RENDERIQ_WAIT_FOREVER - 1;
+        return static_cast<uint32_t>(ms);
+    }
+    template <class F>
+    static std::string json(F&& f) { return detail::callString(std::forward<F>(f)); }
+    template <class F>
+    static void unit(F&& f) {
+        RenderiqError* err = nullptr;
+        const int32_t rc = f(&err);  // evaluated before `err` is read
+        detail::check(rc, err);
+    }
+    template <class F>
+    static Operation start(F&& f) {
+        RenderiqOp* op = nullptr;
+        RenderiqError* err = nullptr;
+        int32_t rc = f(&op, &err);
+        Operation result(op);
+        detail::check(rc, err);
+        return result;
+    }
+
+    std::unique_ptr<RenderiqClient, detail::ClientDeleter> client_;
+};
+
+// ---- webhooks -------------------------------------------------------------------------------
+
+namespace webhooks {
+
+/// Verifies a delivery and returns its event (WebhookEvent JSON). `body` is the raw request
+/// body; the three header values as received. `nowUnix` 0 = the system clock. Throws
+/// WebhookVerificationError (apiCode() says why) or ConfigError for a malformed secret.
+inline std::string verify(const std::string& secret, const std::string& body, const std::string& webhookId,
+                          const std::string& webhookTimestamp, const std::string& webhookSignature,
+                          int64_t nowUnix = 0) {
+    return detail::callString([&](char** o, RenderiqError** e) {
+        return renderiq_webhook_verify(secret.c_str(), reinterpret_cast<const uint8_t*>(body.data()), body.size(),
+                                       webhookId.c_str(), webhookTimestamp.c_str(), webhookSignature.c_str(),
+                                       nowUnix, o, e);
+    });
+}
+
+/// The webhook-signature header value for a delivery ("v1,<base64>").
+inline std::string sign(const std::string& secret, const std::string& msgId, int64_t timestamp, const std::string& body) {
+    return detail::callString([&](char** o, RenderiqError** e) {
+        return renderiq_webhook_sign(secret.c_str(), msgId.c_str(), timestamp,
+                                     reinterpret_cast<const uint8_t*>(body.data()), body.size(), o, e);
+    });
+}
+
+}  // namespace webhooks
+
+}  // namespace renderiq
+
+#endif  // RENDERIQ_HPP

@@ -1,0 +1,127 @@
+//! Registries of live objects: how a handle or buffer handed to C is checked before use.
+//!
+//! A pointer the library hands out is the address of an object the registry owns. Every call
+//! looks the address up first and only then touches the object, so a freed handle, a double
+//! free, a pointer of the wrong type or a foreign pointer is reported as
+//! `RENDERIQ_ERROR_INVALID_HANDLE` without being dereferenced. (A magic tag inside the object
+//! would not do: reading it from freed memory is itself the invalid access.)
+//!
+//! Handles are reference-counted: a call in progress holds its own reference, so a handle
+//! freed from another thread meanwhile stays alive until that call returns.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::FfiError;
+
+/// The live objects of one handle type, keyed by the address handed to C.
+pub(crate) struct Registry<T: 'static> {
+    type_name: &'static str,
+    map: Mutex<Option<HashMap<usize, Arc<T>>>>,
+}
+
+impl<T: Send + Sync + 'static> Registry<T> {
+    pub(crate) const fn new(type_name: &'static str) -> Self {
+        Self { type_name, map: Mutex::new(None) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Arc<T>>>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes ownership of `value` and returns the address that names it.
+    pub(crate) fn insert(&self, value: T) -> *mut T {
+        let arc = Arc::new(value);
+        let ptr = Arc::as_ptr(&arc).cast_mut();
+        self.lock().get_or_insert_with(HashMap::new).insert(ptr as usize, arc);
+        ptr
+    }
+
+    /// The object named by `ptr`, if it is live.
+    pub(crate) fn get(&self, ptr: *const T) -> Result<Arc<T>, FfiError> {
+        if ptr.is_null() {
+            return Err(FfiError::null(&format!("the {} handle", self.type_name)));
+        }
+        self.lock()
+            .as_ref()
+            .and_then(|m| m.get(&(ptr as usize)).cloned())
+            .ok_or_else(|| self.invalid())
+    }
+
+    /// Removes the object named by `ptr`; it is dropped once no call is using it.
+    pub(crate) fn remove(&self, ptr: *const T) -> Result<Arc<T>, FfiError> {
+        self.lock()
+            .as_mut()
+            .and_then(|m| m.remove(&(ptr as usize)))
+            .ok_or_else(|| self.invalid())
+    }
+
+    fn invalid(&self) -> FfiError {
+        FfiError::invalid_handle(format!(
+            "this {} handle is not live: it was already freed, or it is not a {} created by this library",
+            self.type_name, self.type_name
+        ))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().as_ref().map_or(0, HashMap::len)
+    }
+}
+
+/// Owned byte buffers handed to C (strings and byte arrays), keyed by their address.
+pub(crate) struct Buffers {
+    type_name: &'static str,
+    map: Mutex<Option<HashMap<usize, Box<[u8]>>>>,
+}
+
+impl Buffers {
+    pub(crate) const fn new(type_name: &'static str) -> Self {
+        Self { type_name, map: Mutex::new(None) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Box<[u8]>>>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes ownership of `bytes` (which must not be empty, so its address is unique) and
+    /// returns its address.
+    pub(crate) fn insert(&self, bytes: Box<[u8]>) -> *mut u8 {
+        debug_assert!(!bytes.is_empty());
+        let ptr = bytes.as_ptr().cast_mut();
+        self.lock().get_or_insert_with(HashMap::new).insert(ptr as usize, bytes);
+        ptr
+    }
+
+    /// Frees the buffer at `ptr`; `check` sees it first and may refuse.
+    pub(crate) fn free(
+        &self,
+        ptr: *const u8,
+        check: impl FnOnce(&[u8]) -> Result<(), FfiError>,
+    ) -> Result<(), FfiError> {
+        let mut guard = self.lock();
+        let map = guard.as_mut();
+        let Some(buf) = map.as_ref().and_then(|m| m.get(&(ptr as usize))) else {
+            return Err(FfiError::invalid_handle(format!(
+                "this {} was already freed, or it was not returned by this library \
+                 (free only what a renderiq_ function returned, once)",
+                self.type_name
+            )));
+        };
+        check(buf)?;
+        map.and_then(|m| m.remove(&(ptr as usize)));
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().as_ref().map_or(0, HashMap::len)
+    }
+}
+
+/// Objects handed out and not yet freed, over every registry.
+pub(crate) fn live_objects() -> u64 {
+    (crate::client::CLIENTS.len()
+        + crate::op::OPS.len()
+        + crate::error::ERRORS.len()
+        + crate::memory::STRINGS.len()
+        + crate::memory::BYTES.len()) as u64
+}

@@ -1,0 +1,265 @@
+//! Images handed over by the host (`RenderiqImage`) and the render parameters JSON.
+
+use std::borrow::Cow;
+use std::ffi::c_char;
+
+use renderiq_sdk::screenshot::{OutputFormat, PixelFormat, PrepareOptions, RawImage, Screenshot};
+use renderiq_sdk::types::Quality;
+use renderiq_sdk::CreateRender;
+use serde::Deserialize;
+
+use crate::error::{guard, FfiError, FfiResult, RenderiqError};
+use crate::memory::{bytes_arg, clear, json_arg, put_bytes, put_json, str_arg};
+
+/// `RenderiqImage.kind`: a PNG, JPEG or WebP file at `path`.
+pub const RENDERIQ_IMAGE_FILE: u32 = 1;
+/// `RenderiqImage.kind`: PNG, JPEG or WebP bytes in `data` / `len`.
+pub const RENDERIQ_IMAGE_ENCODED: u32 = 2;
+/// `RenderiqImage.kind`: raw pixels in `data` / `len`, described by `width`, `height`, `stride`,
+/// `pixel_format` and `bottom_up`.
+pub const RENDERIQ_IMAGE_RAW: u32 = 3;
+/// `RenderiqImage.pixel_format`: 4 bytes per pixel, red first (OpenGL read-backs).
+pub const RENDERIQ_PIXEL_RGBA8: u32 = 1;
+/// `RenderiqImage.pixel_format`: 4 bytes per pixel, blue first (Windows DIBs, Revit captures).
+pub const RENDERIQ_PIXEL_BGRA8: u32 = 2;
+
+/// A viewport capture, borrowed for the duration of one call and copied before any background
+/// work starts (so the caller may free or reuse its memory as soon as the call returns).
+///
+/// Zero-initialise it and set the fields of its `kind`:
+/// - `RENDERIQ_IMAGE_FILE`: `path` (UTF-8).
+/// - `RENDERIQ_IMAGE_ENCODED`: `data`, `len` (PNG, JPEG or WebP bytes).
+/// - `RENDERIQ_IMAGE_RAW`: `data`, `len`, `width`, `height`, `stride` (bytes from one row's
+///   start to the next; 0 means `width * 4`), `pixel_format` (`RENDERIQ_PIXEL_RGBA8` or
+///   `RENDERIQ_PIXEL_BGRA8`), `bottom_up` (1 when the first row in memory is the image's bottom
+///   row, as OpenGL reads it back; else 0). `len` must be at least
+///   `stride * (height - 1) + width * 4`; only that many bytes are read.
+///
+/// Inconsistent fields are answered with `RENDERIQ_ERROR_INVALID_ARGUMENT`, never with a read
+/// outside the buffer.
+#[repr(C)]
+pub struct RenderiqImage {
+    /// `RENDERIQ_IMAGE_FILE`, `RENDERIQ_IMAGE_ENCODED` or `RENDERIQ_IMAGE_RAW`.
+    pub kind: u32,
+    /// File path, UTF-8, NUL-terminated (`RENDERIQ_IMAGE_FILE` only).
+    pub path: *const c_char,
+    /// The bytes (`RENDERIQ_IMAGE_ENCODED` and `RENDERIQ_IMAGE_RAW`).
+    pub data: *const u8,
+    /// Number of readable bytes at `data`.
+    pub len: usize,
+    /// Width in pixels (`RENDERIQ_IMAGE_RAW`).
+    pub width: u32,
+    /// Height in pixels (`RENDERIQ_IMAGE_RAW`).
+    pub height: u32,
+    /// Bytes from one row's start to the next, at least `width * 4`; 0 means `width * 4`
+    /// (`RENDERIQ_IMAGE_RAW`).
+    pub stride: usize,
+    /// `RENDERIQ_PIXEL_RGBA8` or `RENDERIQ_PIXEL_BGRA8` (`RENDERIQ_IMAGE_RAW`).
+    pub pixel_format: u32,
+    /// 1 when the first row in memory is the bottom row of the image, else 0
+    /// (`RENDERIQ_IMAGE_RAW`).
+    pub bottom_up: u32,
+}
+
+/// Copies a borrowed `RenderiqImage` into an owned screenshot, checking every field.
+pub(crate) unsafe fn screenshot_arg(image: *const RenderiqImage) -> FfiResult<Screenshot<'static>> {
+    let Some(img) = image.as_ref() else {
+        return Err(FfiError::null("`image`"));
+    };
+    match img.kind {
+        RENDERIQ_IMAGE_FILE => {
+            let path = str_arg(img.path, "image->path")?;
+            if path.is_empty() {
+                return Err(FfiError::invalid_argument("`image->path` is empty"));
+            }
+            Ok(Screenshot::file(path))
+        }
+        RENDERIQ_IMAGE_ENCODED => {
+            let bytes = bytes_arg(img.data, img.len, "image->data")?;
+            if bytes.is_empty() {
+                return Err(FfiError::invalid_argument("`image->len` is 0: pass the encoded image bytes"));
+            }
+            Ok(Screenshot::encoded(bytes.to_vec()))
+        }
+        RENDERIQ_IMAGE_RAW => {
+            let (w, h) = (img.width, img.height);
+            if w == 0 || h == 0 {
+                return Err(FfiError::invalid_argument(format!(
+                    "the raw image is {w}x{h} pixels: `width` and `height` must be at least 1"
+                )));
+            }
+            let format = match img.pixel_format {
+                RENDERIQ_PIXEL_RGBA8 => PixelFormat::Rgba8,
+                RENDERIQ_PIXEL_BGRA8 => PixelFormat::Bgra8,
+                other => {
+                    return Err(FfiError::invalid_argument(format!(
+                        "`pixel_format` {other} is unknown: use RENDERIQ_PIXEL_RGBA8 (1) or RENDERIQ_PIXEL_BGRA8 (2)"
+                    )))
+                }
+            };
+            let bottom_up = match img.bottom_up {
+                0 => false,
+                1 => true,
+                other => {
+                    return Err(FfiError::invalid_argument(format!("`bottom_up` is {other}: use 0 or 1")))
+                }
+            };
+            let too_big = || {
+                FfiError::invalid_argument(format!(
+                    "a {w}x{h} image with a stride of {} bytes is too large to address",
+                    img.stride
+                ))
+            };
+            let row = (w as usize).checked_mul(4).ok_or_else(too_big)?;
+            let stride = if img.stride == 0 { row } else { img.stride };
+            if stride < row {
+                return Err(FfiError::invalid_argument(format!(
+                    "`stride` is {stride} bytes but a row of {w} pixels needs at least {row} (width * 4)"
+                )));
+            }
+            let needed = stride
+                .checked_mul(h as usize - 1)
+                .and_then(|n| n.checked_add(row))
+                .filter(|n| *n <= isize::MAX as usize)
+                .ok_or_else(too_big)?;
+            if img.data.is_null() {
+                return Err(FfiError::null("`image->data`"));
+            }
+            if img.len < needed {
+                return Err(FfiError::invalid_argument(format!(
+                    "`len` is {} bytes but a {w}x{h} image with a stride of {stride} bytes needs \
+                     at least {needed} (stride * (height - 1) + width * 4)",
+                    img.len
+                )));
+            }
+            // Only the bytes the image covers are read and copied.
+            let pixels = std::slice::from_raw_parts(img.data, needed).to_vec();
+            Ok(Screenshot::Raw(RawImage {
+                pixels: Cow::Owned(pixels),
+                width: w,
+                height: h,
+                stride,
+                format,
+                bottom_up,
+            }))
+        }
+        other => Err(FfiError::invalid_argument(format!(
+            "`image->kind` {other} is unknown: use RENDERIQ_IMAGE_FILE (1), RENDERIQ_IMAGE_ENCODED (2) or RENDERIQ_IMAGE_RAW (3)"
+        ))),
+    }
+}
+
+/// The render parameters JSON.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct RenderParams {
+    prompt: Option<String>,
+    style: Option<String>,
+    quality: Option<Quality>,
+    aspect_ratio: Option<String>,
+    project_id: Option<String>,
+    callback_url: Option<String>,
+    idempotency_key: Option<String>,
+    max_edge: Option<u32>,
+    format: Option<String>,
+    max_bytes: Option<u64>,
+    jpeg_quality: Option<u8>,
+}
+
+impl RenderParams {
+    fn prepare_options(&self) -> FfiResult<PrepareOptions> {
+        let mut o = PrepareOptions::new();
+        if let Some(e) = self.max_edge {
+            o = o.max_edge(e);
+        }
+        if let Some(f) = &self.format {
+            o = o.format(f.parse::<OutputFormat>()?);
+        }
+        if let Some(b) = self.max_bytes {
+            o = o.max_bytes(Some(usize::try_from(b).unwrap_or(usize::MAX)));
+        }
+        if let Some(q) = self.jpeg_quality {
+            o = o.quality(q);
+        }
+        Ok(o)
+    }
+
+    fn into_request(self, shot: Screenshot<'static>) -> FfiResult<CreateRender> {
+        let mut r = CreateRender::new(shot).prepare_options(self.prepare_options()?);
+        if let Some(v) = self.prompt {
+            r = r.prompt(v);
+        }
+        if let Some(v) = self.style {
+            r = r.style(v);
+        }
+        if let Some(v) = self.quality {
+            r = r.quality(v);
+        }
+        if let Some(v) = self.aspect_ratio {
+            r = r.aspect_ratio(v);
+        }
+        if let Some(v) = self.project_id {
+            r = r.project_id(v);
+        }
+        if let Some(v) = self.callback_url {
+            r = r.callback_url(v);
+        }
+        if let Some(v) = self.idempotency_key {
+            r = r.idempotency_key(v);
+        }
+        Ok(r)
+    }
+}
+
+/// The owned render request for a borrowed image and params JSON.
+pub(crate) unsafe fn render_request(image: *const RenderiqImage, params_json: *const c_char) -> FfiResult<CreateRender> {
+    let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
+    let shot = screenshot_arg(image)?;
+    params.into_request(shot)
+}
+
+/// Prepares an image for upload as `renderiq_client_render_create` would, without uploading
+/// it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
+/// no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
+/// calling thread (tens of milliseconds for a 4K capture).
+///
+/// `image` is borrowed; `params_json` (may be NULL) uses the `maxEdge` (default 2048),
+/// `format` (`"jpeg"` default, `"png"`, `"webp"`), `maxBytes` (default 10 MiB) and
+/// `jpegQuality` (default 85) fields of the render parameters; other fields are ignored.
+/// On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
+/// `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
+/// `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_prepare_image(
+    image: *const RenderiqImage,
+    params_json: *const c_char,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+    out_info_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_data);
+    clear(out_info_json);
+    if !out_len.is_null() {
+        *out_len = 0;
+    }
+    guard(out_error, || {
+        if out_data.is_null() || out_len.is_null() {
+            return Err(FfiError::null("`out_data` or `out_len`"));
+        }
+        let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
+        let options = params.prepare_options()?;
+        let shot = screenshot_arg(image)?;
+        let prepared = shot.prepare(&options)?;
+        let info = serde_json::json!({
+            "mimeType": prepared.mime_type(),
+            "format": prepared.format.to_string(),
+            "width": prepared.width,
+            "height": prepared.height,
+            "size": prepared.bytes.len(),
+        });
+        put_json(out_info_json, &info)?;
+        put_bytes(out_data, out_len, prepared.bytes);
+        Ok(())
+    })
+}

@@ -1,0 +1,308 @@
+//! Background operation handles, built on `renderiq_sdk::operation::Operation`.
+
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use renderiq_sdk::types::Render;
+use renderiq_sdk::Operation;
+
+use crate::client::{client_arg, wait_options, RenderiqClient};
+use crate::error::{
+    guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_ALREADY_TAKEN,
+    RENDERIQ_ERROR_INVALID_HANDLE, RENDERIQ_ERROR_NOT_READY, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
+};
+use crate::handle::Registry;
+use crate::image::{render_request, RenderiqImage};
+use crate::memory::{clear, put_json, str_arg};
+
+/// `timeout_ms` of `renderiq_op_wait` that waits without a limit.
+pub const RENDERIQ_WAIT_FOREVER: u32 = 0xFFFF_FFFF;
+
+/// A render operation running in the background, for a UI thread that must never block.
+///
+/// Started by `renderiq_render_create_start`, `renderiq_render_wait_start` or
+/// `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+/// `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
+/// `renderiq_op_free`. Thread-safe.
+pub struct RenderiqOp {
+    op: Operation<Render>,
+    callback_set: AtomicBool,
+}
+
+pub(crate) static OPS: Registry<RenderiqOp> = Registry::new("RenderiqOp");
+
+fn op_arg(op: *const RenderiqOp) -> FfiResult<std::sync::Arc<RenderiqOp>> {
+    OPS.get(op)
+}
+
+unsafe fn start(
+    out_op: *mut *mut RenderiqOp,
+    out_error: *mut *mut RenderiqError,
+    f: impl FnOnce() -> FfiResult<Operation<Render>>,
+) -> i32 {
+    clear(out_op);
+    guard(out_error, || {
+        if out_op.is_null() {
+            return Err(FfiError::null("`out_op`"));
+        }
+        let op = f()?;
+        *out_op = OPS.insert(RenderiqOp { op, callback_set: AtomicBool::new(false) });
+        Ok(())
+    })
+}
+
+/// Starts creating a render in the background: the image is copied now, then prepared and
+/// uploaded on a worker thread; progress stages are `"preparing"` and `"uploading"`. The
+/// result is the new `Render` JSON. Returns at once.
+///
+/// `image` and `params_json` as for `renderiq_client_render_create`, borrowed for this call
+/// only. On success `*out_op` receives a handle freed with `renderiq_op_free`. Errors here are
+/// about the arguments; the operation's own failures come from `renderiq_op_take_result`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_render_create_start(
+    client: *const RenderiqClient,
+    image: *const RenderiqImage,
+    params_json: *const c_char,
+    out_op: *mut *mut RenderiqOp,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    start(out_op, out_error, || {
+        let c = client_arg(client)?;
+        let req = render_request(image, params_json)?;
+        Ok(c.client.start_create_render(req)?)
+    })
+}
+
+/// Starts waiting for a render in the background (long-poll); the progress JSON carries the
+/// render as last seen. `timeout_ms` 0 means the default (10 minutes). The result is the
+/// completed `Render` JSON. Returns at once.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_render_wait_start(
+    client: *const RenderiqClient,
+    render_id: *const c_char,
+    timeout_ms: u32,
+    out_op: *mut *mut RenderiqOp,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    start(out_op, out_error, || {
+        let c = client_arg(client)?;
+        let id = str_arg(render_id, "render_id")?;
+        Ok(c.client.start_wait_for_render(id, wait_options(timeout_ms))?)
+    })
+}
+
+/// Creates a render and follows it to completion in one background operation: the whole
+/// "Render" button of a plugin. Stages: `"preparing"`, `"uploading"`, then the render's status
+/// (`"pending"`, `"processing"`, …). `timeout_ms` bounds the wait after the upload (0 = 10
+/// minutes). The result is the completed `Render` JSON. Returns at once.
+///
+/// Cancelling the operation stops the SDK's work; to also cancel the render on the server
+/// (refunding its credits) call `renderiq_client_render_cancel` with the id from the progress
+/// JSON's `render`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_render_start(
+    client: *const RenderiqClient,
+    image: *const RenderiqImage,
+    params_json: *const c_char,
+    timeout_ms: u32,
+    out_op: *mut *mut RenderiqOp,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    start(out_op, out_error, || {
+        let c = client_arg(client)?;
+        let req = render_request(image, params_json)?;
+        Ok(c.client.start_render(req, wait_options(timeout_ms))?)
+    })
+}
+
+/// Whether the operation finished: 1 when done (successfully, with an error, or cancelled), 0
+/// while running, `-RENDERIQ_ERROR_INVALID_HANDLE` (negative) when `op` is NULL or not live.
+/// Never blocks; call it from a UI timer.
+#[no_mangle]
+pub extern "C" fn renderiq_op_poll(op: *const RenderiqOp) -> i32 {
+    quiet(-RENDERIQ_ERROR_PANIC, || match op_arg(op) {
+        Ok(o) => i32::from(o.op.is_done()),
+        Err(_) => -RENDERIQ_ERROR_INVALID_HANDLE,
+    })
+}
+
+/// The operation's progress. Never blocks.
+///
+/// `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
+/// `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null}`, freed
+/// with `renderiq_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_progress(
+    op: *const RenderiqOp,
+    out_percent: *mut u8,
+    out_progress_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    if !out_percent.is_null() {
+        *out_percent = 0;
+    }
+    clear(out_progress_json);
+    guard(out_error, || {
+        let o = op_arg(op)?;
+        let p = o.op.progress();
+        let json = serde_json::json!({
+            "percent": p.percent,
+            "stage": p.stage,
+            "done": o.op.is_done(),
+            "render": p.render,
+        });
+        put_json(out_progress_json, &json)?;
+        if !out_percent.is_null() {
+            *out_percent = p.percent;
+        }
+        Ok(())
+    })
+}
+
+/// Asks the operation to stop; it finishes soon after with `RENDERIQ_ERROR_CANCELLED` (unless
+/// it had already finished). Never blocks. Returns `RENDERIQ_OK`, or
+/// `RENDERIQ_ERROR_INVALID_HANDLE` / `RENDERIQ_ERROR_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_cancel(op: *const RenderiqOp) -> i32 {
+    guard(std::ptr::null_mut(), || {
+        op_arg(op)?.op.cancel();
+        Ok(())
+    })
+}
+
+/// Writes a finished operation's outcome: the result JSON, or the operation's error.
+unsafe fn deliver(
+    outcome: Option<renderiq_sdk::Result<Render>>,
+    done: bool,
+    out_json: *mut *mut c_char,
+) -> FfiResult<()> {
+    match outcome {
+        Some(Ok(render)) => put_json(out_json, &render),
+        Some(Err(e)) => Err(e.into()),
+        None if done => Err(FfiError::misuse(
+            RENDERIQ_ERROR_ALREADY_TAKEN,
+            "the operation's result was already taken: it can be taken once",
+        )),
+        None => Err(FfiError::misuse(
+            RENDERIQ_ERROR_NOT_READY,
+            "the operation is still running: poll again later",
+        )),
+    }
+}
+
+/// Takes the operation's result, once. Never blocks.
+///
+/// When it succeeded: `RENDERIQ_OK` and `*out_result_json` (may be NULL) receives the `Render`
+/// JSON. When it failed: the operation's error (e.g. `RENDERIQ_ERROR_CANCELLED`,
+/// `RENDERIQ_ERROR_RENDER_FAILED`, `RENDERIQ_ERROR_INSUFFICIENT_CREDITS`) in `*out_error`.
+/// `RENDERIQ_ERROR_NOT_READY` while it runs; `RENDERIQ_ERROR_ALREADY_TAKEN` after the result
+/// was taken.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_take_result(
+    op: *const RenderiqOp,
+    out_result_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_result_json);
+    guard(out_error, || {
+        let o = op_arg(op)?;
+        let outcome = o.op.take_result();
+        let done = o.op.is_done();
+        deliver(outcome, done, out_result_json)
+    })
+}
+
+/// Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
+/// limit, 0 to not wait), then takes its result as `renderiq_op_take_result` does;
+/// `RENDERIQ_ERROR_NOT_READY` when the time ran out. Never call it from a UI thread or from a
+/// completion callback.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_wait(
+    op: *const RenderiqOp,
+    timeout_ms: u32,
+    out_result_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_result_json);
+    guard(out_error, || {
+        let o = op_arg(op)?;
+        if !o.op.is_done() && tokio_worker() {
+            return Err(FfiError::invalid_argument(
+                "renderiq_op_wait was called on a Renderiq worker thread (from a completion \
+                 callback): it would block the runtime; take the result from another thread",
+            ));
+        }
+        let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER).then(|| Duration::from_millis(u64::from(timeout_ms)));
+        let mut outcome = o.op.wait(timeout);
+        if outcome.is_none() && o.op.is_done() {
+            // It finished right after the wait gave up: take the result now.
+            outcome = o.op.take_result();
+        }
+        let done = o.op.is_done();
+        deliver(outcome, done, out_result_json)
+    })
+}
+
+/// `true` inside the shared runtime (a completion callback), where blocking would starve it.
+fn tokio_worker() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
+
+/// The user data pointer of a callback, which the caller promises may be used from any thread.
+struct UserData(*mut c_void);
+// SAFETY: the pointer is only handed back to the caller's callback, as documented.
+unsafe impl Send for UserData {}
+
+/// Registers a completion callback: `callback(user_data)` is called exactly once when the
+/// operation finishes (successfully, with an error, or cancelled, including cancelled by
+/// `renderiq_op_free`), on a library worker thread, or at once on this thread when it already
+/// finished. One callback per operation; a second call returns
+/// `RENDERIQ_ERROR_INVALID_ARGUMENT`.
+///
+/// The callback must return quickly and must not block or throw: post a message to your UI
+/// thread and take the result there. It may call `renderiq_op_poll`,
+/// `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_client_*` call
+/// (they fail with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
+/// untouched; keep whatever it points to alive until the callback ran.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_set_callback(
+    op: *const RenderiqOp,
+    callback: Option<extern "C" fn(*mut c_void)>,
+    user_data: *mut c_void,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    guard(out_error, || {
+        let o = op_arg(op)?;
+        let Some(cb) = callback else {
+            return Err(FfiError::null("`callback`"));
+        };
+        if o.callback_set.swap(true, Ordering::SeqCst) {
+            return Err(FfiError::invalid_argument("this operation already has a completion callback"));
+        }
+        let data = UserData(user_data);
+        o.op.on_complete(move || {
+            let data = data;
+            cb(data.0)
+        });
+        Ok(())
+    })
+}
+
+/// Frees an operation handle. An operation still running is cancelled (nobody could take its
+/// result); a registered callback is still called once. NULL is accepted and ignored. Returns
+/// `RENDERIQ_OK`, or `RENDERIQ_ERROR_INVALID_HANDLE` (and does nothing) when `op` was already
+/// freed or is not an operation.
+#[no_mangle]
+pub extern "C" fn renderiq_op_free(op: *mut RenderiqOp) -> i32 {
+    if op.is_null() {
+        return RENDERIQ_OK;
+    }
+    quiet(RENDERIQ_ERROR_PANIC, || match OPS.remove(op) {
+        Ok(o) => {
+            o.op.cancel();
+            RENDERIQ_OK
+        }
+        Err(e) => e.code(),
+    })
+}

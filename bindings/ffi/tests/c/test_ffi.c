@@ -1,0 +1,1134 @@
+/*
+ * C tests of the Renderiq C ABI (renderiq.h), against a running reference server.
+ *
+ *   test_ffi <group>      groups: abi misuse image webhooks auth errors resources render ops
+ *                         threads
+ *
+ * Environment (set by scripts/test-ffi.sh through CTest):
+ *   RENDERIQ_TEST_BASE_URL     reference server (fast renders)
+ *   RENDERIQ_TEST_SLOW_URL     reference server with --render-delay-ms 3000
+ *   RENDERIQ_TEST_RATE_URL     reference server with --create-rate-limit 1
+ *   RENDERIQ_TEST_EMAIL / RENDERIQ_TEST_PASSWORD             a user with credits on all three
+ *   RENDERIQ_TEST_POOR_EMAIL / RENDERIQ_TEST_POOR_PASSWORD   a user without credits (base)
+ *
+ * Every group ends by checking that renderiq_live_object_count() is back where it started, so a
+ * string, error or handle the test forgot to free fails the test even when valgrind would only
+ * call it "still reachable".
+ */
+#include "renderiq.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef _WIN32
+#include <pthread.h>
+#include <unistd.h>
+#endif
+
+static int g_checks = 0;
+static int g_failures = 0;
+
+#define CHECK(cond)                                                                     \
+    do {                                                                                \
+        g_checks++;                                                                     \
+        if (!(cond)) {                                                                  \
+            g_failures++;                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
+        }                                                                               \
+    } while (0)
+
+/* Runs `call` (which fills `err`) and checks its status; prints the message on mismatch. */
+static void expect(int32_t rc, RenderiqError* err, int32_t expected, const char* what, int line) {
+    g_checks++;
+    if (rc != expected) {
+        g_failures++;
+        fprintf(stderr, "test_ffi.c:%d: %s returned %d (%s), expected %d (%s): %s\n", line, what, rc,
+                renderiq_status_name(rc), expected, renderiq_status_name(expected),
+                err ? renderiq_error_message(err) : "(no error object)");
+    }
+    if (rc == RENDERIQ_OK) {
+        CHECK(err == NULL);
+    } else {
+        CHECK(err != NULL);
+        CHECK(renderiq_error_code(err) == rc);
+    }
+}
+#define EXPECT(rc, err, expected) expect((rc), (err), (expected), #rc, __LINE__)
+
+static int contains(const char* haystack, const char* needle) {
+    return haystack != NULL && needle != NULL && strstr(haystack, needle) != NULL;
+}
+
+static const char* env_or(const char* name, const char* fallback) {
+    const char* v = getenv(name);
+    return (v && *v) ? v : fallback;
+}
+
+static void sleep_ms(unsigned ms) {
+#ifdef _WIN32
+    Sleep(ms);
+#else
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+#endif
+}
+
+/* Copies the string value of the first "key":"value" after `from` in `json` into `out`. */
+static int json_string_field(const char* json, const char* key, char* out, size_t out_len) {
+    char pattern[64];
+    const char* p;
+    size_t n = 0;
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    p = json ? strstr(json, pattern) : NULL;
+    if (!p) return 0;
+    p += strlen(pattern);
+    while (p[n] && p[n] != '"' && n + 1 < out_len) {
+        out[n] = p[n];
+        n++;
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* A client for `base_url` with an in-memory token store; NULL on failure. */
+static RenderiqClient* new_client(const char* base_url, const char* extra) {
+    char config[1024];
+    RenderiqClient* client = NULL;
+    RenderiqError* err = NULL;
+    int32_t rc;
+    snprintf(config, sizeof config,
+             "{\"baseUrl\": \"%s\", \"platform\": \"archicad\", \"pluginName\": \"ffi-c-tests\","
+             " \"pluginVersion\": \"1.0.0\", \"tokenStore\": \"memory\", \"timeoutMs\": 30000%s%s}",
+             base_url, extra ? ", " : "", extra ? extra : "");
+    rc = renderiq_client_new(config, &client, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_error_free(err);
+    return client;
+}
+
+static RenderiqClient* signed_in_client(const char* base_url, const char* extra) {
+    RenderiqClient* client = new_client(base_url, extra);
+    RenderiqError* err = NULL;
+    int32_t rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"),
+                                         env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"),
+                                         NULL, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_error_free(err);
+    return client;
+}
+
+/* A BGRA viewport capture whose rows are padded: width*4 = 388, stride 400. */
+enum { IMG_W = 97, IMG_H = 61, IMG_STRIDE = 400 };
+static uint8_t* make_bgra(size_t* len) {
+    size_t x, y;
+    uint8_t* px = (uint8_t*)malloc((size_t)IMG_STRIDE * IMG_H);
+    for (y = 0; y < IMG_H; y++) {
+        for (x = 0; x < (size_t)IMG_STRIDE; x++) {
+            /* padding bytes are garbage on purpose: they must be ignored */
+            px[y * IMG_STRIDE + x] = (uint8_t)(x < IMG_W * 4 ? (x * 7 + y * 3) : 0xEE);
+        }
+    }
+    /* the buffer ends right after the last row's pixels, as a tightly sized read-back may */
+    *len = (size_t)IMG_STRIDE * (IMG_H - 1) + IMG_W * 4;
+    return px;
+}
+
+static RenderiqImage raw_image(const uint8_t* px, size_t len) {
+    RenderiqImage img;
+    memset(&img, 0, sizeof img);
+    img.kind = RENDERIQ_IMAGE_RAW;
+    img.data = px;
+    img.len = len;
+    img.width = IMG_W;
+    img.height = IMG_H;
+    img.stride = IMG_STRIDE;
+    img.pixel_format = RENDERIQ_PIXEL_BGRA8;
+    img.bottom_up = 0;
+    return img;
+}
+
+/* ---- groups ---------------------------------------------------------------------------- */
+
+static void test_abi(void) {
+    CHECK(renderiq_abi_version() == RENDERIQ_ABI_VERSION);
+    CHECK(renderiq_version() != NULL && strlen(renderiq_version()) >= 5);
+    CHECK(strcmp(renderiq_status_name(RENDERIQ_OK), "ok") == 0);
+    CHECK(strcmp(renderiq_status_name(RENDERIQ_ERROR_INSUFFICIENT_CREDITS), "insufficient_credits") == 0);
+    CHECK(strcmp(renderiq_status_name(RENDERIQ_ERROR_INVALID_HANDLE), "invalid_handle") == 0);
+    CHECK(strcmp(renderiq_status_name(9999), "unknown") == 0);
+}
+
+static void test_misuse(void) {
+    RenderiqClient* client = NULL;
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    int32_t rc;
+    int not_a_handle = 42;
+    const char bad_utf8[] = {'a', (char)0xC3, (char)0x28, 0};
+
+    /* NULL out pointer */
+    rc = renderiq_client_new("{}", NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* config errors come from the SDK and name the field */
+    rc = renderiq_client_new("{\"baseURL\": \"http://x\"}", &client, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_CONFIG);
+    CHECK(client == NULL);
+    CHECK(contains(renderiq_error_message(err), "baseURL"));
+    CHECK(strcmp(renderiq_error_kind(err), "config") == 0);
+    renderiq_error_free(err);
+
+    rc = renderiq_client_new("{\"baseUrl\": \"not a url\", \"tokenStore\": \"memory\"}", &client, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_CONFIG);
+    renderiq_error_free(err);
+
+    /* invalid UTF-8 */
+    rc = renderiq_client_new(bad_utf8, &client, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_UTF8);
+    CHECK(contains(renderiq_error_message(err), "config_json"));
+    renderiq_error_free(err);
+
+    /* out_error may be NULL: the code alone still says what happened */
+    CHECK(renderiq_client_new("{\"nope\": 1}", &client, NULL) == RENDERIQ_ERROR_CONFIG);
+
+    client = new_client("http://127.0.0.1:9", NULL);
+    rc = renderiq_client_sign_in(client, bad_utf8, "pw", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_UTF8);
+    CHECK(out == NULL);
+    CHECK(contains(renderiq_error_message(err), "email"));
+    renderiq_error_free(err);
+
+    rc = renderiq_client_sign_in(client, NULL, "pw", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* JSON arguments of the wrong shape */
+    rc = renderiq_client_render_list(client, "{\"status\": \"nonsense\"}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+    rc = renderiq_client_settings_update(client, "{not json", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+    rc = renderiq_client_api_key_create(client, "k", "[\"renders:read\"]", "yesterday", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(renderiq_error_message(err), "RFC 3339"));
+    renderiq_error_free(err);
+
+    /* an unreachable server is a network error, with the SDK's hint */
+    rc = renderiq_client_health(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NETWORK);
+    CHECK(renderiq_error_http_status(err) == 0);
+    CHECK(renderiq_error_request_id(err) == NULL);
+    renderiq_error_free(err);
+
+    /* NULL, foreign and freed handles */
+    rc = renderiq_client_me(NULL, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+    rc = renderiq_client_me((RenderiqClient*)&not_a_handle, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_HANDLE);
+    renderiq_error_free(err);
+    CHECK(renderiq_client_free(client) == RENDERIQ_OK);
+    rc = renderiq_client_me(client, &out, &err); /* use after free */
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(contains(renderiq_error_message(err), "already freed"));
+    renderiq_error_free(err);
+    CHECK(renderiq_client_free(client) == RENDERIQ_ERROR_INVALID_HANDLE); /* double free */
+    CHECK(renderiq_client_free((RenderiqClient*)&not_a_handle) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_client_free(NULL) == RENDERIQ_OK);
+    /* a handle of the wrong type */
+    CHECK(renderiq_op_free((RenderiqOp*)client) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_poll((const RenderiqOp*)&not_a_handle) == -RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_poll(NULL) == -RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_cancel(NULL) == RENDERIQ_ERROR_NULL_ARGUMENT);
+
+    /* errors: double free, accessors on dead errors */
+    rc = renderiq_client_new(NULL, NULL, &err);
+    CHECK(rc == RENDERIQ_ERROR_NULL_ARGUMENT);
+    CHECK(renderiq_error_free(err) == RENDERIQ_OK);
+    CHECK(renderiq_error_free(err) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_error_code(err) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_error_message(err) != NULL);
+    CHECK(strcmp(renderiq_error_json(err), "{}") == 0);
+    CHECK(renderiq_error_http_status(NULL) == 0);
+    CHECK(renderiq_error_required_credits(NULL) == -1);
+    CHECK(renderiq_error_free(NULL) == RENDERIQ_OK);
+
+    /* strings and buffers: foreign pointers and double frees are refused */
+    {
+        char local[] = "not from the library";
+        uint8_t* data = NULL;
+        size_t len = 0;
+        char* sig = NULL;
+        CHECK(renderiq_string_free(local) == RENDERIQ_ERROR_INVALID_HANDLE);
+        CHECK(renderiq_string_free(NULL) == RENDERIQ_OK);
+        rc = renderiq_webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "m", 1, (const uint8_t*)"x", 1, &sig, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(renderiq_string_free(sig) == RENDERIQ_OK);
+        CHECK(renderiq_string_free(sig) == RENDERIQ_ERROR_INVALID_HANDLE);
+        CHECK(renderiq_bytes_free((uint8_t*)local, 3) == RENDERIQ_ERROR_INVALID_HANDLE);
+        {
+            size_t px_len = 0;
+            uint8_t* px = make_bgra(&px_len);
+            RenderiqImage img = raw_image(px, px_len);
+            rc = renderiq_prepare_image(&img, "{\"format\": \"png\"}", &data, &len, NULL, &err);
+            EXPECT(rc, err, RENDERIQ_OK);
+            free(px);
+        }
+        CHECK(renderiq_bytes_free(data, len + 1) == RENDERIQ_ERROR_INVALID_ARGUMENT);
+        CHECK(renderiq_bytes_free(data, len) == RENDERIQ_OK);
+        CHECK(renderiq_bytes_free(data, len) == RENDERIQ_ERROR_INVALID_HANDLE);
+    }
+}
+
+static void test_image(void) {
+    size_t len = 0;
+    uint8_t* px = make_bgra(&len);
+    RenderiqImage img;
+    RenderiqError* err = NULL;
+    uint8_t* data = NULL;
+    size_t out_len = 0;
+    char* info = NULL;
+    int32_t rc;
+
+    /* a padded BGRA buffer prepares to a JPEG of the same size */
+    img = raw_image(px, len);
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, &info, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(out_len > 100 && data[0] == 0xFF && data[1] == 0xD8);
+    CHECK(contains(info, "\"mimeType\":\"image/jpeg\""));
+    CHECK(contains(info, "\"width\":97") && contains(info, "\"height\":61"));
+    renderiq_bytes_free(data, out_len);
+    renderiq_string_free(info);
+
+    /* max edge and PNG */
+    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 48, \"format\": \"png\"}", &data, &out_len, &info, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(info, "\"width\":48") && contains(info, "image/png"));
+    CHECK(out_len > 8 && memcmp(data, "\x89PNG", 4) == 0);
+    renderiq_bytes_free(data, out_len);
+    renderiq_string_free(info);
+
+    /* the same pixels as encoded bytes */
+    {
+        uint8_t* png = NULL;
+        size_t png_len = 0;
+        RenderiqImage enc;
+        rc = renderiq_prepare_image(&img, "{\"format\": \"png\"}", &png, &png_len, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        memset(&enc, 0, sizeof enc);
+        enc.kind = RENDERIQ_IMAGE_ENCODED;
+        enc.data = png;
+        enc.len = png_len;
+        rc = renderiq_prepare_image(&enc, "{\"format\": \"webp\"}", &data, &out_len, &info, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(info, "image/webp"));
+        renderiq_bytes_free(data, out_len);
+        renderiq_string_free(info);
+        /* truncated encoded bytes are an image error from the SDK */
+        enc.len = 20;
+        rc = renderiq_prepare_image(&enc, NULL, &data, &out_len, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_IMAGE);
+        CHECK(data == NULL && out_len == 0);
+        renderiq_error_free(err);
+        renderiq_bytes_free(png, png_len);
+    }
+
+    /* wrong sizes: never read past the buffer */
+    img = raw_image(px, len - 1); /* one byte short */
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, &info, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(renderiq_error_message(err), "needs"));
+    CHECK(data == NULL && info == NULL);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    img.stride = IMG_W * 4 - 1; /* stride shorter than a row */
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    img.width = 0xFFFFFFFFu; /* sizes that overflow */
+    img.height = 0xFFFFFFFFu;
+    img.stride = (size_t)-1;
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    img.height = IMG_H + 1; /* one row too many for the buffer */
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(NULL, len);
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    img.pixel_format = 7;
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    img.kind = 42;
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+
+    rc = renderiq_prepare_image(NULL, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    img = raw_image(px, len);
+    rc = renderiq_prepare_image(&img, NULL, NULL, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* params: unknown field, bad format value, bad quality */
+    rc = renderiq_prepare_image(&img, "{\"maxedge\": 5}", &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(renderiq_error_message(err), "maxedge"));
+    renderiq_error_free(err);
+    rc = renderiq_prepare_image(&img, "{\"format\": \"gif\"}", &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 0}", &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+
+    /* a missing file */
+    memset(&img, 0, sizeof img);
+    img.kind = RENDERIQ_IMAGE_FILE;
+    img.path = "/nonexistent/viewport.png";
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_IMAGE);
+    CHECK(contains(renderiq_error_message(err), "/nonexistent/viewport.png"));
+    renderiq_error_free(err);
+
+    free(px);
+}
+
+static void test_webhooks(void) {
+    /* the Standard Webhooks test vector */
+    const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const char* body = "{\"test\": 2432232314}";
+    const char* id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const char* sig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+    const int64_t ts = 1614265330;
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    int32_t rc;
+
+    rc = renderiq_webhook_sign(secret, id, ts, (const uint8_t*)body, strlen(body), &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(out && strcmp(out, sig) == 0);
+    renderiq_string_free(out);
+
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+
+    /* a changed body */
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body) - 1, id, "1614265330", sig, ts, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
+    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_SIGNATURE"));
+    CHECK(contains(renderiq_error_json(err), "\"kind\":\"webhook_verification\""));
+    renderiq_error_free(err);
+
+    /* a missing header (NULL) */
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", NULL, ts, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
+    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_MISSING_HEADER"));
+    renderiq_error_free(err);
+
+    /* too old, against an injected clock */
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts + 3600, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
+    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_TIMESTAMP_TOO_OLD"));
+    renderiq_error_free(err);
+
+    /* the system clock: the vector is years old */
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, 0, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
+    renderiq_error_free(err);
+
+    /* a malformed secret is a config error that does not repeat the secret */
+    rc = renderiq_webhook_verify("whsec_sup3r$ecret!", (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_CONFIG);
+    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_SECRET"));
+    CHECK(!contains(renderiq_error_message(err), "sup3r"));
+    renderiq_error_free(err);
+
+    /* a verified body that is not an event: Decode when the event is asked for */
+    rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_DECODE);
+    CHECK(out == NULL);
+    renderiq_error_free(err);
+
+    /* NULL body with a length */
+    rc = renderiq_webhook_verify(secret, NULL, 5, id, "1614265330", sig, ts, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* a real event round trip */
+    {
+        const char* event =
+            "{\"type\":\"render.completed\",\"timestamp\":\"2025-01-01T00:00:00Z\",\"data\":{\"id\":\"r1\","
+            "\"status\":\"completed\",\"progress\":100,\"style\":\"sketch\",\"quality\":\"standard\","
+            "\"aspectRatio\":\"16:9\",\"creditsCost\":5,\"createdAt\":\"2025-01-01T00:00:00Z\","
+            "\"updatedAt\":\"2025-01-01T00:00:00Z\"}}";
+        char* s = NULL;
+        char tsbuf[32];
+        int64_t now = (int64_t)time(NULL);
+        snprintf(tsbuf, sizeof tsbuf, "%lld", (long long)now);
+        rc = renderiq_webhook_sign(secret, "msg_1", now, (const uint8_t*)event, strlen(event), &s, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_webhook_verify(secret, (const uint8_t*)event, strlen(event), "msg_1", tsbuf, s, 0, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, "\"type\":\"render.completed\"") && contains(out, "\"id\":\"r1\""));
+        renderiq_string_free(out);
+        renderiq_string_free(s);
+    }
+}
+
+static void test_auth(void) {
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = new_client(base, NULL);
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    uint8_t signed_in = 9;
+    int32_t rc;
+
+    rc = renderiq_client_health(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"status\":\"ok\""));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(signed_in == 0);
+
+    /* not signed in */
+    rc = renderiq_client_me(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
+    CHECK(out == NULL);
+    renderiq_error_free(err);
+
+    /* wrong password: auth, with the server's fields */
+    rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"), "wrong password", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
+    CHECK(renderiq_error_http_status(err) == 401);
+    CHECK(contains(renderiq_error_api_code(err), "INVALID_CREDENTIALS"));
+    CHECK(renderiq_error_request_id(err) != NULL && strlen(renderiq_error_request_id(err)) > 0);
+    CHECK(contains(renderiq_error_json(err), "\"status\":401"));
+    CHECK(strcmp(renderiq_error_kind(err), "auth") == 0);
+    CHECK(!contains(renderiq_error_message(err), "wrong password"));
+    renderiq_error_free(err);
+
+    rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"),
+                                 env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"), &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com")));
+    CHECK(contains(out, "\"createdAt\""));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(signed_in == 1);
+
+    rc = renderiq_client_me(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"email\""));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_credits(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"balance\":") && contains(out, "\"totalEarned\":"));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_sign_out(client, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(signed_in == 0);
+    rc = renderiq_client_me(client, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
+    renderiq_error_free(err);
+
+    /* an API key works in place of a session */
+    {
+        RenderiqClient* owner = signed_in_client(base, NULL);
+        char key[256];
+        char key_id[128];
+        rc = renderiq_client_api_key_create(owner, "ffi-c-test", "[\"credits:read\"]", NULL, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(json_string_field(out, "key", key, sizeof key));
+        CHECK(json_string_field(strstr(out ? out : "", "\"apiKey\""), "id", key_id, sizeof key_id));
+        renderiq_string_free(out);
+
+        rc = renderiq_client_use_api_key(client, key, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_client_credits(client, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        /* a scope the key lacks */
+        rc = renderiq_client_projects_list(client, &out, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_PERMISSION_DENIED);
+        CHECK(renderiq_error_http_status(err) == 403);
+        renderiq_error_free(err);
+
+        rc = renderiq_client_api_key_revoke(owner, key_id, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_client_credits(client, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
+        renderiq_error_free(err);
+        renderiq_client_free(owner);
+    }
+    renderiq_client_free(client);
+}
+
+static void test_errors(void) {
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = signed_in_client(base, NULL);
+    RenderiqClient* poor = new_client(base, NULL);
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    size_t len = 0;
+    uint8_t* px = make_bgra(&len);
+    RenderiqImage img = raw_image(px, len);
+    int32_t rc;
+
+    /* not found */
+    rc = renderiq_client_render_get(client, "00000000-0000-0000-0000-000000000000", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
+    CHECK(renderiq_error_http_status(err) == 404);
+    CHECK(contains(renderiq_error_api_code(err), "NOT_FOUND"));
+    CHECK(renderiq_error_request_id(err) != NULL);
+    renderiq_error_free(err);
+
+    /* invalid input, caught by the SDK before sending */
+    rc = renderiq_client_render_get(client, "../etc/passwd", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(renderiq_error_http_status(err) == 0);
+    renderiq_error_free(err);
+
+    /* invalid input, rejected by the server with field details */
+    rc = renderiq_client_render_create(client, &img, "{\"style\": \"cubism\", \"quality\": \"standard\"}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(renderiq_error_http_status(err) == 400);
+    CHECK(contains(renderiq_error_api_code(err), "INVALID_INPUT"));
+    CHECK(contains(renderiq_error_json(err), "\"details\":{"));
+    renderiq_error_free(err);
+
+    /* insufficient credits: required and available */
+    rc = renderiq_client_sign_in(poor, env_or("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"),
+                                 env_or("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"), NULL, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_client_render_create(poor, &img, "{\"prompt\": \"dusk\", \"quality\": \"ultra\"}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INSUFFICIENT_CREDITS);
+    CHECK(renderiq_error_http_status(err) == 402);
+    CHECK(renderiq_error_required_credits(err) == 20);
+    CHECK(renderiq_error_available_credits(err) == 0);
+    CHECK(contains(renderiq_error_json(err), "\"requiredCredits\":20"));
+    CHECK(contains(renderiq_error_json(err), "\"availableCredits\":0"));
+    CHECK(strcmp(renderiq_error_kind(err), "insufficient_credits") == 0);
+    renderiq_error_free(err);
+
+    /* a render that fails: RENDER_FAILED from the wait, credits refunded */
+    {
+        char id[128];
+        rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"[fail] please\", \"quality\": \"standard\"}", &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(json_string_field(out, "id", id, sizeof id));
+        renderiq_string_free(out);
+        rc = renderiq_client_render_wait(client, id, 60000, &out, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_RENDER_FAILED);
+        CHECK(out == NULL);
+        CHECK(contains(renderiq_error_api_code(err), "RENDER_FAILED"));
+        CHECK(contains(renderiq_error_json(err), "\"status\":\"failed\""));
+        renderiq_error_free(err);
+    }
+
+    /* cancelling a completed render is a conflict */
+    {
+        char id[128];
+        rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"ok\", \"quality\": \"standard\"}", &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(json_string_field(out, "id", id, sizeof id));
+        renderiq_string_free(out);
+        rc = renderiq_client_render_wait(client, id, 60000, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_client_render_cancel(client, id, &out, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_CONFLICT);
+        CHECK(renderiq_error_http_status(err) == 409);
+        renderiq_error_free(err);
+    }
+
+    /* rate limited: one create per minute on the rate server, no retries */
+    {
+        const char* rate = env_or("RENDERIQ_TEST_RATE_URL", base);
+        RenderiqClient* limited = signed_in_client(rate, "\"maxRetries\": 0");
+        int i, got429 = 0;
+        for (i = 0; i < 3 && !got429; i++) {
+            rc = renderiq_client_render_create(limited, &img, "{\"quality\": \"standard\"}", NULL, &err);
+            if (rc == RENDERIQ_ERROR_RATE_LIMITED) {
+                got429 = 1;
+                CHECK(renderiq_error_http_status(err) == 429);
+                CHECK(renderiq_error_retry_after_ms(err) > 0);
+                CHECK(contains(renderiq_error_api_code(err), "RATE_LIMIT_EXCEEDED"));
+                CHECK(contains(renderiq_error_json(err), "\"retryAfter\":"));
+            } else {
+                EXPECT(rc, err, RENDERIQ_OK);
+            }
+            renderiq_error_free(err);
+        }
+        CHECK(got429);
+        renderiq_client_free(limited);
+    }
+
+    free(px);
+    renderiq_client_free(poor);
+    renderiq_client_free(client);
+}
+
+static void test_resources(void) {
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = signed_in_client(base, NULL);
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    char id[128];
+    int32_t rc;
+
+    rc = renderiq_client_project_create(client, "Villa Savoye", "ffi test", &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"name\":\"Villa Savoye\"") && contains(out, "\"slug\":"));
+    renderiq_string_free(out);
+    rc = renderiq_client_project_create(client, "  ", NULL, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+    rc = renderiq_client_projects_list(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(out && out[0] == '[' && contains(out, "Villa Savoye"));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_settings_get(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"defaultStyle\":"));
+    renderiq_string_free(out);
+    rc = renderiq_client_settings_update(client, "{\"defaultStyle\": \"sketch\", \"defaultQuality\": \"standard\"}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"defaultStyle\":\"sketch\""));
+    renderiq_string_free(out);
+    rc = renderiq_client_settings_update(client, "{\"defaultStyle\": \"cubism\"}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+
+    rc = renderiq_client_credit_transactions(client, 1, 5, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"items\":[") && contains(out, "\"hasMore\":"));
+    renderiq_string_free(out);
+
+    rc = renderiq_client_api_key_create(client, "ci", "[\"renders:read\"]", "2099-01-01T00:00:00Z", &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"key\":\"") && contains(out, "\"expiresAt\":\"2099-01-01T00:00:00Z\""));
+    CHECK(json_string_field(strstr(out ? out : "", "\"apiKey\""), "id", id, sizeof id));
+    renderiq_string_free(out);
+    rc = renderiq_client_api_keys_list(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, id));
+    CHECK(!contains(out, "\"key\":\""));
+    renderiq_string_free(out);
+    rc = renderiq_client_api_key_revoke(client, id, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_client_api_key_revoke(client, "no-such-key", &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
+    renderiq_error_free(err);
+    rc = renderiq_client_api_key_create(client, "bad", "[\"everything\"]", NULL, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+
+    rc = renderiq_client_webhook_register(client, "http://127.0.0.1:9/hook", "[\"render.completed\"]", &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"secret\":\"whsec_"));
+    CHECK(json_string_field(strstr(out ? out : "", "\"webhook\""), "id", id, sizeof id));
+    renderiq_string_free(out);
+    rc = renderiq_client_webhooks_list(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, id));
+    renderiq_string_free(out);
+    rc = renderiq_client_webhook_delete(client, id, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_client_webhook_delete(client, id, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
+    renderiq_error_free(err);
+    rc = renderiq_client_webhook_register(client, "http://127.0.0.1:9/hook", "[\"render.exploded\"]", &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+
+    rc = renderiq_client_render_list(client, "{\"page\": 1, \"limit\": 2}", &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"limit\":2"));
+    renderiq_string_free(out);
+    rc = renderiq_client_render_list(client, NULL, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_string_free(out);
+
+    renderiq_client_free(client);
+}
+
+/* The operation handle, polled from a "UI timer" until the render completes. */
+static void test_render(void) {
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = signed_in_client(base, NULL);
+    RenderiqError* err = NULL;
+    RenderiqOp* op = NULL;
+    char* out = NULL;
+    char id[128];
+    size_t len = 0;
+    uint8_t* px = make_bgra(&len);
+    RenderiqImage img = raw_image(px, len);
+    uint8_t percent = 0, last_percent = 0;
+    int polls = 0, saw_stage = 0;
+    int32_t rc;
+
+    rc = renderiq_render_start(client, &img, "{\"prompt\": \"dusk, warm light\", \"style\": \"photorealistic\", "
+                                             "\"quality\": \"standard\", \"aspectRatio\": \"16:9\"}", 120000, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    /* the pixels were copied: the host may reuse its buffer at once */
+    memset(px, 0, len);
+    free(px);
+
+    rc = renderiq_op_take_result(op, &out, &err);
+    CHECK(rc == RENDERIQ_ERROR_NOT_READY || rc == RENDERIQ_OK);
+    if (rc == RENDERIQ_OK) renderiq_string_free(out);
+    renderiq_error_free(err);
+
+    while (renderiq_op_poll(op) == 0 && polls < 3000) {
+        char* progress = NULL;
+        rc = renderiq_op_progress(op, &percent, &progress, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(percent <= 100);
+        if (contains(progress, "\"stage\":\"")) saw_stage = 1;
+        last_percent = percent;
+        renderiq_string_free(progress);
+        polls++;
+        sleep_ms(20);
+    }
+    CHECK(renderiq_op_poll(op) == 1);
+    CHECK(saw_stage || polls == 0);
+    (void)last_percent;
+    rc = renderiq_op_progress(op, &percent, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(percent == 100 && contains(out, "\"done\":true"));
+    renderiq_string_free(out);
+
+    rc = renderiq_op_take_result(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"status\":\"completed\""));
+    CHECK(contains(out, "\"outputUrl\":\""));
+    CHECK(contains(out, "\"platform\":\"archicad\""));
+    CHECK(json_string_field(out, "id", id, sizeof id));
+
+    /* taken once */
+    {
+        char* again = NULL;
+        rc = renderiq_op_take_result(op, &again, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
+        CHECK(again == NULL);
+        renderiq_error_free(err);
+    }
+    CHECK(renderiq_op_free(op) == RENDERIQ_OK);
+    CHECK(renderiq_op_free(op) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_poll(op) == -RENDERIQ_ERROR_INVALID_HANDLE);
+
+    /* download by JSON and by id */
+    {
+        uint8_t* data = NULL;
+        size_t n = 0;
+        uint64_t size = 0;
+        const char* path = "renderiq-ffi-test-output.img";
+        rc = renderiq_client_render_download(client, out, &data, &n, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(n > 100);
+        renderiq_bytes_free(data, n);
+        rc = renderiq_client_render_download(client, id, &data, &n, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(n > 100);
+        renderiq_bytes_free(data, n);
+        rc = renderiq_client_render_download_to_file(client, id, path, &size, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(size == n);
+        remove(path);
+        rc = renderiq_client_render_download(client, "{\"id\": 5}", &data, &n, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+        CHECK(data == NULL && n == 0);
+        renderiq_error_free(err);
+    }
+    renderiq_string_free(out);
+
+    /* the blocking forms */
+    {
+        size_t l2 = 0;
+        uint8_t* px2 = make_bgra(&l2);
+        RenderiqImage img2 = raw_image(px2, l2);
+        img2.pixel_format = RENDERIQ_PIXEL_RGBA8;
+        img2.bottom_up = 1;
+        rc = renderiq_client_render_create(client, &img2, "{\"quality\": \"standard\", \"idempotencyKey\": \"ffi-c-idem-1\"}", &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, "\"status\":\"pending\"") || contains(out, "\"status\":\"processing\""));
+        CHECK(json_string_field(out, "id", id, sizeof id));
+        renderiq_string_free(out);
+        /* the same idempotency key returns the same render */
+        rc = renderiq_client_render_create(client, &img2, "{\"quality\": \"standard\", \"idempotencyKey\": \"ffi-c-idem-1\"}", &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, id));
+        renderiq_string_free(out);
+        rc = renderiq_client_render_wait(client, id, 0, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, "\"status\":\"completed\""));
+        renderiq_string_free(out);
+        /* wait_start on a render that already completed */
+        rc = renderiq_render_wait_start(client, id, 0, &op, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_op_wait(op, RENDERIQ_WAIT_FOREVER, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, id));
+        renderiq_string_free(out);
+        renderiq_op_free(op);
+        free(px2);
+    }
+    renderiq_client_free(client);
+}
+
+#ifndef _WIN32
+static pthread_mutex_t g_cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_cb_calls = 0;
+static void on_done(void* user_data) {
+    pthread_mutex_lock(&g_cb_lock);
+    g_cb_calls++;
+    *(int*)user_data += 1;
+    pthread_mutex_unlock(&g_cb_lock);
+}
+static int cb_calls(void) {
+    int n;
+    pthread_mutex_lock(&g_cb_lock);
+    n = g_cb_calls;
+    pthread_mutex_unlock(&g_cb_lock);
+    return n;
+}
+#endif
+
+/* Operations on the slow server: not ready, cancelled midway, callbacks, freed early. */
+static void test_ops(void) {
+    const char* slow = env_or("RENDERIQ_TEST_SLOW_URL", env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787"));
+    RenderiqClient* client = signed_in_client(slow, NULL);
+    RenderiqError* err = NULL;
+    RenderiqOp* op = NULL;
+    char* out = NULL;
+    char render_id[128] = "";
+    size_t len = 0;
+    uint8_t* px = make_bgra(&len);
+    RenderiqImage img = raw_image(px, len);
+    int polls = 0;
+    int32_t rc;
+
+    /* cancelled midway, after the render was created on the server */
+    rc = renderiq_render_start(client, &img, "{\"prompt\": \"slow\", \"quality\": \"standard\"}", 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    while (polls < 1500) {
+        char* progress = NULL;
+        rc = renderiq_op_progress(op, NULL, &progress, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        if (contains(progress, "\"render\":{")) {
+            CHECK(json_string_field(strstr(progress, "\"render\":{"), "id", render_id, sizeof render_id));
+            renderiq_string_free(progress);
+            break;
+        }
+        renderiq_string_free(progress);
+        sleep_ms(10);
+        polls++;
+    }
+    CHECK(render_id[0] != '\0');
+    CHECK(renderiq_op_poll(op) == 0);
+    rc = renderiq_op_take_result(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_READY);
+    renderiq_error_free(err);
+    rc = renderiq_op_wait(op, 50, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_READY);
+    renderiq_error_free(err);
+
+    CHECK(renderiq_op_cancel(op) == RENDERIQ_OK);
+    rc = renderiq_op_wait(op, 10000, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_CANCELLED);
+    CHECK(out == NULL);
+    CHECK(strcmp(renderiq_error_kind(err), "cancelled") == 0);
+    renderiq_error_free(err);
+    CHECK(renderiq_op_poll(op) == 1);
+    rc = renderiq_op_take_result(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
+    renderiq_error_free(err);
+    renderiq_op_free(op);
+    /* and on the server too (a conflict if it started processing meanwhile) */
+    if (render_id[0]) {
+        rc = renderiq_client_render_cancel(client, render_id, &out, &err);
+        CHECK(rc == RENDERIQ_OK || rc == RENDERIQ_ERROR_CONFLICT);
+        if (rc == RENDERIQ_OK) CHECK(contains(out, "\"status\":\"cancelled\""));
+        renderiq_string_free(out);
+        renderiq_error_free(err);
+        out = NULL;
+    }
+
+#ifndef _WIN32
+    /* a completion callback, called once, even when the handle is freed early */
+    {
+        int a = 0, b = 0, i;
+        int before = cb_calls();
+        RenderiqOp* op2 = NULL;
+        rc = renderiq_render_create_start(client, &img, "{\"quality\": \"standard\"}", &op, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_op_set_callback(op, on_done, &a, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_op_set_callback(op, on_done, &a, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+        renderiq_error_free(err);
+        rc = renderiq_op_set_callback(op, NULL, &a, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+        renderiq_error_free(err);
+
+        rc = renderiq_render_wait_start(client, "00000000-0000-0000-0000-000000000000", 0, &op2, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_op_set_callback(op2, on_done, &b, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(renderiq_op_free(op2) == RENDERIQ_OK); /* freed early: cancelled, callback still runs */
+
+        for (i = 0; i < 1000 && cb_calls() < before + 2; i++) sleep_ms(10);
+        CHECK(cb_calls() == before + 2);
+        pthread_mutex_lock(&g_cb_lock);
+        CHECK(a == 1 && b == 1);
+        pthread_mutex_unlock(&g_cb_lock);
+        rc = renderiq_op_take_result(op, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(contains(out, "\"status\":\"pending\"") || contains(out, "\"status\":\"processing\""));
+        renderiq_string_free(out);
+        /* a callback registered after completion runs at once, on this thread */
+        rc = renderiq_render_wait_start(client, "nope!", 0, &op2, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_op_wait(op2, RENDERIQ_WAIT_FOREVER, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+        renderiq_error_free(err);
+        rc = renderiq_op_set_callback(op2, on_done, &b, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(b == 2);
+        renderiq_op_free(op2);
+        renderiq_op_free(op);
+        for (i = 0; i < 20; i++) sleep_ms(10);
+        CHECK(cb_calls() == before + 3);
+    }
+#endif
+
+    /* start errors are about the arguments */
+    rc = renderiq_render_start(client, NULL, NULL, 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    CHECK(op == NULL);
+    renderiq_error_free(err);
+    rc = renderiq_render_start(client, &img, "[1,2]", 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    renderiq_error_free(err);
+    rc = renderiq_render_start(client, &img, NULL, 0, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* an operation outlives the client it was started from */
+    rc = renderiq_render_wait_start(client, "00000000-0000-0000-0000-000000000000", 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_client_free(client);
+    rc = renderiq_op_wait(op, 30000, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
+    renderiq_error_free(err);
+    renderiq_op_free(op);
+    free(px);
+}
+
+#ifndef _WIN32
+struct worker_args {
+    RenderiqClient* client;
+    int failures;
+};
+static void* worker(void* p) {
+    struct worker_args* a = (struct worker_args*)p;
+    int i;
+    for (i = 0; i < 10; i++) {
+        char* out = NULL;
+        RenderiqError* err = NULL;
+        if (renderiq_client_credits(a->client, &out, &err) != RENDERIQ_OK) a->failures++;
+        if (!contains(out, "\"balance\"")) a->failures++;
+        renderiq_string_free(out);
+        renderiq_error_free(err);
+    }
+    return NULL;
+}
+#endif
+
+/* One client shared by several threads. */
+static void test_threads(void) {
+#ifndef _WIN32
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = signed_in_client(base, NULL);
+    pthread_t threads[4];
+    struct worker_args args[4];
+    int i;
+    for (i = 0; i < 4; i++) {
+        args[i].client = client;
+        args[i].failures = 0;
+        pthread_create(&threads[i], NULL, worker, &args[i]);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(args[i].failures == 0);
+    }
+    renderiq_client_free(client);
+#endif
+}
+
+struct group {
+    const char* name;
+    void (*run)(void);
+};
+
+static const struct group GROUPS[] = {
+    {"abi", test_abi},       {"misuse", test_misuse}, {"image", test_image},
+    {"webhooks", test_webhooks}, {"auth", test_auth},  {"errors", test_errors},
+    {"resources", test_resources}, {"render", test_render}, {"ops", test_ops},
+    {"threads", test_threads},
+};
+
+int main(int argc, char** argv) {
+    size_t i;
+    int ran = 0;
+    uint64_t live_before = renderiq_live_object_count();
+    for (i = 0; i < sizeof GROUPS / sizeof GROUPS[0]; i++) {
+        if (argc > 1 && strcmp(argv[1], GROUPS[i].name) != 0) continue;
+        GROUPS[i].run();
+        ran++;
+    }
+    if (ran == 0) {
+        fprintf(stderr, "unknown group %s\n", argc > 1 ? argv[1] : "");
+        return 2;
+    }
+    /* everything the tests received was freed */
+    CHECK(renderiq_live_object_count() == live_before);
+    if (renderiq_live_object_count() != live_before) {
+        fprintf(stderr, "live objects: %llu before, %llu after\n", (unsigned long long)live_before,
+                (unsigned long long)renderiq_live_object_count());
+    }
+    printf("%s: %d checks, %d failed\n", argc > 1 ? argv[1] : "all", g_checks, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,303 @@
+// GoogleTest suite of the C++17 wrapper (renderiq.hpp) against a running reference server.
+// Environment as for tests/c/test_ffi.c (set by scripts/test-ffi.sh through CTest).
+#include <renderiq.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string env(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return (v && *v) ? v : fallback;
+}
+
+std::string baseUrl() { return env("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787"); }
+std::string slowUrl() { return env("RENDERIQ_TEST_SLOW_URL", baseUrl().c_str()); }
+std::string email() { return env("RENDERIQ_TEST_EMAIL", "ada@example.com"); }
+std::string password() { return env("RENDERIQ_TEST_PASSWORD", "correct horse battery"); }
+
+std::string config(const std::string& url, const std::string& extra = "") {
+    return R"({"baseUrl": ")" + url +
+           R"(", "platform": "archicad", "pluginName": "ffi-cpp-tests", "pluginVersion": "1.0.0", "tokenStore": "memory")" +
+           (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+renderiq::Client signedIn(const std::string& url = baseUrl(), const std::string& extra = "") {
+    renderiq::Client c(config(url, extra));
+    c.signIn(email(), password());
+    return c;
+}
+
+std::string field(const std::string& json, const std::string& key, size_t from = 0) {
+    const std::string pattern = "\"" + key + "\":\"";
+    size_t p = json.find(pattern, from);
+    if (p == std::string::npos) return {};
+    p += pattern.size();
+    return json.substr(p, json.find('"', p) - p);
+}
+
+// A BGRA capture with rows padded to a 256-byte stride.
+struct Capture {
+    static constexpr uint32_t width = 50, height = 30;
+    static constexpr size_t stride = 256;
+    std::vector<uint8_t> pixels = std::vector<uint8_t>(stride * height, 0x80);
+    renderiq::Image image() const {
+        return renderiq::Image::raw(pixels.data(), pixels.size(), width, height, stride, renderiq::PixelFormat::Bgra8);
+    }
+};
+
+class LiveObjects : public ::testing::Test {
+protected:
+    void SetUp() override { before_ = renderiq_live_object_count(); }
+    void TearDown() override { EXPECT_EQ(renderiq_live_object_count(), before_) << "a handle, string or error leaked"; }
+    uint64_t before_ = 0;
+};
+
+using Abi = LiveObjects;
+using Errors = LiveObjects;
+using Renders = LiveObjects;
+using Webhooks = LiveObjects;
+using Images = LiveObjects;
+
+TEST_F(Abi, HandlesAreMoveOnlyAndTheAbiVersionMatches) {
+    static_assert(!std::is_copy_constructible_v<renderiq::Client>);
+    static_assert(std::is_nothrow_move_constructible_v<renderiq::Client>);
+    static_assert(!std::is_copy_constructible_v<renderiq::Operation>);
+    static_assert(std::is_base_of_v<renderiq::Error, renderiq::InsufficientCreditsError>);
+    EXPECT_EQ(renderiq::kAbiVersion, renderiq_abi_version());
+    EXPECT_NO_THROW(renderiq::checkAbiVersion());
+    EXPECT_FALSE(renderiq::version().empty());
+    renderiq::AbiMismatchError e(1, 2, "9.9.9");
+    EXPECT_NE(std::string(e.what()).find("compiled against renderiq.h ABI version 1"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("has ABI version 2"), std::string::npos);
+}
+
+TEST_F(Abi, AMovedFromClientAnswersWithAUsageError) {
+    renderiq::Client a(config(baseUrl()));
+    renderiq::Client b(std::move(a));
+    EXPECT_NO_THROW((void)b.health());
+    try {
+        (void)a.health();  // NOLINT(bugprone-use-after-move): on purpose
+        FAIL() << "no exception";
+    } catch (const renderiq::UsageError& e) {
+        EXPECT_EQ(e.code(), RENDERIQ_ERROR_NULL_ARGUMENT);
+        EXPECT_EQ(e.kind(), "null_argument");
+    }
+}
+
+TEST_F(Errors, BadConfigIsAConfigError) {
+    try {
+        renderiq::Client c(R"({"baseUrl": "http://x", "tokenStore": "disk"})");
+        FAIL() << "no exception";
+    } catch (const renderiq::ConfigError& e) {
+        EXPECT_EQ(e.code(), RENDERIQ_ERROR_CONFIG);
+        EXPECT_NE(std::string(e.what()).find("token store"), std::string::npos);
+    }
+}
+
+TEST_F(Errors, WrongPasswordIsAnAuthErrorWithTheServersFields) {
+    renderiq::Client c(config(baseUrl()));
+    try {
+        c.signIn(email(), "wrong password");
+        FAIL() << "no exception";
+    } catch (const renderiq::AuthError& e) {
+        EXPECT_EQ(e.code(), RENDERIQ_ERROR_AUTH);
+        EXPECT_EQ(e.kind(), "auth");
+        EXPECT_EQ(e.httpStatus(), 401);
+        EXPECT_EQ(e.apiCode(), "INVALID_CREDENTIALS");
+        EXPECT_FALSE(e.requestId().empty());
+        EXPECT_NE(e.detailsJson().find("\"status\":401"), std::string::npos);
+    }
+    EXPECT_FALSE(c.isSignedIn());
+    EXPECT_THROW((void)c.me(), renderiq::AuthError);
+}
+
+TEST_F(Errors, NotFoundValidationAndInsufficientCredits) {
+    renderiq::Client c = signedIn();
+    EXPECT_THROW((void)c.getRender("00000000-0000-0000-0000-000000000000"), renderiq::NotFoundError);
+    EXPECT_THROW((void)c.getRender("not a valid id"), renderiq::ValidationError);
+    EXPECT_THROW(c.updateSettings(R"({"defaultStyle": "cubism"})"), renderiq::ValidationError);
+    EXPECT_THROW(c.updateSettings("{oops"), renderiq::UsageError);
+
+    renderiq::Client poor(config(baseUrl()));
+    poor.signIn(env("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"), env("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"));
+    Capture cap;
+    try {
+        (void)poor.createRender(cap.image(), R"({"quality": "high"})");
+        FAIL() << "no exception";
+    } catch (const renderiq::InsufficientCreditsError& e) {
+        EXPECT_EQ(e.httpStatus(), 402);
+        EXPECT_EQ(e.requiredCredits(), std::optional<int64_t>(10));
+        EXPECT_EQ(e.availableCredits(), std::optional<int64_t>(0));
+        EXPECT_FALSE(e.retryAfter().has_value());
+    }
+}
+
+TEST_F(Errors, RateLimitCarriesRetryAfter) {
+    renderiq::Client c = signedIn(env("RENDERIQ_TEST_RATE_URL", baseUrl().c_str()), R"("maxRetries": 0)");
+    Capture cap;
+    bool limited = false;
+    for (int i = 0; i < 3 && !limited; i++) {
+        try {
+            (void)c.createRender(cap.image(), R"({"quality": "standard"})");
+        } catch (const renderiq::RateLimitError& e) {
+            limited = true;
+            EXPECT_EQ(e.httpStatus(), 429);
+            ASSERT_TRUE(e.retryAfter().has_value());
+            EXPECT_GT(e.retryAfter()->count(), 0);
+        }
+    }
+    EXPECT_TRUE(limited);
+}
+
+TEST_F(Renders, ARenderFromBgraPixelsCompletesThroughThePolledOperation) {
+    renderiq::Client c = signedIn();
+    std::string renderJson;
+    {
+        Capture cap;
+        renderiq::Operation op = c.startRender(cap.image(), R"({"prompt": "evening light", "quality": "standard"})", 120s);
+        cap.pixels.assign(cap.pixels.size(), 0);  // copied at start: the buffer is the host's again
+        int polls = 0;
+        uint8_t lastPercent = 0;
+        while (!op.done() && polls++ < 3000) {
+            renderiq::Progress p = op.progress();
+            EXPECT_LE(p.percent, 100);
+            EXPECT_NE(p.json.find("\"percent\":"), std::string::npos);
+            lastPercent = p.percent;
+            std::this_thread::sleep_for(20ms);
+        }
+        (void)lastPercent;
+        EXPECT_EQ(op.progress().percent, 100);
+        std::optional<std::string> result = op.tryResult();
+        ASSERT_TRUE(result.has_value());
+        renderJson = *result;
+        EXPECT_THROW((void)op.tryResult(), renderiq::UsageError);  // taken once
+    }
+    EXPECT_NE(renderJson.find("\"status\":\"completed\""), std::string::npos);
+    std::vector<uint8_t> bytes = c.downloadRender(renderJson);
+    EXPECT_GT(bytes.size(), 100u);
+    const std::string id = field(renderJson, "id");
+    EXPECT_EQ(c.downloadRender(id).size(), bytes.size());
+    EXPECT_NE(c.getRender(id).find(id), std::string::npos);
+    EXPECT_NE(c.listRenders(R"({"limit": 5})").find("\"items\":["), std::string::npos);
+}
+
+TEST_F(Renders, AFailedRenderThrowsRenderFailedFromTheOperation) {
+    renderiq::Client c = signedIn();
+    Capture cap;
+    renderiq::Operation op = c.startRender(cap.image(), R"({"prompt": "[fail]", "quality": "standard"})");
+    try {
+        (void)op.wait();
+        FAIL() << "no exception";
+    } catch (const renderiq::RenderFailedError& e) {
+        EXPECT_EQ(e.apiCode(), "RENDER_FAILED");
+    }
+}
+
+TEST_F(Renders, AnOperationCancelledMidwayEndsWithCancelledError) {
+    renderiq::Client c = signedIn(slowUrl());
+    Capture cap;
+    renderiq::Operation op = c.startRender(cap.image(), R"({"prompt": "slow", "quality": "standard"})");
+    std::string progress;
+    for (int i = 0; i < 1500; i++) {
+        progress = op.progress().json;
+        if (progress.find("\"render\":{") != std::string::npos) break;
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_FALSE(op.done());
+    EXPECT_FALSE(op.tryResult().has_value());
+    EXPECT_FALSE(op.wait(20ms).has_value());
+    op.cancel();
+    EXPECT_THROW((void)op.wait(), renderiq::CancelledError);
+    const std::string id = field(progress, "id", progress.find("\"render\":{"));
+    ASSERT_FALSE(id.empty());
+    try {
+        EXPECT_NE(c.cancelRender(id).find("\"status\":\"cancelled\""), std::string::npos);
+    } catch (const renderiq::ConflictError&) {
+        // it started processing meanwhile
+    }
+}
+
+TEST_F(Renders, OnCompleteRunsOnceOnAWorkerThread) {
+    renderiq::Client c = signedIn();
+    Capture cap;
+    std::atomic<int> calls{0};
+    std::atomic<bool> otherThread{false};
+    const auto self = std::this_thread::get_id();
+    renderiq::Operation op = c.startCreateRender(cap.image(), R"({"quality": "standard"})");
+    op.onComplete([&] {
+        otherThread = std::this_thread::get_id() != self;
+        calls++;
+    });
+    EXPECT_THROW(op.onComplete([] {}), renderiq::UsageError);
+    for (int i = 0; i < 1000 && calls == 0; i++) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(calls, 1);
+    std::optional<std::string> created = op.tryResult();
+    ASSERT_TRUE(created.has_value());
+    EXPECT_NE(created->find("\"status\":\"pending\""), std::string::npos);
+    renderiq::Operation waiting = c.startWaitForRender(field(*created, "id"), 60s);
+    EXPECT_NE(waiting.wait().find("\"status\":\"completed\""), std::string::npos);
+    (void)otherThread.load();
+}
+
+TEST_F(Renders, AccountResourcesRoundTrip) {
+    renderiq::Client c = signedIn();
+    EXPECT_NE(c.createProject("Farnsworth House").find("\"slug\":"), std::string::npos);
+    EXPECT_NE(c.projects().find("Farnsworth House"), std::string::npos);
+    EXPECT_NE(c.credits().find("\"balance\":"), std::string::npos);
+    EXPECT_NE(c.creditTransactions(1, 3).find("\"items\":"), std::string::npos);
+    EXPECT_NE(c.settings().find("\"defaultQuality\":"), std::string::npos);
+    const std::string key = c.createApiKey("cpp", R"(["renders:read"])");
+    const std::string keyId = field(key, "id", key.find("\"apiKey\""));
+    EXPECT_NE(c.apiKeys().find(keyId), std::string::npos);
+    c.revokeApiKey(keyId);
+    const std::string hook = c.registerWebhook("http://127.0.0.1:9/hook", R"(["render.completed"])");
+    const std::string hookId = field(hook, "id", hook.find("\"webhook\""));
+    EXPECT_NE(c.webhooks().find(hookId), std::string::npos);
+    c.deleteWebhook(hookId);
+    EXPECT_THROW(c.deleteWebhook(hookId), renderiq::NotFoundError);
+    EXPECT_NE(c.health().find("\"status\":\"ok\""), std::string::npos);
+    c.signOut();
+    EXPECT_FALSE(c.isSignedIn());
+}
+
+TEST_F(Webhooks, SignAndVerifyTheStandardVector) {
+    const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const std::string body = R"({"test": 2432232314})";
+    const std::string sig = renderiq::webhooks::sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
+    EXPECT_EQ(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    try {
+        (void)renderiq::webhooks::verify(secret, body + " ", "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, 1614265330);
+        FAIL() << "no exception";
+    } catch (const renderiq::WebhookVerificationError& e) {
+        EXPECT_EQ(e.apiCode(), "WEBHOOK_BAD_SIGNATURE");
+    }
+    // verified, but not an event
+    EXPECT_THROW((void)renderiq::webhooks::verify(secret, body, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, 1614265330),
+                 renderiq::DecodeError);
+}
+
+TEST_F(Images, PrepareImageHonoursMaxEdgeAndFormat) {
+    Capture cap;
+    renderiq::PreparedImage p = renderiq::prepareImage(cap.image(), R"({"maxEdge": 25, "format": "png"})");
+    ASSERT_GT(p.bytes.size(), 8u);
+    EXPECT_EQ(p.bytes[1], 'P');
+    EXPECT_NE(p.infoJson.find("\"width\":25"), std::string::npos);
+    // a buffer one byte short is refused, never over-read
+    const renderiq::Image shortImage = renderiq::Image::raw(cap.pixels.data(), Capture::stride * (Capture::height - 1) + Capture::width * 4 - 1,
+                                                            Capture::width, Capture::height, Capture::stride, renderiq::PixelFormat::Bgra8);
+    EXPECT_THROW((void)renderiq::prepareImage(shortImage), renderiq::UsageError);
+    EXPECT_THROW((void)renderiq::prepareImage(renderiq::Image::file("/nonexistent.png")), renderiq::ImageError);
+}
+
+}  // namespace

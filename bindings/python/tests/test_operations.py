@@ -1,0 +1,128 @@
+"""Background operations polled as a UI timer would, cancelled midway; Ctrl-C and callback
+exceptions cancel blocking waits."""
+
+import concurrent.futures
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import renderiq
+
+from conftest import Server
+
+
+def poll(op: renderiq.Operation, seconds: float = 60.0) -> list:
+    """Polls like a UI timer: never blocks, records every progress seen."""
+    stages = []
+    deadline = time.monotonic() + seconds
+    while not op.done():
+        p = op.progress
+        if not stages or stages[-1] != (p.stage, p.percent):
+            stages.append((p.stage, p.percent))
+        assert time.monotonic() < deadline, f"not done in {seconds} s: {stages}"
+        time.sleep(0.01)
+    return stages
+
+
+def test_start_render_polled_to_done(client: renderiq.Client, png_file: Path) -> None:
+    op = client.start_render(png_file, prompt="timer", quality="standard", timeout=60)
+    assert isinstance(op, renderiq.Operation)
+    stages = poll(op)
+    assert op.done() and not op.running()
+    render = op.result()
+    assert render.status == "completed" and render.output_url
+    assert op.result() == render, "the result can be asked again"
+    assert op.exception() is None and not op.cancelled()
+    assert op.cancel() is False, "too late to cancel"
+    final = op.progress
+    assert final.percent == 100 and final.render is not None and final.render.id == render.id
+    seen = {stage for stage, _ in stages}
+    assert seen & {"preparing", "uploading", "pending", "processing"}, stages
+    assert "done" in repr(op)
+
+
+def test_start_create_render_returns_the_new_render(client: renderiq.Client, png_file: Path) -> None:
+    op = client.start_create_render(png_file, quality="standard")
+    created = op.result(timeout=30)
+    assert created.status in ("pending", "processing")
+    assert client.wait_for_render(created, timeout=60).status == "completed"
+
+
+def test_operation_cancelled_midway(slow_server: Server, png_file: Path) -> None:
+    client = slow_server.signed_in()
+    created = client.create_render(png_file, quality="standard")
+    op = client.start_wait_for_render(created, timeout=60, long_poll=False)
+    deadline = time.monotonic() + 10
+    while op.progress.render is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert not op.done()
+    with pytest.raises(concurrent.futures.TimeoutError):
+        op.result(timeout=0.05)
+    assert not op.done(), "a result() timeout leaves the operation running"
+    started = time.monotonic()
+    assert op.cancel() is True
+    with pytest.raises(renderiq.CancelledError) as info:
+        op.result(timeout=5)
+    assert time.monotonic() - started < 2, "cancellation is prompt"
+    assert info.value.kind == "cancelled"
+    assert op.done() and op.cancelled()
+    assert isinstance(op.exception(), renderiq.CancelledError)
+
+
+def test_failed_background_render_raises_from_result(client: renderiq.Client, png_file: Path) -> None:
+    op = client.start_render(png_file, prompt="[fail] please", quality="standard", timeout=60)
+    poll(op)
+    with pytest.raises(renderiq.RenderFailedError):
+        op.result()
+    assert isinstance(op.exception(), renderiq.RenderFailedError)
+    assert not op.cancelled()
+
+
+def test_ctrl_c_cancels_a_blocking_wait(slow_server: Server, png_file: Path) -> None:
+    client = slow_server.signed_in()
+    created = client.create_render(png_file, quality="standard")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.wait_for_render(created, timeout=60)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 2, "Ctrl-C is handled within a poll interval"
+
+
+def test_exception_in_progress_callback_cancels_the_wait(slow_server: Server, png_file: Path) -> None:
+    client = slow_server.signed_in()
+    created = client.create_render(png_file, quality="standard")
+
+    class Stop(Exception):
+        pass
+
+    def on_progress(p: renderiq.Progress) -> None:
+        raise Stop(p.stage)
+
+    started = time.monotonic()
+    with pytest.raises(Stop):
+        client.wait_for_render(created, timeout=60, on_progress=on_progress, long_poll=False)
+    assert time.monotonic() - started < 1.5, "the first report raised and ended the wait"
+
+
+def test_progress_callback_runs_on_the_calling_thread(slow_server: Server, png_file: Path) -> None:
+    client = slow_server.signed_in()
+    threads, percents = set(), []
+
+    def on_progress(p: renderiq.Progress) -> None:
+        threads.add(threading.get_ident())
+        percents.append(p.percent)
+
+    created = client.create_render(png_file, quality="standard")
+    client.wait_for_render(created, timeout=60, on_progress=on_progress, long_poll=False)
+    assert threads == {threading.get_ident()}
+    assert len(percents) >= 3, f"polling reports the percentage while processing: {percents}"
+    assert percents == sorted(percents) and percents[-1] == 100

@@ -1,0 +1,184 @@
+"""Webhook signing and verification: the shared vectors, interop with the `standardwebhooks`
+package in both directions, every failure, and a real delivery from the reference server."""
+
+import json
+import queue
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Dict, Iterator, Tuple
+
+import pytest
+import standardwebhooks
+
+import renderiq
+from renderiq import webhooks
+
+from conftest import VECTORS, Server
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+DATA = json.loads(VECTORS.read_text())
+
+RENDER_WIRE = {
+    "id": "rnd_1",
+    "status": "completed",
+    "progress": 100,
+    "prompt": "dusk",
+    "style": "photorealistic",
+    "quality": "high",
+    "aspectRatio": "16:9",
+    "projectId": None,
+    "creditsCost": 10,
+    "inputUrl": "http://127.0.0.1/cdn/in.jpg",
+    "outputUrl": "http://127.0.0.1/cdn/out.png",
+    "error": None,
+    "platform": "blender",
+    "createdAt": "2026-01-02T03:04:05.123456789Z",
+    "updatedAt": "2026-01-02T03:04:09Z",
+    "completedAt": "2026-01-02T03:04:09.5Z",
+}
+EVENT_BODY = json.dumps(
+    {"type": "render.completed", "timestamp": "2026-01-02T03:04:09Z", "data": RENDER_WIRE}
+).encode()
+
+
+@pytest.mark.parametrize("vector", DATA["sign"], ids=lambda v: v["msg_id"])
+def test_signing_matches_the_vectors(vector: dict) -> None:
+    sig = webhooks.sign(vector["secret"], vector["msg_id"], vector["timestamp"], vector["payload"].encode())
+    assert sig == vector["signature"]
+
+
+@pytest.mark.parametrize("vector", DATA["verify"], ids=lambda v: v["name"])
+def test_verification_matches_the_vectors(vector: dict) -> None:
+    headers = {
+        "webhook-id": vector["msg_id"],
+        "webhook-timestamp": str(vector["timestamp"]),
+        "webhook-signature": vector["signature_header"],
+    }
+    body = vector["payload"].encode()
+    if vector["valid"]:
+        webhooks.verify_signature(vector["secret"], body, headers, now=vector["timestamp"])
+    else:
+        with pytest.raises(renderiq.WebhookVerificationError) as info:
+            webhooks.verify_signature(vector["secret"], body, headers, now=vector["timestamp"])
+        assert info.value.code == "WEBHOOK_BAD_SIGNATURE"
+        assert info.value.kind == "webhook_verification"
+
+
+def test_deliveries_signed_by_standardwebhooks_verify_here() -> None:
+    secret = webhooks.generate_secret()
+    now = datetime.now(tz=timezone.utc)
+    signature = standardwebhooks.Webhook(secret).sign("msg_interop_1", now, EVENT_BODY.decode())
+    headers = {
+        "Webhook-Id": "msg_interop_1",
+        "Webhook-Timestamp": str(int(now.timestamp())),
+        "Webhook-Signature": signature,
+    }
+    event = webhooks.verify(secret, EVENT_BODY, headers)
+    assert isinstance(event, renderiq.WebhookEvent)
+    assert event.type == "render.completed"
+    assert isinstance(event.data, renderiq.Render)
+    assert event.data.id == "rnd_1" and event.data.credits_cost == 10
+    assert event.data.created_at == datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    assert event.data.completed_at == datetime(2026, 1, 2, 3, 4, 9, 500000, tzinfo=timezone.utc)
+
+
+def test_deliveries_signed_here_verify_with_standardwebhooks() -> None:
+    secret = webhooks.generate_secret()
+    now = int(time.time())
+    headers = webhooks.signature_headers(secret, "msg_interop_2", now, EVENT_BODY)
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert standardwebhooks.Webhook(secret).verify(EVENT_BODY, headers) == json.loads(EVENT_BODY)
+    # and a rotation header with a decoy first
+    decoy = webhooks.sign(webhooks.generate_secret(), "msg_interop_2", now, EVENT_BODY)
+    headers["webhook-signature"] = f"{decoy} {headers['webhook-signature']}"
+    standardwebhooks.Webhook(secret).verify(EVENT_BODY, headers)
+    webhooks.verify(secret, EVENT_BODY, headers)
+
+
+def good_headers(now: int, body: bytes = EVENT_BODY) -> Dict[str, str]:
+    return webhooks.signature_headers(SECRET, "msg_1", now, body)
+
+
+@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_missing_header_is_named(missing: str) -> None:
+    headers = good_headers(1_700_000_000)
+    del headers[missing]
+    with pytest.raises(renderiq.WebhookVerificationError) as info:
+        webhooks.verify(SECRET, EVENT_BODY, headers, now=1_700_000_000)
+    assert info.value.code == "WEBHOOK_MISSING_HEADER"
+    assert missing in str(info.value)
+
+
+def test_stale_future_and_malformed_timestamps_are_rejected() -> None:
+    ts = 1_700_000_000
+    with pytest.raises(renderiq.WebhookVerificationError) as old:
+        webhooks.verify(SECRET, EVENT_BODY, good_headers(ts), now=ts + 301)
+    assert old.value.code == "WEBHOOK_TIMESTAMP_TOO_OLD"
+    with pytest.raises(renderiq.WebhookVerificationError) as new:
+        webhooks.verify(SECRET, EVENT_BODY, good_headers(ts), now=ts - 301)
+    assert new.value.code == "WEBHOOK_TIMESTAMP_TOO_NEW"
+    webhooks.verify(SECRET, EVENT_BODY, good_headers(ts), now=ts + 3000, tolerance=3600)
+    headers = good_headers(ts)
+    headers["webhook-timestamp"] = "yesterday"
+    with pytest.raises(renderiq.WebhookVerificationError) as bad:
+        webhooks.verify(SECRET, EVENT_BODY, headers, now=ts)
+    assert bad.value.code == "WEBHOOK_INVALID_TIMESTAMP"
+
+
+def test_tampered_body_is_rejected_and_accepted_inputs_vary() -> None:
+    ts = 1_700_000_000
+    with pytest.raises(renderiq.WebhookVerificationError) as info:
+        webhooks.verify(SECRET, EVENT_BODY + b" ", good_headers(ts), now=ts)
+    assert info.value.code == "WEBHOOK_BAD_SIGNATURE"
+    when = datetime.fromtimestamp(ts, tz=timezone.utc)
+    pairs = [(k.upper(), v) for k, v in good_headers(ts).items()]
+    hook = webhooks.Webhook(SECRET)
+    assert hook.verify(EVENT_BODY.decode(), pairs, now=when + timedelta(seconds=10)).type == "render.completed"
+    hook.verify_signature(bytearray(EVENT_BODY), pairs, now=ts)
+    hook.verify_signature(memoryview(EVENT_BODY), pairs, now=ts)
+    assert "MfKQ9r8" not in repr(hook)
+    with pytest.raises(TypeError, match="body"):
+        hook.verify_signature(12, pairs, now=ts)  # type: ignore[arg-type]
+
+
+# ---- a real delivery ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver() -> Iterator[Tuple[str, "queue.Queue[Tuple[bytes, Dict[str, str]]]"]]:
+    got: "queue.Queue[Tuple[bytes, Dict[str, str]]]" = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            got.put((body, dict(self.headers.items())))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hooks/renderiq", got
+    httpd.shutdown()
+
+
+def test_a_real_delivery_from_the_server_verifies(
+    client: renderiq.Client, png_file: Path, receiver: Tuple[str, "queue.Queue[Tuple[bytes, Dict[str, str]]]"]
+) -> None:
+    url, got = receiver
+    created = client.register_webhook(url, ["render.completed"])
+    assert created.secret.startswith("whsec_") and created.secret not in repr(created)
+    assert [w.id for w in client.webhooks()] == [created.webhook.id]
+    render = client.render(png_file, quality="standard", timeout=60)
+    body, headers = got.get(timeout=30)
+    event = webhooks.verify(created.secret, body, headers)
+    assert event.type == "render.completed"
+    assert event.data.id == render.id and event.data.status == "completed"
+    standardwebhooks.Webhook(created.secret).verify(body, headers)
+    client.delete_webhook(created.webhook)
+    assert client.webhooks() == []

@@ -1,0 +1,104 @@
+# frozen_string_literal: true
+
+module Renderiq
+  # Verifies and signs webhook deliveries (Standard Webhooks: +webhook-id+,
+  # +webhook-timestamp+, +webhook-signature: v1,<base64 HMAC-SHA256>+, +whsec_+ secrets), with
+  # a constant-time comparison, a 5-minute timestamp tolerance and several signatures for key
+  # rotation. The work is done by the Rust SDK.
+  #
+  #   # Rack / Sinatra: verify the raw body before parsing it
+  #   event = Renderiq::Webhook.verify_event(secret: ENV["RENDERIQ_WEBHOOK_SECRET"],
+  #                                          body: request.body.read, headers: request.env)
+  #   puts "#{event.type}: render #{event.data.id}"
+  module Webhook
+    # The headers a delivery carries.
+    HEADERS = %w[webhook-id webhook-timestamp webhook-signature].freeze
+
+    class << self
+      # Checks a delivery's signature and timestamp.
+      # @param secret [String] the +whsec_…+ secret shown when the webhook was registered
+      # @param body [String] the raw request body, exactly as received
+      # @param headers [Hash] the request headers (any case; a Rack +env+ works too)
+      # @param now [Integer, Time, nil] the time to check against; default the clock
+      # @return [true]
+      # @raise [WebhookVerificationError] with {Error#code} +WEBHOOK_BAD_SIGNATURE+,
+      #   +WEBHOOK_TIMESTAMP_TOO_OLD+, +WEBHOOK_TIMESTAMP_TOO_NEW+, +WEBHOOK_INVALID_TIMESTAMP+ or
+      #   +WEBHOOK_MISSING_HEADER+
+      # @raise [ConfigError] for a malformed secret (+WEBHOOK_BAD_SECRET+)
+      # @raise [TypeError] for arguments of the wrong type
+      def verify(secret:, body:, headers:, now: nil)
+        Check.string!("secret", secret)
+        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
+
+        Backend.current.webhook_verify(secret, body, normalize(headers), timestamp(now))
+      end
+
+      # {verify}, then parses the body as a {WebhookEvent}.
+      # @return [WebhookEvent]
+      # @raise [DecodeError] when the verified body is not a Renderiq event
+      def verify_event(secret:, body:, headers:, now: nil)
+        verify(secret: secret, body: body, headers: headers, now: now)
+        begin
+          WebhookEvent.from_wire(JSON.parse(body))
+        rescue JSON::ParserError, KeyError, ArgumentError => e
+          raise DecodeError.new("the webhook body is not a Renderiq event: #{e.message}", kind: :decode,
+                                                                                         code: "WEBHOOK_BAD_PAYLOAD")
+        end
+      end
+
+      # The +webhook-signature+ value for a delivery, as the server computes it.
+      # @param secret [String] +whsec_…+
+      # @param msg_id [String] the +webhook-id+
+      # @param timestamp [Integer, Time] unix seconds
+      # @param body [String]
+      # @return [String] +"v1,<base64>"+
+      def sign(secret:, msg_id:, timestamp:, body:)
+        Check.string!("secret", secret)
+        Check.string!("msg_id", msg_id)
+        raise TypeError, "body must be a String, got #{body.class}" unless body.is_a?(String)
+
+        ts = timestamp(timestamp)
+        raise ArgumentError, "timestamp is required" if ts.nil?
+
+        Backend.current.webhook_sign(secret, msg_id, ts, body)
+      end
+
+      # The three headers of a signed delivery (for tests and for forwarding).
+      # @return [Hash{String => String}]
+      def headers_for(secret:, msg_id:, timestamp:, body:)
+        ts = timestamp(timestamp)
+        { "webhook-id" => msg_id, "webhook-timestamp" => ts.to_s,
+          "webhook-signature" => sign(secret: secret, msg_id: msg_id, timestamp: ts, body: body) }
+      end
+
+      private
+
+      def timestamp(value)
+        case value
+        when nil then nil
+        when Integer then value
+        when Time then value.to_i
+        else raise TypeError, "time must be an Integer (unix seconds) or a Time, got #{value.class}"
+        end
+      end
+
+      # Lower-case header names (Rack's HTTP_WEBHOOK_ID too); several values joined by spaces.
+      def normalize(headers)
+        raise TypeError, "headers must be a Hash, got #{headers.class}" unless headers.respond_to?(:each_pair)
+
+        out = {}
+        headers.each_pair do |key, value|
+          name = key.to_s.downcase
+          name = name.delete_prefix("http_").tr("_", "-") if name.start_with?("http_")
+          next unless HEADERS.include?(name)
+
+          value = value.join(" ") if value.is_a?(Array)
+          raise TypeError, "header #{name} must be a String, got #{value.class}" unless value.is_a?(String)
+
+          out[name] = out.key?(name) ? "#{out[name]} #{value}" : value
+        end
+        out
+      end
+    end
+  end
+end

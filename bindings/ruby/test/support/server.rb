@@ -1,0 +1,72 @@
+# frozen_string_literal: true
+
+require "fileutils"
+require "securerandom"
+require "tmpdir"
+
+# Starts the real reference server (`renderiq-server`) on a loopback port with a temporary data
+# directory, creates users with its CLI, and stops it when the test process exits.
+class TestServer
+  REPO = File.expand_path("../../../..", __dir__)
+
+  # The server binary: $RENDERIQ_SERVER_BIN, else target/debug/renderiq-server.
+  def self.bin
+    path = ENV.fetch("RENDERIQ_SERVER_BIN", "")
+    path = File.join(REPO, "target", "debug", "renderiq-server") if path.empty?
+    unless File.executable?(path)
+      abort "renderiq-server not found at #{path}: run `cargo build -p renderiq-server` or set RENDERIQ_SERVER_BIN"
+    end
+    path
+  end
+
+  @servers = {}
+
+  # One server per distinct set of options, started on first use and shared by the tests.
+  def self.get(**options)
+    @servers[options] ||= new(**options)
+  end
+
+  at_exit { @servers.each_value(&:stop) }
+
+  attr_reader :url, :data_dir
+
+  def initialize(render_delay_ms: 300, workers: 2, create_rate_limit: nil, read_rate_limit: 0)
+    @data_dir = Dir.mktmpdir("renderiq-ruby-test-")
+    log = File.join(@data_dir, "server.log")
+    args = [self.class.bin, "serve", "--bind", "127.0.0.1:0", "--data-dir", @data_dir,
+            "--render-delay-ms", render_delay_ms.to_s, "--workers", workers.to_s,
+            "--read-rate-limit", read_rate_limit.to_s]
+    args += ["--create-rate-limit", create_rate_limit.to_s] if create_rate_limit
+    @pid = Process.spawn(*args, out: log, err: log)
+    deadline = Time.now + 60
+    until (@url = File.read(log)[%r{listening on (http://\S+)}, 1])
+      if Time.now > deadline || Process.wait(@pid, Process::WNOHANG)
+        abort "renderiq-server did not start:\n#{File.read(log)}"
+      end
+      sleep 0.05
+    end
+  end
+
+  # Creates a user with the server's CLI; returns [email, password].
+  def add_user(credits: 200)
+    email = "ruby-#{SecureRandom.hex(6)}@example.com"
+    password = "pw-#{SecureRandom.hex(8)}"
+    out = IO.popen([self.class.bin, "user", "add", "--email", email, "--password", password,
+                    "--credits", credits.to_s, "--data-dir", @data_dir], err: %i[child out], &:read)
+    raise "user add failed: #{out}" unless $?.success?
+
+    [email, password]
+  end
+
+  def stop
+    return unless @pid
+
+    Process.kill("TERM", @pid)
+    Process.wait(@pid)
+  rescue Errno::ESRCH, Errno::ECHILD
+    nil
+  ensure
+    @pid = nil
+    FileUtils.rm_rf(@data_dir)
+  end
+end

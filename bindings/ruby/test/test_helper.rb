@@ -1,0 +1,64 @@
+# frozen_string_literal: true
+
+# Shared set-up of the Ruby binding's tests. The suite runs once per backend:
+#   RENDERIQ_RUBY_BACKEND=native ruby -Ilib -Itest -e 'Dir["test/**/*_test.rb"].each { |f| require_relative f }'
+#   RENDERIQ_RUBY_BACKEND=fiddle RENDERIQ_LIBRARY_PATH=…/librenderiq.so …
+# (scripts/test-ruby.sh does both).
+
+$LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
+require "minitest/autorun"
+require "json"
+require "pathname"
+require "timeout"
+require "renderiq"
+require_relative "support/png"
+require_relative "support/server"
+require_relative "support/fake_peer"
+
+expected = ENV.fetch("RENDERIQ_RUBY_BACKEND", "")
+if !expected.empty? && expected != "auto" && Renderiq.backend.to_s != expected
+  abort "asked for backend #{expected} but #{Renderiq.backend} is active"
+end
+puts "Renderiq Ruby tests: backend=#{Renderiq.backend} sdk=#{Renderiq.sdk_version} ruby=#{RUBY_VERSION}"
+
+# Helpers for the binding's tests.
+module RenderiqTest
+  VECTORS = File.expand_path("../../../tests/vectors/standard-webhooks.json", __dir__)
+
+  def server(**options)
+    TestServer.get(**options)
+  end
+
+  def client_for(server, **options)
+    Renderiq::Client.new(base_url: server.url, plugin_name: "renderiq-ruby-tests", plugin_version: Renderiq::VERSION,
+                         token_store: :memory, **options)
+  end
+
+  # A client signed in as a fresh user of +server+.
+  def signed_in_client(server = self.server, credits: 200, **options)
+    client = client_for(server, **options)
+    client.sign_in(*server.add_user(credits: credits))
+    client
+  end
+
+  def png(width = 320, height = 200)
+    TestPNG.gradient(width, height)
+  end
+
+  def png_file(width = 320, height = 200)
+    path = File.join(Dir.tmpdir, "renderiq-test-#{Process.pid}-#{width}x#{height}.png")
+    File.binwrite(path, png(width, height)) unless File.exist?(path)
+    path
+  end
+
+  # Asserts that the block raises +klass+ and returns the exception.
+  def assert_renderiq_error(klass, kind, &block)
+    error = assert_raises(klass, &block)
+    assert_kind_of Renderiq::Error, error
+    assert_equal kind, error.kind
+    refute_empty error.message
+    error
+  end
+end
+
+Minitest::Test.include(RenderiqTest)

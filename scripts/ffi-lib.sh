@@ -1,0 +1,63 @@
+# Helpers of the C ABI scripts (test-ffi.sh, bench/ffi_overhead.sh). Source it after lib.sh.
+# shellcheck shell=bash
+
+FFI_WORK="${FFI_WORK:-}"
+FFI_SERVER_PIDS=()
+
+# ffi_workdir: a temporary folder for the servers' data, removed by ffi_cleanup.
+ffi_workdir() {
+    [ -n "$FFI_WORK" ] || FFI_WORK="$(mktemp -d "${TMPDIR:-/tmp}/renderiq-ffi.XXXXXX")"
+}
+
+# ffi_start_server VAR NAME [serve flags...]: starts `renderiq-server serve` on a free loopback
+# port with a fresh data dir holding the test users, and stores its base URL in VAR.
+# Users: $RENDERIQ_TEST_EMAIL (100000 credits) and $RENDERIQ_TEST_POOR_EMAIL (0 credits).
+ffi_start_server() {
+    local var="$1" name="$2"; shift 2
+    local server="$CARGO_TARGET_DIR/${FFI_PROFILE:-debug}/renderiq-server"
+    local data="$FFI_WORK/$name" log="$FFI_WORK/$name.log" url="" i
+    mkdir -p "$data"
+    "$server" user add --email "$RENDERIQ_TEST_EMAIL" --password "$RENDERIQ_TEST_PASSWORD" \
+        --credits 100000 --data-dir "$data" >/dev/null
+    "$server" user add --email "$RENDERIQ_TEST_POOR_EMAIL" --password "$RENDERIQ_TEST_POOR_PASSWORD" \
+        --credits 0 --data-dir "$data" >/dev/null
+    "$server" serve --bind 127.0.0.1:0 --data-dir "$data" "$@" >"$log" 2>&1 &
+    FFI_SERVER_PIDS+=("$!")
+    for i in $(seq 1 300); do
+        url="$(sed -n 's/^Renderiq reference server listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log" | head -n1)"
+        [ -n "$url" ] && break
+        if ! kill -0 "$!" 2>/dev/null; then
+            echo "the $name server exited:" >&2
+            cat "$log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        echo "the $name server did not start within 30 s:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+    printf -v "$var" '%s' "$url"
+    export "${var?}"
+    echo "  $name server: $url ($*)" >&2
+}
+
+# ffi_cleanup: stops the servers this script started (by pid) and removes the work folder.
+ffi_cleanup() {
+    local pid
+    for pid in "${FFI_SERVER_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${FFI_SERVER_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    FFI_SERVER_PIDS=()
+    [ -n "$FFI_WORK" ] && rm -rf "$FFI_WORK"
+    FFI_WORK=""
+}
+
+export RENDERIQ_TEST_EMAIL="${RENDERIQ_TEST_EMAIL:-ada@example.com}"
+export RENDERIQ_TEST_PASSWORD="${RENDERIQ_TEST_PASSWORD:-correct horse battery}"
+export RENDERIQ_TEST_POOR_EMAIL="${RENDERIQ_TEST_POOR_EMAIL:-poor@example.com}"
+export RENDERIQ_TEST_POOR_PASSWORD="${RENDERIQ_TEST_POOR_PASSWORD:-correct horse battery}"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Tests the C ABI (bindings/ffi): builds librenderiq and the reference server, runs the crate's
+# Rust tests (including the check that include/renderiq.h is fresh), starts three reference
+# servers (fast renders; --render-delay-ms 3000 for cancelling midway; --create-rate-limit 1 for
+# 429s), builds the C and C++ tests against the CMake package, runs them with CTest, each also
+# under valgrind (definite leaks and invalid accesses fail), and stops the servers.
+#
+#   scripts/test-ffi.sh                 # everything
+#   RENDERIQ_FFI_VALGRIND=0 scripts/test-ffi.sh     # without the valgrind runs
+#   scripts/test-ffi.sh -R c.render     # extra arguments go to ctest
+#
+# Exits non-zero when anything fails; prints ctest's summary.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ffi-lib.sh"
+cd "$REPO_ROOT"
+
+ensure_rust_build_deps
+ensure_apt cmake make gcc g++ libgtest-dev valgrind
+
+FFI_PROFILE=debug
+BUILD_DIR="$CARGO_TARGET_DIR/ffi-tests"
+
+log "building librenderiq and the reference server"
+cargo build -p renderiq-ffi -p renderiq-server
+
+log "cargo test -p renderiq-ffi (unit tests, header freshness)"
+cargo test -p renderiq-ffi
+
+ffi_workdir
+trap ffi_cleanup EXIT
+log "starting reference servers"
+ffi_start_server RENDERIQ_TEST_BASE_URL fast --render-delay-ms 200
+ffi_start_server RENDERIQ_TEST_SLOW_URL slow --render-delay-ms 3000
+ffi_start_server RENDERIQ_TEST_RATE_URL rate --create-rate-limit 1
+
+log "building the C and C++ tests against the CMake package"
+cmake -S bindings/ffi/tests -B "$BUILD_DIR" \
+    -Drenderiq_DIR="$REPO_ROOT/bindings/ffi/cmake" -DRENDERIQ_PROFILE="$FFI_PROFILE" \
+    -DRENDERIQ_TEST_VALGRIND="$([ "${RENDERIQ_FFI_VALGRIND:-1}" = 0 ] && echo OFF || echo ON)" >/dev/null
+cmake --build "$BUILD_DIR" -j 2
+
+log "ctest"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 "$@"

@@ -1,0 +1,764 @@
+//! `/renders`: create (multipart or base64 JSON), get with long-poll, list, cancel. Owns the
+//! `renders` table, including the state changes the workers make.
+//!
+//! Creation validates the upload (type sniffed from its bytes, size and edge limits), then in one
+//! `BEGIN IMMEDIATE` transaction: replays or refuses a used `Idempotency-Key`, checks and deducts
+//! the credits, writes the ledger entry and the render row, and stores the idempotent answer.
+//! The answer is HTTP 200 with the envelope (not 201), like every other route.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use renderiq_sdk::types::{
+    events, form, CreateRenderJson, Envelope, ErrorBody, Page, Platform, Quality, Render, RenderStatus,
+    ASPECT_RATIOS, STYLES,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders, Telemetry};
+use super::idempotency::{self, StoredResponse};
+use super::{credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult, AppState};
+
+/// Longest accepted prompt, in characters.
+pub const MAX_PROMPT_CHARS: usize = 2000;
+/// Longest accepted `?wait=`, in seconds.
+pub const MAX_WAIT_SECONDS: f64 = 30.0;
+/// A prompt containing this makes the local generator fail: a documented test hook for the
+/// failure and refund paths.
+pub const FAIL_MARKER: &str = "[fail]";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/renders",
+            // The upload extractor applies its own limit (`--max-upload-bytes`).
+            post(create_render).layer(DefaultBodyLimit::disable()).get(list_renders),
+        )
+        .route("/renders/{id}", get(get_render))
+        .route("/renders/{id}/cancel", post(cancel_render))
+}
+
+/// The multipart form of `POST /renders` (documentation of the form fields).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RenderUploadForm {
+    /// The viewport image (PNG, JPEG or WebP).
+    #[schema(value_type = String, format = Binary)]
+    image: Vec<u8>,
+    /// Prompt, at most 2000 characters.
+    prompt: Option<String>,
+    /// One of the styles; default from settings.
+    style: Option<String>,
+    /// `standard`, `high` or `ultra`; default from settings.
+    quality: Option<Quality>,
+    /// One of the aspect ratios; default from settings.
+    #[schema(rename = "aspectRatio")]
+    aspect_ratio: Option<String>,
+    /// A project of the caller.
+    #[schema(rename = "projectId")]
+    project_id: Option<String>,
+    /// http(s) URL receiving a signed delivery when the render ends.
+    #[schema(rename = "callbackUrl")]
+    callback_url: Option<String>,
+}
+
+/// Create a render from an uploaded viewport image. Costs credits by quality (standard 5, high
+/// 10, ultra 20), deducted at once and refunded if the render fails or is cancelled.
+#[utoipa::path(
+    post, path = "/api/plugins/renders", tag = "renders",
+    security(("bearer" = []), ("apiKey" = ["renders:create"])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request; 409 for a different one")),
+    request_body(content(
+        (RenderUploadForm = "multipart/form-data"),
+        (CreateRenderJson = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Created (pending); replays carry `idempotent-replayed: true`", body = Envelope<Render>),
+        (status = 400, description = "INVALID_INPUT", body = ErrorBody),
+        (status = 402, description = "INSUFFICIENT_CREDITS", body = ErrorBody),
+        (status = 404, description = "NOT_FOUND: the project", body = ErrorBody),
+        (status = 409, description = "IDEMPOTENCY_CONFLICT", body = ErrorBody),
+        (status = 413, description = "PAYLOAD_TOO_LARGE", body = ErrorBody),
+        (status = 429, description = "RATE_LIMIT_EXCEEDED", body = ErrorBody),
+    )
+)]
+pub async fn create_render(
+    State(state): State<AppState>,
+    auth: Auth<CreateRenders>,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
+    upload: RenderUpload,
+) -> Result<Response, ApiError> {
+    let user_id = auth.user_id.clone();
+    let defaults = {
+        let user_id = user_id.clone();
+        state.db.read(move |conn| settings::load(conn, &user_id).map_err(ApiError::from)).await?
+    };
+    let input = upload.validate(&state, &defaults)?;
+    let request_hash = input.hash();
+
+    let render_id = new_id("rnd");
+    let input_path = format!("uploads/{user_id}/{render_id}.{}", input.extension);
+    state.storage.write(&input_path, &input.image).await.map_err(ApiError::Internal)?;
+
+    let telemetry = auth.telemetry.clone();
+    let public_url = state.public_url.clone();
+    let (id, path) = (render_id.clone(), input_path.clone());
+    let outcome = state
+        .db
+        .write(move |tx| {
+            if let Some(key) = &idempotency_key {
+                if let Some(stored) = idempotency::lookup(tx, &user_id, key, &request_hash)? {
+                    return Ok(Outcome::Replay(stored));
+                }
+            }
+            if let Some(project) = &input.project_id {
+                if !projects::belongs_to(tx, project, &user_id)? {
+                    return Err(ApiError::not_found("project"));
+                }
+            }
+            let cost = input.quality.credit_cost();
+            credits::spend(tx, &user_id, cost, &id)?;
+            insert(tx, &id, &user_id, &input, &path, &telemetry)?;
+            let render = find(tx, &id, Some(&user_id))?
+                .ok_or_else(|| ApiError::internal("render vanished after insert"))?
+                .into_render(&public_url);
+            let body = serde_json::to_vec(&Envelope::ok(render)).map_err(ApiError::internal)?;
+            let response = StoredResponse { status: 200, body };
+            if let Some(key) = &idempotency_key {
+                idempotency::store(tx, &user_id, key, &request_hash, &response, Some(&id))?;
+            }
+            Ok(Outcome::Created(response))
+        })
+        .await;
+    match outcome {
+        Ok(Outcome::Created(response)) => {
+            state.work_available.notify_one();
+            let mut http = response.into_response();
+            http.headers_mut().remove(renderiq_sdk::types::headers::IDEMPOTENT_REPLAYED);
+            Ok(http)
+        }
+        Ok(Outcome::Replay(stored)) => {
+            state.storage.remove(&input_path).await;
+            Ok(stored.into_response())
+        }
+        Err(e) => {
+            state.storage.remove(&input_path).await;
+            Err(e)
+        }
+    }
+}
+
+enum Outcome {
+    Created(StoredResponse),
+    Replay(StoredResponse),
+}
+
+/// `?wait=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitQuery {
+    /// Seconds to wait for the render to finish (at most 30): the answer comes as soon as it is
+    /// completed, failed or cancelled, or with the current state when the time is up.
+    pub wait: Option<f64>,
+}
+
+/// A render of the caller; with `?wait=` a long-poll.
+#[utoipa::path(
+    get, path = "/api/plugins/renders/{id}", tag = "renders",
+    security(("bearer" = []), ("apiKey" = ["renders:read"])),
+    params(("id" = String, Path, description = "Render id"), WaitQuery),
+    responses(
+        (status = 200, description = "The render", body = Envelope<Render>),
+        (status = 404, description = "NOT_FOUND (also another user's render)", body = ErrorBody),
+    )
+)]
+pub async fn get_render(
+    State(state): State<AppState>,
+    auth: Auth<ReadRenders>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<WaitQuery>,
+) -> ApiResult<Render> {
+    let wait = query.wait.filter(|w| w.is_finite()).unwrap_or(0.0).clamp(0.0, MAX_WAIT_SECONDS);
+    // Subscribe before reading, so a change between the read and the wait is not missed.
+    let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    loop {
+        let render = fetch_for_user(&state, &id, &auth.user_id).await?;
+        let Some(rx) = events.as_mut().filter(|_| !render.status.is_terminal()) else {
+            return ok(render);
+        };
+        let changed = loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => break false,
+                () = state.shutdown.cancelled() => break false,
+                event = rx.recv() => match event {
+                    Ok(event) if event.render_id == id => break true,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => break true,
+                    Err(RecvError::Closed) => break false,
+                },
+            }
+        };
+        if !changed {
+            return ok(fetch_for_user(&state, &id, &auth.user_id).await?);
+        }
+    }
+}
+
+/// `?page=&limit=&status=&projectId=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+pub struct ListQuery {
+    /// 1-based page (default 1).
+    pub page: Option<u32>,
+    /// Page size (default 20, at most 100).
+    pub limit: Option<u32>,
+    /// Only renders in this state.
+    pub status: Option<String>,
+    /// Only renders of this project.
+    pub project_id: Option<String>,
+}
+
+/// The caller's renders, newest first.
+#[utoipa::path(
+    get, path = "/api/plugins/renders", tag = "renders",
+    security(("bearer" = []), ("apiKey" = ["renders:read"])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of renders", body = Envelope<Page<Render>>),
+        (status = 400, description = "INVALID_INPUT", body = ErrorBody),
+    )
+)]
+pub async fn list_renders(
+    State(state): State<AppState>,
+    auth: Auth<ReadRenders>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Page<Render>> {
+    let (page, limit) = page_bounds(query.page, query.limit)?;
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<RenderStatus>().map_err(|e| ApiError::invalid("status", e))?),
+    };
+    let project = query.project_id.filter(|p| !p.is_empty());
+    let user_id = auth.user_id.clone();
+    let public_url = state.public_url.clone();
+    let page = state
+        .db
+        .read(move |conn| {
+            let filter = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
+            let status = status.map(RenderStatus::as_str);
+            let total: u64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM renders {filter}"),
+                params![user_id, status, project],
+                |r| r.get(0),
+            )?;
+            let offset = u64::from(page - 1) * u64::from(limit);
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM renders {filter} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
+            ))?;
+            let items = stmt
+                .query_map(params![user_id, status, project, limit, offset], RenderRow::from_row)?
+                .map(|row| row.map(|r| r.into_render(&public_url)))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let has_more = offset + (items.len() as u64) < total;
+            Ok::<_, ApiError>(Page { items, page, limit, total, has_more })
+        })
+        .await?;
+    ok(page)
+}
+
+/// Cancel a pending render and refund it; 409 `CONFLICT` once a worker has taken it.
+#[utoipa::path(
+    post, path = "/api/plugins/renders/{id}/cancel", tag = "renders",
+    security(("bearer" = []), ("apiKey" = ["renders:create"])),
+    params(("id" = String, Path, description = "Render id")),
+    responses(
+        (status = 200, description = "Cancelled and refunded", body = Envelope<Render>),
+        (status = 404, description = "NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "CONFLICT: not pending any more", body = ErrorBody),
+    )
+)]
+pub async fn cancel_render(
+    State(state): State<AppState>,
+    auth: Auth<ChangeRenders>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Render> {
+    let user_id = auth.user_id.clone();
+    let render_id = id.clone();
+    let row = state
+        .db
+        .write(move |tx| {
+            let row = find(tx, &render_id, Some(&user_id))?.ok_or_else(|| ApiError::not_found("render"))?;
+            if row.status != RenderStatus::Pending {
+                return Err(ApiError::Conflict(format!(
+                    "render is {}; only pending renders can be cancelled",
+                    row.status
+                )));
+            }
+            let now = Utc::now();
+            tx.execute(
+                "UPDATE renders SET status = 'cancelled', updated_at = ?1, completed_at = ?1 WHERE id = ?2",
+                params![now, render_id],
+            )?;
+            credits::refund(tx, &user_id, row.credits_cost, &render_id, "render cancelled")?;
+            find(tx, &render_id, None)?.ok_or_else(|| ApiError::internal("render vanished"))
+        })
+        .await?;
+    state.render_changed(&id, true);
+    let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
+    let render = row.into_render(&state.public_url);
+    state.deliverer.render_finished(events::RENDER_CANCELLED, &user_id, callback, render.clone());
+    ok(render)
+}
+
+async fn fetch_for_user(state: &AppState, id: &str, user_id: &str) -> Result<Render, ApiError> {
+    let (id, user_id, public_url) = (id.to_owned(), user_id.to_owned(), state.public_url.clone());
+    state
+        .db
+        .read(move |conn| {
+            find(conn, &id, Some(&user_id))?
+                .map(|row| row.into_render(&public_url))
+                .ok_or_else(|| ApiError::not_found("render"))
+        })
+        .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upload parsing and validation.
+
+/// The body of `POST /renders`: a multipart form or a JSON document.
+#[derive(Debug, Default)]
+pub struct RenderUpload {
+    image: Option<Vec<u8>>,
+    image_error: Option<String>,
+    prompt: Option<String>,
+    style: Option<String>,
+    quality: Option<String>,
+    aspect_ratio: Option<String>,
+    project_id: Option<String>,
+    callback_url: Option<String>,
+}
+
+impl FromRequest<AppState> for RenderUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = upload_body_limit(&state.config);
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+        if content_type.starts_with("multipart/form-data") {
+            Self::from_multipart(Multipart::from_request(request, state).await?).await
+        } else if content_type.starts_with("application/json") || content_type.contains("+json") {
+            let bytes = Bytes::from_request(request, state).await?;
+            let json: CreateRenderJson =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+            let mut upload = Self {
+                prompt: json.prompt,
+                style: json.style,
+                quality: json.quality.map(|q| q.as_str().to_owned()),
+                aspect_ratio: json.aspect_ratio,
+                project_id: json.project_id,
+                callback_url: json.callback_url,
+                ..Self::default()
+            };
+            upload.set_base64_image(&json.uploaded_image_data);
+            Ok(upload)
+        } else {
+            Err(ApiError::invalid(
+                "Content-Type",
+                "send multipart/form-data (file part `image`) or application/json",
+            ))
+        }
+    }
+}
+
+impl RenderUpload {
+    async fn from_multipart(mut multipart: Multipart) -> Result<Self, ApiError> {
+        let mut upload = Self::default();
+        while let Some(field) = multipart.next_field().await? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match name.as_str() {
+                form::IMAGE => upload.image = Some(field.bytes().await?.to_vec()),
+                "uploadedImageData" => {
+                    let text = field.text().await?;
+                    upload.set_base64_image(&text);
+                }
+                form::PROMPT => upload.prompt = Some(field.text().await?),
+                form::STYLE => upload.style = Some(field.text().await?),
+                form::QUALITY => upload.quality = Some(field.text().await?),
+                form::ASPECT_RATIO | "aspect_ratio" => upload.aspect_ratio = Some(field.text().await?),
+                form::PROJECT_ID | "project_id" => upload.project_id = Some(field.text().await?),
+                form::CALLBACK_URL | "callback_url" => upload.callback_url = Some(field.text().await?),
+                // Unknown fields (and `uploadedImageType`: the type is sniffed) are drained.
+                _ => drop(field.bytes().await?),
+            }
+        }
+        Ok(upload)
+    }
+
+    fn set_base64_image(&mut self, data: &str) {
+        // Accept a data URL and line-wrapped base64.
+        let data = data.split_once(";base64,").map_or(data, |(_, b64)| b64);
+        let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let engine = base64::engine::general_purpose::STANDARD;
+        match engine.decode(&compact).or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&compact)) {
+            Ok(bytes) => self.image = Some(bytes),
+            Err(e) => self.image_error = Some(format!("not valid base64: {e}")),
+        }
+    }
+
+    fn validate(self, state: &AppState, defaults: &renderiq_sdk::types::Settings) -> Result<ValidInput, ApiError> {
+        let config = &state.config;
+        let mut details = BTreeMap::new();
+        let mut image_info = None;
+        match (&self.image, self.image_error) {
+            (_, Some(e)) => {
+                details.insert("uploadedImageData".to_owned(), e);
+            }
+            (None, None) => {
+                details.insert(form::IMAGE.to_owned(), "an image is required (file part `image` or `uploadedImageData`)".to_owned());
+            }
+            (Some(bytes), None) if bytes.len() > config.max_upload_bytes => {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "image is {} bytes; the limit is {} bytes",
+                    bytes.len(),
+                    config.max_upload_bytes
+                )));
+            }
+            (Some(bytes), None) => match inspect_image(bytes) {
+                Err(e) => {
+                    details.insert(form::IMAGE.to_owned(), e);
+                }
+                Ok((_, w, h)) if w.max(h) > config.max_image_edge => {
+                    details.insert(
+                        form::IMAGE.to_owned(),
+                        format!("image is {w}x{h}; the longest edge may be {} pixels", config.max_image_edge),
+                    );
+                }
+                Ok(info) => image_info = Some(info),
+            },
+        }
+        let prompt = self.prompt.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        if prompt.as_ref().is_some_and(|p| p.chars().count() > MAX_PROMPT_CHARS) {
+            details.insert(form::PROMPT.to_owned(), format!("at most {MAX_PROMPT_CHARS} characters"));
+        }
+        let style = self.style.filter(|s| !s.is_empty()).unwrap_or_else(|| defaults.default_style.clone());
+        if !STYLES.contains(&style.as_str()) {
+            details.insert(form::STYLE.to_owned(), format!("use one of {}", STYLES.join(", ")));
+        }
+        let quality = match self.quality.filter(|q| !q.is_empty()) {
+            None => Some(defaults.default_quality),
+            Some(q) => match q.parse::<Quality>() {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    details.insert(form::QUALITY.to_owned(), e);
+                    None
+                }
+            },
+        };
+        let aspect_ratio = self
+            .aspect_ratio
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| defaults.default_aspect_ratio.clone());
+        if !ASPECT_RATIOS.contains(&aspect_ratio.as_str()) {
+            details.insert(form::ASPECT_RATIO.to_owned(), format!("use one of {}", ASPECT_RATIOS.join(", ")));
+        }
+        let project_id =
+            self.project_id.filter(|p| !p.is_empty()).or_else(|| defaults.default_project_id.clone());
+        let callback_url = self.callback_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        if let Some(url) = &callback_url {
+            match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    details.insert(form::CALLBACK_URL.to_owned(), "must be an http(s) URL".to_owned());
+                }
+            }
+        }
+        ApiError::check_fields(details)?;
+        let (extension, _, _) = image_info.ok_or_else(|| ApiError::internal("validated image missing"))?;
+        Ok(ValidInput {
+            image: self.image.unwrap_or_default(),
+            extension,
+            prompt,
+            style,
+            quality: quality.unwrap_or_default(),
+            aspect_ratio,
+            project_id,
+            callback_url,
+        })
+    }
+}
+
+/// The image kind from its first bytes (PNG, JPEG or WebP only) and its dimensions.
+fn inspect_image(bytes: &[u8]) -> Result<(&'static str, u32, u32), String> {
+    let (extension, format) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        ("png", image::ImageFormat::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        ("jpg", image::ImageFormat::Jpeg)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        ("webp", image::ImageFormat::WebP)
+    } else {
+        return Err("not a PNG, JPEG or WebP image".to_owned());
+    };
+    let (w, h) = image::ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| format!("unreadable {extension} image: {e}"))?;
+    if w == 0 || h == 0 {
+        return Err("image has no pixels".to_owned());
+    }
+    Ok((extension, w, h))
+}
+
+/// A validated render request.
+struct ValidInput {
+    image: Vec<u8>,
+    extension: &'static str,
+    prompt: Option<String>,
+    style: String,
+    quality: Quality,
+    aspect_ratio: String,
+    project_id: Option<String>,
+    callback_url: Option<String>,
+}
+
+impl ValidInput {
+    /// Hash identifying the request for `Idempotency-Key`: over the decoded content, not the raw
+    /// body, so a client that rebuilds a multipart body (new boundary) on retry still matches.
+    fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"POST /api/plugins/renders\n");
+        h.update(Sha256::digest(&self.image));
+        for (name, value) in [
+            ("prompt", self.prompt.as_deref()),
+            ("style", Some(self.style.as_str())),
+            ("quality", Some(self.quality.as_str())),
+            ("aspectRatio", Some(self.aspect_ratio.as_str())),
+            ("projectId", self.project_id.as_deref()),
+            ("callbackUrl", self.callback_url.as_deref()),
+        ] {
+            h.update(name.as_bytes());
+            match value {
+                Some(v) => {
+                    h.update(b"=");
+                    h.update((v.len() as u64).to_be_bytes());
+                    h.update(v.as_bytes());
+                }
+                None => h.update(b"~"),
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL.
+
+const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
+     credits_cost, input_path, output_path, error, callback_url, platform, created_at, updated_at, completed_at";
+
+/// A `renders` row.
+#[derive(Debug, Clone)]
+pub(crate) struct RenderRow {
+    pub id: String,
+    pub user_id: String,
+    pub project_id: Option<String>,
+    pub status: RenderStatus,
+    pub progress: u8,
+    pub prompt: Option<String>,
+    pub style: String,
+    pub quality: Quality,
+    pub aspect_ratio: String,
+    pub credits_cost: i64,
+    pub input_path: String,
+    pub output_path: Option<String>,
+    pub error: Option<String>,
+    pub callback_url: Option<String>,
+    pub platform: Platform,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl RenderRow {
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let status: String = r.get(3)?;
+        Ok(Self {
+            id: r.get(0)?,
+            user_id: r.get(1)?,
+            project_id: r.get(2)?,
+            status: status.parse().map_err(|e: String| {
+                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+            })?,
+            progress: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
+            prompt: r.get(5)?,
+            style: r.get(6)?,
+            quality: r.get::<_, String>(7)?.parse().unwrap_or_default(),
+            aspect_ratio: r.get(8)?,
+            credits_cost: r.get(9)?,
+            input_path: r.get(10)?,
+            output_path: r.get(11)?,
+            error: r.get(12)?,
+            callback_url: r.get(13)?,
+            platform: r.get::<_, String>(14)?.parse().unwrap_or_default(),
+            created_at: r.get(15)?,
+            updated_at: r.get(16)?,
+            completed_at: r.get(17)?,
+        })
+    }
+
+    /// The wire form, with absolute `/cdn/` URLs.
+    pub fn into_render(self, public_url: &str) -> Render {
+        let url = |path: &str| format!("{public_url}/cdn/{path}");
+        Render {
+            input_url: Some(url(&self.input_path)),
+            output_url: self.output_path.as_deref().map(url),
+            id: self.id,
+            status: self.status,
+            progress: self.progress,
+            prompt: self.prompt,
+            style: self.style,
+            quality: self.quality,
+            aspect_ratio: self.aspect_ratio,
+            project_id: self.project_id,
+            credits_cost: self.credits_cost,
+            error: self.error,
+            platform: self.platform,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+        }
+    }
+}
+
+/// A render by id, optionally only if it belongs to `user_id`.
+pub(crate) fn find(conn: &Connection, id: &str, user_id: Option<&str>) -> rusqlite::Result<Option<RenderRow>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
+        params![id, user_id],
+        RenderRow::from_row,
+    )
+    .optional()
+}
+
+fn insert(
+    conn: &Connection,
+    id: &str,
+    user_id: &str,
+    input: &ValidInput,
+    input_path: &str,
+    telemetry: &Telemetry,
+) -> rusqlite::Result<()> {
+    let now = Utc::now();
+    conn.execute(
+        "INSERT INTO renders (id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio,
+             credits_cost, input_path, callback_url, platform, metadata, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        params![
+            id,
+            user_id,
+            input.project_id,
+            input.prompt,
+            input.style,
+            input.quality.as_str(),
+            input.aspect_ratio,
+            input.quality.credit_cost(),
+            input_path,
+            input.callback_url,
+            telemetry.platform.as_str(),
+            telemetry.to_metadata().to_string(),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// Takes the oldest pending render for a worker (pending → processing).
+pub(crate) fn claim_next(conn: &Connection) -> rusqlite::Result<Option<RenderRow>> {
+    let id: Option<String> = conn
+        .query_row(
+            "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
+             WHERE id = (SELECT id FROM renders WHERE status = 'pending' ORDER BY rowid LIMIT 1)
+             RETURNING id",
+            [Utc::now()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => find(conn, &id, None),
+        None => Ok(None),
+    }
+}
+
+/// Records progress of a processing render.
+pub(crate) fn set_progress(conn: &Connection, id: &str, progress: u8) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE renders SET progress = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'processing'",
+        params![progress, Utc::now(), id],
+    )?;
+    Ok(())
+}
+
+/// processing → completed. `None` when the render was not processing any more.
+pub(crate) fn complete(conn: &Connection, id: &str, output_path: &str) -> rusqlite::Result<Option<RenderRow>> {
+    let now = Utc::now();
+    let changed = conn.execute(
+        "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
+         WHERE id = ?3 AND status = 'processing'",
+        params![output_path, now, id],
+    )?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    find(conn, id, None)
+}
+
+/// processing (or pending) → failed, with the refund, in the caller's transaction. `None` when
+/// the render had already ended.
+pub(crate) fn fail(conn: &Connection, id: &str, error: &str) -> rusqlite::Result<Option<RenderRow>> {
+    let Some(row) = find(conn, id, None)? else { return Ok(None) };
+    if row.status.is_terminal() {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    conn.execute(
+        "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2 WHERE id = ?3",
+        params![error, now, id],
+    )?;
+    credits::refund(conn, &row.user_id, row.credits_cost, id, "render failed")?;
+    find(conn, id, None)
+}
+
+/// Start-up recovery: renders a previous run left `processing` are failed and refunded.
+/// Pending renders stay queued. Returns the failed renders.
+pub(crate) fn recover_interrupted(conn: &Connection) -> rusqlite::Result<Vec<RenderRow>> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut failed = Vec::new();
+    for id in ids {
+        if let Some(row) = fail(conn, &id, "the server stopped while this render was processing; credits refunded")? {
+            failed.push(row);
+        }
+    }
+    Ok(failed)
+}

@@ -1,0 +1,288 @@
+//! # renderiq-server
+//!
+//! The reference server of the Renderiq plugin API: every route under `/api/plugins`, state in an
+//! embedded SQLite database, credits as a ledger, a worker pool rendering with a pluggable
+//! [`Generator`](render::Generator), signed webhook deliveries, uploads and outputs served under
+//! `/cdn/`.
+//!
+//! Start it in-process (tests, the CLI's `demo`) with [`spawn`]:
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let dir = std::env::temp_dir().join("renderiq-demo");
+//! renderiq_server::add_user(&dir, "ada@example.com", "correct horse", Some("Ada"), 100)?;
+//! let server = renderiq_server::spawn(renderiq_server::Config::ephemeral(&dir)).await?;
+//! println!("listening on {}", server.base_url);
+//! server.stop().await?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs, rust_2018_idioms)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use renderiq_sdk::types::{events, Credits, User};
+use tokio::sync::{broadcast, Notify};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub mod config;
+pub mod db;
+pub mod delivery;
+pub mod http;
+pub mod render;
+pub mod storage;
+
+pub use config::{Config, GeneratorKind};
+pub use db::Db;
+pub use http::{app, AppState};
+
+use http::rate_limit::RateLimiter;
+use render::{GeminiGenerator, Generator, LocalGenerator};
+
+/// A server started by [`spawn`]. Dropping it asks the server to stop; [`RunningServer::stop`]
+/// also waits until it has.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Base URL clients use (`http://127.0.0.1:PORT`, or `--public-url`).
+    pub base_url: String,
+    /// The address the listener is bound to.
+    pub addr: SocketAddr,
+    /// Cancel to shut the server down gracefully.
+    pub shutdown: CancellationToken,
+    join: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets in-flight requests and renders finish, and waits.
+    ///
+    /// # Errors
+    ///
+    /// The server failed while running.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.wait_inner().await
+    }
+
+    /// Waits until the server stops (after [`RunningServer::shutdown`] is cancelled).
+    ///
+    /// # Errors
+    ///
+    /// The server failed while running.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        self.wait_inner().await
+    }
+
+    async fn wait_inner(&mut self) -> anyhow::Result<()> {
+        match self.join.take() {
+            Some(join) => join.await.context("server task")?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Starts the server with the built-in generator chosen by `config.generator`.
+///
+/// Opens (and migrates) the database, fails and refunds renders a previous run left processing,
+/// binds the listener (port 0 picks one), starts the workers and serves until
+/// [`RunningServer::shutdown`] is cancelled.
+///
+/// # Errors
+///
+/// The data dir, database or address cannot be used, or the Gemini generator lacks its key.
+pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
+    let generator: Arc<dyn Generator> = match config.generator {
+        GeneratorKind::Local => Arc::new(LocalGenerator),
+        GeneratorKind::Gemini => {
+            let Some(key) = config.gemini_api_key.as_deref().filter(|k| !k.is_empty()) else {
+                bail!("RENDERIQ_GENERATOR=gemini needs GEMINI_API_KEY");
+            };
+            Arc::new(GeminiGenerator::new(&config.gemini_base_url, &config.gemini_model, key)?)
+        }
+    };
+    spawn_with_generator(config, generator).await
+}
+
+/// [`spawn`] with a generator of your own.
+///
+/// # Errors
+///
+/// As [`spawn`].
+pub async fn spawn_with_generator(config: Config, generator: Arc<dyn Generator>) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let base_url = match config.public_url.as_deref().map(|u| u.trim_end_matches('/')) {
+        Some(url) if !url.is_empty() => url.to_owned(),
+        _ => local_url(addr),
+    };
+    let shutdown = CancellationToken::new();
+    let state = prepare(config, &base_url, generator, shutdown.clone()).await?;
+    let workers = start_workers(&state);
+    let token = shutdown.clone();
+    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(token.clone().cancelled_owned());
+    let join = tokio::spawn(async move {
+        let served = serve.await;
+        token.cancel();
+        for worker in workers {
+            // A worker finishes the render in hand; renders still processing after this are
+            // failed and refunded at the next start.
+            let _ = tokio::time::timeout(Duration::from_secs(30), worker).await;
+        }
+        served.context("serving HTTP")
+    });
+    tracing::info!(%addr, %base_url, "renderiq server started");
+    Ok(RunningServer { base_url, addr, shutdown, join: Some(join) })
+}
+
+/// Builds the [`AppState`] of a server whose links start with `public_url`: opens and migrates
+/// the database, loads the token secret, and fails and refunds the renders a previous run left
+/// processing (announcing them to webhooks). Starts no worker and no listener: serve
+/// [`app`]`(state)` yourself, or drive it in-process in tests.
+///
+/// # Errors
+///
+/// The data dir or database cannot be used.
+pub async fn prepare(
+    config: Config,
+    public_url: &str,
+    generator: Arc<dyn Generator>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    let db_path = config.database_path()?;
+    let (db, jwt, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let db = Db::open(&db_path)?;
+        let jwt = http::auth::JwtKeys::load(&db)?;
+        let recovered =
+            db.write_blocking(|tx| http::renders::recover_interrupted(tx).map_err(anyhow::Error::from))?;
+        Ok((db, jwt, recovered))
+    })
+    .await??;
+    if !recovered.is_empty() {
+        tracing::warn!(count = recovered.len(), "failed and refunded renders interrupted by the last shutdown");
+    }
+    let storage = storage::Storage::open(config.storage_dir())?;
+    let (render_events, _) = broadcast::channel(1024);
+    let state = AppState {
+        rate_limiter: Arc::new(RateLimiter::new(config.read_rate_limit, config.create_rate_limit)),
+        deliverer: delivery::Deliverer::new(&config, db.clone(), shutdown.clone())?,
+        config: Arc::new(config),
+        db,
+        jwt: Arc::new(jwt),
+        public_url: public_url.trim_end_matches('/').into(),
+        storage,
+        render_events,
+        work_available: Arc::new(Notify::new()),
+        generator,
+        shutdown,
+    };
+    for row in recovered {
+        let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
+        let render = row.into_render(&state.public_url);
+        state.deliverer.render_finished(events::RENDER_FAILED, &user_id, callback, render);
+    }
+    Ok(state)
+}
+
+/// Starts `config.workers` render workers (at least one); they stop when the state's shutdown
+/// token is cancelled, after finishing the render in hand.
+pub fn start_workers(state: &AppState) -> Vec<JoinHandle<()>> {
+    (0..state.config.workers.max(1)).map(|i| tokio::spawn(render::worker::run(state.clone(), i))).collect()
+}
+
+/// `http://ADDR`, with a wildcard address replaced by loopback so the URL is usable.
+fn local_url(addr: SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// Opens the database of a data dir (or at `sqlite://` URL), creating and migrating it if needed.
+///
+/// # Errors
+///
+/// The database cannot be opened or migrated.
+pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Db> {
+    Db::open(&config::database_path(data_dir, database_url)?)
+}
+
+/// Creates a user with an argon2 password hash and an optional starting grant of credits.
+/// Safe while a server runs on the same database.
+///
+/// # Errors
+///
+/// An invalid email or empty password, an email already taken, or a database failure.
+pub fn create_user(db: &Db, email: &str, password: &str, name: Option<&str>, credits: i64) -> anyhow::Result<User> {
+    let email = email.trim();
+    if email.is_empty() || !email.contains('@') {
+        bail!("invalid email {email:?}");
+    }
+    if password.is_empty() {
+        bail!("the password must not be empty");
+    }
+    if credits < 0 {
+        bail!("credits must not be negative");
+    }
+    let hash = http::auth::hash_password(password)?;
+    db.write_blocking(|tx| {
+        if http::auth::find_user_by_email(tx, email)?.is_some() {
+            bail!("a user with email {email} already exists");
+        }
+        let user = http::auth::insert_user(tx, email, name.filter(|n| !n.is_empty()), &hash)?;
+        if credits > 0 {
+            http::credits::grant(tx, &user.id, credits, "initial grant")?;
+        }
+        Ok(user)
+    })
+}
+
+/// [`create_user`] on the default database of `data_dir`.
+///
+/// # Errors
+///
+/// As [`create_user`] and [`open_database`].
+pub fn add_user(
+    data_dir: impl AsRef<Path>,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+    credits: i64,
+) -> anyhow::Result<User> {
+    create_user(&open_database(data_dir.as_ref(), None)?, email, password, name, credits)
+}
+
+/// Grants `amount` credits to the user with `email`; returns the balance after.
+///
+/// # Errors
+///
+/// Unknown email, a non-positive amount, or a database failure.
+pub fn grant_credits(db: &Db, email: &str, amount: i64) -> anyhow::Result<Credits> {
+    if amount <= 0 {
+        bail!("the amount must be positive");
+    }
+    db.write_blocking(|tx| {
+        let Some((user, _)) = http::auth::find_user_by_email(tx, email.trim())? else {
+            bail!("no user with email {email}");
+        };
+        http::credits::grant(tx, &user.id, amount, "granted by an administrator")?;
+        Ok(http::credits::balance(tx, &user.id)?)
+    })
+}

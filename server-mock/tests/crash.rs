@@ -1,0 +1,139 @@
+//! Crash safety: the real binary is killed with SIGKILL mid-render and restarted on the same data
+//! dir; the interrupted render is failed and refunded, queued ones still run, no credit is lost.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{client, PASSWORD};
+
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Process {
+    fn start(dir: &Path, render_delay_ms: u64) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1", "--render-delay-ms"])
+            .arg(render_delay_ms.to_string())
+            .arg("--data-dir")
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("Renderiq reference server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/plugins{path}", self.base)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
+    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["success"], true, "{body}");
+    body["data"].clone()
+}
+
+#[tokio::test]
+async fn killing_the_server_mid_render_loses_no_credit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || renderiq_server::add_user(&data, "crash@example.com", PASSWORD, None, 100))
+        .await
+        .unwrap()
+        .unwrap();
+    let http = client();
+
+    let server = Process::start(dir.path(), 30_000);
+    let session: serde_json::Value = http
+        .post(server.url("/auth/signin"))
+        .json(&json!({ "email": "crash@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["data"]["accessToken"].as_str().unwrap().to_owned();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let form = reqwest::multipart::Form::new()
+            .part("image", reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"));
+        let resp: serde_json::Value =
+            http.post(server.url("/renders")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+        ids.push(resp["data"]["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(get(&http, &token, server.url("/credits")).await["balance"], 80);
+    // Wait until the (single) worker is processing the first render, then kill -9.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await["status"] != "processing" {
+        assert!(Instant::now() < deadline, "render never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(server);
+
+    let server = Process::start(dir.path(), 10);
+    // Access tokens stay valid across the restart.
+    let interrupted = get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await;
+    assert_eq!(interrupted["status"], "failed", "{interrupted}");
+    assert!(interrupted["error"].as_str().unwrap().contains("stopped"));
+    // The queued render was kept and now runs.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let queued = get(&http, &token, server.url(&format!("/renders/{}?wait=5", ids[1]))).await;
+        if queued["status"] == "completed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "queued render did not complete: {queued}");
+    }
+    let credits = get(&http, &token, server.url("/credits")).await;
+    assert_eq!(credits["balance"], 90, "only the completed render is paid for");
+    assert_eq!(credits["totalSpent"], 10);
+    let ledger = get(&http, &token, server.url("/credits/transactions?limit=100")).await;
+    let sum: i64 = ledger["items"].as_array().unwrap().iter().map(|t| t["amount"].as_i64().unwrap()).sum();
+    assert_eq!(sum, 90);
+    let refunds: Vec<_> = ledger["items"].as_array().unwrap().iter().filter(|t| t["type"] == "refund").collect();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["referenceId"], ids[0].as_str());
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Process::start(dir.path(), 10);
+    let health: serde_json::Value = client().get(server.url("/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["data"]["status"], "ok");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

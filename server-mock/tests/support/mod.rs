@@ -1,0 +1,299 @@
+//! Shared helpers: a server on a loopback port with a temporary data dir (stopped on drop), users,
+//! requests, images and envelope checks.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use renderiq_server::{Config, RunningServer};
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+
+/// Password of every test user.
+pub const PASSWORD: &str = "correct horse battery";
+
+static NEXT_USER: AtomicUsize = AtomicUsize::new(1);
+
+/// A running server and a client for it.
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub config: Config,
+    dir: Option<tempfile::TempDir>,
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+/// A response: status, headers, JSON body (`Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    /// The `data` of a success envelope; panics with the body otherwise.
+    pub fn data(&self) -> &Value {
+        assert!(
+            (200..300).contains(&self.status) && self.body["success"] == true,
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// Asserts the error envelope: status, `errorCode`, a message and a request id equal to the
+    /// `x-request-id` header.
+    pub fn assert_error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.body["success"], false, "{}", self.body);
+        assert_eq!(self.body["errorCode"], code, "{}", self.body);
+        assert!(self.body["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", self.body);
+        let header = self.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(header.starts_with("req_"), "missing x-request-id: {:?}", self.headers);
+        assert_eq!(self.body["requestId"], header, "{}", self.body);
+        &self.body
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Defaults for tests: fast renders, no rate limits, fast webhook retries.
+pub fn test_config(dir: &Path) -> Config {
+    Config {
+        render_delay_ms: 50,
+        read_rate_limit: 0,
+        create_rate_limit: 0,
+        webhook_retry_base_ms: 20,
+        webhook_timeout_ms: 2000,
+        ..Config::ephemeral(dir)
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().unwrap()
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(dir.path());
+        adjust(&mut config);
+        let mut server = Self::start_on(config).await;
+        server.dir = Some(dir);
+        server
+    }
+
+    /// A server on an existing data dir (which the caller keeps alive).
+    pub async fn start_on(config: Config) -> Self {
+        let server = renderiq_server::spawn(config.clone()).await.expect("server starts");
+        let base = server.base_url.clone();
+        Self { server: Some(server), base, http: client(), config, dir: None }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/plugins{path}", self.base)
+    }
+
+    /// Creates a user with `credits` (unique email) and signs in.
+    pub async fn user(&self, credits: i64) -> TestUser {
+        let n = NEXT_USER.fetch_add(1, Ordering::Relaxed);
+        let email = format!("user{n}-{}@example.com", std::process::id());
+        self.add_user(&email, credits).await;
+        self.sign_in(&email).await
+    }
+
+    pub async fn add_user(&self, email: &str, credits: i64) -> String {
+        let (dir, email) = (self.data_dir(), email.to_owned());
+        let user = tokio::task::spawn_blocking(move || {
+            renderiq_server::add_user(&dir, &email, PASSWORD, Some("Test User"), credits)
+        })
+        .await
+        .unwrap()
+        .expect("user added");
+        user.id
+    }
+
+    pub async fn sign_in(&self, email: &str) -> TestUser {
+        let resp = self.post(None, "/auth/signin", json!({ "email": email, "password": PASSWORD })).await;
+        let data = resp.data();
+        TestUser {
+            id: data["user"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            token: data["accessToken"].as_str().unwrap().to_owned(),
+            refresh: data["refreshToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Resp {
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, headers, body }
+    }
+
+    fn authed(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> Resp {
+        self.send(self.authed(self.http.get(self.url(path)), token)).await
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> Resp {
+        self.send(self.authed(self.http.post(self.url(path)).json(&body), token)).await
+    }
+
+    pub async fn patch(&self, token: Option<&str>, path: &str, body: Value) -> Resp {
+        self.send(self.authed(self.http.patch(self.url(path)).json(&body), token)).await
+    }
+
+    pub async fn delete(&self, token: Option<&str>, path: &str) -> Resp {
+        self.send(self.authed(self.http.delete(self.url(path)), token)).await
+    }
+
+    /// `POST /renders` as multipart: the sample image plus text fields.
+    pub async fn create_render(&self, token: &str, fields: &[(&str, &str)]) -> Resp {
+        self.create_render_with(token, png(64, 48), fields, &[]).await
+    }
+
+    pub async fn create_render_with(
+        &self,
+        token: &str,
+        image: Vec<u8>,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut form = reqwest::multipart::Form::new()
+            .part("image", reqwest::multipart::Part::bytes(image).file_name("view.png").mime_str("image/png").unwrap());
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let mut request = self.http.post(self.url("/renders")).bearer_auth(token).multipart(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    /// Polls a render until it is completed, failed or cancelled.
+    pub async fn wait_for_render(&self, token: &str, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let resp = self.get(Some(token), &format!("/renders/{id}?wait=5")).await;
+            let render = resp.data().clone();
+            if ["completed", "failed", "cancelled"].contains(&render["status"].as_str().unwrap()) {
+                return render;
+            }
+            assert!(Instant::now() < deadline, "render {id} did not finish: {render}");
+        }
+    }
+
+    pub async fn balance(&self, token: &str) -> i64 {
+        self.get(Some(token), "/credits").await.data()["balance"].as_i64().unwrap()
+    }
+
+    /// Sum of the user's whole ledger.
+    pub async fn ledger_sum(&self, token: &str) -> i64 {
+        let mut sum = 0;
+        let mut page = 1;
+        loop {
+            let resp = self.get(Some(token), &format!("/credits/transactions?page={page}&limit=100")).await;
+            let data = resp.data();
+            sum += data["items"].as_array().unwrap().iter().map(|t| t["amount"].as_i64().unwrap()).sum::<i64>();
+            if data["hasMore"] != true {
+                return sum;
+            }
+            page += 1;
+        }
+    }
+
+    /// Runs a query on the server's database.
+    pub fn query<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> T {
+        let db = renderiq_server::open_database(&self.data_dir(), None).unwrap();
+        db.read_blocking(|conn| f(conn).map_err(anyhow::Error::from)).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Dropping RunningServer cancels it; the temporary dir goes after.
+        self.server.take();
+    }
+}
+
+/// A PNG of `w`×`h` with a gradient and a few shapes.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    encode(w, h, image::ImageFormat::Png)
+}
+
+pub fn encode(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let edge = (x / 8 + y / 8) % 2 == 0;
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, if edge { 200 } else { 60 }])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), format).unwrap();
+    out
+}
+
+/// Polls `check` until it returns `Some`, for up to `secs` seconds.
+pub async fn eventually<T>(secs: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "condition not met within {secs} s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A PNG of pseudo-random noise: large for its size, as PNG cannot compress it.
+pub fn noisy_png(w: u32, h: u32) -> Vec<u8> {
+    let mut state: u32 = 0x2545_F491;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        };
+        image::Rgb([next(), next(), next()])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}

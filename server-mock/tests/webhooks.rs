@@ -1,0 +1,300 @@
+//! Webhooks: registration, signed deliveries verified with the SDK, callback URLs, retries,
+//! disabling after repeated failures, isolation.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use renderiq_sdk::types::WebhookEvent;
+use renderiq_sdk::webhooks::Webhook;
+use serde_json::json;
+use support::{eventually, TestServer};
+
+#[derive(Debug, Clone)]
+struct Delivery {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Delivery {
+    fn header(&self, name: &str) -> &str {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+
+    fn verify(&self, secret: &str) -> Result<WebhookEvent, String> {
+        let webhook = Webhook::new(secret).map_err(|e| e.to_string())?;
+        webhook
+            .verify(&self.body, self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    }
+}
+
+/// A local HTTP peer recording deliveries; answers 500 to the first `fail_first` requests.
+struct Receiver {
+    url: String,
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl Receiver {
+    async fn start(fail_first: usize) -> Self {
+        let deliveries: Arc<Mutex<Vec<Delivery>>> = Arc::default();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let store = deliveries.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (store, seen) = (store.clone(), seen.clone());
+                async move {
+                    let headers = headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+                        .collect();
+                    store.lock().unwrap().push(Delivery { headers, body: body.to_vec() });
+                    if seen.fetch_add(1, Ordering::SeqCst) < fail_first {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::NO_CONTENT
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { url, deliveries }
+    }
+
+    fn count(&self) -> usize {
+        self.deliveries.lock().unwrap().len()
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<Delivery> {
+        let deliveries = self.deliveries.clone();
+        eventually(15, || {
+            let d = deliveries.lock().unwrap();
+            (d.len() >= n).then(|| d.clone())
+        })
+        .await
+    }
+}
+
+async fn register(server: &TestServer, token: &str, url: &str, events: &[&str]) -> (String, String) {
+    let resp = server.post(Some(token), "/webhooks/register", json!({ "url": url, "events": events })).await;
+    let data = resp.data();
+    (data["webhook"]["id"].as_str().unwrap().to_owned(), data["secret"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn webhooks_are_registered_listed_and_deleted() {
+    let server = TestServer::start().await;
+    let (alice, bob) = (server.user(0).await, server.user(0).await);
+    let resp = server
+        .post(Some(&alice.token), "/webhooks/register", json!({ "url": "https://example.com/hook", "events": ["render.completed"] }))
+        .await;
+    let data = resp.data();
+    assert!(data["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(data["webhook"]["active"], true);
+    assert_eq!(data["webhook"]["failureCount"], 0);
+    let id = data["webhook"]["id"].as_str().unwrap().to_owned();
+
+    let list = server.get(Some(&alice.token), "/webhooks").await;
+    assert_eq!(list.data()[0]["url"], "https://example.com/hook");
+    assert_eq!(list.data()[0]["events"], json!(["render.completed"]));
+    assert!(!list.body.to_string().contains("whsec_"), "the secret is shown once");
+
+    // Bob can neither see nor delete it.
+    assert!(server.get(Some(&bob.token), "/webhooks").await.data().as_array().unwrap().is_empty());
+    server.delete(Some(&bob.token), &format!("/webhooks/{id}")).await.assert_error(404, "NOT_FOUND");
+
+    assert_eq!(server.delete(Some(&alice.token), &format!("/webhooks/{id}")).await.data()["ok"], true);
+    assert!(server.get(Some(&alice.token), "/webhooks").await.data().as_array().unwrap().is_empty());
+    server.delete(Some(&alice.token), &format!("/webhooks/{id}")).await.assert_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn invalid_webhook_registration_is_invalid_input() {
+    let server = TestServer::start().await;
+    let user = server.user(0).await;
+    let resp = server.post(Some(&user.token), "/webhooks/register", json!({ "url": "not a url", "events": ["render.exploded"] })).await;
+    let details = &resp.assert_error(400, "INVALID_INPUT")["details"];
+    assert!(details["url"].is_string() && details["events"].is_string(), "{details}");
+    let resp = server.post(Some(&user.token), "/webhooks/register", json!({ "url": "https://x.example", "events": [] })).await;
+    resp.assert_error(400, "INVALID_INPUT");
+}
+
+#[tokio::test]
+async fn completed_render_is_delivered_signed_and_verifies_with_the_sdk() {
+    let server = TestServer::start().await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(0).await;
+    let (_, secret) = register(&server, &user.token, &receiver.url, &["render.completed", "render.failed"]).await;
+    let render = server.create_render(&user.token, &[]).await;
+    let render_id = render.data()["id"].as_str().unwrap().to_owned();
+
+    let delivery = receiver.wait_for(1).await.remove(0);
+    assert!(delivery.header("webhook-id").starts_with("msg_"));
+    assert_eq!(delivery.header("content-type"), "application/json");
+    let event = delivery.verify(&secret).expect("signature verifies");
+    assert_eq!(event.kind, "render.completed");
+    assert_eq!(event.data.id, render_id);
+    assert_eq!(event.data.status, renderiq_sdk::types::RenderStatus::Completed);
+    assert!(event.data.output_url.is_some());
+
+    // A tampered body or another secret does not verify.
+    let mut tampered = delivery.clone();
+    tampered.body.push(b' ');
+    assert!(tampered.verify(&secret).is_err());
+    assert!(delivery.verify(&renderiq_sdk::webhooks::generate_secret()).is_err());
+}
+
+#[tokio::test]
+async fn callback_url_gets_a_delivery_signed_with_the_callback_secret() {
+    let server = TestServer::start().await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(0).await;
+    let secret = server.get(Some(&user.token), "/webhooks/callback-secret").await.data()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let render = server.create_render(&user.token, &[("callbackUrl", receiver.url.as_str()), ("prompt", "[fail]")]).await;
+    let delivery = receiver.wait_for(1).await.remove(0);
+    let event = delivery.verify(&secret).expect("signature verifies");
+    assert_eq!(event.kind, "render.failed");
+    assert_eq!(event.data.id, render.data()["id"].as_str().unwrap());
+    assert!(event.data.error.is_some());
+}
+
+#[tokio::test]
+async fn webhooks_get_only_the_events_they_subscribed_to() {
+    let server = TestServer::start().await;
+    let user = server.user(100).await;
+    let failures = Receiver::start(0).await;
+    let cancellations = Receiver::start(0).await;
+    let (_, failed_secret) = register(&server, &user.token, &failures.url, &["render.failed"]).await;
+    register(&server, &user.token, &cancellations.url, &["render.cancelled"]).await;
+
+    let ok = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+    server.wait_for_render(&user.token, &ok).await;
+    let failed = server.create_render(&user.token, &[("prompt", "[fail]")]).await.data()["id"].as_str().unwrap().to_owned();
+    let event = failures.wait_for(1).await[0].verify(&failed_secret).unwrap();
+    assert_eq!((event.kind.as_str(), event.data.id.as_str()), ("render.failed", failed.as_str()));
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(failures.count(), 1, "completed renders are not sent to a failed-only webhook");
+    assert_eq!(cancellations.count(), 0);
+}
+
+#[tokio::test]
+async fn cancelled_render_is_delivered() {
+    let server = TestServer::start_with(|c| {
+        c.workers = 1;
+        c.render_delay_ms = 3000;
+    })
+    .await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(0).await;
+    let (_, secret) = register(&server, &user.token, &receiver.url, &["render.cancelled"]).await;
+    server.create_render(&user.token, &[]).await.data();
+    let pending = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+    server.post(Some(&user.token), &format!("/renders/{pending}/cancel"), json!({})).await.data();
+    let event = receiver.wait_for(1).await[0].verify(&secret).unwrap();
+    assert_eq!(event.kind, "render.cancelled");
+    assert_eq!(event.data.id, pending);
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_until_accepted() {
+    let server = TestServer::start().await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(2).await;
+    let (webhook_id, secret) = register(&server, &user.token, &receiver.url, &["render.completed"]).await;
+    server.create_render(&user.token, &[]).await.data();
+
+    let attempts = receiver.wait_for(3).await;
+    let message_id = attempts[0].header("webhook-id").to_owned();
+    for attempt in &attempts {
+        assert_eq!(attempt.header("webhook-id"), message_id, "retries keep the message id");
+        attempt.verify(&secret).unwrap();
+    }
+    // Every attempt is recorded; the webhook stays healthy.
+    let rows: Vec<(u32, bool)> = eventually(5, || {
+        let rows: Vec<(u32, bool)> = server.query(|c| {
+            let mut stmt =
+                c.prepare("SELECT attempt, success FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY attempt")?;
+            let rows = stmt.query_map([&webhook_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        });
+        (rows.len() == 3).then_some(rows)
+    })
+    .await;
+    assert_eq!(rows, vec![(1, false), (2, false), (3, true)]);
+    let mut hook = serde_json::Value::Null;
+    for _ in 0..100 {
+        hook = server.get(Some(&user.token), "/webhooks").await.data()[0].clone();
+        if hook["lastDeliveryAt"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(hook["active"], true);
+    assert_eq!(hook["failureCount"], 0);
+    assert!(hook["lastDeliveryAt"].is_string());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receiver.count(), 3, "no attempt after the success");
+}
+
+#[tokio::test]
+async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
+    let server = TestServer::start_with(|c| {
+        c.webhook_max_attempts = 2;
+        c.webhook_max_failures = 2;
+        c.webhook_retry_base_ms = 10;
+    })
+    .await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(usize::MAX).await;
+    register(&server, &user.token, &receiver.url, &["render.completed"]).await;
+
+    for expected_failures in 1..=2 {
+        let id = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+        server.wait_for_render(&user.token, &id).await;
+        receiver.wait_for(expected_failures * 2).await;
+        let mut hook = serde_json::Value::Null;
+        for _ in 0..100 {
+            hook = server.get(Some(&user.token), "/webhooks").await.data()[0].clone();
+            if hook["failureCount"] == expected_failures {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(hook["failureCount"], expected_failures, "{hook}");
+        assert_eq!(hook["active"], expected_failures < 2, "{hook}");
+    }
+    // Disabled: no more deliveries.
+    let id = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+    server.wait_for_render(&user.token, &id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.count(), 4);
+}
+
+#[tokio::test]
+async fn no_deliveries_when_notifications_are_off() {
+    let server = TestServer::start().await;
+    let user = server.user(100).await;
+    let receiver = Receiver::start(0).await;
+    register(&server, &user.token, &receiver.url, &["render.completed"]).await;
+    server.patch(Some(&user.token), "/settings", json!({ "notifyOnComplete": false })).await.data();
+    let id = server.create_render(&user.token, &[("callbackUrl", receiver.url.as_str())]).await.data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.wait_for_render(&user.token, &id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.count(), 0);
+}
