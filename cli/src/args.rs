@@ -72,7 +72,13 @@ pub struct GlobalArgs {
     pub token_file: Option<PathBuf>,
 
     /// Authenticate with this API key instead of the saved session.
-    #[arg(long, global = true, env = "RENDERIQ_API_KEY", hide_env_values = true, value_name = "KEY")]
+    #[arg(
+        long,
+        global = true,
+        env = "RENDERIQ_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
     pub api_key: Option<String>,
 }
 
@@ -477,7 +483,9 @@ pub struct DemoArgs {
 /// `W:H` with positive integers, e.g. `16:9`.
 pub fn parse_aspect_ratio(s: &str) -> Result<String, String> {
     let ok = s.split_once(':').is_some_and(|(w, h)| {
-        [w, h].iter().all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
+        [w, h]
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()))
             && w.parse::<u32>().is_ok_and(|n| n > 0)
             && h.parse::<u32>().is_ok_and(|n| n > 0)
     });

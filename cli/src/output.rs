@@ -70,7 +70,8 @@ pub fn error_human(err: &CliError) -> String {
         if let Some(Value::Object(fields)) = e.details() {
             if e.kind() == renderiq_sdk::ErrorKind::InvalidInput {
                 for (field, problem) in fields {
-                    let problem = problem.as_str().map(str::to_owned).unwrap_or_else(|| problem.to_string());
+                    let problem =
+                        problem.as_str().map(str::to_owned).unwrap_or_else(|| problem.to_string());
                     let _ = writeln!(s, "  {field}: {problem}");
                 }
             }
@@ -153,7 +154,8 @@ fn status_text(r: &Render) -> String {
 /// The result of `render`: the render, and the saved file when there is one.
 pub fn render_created(r: &Render, saved: Option<(&Path, u64)>) -> Report {
     let mut rep = render(r);
-    let output = saved.map(|(path, bytes)| json!({ "path": path.display().to_string(), "bytes": bytes }));
+    let output =
+        saved.map(|(path, bytes)| json!({ "path": path.display().to_string(), "bytes": bytes }));
     rep.json = json!({ "render": rep.json, "output": output });
     if let Some((path, bytes)) = saved {
         let _ = writeln!(rep.human, "saved {} ({})", path.display(), human_bytes(bytes));
@@ -227,10 +229,7 @@ pub fn human_bytes(n: u64) -> String {
 pub fn credits(c: &Credits) -> Report {
     Report::new(
         c,
-        format!(
-            "{} credits (earned {}, spent {})\n",
-            c.balance, c.total_earned, c.total_spent
-        ),
+        format!("{} credits (earned {}, spent {})\n", c.balance, c.total_earned, c.total_spent),
     )
 }
 
@@ -262,7 +261,10 @@ pub fn transactions(page: &Page<CreditTransaction>) -> Report {
 /// The signed-in user.
 pub fn user(u: &User) -> Report {
     let name = u.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-    Report::new(u, format!("{}{name}\n  user id   {}\n  since     {}\n", u.email, u.id, time(&u.created_at)))
+    Report::new(
+        u,
+        format!("{}{name}\n  user id   {}\n  since     {}\n", u.email, u.id, time(&u.created_at)),
+    )
 }
 
 /// The result of `login`.
@@ -308,7 +310,13 @@ pub fn project(p: &Project) -> Report {
 /// A new API key, shown once.
 pub fn created_key(k: &CreatedApiKey) -> Report {
     let mut s = format!("{}\n", k.key);
-    let _ = writeln!(s, "API key {} \"{}\" with scopes {}", k.api_key.id, k.api_key.name, k.api_key.scopes.join(", "));
+    let _ = writeln!(
+        s,
+        "API key {} \"{}\" with scopes {}",
+        k.api_key.id,
+        k.api_key.name,
+        k.api_key.scopes.join(", ")
+    );
     if let Some(t) = &k.api_key.expires_at {
         let _ = writeln!(s, "expires {}", time(t));
     }
@@ -347,7 +355,13 @@ pub fn removed(what: &str, id: &str) -> Report {
 /// A new webhook and its secret, shown once.
 pub fn created_webhook(w: &CreatedWebhook) -> Report {
     let mut s = format!("{}\n", w.secret);
-    let _ = writeln!(s, "webhook {} → {} ({})", w.webhook.id, w.webhook.url, w.webhook.events.join(", "));
+    let _ = writeln!(
+        s,
+        "webhook {} → {} ({})",
+        w.webhook.id,
+        w.webhook.url,
+        w.webhook.events.join(", ")
+    );
     s.push_str("this is the signing secret: store it now, it is not shown again\n");
     Report::new(w, s)
 }
@@ -375,14 +389,26 @@ pub fn webhooks(list: &[Webhook]) -> Report {
 }
 
 /// A verified webhook delivery: the typed event when the body is one, else the raw payload.
-pub fn verified_delivery(msg_id: &str, timestamp: i64, event: Option<&WebhookEvent>, payload: &[u8]) -> Report {
+pub fn verified_delivery(
+    msg_id: &str,
+    timestamp: i64,
+    event: Option<&WebhookEvent>,
+    payload: &[u8],
+) -> Report {
     let mut doc = json!({ "verified": true, "msgId": msg_id, "timestamp": timestamp });
     let mut s = format!("signature verified: message {msg_id}, sent at unix time {timestamp}\n");
     match event {
         Some(e) => {
             doc["event"] = to_json(e);
             let r = &e.data;
-            let _ = writeln!(s, "{} for render {} ({}) at {}", e.kind, r.id, status_text(r), time(&e.timestamp));
+            let _ = writeln!(
+                s,
+                "{} for render {} ({}) at {}",
+                e.kind,
+                r.id,
+                status_text(r),
+                time(&e.timestamp)
+            );
             if let Some(u) = &r.output_url {
                 let _ = writeln!(s, "  output  {u}");
             }
@@ -392,7 +418,8 @@ pub fn verified_delivery(msg_id: &str, timestamp: i64, event: Option<&WebhookEve
         }
         None => {
             let text = String::from_utf8_lossy(payload);
-            doc["payload"] = serde_json::from_slice(payload).unwrap_or_else(|_| Value::String(text.to_string()));
+            doc["payload"] =
+                serde_json::from_slice(payload).unwrap_or_else(|_| Value::String(text.to_string()));
             let _ = writeln!(s, "the body is not a Renderiq event; payload:\n{text}");
             if !s.ends_with('\n') {
                 s.push('\n');
@@ -409,7 +436,8 @@ pub fn settings(st: &Settings) -> Report {
     let _ = writeln!(s, "default quality       {}", st.default_quality);
     let _ = writeln!(s, "default aspect ratio  {}", st.default_aspect_ratio);
     let _ = writeln!(s, "default project       {}", or_dash(st.default_project_id.as_deref()));
-    let _ = writeln!(s, "notify on complete    {}", if st.notify_on_complete { "yes" } else { "no" });
+    let _ =
+        writeln!(s, "notify on complete    {}", if st.notify_on_complete { "yes" } else { "no" });
     Report::new(st, s)
 }
 

@@ -69,7 +69,9 @@ pub fn upload_progress(bar: &ProgressBar) -> impl Fn(u64, u64) + Send + Sync + '
         }
         if bar.length() != Some(total) {
             bar.set_style(
-                ProgressStyle::with_template(UPLOAD_TEMPLATE).expect("valid progress template").progress_chars("=> "),
+                ProgressStyle::with_template(UPLOAD_TEMPLATE)
+                    .expect("valid progress template")
+                    .progress_chars("=> "),
             );
             bar.set_length(total);
         }
@@ -82,7 +84,11 @@ pub fn wait_progress(bar: &ProgressBar) -> impl Fn(&WaitProgress) + Send + Sync 
     let bar = bar.clone();
     move |p| {
         let r = &p.render;
-        let pct = if r.status == renderiq_sdk::RenderStatus::Completed { 100 } else { r.progress.min(100) };
+        let pct = if r.status == renderiq_sdk::RenderStatus::Completed {
+            100
+        } else {
+            r.progress.min(100)
+        };
         bar.set_position(u64::from(pct));
         bar.set_message(format!("{} ({})", r.status, r.id));
     }

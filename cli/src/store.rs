@@ -23,15 +23,16 @@ pub fn open(global: &GlobalArgs) -> Result<Arc<dyn TokenStore>, CliError> {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::File => {
             let path = session_file(global)?;
-            let passphrase = std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()).ok_or_else(|| {
-                CliError::failure(
-                    "config",
-                    format!(
+            let passphrase =
+                std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()).ok_or_else(|| {
+                    CliError::failure(
+                        "config",
+                        format!(
                         "--token-store file needs a passphrase to encrypt {}: set {PASSPHRASE_ENV}",
                         path.display()
                     ),
-                )
-            })?;
+                    )
+                })?;
             Arc::new(EncryptedFileStore::with_passphrase(path, &passphrase))
         }
     })

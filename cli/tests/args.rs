@@ -10,8 +10,13 @@ use renderiq_cli::args::*;
 /// Parsing reads `RENDERIQ_*` variables, which one test sets: tests take turns.
 static ENV: Mutex<()> = Mutex::new(());
 
-const VARS: [&str; 5] =
-    ["RENDERIQ_BASE_URL", "RENDERIQ_TOKEN_STORE", "RENDERIQ_API_KEY", "RENDERIQ_TOKEN_FILE", "RENDERIQ_WEBHOOK_SECRET"];
+const VARS: [&str; 5] = [
+    "RENDERIQ_BASE_URL",
+    "RENDERIQ_TOKEN_STORE",
+    "RENDERIQ_API_KEY",
+    "RENDERIQ_TOKEN_FILE",
+    "RENDERIQ_WEBHOOK_SECRET",
+];
 
 fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
     let _guard = ENV.lock().unwrap_or_else(|p| p.into_inner());
@@ -93,14 +98,18 @@ fn webhook_secret_comes_from_the_environment_too() {
     let cli = Cli::try_parse_from(["renderiq", "webhook", "verify", "--body-file", "b.json"]);
     std::env::remove_var("RENDERIQ_WEBHOOK_SECRET");
     let missing = Cli::try_parse_from(["renderiq", "webhook", "verify"]);
-    let Command::Webhook(WebhookCommand::Verify(v)) = cli.unwrap().command else { panic!("verify") };
+    let Command::Webhook(WebhookCommand::Verify(v)) = cli.unwrap().command else {
+        panic!("verify")
+    };
     assert_eq!(v.secret, "whsec_abc");
     assert_eq!(missing.unwrap_err().kind(), ErrorKind::MissingRequiredArgument);
 }
 
 #[test]
 fn login_takes_email_and_password_from_stdin() {
-    let Command::Login(a) = ok(&["login", "--email", "ada@example.com", "--password-stdin"]).command else {
+    let Command::Login(a) =
+        ok(&["login", "--email", "ada@example.com", "--password-stdin"]).command
+    else {
         panic!("login")
     };
     assert_eq!(a.email.as_deref(), Some("ada@example.com"));
@@ -146,9 +155,27 @@ fn projects_list_and_create() {
 #[test]
 fn render_takes_every_option() {
     let Command::Render(r) = ok(&[
-        "render", "view.png", "--prompt", "dusk", "--style", "watercolor", "--quality", "ultra",
-        "--aspect-ratio", "21:9", "--project", "prj_1", "--callback-url", "https://example.com/hook",
-        "--idempotency-key", "k1", "--wait", "--timeout", "30", "--out", "out.png",
+        "render",
+        "view.png",
+        "--prompt",
+        "dusk",
+        "--style",
+        "watercolor",
+        "--quality",
+        "ultra",
+        "--aspect-ratio",
+        "21:9",
+        "--project",
+        "prj_1",
+        "--callback-url",
+        "https://example.com/hook",
+        "--idempotency-key",
+        "k1",
+        "--wait",
+        "--timeout",
+        "30",
+        "--out",
+        "out.png",
     ])
     .command
     else {
@@ -167,7 +194,9 @@ fn render_takes_every_option() {
     assert_eq!(r.timeout, 30);
     assert_eq!(r.out, Some(PathBuf::from("out.png")));
 
-    let Command::Render(r) = ok(&["render", "view.png", "--prompt", "dusk"]).command else { panic!("render") };
+    let Command::Render(r) = ok(&["render", "view.png", "--prompt", "dusk"]).command else {
+        panic!("render")
+    };
     assert!(!r.wait && r.out.is_none() && r.quality.is_none() && r.style.is_none());
     assert_eq!(r.timeout, 600);
 }
@@ -175,35 +204,65 @@ fn render_takes_every_option() {
 #[test]
 fn render_rejects_bad_values_as_usage_errors() {
     assert_eq!(usage_error(&["render", "view.png"]).kind(), ErrorKind::MissingRequiredArgument);
-    assert_eq!(usage_error(&["render", "--prompt", "x"]).kind(), ErrorKind::MissingRequiredArgument);
-    assert_eq!(usage_error(&["render", "v.png", "--prompt", "x", "--quality", "best"]).kind(), ErrorKind::InvalidValue);
+    assert_eq!(
+        usage_error(&["render", "--prompt", "x"]).kind(),
+        ErrorKind::MissingRequiredArgument
+    );
+    assert_eq!(
+        usage_error(&["render", "v.png", "--prompt", "x", "--quality", "best"]).kind(),
+        ErrorKind::InvalidValue
+    );
     for ratio in ["16x9", "16:", ":9", "0:1", "a:b", "16:9:1"] {
         let e = usage_error(&["render", "v.png", "--prompt", "x", "--aspect-ratio", ratio]);
         assert_eq!(e.kind(), ErrorKind::ValueValidation, "{ratio}");
     }
     usage_error(&["render", "v.png", "--prompt", "x", "--timeout", "0"]);
     usage_error(&["render", "v.png", "--prompt", "x", "--timeout", "soon"]);
-    assert_eq!(usage_error(&["render", "v.png", "--prompt", "x", "--colour", "red"]).kind(), ErrorKind::UnknownArgument);
+    assert_eq!(
+        usage_error(&["render", "v.png", "--prompt", "x", "--colour", "red"]).kind(),
+        ErrorKind::UnknownArgument
+    );
 }
 
 #[test]
 fn status_renders_download_and_cancel() {
-    let Command::Status(s) = ok(&["status", "rnd_1", "--wait", "--timeout", "5"]).command else { panic!("status") };
+    let Command::Status(s) = ok(&["status", "rnd_1", "--wait", "--timeout", "5"]).command else {
+        panic!("status")
+    };
     assert_eq!((s.id.as_str(), s.wait, s.timeout), ("rnd_1", true, 5));
     usage_error(&["status"]);
 
-    let Command::Renders(RendersCommand::List(l)) =
-        ok(&["renders", "list", "--status", "completed", "--project", "prj_1", "--page", "2", "--limit", "5"]).command
+    let Command::Renders(RendersCommand::List(l)) = ok(&[
+        "renders",
+        "list",
+        "--status",
+        "completed",
+        "--project",
+        "prj_1",
+        "--page",
+        "2",
+        "--limit",
+        "5",
+    ])
+    .command
     else {
         panic!("renders list")
     };
     assert_eq!(l.status, Some(StatusArg::Completed));
-    assert_eq!(renderiq_sdk::RenderStatus::from(l.status.unwrap()), renderiq_sdk::RenderStatus::Completed);
+    assert_eq!(
+        renderiq_sdk::RenderStatus::from(l.status.unwrap()),
+        renderiq_sdk::RenderStatus::Completed
+    );
     assert_eq!(l.project.as_deref(), Some("prj_1"));
     assert_eq!((l.paging.page, l.paging.limit), (2, 5));
-    assert_eq!(usage_error(&["renders", "list", "--status", "done"]).kind(), ErrorKind::InvalidValue);
+    assert_eq!(
+        usage_error(&["renders", "list", "--status", "done"]).kind(),
+        ErrorKind::InvalidValue
+    );
 
-    let Command::Download(d) = ok(&["download", "rnd_1", "--out", "x.png"]).command else { panic!("download") };
+    let Command::Download(d) = ok(&["download", "rnd_1", "--out", "x.png"]).command else {
+        panic!("download")
+    };
     assert_eq!((d.id.as_str(), d.out), ("rnd_1", PathBuf::from("x.png")));
     usage_error(&["download", "rnd_1"]);
 
@@ -214,8 +273,15 @@ fn status_renders_download_and_cancel() {
 #[test]
 fn keys_create_list_revoke() {
     let Command::Keys(KeysCommand::Create { name, scopes, expires_at }) = ok(&[
-        "keys", "create", "ci", "--scope", "renders:create", "--scope", "renders:read,credits:read",
-        "--expires-at", "2030-01-31",
+        "keys",
+        "create",
+        "ci",
+        "--scope",
+        "renders:create",
+        "--scope",
+        "renders:read,credits:read",
+        "--expires-at",
+        "2030-01-31",
     ])
     .command
     else {
@@ -225,8 +291,16 @@ fn keys_create_list_revoke() {
     assert_eq!(scopes, ["renders:create", "renders:read", "credits:read"]);
     assert_eq!(expires_at.unwrap().to_rfc3339(), "2030-01-31T00:00:00+00:00");
 
-    let Command::Keys(KeysCommand::Create { expires_at, .. }) =
-        ok(&["keys", "create", "ci", "--scope", "renders:read", "--expires-at", "2030-01-31T12:30:00+02:00"]).command
+    let Command::Keys(KeysCommand::Create { expires_at, .. }) = ok(&[
+        "keys",
+        "create",
+        "ci",
+        "--scope",
+        "renders:read",
+        "--expires-at",
+        "2030-01-31T12:30:00+02:00",
+    ])
+    .command
     else {
         panic!("keys create")
     };
@@ -238,14 +312,22 @@ fn keys_create_list_revoke() {
         ErrorKind::ValueValidation
     );
     assert!(matches!(ok(&["keys", "list"]).command, Command::Keys(KeysCommand::List)));
-    let Command::Keys(KeysCommand::Revoke(r)) = ok(&["keys", "revoke", "key_1"]).command else { panic!("revoke") };
+    let Command::Keys(KeysCommand::Revoke(r)) = ok(&["keys", "revoke", "key_1"]).command else {
+        panic!("revoke")
+    };
     assert_eq!(r.id, "key_1");
 }
 
 #[test]
 fn webhooks_register_list_delete() {
     let Command::Webhooks(WebhooksCommand::Register { url, events }) = ok(&[
-        "webhooks", "register", "https://example.com/hook", "--event", "render.completed", "--event", "render.failed",
+        "webhooks",
+        "register",
+        "https://example.com/hook",
+        "--event",
+        "render.completed",
+        "--event",
+        "render.failed",
     ])
     .command
     else {
@@ -260,7 +342,8 @@ fn webhooks_register_list_delete() {
     };
     assert!(events.is_empty(), "no --event means all events");
     assert!(matches!(ok(&["webhooks", "list"]).command, Command::Webhooks(WebhooksCommand::List)));
-    let Command::Webhooks(WebhooksCommand::Delete(d)) = ok(&["webhooks", "delete", "wh_1"]).command else {
+    let Command::Webhooks(WebhooksCommand::Delete(d)) = ok(&["webhooks", "delete", "wh_1"]).command
+    else {
         panic!("delete")
     };
     assert_eq!(d.id, "wh_1");
@@ -270,8 +353,20 @@ fn webhooks_register_list_delete() {
 #[test]
 fn webhook_verify_reads_headers_body_and_clock() {
     let Command::Webhook(WebhookCommand::Verify(v)) = ok(&[
-        "webhook", "verify", "--secret", "whsec_abc", "-H", "webhook-id: msg_1", "--header",
-        "Webhook-Timestamp:1614265330", "--headers-file", "h.txt", "--body-file", "-", "--now", "1614265330",
+        "webhook",
+        "verify",
+        "--secret",
+        "whsec_abc",
+        "-H",
+        "webhook-id: msg_1",
+        "--header",
+        "Webhook-Timestamp:1614265330",
+        "--headers-file",
+        "h.txt",
+        "--body-file",
+        "-",
+        "--now",
+        "1614265330",
     ])
     .command
     else {
@@ -280,7 +375,10 @@ fn webhook_verify_reads_headers_body_and_clock() {
     assert_eq!(v.secret, "whsec_abc");
     assert_eq!(
         v.headers,
-        [("webhook-id".to_owned(), "msg_1".to_owned()), ("Webhook-Timestamp".to_owned(), "1614265330".to_owned())]
+        [
+            ("webhook-id".to_owned(), "msg_1".to_owned()),
+            ("Webhook-Timestamp".to_owned(), "1614265330".to_owned())
+        ]
     );
     assert_eq!(v.headers_file, Some(PathBuf::from("h.txt")));
     assert_eq!(v.body_file.as_deref(), Some("-"));
@@ -290,15 +388,28 @@ fn webhook_verify_reads_headers_body_and_clock() {
         usage_error(&["webhook", "verify", "--secret", "s", "-H", "no colon here"]).kind(),
         ErrorKind::ValueValidation
     );
-    assert_eq!(usage_error(&["webhook", "verify", "--secret", "s", "--now", "yesterday"]).kind(), ErrorKind::ValueValidation);
+    assert_eq!(
+        usage_error(&["webhook", "verify", "--secret", "s", "--now", "yesterday"]).kind(),
+        ErrorKind::ValueValidation
+    );
 }
 
 #[test]
 fn settings_get_and_set_needs_a_change() {
     assert!(matches!(ok(&["settings", "get"]).command, Command::Settings(SettingsCommand::Get)));
     let Command::Settings(SettingsCommand::Set(s)) = ok(&[
-        "settings", "set", "--default-style", "sketch", "--default-quality", "standard", "--default-aspect-ratio",
-        "4:3", "--default-project", "prj_1", "--notify-on-complete", "false",
+        "settings",
+        "set",
+        "--default-style",
+        "sketch",
+        "--default-quality",
+        "standard",
+        "--default-aspect-ratio",
+        "4:3",
+        "--default-project",
+        "prj_1",
+        "--notify-on-complete",
+        "false",
     ])
     .command
     else {
@@ -319,7 +430,8 @@ fn health_and_demo() {
     let Command::Demo(d) = ok(&["demo"]).command else { panic!("demo") };
     assert_eq!(d.out, PathBuf::from("renderiq-demo.png"));
     assert!(!d.keep);
-    let Command::Demo(d) = ok(&["demo", "--out", "x.png", "--keep", "--prompt", "snow"]).command else {
+    let Command::Demo(d) = ok(&["demo", "--out", "x.png", "--keep", "--prompt", "snow"]).command
+    else {
         panic!("demo")
     };
     assert_eq!((d.out, d.keep, d.prompt.as_str()), (PathBuf::from("x.png"), true, "snow"));
@@ -335,7 +447,13 @@ fn unknown_commands_and_options_are_usage_errors() {
 #[test]
 fn help_documents_the_exit_codes() {
     let help = Cli::command().render_long_help().to_string();
-    for line in ["Exit codes:", "3  authentication", "4  insufficient credits", "5  rate limited", "6  not found"] {
+    for line in [
+        "Exit codes:",
+        "3  authentication",
+        "4  insufficient credits",
+        "5  rate limited",
+        "6  not found",
+    ] {
         assert!(help.contains(line), "help lacks {line:?}:\n{help}");
     }
     let e = parse(&["--help"]).unwrap_err();
@@ -347,7 +465,10 @@ fn help_documents_the_exit_codes() {
 fn parsers_accept_and_reject_as_documented() {
     assert_eq!(parse_aspect_ratio("16:9").unwrap(), "16:9");
     assert!(parse_aspect_ratio("16/9").unwrap_err().contains("W:H"));
-    assert_eq!(parse_header(" webhook-id :  msg_1 ").unwrap(), ("webhook-id".into(), "msg_1".into()));
+    assert_eq!(
+        parse_header(" webhook-id :  msg_1 ").unwrap(),
+        ("webhook-id".into(), "msg_1".into())
+    );
     assert!(parse_header("webhook id: x").is_err());
     assert!(parse_time("2030-02-30").is_err());
 }

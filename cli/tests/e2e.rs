@@ -34,7 +34,8 @@ fn login(server: &TestServer, home: &Path, email: &str, password: &str) -> Outpu
 }
 
 fn assert_decodes(path: &Path) -> (u32, u32) {
-    let img = image::open(path).unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
+    let img =
+        image::open(path).unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
     assert!(img.width() > 0 && img.height() > 0);
     (img.width(), img.height())
 }
@@ -51,7 +52,10 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
     assert!(stdout.contains("signed in as ada@example.com"), "{stdout}");
     let session_file = home.path().join(".config/renderiq/session.bin");
     let sealed = std::fs::read(&session_file).expect("session file written");
-    assert!(!String::from_utf8_lossy(&sealed).contains("ada@example.com"), "the session file is encrypted");
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains("ada@example.com"),
+        "the session file is encrypted"
+    );
 
     // whoami, credits
     assert_eq!(ok_json(cli(&server, home.path()).arg("whoami"))["email"], EMAIL);
@@ -82,7 +86,11 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
     assert_eq!(status["id"], id.as_str());
     assert_eq!(status["status"], "completed");
     let out = cli(&server, home.path()).args(["status", &id]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("render {id}  completed\n")), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with(&format!("render {id}  completed\n")),
+        "{}",
+        show(&out)
+    );
 
     // renders list --json
     let list = ok_json(cli(&server, home.path()).args(["renders", "list"]));
@@ -116,16 +124,32 @@ fn projects_settings_keys_and_webhooks_round_trip() {
     let home = tempfile::tempdir().unwrap();
     assert_eq!(code(&login(&server, home.path(), EMAIL, PASSWORD)), 0);
 
-    let project = ok_json(cli(&server, home.path()).args(["projects", "create", "Villa Rotonda", "--description", "Palladio"]));
+    let project = ok_json(cli(&server, home.path()).args([
+        "projects",
+        "create",
+        "Villa Rotonda",
+        "--description",
+        "Palladio",
+    ]));
     assert_eq!(project["name"], "Villa Rotonda");
     let listed = ok_json(cli(&server, home.path()).args(["projects", "list"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
 
-    let settings = ok_json(cli(&server, home.path()).args(["settings", "set", "--default-style", "sketch"]));
+    let settings =
+        ok_json(cli(&server, home.path()).args(["settings", "set", "--default-style", "sketch"]));
     assert_eq!(settings["defaultStyle"], "sketch");
-    assert_eq!(ok_json(cli(&server, home.path()).args(["settings", "get"]))["defaultStyle"], "sketch");
+    assert_eq!(
+        ok_json(cli(&server, home.path()).args(["settings", "get"]))["defaultStyle"],
+        "sketch"
+    );
 
-    let key = ok_json(cli(&server, home.path()).args(["keys", "create", "ci", "--scope", "credits:read"]));
+    let key = ok_json(cli(&server, home.path()).args([
+        "keys",
+        "create",
+        "ci",
+        "--scope",
+        "credits:read",
+    ]));
     let secret = key["key"].as_str().expect("the key is shown once").to_owned();
     let key_id = key["apiKey"]["id"].as_str().unwrap().to_owned();
     // The key works on its own, with no saved session (memory store) ...
@@ -139,20 +163,46 @@ fn projects_settings_keys_and_webhooks_round_trip() {
     assert_eq!(stdout_json(&out)["balance"], 50);
     // ... and lacks the scope to list projects: exit 3.
     let out = renderiq(other_home.path())
-        .args(["--base-url", &server.base_url, "--token-store", "memory", "--api-key", &secret, "projects", "list"])
+        .args([
+            "--base-url",
+            &server.base_url,
+            "--token-store",
+            "memory",
+            "--api-key",
+            &secret,
+            "projects",
+            "list",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 3, "{}", show(&out));
-    assert_eq!(ok_json(cli(&server, home.path()).args(["keys", "list"])).as_array().unwrap().len(), 1);
+    assert_eq!(
+        ok_json(cli(&server, home.path()).args(["keys", "list"])).as_array().unwrap().len(),
+        1
+    );
     ok_json(cli(&server, home.path()).args(["keys", "revoke", &key_id]));
 
-    let hook = ok_json(cli(&server, home.path()).args(["webhooks", "register", "http://127.0.0.1:9/hook"]));
+    let hook = ok_json(cli(&server, home.path()).args([
+        "webhooks",
+        "register",
+        "http://127.0.0.1:9/hook",
+    ]));
     assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
     let hook_id = hook["webhook"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(hook["webhook"]["events"].as_array().unwrap().len(), 3, "no --event registers every event");
-    assert_eq!(ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(), 1);
+    assert_eq!(
+        hook["webhook"]["events"].as_array().unwrap().len(),
+        3,
+        "no --event registers every event"
+    );
+    assert_eq!(
+        ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(),
+        1
+    );
     ok_json(cli(&server, home.path()).args(["webhooks", "delete", &hook_id]));
-    assert_eq!(ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(), 0);
+    assert_eq!(
+        ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(),
+        0
+    );
 
     let health = ok_json(cli(&server, home.path()).arg("health"));
     assert_eq!(health["database"], "ok");
@@ -197,7 +247,11 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 1, "{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RENDERIQ_TOKEN_PASSPHRASE"), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("RENDERIQ_TOKEN_PASSPHRASE"),
+        "{}",
+        show(&out)
+    );
 
     // A server that is not there: network failure, exit 1.
     let out = renderiq(home.path())
@@ -212,23 +266,29 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
 fn demo_writes_a_decodable_image_with_no_setup() {
     let home = tempfile::tempdir().unwrap();
     let out_png = home.path().join("demo.png");
-    let out = renderiq(home.path()).args(["--json", "demo", "--out"]).arg(&out_png).output().unwrap();
+    let out =
+        renderiq(home.path()).args(["--json", "demo", "--out"]).arg(&out_png).output().unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
     let doc = stdout_json(&out);
     assert_eq!(doc["render"]["status"], "completed");
     assert_eq!(doc["creditsLeft"], 90);
     assert_eq!(doc["dataDir"], serde_json::Value::Null);
     let (w, h) = assert_decodes(&out_png);
-    assert_eq!((doc["output"]["width"].as_u64(), doc["output"]["height"].as_u64()), (Some(w.into()), Some(h.into())));
+    assert_eq!(
+        (doc["output"]["width"].as_u64(), doc["output"]["height"].as_u64()),
+        (Some(w.into()), Some(h.into()))
+    );
 
     // Human form, keeping the data dir.
     let out_png = home.path().join("demo2.png");
-    let out = renderiq(home.path()).args(["demo", "--keep", "--out"]).arg(&out_png).output().unwrap();
+    let out =
+        renderiq(home.path()).args(["demo", "--keep", "--out"]).arg(&out_png).output().unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&format!("output   {}", out_png.display())), "{stdout}");
     assert!(stdout.contains("credits  90 of 100 left"), "{stdout}");
-    let data_line = stdout.lines().find(|l| l.trim_start().starts_with("data ")).expect("data line");
+    let data_line =
+        stdout.lines().find(|l| l.trim_start().starts_with("data ")).expect("data line");
     let dir = data_line.trim_start().trim_start_matches("data").trim().split(" (").next().unwrap();
     assert!(Path::new(dir).join("renderiq.db").exists(), "kept data dir {dir}");
     std::fs::remove_dir_all(dir).unwrap();

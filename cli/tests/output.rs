@@ -38,7 +38,11 @@ fn render_human_form_is_concise_lines() {
     assert!(r.human.contains("  created   2026-01-31 12:00 UTC\n"));
 
     let processing = output::render(&sample_render("processing", 40));
-    assert!(processing.human.starts_with("render rnd_42  processing 40%\n"), "{}", processing.human);
+    assert!(
+        processing.human.starts_with("render rnd_42  processing 40%\n"),
+        "{}",
+        processing.human
+    );
     assert!(!processing.human.contains("output"));
 }
 
@@ -69,7 +73,13 @@ fn created_render_wraps_render_and_saved_file() {
 
 #[test]
 fn render_list_is_a_table_with_a_page_footer() {
-    let page = Page { items: vec![sample_render("completed", 100), sample_render("processing", 30)], page: 1, limit: 2, total: 3, has_more: true };
+    let page = Page {
+        items: vec![sample_render("completed", 100), sample_render("processing", 30)],
+        page: 1,
+        limit: 2,
+        total: 3,
+        has_more: true,
+    };
     let r = output::renders(&page);
     let lines: Vec<&str> = r.human.lines().collect();
     assert!(lines[0].starts_with("ID"), "{}", r.human);
@@ -83,7 +93,13 @@ fn render_list_is_a_table_with_a_page_footer() {
     assert_eq!(r.json["items"].as_array().unwrap().len(), 2);
     assert_eq!(r.json["hasMore"], true);
 
-    let empty = output::renders(&Page::<Render> { items: vec![], page: 1, limit: 20, total: 0, has_more: false });
+    let empty = output::renders(&Page::<Render> {
+        items: vec![],
+        page: 1,
+        limit: 20,
+        total: 0,
+        has_more: false,
+    });
     assert_eq!(empty.human, "no renders\npage 1 of 1 (0 in all)\n");
 }
 
@@ -121,12 +137,32 @@ fn insufficient_credits_error_in_both_forms() {
 #[test]
 fn each_error_kind_has_its_exit_code() {
     let cases = [
-        (401, r#"{"success":false,"error":"Authentication required","errorCode":"AUTH_REQUIRED"}"#, exit::AUTH),
-        (403, r#"{"success":false,"error":"Missing scope","errorCode":"INSUFFICIENT_SCOPE"}"#, exit::AUTH),
-        (404, r#"{"success":false,"error":"Render not found","errorCode":"NOT_FOUND"}"#, exit::NOT_FOUND),
-        (429, r#"{"success":false,"error":"Slow down","errorCode":"RATE_LIMIT_EXCEEDED","retryAfter":7}"#, exit::RATE_LIMITED),
+        (
+            401,
+            r#"{"success":false,"error":"Authentication required","errorCode":"AUTH_REQUIRED"}"#,
+            exit::AUTH,
+        ),
+        (
+            403,
+            r#"{"success":false,"error":"Missing scope","errorCode":"INSUFFICIENT_SCOPE"}"#,
+            exit::AUTH,
+        ),
+        (
+            404,
+            r#"{"success":false,"error":"Render not found","errorCode":"NOT_FOUND"}"#,
+            exit::NOT_FOUND,
+        ),
+        (
+            429,
+            r#"{"success":false,"error":"Slow down","errorCode":"RATE_LIMIT_EXCEEDED","retryAfter":7}"#,
+            exit::RATE_LIMITED,
+        ),
         (500, r#"{"success":false,"error":"Boom","errorCode":"INTERNAL_ERROR"}"#, exit::FAILURE),
-        (400, r#"{"success":false,"error":"Invalid input","errorCode":"INVALID_INPUT","details":{"prompt":"too long"}}"#, exit::FAILURE),
+        (
+            400,
+            r#"{"success":false,"error":"Invalid input","errorCode":"INVALID_INPUT","details":{"prompt":"too long"}}"#,
+            exit::FAILURE,
+        ),
     ];
     for (status, body, want) in cases {
         let err = CliError::from(support::sdk_error(status, &[], body));
@@ -142,7 +178,11 @@ fn error_human_form_shows_retry_after_field_errors_and_sign_in_hint() {
         &[("retry-after", "7")],
         r#"{"success":false,"error":"Slow down","errorCode":"RATE_LIMIT_EXCEEDED"}"#,
     ));
-    assert!(output::error_human(&limited).contains("  retry in 7 s\n"), "{}", output::error_human(&limited));
+    assert!(
+        output::error_human(&limited).contains("  retry in 7 s\n"),
+        "{}",
+        output::error_human(&limited)
+    );
     assert_eq!(output::error_json(&limited)["error"]["retryAfter"], 7.0);
 
     let invalid = CliError::from(support::sdk_error(
@@ -152,7 +192,11 @@ fn error_human_form_shows_retry_after_field_errors_and_sign_in_hint() {
     ));
     assert!(output::error_human(&invalid).contains("  prompt: too long\n"));
 
-    let auth = CliError::from(support::sdk_error(401, &[], r#"{"success":false,"error":"Authentication required","errorCode":"AUTH_REQUIRED"}"#));
+    let auth = CliError::from(support::sdk_error(
+        401,
+        &[],
+        r#"{"success":false,"error":"Authentication required","errorCode":"AUTH_REQUIRED"}"#,
+    ));
     assert!(output::error_human(&auth).contains("renderiq login"));
 }
 
@@ -170,7 +214,8 @@ fn local_errors_have_the_same_json_shape() {
 
 #[test]
 fn table_pads_columns_and_trims_line_ends() {
-    let t = output::table(&["A", "LONG HEADER", "C"], &[vec!["xxxx".into(), "y".into(), "".into()]]);
+    let t =
+        output::table(&["A", "LONG HEADER", "C"], &[vec!["xxxx".into(), "y".into(), "".into()]]);
     assert_eq!(t, "A     LONG HEADER  C\nxxxx  y\n");
 }
 

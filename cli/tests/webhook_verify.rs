@@ -15,7 +15,13 @@ fn vectors() -> Value {
 }
 
 /// Runs `webhook verify` with the headers as `-H` flags and the body from a file.
-fn verify(home: &Path, secret: &str, headers: &[(&str, String)], body: &[u8], extra: &[&str]) -> std::process::Output {
+fn verify(
+    home: &Path,
+    secret: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    extra: &[&str],
+) -> std::process::Output {
     let body_file = home.join("body.bin");
     std::fs::write(&body_file, body).unwrap();
     let mut cmd = renderiq(home);
@@ -95,7 +101,8 @@ fn old_delivery_fails_without_now_and_says_how_to_check_it() {
     let mut cmd = renderiq(home.path());
     let body = home.path().join("b.json");
     std::fs::write(&body, v["payload"].as_str().unwrap()).unwrap();
-    cmd.args(["webhook", "verify", "--secret", v["secret"].as_str().unwrap(), "--body-file"]).arg(&body);
+    cmd.args(["webhook", "verify", "--secret", v["secret"].as_str().unwrap(), "--body-file"])
+        .arg(&body);
     for (k, val) in vector_headers(v, v["signature_header"].as_str().unwrap()) {
         cmd.arg("-H").arg(format!("{k}: {val}"));
     }
@@ -138,7 +145,9 @@ fn signed_renderiq_event_prints_the_typed_event() {
     // Human form.
     let body_file = home.path().join("body.bin");
     let mut cmd = renderiq(home.path());
-    cmd.args(["webhook", "verify", "--body-file"]).arg(&body_file).env("RENDERIQ_WEBHOOK_SECRET", &secret);
+    cmd.args(["webhook", "verify", "--body-file"])
+        .arg(&body_file)
+        .env("RENDERIQ_WEBHOOK_SECRET", &secret);
     for (k, v) in &headers {
         cmd.arg("-H").arg(format!("{k}: {v}"));
     }
@@ -209,12 +218,23 @@ fn body_on_stdin_with_a_trailing_newline_verifies() {
 fn bad_secret_and_missing_secret_are_reported() {
     let home = tempfile::tempdir().unwrap();
     let out = renderiq(home.path())
-        .args(["--json", "webhook", "verify", "--secret", "whsec_not base64!", "--body-file", "/dev/null"])
+        .args([
+            "--json",
+            "webhook",
+            "verify",
+            "--secret",
+            "whsec_not base64!",
+            "--body-file",
+            "/dev/null",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 1, "{}", show(&out));
     assert_eq!(stderr_json(&out)["error"]["code"], "WEBHOOK_BAD_SECRET");
 
-    let out = renderiq(home.path()).args(["webhook", "verify", "--body-file", "/dev/null"]).output().unwrap();
+    let out = renderiq(home.path())
+        .args(["webhook", "verify", "--body-file", "/dev/null"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2, "{}", show(&out));
 }

@@ -47,7 +47,7 @@ pub mod types;
 pub mod webhooks;
 
 pub use client::Client;
-pub use config::ClientBuilder;
+pub use config::{ClientBuilder, DEFAULT_BASE_URL};
 pub use operation::{Operation, Progress};
 pub use error::{Error, ErrorKind, Result};
 pub use renders::{CreateRender, ListRenders, WaitOptions, WaitProgress};

@@ -45,9 +45,8 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
     use crate::progress;
 
     let started = Instant::now();
-    let server_error = |what: &str, e: &dyn std::fmt::Display| {
-        CliError::failure("demo", format!("{what}: {e:#}"))
-    };
+    let server_error =
+        |what: &str, e: &dyn std::fmt::Display| CliError::failure("demo", format!("{what}: {e:#}"));
 
     // A fresh data folder: removed at the end unless --keep.
     let data = tempfile::Builder::new()
@@ -60,7 +59,13 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
     let user_dir = data_dir.clone();
     let user_password = password.clone();
     tokio::task::spawn_blocking(move || {
-        renderiq_server::add_user(&user_dir, DEMO_EMAIL, &user_password, Some("Demo User"), DEMO_CREDITS)
+        renderiq_server::add_user(
+            &user_dir,
+            DEMO_EMAIL,
+            &user_password,
+            Some("Demo User"),
+            DEMO_CREDITS,
+        )
     })
     .await
     .map_err(|e| server_error("creating the demo user", &e))?
@@ -98,7 +103,8 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
             .await;
         bar.finish_and_clear();
         let created = created?;
-        let render = super::wait_for(&client, ctx.bars, &created.id, Duration::from_secs(120)).await?;
+        let render =
+            super::wait_for(&client, ctx.bars, &created.id, Duration::from_secs(120)).await?;
         let bytes = client.download_render_to(&render, &args.out).await?;
         let credits = client.credits().await?;
         Ok::<_, CliError>((render, bytes, credits))
@@ -119,7 +125,10 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
         .and_then(|r| r.into_dimensions().ok());
 
     let mut human = String::new();
-    let _ = writeln!(human, "Rendered the sample viewport on a local reference server ({base_url}), offline.");
+    let _ = writeln!(
+        human,
+        "Rendered the sample viewport on a local reference server ({base_url}), offline."
+    );
     let _ = write!(human, "  output   {} ({}", path.display(), output::human_bytes(bytes));
     if let Some((w, h)) = dims {
         let _ = write!(human, ", {w}x{h}");

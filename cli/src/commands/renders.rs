@@ -37,7 +37,8 @@ pub async fn render(ctx: &Ctx, args: RenderArgs) -> Result<Report, CliError> {
         req = req.idempotency_key(k);
     }
     let bar = ctx.bars.upload();
-    let created = client.create_render(req.on_upload_progress(progress::upload_progress(&bar))).await;
+    let created =
+        client.create_render(req.on_upload_progress(progress::upload_progress(&bar))).await;
     bar.finish_and_clear();
     let mut render = created?;
 

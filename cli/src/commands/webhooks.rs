@@ -64,7 +64,9 @@ pub fn parse_headers_file(raw: &[u8]) -> Result<Dump, String> {
                 serde_json::Value::String(s) => headers.push((name, s)),
                 serde_json::Value::Array(items) => {
                     for item in items {
-                        let s = item.as_str().ok_or_else(|| format!("header {name:?} has a value that is not a string"))?;
+                        let s = item.as_str().ok_or_else(|| {
+                            format!("header {name:?} has a value that is not a string")
+                        })?;
                         headers.push((name.clone(), s.to_owned()));
                     }
                 }
@@ -96,14 +98,16 @@ pub fn parse_headers_file(raw: &[u8]) -> Result<Dump, String> {
             }
             continue;
         }
-        let text = std::str::from_utf8(line).map_err(|_| format!("line {line_no} of the headers file is not UTF-8"))?;
+        let text = std::str::from_utf8(line)
+            .map_err(|_| format!("line {line_no} of the headers file is not UTF-8"))?;
         if text.starts_with('#') {
             continue;
         }
         if (!seen_header && text.contains(" HTTP/")) || text.starts_with("HTTP/") {
             continue; // request line (`POST /hook HTTP/1.1`) or status line
         }
-        let header = crate::args::parse_header(text).map_err(|e| format!("line {line_no} of the headers file: {e}"))?;
+        let header = crate::args::parse_header(text)
+            .map_err(|e| format!("line {line_no} of the headers file: {e}"))?;
         dump.headers.push(header);
         seen_header = true;
     }
@@ -116,7 +120,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
 
 fn read_stdin() -> Result<Vec<u8>, CliError> {
     let mut body = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut body).map_err(|e| CliError::io("cannot read standard input", e))?;
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut body)
+        .map_err(|e| CliError::io("cannot read standard input", e))?;
     Ok(body)
 }
 
@@ -134,7 +141,9 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
 
     let body = match (args.body_file.as_deref(), dumped_body) {
         (Some("-"), _) if args.headers_file.as_deref().is_some_and(|p| p.as_os_str() == "-") => {
-            return Err(CliError::usage("--headers-file - and --body-file - cannot both read standard input"));
+            return Err(CliError::usage(
+                "--headers-file - and --body-file - cannot both read standard input",
+            ));
         }
         (Some("-"), _) => read_stdin()?,
         (Some(path), _) => read_file(Path::new(path))?,
@@ -156,14 +165,20 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
             // sign it. Accept the body without it when that is what verifies.
             let trimmed = body.strip_suffix(b"\n").map(|b| b.strip_suffix(b"\r").unwrap_or(b));
             match trimmed {
-                Some(t) if e.error_code() == Some("WEBHOOK_BAD_SIGNATURE")
-                    && webhook.verify_at(t, pairs(), now).is_ok() => t,
+                Some(t)
+                    if e.error_code() == Some("WEBHOOK_BAD_SIGNATURE")
+                        && webhook.verify_at(t, pairs(), now).is_ok() =>
+                {
+                    t
+                }
                 _ => return Err(e.into()),
             }
         }
     };
 
-    let find = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
+    let find = |name: &str| {
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    };
     let msg_id = find(HEADER_ID).unwrap_or_default();
     let timestamp = find(HEADER_TIMESTAMP).and_then(|t| t.parse().ok()).unwrap_or_default();
     let event = webhooks::parse_event(payload).ok();
@@ -187,14 +202,17 @@ mod tests {
 
     #[test]
     fn header_lines_without_body_have_none() {
-        let dump = parse_headers_file(b"\n# captured\nwebhook-id: m\nwebhook-signature: v1,abc=\n").unwrap();
+        let dump = parse_headers_file(b"\n# captured\nwebhook-id: m\nwebhook-signature: v1,abc=\n")
+            .unwrap();
         assert_eq!(dump.headers.len(), 2);
         assert_eq!(dump.body, None);
     }
 
     #[test]
     fn json_headers_file_is_accepted() {
-        let dump = parse_headers_file(br#"{"webhook-id": "m", "webhook-signature": ["v1,a", "v1,b"]}"#).unwrap();
+        let dump =
+            parse_headers_file(br#"{"webhook-id": "m", "webhook-signature": ["v1,a", "v1,b"]}"#)
+                .unwrap();
         assert_eq!(dump.headers.len(), 3);
     }
 

@@ -51,8 +51,9 @@ pub fn stdout_json(out: &Output) -> serde_json::Value {
 
 /// Stderr parsed as the `{"error": …}` document of `--json`.
 pub fn stderr_json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
+        panic!("stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
+    })
 }
 
 /// Exit code, with the output in the panic message when there is none.
@@ -79,7 +80,8 @@ pub fn canned_server(status: u16, headers: &[(&str, &str)], body: &str) -> Strin
     for (k, v) in headers {
         response.push_str(&format!("{k}: {v}\r\n"));
     }
-    response.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()));
+    response
+        .push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -135,9 +137,14 @@ impl TestServer {
     pub fn start(users: &[(&str, &str, i64)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         for (email, password, credits) in users {
-            renderiq_server::add_user(dir.path(), email, password, None, *credits).expect("add user");
+            renderiq_server::add_user(dir.path(), email, password, None, *credits)
+                .expect("add user");
         }
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let mut config = renderiq_server::Config::ephemeral(dir.path());
         config.render_delay_ms = 100;
         let server = rt.block_on(renderiq_server::spawn(config)).expect("server starts");

@@ -61,9 +61,8 @@ pub struct BatchOptions {
 impl BatchOptions {
     /// Defaults: account style and quality, [`DEFAULT_CONCURRENCY`], 10 minutes per render.
     pub fn new(prompt: impl Into<String>) -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         Self {
             prompt: prompt.into(),
             style: None,
@@ -129,18 +128,20 @@ pub fn find_images(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Output paths in `out_dir`: `view.png` → `view-render.png`; a stem used twice keeps its
-/// extension (`view.jpg` → `view.jpg-render.png`) so no output overwrites another.
+/// extension (`view.jpg` → `view.jpg-render.png`), and a name used yet again gets a number
+/// (`view.jpg-2-render.png`), so no output overwrites another.
 pub fn output_paths(inputs: &[PathBuf], out_dir: &Path) -> Vec<PathBuf> {
-    let mut stems = HashSet::new();
+    let mut used = HashSet::new();
     inputs
         .iter()
         .map(|input| {
             let stem = input.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-            let name = if stems.insert(stem.clone()) {
-                stem
-            } else {
-                input.file_name().unwrap_or_default().to_string_lossy().into_owned()
-            };
+            let file_name = input.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = [stem, file_name.clone()]
+                .into_iter()
+                .chain((2..).map(|n| format!("{file_name}-{n}")))
+                .find(|candidate| used.insert(candidate.to_ascii_lowercase()))
+                .expect("an unused name exists");
             out_dir.join(format!("{name}-render.png"))
         })
         .collect()
@@ -149,7 +150,12 @@ pub fn output_paths(inputs: &[PathBuf], out_dir: &Path) -> Vec<PathBuf> {
 /// Renders every input concurrently (at most `opts.concurrency` at once) and saves the outputs
 /// in `out_dir`. Returns one outcome per input, in input order; a failure of one file does not
 /// stop the others.
-pub async fn render_all(client: &Client, inputs: Vec<PathBuf>, out_dir: &Path, opts: &BatchOptions) -> Vec<Outcome> {
+pub async fn render_all(
+    client: &Client,
+    inputs: Vec<PathBuf>,
+    out_dir: &Path,
+    opts: &BatchOptions,
+) -> Vec<Outcome> {
     let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let outputs = output_paths(&inputs, out_dir);
     let mut tasks = Vec::with_capacity(inputs.len());
@@ -202,8 +208,17 @@ pub async fn render_one(
         client.wait_for_render_with(&created.id, WaitOptions::new().timeout(opts.timeout))
     })
     .await?;
-    let bytes = retry_rate_limited(opts.rate_limit_retries, &mut waits, || client.download_render_to(&render, output)).await?;
-    Ok(Done { render, output: output.to_path_buf(), bytes, rate_limit_waits: waits, elapsed: started.elapsed() })
+    let bytes = retry_rate_limited(opts.rate_limit_retries, &mut waits, || {
+        client.download_render_to(&render, output)
+    })
+    .await?;
+    Ok(Done {
+        render,
+        output: output.to_path_buf(),
+        bytes,
+        rate_limit_waits: waits,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Runs `step`; when it fails with a rate limit, sleeps for the error's `retry_after` (plus a
@@ -213,7 +228,11 @@ pub async fn render_one(
 /// # Errors
 ///
 /// The step's error, once it is not a rate limit or `max` waits were spent.
-pub async fn retry_rate_limited<T, F, Fut>(max: u32, waits: &mut u32, mut step: F) -> renderiq_sdk::Result<T>
+pub async fn retry_rate_limited<T, F, Fut>(
+    max: u32,
+    waits: &mut u32,
+    mut step: F,
+) -> renderiq_sdk::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = renderiq_sdk::Result<T>>,

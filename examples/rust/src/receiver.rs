@@ -79,9 +79,17 @@ pub fn app(webhook: Webhook, on_event: impl Fn(&WebhookEvent) + Send + Sync + 's
     Router::new().route(PATH, post(receive)).with_state(state)
 }
 
-async fn receive(State(rx): State<Receiver>, headers: HeaderMap, body: Bytes) -> (StatusCode, Json<Value>) {
+async fn receive(
+    State(rx): State<Receiver>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Json<Value>) {
     if let Err(e) = rx.webhook.verify_header_map(&body, &headers) {
-        let status = if e.kind() == ErrorKind::WebhookVerification { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+        let status = if e.kind() == ErrorKind::WebhookVerification {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         eprintln!("rejected a delivery: {e}");
         return (status, Json(json!({ "error": e.message(), "code": e.error_code() })));
     }
@@ -89,7 +97,10 @@ async fn receive(State(rx): State<Receiver>, headers: HeaderMap, body: Bytes) ->
         Ok(event) => event,
         Err(e) => {
             eprintln!("verified a delivery that is not a Renderiq event: {e}");
-            return (StatusCode::BAD_REQUEST, Json(json!({ "error": e.message(), "code": e.error_code() })));
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.message(), "code": e.error_code() })),
+            );
         }
     };
     // Verified, so the id header is present.
@@ -104,7 +115,14 @@ async fn receive(State(rx): State<Receiver>, headers: HeaderMap, body: Bytes) ->
 /// One line describing an event, as the binary prints it.
 pub fn describe(event: &WebhookEvent) -> String {
     let r = &event.data;
-    let mut line = format!("{} {} render {} ({}, {} credits)", event.timestamp.to_rfc3339(), event.kind, r.id, r.status, r.credits_cost);
+    let mut line = format!(
+        "{} {} render {} ({}, {} credits)",
+        event.timestamp.to_rfc3339(),
+        event.kind,
+        r.id,
+        r.status,
+        r.credits_cost
+    );
     if let Some(url) = &r.output_url {
         line.push_str(&format!(" output {url}"));
     }

@@ -30,26 +30,37 @@ async fn rate_limit_that_escapes_the_sdk_is_waited_out_with_the_same_idempotency
     // More 429s in a row than the SDK's own retries absorb (2 retries): one error escapes.
     Mock::given(method("POST"))
         .and(path("/api/plugins/renders"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited),
+        )
         .up_to_n_times(4)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/api/plugins/renders"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "success": true, "data": render_json("pending", None) })))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({ "success": true, "data": render_json("pending", None) })),
+        )
         .mount(&server)
         .await;
     let output_url = format!("{}/cdn/outputs/rnd_1.png", server.uri());
     Mock::given(method("GET"))
         .and(path("/api/plugins/renders/rnd_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "success": true, "data": render_json("completed", Some(output_url)) })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({ "success": true, "data": render_json("completed", Some(output_url)) }),
+        ))
         .mount(&server)
         .await;
     let png = std::fs::read(sample_png()).unwrap();
     Mock::given(method("GET"))
         .and(path("/cdn/outputs/rnd_1.png"))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", "image/png").set_body_bytes(png.clone()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "image/png")
+                .set_body_bytes(png.clone()),
+        )
         .mount(&server)
         .await;
 
@@ -57,13 +68,17 @@ async fn rate_limit_that_escapes_the_sdk_is_waited_out_with_the_same_idempotency
         .base_url(server.uri())
         .api_key("rq_test_key")
         .no_proxy()
-        .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(10)).jitter(false))
+        .retry_policy(
+            RetryPolicy::default().initial_backoff(Duration::from_millis(10)).jitter(false),
+        )
         .build()
         .unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let output = out_dir.path().join("view-render.png");
     let opts = BatchOptions::new("dusk");
-    let done = batch::render_one(&client, &sample_png(), &output, "batch-test-0", &opts).await.expect("rendered");
+    let done = batch::render_one(&client, &sample_png(), &output, "batch-test-0", &opts)
+        .await
+        .expect("rendered");
 
     assert!(done.rate_limit_waits >= 1, "an escaped 429 was waited out");
     assert_eq!(done.render.id, "rnd_1");
@@ -87,7 +102,9 @@ async fn a_rate_limit_that_never_ends_fails_that_file_only_after_its_retries() {
     let limited = json!({ "success": false, "error": "Too many requests", "errorCode": "RATE_LIMIT_EXCEEDED" });
     Mock::given(method("POST"))
         .and(path("/api/plugins/renders"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited),
+        )
         .mount(&server)
         .await;
     let client = Client::builder()
@@ -149,10 +166,61 @@ async fn renders_a_folder_concurrently_against_the_reference_server() {
 
 #[test]
 fn output_names_never_collide() {
-    let inputs = [PathBuf::from("a/view.png"), PathBuf::from("b/view.jpg"), PathBuf::from("plan.webp")];
+    let inputs =
+        ["a/view.png", "b/view.jpg", "plan.webp", "c/view.jpg", "d/VIEW.jpg"].map(PathBuf::from);
     let outs = batch::output_paths(&inputs, Path::new("out"));
     assert_eq!(
         outs,
-        [PathBuf::from("out/view-render.png"), PathBuf::from("out/view.jpg-render.png"), PathBuf::from("out/plan-render.png")]
+        [
+            "out/view-render.png",
+            "out/view.jpg-render.png",
+            "out/plan-render.png",
+            "out/view.jpg-2-render.png",
+            "out/VIEW.jpg-3-render.png",
+        ]
+        .map(PathBuf::from)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_more_renders_than_the_bound_are_in_flight() {
+    let server = MockServer::start().await;
+    let delay = Duration::from_millis(300);
+    Mock::given(method("POST"))
+        .and(path("/api/plugins/renders"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_delay(delay)
+                .set_body_json(json!({ "success": true, "data": render_json("pending", None) })),
+        )
+        .mount(&server)
+        .await;
+    let output_url = format!("{}/cdn/outputs/rnd_1.png", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/plugins/renders/rnd_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({ "success": true, "data": render_json("completed", Some(output_url)) }),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/outputs/rnd_1.png"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(std::fs::read(sample_png()).unwrap()),
+        )
+        .mount(&server)
+        .await;
+    let client =
+        Client::builder().base_url(server.uri()).api_key("rq_test_key").no_proxy().build().unwrap();
+    let inputs: Vec<PathBuf> = (0..4).map(|_| sample_png()).collect();
+    let out = tempfile::tempdir().unwrap();
+
+    let started = std::time::Instant::now();
+    let outcomes =
+        batch::render_all(&client, inputs, out.path(), &BatchOptions::new("x").concurrency(2))
+            .await;
+    let elapsed = started.elapsed();
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{}", batch::summary(&outcomes));
+    // Four creations of 300 ms each, two at a time: at least two waves.
+    assert!(elapsed >= delay * 2, "took {elapsed:?}: more than 2 renders ran at once");
 }

@@ -40,7 +40,11 @@ fn event_body() -> Vec<u8> {
     .unwrap()
 }
 
-async fn post(url: &str, headers: &[(&'static str, String)], body: Vec<u8>) -> (u16, serde_json::Value) {
+async fn post(
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut req = http.post(url).header("content-type", "application/json").body(body);
     for (k, v) in headers {
@@ -55,7 +59,8 @@ async fn post(url: &str, headers: &[(&'static str, String)], body: Vec<u8>) -> (
 async fn signed_delivery_is_accepted_and_its_event_handed_on() {
     let rx = start().await;
     let body = event_body();
-    let headers = webhooks::signature_headers(&rx.webhook, "msg_1", chrono::Utc::now().timestamp(), &body);
+    let headers =
+        webhooks::signature_headers(&rx.webhook, "msg_1", chrono::Utc::now().timestamp(), &body);
     let (status, answer) = post(&rx.url, &headers, body).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["duplicate"], false);
@@ -63,15 +68,20 @@ async fn signed_delivery_is_accepted_and_its_event_handed_on() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, "render.completed");
     assert_eq!(events[0].data.id, "rnd_42");
-    assert!(receiver::describe(&events[0]).contains("render.completed render rnd_42 (completed, 5 credits)"));
+    assert!(receiver::describe(&events[0])
+        .contains("render.completed render rnd_42 (completed, 5 credits)"));
 }
 
 #[tokio::test]
 async fn tampered_delivery_gets_401_and_is_not_handed_on() {
     let rx = start().await;
     let body = event_body();
-    let headers = webhooks::signature_headers(&rx.webhook, "msg_1", chrono::Utc::now().timestamp(), &body);
-    let tampered = String::from_utf8(body).unwrap().replace("\"creditsCost\":5", "\"creditsCost\":0").into_bytes();
+    let headers =
+        webhooks::signature_headers(&rx.webhook, "msg_1", chrono::Utc::now().timestamp(), &body);
+    let tampered = String::from_utf8(body)
+        .unwrap()
+        .replace("\"creditsCost\":5", "\"creditsCost\":0")
+        .into_bytes();
     let (status, answer) = post(&rx.url, &headers, tampered).await;
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["code"], "WEBHOOK_BAD_SIGNATURE");
@@ -116,7 +126,8 @@ async fn a_retried_delivery_is_acknowledged_but_handled_once() {
 async fn verified_body_that_is_not_an_event_gets_400() {
     let rx = start().await;
     let body = br#"{"hello":"world"}"#.to_vec();
-    let headers = webhooks::signature_headers(&rx.webhook, "msg_x", chrono::Utc::now().timestamp(), &body);
+    let headers =
+        webhooks::signature_headers(&rx.webhook, "msg_x", chrono::Utc::now().timestamp(), &body);
     let (status, answer) = post(&rx.url, &headers, body).await;
     assert_eq!((status, answer["code"].as_str()), (400, Some("WEBHOOK_BAD_PAYLOAD")));
 }

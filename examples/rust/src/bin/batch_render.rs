@@ -70,7 +70,8 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
     if inputs.is_empty() {
         return Err(format!("no PNG, JPEG or WebP images in {}", args.input.display()).into());
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
 
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut builder = Client::builder()
