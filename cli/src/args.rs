@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use renderiq_sdk::types::{Quality, RenderStatus};
 
 /// The production API, the default of `--base-url`.
-pub const DEFAULT_BASE_URL: &str = "https://renderiq.io";
+pub use renderiq_sdk::DEFAULT_BASE_URL;
 
 /// Text printed after `renderiq --help`.
 pub const AFTER_HELP: &str = "\
