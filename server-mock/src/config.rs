@@ -175,7 +175,9 @@ pub fn database_path(data_dir: &Path, database_url: Option<&str>) -> anyhow::Res
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .with_context(|| format!("unsupported database URL {url:?}: use sqlite://path/to/file.db"))?;
+        .with_context(|| {
+            format!("unsupported database URL {url:?}: use sqlite://path/to/file.db")
+        })?;
     if rest.is_empty() || rest.starts_with(":memory:") {
         bail!("database URL {url:?} names no file: use sqlite://path/to/file.db");
     }
@@ -190,8 +192,14 @@ mod tests {
     fn database_url_is_parsed_as_a_sqlite_path() {
         let dir = Path::new("/data");
         assert_eq!(database_path(dir, None).unwrap(), dir.join(DATABASE_FILE));
-        assert_eq!(database_path(dir, Some("sqlite:///tmp/x.db")).unwrap(), PathBuf::from("/tmp/x.db"));
-        assert_eq!(database_path(dir, Some("sqlite:rel.db")).unwrap(), PathBuf::from("rel.db"));
+        assert_eq!(
+            database_path(dir, Some("sqlite:///tmp/x.db")).unwrap(),
+            PathBuf::from("/tmp/x.db")
+        );
+        assert_eq!(
+            database_path(dir, Some("sqlite:rel.db")).unwrap(),
+            PathBuf::from("rel.db")
+        );
         assert!(database_path(dir, Some("postgres://x")).is_err());
     }
 }

@@ -40,7 +40,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("connections", &self.pool.state().connections).finish()
+        f.debug_struct("Db")
+            .field("connections", &self.pool.state().connections)
+            .finish()
     }
 }
 
@@ -68,7 +70,10 @@ impl Db {
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .with_context(|| format!("opening database {}", path.display()))?;
-        let db = Self { pool, write_lock: Arc::new(Mutex::new(())) };
+        let db = Self {
+            pool,
+            write_lock: Arc::new(Mutex::new(())),
+        };
         let mut conn = db.pool.get()?;
         migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
         Ok(db)
@@ -160,7 +165,8 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             |r| r.get(0),
         )?;
         if !applied {
-            tx.execute_batch(sql).with_context(|| format!("migration {version:04}_{name}"))?;
+            tx.execute_batch(sql)
+                .with_context(|| format!("migration {version:04}_{name}"))?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                 rusqlite::params![version, name, chrono::Utc::now()],

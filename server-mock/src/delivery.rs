@@ -76,7 +76,13 @@ impl Deliverer {
     }
 
     /// Announces the end of a render; returns at once, deliveries run in the background.
-    pub fn render_finished(&self, event: &'static str, user_id: &str, callback_url: Option<String>, render: Render) {
+    pub fn render_finished(
+        &self,
+        event: &'static str,
+        user_id: &str,
+        callback_url: Option<String>,
+        render: Render,
+    ) {
         let this = self.clone();
         let user_id = user_id.to_owned();
         tokio::spawn(async move {
@@ -109,8 +115,12 @@ impl Deliverer {
             return Ok(());
         }
         let payload = Arc::new(
-            serde_json::to_vec(&WebhookEvent { kind: event.to_owned(), timestamp: Utc::now(), data: render.clone() })
-                .map_err(ApiError::internal)?,
+            serde_json::to_vec(&WebhookEvent {
+                kind: event.to_owned(),
+                timestamp: Utc::now(),
+                data: render.clone(),
+            })
+            .map_err(ApiError::internal)?,
         );
         let message_id = new_id("msg");
         let mut jobs: Vec<Job> = targets
@@ -162,13 +172,18 @@ impl Deliverer {
                 .post(&job.url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(job.payload.as_ref().clone());
-            for (name, value) in signature_headers(&signer, &job.message_id, timestamp, &job.payload) {
+            for (name, value) in
+                signature_headers(&signer, &job.message_id, timestamp, &job.payload)
+            {
                 request = request.header(name, value);
             }
             let (status_code, error) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    (Some(status.as_u16()), (!status.is_success()).then(|| format!("answered {status}")))
+                    (
+                        Some(status.as_u16()),
+                        (!status.is_success()).then(|| format!("answered {status}")),
+                    )
                 }
                 Err(e) => (None, Some(format!("{e}"))),
             };
@@ -209,10 +224,15 @@ impl Deliverer {
             let max_failures = inner.max_failures;
             let result = inner
                 .db
-                .write(move |tx| store::record_outcome(tx, &webhook_id, delivered, max_failures).map_err(ApiError::from))
+                .write(move |tx| {
+                    store::record_outcome(tx, &webhook_id, delivered, max_failures)
+                        .map_err(ApiError::from)
+                })
                 .await;
             match result {
-                Ok(true) => tracing::warn!(url = %job.url, "webhook disabled after repeated failures"),
+                Ok(true) => {
+                    tracing::warn!(url = %job.url, "webhook disabled after repeated failures")
+                }
                 Ok(false) => {}
                 Err(e) => tracing::error!(error = %e, "recording a delivery outcome failed"),
             }

@@ -106,7 +106,11 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
             let Some(key) = config.gemini_api_key.as_deref().filter(|k| !k.is_empty()) else {
                 bail!("RENDERIQ_GENERATOR=gemini needs GEMINI_API_KEY");
             };
-            Arc::new(GeminiGenerator::new(&config.gemini_base_url, &config.gemini_model, key)?)
+            Arc::new(GeminiGenerator::new(
+                &config.gemini_base_url,
+                &config.gemini_model,
+                key,
+            )?)
         }
     };
     spawn_with_generator(config, generator).await
@@ -117,12 +121,19 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
 /// # Errors
 ///
 /// As [`spawn`].
-pub async fn spawn_with_generator(config: Config, generator: Arc<dyn Generator>) -> anyhow::Result<RunningServer> {
+pub async fn spawn_with_generator(
+    config: Config,
+    generator: Arc<dyn Generator>,
+) -> anyhow::Result<RunningServer> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let base_url = match config.public_url.as_deref().map(|u| u.trim_end_matches('/')) {
+    let base_url = match config
+        .public_url
+        .as_deref()
+        .map(|u| u.trim_end_matches('/'))
+    {
         Some(url) if !url.is_empty() => url.to_owned(),
         _ => local_url(addr),
     };
@@ -130,7 +141,8 @@ pub async fn spawn_with_generator(config: Config, generator: Arc<dyn Generator>)
     let state = prepare(config, &base_url, generator, shutdown.clone()).await?;
     let workers = start_workers(&state);
     let token = shutdown.clone();
-    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(token.clone().cancelled_owned());
+    let serve =
+        axum::serve(listener, app(state)).with_graceful_shutdown(token.clone().cancelled_owned());
     let join = tokio::spawn(async move {
         let served = serve.await;
         token.cancel();
@@ -142,7 +154,12 @@ pub async fn spawn_with_generator(config: Config, generator: Arc<dyn Generator>)
         served.context("serving HTTP")
     });
     tracing::info!(%addr, %base_url, "renderiq server started");
-    Ok(RunningServer { base_url, addr, shutdown, join: Some(join) })
+    Ok(RunningServer {
+        base_url,
+        addr,
+        shutdown,
+        join: Some(join),
+    })
 }
 
 /// Builds the [`AppState`] of a server whose links start with `public_url`: opens and migrates
@@ -165,18 +182,25 @@ pub async fn prepare(
     let (db, jwt, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let db = Db::open(&db_path)?;
         let jwt = http::auth::JwtKeys::load(&db)?;
-        let recovered =
-            db.write_blocking(|tx| http::renders::recover_interrupted(tx).map_err(anyhow::Error::from))?;
+        let recovered = db.write_blocking(|tx| {
+            http::renders::recover_interrupted(tx).map_err(anyhow::Error::from)
+        })?;
         Ok((db, jwt, recovered))
     })
     .await??;
     if !recovered.is_empty() {
-        tracing::warn!(count = recovered.len(), "failed and refunded renders interrupted by the last shutdown");
+        tracing::warn!(
+            count = recovered.len(),
+            "failed and refunded renders interrupted by the last shutdown"
+        );
     }
     let storage = storage::Storage::open(config.storage_dir())?;
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
-        rate_limiter: Arc::new(RateLimiter::new(config.read_rate_limit, config.create_rate_limit)),
+        rate_limiter: Arc::new(RateLimiter::new(
+            config.read_rate_limit,
+            config.create_rate_limit,
+        )),
         deliverer: delivery::Deliverer::new(&config, db.clone(), shutdown.clone())?,
         config: Arc::new(config),
         db,
@@ -191,7 +215,9 @@ pub async fn prepare(
     for row in recovered {
         let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
         let render = row.into_render(&state.public_url);
-        state.deliverer.render_finished(events::RENDER_FAILED, &user_id, callback, render);
+        state
+            .deliverer
+            .render_finished(events::RENDER_FAILED, &user_id, callback, render);
     }
     Ok(state)
 }
@@ -199,7 +225,9 @@ pub async fn prepare(
 /// Starts `config.workers` render workers (at least one); they stop when the state's shutdown
 /// token is cancelled, after finishing the render in hand.
 pub fn start_workers(state: &AppState) -> Vec<JoinHandle<()>> {
-    (0..state.config.workers.max(1)).map(|i| tokio::spawn(render::worker::run(state.clone(), i))).collect()
+    (0..state.config.workers.max(1))
+        .map(|i| tokio::spawn(render::worker::run(state.clone(), i)))
+        .collect()
 }
 
 /// `http://ADDR`, with a wildcard address replaced by loopback so the URL is usable.
@@ -230,7 +258,13 @@ pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Res
 /// # Errors
 ///
 /// An invalid email or empty password, an email already taken, or a database failure.
-pub fn create_user(db: &Db, email: &str, password: &str, name: Option<&str>, credits: i64) -> anyhow::Result<User> {
+pub fn create_user(
+    db: &Db,
+    email: &str,
+    password: &str,
+    name: Option<&str>,
+    credits: i64,
+) -> anyhow::Result<User> {
     let email = email.trim();
     if email.is_empty() || !email.contains('@') {
         bail!("invalid email {email:?}");
@@ -266,7 +300,13 @@ pub fn add_user(
     name: Option<&str>,
     credits: i64,
 ) -> anyhow::Result<User> {
-    create_user(&open_database(data_dir.as_ref(), None)?, email, password, name, credits)
+    create_user(
+        &open_database(data_dir.as_ref(), None)?,
+        email,
+        password,
+        name,
+        credits,
+    )
 }
 
 /// Grants `amount` credits to the user with `email`; returns the balance after.

@@ -84,26 +84,51 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => serve(*config),
-        Command::User(UserCommand::Add { email, password, name, credits, store }) => {
-            let db = renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
-            let user = renderiq_server::create_user(&db, &email, &password, name.as_deref(), credits)?;
-            println!("created user {} ({}) with {credits} credits", user.email, user.id);
+        Command::User(UserCommand::Add {
+            email,
+            password,
+            name,
+            credits,
+            store,
+        }) => {
+            let db =
+                renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
+            let user =
+                renderiq_server::create_user(&db, &email, &password, name.as_deref(), credits)?;
+            println!(
+                "created user {} ({}) with {credits} credits",
+                user.email, user.id
+            );
             Ok(())
         }
-        Command::Credits(CreditsCommand::Grant { email, amount, store }) => {
-            let db = renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
+        Command::Credits(CreditsCommand::Grant {
+            email,
+            amount,
+            store,
+        }) => {
+            let db =
+                renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
             let credits = renderiq_server::grant_credits(&db, &email, amount)?;
-            println!("granted {amount} credits to {email}; balance {}", credits.balance);
+            println!(
+                "granted {amount} credits to {email}; balance {}",
+                credits.balance
+            );
             Ok(())
         }
     }
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
     runtime.block_on(async {
         let server = renderiq_server::spawn(config).await?;
-        println!("Renderiq reference server listening on http://{}", server.addr);
+        println!(
+            "Renderiq reference server listening on http://{}",
+            server.addr
+        );
         if server.base_url != format!("http://{}", server.addr) {
             println!("Public URL: {}", server.base_url);
         }

@@ -20,7 +20,9 @@ impl Storage {
     pub fn open(root: impl Into<PathBuf>) -> anyhow::Result<Self> {
         let root = root.into();
         std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-        Ok(Self { root: Arc::new(root) })
+        Ok(Self {
+            root: Arc::new(root),
+        })
     }
 
     /// The folder.
@@ -48,8 +50,12 @@ impl Storage {
             tokio::fs::create_dir_all(parent).await?;
         }
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, bytes).await.with_context(|| format!("writing {}", tmp.display()))?;
-        tokio::fs::rename(&tmp, &path).await.with_context(|| format!("renaming to {}", path.display()))?;
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .with_context(|| format!("renaming to {}", path.display()))?;
         Ok(())
     }
 
@@ -60,7 +66,9 @@ impl Storage {
     /// An invalid path or an I/O failure.
     pub async fn read(&self, relative: &str) -> anyhow::Result<Vec<u8>> {
         let path = self.resolve(relative)?;
-        tokio::fs::read(&path).await.with_context(|| format!("reading {}", path.display()))
+        tokio::fs::read(&path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))
     }
 
     /// Deletes a file, ignoring a missing one.

@@ -11,15 +11,25 @@ use support::{TestServer, PASSWORD};
 async fn signin_returns_tokens_for_an_hour_and_the_user() {
     let server = TestServer::start().await;
     server.add_user("ada@example.com", 0).await;
-    let resp = server.post(None, "/auth/signin", json!({ "email": "ada@example.com", "password": PASSWORD })).await;
+    let resp = server
+        .post(
+            None,
+            "/auth/signin",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
     let data = resp.data();
     assert_eq!(data["tokenType"], "Bearer");
     assert_eq!(data["user"]["email"], "ada@example.com");
     assert_eq!(data["user"]["name"], "Test User");
     assert!(data["refreshToken"].as_str().unwrap().len() > 20);
-    let expires: chrono::DateTime<chrono::Utc> = data["expiresAt"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        data["expiresAt"].as_str().unwrap().parse().unwrap();
     let ttl = expires - chrono::Utc::now();
-    assert!(ttl > chrono::Duration::minutes(59) && ttl <= chrono::Duration::minutes(60), "{ttl}");
+    assert!(
+        ttl > chrono::Duration::minutes(59) && ttl <= chrono::Duration::minutes(60),
+        "{ttl}"
+    );
     assert!(resp.header("x-request-id").unwrap().starts_with("req_"));
 }
 
@@ -34,9 +44,21 @@ async fn email_is_matched_case_insensitively() {
 async fn wrong_password_is_invalid_credentials() {
     let server = TestServer::start().await;
     server.add_user("ada@example.com", 0).await;
-    let resp = server.post(None, "/auth/signin", json!({ "email": "ada@example.com", "password": "nope" })).await;
+    let resp = server
+        .post(
+            None,
+            "/auth/signin",
+            json!({ "email": "ada@example.com", "password": "nope" }),
+        )
+        .await;
     resp.assert_error(401, "INVALID_CREDENTIALS");
-    let resp = server.post(None, "/auth/signin", json!({ "email": "nobody@example.com", "password": "x" })).await;
+    let resp = server
+        .post(
+            None,
+            "/auth/signin",
+            json!({ "email": "nobody@example.com", "password": "x" }),
+        )
+        .await;
     resp.assert_error(401, "INVALID_CREDENTIALS");
 }
 
@@ -52,9 +74,22 @@ async fn me_returns_the_signed_in_user() {
 #[tokio::test]
 async fn missing_or_invalid_token_is_auth_required() {
     let server = TestServer::start().await;
-    server.get(None, "/auth/me").await.assert_error(401, "AUTH_REQUIRED");
-    server.get(Some("not-a-jwt"), "/auth/me").await.assert_error(401, "AUTH_REQUIRED");
-    let resp = server.send(server.http.get(server.url("/auth/me")).header("authorization", "Basic abc")).await;
+    server
+        .get(None, "/auth/me")
+        .await
+        .assert_error(401, "AUTH_REQUIRED");
+    server
+        .get(Some("not-a-jwt"), "/auth/me")
+        .await
+        .assert_error(401, "AUTH_REQUIRED");
+    let resp = server
+        .send(
+            server
+                .http
+                .get(server.url("/auth/me"))
+                .header("authorization", "Basic abc"),
+        )
+        .await;
     resp.assert_error(401, "AUTH_REQUIRED");
 }
 
@@ -65,67 +100,127 @@ async fn expired_access_token_is_auth_required() {
     server.get(Some(&user.token), "/auth/me").await.data();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let resp = server.get(Some(&user.token), "/auth/me").await;
-    assert!(resp.assert_error(401, "AUTH_REQUIRED")["error"].as_str().unwrap().contains("expired"));
+    assert!(resp.assert_error(401, "AUTH_REQUIRED")["error"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
 }
 
 #[tokio::test]
 async fn refresh_rotates_the_refresh_token() {
     let server = TestServer::start().await;
     let user = server.user(0).await;
-    let resp = server.post(None, "/auth/refresh", json!({ "refreshToken": user.refresh })).await;
+    let resp = server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await;
     let data = resp.data();
-    let (access, refresh) = (data["accessToken"].as_str().unwrap(), data["refreshToken"].as_str().unwrap());
+    let (access, refresh) = (
+        data["accessToken"].as_str().unwrap(),
+        data["refreshToken"].as_str().unwrap(),
+    );
     assert_ne!(refresh, user.refresh);
     assert_eq!(data["user"]["id"], user.id.as_str());
     server.get(Some(access), "/auth/me").await.data();
     // And the new one rotates again.
-    server.post(None, "/auth/refresh", json!({ "refreshToken": refresh })).await.data();
+    server
+        .post(None, "/auth/refresh", json!({ "refreshToken": refresh }))
+        .await
+        .data();
 }
 
 #[tokio::test]
 async fn reused_refresh_token_is_rejected_and_revokes_its_family() {
     let server = TestServer::start().await;
     let user = server.user(0).await;
-    let first = server.post(None, "/auth/refresh", json!({ "refreshToken": user.refresh })).await;
+    let first = server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await;
     let newer = first.data()["refreshToken"].as_str().unwrap().to_owned();
 
-    let reuse = server.post(None, "/auth/refresh", json!({ "refreshToken": user.refresh })).await;
+    let reuse = server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await;
     reuse.assert_error(401, "AUTH_REQUIRED");
     // The reuse ended the whole family: the newer token no longer works either.
-    let after = server.post(None, "/auth/refresh", json!({ "refreshToken": newer })).await;
+    let after = server
+        .post(None, "/auth/refresh", json!({ "refreshToken": newer }))
+        .await;
     after.assert_error(401, "AUTH_REQUIRED");
     // Another sign-in is unaffected.
     let other = server.sign_in(&user.email).await;
-    server.post(None, "/auth/refresh", json!({ "refreshToken": other.refresh })).await.data();
+    server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": other.refresh }),
+        )
+        .await
+        .data();
 }
 
 #[tokio::test]
 async fn unknown_refresh_token_is_auth_required() {
     let server = TestServer::start().await;
-    server.post(None, "/auth/refresh", json!({ "refreshToken": "rt_nope" })).await.assert_error(401, "AUTH_REQUIRED");
+    server
+        .post(None, "/auth/refresh", json!({ "refreshToken": "rt_nope" }))
+        .await
+        .assert_error(401, "AUTH_REQUIRED");
 }
 
 #[tokio::test]
 async fn signout_revokes_the_refresh_token() {
     let server = TestServer::start().await;
     let user = server.user(0).await;
-    let resp = server.post(Some(&user.token), "/auth/signout", json!({ "refreshToken": user.refresh })).await;
+    let resp = server
+        .post(
+            Some(&user.token),
+            "/auth/signout",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await;
     assert_eq!(resp.data()["ok"], true);
-    server.post(None, "/auth/refresh", json!({ "refreshToken": user.refresh })).await.assert_error(401, "AUTH_REQUIRED");
+    server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await
+        .assert_error(401, "AUTH_REQUIRED");
     // Without a body it simply succeeds.
-    let resp = server.send(server.http.post(server.url("/auth/signout"))).await;
+    let resp = server
+        .send(server.http.post(server.url("/auth/signout")))
+        .await;
     assert_eq!(resp.data()["ok"], true);
 }
 
 #[tokio::test]
 async fn malformed_json_is_invalid_input_in_the_envelope() {
     let server = TestServer::start().await;
-    let request = server.http.post(server.url("/auth/signin")).header("content-type", "application/json").body("{nope");
+    let request = server
+        .http
+        .post(server.url("/auth/signin"))
+        .header("content-type", "application/json")
+        .body("{nope");
     let resp = server.send(request).await;
     let body = resp.assert_error(400, "INVALID_INPUT");
     assert!(body["details"]["body"].is_string(), "{body}");
     // A missing field too.
-    let resp = server.post(None, "/auth/signin", json!({ "email": "a@b.c" })).await;
+    let resp = server
+        .post(None, "/auth/signin", json!({ "email": "a@b.c" }))
+        .await;
     resp.assert_error(400, "INVALID_INPUT");
 }
 
@@ -137,5 +232,12 @@ async fn sessions_survive_a_restart() {
     server.stop().await;
     let server = TestServer::start_on(support::test_config(dir.path())).await;
     server.get(Some(&user.token), "/auth/me").await.data();
-    server.post(None, "/auth/refresh", json!({ "refreshToken": user.refresh })).await.data();
+    server
+        .post(
+            None,
+            "/auth/refresh",
+            json!({ "refreshToken": user.refresh }),
+        )
+        .await
+        .data();
 }

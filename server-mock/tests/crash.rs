@@ -19,7 +19,14 @@ struct Process {
 impl Process {
     fn start(dir: &Path, render_delay_ms: u64) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1", "--render-delay-ms"])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "1",
+                "--render-delay-ms",
+            ])
             .arg(render_delay_ms.to_string())
             .arg("--data-dir")
             .arg(dir)
@@ -28,7 +35,9 @@ impl Process {
             .spawn()
             .expect("server binary starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let base = line
             .trim()
             .strip_prefix("Renderiq reference server listening on ")
@@ -60,10 +69,12 @@ async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Va
 async fn killing_the_server_mid_render_loses_no_credit() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || renderiq_server::add_user(&data, "crash@example.com", PASSWORD, None, 100))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        renderiq_server::add_user(&data, "crash@example.com", PASSWORD, None, 100)
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let http = client();
 
     let server = Process::start(dir.path(), 30_000);
@@ -79,16 +90,31 @@ async fn killing_the_server_mid_render_loses_no_credit() {
     let token = session["data"]["accessToken"].as_str().unwrap().to_owned();
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let form = reqwest::multipart::Form::new()
-            .part("image", reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"));
-        let resp: serde_json::Value =
-            http.post(server.url("/renders")).bearer_auth(&token).multipart(form).send().await.unwrap().json().await.unwrap();
+        let form = reqwest::multipart::Form::new().part(
+            "image",
+            reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
+        );
+        let resp: serde_json::Value = http
+            .post(server.url("/renders"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         ids.push(resp["data"]["id"].as_str().unwrap().to_owned());
     }
-    assert_eq!(get(&http, &token, server.url("/credits")).await["balance"], 80);
+    assert_eq!(
+        get(&http, &token, server.url("/credits")).await["balance"],
+        80
+    );
     // Wait until the (single) worker is processing the first render, then kill -9.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await["status"] != "processing" {
+    while get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await["status"]
+        != "processing"
+    {
         assert!(Instant::now() < deadline, "render never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -102,19 +128,40 @@ async fn killing_the_server_mid_render_loses_no_credit() {
     // The queued render was kept and now runs.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let queued = get(&http, &token, server.url(&format!("/renders/{}?wait=5", ids[1]))).await;
+        let queued = get(
+            &http,
+            &token,
+            server.url(&format!("/renders/{}?wait=5", ids[1])),
+        )
+        .await;
         if queued["status"] == "completed" {
             break;
         }
-        assert!(Instant::now() < deadline, "queued render did not complete: {queued}");
+        assert!(
+            Instant::now() < deadline,
+            "queued render did not complete: {queued}"
+        );
     }
     let credits = get(&http, &token, server.url("/credits")).await;
-    assert_eq!(credits["balance"], 90, "only the completed render is paid for");
+    assert_eq!(
+        credits["balance"], 90,
+        "only the completed render is paid for"
+    );
     assert_eq!(credits["totalSpent"], 10);
     let ledger = get(&http, &token, server.url("/credits/transactions?limit=100")).await;
-    let sum: i64 = ledger["items"].as_array().unwrap().iter().map(|t| t["amount"].as_i64().unwrap()).sum();
+    let sum: i64 = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["amount"].as_i64().unwrap())
+        .sum();
     assert_eq!(sum, 90);
-    let refunds: Vec<_> = ledger["items"].as_array().unwrap().iter().filter(|t| t["type"] == "refund").collect();
+    let refunds: Vec<_> = ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == "refund")
+        .collect();
     assert_eq!(refunds.len(), 1);
     assert_eq!(refunds[0]["referenceId"], ids[0].as_str());
 }
@@ -123,10 +170,21 @@ async fn killing_the_server_mid_render_loses_no_credit() {
 async fn sigterm_stops_the_server_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Process::start(dir.path(), 10);
-    let health: serde_json::Value = client().get(server.url("/health")).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = client()
+        .get(server.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["data"]["status"], "ok");
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {

@@ -75,10 +75,27 @@ async fn gemini_generator_sends_the_viewport_and_stores_the_returned_image() {
     let server = gemini_server(&peer).await;
     let user = server.user(100).await;
     let input = support::png(64, 48);
-    let resp = server.create_render_with(&user.token, input.clone(), &[("prompt", "brick facade"), ("style", "clay")], &[]).await;
-    let done = server.wait_for_render(&user.token, resp.data()["id"].as_str().unwrap()).await;
+    let resp = server
+        .create_render_with(
+            &user.token,
+            input.clone(),
+            &[("prompt", "brick facade"), ("style", "clay")],
+            &[],
+        )
+        .await;
+    let done = server
+        .wait_for_render(&user.token, resp.data()["id"].as_str().unwrap())
+        .await;
     assert_eq!(done["status"], "completed", "{done}");
-    let stored = server.http.get(done["outputUrl"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
+    let stored = server
+        .http
+        .get(done["outputUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(stored.as_ref(), output.as_slice());
 
     let requests = peer.requests.lock().unwrap().clone();
@@ -88,11 +105,19 @@ async fn gemini_generator_sends_the_viewport_and_stores_the_returned_image() {
     assert_eq!(key, "test-key");
     let parts = &body["contents"][0]["parts"];
     let text = parts[0]["text"].as_str().unwrap();
-    assert!(text.contains("brick facade") && text.contains("clay"), "{text}");
+    assert!(
+        text.contains("brick facade") && text.contains("clay"),
+        "{text}"
+    );
     assert_eq!(parts[1]["inline_data"]["mime_type"], "image/png");
-    let sent = base64::engine::general_purpose::STANDARD.decode(parts[1]["inline_data"]["data"].as_str().unwrap()).unwrap();
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(parts[1]["inline_data"]["data"].as_str().unwrap())
+        .unwrap();
     assert_eq!(sent, input);
-    assert_eq!(body["generationConfig"]["imageConfig"]["aspectRatio"], "16:9");
+    assert_eq!(
+        body["generationConfig"]["imageConfig"]["aspectRatio"],
+        "16:9"
+    );
 }
 
 #[tokio::test]
@@ -101,9 +126,14 @@ async fn gemini_error_fails_the_render_and_refunds_it() {
     let server = gemini_server(&peer).await;
     let user = server.user(100).await;
     let resp = server.create_render(&user.token, &[]).await;
-    let done = server.wait_for_render(&user.token, resp.data()["id"].as_str().unwrap()).await;
+    let done = server
+        .wait_for_render(&user.token, resp.data()["id"].as_str().unwrap())
+        .await;
     assert_eq!(done["status"], "failed");
-    assert!(done["error"].as_str().unwrap().contains("exhausted"), "{done}");
+    assert!(
+        done["error"].as_str().unwrap().contains("exhausted"),
+        "{done}"
+    );
     assert_eq!(server.balance(&user.token).await, 100);
 }
 

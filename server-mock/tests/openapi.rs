@@ -41,15 +41,29 @@ const ROUTES: &[(&str, &str)] = &[
 async fn openapi_document_describes_every_route() {
     let server = TestServer::start().await;
     let doc = server.get(None, "/openapi.json").await.body;
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in ROUTES {
-        assert!(paths.get(*path).and_then(|p| p.get(*method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} missing"
+        );
     }
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(operations, ROUTES.len());
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for schema in ["ErrorBody", "Render", "CreateRenderJson", "AuthSession", "WebhookEvent", "Settings"] {
+    for schema in [
+        "ErrorBody",
+        "Render",
+        "CreateRenderJson",
+        "AuthSession",
+        "WebhookEvent",
+        "Settings",
+    ] {
         assert!(schemas.contains_key(schema), "schema {schema} missing");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -73,7 +87,11 @@ async fn openapi_document_is_served_in_process_too() {
     .unwrap();
     let app = renderiq_server::app(state);
     let response = app
-        .oneshot(Request::get("/api/plugins/openapi.json").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/api/plugins/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -98,10 +116,21 @@ async fn health_needs_no_auth_and_offers_long_poll() {
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_the_error_envelope() {
     let server = TestServer::start().await;
-    server.get(None, "/nope").await.assert_error(404, "NOT_FOUND");
-    let resp = server.send(server.http.get(format!("{}/elsewhere", server.base))).await;
+    server
+        .get(None, "/nope")
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let resp = server
+        .send(server.http.get(format!("{}/elsewhere", server.base)))
+        .await;
     resp.assert_error(404, "NOT_FOUND");
-    let resp = server.send(server.http.get(format!("{}/cdn/uploads/missing.png", server.base))).await;
+    let resp = server
+        .send(
+            server
+                .http
+                .get(format!("{}/cdn/uploads/missing.png", server.base)),
+        )
+        .await;
     resp.assert_error(404, "NOT_FOUND");
     let resp = server.send(server.http.put(server.url("/health"))).await;
     resp.assert_error(405, "NOT_FOUND");

@@ -18,7 +18,13 @@ async fn reads_over_the_limit_get_429_with_retry_after() {
     assert_eq!(body["retryAfter"], retry_after);
     // Another platform of the same user has its own budget.
     let other = server
-        .send(server.http.get(server.url("/credits")).bearer_auth(&user.token).header("x-renderiq-platform", "blender"))
+        .send(
+            server
+                .http
+                .get(server.url("/credits"))
+                .bearer_auth(&user.token)
+                .header("x-renderiq-platform", "blender"),
+        )
         .await;
     other.data();
     // Another user too; and health needs no budget.

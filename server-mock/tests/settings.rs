@@ -26,7 +26,11 @@ async fn settings_start_with_the_defaults() {
 async fn patch_changes_only_the_given_fields_and_new_renders_use_them() {
     let server = TestServer::start().await;
     let user = server.user(100).await;
-    let project = server.post(Some(&user.token), "/projects", json!({ "name": "P" })).await.data()["id"].clone();
+    let project = server
+        .post(Some(&user.token), "/projects", json!({ "name": "P" }))
+        .await
+        .data()["id"]
+        .clone();
     let resp = server
         .patch(Some(&user.token), "/settings", json!({ "defaultStyle": "night", "defaultQuality": "standard", "defaultProjectId": project }))
         .await;
@@ -35,14 +39,23 @@ async fn patch_changes_only_the_given_fields_and_new_renders_use_them() {
     assert_eq!(data["defaultQuality"], "standard");
     assert_eq!(data["defaultAspectRatio"], "16:9");
     assert_eq!(data["defaultProjectId"], project);
-    assert_eq!(server.get(Some(&user.token), "/settings").await.data(), data);
+    assert_eq!(
+        server.get(Some(&user.token), "/settings").await.data(),
+        data
+    );
 
     let render = server.create_render(&user.token, &[]).await;
     assert_eq!(render.data()["style"], "night");
     assert_eq!(render.data()["creditsCost"], 5);
     assert_eq!(render.data()["projectId"], project);
 
-    let cleared = server.patch(Some(&user.token), "/settings", json!({ "defaultProjectId": "" })).await;
+    let cleared = server
+        .patch(
+            Some(&user.token),
+            "/settings",
+            json!({ "defaultProjectId": "" }),
+        )
+        .await;
     assert!(cleared.data()["defaultProjectId"].is_null());
 }
 
@@ -50,11 +63,34 @@ async fn patch_changes_only_the_given_fields_and_new_renders_use_them() {
 async fn invalid_settings_are_rejected_with_details() {
     let server = TestServer::start().await;
     let (user, other) = (server.user(0).await, server.user(0).await);
-    let resp = server.patch(Some(&user.token), "/settings", json!({ "defaultStyle": "cubism", "defaultAspectRatio": "7:5" })).await;
+    let resp = server
+        .patch(
+            Some(&user.token),
+            "/settings",
+            json!({ "defaultStyle": "cubism", "defaultAspectRatio": "7:5" }),
+        )
+        .await;
     let details = &resp.assert_error(400, "INVALID_INPUT")["details"];
     assert!(details["defaultStyle"].is_string() && details["defaultAspectRatio"].is_string());
-    server.patch(Some(&user.token), "/settings", json!({ "defaultQuality": "max" })).await.assert_error(400, "INVALID_INPUT");
-    let foreign = server.post(Some(&other.token), "/projects", json!({ "name": "Theirs" })).await.data()["id"].clone();
-    let resp = server.patch(Some(&user.token), "/settings", json!({ "defaultProjectId": foreign })).await;
+    server
+        .patch(
+            Some(&user.token),
+            "/settings",
+            json!({ "defaultQuality": "max" }),
+        )
+        .await
+        .assert_error(400, "INVALID_INPUT");
+    let foreign = server
+        .post(Some(&other.token), "/projects", json!({ "name": "Theirs" }))
+        .await
+        .data()["id"]
+        .clone();
+    let resp = server
+        .patch(
+            Some(&user.token),
+            "/settings",
+            json!({ "defaultProjectId": foreign }),
+        )
+        .await;
     assert!(resp.assert_error(400, "INVALID_INPUT")["details"]["defaultProjectId"].is_string());
 }

@@ -22,13 +22,20 @@ struct Delivery {
 
 impl Delivery {
     fn header(&self, name: &str) -> &str {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default()
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
     }
 
     fn verify(&self, secret: &str) -> Result<WebhookEvent, String> {
         let webhook = Webhook::new(secret).map_err(|e| e.to_string())?;
         webhook
-            .verify(&self.body, self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .verify(
+                &self.body,
+                self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
             .map_err(|e| e.to_string())?;
         serde_json::from_slice(&self.body).map_err(|e| e.to_string())
     }
@@ -52,9 +59,17 @@ impl Receiver {
                 async move {
                     let headers = headers
                         .iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+                        .map(|(k, v)| {
+                            (
+                                k.as_str().to_owned(),
+                                v.to_str().unwrap_or_default().to_owned(),
+                            )
+                        })
                         .collect();
-                    store.lock().unwrap().push(Delivery { headers, body: body.to_vec() });
+                    store.lock().unwrap().push(Delivery {
+                        headers,
+                        body: body.to_vec(),
+                    });
                     if seen.fetch_add(1, Ordering::SeqCst) < fail_first {
                         StatusCode::INTERNAL_SERVER_ERROR
                     } else {
@@ -83,10 +98,24 @@ impl Receiver {
     }
 }
 
-async fn register(server: &TestServer, token: &str, url: &str, events: &[&str]) -> (String, String) {
-    let resp = server.post(Some(token), "/webhooks/register", json!({ "url": url, "events": events })).await;
+async fn register(
+    server: &TestServer,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
+    let resp = server
+        .post(
+            Some(token),
+            "/webhooks/register",
+            json!({ "url": url, "events": events }),
+        )
+        .await;
     let data = resp.data();
-    (data["webhook"]["id"].as_str().unwrap().to_owned(), data["secret"].as_str().unwrap().to_owned())
+    (
+        data["webhook"]["id"].as_str().unwrap().to_owned(),
+        data["secret"].as_str().unwrap().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -94,7 +123,11 @@ async fn webhooks_are_registered_listed_and_deleted() {
     let server = TestServer::start().await;
     let (alice, bob) = (server.user(0).await, server.user(0).await);
     let resp = server
-        .post(Some(&alice.token), "/webhooks/register", json!({ "url": "https://example.com/hook", "events": ["render.completed"] }))
+        .post(
+            Some(&alice.token),
+            "/webhooks/register",
+            json!({ "url": "https://example.com/hook", "events": ["render.completed"] }),
+        )
         .await;
     let data = resp.data();
     assert!(data["secret"].as_str().unwrap().starts_with("whsec_"));
@@ -105,25 +138,67 @@ async fn webhooks_are_registered_listed_and_deleted() {
     let list = server.get(Some(&alice.token), "/webhooks").await;
     assert_eq!(list.data()[0]["url"], "https://example.com/hook");
     assert_eq!(list.data()[0]["events"], json!(["render.completed"]));
-    assert!(!list.body.to_string().contains("whsec_"), "the secret is shown once");
+    assert!(
+        !list.body.to_string().contains("whsec_"),
+        "the secret is shown once"
+    );
 
     // Bob can neither see nor delete it.
-    assert!(server.get(Some(&bob.token), "/webhooks").await.data().as_array().unwrap().is_empty());
-    server.delete(Some(&bob.token), &format!("/webhooks/{id}")).await.assert_error(404, "NOT_FOUND");
+    assert!(server
+        .get(Some(&bob.token), "/webhooks")
+        .await
+        .data()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    server
+        .delete(Some(&bob.token), &format!("/webhooks/{id}"))
+        .await
+        .assert_error(404, "NOT_FOUND");
 
-    assert_eq!(server.delete(Some(&alice.token), &format!("/webhooks/{id}")).await.data()["ok"], true);
-    assert!(server.get(Some(&alice.token), "/webhooks").await.data().as_array().unwrap().is_empty());
-    server.delete(Some(&alice.token), &format!("/webhooks/{id}")).await.assert_error(404, "NOT_FOUND");
+    assert_eq!(
+        server
+            .delete(Some(&alice.token), &format!("/webhooks/{id}"))
+            .await
+            .data()["ok"],
+        true
+    );
+    assert!(server
+        .get(Some(&alice.token), "/webhooks")
+        .await
+        .data()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    server
+        .delete(Some(&alice.token), &format!("/webhooks/{id}"))
+        .await
+        .assert_error(404, "NOT_FOUND");
 }
 
 #[tokio::test]
 async fn invalid_webhook_registration_is_invalid_input() {
     let server = TestServer::start().await;
     let user = server.user(0).await;
-    let resp = server.post(Some(&user.token), "/webhooks/register", json!({ "url": "not a url", "events": ["render.exploded"] })).await;
+    let resp = server
+        .post(
+            Some(&user.token),
+            "/webhooks/register",
+            json!({ "url": "not a url", "events": ["render.exploded"] }),
+        )
+        .await;
     let details = &resp.assert_error(400, "INVALID_INPUT")["details"];
-    assert!(details["url"].is_string() && details["events"].is_string(), "{details}");
-    let resp = server.post(Some(&user.token), "/webhooks/register", json!({ "url": "https://x.example", "events": [] })).await;
+    assert!(
+        details["url"].is_string() && details["events"].is_string(),
+        "{details}"
+    );
+    let resp = server
+        .post(
+            Some(&user.token),
+            "/webhooks/register",
+            json!({ "url": "https://x.example", "events": [] }),
+        )
+        .await;
     resp.assert_error(400, "INVALID_INPUT");
 }
 
@@ -132,7 +207,13 @@ async fn completed_render_is_delivered_signed_and_verifies_with_the_sdk() {
     let server = TestServer::start().await;
     let user = server.user(100).await;
     let receiver = Receiver::start(0).await;
-    let (_, secret) = register(&server, &user.token, &receiver.url, &["render.completed", "render.failed"]).await;
+    let (_, secret) = register(
+        &server,
+        &user.token,
+        &receiver.url,
+        &["render.completed", "render.failed"],
+    )
+    .await;
     let render = server.create_render(&user.token, &[]).await;
     let render_id = render.data()["id"].as_str().unwrap().to_owned();
 
@@ -142,14 +223,19 @@ async fn completed_render_is_delivered_signed_and_verifies_with_the_sdk() {
     let event = delivery.verify(&secret).expect("signature verifies");
     assert_eq!(event.kind, "render.completed");
     assert_eq!(event.data.id, render_id);
-    assert_eq!(event.data.status, renderiq_sdk::types::RenderStatus::Completed);
+    assert_eq!(
+        event.data.status,
+        renderiq_sdk::types::RenderStatus::Completed
+    );
     assert!(event.data.output_url.is_some());
 
     // A tampered body or another secret does not verify.
     let mut tampered = delivery.clone();
     tampered.body.push(b' ');
     assert!(tampered.verify(&secret).is_err());
-    assert!(delivery.verify(&renderiq_sdk::webhooks::generate_secret()).is_err());
+    assert!(delivery
+        .verify(&renderiq_sdk::webhooks::generate_secret())
+        .is_err());
 }
 
 #[tokio::test]
@@ -157,12 +243,20 @@ async fn callback_url_gets_a_delivery_signed_with_the_callback_secret() {
     let server = TestServer::start().await;
     let user = server.user(100).await;
     let receiver = Receiver::start(0).await;
-    let secret = server.get(Some(&user.token), "/webhooks/callback-secret").await.data()["secret"]
+    let secret = server
+        .get(Some(&user.token), "/webhooks/callback-secret")
+        .await
+        .data()["secret"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(secret.starts_with("whsec_"));
-    let render = server.create_render(&user.token, &[("callbackUrl", receiver.url.as_str()), ("prompt", "[fail]")]).await;
+    let render = server
+        .create_render(
+            &user.token,
+            &[("callbackUrl", receiver.url.as_str()), ("prompt", "[fail]")],
+        )
+        .await;
     let delivery = receiver.wait_for(1).await.remove(0);
     let event = delivery.verify(&secret).expect("signature verifies");
     assert_eq!(event.kind, "render.failed");
@@ -176,17 +270,42 @@ async fn webhooks_get_only_the_events_they_subscribed_to() {
     let user = server.user(100).await;
     let failures = Receiver::start(0).await;
     let cancellations = Receiver::start(0).await;
-    let (_, failed_secret) = register(&server, &user.token, &failures.url, &["render.failed"]).await;
-    register(&server, &user.token, &cancellations.url, &["render.cancelled"]).await;
+    let (_, failed_secret) =
+        register(&server, &user.token, &failures.url, &["render.failed"]).await;
+    register(
+        &server,
+        &user.token,
+        &cancellations.url,
+        &["render.cancelled"],
+    )
+    .await;
 
-    let ok = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+    let ok = server.create_render(&user.token, &[]).await.data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     server.wait_for_render(&user.token, &ok).await;
-    let failed = server.create_render(&user.token, &[("prompt", "[fail]")]).await.data()["id"].as_str().unwrap().to_owned();
-    let event = failures.wait_for(1).await[0].verify(&failed_secret).unwrap();
-    assert_eq!((event.kind.as_str(), event.data.id.as_str()), ("render.failed", failed.as_str()));
+    let failed = server
+        .create_render(&user.token, &[("prompt", "[fail]")])
+        .await
+        .data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = failures.wait_for(1).await[0]
+        .verify(&failed_secret)
+        .unwrap();
+    assert_eq!(
+        (event.kind.as_str(), event.data.id.as_str()),
+        ("render.failed", failed.as_str())
+    );
 
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(failures.count(), 1, "completed renders are not sent to a failed-only webhook");
+    assert_eq!(
+        failures.count(),
+        1,
+        "completed renders are not sent to a failed-only webhook"
+    );
     assert_eq!(cancellations.count(), 0);
 }
 
@@ -201,8 +320,18 @@ async fn cancelled_render_is_delivered() {
     let receiver = Receiver::start(0).await;
     let (_, secret) = register(&server, &user.token, &receiver.url, &["render.cancelled"]).await;
     server.create_render(&user.token, &[]).await.data();
-    let pending = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
-    server.post(Some(&user.token), &format!("/renders/{pending}/cancel"), json!({})).await.data();
+    let pending = server.create_render(&user.token, &[]).await.data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .post(
+            Some(&user.token),
+            &format!("/renders/{pending}/cancel"),
+            json!({}),
+        )
+        .await
+        .data();
     let event = receiver.wait_for(1).await[0].verify(&secret).unwrap();
     assert_eq!(event.kind, "render.cancelled");
     assert_eq!(event.data.id, pending);
@@ -213,13 +342,18 @@ async fn failed_deliveries_are_retried_until_accepted() {
     let server = TestServer::start().await;
     let user = server.user(100).await;
     let receiver = Receiver::start(2).await;
-    let (webhook_id, secret) = register(&server, &user.token, &receiver.url, &["render.completed"]).await;
+    let (webhook_id, secret) =
+        register(&server, &user.token, &receiver.url, &["render.completed"]).await;
     server.create_render(&user.token, &[]).await.data();
 
     let attempts = receiver.wait_for(3).await;
     let message_id = attempts[0].header("webhook-id").to_owned();
     for attempt in &attempts {
-        assert_eq!(attempt.header("webhook-id"), message_id, "retries keep the message id");
+        assert_eq!(
+            attempt.header("webhook-id"),
+            message_id,
+            "retries keep the message id"
+        );
         attempt.verify(&secret).unwrap();
     }
     // Every attempt is recorded; the webhook stays healthy.
@@ -262,7 +396,10 @@ async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
     register(&server, &user.token, &receiver.url, &["render.completed"]).await;
 
     for expected_failures in 1..=2 {
-        let id = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+        let id = server.create_render(&user.token, &[]).await.data()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         server.wait_for_render(&user.token, &id).await;
         receiver.wait_for(expected_failures * 2).await;
         let mut hook = serde_json::Value::Null;
@@ -277,7 +414,10 @@ async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
         assert_eq!(hook["active"], expected_failures < 2, "{hook}");
     }
     // Disabled: no more deliveries.
-    let id = server.create_render(&user.token, &[]).await.data()["id"].as_str().unwrap().to_owned();
+    let id = server.create_render(&user.token, &[]).await.data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     server.wait_for_render(&user.token, &id).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.count(), 4);
@@ -289,8 +429,18 @@ async fn no_deliveries_when_notifications_are_off() {
     let user = server.user(100).await;
     let receiver = Receiver::start(0).await;
     register(&server, &user.token, &receiver.url, &["render.completed"]).await;
-    server.patch(Some(&user.token), "/settings", json!({ "notifyOnComplete": false })).await.data();
-    let id = server.create_render(&user.token, &[("callbackUrl", receiver.url.as_str())]).await.data()["id"]
+    server
+        .patch(
+            Some(&user.token),
+            "/settings",
+            json!({ "notifyOnComplete": false }),
+        )
+        .await
+        .data();
+    let id = server
+        .create_render(&user.token, &[("callbackUrl", receiver.url.as_str())])
+        .await
+        .data()["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -50,8 +50,12 @@ impl JwtKeys {
                 "INSERT OR IGNORE INTO server_secrets (name, value) VALUES ('jwt', ?1)",
                 [random_token(64)],
             )?;
-            tx.query_row("SELECT value FROM server_secrets WHERE name = 'jwt'", [], |r| r.get(0))
-                .map_err(anyhow::Error::from)
+            tx.query_row(
+                "SELECT value FROM server_secrets WHERE name = 'jwt'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(anyhow::Error::from)
         })?;
         Ok(Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
@@ -199,16 +203,18 @@ pub async fn delete_session(State(state): State<AppState>, body: Bytes) -> ApiRe
     if body.iter().all(u8::is_ascii_whitespace) {
         return ok(Ack { ok: true });
     }
-    let request: RefreshRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let request: RefreshRequest =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     let hash = sha256_hex(request.refresh_token.trim());
     state
         .db
         .write(move |tx| {
             let family: Option<String> = tx
-                .query_row("SELECT family_id FROM refresh_tokens WHERE token_hash = ?1", [&hash], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1",
+                    [&hash],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if let Some(family) = family {
                 revoke_family(tx, &family, Utc::now())?;
@@ -228,25 +234,48 @@ pub async fn delete_session(State(state): State<AppState>, body: Bytes) -> ApiRe
         (status = 401, description = "AUTH_REQUIRED", body = ErrorBody),
     )
 )]
-pub async fn get_current_user(State(state): State<AppState>, auth: Auth<SignedIn>) -> ApiResult<User> {
+pub async fn get_current_user(
+    State(state): State<AppState>,
+    auth: Auth<SignedIn>,
+) -> ApiResult<User> {
     let user_id = auth.user_id.clone();
-    let user = state.db.read(move |conn| find_user(conn, &user_id).map_err(ApiError::from)).await?;
+    let user = state
+        .db
+        .read(move |conn| find_user(conn, &user_id).map_err(ApiError::from))
+        .await?;
     ok(user.ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?)
 }
 
 fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSession, ApiError> {
     let now = Utc::now();
-    let ttl = i64::try_from(state.config.token_ttl_seconds).unwrap_or(i64::MAX / 2).max(1);
+    let ttl = i64::try_from(state.config.token_ttl_seconds)
+        .unwrap_or(i64::MAX / 2)
+        .max(1);
     let expires_at = now + Duration::seconds(ttl);
-    let claims =
-        Claims { sub: user.id.clone(), iat: now.timestamp(), exp: expires_at.timestamp(), jti: new_id("at") };
-    let access_token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &state.jwt.encoding)
-        .map_err(ApiError::internal)?;
-    Ok(AuthSession { access_token, refresh_token, token_type: "Bearer".to_owned(), expires_at, user })
+    let claims = Claims {
+        sub: user.id.clone(),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+        jti: new_id("at"),
+    };
+    let access_token =
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &state.jwt.encoding)
+            .map_err(ApiError::internal)?;
+    Ok(AuthSession {
+        access_token,
+        refresh_token,
+        token_type: "Bearer".to_owned(),
+        expires_at,
+        user,
+    })
 }
 
 fn refresh_ttl(state: &AppState) -> Duration {
-    Duration::seconds(i64::try_from(state.config.refresh_ttl_seconds).unwrap_or(i64::MAX / 2).max(1))
+    Duration::seconds(
+        i64::try_from(state.config.refresh_ttl_seconds)
+            .unwrap_or(i64::MAX / 2)
+            .max(1),
+    )
 }
 
 fn random_refresh_token() -> String {
@@ -266,7 +295,8 @@ async fn issue_refresh_token(
         .write(move |tx| {
             let now = Utc::now();
             let family = family.unwrap_or_else(|| new_id("fam"));
-            insert_refresh_token(tx, &user_id, &family, &hash, now, now + ttl).map_err(ApiError::from)
+            insert_refresh_token(tx, &user_id, &family, &hash, now, now + ttl)
+                .map_err(ApiError::from)
         })
         .await?;
     Ok(token)
@@ -299,17 +329,29 @@ fn revoke_family(conn: &Connection, family: &str, now: DateTime<Utc>) -> rusqlit
 const USER_COLUMNS: &str = "id, email, name, created_at";
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
-    Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, created_at: r.get(3)? })
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        created_at: r.get(3)?,
+    })
 }
 
 /// A user by id.
 pub(crate) fn find_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<User>> {
-    conn.query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [user_id], user_from_row)
-        .optional()
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+        [user_id],
+        user_from_row,
+    )
+    .optional()
 }
 
 /// A user and password hash by email (case-insensitive).
-pub(crate) fn find_user_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<(User, String)>> {
+pub(crate) fn find_user_by_email(
+    conn: &Connection,
+    email: &str,
+) -> rusqlite::Result<Option<(User, String)>> {
     conn.query_row(
         &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1"),
         [email],
@@ -319,8 +361,16 @@ pub(crate) fn find_user_by_email(conn: &Connection, email: &str) -> rusqlite::Re
 }
 
 /// The secret signing deliveries to the user's render `callbackUrl`s.
-pub(crate) fn callback_secret(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT callback_secret FROM users WHERE id = ?1", [user_id], |r| r.get(0)).optional()
+pub(crate) fn callback_secret(
+    conn: &Connection,
+    user_id: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT callback_secret FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Inserts a user (the password already hashed). Fails on a duplicate email.
@@ -366,7 +416,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

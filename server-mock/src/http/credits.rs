@@ -42,9 +42,15 @@ pub struct PageQuery {
         (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
     )
 )]
-pub async fn get_credits(State(state): State<AppState>, auth: Auth<ReadCredits>) -> ApiResult<Credits> {
+pub async fn get_credits(
+    State(state): State<AppState>,
+    auth: Auth<ReadCredits>,
+) -> ApiResult<Credits> {
     let user_id = auth.user_id.clone();
-    ok(state.db.read(move |conn| balance(conn, &user_id).map_err(ApiError::from)).await?)
+    ok(state
+        .db
+        .read(move |conn| balance(conn, &user_id).map_err(ApiError::from))
+        .await?)
 }
 
 /// The caller's ledger, newest first.
@@ -92,7 +98,13 @@ pub async fn list_transactions(
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let has_more = offset + (items.len() as u64) < total;
-            Ok::<_, ApiError>(Page { items, page, limit, total, has_more })
+            Ok::<_, ApiError>(Page {
+                items,
+                page,
+                limit,
+                total,
+                has_more,
+            })
         })
         .await?;
     ok(page)
@@ -112,14 +124,27 @@ pub(crate) fn balance(conn: &Connection, user_id: &str) -> rusqlite::Result<Cred
         .query_row(
             "SELECT balance, total_earned, total_spent FROM user_credits WHERE user_id = ?1",
             [user_id],
-            |r| Ok(Credits { balance: r.get(0)?, total_earned: r.get(1)?, total_spent: r.get(2)? }),
+            |r| {
+                Ok(Credits {
+                    balance: r.get(0)?,
+                    total_earned: r.get(1)?,
+                    total_spent: r.get(2)?,
+                })
+            },
         )
         .optional()?
-        .unwrap_or(Credits { balance: 0, total_earned: 0, total_spent: 0 }))
+        .unwrap_or(Credits {
+            balance: 0,
+            total_earned: 0,
+            total_spent: 0,
+        }))
 }
 
 fn ensure_row(conn: &Connection, user_id: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR IGNORE INTO user_credits (user_id) VALUES (?1)", [user_id])?;
+    conn.execute(
+        "INSERT OR IGNORE INTO user_credits (user_id) VALUES (?1)",
+        [user_id],
+    )?;
     Ok(())
 }
 
@@ -131,19 +156,36 @@ fn append(
     reference_id: Option<&str>,
     description: &str,
 ) -> rusqlite::Result<i64> {
-    let balance_after: i64 =
-        conn.query_row("SELECT balance FROM user_credits WHERE user_id = ?1", [user_id], |r| r.get(0))?;
+    let balance_after: i64 = conn.query_row(
+        "SELECT balance FROM user_credits WHERE user_id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?;
     conn.execute(
         "INSERT INTO credit_transactions
              (id, user_id, amount, type, reference_id, description, balance_after, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![new_id("txn"), user_id, amount, kind, reference_id, description, balance_after, Utc::now()],
+        params![
+            new_id("txn"),
+            user_id,
+            amount,
+            kind,
+            reference_id,
+            description,
+            balance_after,
+            Utc::now()
+        ],
     )?;
     Ok(balance_after)
 }
 
 /// Adds `amount` credits; returns the new balance.
-pub(crate) fn grant(conn: &Connection, user_id: &str, amount: i64, description: &str) -> rusqlite::Result<i64> {
+pub(crate) fn grant(
+    conn: &Connection,
+    user_id: &str,
+    amount: i64,
+    description: &str,
+) -> rusqlite::Result<i64> {
     ensure_row(conn, user_id)?;
     conn.execute(
         "UPDATE user_credits SET balance = balance + ?1, total_earned = total_earned + ?1 WHERE user_id = ?2",
@@ -153,7 +195,12 @@ pub(crate) fn grant(conn: &Connection, user_id: &str, amount: i64, description: 
 }
 
 /// Takes `amount` credits for `render_id`; `Err(INSUFFICIENT_CREDITS)` when the balance is short.
-pub(crate) fn spend(conn: &Connection, user_id: &str, amount: i64, render_id: &str) -> Result<i64, ApiError> {
+pub(crate) fn spend(
+    conn: &Connection,
+    user_id: &str,
+    amount: i64,
+    render_id: &str,
+) -> Result<i64, ApiError> {
     ensure_row(conn, user_id)?;
     let changed = conn.execute(
         "UPDATE user_credits SET balance = balance - ?1, total_spent = total_spent + ?1
@@ -162,9 +209,19 @@ pub(crate) fn spend(conn: &Connection, user_id: &str, amount: i64, render_id: &s
     )?;
     if changed == 0 {
         let available = balance(conn, user_id)?.balance;
-        return Err(ApiError::InsufficientCredits { required: amount, available });
+        return Err(ApiError::InsufficientCredits {
+            required: amount,
+            available,
+        });
     }
-    Ok(append(conn, user_id, -amount, "spend", Some(render_id), "render")?)
+    Ok(append(
+        conn,
+        user_id,
+        -amount,
+        "spend",
+        Some(render_id),
+        "render",
+    )?)
 }
 
 /// Returns `amount` credits for `render_id` (failed or cancelled).
@@ -180,5 +237,12 @@ pub(crate) fn refund(
         "UPDATE user_credits SET balance = balance + ?1, total_spent = total_spent - ?1 WHERE user_id = ?2",
         params![amount, user_id],
     )?;
-    append(conn, user_id, amount, "refund", Some(render_id), description)
+    append(
+        conn,
+        user_id,
+        amount,
+        "refund",
+        Some(render_id),
+        description,
+    )
 }

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::rejection::{
-    BytesRejection, JsonRejection, PathRejection, QueryRejection,
-};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -103,7 +101,10 @@ impl ApiError {
             return Ok(());
         }
         let fields: Vec<&str> = details.keys().map(String::as_str).collect();
-        Err(Self::InvalidInput { message: format!("invalid input: {}", fields.join(", ")), details })
+        Err(Self::InvalidInput {
+            message: format!("invalid input: {}", fields.join(", ")),
+            details,
+        })
     }
 
     /// `NOT_FOUND` for a kind of resource.
@@ -162,7 +163,10 @@ impl ApiError {
             Self::InsufficientScope { scope } => {
                 body.details = Some(serde_json::json!({ "requiredScope": scope }));
             }
-            Self::InsufficientCredits { required, available } => {
+            Self::InsufficientCredits {
+                required,
+                available,
+            } => {
                 body.required_credits = Some(*required);
                 body.available_credits = Some(*available);
             }
@@ -182,7 +186,9 @@ impl IntoResponse for ApiError {
         body.request_id = current_request_id();
         let mut response = (self.status(), Json(body)).into_response();
         if let Self::RateLimited { retry_after } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         response
     }
@@ -252,11 +258,16 @@ mod tests {
         vec![
             ApiError::AuthRequired("x".into()),
             ApiError::InvalidCredentials,
-            ApiError::InsufficientScope { scope: "renders:read".into() },
+            ApiError::InsufficientScope {
+                scope: "renders:read".into(),
+            },
             ApiError::not_found("render"),
             ApiError::invalid("prompt", "too long"),
             ApiError::PayloadTooLarge("big".into()),
-            ApiError::InsufficientCredits { required: 10, available: 3 },
+            ApiError::InsufficientCredits {
+                required: 10,
+                available: 3,
+            },
             ApiError::RateLimited { retry_after: 7 },
             ApiError::IdempotencyConflict,
             ApiError::Conflict("state".into()),
@@ -281,12 +292,19 @@ mod tests {
             assert!(!body.error.is_empty());
             match error.code() {
                 ErrorCode::InsufficientCredits => {
-                    assert_eq!((body.required_credits, body.available_credits), (Some(10), Some(3)));
+                    assert_eq!(
+                        (body.required_credits, body.available_credits),
+                        (Some(10), Some(3))
+                    );
                 }
                 ErrorCode::RateLimitExceeded => assert_eq!(body.retry_after, Some(7)),
                 ErrorCode::InvalidInput => assert_eq!(body.details.unwrap()["prompt"], "too long"),
-                ErrorCode::InsufficientScope => assert_eq!(body.details.unwrap()["requiredScope"], "renders:read"),
-                ErrorCode::InternalError => assert!(!body.error.contains("secret"), "{}", body.error),
+                ErrorCode::InsufficientScope => {
+                    assert_eq!(body.details.unwrap()["requiredScope"], "renders:read")
+                }
+                ErrorCode::InternalError => {
+                    assert!(!body.error.contains("secret"), "{}", body.error)
+                }
                 _ => {}
             }
         }

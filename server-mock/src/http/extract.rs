@@ -57,7 +57,10 @@ impl Telemetry {
         };
         let platform_raw = get(headers::PLATFORM);
         Self {
-            platform: platform_raw.as_deref().and_then(|p| p.parse().ok()).unwrap_or_default(),
+            platform: platform_raw
+                .as_deref()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_default(),
             platform_raw,
             plugin_name: get(headers::PLUGIN_NAME),
             plugin_version: get(headers::PLUGIN_VERSION),
@@ -155,13 +158,20 @@ impl FromRequestParts<AppState> for AuthUser {
         let telemetry = Telemetry::from_headers(&parts.headers);
         let credential = credential(&parts.headers)?;
         let (user_id, scopes, api_key_id) = match credential {
-            Credential::Jwt(token) => (auth::verify_access_token(state, &token)?, Scopes::All, None),
+            Credential::Jwt(token) => {
+                (auth::verify_access_token(state, &token)?, Scopes::All, None)
+            }
             Credential::ApiKey(secret) => {
                 let key = keys::authenticate(&state.db, secret).await?;
                 (key.user_id, Scopes::Only(key.scopes), Some(key.id))
             }
         };
-        Ok(Self { user_id, scopes, api_key_id, telemetry })
+        Ok(Self {
+            user_id,
+            scopes,
+            api_key_id,
+            telemetry,
+        })
     }
 }
 
@@ -269,13 +279,18 @@ impl<R: Requirement> FromRequestParts<AppState> for Auth<R> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if let Some(scope) = R::SCOPE {
             if !user.scopes.allows(scope) {
-                return Err(ApiError::InsufficientScope { scope: scope.to_owned() });
+                return Err(ApiError::InsufficientScope {
+                    scope: scope.to_owned(),
+                });
             }
         }
         state
             .rate_limiter
             .check(R::BUCKET, &user.user_id, user.telemetry.platform)
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-        Ok(Self { user, _requirement: PhantomData })
+        Ok(Self {
+            user,
+            _requirement: PhantomData,
+        })
     }
 }

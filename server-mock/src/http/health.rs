@@ -20,7 +20,10 @@ pub(crate) fn router() -> Router<AppState> {
 pub async fn get_health(State(state): State<AppState>) -> ApiResult<Health> {
     let database = state
         .db
-        .read(|conn| conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map_err(ApiError::from))
+        .read(|conn| {
+            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(ApiError::from)
+        })
         .await;
     let db_ok = matches!(database, Ok(1));
     ok(Health {

@@ -34,8 +34,14 @@ impl StoredResponse {
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(HeaderName::from_static(headers::IDEMPOTENT_REPLAYED), HeaderValue::from_static("true"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            HeaderName::from_static(headers::IDEMPOTENT_REPLAYED),
+            HeaderValue::from_static("true"),
+        );
         response
     }
 }
@@ -58,7 +64,13 @@ pub(crate) fn lookup(
             "SELECT request_hash, status_code, response_body FROM idempotency_keys
              WHERE user_id = ?1 AND key = ?2",
             params![user_id, key],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, u16>(1)?, r.get::<_, Vec<u8>>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u16>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            },
         )
         .optional()?;
     match row {

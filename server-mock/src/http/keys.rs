@@ -69,7 +69,9 @@ pub async fn create_key(
     }
     ApiError::check_fields(details)?;
     if let Some(missing) = granted.iter().find(|s| !auth.scopes.allows(s)) {
-        return Err(ApiError::InsufficientScope { scope: missing.clone() });
+        return Err(ApiError::InsufficientScope {
+            scope: missing.clone(),
+        });
     }
 
     let key = format!("{KEY_PREFIX}{}", random_token(40));
@@ -115,7 +117,10 @@ pub async fn create_key(
         (status = 401, description = "AUTH_REQUIRED", body = ErrorBody),
     )
 )]
-pub async fn list_keys(State(state): State<AppState>, auth: Auth<ManageKeys>) -> ApiResult<Vec<ApiKey>> {
+pub async fn list_keys(
+    State(state): State<AppState>,
+    auth: Auth<ManageKeys>,
+) -> ApiResult<Vec<ApiKey>> {
     let user_id = auth.user_id.clone();
     let keys = state
         .db
@@ -135,7 +140,8 @@ pub async fn list_keys(State(state): State<AppState>, auth: Auth<ManageKeys>) ->
                     created_at: r.get(6)?,
                 })
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(ApiError::from)
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(ApiError::from)
         })
         .await?;
     ok(keys)
@@ -195,11 +201,17 @@ pub(crate) async fn authenticate(db: &Db, secret: String) -> Result<Authenticate
     if row.expires_at.is_some_and(|t| t <= now) {
         return Err(ApiError::AuthRequired("API key expired".to_owned()));
     }
-    if row.last_used_at.map_or(true, |t| now - t > chrono::Duration::seconds(60)) {
+    if row
+        .last_used_at
+        .map_or(true, |t| now - t > chrono::Duration::seconds(60))
+    {
         let id = row.key.id.clone();
         db.write(move |tx| {
-            tx.execute("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2", params![now, id])
-                .map_err(ApiError::from)
+            tx.execute(
+                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
+                params![now, id],
+            )
+            .map_err(ApiError::from)
         })
         .await?;
     }

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -78,7 +79,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("public_url", &self.public_url).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -86,7 +89,10 @@ impl AppState {
     /// Announces a render state change to long-polling readers.
     pub fn render_changed(&self, render_id: &str, terminal: bool) {
         // No receivers is fine: nobody is waiting.
-        let _ = self.render_events.send(RenderEvent { render_id: render_id.to_owned(), terminal });
+        let _ = self.render_events.send(RenderEvent {
+            render_id: render_id.to_owned(),
+            terminal,
+        });
     }
 }
 
@@ -115,9 +121,8 @@ pub fn api_router() -> Router<AppState> {
 /// The whole service around `state`, ready to serve (or to drive in-process with
 /// `tower::ServiceExt::oneshot`).
 pub fn app(state: AppState) -> Router {
-    let cdn = ServeDir::new(state.storage.root()).not_found_service(
-        axum::routing::any(not_found).with_state(()),
-    );
+    let cdn = ServeDir::new(state.storage.root())
+        .not_found_service(axum::routing::any(not_found).with_state(()));
     Router::new()
         .nest(renderiq_sdk::types::API_PREFIX, api_router())
         .nest_service("/cdn", cdn)
@@ -142,12 +147,19 @@ async fn method_not_allowed() -> ApiError {
 
 /// Gives every request a `req_…` id: in the error envelope and in the `x-request-id` header.
 async fn request_id(request: Request, next: Next) -> Response {
-    let id = format!("req_{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 20));
-    let span = tracing::debug_span!("request", request_id = %id);
-    let _ = span.enter();
-    let mut response = error::REQUEST_ID.scope(id.clone(), next.run(request)).await;
+    let id = format!(
+        "req_{}",
+        Alphanumeric.sample_string(&mut rand::thread_rng(), 20)
+    );
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = error::REQUEST_ID
+        .scope(id.clone(), next.run(request))
+        .instrument(span)
+        .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HeaderName::from_static(headers::REQUEST_ID), value);
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(headers::REQUEST_ID), value);
     }
     response
 }

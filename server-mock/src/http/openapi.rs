@@ -85,7 +85,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "apiKey",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(renderiq_sdk::types::headers::API_KEY))),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(
+                renderiq_sdk::types::headers::API_KEY,
+            ))),
         );
     }
 }

@@ -25,7 +25,10 @@ pub(crate) fn router() -> Router<AppState> {
         (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
     )
 )]
-pub async fn list_projects(State(state): State<AppState>, auth: Auth<ReadProjects>) -> ApiResult<Vec<Project>> {
+pub async fn list_projects(
+    State(state): State<AppState>,
+    auth: Auth<ReadProjects>,
+) -> ApiResult<Vec<Project>> {
     let user_id = auth.user_id.clone();
     let projects = state
         .db
@@ -34,7 +37,8 @@ pub async fn list_projects(State(state): State<AppState>, auth: Auth<ReadProject
                 "SELECT {COLUMNS} FROM projects WHERE user_id = ?1 ORDER BY rowid DESC"
             ))?;
             let rows = stmt.query_map([user_id], project_from_row)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(ApiError::from)
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(ApiError::from)
         })
         .await?;
     ok(projects)
@@ -56,13 +60,22 @@ pub async fn create_project(
     ApiJson(request): ApiJson<CreateProjectRequest>,
 ) -> ApiResult<Project> {
     let name = request.name.trim().to_owned();
-    let description = request.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+    let description = request
+        .description
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
     let mut details = BTreeMap::new();
     if name.is_empty() || name.chars().count() > 200 {
         details.insert("name".to_owned(), "must be 1 to 200 characters".to_owned());
     }
-    if description.as_ref().is_some_and(|d| d.chars().count() > 2000) {
-        details.insert("description".to_owned(), "must be at most 2000 characters".to_owned());
+    if description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 2000)
+    {
+        details.insert(
+            "description".to_owned(),
+            "must be at most 2000 characters".to_owned(),
+        );
     }
     ApiError::check_fields(details)?;
     let user_id = auth.user_id.clone();
@@ -98,7 +111,11 @@ fn insert(
     let mut slug = base.clone();
     let mut n = 1;
     while conn
-        .query_row("SELECT 1 FROM projects WHERE user_id = ?1 AND slug = ?2", params![user_id, slug], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM projects WHERE user_id = ?1 AND slug = ?2",
+            params![user_id, slug],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some()
     {
@@ -130,7 +147,11 @@ fn insert(
 }
 
 /// `true` when the project exists and belongs to the user.
-pub(crate) fn belongs_to(conn: &Connection, project_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+pub(crate) fn belongs_to(
+    conn: &Connection,
+    project_id: &str,
+    user_id: &str,
+) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM projects WHERE id = ?1 AND user_id = ?2)",
         params![project_id, user_id],

@@ -37,7 +37,11 @@ struct Window {
 impl RateLimiter {
     /// A limiter with the given per-minute limits (0 = unlimited).
     pub fn new(read_per_minute: u32, create_per_minute: u32) -> Self {
-        Self { read_per_minute, create_per_minute, windows: Mutex::new(HashMap::new()) }
+        Self {
+            read_per_minute,
+            create_per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one request; `Err(retry_after_seconds)` when over the limit.
@@ -56,9 +60,15 @@ impl RateLimiter {
         }
         let window = windows
             .entry((bucket, user_id.to_owned(), platform))
-            .or_insert(Window { start: now, count: 0 });
+            .or_insert(Window {
+                start: now,
+                count: 0,
+            });
         if now.duration_since(window.start) >= WINDOW {
-            *window = Window { start: now, count: 0 };
+            *window = Window {
+                start: now,
+                count: 0,
+            };
         }
         if window.count >= limit {
             let left = WINDOW.saturating_sub(now.duration_since(window.start));
@@ -80,7 +90,9 @@ mod tests {
         let limiter = RateLimiter::new(2, 0);
         assert!(limiter.check(Bucket::Read, "u", Platform::Revit).is_ok());
         assert!(limiter.check(Bucket::Read, "u", Platform::Revit).is_ok());
-        let retry = limiter.check(Bucket::Read, "u", Platform::Revit).unwrap_err();
+        let retry = limiter
+            .check(Bucket::Read, "u", Platform::Revit)
+            .unwrap_err();
         assert!((1..=60).contains(&retry));
         // Another platform and another bucket have their own counts; 0 means unlimited.
         assert!(limiter.check(Bucket::Read, "u", Platform::Rhino).is_ok());

@@ -19,8 +19,8 @@ use axum::Router;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use renderiq_sdk::types::{
-    events, form, CreateRenderJson, Envelope, ErrorBody, Page, Platform, Quality, Render, RenderStatus,
-    ASPECT_RATIOS, STYLES,
+    events, form, CreateRenderJson, Envelope, ErrorBody, Page, Platform, Quality, Render,
+    RenderStatus, ASPECT_RATIOS, STYLES,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
@@ -28,9 +28,14 @@ use sha2::{Digest, Sha256};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders, Telemetry};
+use super::extract::{
+    ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders, Telemetry,
+};
 use super::idempotency::{self, StoredResponse};
-use super::{credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult, AppState};
+use super::{
+    credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult,
+    AppState,
+};
 
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -45,7 +50,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/renders",
             // The upload extractor applies its own limit (`--max-upload-bytes`).
-            post(create_render).layer(DefaultBodyLimit::disable()).get(list_renders),
+            post(create_render)
+                .layer(DefaultBodyLimit::disable())
+                .get(list_renders),
         )
         .route("/renders/{id}", get(get_render))
         .route("/renders/{id}/cancel", post(cancel_render))
@@ -104,14 +111,21 @@ pub async fn create_render(
     let user_id = auth.user_id.clone();
     let defaults = {
         let user_id = user_id.clone();
-        state.db.read(move |conn| settings::load(conn, &user_id).map_err(ApiError::from)).await?
+        state
+            .db
+            .read(move |conn| settings::load(conn, &user_id).map_err(ApiError::from))
+            .await?
     };
     let input = upload.validate(&state, &defaults)?;
     let request_hash = input.hash();
 
     let render_id = new_id("rnd");
     let input_path = format!("uploads/{user_id}/{render_id}.{}", input.extension);
-    state.storage.write(&input_path, &input.image).await.map_err(ApiError::Internal)?;
+    state
+        .storage
+        .write(&input_path, &input.image)
+        .await
+        .map_err(ApiError::Internal)?;
 
     let telemetry = auth.telemetry.clone();
     let public_url = state.public_url.clone();
@@ -147,7 +161,8 @@ pub async fn create_render(
         Ok(Outcome::Created(response)) => {
             state.work_available.notify_one();
             let mut http = response.into_response();
-            http.headers_mut().remove(renderiq_sdk::types::headers::IDEMPOTENT_REPLAYED);
+            http.headers_mut()
+                .remove(renderiq_sdk::types::headers::IDEMPOTENT_REPLAYED);
             Ok(http)
         }
         Ok(Outcome::Replay(stored)) => {
@@ -191,7 +206,11 @@ pub async fn get_render(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<WaitQuery>,
 ) -> ApiResult<Render> {
-    let wait = query.wait.filter(|w| w.is_finite()).unwrap_or(0.0).clamp(0.0, MAX_WAIT_SECONDS);
+    let wait = query
+        .wait
+        .filter(|w| w.is_finite())
+        .unwrap_or(0.0)
+        .clamp(0.0, MAX_WAIT_SECONDS);
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
@@ -251,7 +270,10 @@ pub async fn list_renders(
     let (page, limit) = page_bounds(query.page, query.limit)?;
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(s.parse::<RenderStatus>().map_err(|e| ApiError::invalid("status", e))?),
+        Some(s) => Some(
+            s.parse::<RenderStatus>()
+                .map_err(|e| ApiError::invalid("status", e))?,
+        ),
     };
     let project = query.project_id.filter(|p| !p.is_empty());
     let user_id = auth.user_id.clone();
@@ -321,7 +343,9 @@ pub async fn cancel_render(
     state.render_changed(&id, true);
     let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
     let render = row.into_render(&state.public_url);
-    state.deliverer.render_finished(events::RENDER_CANCELLED, &user_id, callback, render.clone());
+    state
+        .deliverer
+        .render_finished(events::RENDER_CANCELLED, &user_id, callback, render.clone());
     ok(render)
 }
 
@@ -369,8 +393,8 @@ impl FromRequest<AppState> for RenderUpload {
             Self::from_multipart(Multipart::from_request(request, state).await?).await
         } else if content_type.starts_with("application/json") || content_type.contains("+json") {
             let bytes = Bytes::from_request(request, state).await?;
-            let json: CreateRenderJson =
-                serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+            let json: CreateRenderJson = serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::invalid("body", e.to_string()))?;
             let mut upload = Self {
                 prompt: json.prompt,
                 style: json.style,
@@ -405,9 +429,13 @@ impl RenderUpload {
                 form::PROMPT => upload.prompt = Some(field.text().await?),
                 form::STYLE => upload.style = Some(field.text().await?),
                 form::QUALITY => upload.quality = Some(field.text().await?),
-                form::ASPECT_RATIO | "aspect_ratio" => upload.aspect_ratio = Some(field.text().await?),
+                form::ASPECT_RATIO | "aspect_ratio" => {
+                    upload.aspect_ratio = Some(field.text().await?)
+                }
                 form::PROJECT_ID | "project_id" => upload.project_id = Some(field.text().await?),
-                form::CALLBACK_URL | "callback_url" => upload.callback_url = Some(field.text().await?),
+                form::CALLBACK_URL | "callback_url" => {
+                    upload.callback_url = Some(field.text().await?)
+                }
                 // Unknown fields (and `uploadedImageType`: the type is sniffed) are drained.
                 _ => drop(field.bytes().await?),
             }
@@ -420,13 +448,20 @@ impl RenderUpload {
         let data = data.split_once(";base64,").map_or(data, |(_, b64)| b64);
         let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let engine = base64::engine::general_purpose::STANDARD;
-        match engine.decode(&compact).or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&compact)) {
+        match engine
+            .decode(&compact)
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&compact))
+        {
             Ok(bytes) => self.image = Some(bytes),
             Err(e) => self.image_error = Some(format!("not valid base64: {e}")),
         }
     }
 
-    fn validate(self, state: &AppState, defaults: &renderiq_sdk::types::Settings) -> Result<ValidInput, ApiError> {
+    fn validate(
+        self,
+        state: &AppState,
+        defaults: &renderiq_sdk::types::Settings,
+    ) -> Result<ValidInput, ApiError> {
         let config = &state.config;
         let mut details = BTreeMap::new();
         let mut image_info = None;
@@ -435,7 +470,10 @@ impl RenderUpload {
                 details.insert("uploadedImageData".to_owned(), e);
             }
             (None, None) => {
-                details.insert(form::IMAGE.to_owned(), "an image is required (file part `image` or `uploadedImageData`)".to_owned());
+                details.insert(
+                    form::IMAGE.to_owned(),
+                    "an image is required (file part `image` or `uploadedImageData`)".to_owned(),
+                );
             }
             (Some(bytes), None) if bytes.len() > config.max_upload_bytes => {
                 return Err(ApiError::PayloadTooLarge(format!(
@@ -451,19 +489,37 @@ impl RenderUpload {
                 Ok((_, w, h)) if w.max(h) > config.max_image_edge => {
                     details.insert(
                         form::IMAGE.to_owned(),
-                        format!("image is {w}x{h}; the longest edge may be {} pixels", config.max_image_edge),
+                        format!(
+                            "image is {w}x{h}; the longest edge may be {} pixels",
+                            config.max_image_edge
+                        ),
                     );
                 }
                 Ok(info) => image_info = Some(info),
             },
         }
-        let prompt = self.prompt.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-        if prompt.as_ref().is_some_and(|p| p.chars().count() > MAX_PROMPT_CHARS) {
-            details.insert(form::PROMPT.to_owned(), format!("at most {MAX_PROMPT_CHARS} characters"));
+        let prompt = self
+            .prompt
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty());
+        if prompt
+            .as_ref()
+            .is_some_and(|p| p.chars().count() > MAX_PROMPT_CHARS)
+        {
+            details.insert(
+                form::PROMPT.to_owned(),
+                format!("at most {MAX_PROMPT_CHARS} characters"),
+            );
         }
-        let style = self.style.filter(|s| !s.is_empty()).unwrap_or_else(|| defaults.default_style.clone());
+        let style = self
+            .style
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| defaults.default_style.clone());
         if !STYLES.contains(&style.as_str()) {
-            details.insert(form::STYLE.to_owned(), format!("use one of {}", STYLES.join(", ")));
+            details.insert(
+                form::STYLE.to_owned(),
+                format!("use one of {}", STYLES.join(", ")),
+            );
         }
         let quality = match self.quality.filter(|q| !q.is_empty()) {
             None => Some(defaults.default_quality),
@@ -480,21 +536,33 @@ impl RenderUpload {
             .filter(|a| !a.is_empty())
             .unwrap_or_else(|| defaults.default_aspect_ratio.clone());
         if !ASPECT_RATIOS.contains(&aspect_ratio.as_str()) {
-            details.insert(form::ASPECT_RATIO.to_owned(), format!("use one of {}", ASPECT_RATIOS.join(", ")));
+            details.insert(
+                form::ASPECT_RATIO.to_owned(),
+                format!("use one of {}", ASPECT_RATIOS.join(", ")),
+            );
         }
-        let project_id =
-            self.project_id.filter(|p| !p.is_empty()).or_else(|| defaults.default_project_id.clone());
-        let callback_url = self.callback_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        let project_id = self
+            .project_id
+            .filter(|p| !p.is_empty())
+            .or_else(|| defaults.default_project_id.clone());
+        let callback_url = self
+            .callback_url
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
         if let Some(url) = &callback_url {
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => {
-                    details.insert(form::CALLBACK_URL.to_owned(), "must be an http(s) URL".to_owned());
+                    details.insert(
+                        form::CALLBACK_URL.to_owned(),
+                        "must be an http(s) URL".to_owned(),
+                    );
                 }
             }
         }
         ApiError::check_fields(details)?;
-        let (extension, _, _) = image_info.ok_or_else(|| ApiError::internal("validated image missing"))?;
+        let (extension, _, _) =
+            image_info.ok_or_else(|| ApiError::internal("validated image missing"))?;
         Ok(ValidInput {
             image: self.image.unwrap_or_default(),
             extension,
@@ -650,7 +718,11 @@ impl RenderRow {
 }
 
 /// A render by id, optionally only if it belongs to `user_id`.
-pub(crate) fn find(conn: &Connection, id: &str, user_id: Option<&str>) -> rusqlite::Result<Option<RenderRow>> {
+pub(crate) fn find(
+    conn: &Connection,
+    id: &str,
+    user_id: Option<&str>,
+) -> rusqlite::Result<Option<RenderRow>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
         params![id, user_id],
@@ -718,7 +790,11 @@ pub(crate) fn set_progress(conn: &Connection, id: &str, progress: u8) -> rusqlit
 }
 
 /// processing → completed. `None` when the render was not processing any more.
-pub(crate) fn complete(conn: &Connection, id: &str, output_path: &str) -> rusqlite::Result<Option<RenderRow>> {
+pub(crate) fn complete(
+    conn: &Connection,
+    id: &str,
+    output_path: &str,
+) -> rusqlite::Result<Option<RenderRow>> {
     let now = Utc::now();
     let changed = conn.execute(
         "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
@@ -733,8 +809,14 @@ pub(crate) fn complete(conn: &Connection, id: &str, output_path: &str) -> rusqli
 
 /// processing (or pending) → failed, with the refund, in the caller's transaction. `None` when
 /// the render had already ended.
-pub(crate) fn fail(conn: &Connection, id: &str, error: &str) -> rusqlite::Result<Option<RenderRow>> {
-    let Some(row) = find(conn, id, None)? else { return Ok(None) };
+pub(crate) fn fail(
+    conn: &Connection,
+    id: &str,
+    error: &str,
+) -> rusqlite::Result<Option<RenderRow>> {
+    let Some(row) = find(conn, id, None)? else {
+        return Ok(None);
+    };
     if row.status.is_terminal() {
         return Ok(None);
     }
@@ -756,7 +838,11 @@ pub(crate) fn recover_interrupted(conn: &Connection) -> rusqlite::Result<Vec<Ren
         .collect::<rusqlite::Result<_>>()?;
     let mut failed = Vec::new();
     for id in ids {
-        if let Some(row) = fail(conn, &id, "the server stopped while this render was processing; credits refunded")? {
+        if let Some(row) = fail(
+            conn,
+            &id,
+            "the server stopped while this render was processing; credits refunded",
+        )? {
             failed.push(row);
         }
     }

@@ -35,9 +35,15 @@ pub(crate) fn defaults() -> Settings {
         (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
     )
 )]
-pub async fn get_settings(State(state): State<AppState>, auth: Auth<ReadSettings>) -> ApiResult<Settings> {
+pub async fn get_settings(
+    State(state): State<AppState>,
+    auth: Auth<ReadSettings>,
+) -> ApiResult<Settings> {
     let user_id = auth.user_id.clone();
-    ok(state.db.read(move |conn| load(conn, &user_id).map_err(ApiError::from)).await?)
+    ok(state
+        .db
+        .read(move |conn| load(conn, &user_id).map_err(ApiError::from))
+        .await?)
 }
 
 /// Change some settings; absent fields keep their value, an empty `defaultProjectId` clears it.
@@ -58,12 +64,18 @@ pub async fn update_settings(
     let mut details = BTreeMap::new();
     if let Some(style) = &update.default_style {
         if !STYLES.contains(&style.as_str()) {
-            details.insert("defaultStyle".to_owned(), format!("use one of {}", STYLES.join(", ")));
+            details.insert(
+                "defaultStyle".to_owned(),
+                format!("use one of {}", STYLES.join(", ")),
+            );
         }
     }
     if let Some(ratio) = &update.default_aspect_ratio {
         if !ASPECT_RATIOS.contains(&ratio.as_str()) {
-            details.insert("defaultAspectRatio".to_owned(), format!("use one of {}", ASPECT_RATIOS.join(", ")));
+            details.insert(
+                "defaultAspectRatio".to_owned(),
+                format!("use one of {}", ASPECT_RATIOS.join(", ")),
+            );
         }
     }
     ApiError::check_fields(details)?;

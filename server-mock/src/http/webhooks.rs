@@ -50,13 +50,19 @@ pub async fn create_webhook(
     let mut subscribed: Vec<String> = Vec::new();
     for event in &request.events {
         if !events::ALL.contains(&event.as_str()) {
-            details.insert("events".to_owned(), format!("unknown event {event:?}; known: {}", events::ALL.join(", ")));
+            details.insert(
+                "events".to_owned(),
+                format!("unknown event {event:?}; known: {}", events::ALL.join(", ")),
+            );
         } else if !subscribed.contains(event) {
             subscribed.push(event.clone());
         }
     }
     if request.events.is_empty() {
-        details.insert("events".to_owned(), "subscribe to at least one event".to_owned());
+        details.insert(
+            "events".to_owned(),
+            "subscribe to at least one event".to_owned(),
+        );
     }
     ApiError::check_fields(details)?;
 
@@ -101,7 +107,10 @@ pub async fn create_webhook(
         (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
     )
 )]
-pub async fn list_webhooks(State(state): State<AppState>, auth: Auth<ManageWebhooks>) -> ApiResult<Vec<Webhook>> {
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    auth: Auth<ManageWebhooks>,
+) -> ApiResult<Vec<Webhook>> {
     let user_id = auth.user_id.clone();
     let webhooks = state
         .db
@@ -121,7 +130,8 @@ pub async fn list_webhooks(State(state): State<AppState>, auth: Auth<ManageWebho
                     last_delivery_at: r.get(6)?,
                 })
             })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(ApiError::from)
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(ApiError::from)
         })
         .await?;
     ok(webhooks)
@@ -146,8 +156,11 @@ pub async fn delete_webhook(
     let changed = state
         .db
         .write(move |tx| {
-            tx.execute("DELETE FROM webhooks WHERE id = ?1 AND user_id = ?2", params![id, user_id])
-                .map_err(ApiError::from)
+            tx.execute(
+                "DELETE FROM webhooks WHERE id = ?1 AND user_id = ?2",
+                params![id, user_id],
+            )
+            .map_err(ApiError::from)
         })
         .await?;
     if changed == 0 {
@@ -188,13 +201,21 @@ pub(crate) struct Target {
 }
 
 /// The user's active webhooks subscribed to `event`.
-pub(crate) fn targets(conn: &Connection, user_id: &str, event: &str) -> rusqlite::Result<Vec<Target>> {
+pub(crate) fn targets(
+    conn: &Connection,
+    user_id: &str,
+    event: &str,
+) -> rusqlite::Result<Vec<Target>> {
     let mut stmt = conn.prepare(
         "SELECT id, url, secret, events FROM webhooks WHERE user_id = ?1 AND active = 1 ORDER BY rowid",
     )?;
     let rows = stmt.query_map([user_id], |r| {
         Ok((
-            Target { webhook_id: r.get(0)?, url: r.get(1)?, secret: r.get(2)? },
+            Target {
+                webhook_id: r.get(0)?,
+                url: r.get(1)?,
+                secret: r.get(2)?,
+            },
             json_list(&r.get::<_, String>(3)?),
         ))
     })?;

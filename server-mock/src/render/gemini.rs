@@ -71,7 +71,10 @@ impl GeminiGenerator {
                 "imageConfig": { "aspectRatio": request.aspect_ratio },
             }
         });
-        let url = format!("{}/v1beta/models/{}:generateContent", self.base_url, self.model);
+        let url = format!(
+            "{}/v1beta/models/{}:generateContent",
+            self.base_url, self.model
+        );
         let response = self
             .client
             .post(&url)
@@ -113,13 +116,28 @@ fn sniff_mime(bytes: &[u8]) -> &'static str {
 /// The first inline image of a `generateContent` answer (REST answers use camelCase; snake_case
 /// is accepted too).
 fn parse_image(value: &Value) -> anyhow::Result<Generated> {
-    let candidates = value["candidates"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let candidates = value["candidates"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for candidate in candidates {
-        let parts = candidate["content"]["parts"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let parts = candidate["content"]["parts"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         for part in parts {
-            let inline = if part["inlineData"].is_object() { &part["inlineData"] } else { &part["inline_data"] };
-            let Some(data) = inline["data"].as_str() else { continue };
-            let mime = inline["mimeType"].as_str().or_else(|| inline["mime_type"].as_str()).unwrap_or("image/png");
+            let inline = if part["inlineData"].is_object() {
+                &part["inlineData"]
+            } else {
+                &part["inline_data"]
+            };
+            let Some(data) = inline["data"].as_str() else {
+                continue;
+            };
+            let mime = inline["mimeType"]
+                .as_str()
+                .or_else(|| inline["mime_type"].as_str())
+                .unwrap_or("image/png");
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(data)
                 .context("the Gemini image is not valid base64")?;
@@ -158,7 +176,11 @@ mod tests {
 
     #[test]
     fn an_answer_without_image_is_an_error_naming_the_reason() {
-        let answer = json!({ "candidates": [{ "finishReason": "SAFETY", "content": { "parts": [] } }] });
-        assert!(parse_image(&answer).unwrap_err().to_string().contains("SAFETY"));
+        let answer =
+            json!({ "candidates": [{ "finishReason": "SAFETY", "content": { "parts": [] } }] });
+        assert!(parse_image(&answer)
+            .unwrap_err()
+            .to_string()
+            .contains("SAFETY"));
     }
 }

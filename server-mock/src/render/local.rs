@@ -17,7 +17,11 @@ pub struct LocalGenerator;
 impl Generator for LocalGenerator {
     fn generate(&self, request: GenerateRequest) -> BoxFuture<'_, anyhow::Result<Generated>> {
         Box::pin(async move {
-            if request.prompt.as_deref().is_some_and(|p| p.contains(FAIL_MARKER)) {
+            if request
+                .prompt
+                .as_deref()
+                .is_some_and(|p| p.contains(FAIL_MARKER))
+            {
                 anyhow::bail!("generation failed: the prompt asked for a failure ({FAIL_MARKER})");
             }
             tokio::task::spawn_blocking(move || render(&request)).await?
@@ -43,7 +47,10 @@ fn render(request: &GenerateRequest) -> anyhow::Result<Generated> {
         image::codecs::png::FilterType::Sub,
     );
     img.write_with_encoder(encoder)?;
-    Ok(Generated { bytes, extension: "png" })
+    Ok(Generated {
+        bytes,
+        extension: "png",
+    })
 }
 
 /// Centre crop to the target ratio, then scale to exactly `w`×`h`.
@@ -51,9 +58,15 @@ fn fit(source: &RgbImage, w: u32, h: u32) -> RgbImage {
     let (sw, sh) = source.dimensions();
     // Crop so that sw'/sh' == w/h.
     let (cw, ch) = if u64::from(sw) * u64::from(h) > u64::from(sh) * u64::from(w) {
-        (((u64::from(sh) * u64::from(w)) / u64::from(h)).max(1) as u32, sh)
+        (
+            ((u64::from(sh) * u64::from(w)) / u64::from(h)).max(1) as u32,
+            sh,
+        )
     } else {
-        (sw, ((u64::from(sw) * u64::from(h)) / u64::from(w)).max(1) as u32)
+        (
+            sw,
+            ((u64::from(sw) * u64::from(h)) / u64::from(w)).max(1) as u32,
+        )
     };
     let cropped = imageops::crop_imm(source, (sw - cw) / 2, (sh - ch) / 2, cw, ch).to_image();
     imageops::thumbnail(&cropped, w, h)
@@ -110,7 +123,11 @@ fn stylize(img: &mut RgbImage, style: &str) {
         "blueprint" => {
             let edges = edge_map(img);
             for (p, e) in img.pixels_mut().zip(edges) {
-                p.0 = if e > 40.0 { [235, 242, 255] } else { [22, 62, 140] };
+                p.0 = if e > 40.0 {
+                    [235, 242, 255]
+                } else {
+                    [22, 62, 140]
+                };
             }
         }
         // "photorealistic" and anything unknown: more contrast, warmer light.
@@ -156,7 +173,13 @@ fn box_blur(img: &mut RgbImage, r: usize) {
     for pass in 0..2 {
         let (len, lines) = if pass == 0 { (w, h) } else { (h, w) };
         for line in 0..lines {
-            let idx = |i: usize| if pass == 0 { line * w + i } else { i * w + line };
+            let idx = |i: usize| {
+                if pass == 0 {
+                    line * w + i
+                } else {
+                    i * w + line
+                }
+            };
             let mut acc = [0.0f32; 3];
             let mut count = 0.0f32;
             for i in 0..=r.min(len - 1) {
@@ -194,9 +217,12 @@ mod tests {
     use renderiq_sdk::types::{Quality, STYLES};
 
     fn sample_png() -> Vec<u8> {
-        let img = RgbImage::from_fn(120, 80, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 128]));
+        let img = RgbImage::from_fn(120, 80, |x, y| {
+            image::Rgb([(x * 2) as u8, (y * 3) as u8, 128])
+        });
         let mut out = Vec::new();
-        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -223,7 +249,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_fail_marker_makes_generation_fail() {
-        let err = LocalGenerator.generate(request("sketch", Some("x [fail] y"))).await.unwrap_err();
+        let err = LocalGenerator
+            .generate(request("sketch", Some("x [fail] y")))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("[fail]"));
     }
 }

@@ -20,7 +20,11 @@ pub(crate) async fn run(state: AppState, index: usize) {
         if state.shutdown.is_cancelled() {
             break;
         }
-        match state.db.write(|tx| renders::claim_next(tx).map_err(ApiError::from)).await {
+        match state
+            .db
+            .write(|tx| renders::claim_next(tx).map_err(ApiError::from))
+            .await
+        {
             Ok(Some(row)) => {
                 state.render_changed(&row.id, false);
                 process(&state, row).await;
@@ -48,7 +52,10 @@ async fn process(state: &AppState, row: RenderRow) {
     let ended = match outcome {
         Ok(output_path) => {
             let (id, path) = (id.clone(), output_path.clone());
-            let result = state.db.write(move |tx| renders::complete(tx, &id, &path).map_err(ApiError::from)).await;
+            let result = state
+                .db
+                .write(move |tx| renders::complete(tx, &id, &path).map_err(ApiError::from))
+                .await;
             if !matches!(result, Ok(Some(_))) {
                 state.storage.remove(&output_path).await;
             }
@@ -69,7 +76,9 @@ async fn process(state: &AppState, row: RenderRow) {
             state.render_changed(&row.id, true);
             let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
             let render = row.into_render(&state.public_url);
-            state.deliverer.render_finished(event, &user_id, callback, render);
+            state
+                .deliverer
+                .render_finished(event, &user_id, callback, render);
         }
         // Someone else ended it (cannot happen today: only pending renders can be cancelled).
         Ok(None) => {}
@@ -88,7 +97,11 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
         }
         let progress = (i * 90 / STEPS) as u8;
         let id = row.id.clone();
-        if let Err(e) = state.db.write(move |tx| renders::set_progress(tx, &id, progress).map_err(ApiError::from)).await {
+        if let Err(e) = state
+            .db
+            .write(move |tx| renders::set_progress(tx, &id, progress).map_err(ApiError::from))
+            .await
+        {
             tracing::warn!(render = %row.id, error = %e, "progress update failed");
         }
     }
@@ -103,11 +116,19 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
         aspect_ratio: row.aspect_ratio.clone(),
         quality: row.quality,
     };
-    let generated = state.generator.generate(request).await.map_err(|e| format!("{e:#}"))?;
+    let generated = state
+        .generator
+        .generate(request)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
     let path = format!("outputs/{}/{}.{}", row.user_id, row.id, generated.extension);
-    state.storage.write(&path, &generated.bytes).await.map_err(|e| {
-        tracing::error!(render = %row.id, error = %e, "output could not be stored");
-        "the output could not be stored".to_owned()
-    })?;
+    state
+        .storage
+        .write(&path, &generated.bytes)
+        .await
+        .map_err(|e| {
+            tracing::error!(render = %row.id, error = %e, "output could not be stored");
+            "the output could not be stored".to_owned()
+        })?;
     Ok(path)
 }

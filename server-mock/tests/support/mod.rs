@@ -59,9 +59,21 @@ impl Resp {
         assert_eq!(self.status, status, "body: {}", self.body);
         assert_eq!(self.body["success"], false, "{}", self.body);
         assert_eq!(self.body["errorCode"], code, "{}", self.body);
-        assert!(self.body["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", self.body);
-        let header = self.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(header.starts_with("req_"), "missing x-request-id: {:?}", self.headers);
+        assert!(
+            self.body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{}",
+            self.body
+        );
+        let header = self
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            header.starts_with("req_"),
+            "missing x-request-id: {:?}",
+            self.headers
+        );
         assert_eq!(self.body["requestId"], header, "{}", self.body);
         &self.body
     }
@@ -84,7 +96,11 @@ pub fn test_config(dir: &Path) -> Config {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 impl TestServer {
@@ -103,9 +119,17 @@ impl TestServer {
 
     /// A server on an existing data dir (which the caller keeps alive).
     pub async fn start_on(config: Config) -> Self {
-        let server = renderiq_server::spawn(config.clone()).await.expect("server starts");
+        let server = renderiq_server::spawn(config.clone())
+            .await
+            .expect("server starts");
         let base = server.base_url.clone();
-        Self { server: Some(server), base, http: client(), config, dir: None }
+        Self {
+            server: Some(server),
+            base,
+            http: client(),
+            config,
+            dir: None,
+        }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -142,7 +166,13 @@ impl TestServer {
     }
 
     pub async fn sign_in(&self, email: &str) -> TestUser {
-        let resp = self.post(None, "/auth/signin", json!({ "email": email, "password": PASSWORD })).await;
+        let resp = self
+            .post(
+                None,
+                "/auth/signin",
+                json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
         let data = resp.data();
         TestUser {
             id: data["user"]["id"].as_str().unwrap().to_owned(),
@@ -158,10 +188,18 @@ impl TestServer {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
-    fn authed(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    fn authed(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         match token {
             Some(token) => request.bearer_auth(token),
             None => request,
@@ -169,24 +207,29 @@ impl TestServer {
     }
 
     pub async fn get(&self, token: Option<&str>, path: &str) -> Resp {
-        self.send(self.authed(self.http.get(self.url(path)), token)).await
+        self.send(self.authed(self.http.get(self.url(path)), token))
+            .await
     }
 
     pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> Resp {
-        self.send(self.authed(self.http.post(self.url(path)).json(&body), token)).await
+        self.send(self.authed(self.http.post(self.url(path)).json(&body), token))
+            .await
     }
 
     pub async fn patch(&self, token: Option<&str>, path: &str, body: Value) -> Resp {
-        self.send(self.authed(self.http.patch(self.url(path)).json(&body), token)).await
+        self.send(self.authed(self.http.patch(self.url(path)).json(&body), token))
+            .await
     }
 
     pub async fn delete(&self, token: Option<&str>, path: &str) -> Resp {
-        self.send(self.authed(self.http.delete(self.url(path)), token)).await
+        self.send(self.authed(self.http.delete(self.url(path)), token))
+            .await
     }
 
     /// `POST /renders` as multipart: the sample image plus text fields.
     pub async fn create_render(&self, token: &str, fields: &[(&str, &str)]) -> Resp {
-        self.create_render_with(token, png(64, 48), fields, &[]).await
+        self.create_render_with(token, png(64, 48), fields, &[])
+            .await
     }
 
     pub async fn create_render_with(
@@ -196,12 +239,21 @@ impl TestServer {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut form = reqwest::multipart::Form::new()
-            .part("image", reqwest::multipart::Part::bytes(image).file_name("view.png").mime_str("image/png").unwrap());
+        let mut form = reqwest::multipart::Form::new().part(
+            "image",
+            reqwest::multipart::Part::bytes(image)
+                .file_name("view.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
-        let mut request = self.http.post(self.url("/renders")).bearer_auth(token).multipart(form);
+        let mut request = self
+            .http
+            .post(self.url("/renders"))
+            .bearer_auth(token)
+            .multipart(form);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -212,17 +264,24 @@ impl TestServer {
     pub async fn wait_for_render(&self, token: &str, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let resp = self.get(Some(token), &format!("/renders/{id}?wait=5")).await;
+            let resp = self
+                .get(Some(token), &format!("/renders/{id}?wait=5"))
+                .await;
             let render = resp.data().clone();
             if ["completed", "failed", "cancelled"].contains(&render["status"].as_str().unwrap()) {
                 return render;
             }
-            assert!(Instant::now() < deadline, "render {id} did not finish: {render}");
+            assert!(
+                Instant::now() < deadline,
+                "render {id} did not finish: {render}"
+            );
         }
     }
 
     pub async fn balance(&self, token: &str) -> i64 {
-        self.get(Some(token), "/credits").await.data()["balance"].as_i64().unwrap()
+        self.get(Some(token), "/credits").await.data()["balance"]
+            .as_i64()
+            .unwrap()
     }
 
     /// Sum of the user's whole ledger.
@@ -230,9 +289,19 @@ impl TestServer {
         let mut sum = 0;
         let mut page = 1;
         loop {
-            let resp = self.get(Some(token), &format!("/credits/transactions?page={page}&limit=100")).await;
+            let resp = self
+                .get(
+                    Some(token),
+                    &format!("/credits/transactions?page={page}&limit=100"),
+                )
+                .await;
             let data = resp.data();
-            sum += data["items"].as_array().unwrap().iter().map(|t| t["amount"].as_i64().unwrap()).sum::<i64>();
+            sum += data["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["amount"].as_i64().unwrap())
+                .sum::<i64>();
             if data["hasMore"] != true {
                 return sum;
             }
@@ -243,7 +312,8 @@ impl TestServer {
     /// Runs a query on the server's database.
     pub fn query<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> T {
         let db = renderiq_server::open_database(&self.data_dir(), None).unwrap();
-        db.read_blocking(|conn| f(conn).map_err(anyhow::Error::from)).unwrap()
+        db.read_blocking(|conn| f(conn).map_err(anyhow::Error::from))
+            .unwrap()
     }
 }
 
@@ -262,10 +332,15 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
 pub fn encode(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         let edge = (x / 8 + y / 8) % 2 == 0;
-        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, if edge { 200 } else { 60 }])
+        image::Rgb([
+            (x * 255 / w.max(1)) as u8,
+            (y * 255 / h.max(1)) as u8,
+            if edge { 200 } else { 60 },
+        ])
     });
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), format).unwrap();
+    img.write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
     out
 }
 
@@ -276,7 +351,10 @@ pub async fn eventually<T>(secs: u64, mut check: impl FnMut() -> Option<T>) -> T
         if let Some(v) = check() {
             return v;
         }
-        assert!(Instant::now() < deadline, "condition not met within {secs} s");
+        assert!(
+            Instant::now() < deadline,
+            "condition not met within {secs} s"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -294,6 +372,7 @@ pub fn noisy_png(w: u32, h: u32) -> Vec<u8> {
         image::Rgb([next(), next(), next()])
     });
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
