@@ -132,6 +132,8 @@ impl Client {
         fn webhooks(&self) -> Vec<Webhook>;
         /// See [`crate::Client::delete_webhook`].
         fn delete_webhook(&self, id: &str) -> ();
+        /// See [`crate::Client::callback_secret`].
+        fn callback_secret(&self) -> crate::Secret;
         /// See [`crate::Client::health`].
         fn health(&self) -> Health;
         /// See [`crate::Client::create_render`].

@@ -311,6 +311,19 @@ impl Client {
         self.call::<Ack>(Request::delete(format!("webhooks/{}", path_segment(id)?))).await.map(drop)
     }
 
+    /// The secret that signs deliveries to your renders' `callback_url`s (registered webhooks
+    /// have their own secrets). Verify those deliveries with
+    /// [`webhooks::Webhook`](crate::webhooks::Webhook).
+    ///
+    /// # Errors
+    ///
+    /// [`PermissionDenied`](crate::ErrorKind::PermissionDenied) for a key without
+    /// `webhooks:manage`.
+    pub async fn callback_secret(&self) -> Result<Secret> {
+        let s: CallbackSecret = self.call(Request::get("webhooks/callback-secret")).await?;
+        Ok(Secret::new(s.secret))
+    }
+
     // ---- health -----------------------------------------------------------------------------
 
     /// Server health; needs no sign-in.
