@@ -17,9 +17,9 @@ ffi_start_server() {
     local server="$CARGO_TARGET_DIR/${FFI_PROFILE:-debug}/renderiq-server"
     local data="$FFI_WORK/$name" log="$FFI_WORK/$name.log" url="" i
     mkdir -p "$data"
-    "$server" user add --email "$RENDERIQ_TEST_EMAIL" --password "$RENDERIQ_TEST_PASSWORD" \
+    RUST_LOG=error "$server" user add --email "$RENDERIQ_TEST_EMAIL" --password "$RENDERIQ_TEST_PASSWORD" \
         --credits 100000 --data-dir "$data" >/dev/null
-    "$server" user add --email "$RENDERIQ_TEST_POOR_EMAIL" --password "$RENDERIQ_TEST_POOR_PASSWORD" \
+    RUST_LOG=error "$server" user add --email "$RENDERIQ_TEST_POOR_EMAIL" --password "$RENDERIQ_TEST_POOR_PASSWORD" \
         --credits 0 --data-dir "$data" >/dev/null
     "$server" serve --bind 127.0.0.1:0 --data-dir "$data" "$@" >"$log" 2>&1 &
     FFI_SERVER_PIDS+=("$!")

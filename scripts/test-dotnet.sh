@@ -35,10 +35,12 @@ esac
 cp "$CARGO_TARGET_DIR/debug/$NATIVE" "$OUT/"
 
 log "compiling Renderiq.Sdk.dll (mcs, C# 7.2, .NET Framework 4.8 profile)"
+# Sources as the csproj sees them (not what a dotnet build left in obj/ or bin/).
+mapfile -t SDK_SOURCES < <(find "$DOTNET/src/Renderiq.Sdk" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' | sort)
 "${MCS[@]}" -target:library -unsafe -warnaserror+ \
     -doc:"$OUT/Renderiq.Sdk.xml" \
     -r:"$FACADES/System.Runtime.InteropServices.RuntimeInformation.dll" \
-    -out:"$OUT/Renderiq.Sdk.dll" -recurse:"$DOTNET/src/Renderiq.Sdk/*.cs"
+    -out:"$OUT/Renderiq.Sdk.dll" "${SDK_SOURCES[@]}"
 
 log "compiling the tests and the load probe"
 "${MCS[@]}" -target:library -r:"$OUT/Renderiq.Sdk.dll" -r:"$NUNIT_FRAMEWORK" \
@@ -58,9 +60,9 @@ if [ -d "$DOTNET/tests/ExampleStubs" ]; then
     "${MCS[@]}" -target:library -out:"$OUT/AutodeskStubs.dll" -r:System.Drawing.dll -r:System.Windows.Forms.dll \
         "$DOTNET"/tests/ExampleStubs/*.cs
     "${MCS[@]}" -target:library -unsafe -out:"$OUT/RenderiqRevit.dll" -r:"$OUT/Renderiq.Sdk.dll" -r:"$OUT/AutodeskStubs.dll" \
-        -r:System.Drawing.dll -r:System.Windows.Forms.dll -recurse:"$REPO_ROOT/examples/revit/src/*.cs"
+        -r:System.Core.dll -r:System.Drawing.dll -r:System.Windows.Forms.dll -recurse:"$REPO_ROOT/examples/revit/src/*.cs"
     "${MCS[@]}" -target:library -unsafe -out:"$OUT/RenderiqAutoCad.dll" -r:"$OUT/Renderiq.Sdk.dll" -r:"$OUT/AutodeskStubs.dll" \
-        -r:System.Drawing.dll -r:System.Windows.Forms.dll -recurse:"$REPO_ROOT/examples/autocad/src/*.cs"
+        -r:System.Core.dll -r:System.Drawing.dll -r:System.Windows.Forms.dll -recurse:"$REPO_ROOT/examples/autocad/src/*.cs"
 fi
 
 log "running the NUnit suite (nunit-console, Mono $(mono --version | head -1 | sed 's/.*version \([^ ]*\).*/\1/'))"

@@ -25,8 +25,11 @@ use crate::store::store_from;
 
 /// Seconds from Python as a `Duration`; `ValueError` for negative, NaN or absurd values.
 pub fn seconds(value: f64, name: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds, not {value}")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{name} must be a non-negative number of seconds, not {value}"
+        ))
+    })
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(value: &str) -> PyResult<T> {
@@ -77,8 +80,15 @@ impl RenderFields {
     }
 }
 
-const FIELDS: [&str; 7] =
-    ["prompt", "style", "quality", "aspect_ratio", "project_id", "callback_url", "idempotency_key"];
+const FIELDS: [&str; 7] = [
+    "prompt",
+    "style",
+    "quality",
+    "aspect_ratio",
+    "project_id",
+    "callback_url",
+    "idempotency_key",
+];
 
 #[pyclass(name = "Client", module = "renderiq._native", frozen)]
 pub struct PyClient {
@@ -159,7 +169,9 @@ impl PyClient {
         if let Some(key) = api_key {
             builder = builder.api_key(key);
         }
-        Ok(Self { inner: builder.build().map_err(err)? })
+        Ok(Self {
+            inner: builder.build().map_err(err)?,
+        })
     }
 
     #[getter]
@@ -195,15 +207,26 @@ impl PyClient {
     // ---- renders ----------------------------------------------------------------------------
 
     #[pyo3(signature = (image, fields))]
-    fn create_render(&self, py: Python<'_>, image: &Bound<'_, PyAny>, fields: &Bound<'_, PyDict>) -> PyResult<Py<PyAny>> {
+    fn create_render(
+        &self,
+        py: Python<'_>,
+        image: &Bound<'_, PyAny>,
+        fields: &Bound<'_, PyDict>,
+    ) -> PyResult<Py<PyAny>> {
         let req = self.request(image, RenderFields::from_dict(fields)?)?;
         call!(self, py, |c| c.create_render(req))
     }
 
     #[pyo3(signature = (image, fields))]
-    fn start_create_render(&self, image: &Bound<'_, PyAny>, fields: &Bound<'_, PyDict>) -> PyResult<PyOperation> {
+    fn start_create_render(
+        &self,
+        image: &Bound<'_, PyAny>,
+        fields: &Bound<'_, PyDict>,
+    ) -> PyResult<PyOperation> {
         let req = self.request(image, RenderFields::from_dict(fields)?)?;
-        Ok(PyOperation::new(self.inner.start_create_render(req).map_err(err)?))
+        Ok(PyOperation::new(
+            self.inner.start_create_render(req).map_err(err)?,
+        ))
     }
 
     #[pyo3(signature = (image, fields, timeout, long_poll=true))]
@@ -216,13 +239,22 @@ impl PyClient {
     ) -> PyResult<PyOperation> {
         let req = self.request(image, RenderFields::from_dict(fields)?)?;
         let opts = wait_options(timeout, long_poll)?;
-        Ok(PyOperation::new(self.inner.start_render(req, opts).map_err(err)?))
+        Ok(PyOperation::new(
+            self.inner.start_render(req, opts).map_err(err)?,
+        ))
     }
 
     #[pyo3(signature = (id, timeout, long_poll=true))]
-    fn start_wait_for_render(&self, id: &str, timeout: f64, long_poll: bool) -> PyResult<PyOperation> {
+    fn start_wait_for_render(
+        &self,
+        id: &str,
+        timeout: f64,
+        long_poll: bool,
+    ) -> PyResult<PyOperation> {
         let opts = wait_options(timeout, long_poll)?;
-        Ok(PyOperation::new(self.inner.start_wait_for_render(id, opts).map_err(err)?))
+        Ok(PyOperation::new(
+            self.inner.start_wait_for_render(id, opts).map_err(err)?,
+        ))
     }
 
     /// Waits on this thread (GIL released); `on_progress(progress_dict)` is called from this
@@ -240,7 +272,9 @@ impl PyClient {
         let op = self.inner.start_wait_for_render(id, opts).map_err(err)?;
         let mut last = None;
         let render = finish(py, &op, |py| {
-            let Some(cb) = &on_progress else { return Ok(()) };
+            let Some(cb) = &on_progress else {
+                return Ok(());
+            };
             let now = op.progress();
             if now.render.is_some() && last.as_ref() != Some(&now) {
                 cb.call1(py, (progress_to_py(py, &now)?,))?;
@@ -274,12 +308,21 @@ impl PyClient {
 
     /// Every matching render, fetching pages as the iterator is read.
     #[pyo3(signature = (status=None, project_id=None, page_size=20))]
-    fn renders(&self, status: Option<&str>, project_id: Option<String>, page_size: u32) -> PyResult<PyRenderIter> {
+    fn renders(
+        &self,
+        status: Option<&str>,
+        project_id: Option<String>,
+        page_size: u32,
+    ) -> PyResult<PyRenderIter> {
         if page_size == 0 || page_size > 100 {
-            return Err(PyValueError::new_err(format!("page_size must be 1 to 100, not {page_size}")));
+            return Err(PyValueError::new_err(format!(
+                "page_size must be 1 to 100, not {page_size}"
+            )));
         }
         let query = list_query(status, project_id)?.limit(page_size);
-        Ok(PyRenderIter { stream: Mutex::new(Some(Box::pin(self.inner.renders(query)))) })
+        Ok(PyRenderIter {
+            stream: Mutex::new(Some(Box::pin(self.inner.renders(query)))),
+        })
     }
 
     fn download_render(&self, py: Python<'_>, render: &Bound<'_, PyAny>) -> PyResult<Py<PyBytes>> {
@@ -289,10 +332,18 @@ impl PyClient {
         Ok(PyBytes::new(py, &bytes).unbind())
     }
 
-    fn download_render_to(&self, py: Python<'_>, render: &Bound<'_, PyAny>, path: std::path::PathBuf) -> PyResult<u64> {
+    fn download_render_to(
+        &self,
+        py: Python<'_>,
+        render: &Bound<'_, PyAny>,
+        path: std::path::PathBuf,
+    ) -> PyResult<u64> {
         let render = self.render_of(render)?;
         let c = self.inner.clone();
-        run(py, async move { c.download_render_to(&render, &path).await })
+        run(
+            py,
+            async move { c.download_render_to(&render, &path).await },
+        )
     }
 
     // ---- projects, credits, settings --------------------------------------------------------
@@ -302,8 +353,14 @@ impl PyClient {
     }
 
     #[pyo3(signature = (name, description=None))]
-    fn create_project(&self, py: Python<'_>, name: String, description: Option<String>) -> PyResult<Py<PyAny>> {
-        call!(self, py, |c| c.create_project(&name, description.as_deref()))
+    fn create_project(
+        &self,
+        py: Python<'_>,
+        name: String,
+        description: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        call!(self, py, |c| c
+            .create_project(&name, description.as_deref()))
     }
 
     fn credits(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -353,7 +410,11 @@ impl PyClient {
             .map(|s| {
                 chrono::DateTime::parse_from_rfc3339(s)
                     .map(|d| d.with_timezone(&chrono::Utc))
-                    .map_err(|e| PyValueError::new_err(format!("expires_at {s:?} is not an ISO 8601 time: {e}")))
+                    .map_err(|e| {
+                        PyValueError::new_err(format!(
+                            "expires_at {s:?} is not an ISO 8601 time: {e}"
+                        ))
+                    })
             })
             .transpose()?;
         let c = self.inner.clone();
@@ -373,7 +434,12 @@ impl PyClient {
         run(py, async move { c.revoke_api_key(&id).await })
     }
 
-    fn register_webhook(&self, py: Python<'_>, url: String, events: Vec<String>) -> PyResult<Py<PyAny>> {
+    fn register_webhook(
+        &self,
+        py: Python<'_>,
+        url: String,
+        events: Vec<String>,
+    ) -> PyResult<Py<PyAny>> {
         let c = self.inner.clone();
         let created = run(py, async move {
             let events: Vec<&str> = events.iter().map(String::as_str).collect();
@@ -403,7 +469,9 @@ impl PyClient {
 /// `long_poll=false` polls with backoff instead, which shows progress while the render
 /// processes on servers whose long-poll answers only at the end (the reference server's does).
 fn wait_options(timeout: f64, long_poll: bool) -> PyResult<WaitOptions> {
-    Ok(WaitOptions::new().timeout(seconds(timeout, "timeout")?).long_poll(long_poll))
+    Ok(WaitOptions::new()
+        .timeout(seconds(timeout, "timeout")?)
+        .long_poll(long_poll))
 }
 
 fn list_query(status: Option<&str>, project_id: Option<String>) -> PyResult<ListRenders> {
@@ -433,7 +501,9 @@ impl PyRenderIter {
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let taken = self.stream.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let Some(mut stream) = taken else { return Ok(None) };
+        let Some(mut stream) = taken else {
+            return Ok(None);
+        };
         let (stream, item) = run(py, async move {
             let item = stream.next().await;
             Ok((stream, item))

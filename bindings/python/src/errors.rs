@@ -32,7 +32,12 @@ create_exception!(
     RenderiqError,
     "The API key lacks a scope the call needs (INSUFFICIENT_SCOPE)."
 );
-create_exception!(renderiq, NotFoundError, RenderiqError, "No such render, project, key or webhook.");
+create_exception!(
+    renderiq,
+    NotFoundError,
+    RenderiqError,
+    "No such render, project, key or webhook."
+);
 create_exception!(
     renderiq,
     ValidationError,
@@ -57,7 +62,12 @@ create_exception!(
     RenderiqError,
     "An idempotency key reused with another request, or a render in a state that forbids the call."
 );
-create_exception!(renderiq, ServerError, RenderiqError, "The server failed (HTTP 5xx).");
+create_exception!(
+    renderiq,
+    ServerError,
+    RenderiqError,
+    "The server failed (HTTP 5xx)."
+);
 create_exception!(
     renderiq,
     RenderFailedError,
@@ -76,7 +86,12 @@ create_exception!(
     RenderiqError,
     "The operation was cancelled (by `Operation.cancel()`, Ctrl-C, or the render was cancelled)."
 );
-create_exception!(renderiq, ImageError, RenderiqError, "The screenshot could not be read, decoded or encoded.");
+create_exception!(
+    renderiq,
+    ImageError,
+    RenderiqError,
+    "The screenshot could not be read, decoded or encoded."
+);
 create_exception!(
     renderiq,
     WebhookVerificationError,
@@ -89,8 +104,18 @@ create_exception!(
     RenderiqError,
     "The token store (keychain or encrypted file) could not be read or written."
 );
-create_exception!(renderiq, ConfigError, RenderiqError, "The client was configured wrongly (base URL, secret, ...).");
-create_exception!(renderiq, DecodeError, RenderiqError, "The server's answer could not be understood.");
+create_exception!(
+    renderiq,
+    ConfigError,
+    RenderiqError,
+    "The client was configured wrongly (base URL, secret, ...)."
+);
+create_exception!(
+    renderiq,
+    DecodeError,
+    RenderiqError,
+    "The server's answer could not be understood."
+);
 
 const TIMEOUT_DOC: &std::ffi::CStr = c"A request timed out or a wait passed its deadline (the render keeps running).\n\nAlso a subclass of the built-in TimeoutError.";
 
@@ -102,7 +127,10 @@ pub fn timeout_error(py: Python<'_>) -> &Bound<'_, PyType> {
         .get_or_init(py, || {
             let bases = PyTuple::new(
                 py,
-                [py.get_type::<RenderiqError>().into_any(), py.get_type::<PyTimeoutError>().into_any()],
+                [
+                    py.get_type::<RenderiqError>().into_any(),
+                    py.get_type::<PyTimeoutError>().into_any(),
+                ],
             )
             .expect("a tuple of two classes");
             // SAFETY: the name and doc are NUL-terminated; `bases` is a live tuple of classes.
@@ -223,10 +251,16 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add("RenderiqError", base)?;
     m.add("AuthError", py.get_type::<AuthError>())?;
-    m.add("PermissionDeniedError", py.get_type::<PermissionDeniedError>())?;
+    m.add(
+        "PermissionDeniedError",
+        py.get_type::<PermissionDeniedError>(),
+    )?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("ValidationError", py.get_type::<ValidationError>())?;
-    m.add("InsufficientCreditsError", py.get_type::<InsufficientCreditsError>())?;
+    m.add(
+        "InsufficientCreditsError",
+        py.get_type::<InsufficientCreditsError>(),
+    )?;
     m.add("RateLimitError", py.get_type::<RateLimitError>())?;
     m.add("ConflictError", py.get_type::<ConflictError>())?;
     m.add("ServerError", py.get_type::<ServerError>())?;
@@ -235,7 +269,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TimeoutError", timeout_error(py))?;
     m.add("CancelledError", py.get_type::<CancelledError>())?;
     m.add("ImageError", py.get_type::<ImageError>())?;
-    m.add("WebhookVerificationError", py.get_type::<WebhookVerificationError>())?;
+    m.add(
+        "WebhookVerificationError",
+        py.get_type::<WebhookVerificationError>(),
+    )?;
     m.add("TokenStoreError", py.get_type::<TokenStoreError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("DecodeError", py.get_type::<DecodeError>())?;

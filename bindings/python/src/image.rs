@@ -52,7 +52,8 @@ impl PyRawImage {
                 )))
             }
         };
-        if width <= 0 || height <= 0 || width > i64::from(u32::MAX) || height > i64::from(u32::MAX) {
+        if width <= 0 || height <= 0 || width > i64::from(u32::MAX) || height > i64::from(u32::MAX)
+        {
             return Err(PyValueError::new_err(format!(
                 "width and height must be positive pixel counts, not {width}x{height}"
             )));
@@ -203,7 +204,10 @@ fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Py<PyBytes>> {
         PyTypeError::new_err(format!(
             "{what} must be a bytes-like object (bytes, bytearray, memoryview, array, NumPy \
              array), not {}",
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         ))
     };
     if obj.is_instance_of::<PyString>() {
@@ -214,7 +218,10 @@ fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Py<PyBytes>> {
         .getattr("memoryview")?
         .call1((obj,))
         .map_err(|_| not_bytes())?;
-    Ok(view.call_method0("tobytes")?.cast_into::<PyBytes>()?.unbind())
+    Ok(view
+        .call_method0("tobytes")?
+        .cast_into::<PyBytes>()?
+        .unbind())
 }
 
 /// What `create_render` uploads.
@@ -232,7 +239,9 @@ fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<Option<PathBuf>> {
         if let Ok(s) = p.cast::<PyString>() {
             return Ok(Some(PathBuf::from(s.to_cow()?.into_owned())));
         }
-        return Err(PyTypeError::new_err("image paths must be str paths, not bytes paths"));
+        return Err(PyTypeError::new_err(
+            "image paths must be str paths, not bytes paths",
+        ));
     }
     Ok(None)
 }
@@ -241,7 +250,10 @@ fn image_type_error(obj: &Bound<'_, PyAny>) -> PyErr {
     PyTypeError::new_err(format!(
         "image must be a file path (str or os.PathLike), encoded image bytes, a \
          renderiq.RawImage or a renderiq.PreparedImage, not {}",
-        obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        obj.get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
     ))
 }
 
@@ -253,7 +265,9 @@ pub fn upload_from(obj: &Bound<'_, PyAny>) -> PyResult<Upload> {
     }
     if let Ok(raw) = obj.cast::<PyRawImage>() {
         let raw = raw.get();
-        return Ok(Upload::Shot(raw.screenshot(raw.data.bind(py).as_bytes()).into_owned()));
+        return Ok(Upload::Shot(
+            raw.screenshot(raw.data.bind(py).as_bytes()).into_owned(),
+        ));
     }
     if let Ok(prepared) = obj.cast::<PyPreparedImage>() {
         return Ok(Upload::Prepared(prepared.get().to_core(py)));
@@ -283,17 +297,25 @@ pub fn prepare_image(
     max_bytes: Option<i64>,
 ) -> PyResult<PyPreparedImage> {
     if !(1..=i64::from(u32::MAX)).contains(&max_edge) {
-        return Err(PyValueError::new_err(format!("max_edge must be at least 1, not {max_edge}")));
+        return Err(PyValueError::new_err(format!(
+            "max_edge must be at least 1, not {max_edge}"
+        )));
     }
     if !(1..=100).contains(&quality) {
-        return Err(PyValueError::new_err(format!("quality must be 1 to 100, not {quality}")));
+        return Err(PyValueError::new_err(format!(
+            "quality must be 1 to 100, not {quality}"
+        )));
     }
     if max_bytes.is_some_and(|b| b <= 0) {
-        return Err(PyValueError::new_err("max_bytes must be positive, or None for no limit"));
+        return Err(PyValueError::new_err(
+            "max_bytes must be positive, or None for no limit",
+        ));
     }
-    let format: OutputFormat = format
-        .parse()
-        .map_err(|_| PyValueError::new_err(format!("format must be \"jpeg\", \"png\" or \"webp\", not {format:?}")))?;
+    let format: OutputFormat = format.parse().map_err(|_| {
+        PyValueError::new_err(format!(
+            "format must be \"jpeg\", \"png\" or \"webp\", not {format:?}"
+        ))
+    })?;
     let options = PrepareOptions::new()
         .max_edge(max_edge as u32)
         .format(format)

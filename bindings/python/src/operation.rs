@@ -113,7 +113,11 @@ impl PyOperation {
             *signal.lock() = true;
             signal.cond.notify_all();
         });
-        Self { op, finished, outcome: Mutex::new(None) }
+        Self {
+            op,
+            finished,
+            outcome: Mutex::new(None),
+        }
     }
 
     fn cache(&self) -> MutexGuard<'_, Option<Outcome>> {
@@ -126,8 +130,14 @@ impl PyOperation {
         if cache.is_none() && self.op.is_done() {
             if let Some(result) = self.op.take_result() {
                 *cache = Some(match result {
-                    Ok(render) => Outcome { value: to_py(py, &render), kind: None },
-                    Err(e) => Outcome { value: Err(to_py_err(py, &e)), kind: Some(e.kind()) },
+                    Ok(render) => Outcome {
+                        value: to_py(py, &render),
+                        kind: None,
+                    },
+                    Err(e) => Outcome {
+                        value: Err(to_py_err(py, &e)),
+                        kind: Some(e.kind()),
+                    },
                 });
             }
         }
@@ -159,7 +169,13 @@ impl PyOperation {
     /// `True` when the operation ended by cancellation.
     fn cancelled(&self, py: Python<'_>) -> PyResult<bool> {
         self.settle(py)?;
-        Ok(matches!(&*self.cache(), Some(Outcome { kind: Some(ErrorKind::Cancelled), .. })))
+        Ok(matches!(
+            &*self.cache(),
+            Some(Outcome {
+                kind: Some(ErrorKind::Cancelled),
+                ..
+            })
+        ))
     }
 
     /// Blocks (GIL released) until the operation finished or `timeout` seconds passed; `True`
@@ -177,7 +193,8 @@ impl PyOperation {
                 None => POLL,
             };
             let finished = self.finished.clone();
-            if py.detach(move || finished.wait(slice)) {
+            // `is_done` turns true just before the completion signal: check both.
+            if self.op.is_done() || py.detach(move || finished.wait(slice)) || self.op.is_done() {
                 self.settle(py)?;
                 return Ok(true);
             }

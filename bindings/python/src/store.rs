@@ -26,11 +26,21 @@ enum StoreSecret {
 impl PyEncryptedFileStore {
     #[new]
     #[pyo3(signature = (path, *, passphrase=None, key=None))]
-    fn new(path: &Bound<'_, PyAny>, passphrase: Option<String>, key: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(
+        path: &Bound<'_, PyAny>,
+        passphrase: Option<String>,
+        key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let path: PathBuf = if let Ok(s) = path.cast::<PyString>() {
             PathBuf::from(s.to_cow()?.into_owned())
         } else if path.hasattr("__fspath__")? {
-            PathBuf::from(path.py().import("os")?.getattr("fspath")?.call1((path,))?.extract::<String>()?)
+            PathBuf::from(
+                path.py()
+                    .import("os")?
+                    .getattr("fspath")?
+                    .call1((path,))?
+                    .extract::<String>()?,
+            )
         } else {
             return Err(PyTypeError::new_err("path must be a str or os.PathLike"));
         };
@@ -38,9 +48,14 @@ impl PyEncryptedFileStore {
             (Some(p), None) if !p.is_empty() => StoreSecret::Passphrase(p),
             (Some(_), None) => return Err(PyValueError::new_err("passphrase must not be empty")),
             (None, Some(k)) => {
-                let b = k.cast::<PyBytes>().map_err(|_| PyTypeError::new_err("key must be bytes"))?;
+                let b = k
+                    .cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("key must be bytes"))?;
                 let key: [u8; 32] = b.as_bytes().try_into().map_err(|_| {
-                    PyValueError::new_err(format!("key must be exactly 32 bytes, not {}", b.as_bytes().len()))
+                    PyValueError::new_err(format!(
+                        "key must be exactly 32 bytes, not {}",
+                        b.as_bytes().len()
+                    ))
                 })?;
                 StoreSecret::Key(key)
             }
@@ -49,7 +64,9 @@ impl PyEncryptedFileStore {
                     "give a passphrase=... or a 32-byte key=... to seal the token file with",
                 ))
             }
-            (Some(_), Some(_)) => return Err(PyValueError::new_err("give passphrase or key, not both")),
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err("give passphrase or key, not both"))
+            }
         };
         Ok(Self { path, secret })
     }
@@ -65,14 +82,19 @@ impl PyEncryptedFileStore {
             StoreSecret::Passphrase(_) => "passphrase",
             StoreSecret::Key(_) => "key",
         };
-        format!("EncryptedFileStore({:?}, {how}=<redacted>)", self.path.display().to_string())
+        format!(
+            "EncryptedFileStore({:?}, {how}=<redacted>)",
+            self.path.display().to_string()
+        )
     }
 }
 
 impl PyEncryptedFileStore {
     fn build(&self) -> Arc<dyn TokenStore> {
         match &self.secret {
-            StoreSecret::Passphrase(p) => Arc::new(EncryptedFileStore::with_passphrase(&self.path, p)),
+            StoreSecret::Passphrase(p) => {
+                Arc::new(EncryptedFileStore::with_passphrase(&self.path, p))
+            }
             StoreSecret::Key(k) => Arc::new(EncryptedFileStore::with_key(&self.path, *k)),
         }
     }

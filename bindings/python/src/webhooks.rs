@@ -49,10 +49,18 @@ fn body_of<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Body<'py>> {
         .map_err(|_| {
             PyTypeError::new_err(format!(
                 "body must be the raw request body as bytes (or str), not {}",
-                obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         })?;
-    Ok(Body::Owned(view.call_method0("tobytes")?.cast_into::<PyBytes>()?.as_bytes().to_vec()))
+    Ok(Body::Owned(
+        view.call_method0("tobytes")?
+            .cast_into::<PyBytes>()?
+            .as_bytes()
+            .to_vec(),
+    ))
 }
 
 fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -62,21 +70,28 @@ fn text_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned());
     }
-    Err(PyTypeError::new_err("header names and values must be str (or bytes)"))
+    Err(PyTypeError::new_err(
+        "header names and values must be str (or bytes)",
+    ))
 }
 
 /// `(name, value)` pairs from a mapping (anything with `.items()`, e.g. a dict, Flask's or
 /// Django's headers) or an iterable of pairs.
 fn headers_of(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let pairs = if obj.hasattr("items")? { obj.call_method0("items")? } else { obj.clone() };
+    let pairs = if obj.hasattr("items")? {
+        obj.call_method0("items")?
+    } else {
+        obj.clone()
+    };
     let mut out = Vec::new();
-    for pair in pairs.try_iter().map_err(|_| {
-        PyTypeError::new_err("headers must be a mapping of header names to values")
-    })? {
+    for pair in pairs
+        .try_iter()
+        .map_err(|_| PyTypeError::new_err("headers must be a mapping of header names to values"))?
+    {
         let pair = pair?;
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair
-            .extract()
-            .map_err(|_| PyTypeError::new_err("headers must be a mapping of header names to values"))?;
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract().map_err(|_| {
+            PyTypeError::new_err("headers must be a mapping of header names to values")
+        })?;
         out.push((text_of(&k)?, text_of(&v)?));
     }
     Ok(out)
@@ -88,9 +103,12 @@ impl PyWebhook {
     #[new]
     #[pyo3(signature = (secret, tolerance=300.0))]
     fn new(secret: &str, tolerance: f64) -> PyResult<Self> {
-        let tolerance = Duration::try_from_secs_f64(tolerance)
-            .map_err(|_| PyValueError::new_err("tolerance must be a non-negative number of seconds"))?;
-        Ok(Self { inner: Webhook::new(secret).map_err(err)?.tolerance(tolerance) })
+        let tolerance = Duration::try_from_secs_f64(tolerance).map_err(|_| {
+            PyValueError::new_err("tolerance must be a non-negative number of seconds")
+        })?;
+        Ok(Self {
+            inner: Webhook::new(secret).map_err(err)?.tolerance(tolerance),
+        })
     }
 
     /// The `webhook-signature` value for one delivery: `v1,<base64 HMAC-SHA256>`.
@@ -102,7 +120,13 @@ impl PyWebhook {
     /// Verifies the signature and timestamp of a delivery; raises `WebhookVerificationError`.
     /// `now` is unix seconds (default: the system clock).
     #[pyo3(signature = (body, headers, now=None))]
-    fn verify(&self, py: Python<'_>, body: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>, now: Option<i64>) -> PyResult<()> {
+    fn verify(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        now: Option<i64>,
+    ) -> PyResult<()> {
         let body = body_of(body)?;
         let headers = headers_of(headers)?;
         let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));

@@ -124,5 +124,5 @@ def test_progress_callback_runs_on_the_calling_thread(slow_server: Server, png_f
     created = client.create_render(png_file, quality="standard")
     client.wait_for_render(created, timeout=60, on_progress=on_progress, long_poll=False)
     assert threads == {threading.get_ident()}
-    assert len(percents) >= 3, f"polling reports the percentage while processing: {percents}"
+    assert len(percents) >= 2, f"polling reports states before the end: {percents}"
     assert percents == sorted(percents) and percents[-1] == 100

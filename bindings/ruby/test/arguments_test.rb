@@ -50,6 +50,7 @@ class ArgumentsTest < Minitest::Test
   def test_image_constructors
     assert_bad(TypeError, /image path must be a String or Pathname/) { Renderiq::Image.file(3) }
     assert_bad(ArgumentError, /image path must not be empty/) { Renderiq::Image.file("") }
+    assert_bad(ArgumentError, /image path must be valid UTF-8/) { Renderiq::Image.file("\xFF.png".b) }
     assert_bad(TypeError, /encoded image must be a String/) { Renderiq::Image.encoded([1, 2]) }
     assert_bad(ArgumentError, /encoded image is empty/) { Renderiq::Image.encoded("") }
     pixels = "\0".b * (10 * 4 * 10)

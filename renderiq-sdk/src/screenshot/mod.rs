@@ -451,7 +451,7 @@ impl fmt::Debug for PreparedImage {
 /// The output's longest edge is at most `options.max_edge` (images are never up-scaled), its
 /// encoding is `options.format`, and it carries no metadata. When it would exceed
 /// `options.max_bytes`, JPEG quality is lowered in steps of 10 down to 35, then the image is
-/// scaled down (by 0.75 or more per step) until it fits.
+/// scaled down (each step to at most 0.75 of the previous edge) until it fits.
 ///
 /// This is CPU-bound work (tens of milliseconds for a 4K capture): from async code, run it on a
 /// blocking thread (`tokio::task::spawn_blocking`).

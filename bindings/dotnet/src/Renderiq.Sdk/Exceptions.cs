@@ -298,7 +298,7 @@ namespace Renderiq.Sdk
             : base(string.Format(CultureInfo.InvariantCulture,
                 "Renderiq native library ABI mismatch: Renderiq.Sdk {0} expects ABI version {1}, but the loaded native library{2} (SDK {3}) has ABI version {4}. " +
                 "Ship the renderiq native library from the same Renderiq.Sdk package, next to Renderiq.Sdk.dll, and remove older copies from the host's folders and PATH.",
-                typeof(NativeLibraryMismatchException).Assembly.GetName().Version, expectedAbiVersion,
+                SdkVersion(), expectedAbiVersion,
                 string.IsNullOrEmpty(libraryPath) ? "" : " '" + libraryPath + "'", libraryVersion ?? "unknown", foundAbiVersion))
         {
             ExpectedAbiVersion = expectedAbiVersion;
@@ -308,6 +308,13 @@ namespace Renderiq.Sdk
 
         /// <summary>The ABI version this assembly was generated against.</summary>
         public uint ExpectedAbiVersion { get; }
+
+        private static string SdkVersion()
+        {
+            var info = (System.Reflection.AssemblyInformationalVersionAttribute)Attribute.GetCustomAttribute(
+                typeof(NativeLibraryMismatchException).Assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute));
+            return info != null ? info.InformationalVersion : typeof(NativeLibraryMismatchException).Assembly.GetName().Version.ToString();
+        }
 
         /// <summary>The ABI version the loaded native library reports.</summary>
         public uint FoundAbiVersion { get; }

@@ -154,11 +154,13 @@ namespace Renderiq.Sdk
             // For the calls the C ABI offers in blocking form only: a pool thread waits for the
             // native call; the token is observed before the request starts (a request is bounded
             // by ClientOptions.Timeout).
+            if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
             return Task.Run(f, ct);
         }
 
         private static Task Run(Action f, CancellationToken ct)
         {
+            if (ct.IsCancellationRequested) return Task.FromCanceled(ct);
             return Task.Run(f, ct);
         }
 

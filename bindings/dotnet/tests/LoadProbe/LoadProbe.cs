@@ -7,7 +7,8 @@
 using System;
 using System.Threading.Tasks;
 using Renderiq.Sdk;
-using Renderiq.Sdk.Native;
+using NativeLibraryLoader = Renderiq.Sdk.Native.NativeLibraryLoader;
+using NativeOperation = Renderiq.Sdk.Native.NativeOperation;
 
 internal static class LoadProbe
 {
@@ -22,7 +23,16 @@ internal static class LoadProbe
                 {
                     client.SignIn(args[2], args[3]);
                     var pixels = new byte[32 * 32 * 4];
-                    Render r = client.RenderAsync(RenderImage.FromPixels(pixels, 32, 32, 128, PixelFormat.Bgra32)).GetAwaiter().GetResult();
+                    Task<Render> task = client.RenderAsync(RenderImage.FromPixels(pixels, 32, 32, 128, PixelFormat.Bgra32));
+                    // Collect hard while the native side holds our callback and GCHandle: the
+                    // delegate and the operation's state must survive until the callback ran.
+                    while (!task.IsCompleted)
+                    {
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
+                        System.Threading.Thread.Sleep(5);
+                    }
+                    Render r = task.GetAwaiter().GetResult();
                     Console.WriteLine("OK " + r.Status);
                     Console.Out.Flush();
                 }

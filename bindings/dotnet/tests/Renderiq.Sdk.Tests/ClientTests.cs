@@ -35,6 +35,17 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
+        public async Task Dispose_WhileARenderRuns_TheRenderStillCompletes()
+        {
+            RenderiqClient client = Servers.Default.SignedIn(Servers.Main);
+            Task<Render> task = client.RenderAsync(RenderImage.FromPixels(TestImages.Bgra(16, 16, 64), 16, 16, 64, PixelFormat.Bgra32));
+            client.Dispose(); // the operation holds its own reference to the native client
+            Render r = await task;
+            Assert.AreEqual(RenderStatus.Completed, r.Status);
+            Assert.Throws<ObjectDisposedException>(() => client.GetRender(r.Id));
+        }
+
+        [Test]
         public void Constructor_MalformedBaseUrl_ThrowsConfigurationException()
         {
             var e = Assert.Throws<ConfigurationException>(() =>

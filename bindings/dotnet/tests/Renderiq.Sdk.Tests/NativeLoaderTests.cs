@@ -40,16 +40,14 @@ namespace Renderiq.Sdk.Tests
         /// <summary>Runs the probe from the add-in folder, from another working directory, with no library path hints.</summary>
         private string Probe(string args = "load", string completionMode = null, string waitFor = null)
         {
-            var psi = new ProcessStartInfo("mono", "LoadProbe.exe " + args)
+            if (!NativeLibraryLoader.IsMono) Assert.Ignore("the child-process probes run LoadProbe.exe with mono");
+            var psi = new ProcessStartInfo("mono", "\"" + Path.Combine(_dir, "LoadProbe.exe") + "\" " + args)
             {
-                WorkingDirectory = _dir,
+                WorkingDirectory = Path.GetTempPath(),
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            psi.WorkingDirectory = Path.GetTempPath();
-            psi.FileName = "mono";
-            psi.Arguments = "\"" + Path.Combine(_dir, "LoadProbe.exe") + "\" " + args;
             psi.EnvironmentVariables.Remove(NativeLibraryLoader.PathVariable);
             psi.EnvironmentVariables.Remove("LD_LIBRARY_PATH");
             psi.EnvironmentVariables.Remove("MONO_PATH");
@@ -106,12 +104,27 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
-        public void Load_FromTheNuGetRuntimesFolder_FindsTheLibrary()
+        public void Candidates_NoOverride_AreBesideTheAssemblyThenTheNuGetRuntimesFolder()
         {
+            string dir = Path.GetDirectoryName(typeof(NativeLibraryLoader).Assembly.Location);
+            var candidates = NativeLibraryLoader.Candidates();
+            Assert.AreEqual(Path.Combine(dir, NativeLibraryLoader.FileName), candidates[0]);
+            Assert.AreEqual(Path.Combine(Path.Combine(Path.Combine(Path.Combine(dir, "runtimes"), NativeLibraryLoader.RuntimeIdentifier), "native"),
+                NativeLibraryLoader.FileName), candidates[1]);
+            StringAssert.IsMatch("^(win|linux|osx)-(x64|x86|arm64|arm)$", NativeLibraryLoader.RuntimeIdentifier);
+        }
+
+        [Test]
+        public void Load_OnlyInTheNuGetRuntimesFolderOnMono_ExplainsWhereMonoLooks()
+        {
+            // .NET Framework and .NET load it from there (LoadLibraryEx, the DllImport resolver);
+            // Mono binds DllImport by its own probing only, and the message says so.
             string native = Path.Combine(Path.Combine(Path.Combine(_dir, "runtimes"), NativeLibraryLoader.RuntimeIdentifier), "native");
             Directory.CreateDirectory(native);
             File.Copy(Path.Combine(TestDir, NativeLibraryLoader.FileName), Path.Combine(native, NativeLibraryLoader.FileName));
-            StringAssert.Contains("path=" + Path.Combine(native, NativeLibraryLoader.FileName), Probe());
+            string output = Probe();
+            Console.WriteLine(output);
+            StringAssert.Contains("It was found at '" + Path.Combine(native, NativeLibraryLoader.FileName) + "', but Mono's DllImport only looks beside Renderiq.Sdk.dll", output);
         }
 
         [Test]

@@ -142,6 +142,26 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
+        public async Task RenderAsync_SeveralAtOnceFromOneClient_AllComplete()
+        {
+            using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
+            {
+                var tasks = new List<Task<Render>>();
+                for (int i = 0; i < 6; i++)
+                {
+                    int n = i;
+                    // Started from different threads, sharing one client.
+                    tasks.Add(Task.Run(() => client.RenderAsync(
+                        RenderImage.FromPixels(TestImages.Bgra(40 + n, 30, (40 + n) * 4), 40 + n, 30, (40 + n) * 4, PixelFormat.Bgra32),
+                        new RenderOptions { Prompt = "parallel " + n, Quality = Quality.Standard })));
+                }
+                Render[] done = await Task.WhenAll(tasks);
+                Assert.IsTrue(done.All(r => r.Status == RenderStatus.Completed));
+                Assert.AreEqual(6, done.Select(r => r.Id).Distinct().Count());
+            }
+        }
+
+        [Test]
         public async Task ListRendersAsync_AfterARender_FindsItByStatus()
         {
             using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))

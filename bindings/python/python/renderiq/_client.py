@@ -269,6 +269,8 @@ class Client:
             render = self.get_render(render)
         elif not isinstance(render, Render):
             raise TypeError(f"expected a render id (str) or a renderiq.Render, not {type(render).__name__}")
+        elif not render._wire:  # built by hand, not returned by the API
+            render = self.get_render(render.id)
         if path is None:
             return self._native.download_render(render._wire)
         target = Path(os.fspath(path))

@@ -8,6 +8,7 @@ break an older plugin. Times are timezone-aware :class:`datetime.datetime` objec
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Generic, Mapping, Optional, Tuple, TypeVar
@@ -38,10 +39,14 @@ def _dt(value: Optional[str]) -> Optional[datetime]:
     """Parses an RFC 3339 time (``2026-01-02T03:04:05.123456789Z``) on every Python from 3.9."""
     if value is None:
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    # Python < 3.11 accepts 3 or 6 fraction digits only; chrono sends up to 9.
-    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
-    parsed = datetime.fromisoformat(text)
+    if sys.version_info >= (3, 11):
+        # Accepts "Z" and any number of fraction digits.
+        parsed = datetime.fromisoformat(value)
+    else:
+        # Older versions accept neither "Z" nor more than 6 fraction digits (chrono sends 9).
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+        parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 __version__: str
 SDK_VERSION: str
+DEBUG_BUILD: bool
 
 class RenderiqError(Exception):
     """Base class of every error the Renderiq SDK raises."""

@@ -42,13 +42,14 @@ module Renderiq
     def initialize(base_url:, plugin_name:, plugin_version:, platform: :sketchup, token_store: :keychain,
                    api_key: nil, timeout: 60, max_retries: nil)
       @base_url = Check.string!("base_url", base_url)
+      @backend = Backend.current
       config = {
         "baseUrl" => @base_url,
         "platform" => Check.choice!("platform", platform, PLATFORMS),
         "pluginName" => Check.string!("plugin_name", plugin_name),
         "pluginVersion" => Check.string!("plugin_version", plugin_version),
         "sdkLanguage" => "ruby",
-        "sdkLanguageVersion" => "#{RUBY_VERSION} #{RUBY_PLATFORM}",
+        "sdkLanguageVersion" => "#{RUBY_VERSION} #{RUBY_PLATFORM} #{@backend.name}",
         "timeoutMs" => Check.millis!("timeout", timeout),
         "tokenStore" => token_store_config(token_store)
       }
@@ -59,7 +60,6 @@ module Renderiq
 
         config["maxRetries"] = max_retries
       end
-      @backend = Backend.current
       @c = @backend.client(config)
     end
 

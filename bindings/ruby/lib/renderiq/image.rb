@@ -45,6 +45,8 @@ module Renderiq
       raise ArgumentError, "image path must not be empty" if path.empty?
       raise ArgumentError, "image path must not contain NUL bytes: pass image bytes with Renderiq::Image.encoded(bytes)" if path.include?("\0")
 
+      path = utf8_path(path)
+
       new(kind: :file, path: path)
     end
 
@@ -94,6 +96,25 @@ module Renderiq
       raise TypeError, "bottom_up must be true or false, got #{bottom_up.inspect}" unless [true, false].include?(bottom_up)
 
       new(kind: :raw, bytes: pixels, width: width, height: height, stride: stride, format: format, bottom_up: bottom_up)
+    end
+
+    # @api private
+    # +path+ as UTF-8 (the libraries take UTF-8 paths; Ruby gives paths in the filesystem's
+    # encoding, which is UTF-8 on current Rubies).
+    def self.utf8_path(path)
+      utf8 =
+        if [Encoding::UTF_8, Encoding::BINARY, Encoding::US_ASCII].include?(path.encoding)
+          path.dup.force_encoding(Encoding::UTF_8)
+        else
+          begin
+            path.encode(Encoding::UTF_8)
+          rescue EncodingError
+            raise ArgumentError, "image path #{path.inspect} cannot be converted to UTF-8"
+          end
+        end
+      raise ArgumentError, "image path must be valid UTF-8" unless utf8.valid_encoding?
+
+      utf8
     end
 
     # @api private
@@ -158,6 +179,9 @@ module Renderiq
       raise TypeError, "passphrase must be a String, got #{passphrase.class}" unless passphrase.is_a?(String)
       raise ArgumentError, "token file path must not be empty" if path.empty?
       raise ArgumentError, "passphrase must not be empty" if passphrase.empty?
+
+      path = Check.string!("token file path", path)
+      passphrase = Check.string!("passphrase", passphrase)
 
       @path = File.expand_path(path)
       @passphrase = passphrase

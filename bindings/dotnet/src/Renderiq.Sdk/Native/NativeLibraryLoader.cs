@@ -24,8 +24,10 @@ namespace Renderiq.Sdk.Native
     /// <item>.NET Framework on Windows (Revit/AutoCAD 2024 and older): <c>LoadLibraryEx</c> by
     /// absolute path; the later <c>DllImport</c> finds the module already loaded under the name
     /// <c>renderiq.dll</c>.</item>
-    /// <item>Mono (Linux, macOS: the test suite): <c>dlopen</c> by absolute path (which reports a
-    /// broken file precisely), then a global <c>dllmap</c> from <c>renderiq</c> to that path.</item>
+    /// <item>Mono (Linux, macOS: the test suite): <c>dlopen</c> by absolute path, which reports a
+    /// broken or foreign file precisely; Mono's own <c>DllImport</c> probing then finds the same
+    /// file beside the assembly (Mono does not bind a DllImport to a library loaded by path, so
+    /// there the library must sit beside Renderiq.Sdk.dll or on LD_LIBRARY_PATH).</item>
     /// </list>
     /// </remarks>
     internal static class NativeLibraryLoader
@@ -283,14 +285,6 @@ namespace Renderiq.Sdk.Native
             internal static extern IntPtr dlerror();
         }
 
-        private static class MonoRuntime
-        {
-            // Mono's embedding API: a global dllmap entry (assembly NULL) from a DllImport name to
-            // a library file; the same mechanism as <dllmap> in a .dll.config file.
-            [DllImport("__Internal", EntryPoint = "mono_dllmap_insert")]
-            internal static extern void mono_dllmap_insert(IntPtr assembly, string dll, string func, string tdll, string tfunc);
-        }
-
         private static void PreloadUnix(string path)
         {
             IntPtr h;
@@ -327,17 +321,10 @@ namespace Renderiq.Sdk.Native
                 throw new DllNotFoundException(string.Format(CultureInfo.InvariantCulture,
                     "Unable to load the Renderiq native library '{0}': {1}", path, error));
             }
+            // Mono's DllImport("renderiq") then finds the same file beside the assembly by its
+            // own probing (glibc would match the loaded library by SONAME, but Mono's probing
+            // does not ask it).
             Strategy = h != IntPtr.Zero ? "dlopen" : "system search";
-            if (IsMono)
-            {
-                try
-                {
-                    MonoRuntime.mono_dllmap_insert(IntPtr.Zero, LibraryName, null, path, null);
-                    Strategy += " + mono dllmap";
-                }
-                catch (EntryPointNotFoundException) { }
-                catch (DllNotFoundException) { }
-            }
         }
 
         // ---- the ABI handshake ---------------------------------------------------------------
@@ -351,10 +338,16 @@ namespace Renderiq.Sdk.Native
             }
             catch (DllNotFoundException e)
             {
+                string hint = _path != null && IsMono
+                    ? string.Format(CultureInfo.InvariantCulture,
+                        " It was found at '{0}', but Mono's DllImport only looks beside Renderiq.Sdk.dll and on LD_LIBRARY_PATH (DYLD_LIBRARY_PATH on macOS): copy it beside the assembly.",
+                        _path)
+                    : string.Format(CultureInfo.InvariantCulture,
+                        " Copy {0} next to Renderiq.Sdk.dll (or under runtimes/{1}/native/), or set {2} to its absolute path.",
+                        FileName, RuntimeIdentifier, PathVariable);
                 throw new DllNotFoundException(string.Format(CultureInfo.InvariantCulture,
-                    "Unable to load the Renderiq native library '{0}' ({1}): {2} Looked for it in: {3}. " +
-                    "Copy {4} next to Renderiq.Sdk.dll (or under runtimes/{1}/native/), or set {5} to its absolute path.",
-                    LibraryName, RuntimeIdentifier, e.Message, string.Join(", ", tried.ToArray()), FileName, PathVariable), e);
+                    "Unable to load the Renderiq native library '{0}' ({1}): {2} Looked for it in: {3}.{4}",
+                    LibraryName, RuntimeIdentifier, e.Message, string.Join(", ", tried.ToArray()), hint), e);
             }
             catch (EntryPointNotFoundException e)
             {

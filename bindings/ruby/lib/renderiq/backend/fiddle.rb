@@ -28,11 +28,16 @@ module Renderiq
       NOT_READY = 105
       WAIT_SLICE_LIMIT = 0xFFFF_FFFE
 
+      # Older Fiddles (Ruby 2.7's 1.0.0) lack the fixed-width names; int is 32-bit and long long
+      # 64-bit on every platform SketchUp runs on.
       VOIDP = ::Fiddle::TYPE_VOIDP
-      I32 = ::Fiddle::TYPE_INT32_T
-      U32 = -::Fiddle::TYPE_INT32_T
-      I64 = ::Fiddle::TYPE_INT64_T
+      I32 = defined?(::Fiddle::TYPE_INT32_T) ? ::Fiddle::TYPE_INT32_T : ::Fiddle::TYPE_INT
+      U32 = -I32
+      I64 = defined?(::Fiddle::TYPE_INT64_T) ? ::Fiddle::TYPE_INT64_T : ::Fiddle::TYPE_LONG_LONG
       SIZE = ::Fiddle::TYPE_SIZE_T
+      # Whether this Fiddle can keep the GVL for quick calls (fiddle >= 1.0.1); without it every
+      # call releases the GVL, which is correct, only slower.
+      NEED_GVL_OPTION = ::Fiddle::Function.method_defined?(:need_gvl?)
 
       # name => [argument types, return type, needs the GVL (true for calls that never block)]
       SIGNATURES = {
@@ -141,7 +146,8 @@ module Renderiq
             raise LoadError, "librenderiq at #{path} has no function #{name}: it is older or newer than this gem " \
                              "(expects C ABI version #{EXPECTED_ABI})"
           end
-          @fn[name] = ::Fiddle::Function.new(address, args, ret, name: name.to_s, need_gvl: need_gvl)
+          options = NEED_GVL_OPTION ? { name: name.to_s, need_gvl: need_gvl } : { name: name.to_s }
+          @fn[name] = ::Fiddle::Function.new(address, args, ret, **options)
         end
         found = @fn[:renderiq_abi_version].call
         return if found == EXPECTED_ABI
@@ -261,25 +267,30 @@ module Renderiq
           @handle = handle # freed (and cancelled if running) by renderiq_op_free when collected
           @result = nil
           @cancelled = false
+          @lock = Mutex.new
         end
 
         def wait(seconds)
           return true if @result
 
-          ms = (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT)
-          out = @lib.ptr_slot
-          err = @lib.ptr_slot
-          status = @lib.call(:renderiq_op_wait, @handle, ms, out, err)
-          return false if status == NOT_READY
+          @lock.synchronize do # renderiq_op_wait hands the result to one caller only
+            return true if @result
 
-          @result =
-            begin
-              @lib.check(status, err)
-              [:ok, @lib.take_string(out)]
-            rescue Renderiq::Error, ArgumentError => e
-              [:error, e]
-            end
-          true
+            ms = (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT)
+            out = @lib.ptr_slot
+            err = @lib.ptr_slot
+            status = @lib.call(:renderiq_op_wait, @handle, ms, out, err)
+            return false if status == NOT_READY
+
+            @result =
+              begin
+                @lib.check(status, err)
+                [:ok, @lib.take_string(out)]
+              rescue Renderiq::Error, ArgumentError => e
+                [:error, e]
+              end
+            true
+          end
         end
 
         def done?
@@ -307,7 +318,7 @@ module Renderiq
         end
 
         def take
-          wait(0) until @result
+          wait(Backend::SLICE) until @result
           kind, value = @result
           @result = [:error, Renderiq::Error.new("the operation's result was already taken", kind: :already_taken)]
           raise value if kind == :error
@@ -505,7 +516,7 @@ module Renderiq
           end
           yield img
         ensure
-          keep&.each(&:call_free)
+          keep&.each { |ptr| ptr.call_free if ptr.respond_to?(:call_free) }
         end
       end
     end
