@@ -17,7 +17,10 @@ use renderiq_sdk::webhooks::Webhook;
 use renderiq_sdk::{CreateRender, Quality, Screenshot, WaitOptions};
 
 fn env_n(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() -> renderiq_sdk::Result<()> {
@@ -25,7 +28,11 @@ fn main() -> renderiq_sdk::Result<()> {
     let ts = 1_700_000_000i64;
     let body: Vec<u8> = (0..1024).map(|k| b'a' + (k % 26) as u8).collect();
     let sig = Webhook::new(secret)?.sign("msg_bench", ts, &body);
-    let headers = [("webhook-id", "msg_bench"), ("webhook-timestamp", "1700000000"), ("webhook-signature", sig.as_str())];
+    let headers = [
+        ("webhook-id", "msg_bench"),
+        ("webhook-timestamp", "1700000000"),
+        ("webhook-signature", sig.as_str()),
+    ];
 
     let n = env_n("RENDERIQ_BENCH_VERIFY_N", 200_000);
     for _ in 0..n / 10 {
@@ -35,15 +42,26 @@ fn main() -> renderiq_sdk::Result<()> {
     for _ in 0..n {
         black_box(Webhook::new(black_box(secret))?.verify_at(black_box(&body), headers, ts))?;
     }
-    println!("webhook_verify_1k {:.1} {n}", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "webhook_verify_1k {:.1} {n}",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
 
-    let Ok(url) = std::env::var("RENDERIQ_BENCH_URL") else { return Ok(()) };
+    let Ok(url) = std::env::var("RENDERIQ_BENCH_URL") else {
+        return Ok(());
+    };
     let client = renderiq_sdk::blocking::Client::builder()
         .configure(|b| b.base_url(url).token_store(MemoryStore::new()))
         .build()?;
-    client.sign_in(&std::env::var("RENDERIQ_TEST_EMAIL").unwrap(), &std::env::var("RENDERIQ_TEST_PASSWORD").unwrap())?;
+    client.sign_in(
+        &std::env::var("RENDERIQ_TEST_EMAIL").unwrap(),
+        &std::env::var("RENDERIQ_TEST_PASSWORD").unwrap(),
+    )?;
     let shot = Screenshot::raw(vec![0x80u8; 64 * 64 * 4], 64, 64, 256, PixelFormat::Bgra8);
-    let op = client.as_async().start_render(CreateRender::new(shot).quality(Quality::Standard), WaitOptions::new())?;
+    let op = client.as_async().start_render(
+        CreateRender::new(shot).quality(Quality::Standard),
+        WaitOptions::new(),
+    )?;
     let render = op.wait(None).expect("finished")?;
 
     let n = env_n("RENDERIQ_BENCH_GET_N", 2000);
@@ -54,13 +72,19 @@ fn main() -> renderiq_sdk::Result<()> {
     for _ in 0..n {
         black_box(client.get_render(black_box(&render.id))?);
     }
-    println!("render_get {:.1} {n}", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "render_get {:.1} {n}",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
 
     let n = env_n("RENDERIQ_BENCH_VERIFY_N", 200_000) * 5;
     let t = Instant::now();
     for _ in 0..n {
         assert!(black_box(&op).is_done());
     }
-    println!("op_poll {:.1} {n}", t.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "op_poll {:.1} {n}",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
     Ok(())
 }

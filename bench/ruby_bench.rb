@@ -132,6 +132,7 @@ ENV["RENDERIQ_SERVER_BIN"] ||= [profile, "release", "debug"].map { |p| File.join
 require_relative "../bindings/ruby/test/support/server"
 require_relative "../bindings/ruby/test/support/png"
 server = TestServer.new(render_delay_ms: 50)
+at_exit { server.stop }
 email, password = server.add_user(credits: 100)
 
 # One render to read the status of.
@@ -152,7 +153,6 @@ results = {}
                                 RbConfig.ruby, __FILE__, "--child", mode, server.url, email, password, iterations.to_s)
   results[mode] = status.success? ? JSON.parse(out.lines.last) : (warn("#{mode} failed:\n#{out}") || {})
 end
-server.stop
 
 fmt = ->(v) { v ? format("%9.2f µs", v) : "      n/a   " }
 puts "Renderiq Ruby binding, per-call time (median of 5 batches; Ruby #{RUBY_VERSION} #{RUBY_PLATFORM})"

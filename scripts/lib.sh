@@ -27,7 +27,8 @@ ensure_apt() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# The packages every Rust build of the workspace needs (the keychain store talks D-Bus).
+# The packages every Rust build of the workspace needs: the keychain store talks D-Bus, and the
+# Ruby extension (magnus/rb-sys) compiles against Ruby's headers with libclang.
 ensure_rust_build_deps() {
-    ensure_apt pkg-config libdbus-1-dev
+    ensure_apt pkg-config libdbus-1-dev ruby-full ruby-dev libclang-dev clang
 }

@@ -15,8 +15,13 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=CI");
 
-    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
-    let bindings = match cbindgen::Builder::new().with_crate(&dir).with_config(config).generate() {
+    let config =
+        cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
+    let bindings = match cbindgen::Builder::new()
+        .with_crate(&dir)
+        .with_config(config)
+        .generate()
+    {
         Ok(b) => b,
         Err(e) => {
             // A syntax error in the crate is reported by rustc more clearly.

@@ -10,7 +10,9 @@ use renderiq_sdk::types::{Render, RenderStatus, SettingsUpdate};
 use renderiq_sdk::{ListRenders, WaitOptions};
 use serde::Deserialize;
 
-use crate::error::{guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_PANIC, RENDERIQ_OK};
+use crate::error::{
+    guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
+};
 use crate::handle::Registry;
 use crate::image::{render_request, RenderiqImage};
 use crate::memory::{clear, json_arg, opt_str_arg, put_bytes, put_json, str_arg};
@@ -56,7 +58,11 @@ where
 }
 
 /// One blocking call without a result.
-unsafe fn call_unit<F, Fut>(client: *const RenderiqClient, out_error: *mut *mut RenderiqError, f: F) -> i32
+unsafe fn call_unit<F, Fut>(
+    client: *const RenderiqClient,
+    out_error: *mut *mut RenderiqError,
+    f: F,
+) -> i32
 where
     F: FnOnce(renderiq_sdk::Client) -> FfiResult<Fut>,
     Fut: Future<Output = renderiq_sdk::Result<()>>,
@@ -197,7 +203,9 @@ pub unsafe extern "C" fn renderiq_client_me(
     out_user_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_user_json, out_error, |c| Ok(async move { c.me().await }))
+    call_json(client, out_user_json, out_error, |c| {
+        Ok(async move { c.me().await })
+    })
 }
 
 /// Server health as `Health` JSON (`{"status","version","database","longPoll","time"}`); needs
@@ -208,7 +216,9 @@ pub unsafe extern "C" fn renderiq_client_health(
     out_health_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_health_json, out_error, |c| Ok(async move { c.health().await }))
+    call_json(client, out_health_json, out_error, |c| {
+        Ok(async move { c.health().await })
+    })
 }
 
 // ---- credits, projects, settings ------------------------------------------------------------
@@ -220,7 +230,9 @@ pub unsafe extern "C" fn renderiq_client_credits(
     out_credits_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_credits_json, out_error, |c| Ok(async move { c.credits().await }))
+    call_json(client, out_credits_json, out_error, |c| {
+        Ok(async move { c.credits().await })
+    })
 }
 
 /// One page of the credit ledger, newest first, as `Page<CreditTransaction>` JSON
@@ -247,7 +259,9 @@ pub unsafe extern "C" fn renderiq_client_projects_list(
     out_projects_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_projects_json, out_error, |c| Ok(async move { c.projects().await }))
+    call_json(client, out_projects_json, out_error, |c| {
+        Ok(async move { c.projects().await })
+    })
 }
 
 /// Creates a project (`description` may be NULL) and returns it as `Project` JSON. Blocking.
@@ -273,7 +287,9 @@ pub unsafe extern "C" fn renderiq_client_settings_get(
     out_settings_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_settings_json, out_error, |c| Ok(async move { c.settings().await }))
+    call_json(client, out_settings_json, out_error, |c| {
+        Ok(async move { c.settings().await })
+    })
 }
 
 /// Changes the settings named in `update_json` (`SettingsUpdate`: `{"defaultStyle",
@@ -336,7 +352,9 @@ pub unsafe extern "C" fn renderiq_client_api_keys_list(
     out_keys_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_keys_json, out_error, |c| Ok(async move { c.api_keys().await }))
+    call_json(client, out_keys_json, out_error, |c| {
+        Ok(async move { c.api_keys().await })
+    })
 }
 
 /// Revokes an API key by id. Blocking.
@@ -383,7 +401,9 @@ pub unsafe extern "C" fn renderiq_client_webhooks_list(
     out_webhooks_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    call_json(client, out_webhooks_json, out_error, |c| Ok(async move { c.webhooks().await }))
+    call_json(client, out_webhooks_json, out_error, |c| {
+        Ok(async move { c.webhooks().await })
+    })
 }
 
 /// Deletes a webhook by id. Blocking.
@@ -525,7 +545,10 @@ pub unsafe extern "C" fn renderiq_client_render_wait(
 }
 
 /// Reads `render` as either a render's JSON (starts with `{`) or a render id (fetched first).
-async fn resolve_render(c: &renderiq_sdk::Client, render: Result<Render, String>) -> renderiq_sdk::Result<Render> {
+async fn resolve_render(
+    c: &renderiq_sdk::Client,
+    render: Result<Render, String>,
+) -> renderiq_sdk::Result<Render> {
     match render {
         Ok(r) => Ok(r),
         Err(id) => c.get_render(&id).await,
@@ -605,4 +628,3 @@ pub unsafe extern "C" fn renderiq_client_render_download_to_file(
         Ok(())
     })
 }
-

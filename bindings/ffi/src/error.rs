@@ -64,10 +64,16 @@ pub const RENDERIQ_ERROR_ALREADY_TAKEN: i32 = 106;
 #[cfg(test)]
 const KIND_CODES: [(ErrorKind, i32); 17] = [
     (ErrorKind::Auth, RENDERIQ_ERROR_AUTH),
-    (ErrorKind::PermissionDenied, RENDERIQ_ERROR_PERMISSION_DENIED),
+    (
+        ErrorKind::PermissionDenied,
+        RENDERIQ_ERROR_PERMISSION_DENIED,
+    ),
     (ErrorKind::NotFound, RENDERIQ_ERROR_NOT_FOUND),
     (ErrorKind::InvalidInput, RENDERIQ_ERROR_INVALID_INPUT),
-    (ErrorKind::InsufficientCredits, RENDERIQ_ERROR_INSUFFICIENT_CREDITS),
+    (
+        ErrorKind::InsufficientCredits,
+        RENDERIQ_ERROR_INSUFFICIENT_CREDITS,
+    ),
     (ErrorKind::RateLimited, RENDERIQ_ERROR_RATE_LIMITED),
     (ErrorKind::Conflict, RENDERIQ_ERROR_CONFLICT),
     (ErrorKind::Server, RENDERIQ_ERROR_SERVER),
@@ -76,7 +82,10 @@ const KIND_CODES: [(ErrorKind, i32); 17] = [
     (ErrorKind::Timeout, RENDERIQ_ERROR_TIMEOUT),
     (ErrorKind::Cancelled, RENDERIQ_ERROR_CANCELLED),
     (ErrorKind::Image, RENDERIQ_ERROR_IMAGE),
-    (ErrorKind::WebhookVerification, RENDERIQ_ERROR_WEBHOOK_VERIFICATION),
+    (
+        ErrorKind::WebhookVerification,
+        RENDERIQ_ERROR_WEBHOOK_VERIFICATION,
+    ),
     (ErrorKind::TokenStore, RENDERIQ_ERROR_TOKEN_STORE),
     (ErrorKind::Config, RENDERIQ_ERROR_CONFIG),
     (ErrorKind::Decode, RENDERIQ_ERROR_DECODE),
@@ -157,7 +166,10 @@ pub(crate) type FfiResult<T> = Result<T, FfiError>;
 
 impl FfiError {
     pub(crate) fn misuse(code: i32, message: impl Into<String>) -> Self {
-        Self::Misuse { code, message: message.into() }
+        Self::Misuse {
+            code,
+            message: message.into(),
+        }
     }
 
     /// `what` is NULL.
@@ -203,7 +215,9 @@ impl FfiError {
                 request_id: e.request_id().map(cstring),
                 required_credits: e.required_credits(),
                 available_credits: e.available_credits(),
-                retry_after_ms: e.retry_after().map(|d| d.as_millis().min(i64::MAX as u128) as i64),
+                retry_after_ms: e
+                    .retry_after()
+                    .map(|d| d.as_millis().min(i64::MAX as u128) as i64),
                 json: cstring(e.to_json().to_string()),
             },
             Self::Misuse { code, message } => {
@@ -282,7 +296,9 @@ pub(crate) fn quiet<R>(fallback: R, f: impl FnOnce() -> R) -> R {
 #[no_mangle]
 pub extern "C" fn renderiq_error_code(error: *const RenderiqError) -> i32 {
     quiet(RENDERIQ_ERROR_INVALID_HANDLE, || {
-        ERRORS.get(error).map_or(RENDERIQ_ERROR_INVALID_HANDLE, |e| e.code)
+        ERRORS
+            .get(error)
+            .map_or(RENDERIQ_ERROR_INVALID_HANDLE, |e| e.code)
     })
 }
 
@@ -307,12 +323,13 @@ pub extern "C" fn renderiq_status_name(code: i32) -> *const c_char {
 /// not live, a static message saying so.
 #[no_mangle]
 pub extern "C" fn renderiq_error_message(error: *const RenderiqError) -> *const c_char {
-    quiet(c"invalid RenderiqError handle (NULL or already freed)".as_ptr(), || {
-        match ERRORS.get(error) {
+    quiet(
+        c"invalid RenderiqError handle (NULL or already freed)".as_ptr(),
+        || match ERRORS.get(error) {
             Ok(e) => e.message.as_ptr(),
             Err(_) => c"invalid RenderiqError handle (NULL or already freed)".as_ptr(),
-        }
-    })
+        },
+    )
 }
 
 /// The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or
@@ -351,20 +368,38 @@ pub extern "C" fn renderiq_error_api_code(error: *const RenderiqError) -> *const
 /// Credits the render needed (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
 #[no_mangle]
 pub extern "C" fn renderiq_error_required_credits(error: *const RenderiqError) -> i64 {
-    quiet(-1, || ERRORS.get(error).ok().and_then(|e| e.required_credits).unwrap_or(-1))
+    quiet(-1, || {
+        ERRORS
+            .get(error)
+            .ok()
+            .and_then(|e| e.required_credits)
+            .unwrap_or(-1)
+    })
 }
 
 /// Credits available (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
 #[no_mangle]
 pub extern "C" fn renderiq_error_available_credits(error: *const RenderiqError) -> i64 {
-    quiet(-1, || ERRORS.get(error).ok().and_then(|e| e.available_credits).unwrap_or(-1))
+    quiet(-1, || {
+        ERRORS
+            .get(error)
+            .ok()
+            .and_then(|e| e.available_credits)
+            .unwrap_or(-1)
+    })
 }
 
 /// Milliseconds to wait before retrying (`RENDERIQ_ERROR_RATE_LIMITED`, 503), or -1 when not
 /// given.
 #[no_mangle]
 pub extern "C" fn renderiq_error_retry_after_ms(error: *const RenderiqError) -> i64 {
-    quiet(-1, || ERRORS.get(error).ok().and_then(|e| e.retry_after_ms).unwrap_or(-1))
+    quiet(-1, || {
+        ERRORS
+            .get(error)
+            .ok()
+            .and_then(|e| e.retry_after_ms)
+            .unwrap_or(-1)
+    })
 }
 
 /// Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
@@ -399,7 +434,11 @@ mod tests {
 
     #[test]
     fn kind_codes_follow_the_order_of_error_kind_all() {
-        assert_eq!(ErrorKind::ALL.len(), KIND_CODES.len(), "a new ErrorKind needs a RENDERIQ_ERROR_ constant");
+        assert_eq!(
+            ErrorKind::ALL.len(),
+            KIND_CODES.len(),
+            "a new ErrorKind needs a RENDERIQ_ERROR_ constant"
+        );
         for (i, (kind, code)) in KIND_CODES.iter().enumerate() {
             assert_eq!(ErrorKind::ALL[i], *kind);
             assert_eq!(kind_code(*kind), *code);
@@ -413,7 +452,9 @@ mod tests {
         let rc = unsafe { guard(&mut err, || panic!("boom")) };
         assert_eq!(rc, RENDERIQ_ERROR_PANIC);
         assert_eq!(renderiq_error_code(err), RENDERIQ_ERROR_PANIC);
-        let msg = unsafe { CStr::from_ptr(renderiq_error_message(err)) }.to_str().unwrap();
+        let msg = unsafe { CStr::from_ptr(renderiq_error_message(err)) }
+            .to_str()
+            .unwrap();
         assert!(msg.contains("boom"), "{msg}");
         assert_eq!(renderiq_error_free(err), RENDERIQ_OK);
         assert_eq!(renderiq_error_free(err), RENDERIQ_ERROR_INVALID_HANDLE);

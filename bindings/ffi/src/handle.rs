@@ -22,7 +22,10 @@ pub(crate) struct Registry<T: 'static> {
 
 impl<T: Send + Sync + 'static> Registry<T> {
     pub(crate) const fn new(type_name: &'static str) -> Self {
-        Self { type_name, map: Mutex::new(None) }
+        Self {
+            type_name,
+            map: Mutex::new(None),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Arc<T>>>> {
@@ -33,7 +36,9 @@ impl<T: Send + Sync + 'static> Registry<T> {
     pub(crate) fn insert(&self, value: T) -> *mut T {
         let arc = Arc::new(value);
         let ptr = Arc::as_ptr(&arc).cast_mut();
-        self.lock().get_or_insert_with(HashMap::new).insert(ptr as usize, arc);
+        self.lock()
+            .get_or_insert_with(HashMap::new)
+            .insert(ptr as usize, arc);
         ptr
     }
 
@@ -76,7 +81,10 @@ pub(crate) struct Buffers {
 
 impl Buffers {
     pub(crate) const fn new(type_name: &'static str) -> Self {
-        Self { type_name, map: Mutex::new(None) }
+        Self {
+            type_name,
+            map: Mutex::new(None),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Box<[u8]>>>> {
@@ -88,7 +96,9 @@ impl Buffers {
     pub(crate) fn insert(&self, bytes: Box<[u8]>) -> *mut u8 {
         debug_assert!(!bytes.is_empty());
         let ptr = bytes.as_ptr().cast_mut();
-        self.lock().get_or_insert_with(HashMap::new).insert(ptr as usize, bytes);
+        self.lock()
+            .get_or_insert_with(HashMap::new)
+            .insert(ptr as usize, bytes);
         ptr
     }
 

@@ -212,7 +212,10 @@ impl RenderParams {
 }
 
 /// The owned render request for a borrowed image and params JSON.
-pub(crate) unsafe fn render_request(image: *const RenderiqImage, params_json: *const c_char) -> FfiResult<CreateRender> {
+pub(crate) unsafe fn render_request(
+    image: *const RenderiqImage,
+    params_json: *const c_char,
+) -> FfiResult<CreateRender> {
     let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
     let shot = screenshot_arg(image)?;
     params.into_request(shot)

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{
-    cstring, quiet, FfiError, FfiResult, RENDERIQ_ERROR_INVALID_ARGUMENT, RENDERIQ_ERROR_INVALID_UTF8,
-    RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
+    cstring, quiet, FfiError, FfiResult, RENDERIQ_ERROR_INVALID_ARGUMENT,
+    RENDERIQ_ERROR_INVALID_UTF8, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
 };
 use crate::handle::Buffers;
 
@@ -31,7 +31,10 @@ pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<
     CStr::from_ptr(p).to_str().map(Some).map_err(|e| {
         FfiError::misuse(
             RENDERIQ_ERROR_INVALID_UTF8,
-            format!("`{name}` is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+            format!(
+                "`{name}` is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -42,16 +45,23 @@ pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> F
         return Ok(&[]);
     }
     if data.is_null() {
-        return Err(FfiError::null(&format!("`{name}` (with a length of {len})")));
+        return Err(FfiError::null(&format!(
+            "`{name}` (with a length of {len})"
+        )));
     }
     if len > isize::MAX as usize {
-        return Err(FfiError::invalid_argument(format!("`{name}` has an impossible length of {len} bytes")));
+        return Err(FfiError::invalid_argument(format!(
+            "`{name}` has an impossible length of {len} bytes"
+        )));
     }
     Ok(std::slice::from_raw_parts(data, len))
 }
 
 /// An optional JSON argument parsed into `T`: NULL or an empty string is `None`.
-pub(crate) unsafe fn json_arg<T: DeserializeOwned>(p: *const c_char, name: &str) -> FfiResult<Option<T>> {
+pub(crate) unsafe fn json_arg<T: DeserializeOwned>(
+    p: *const c_char,
+    name: &str,
+) -> FfiResult<Option<T>> {
     match opt_str_arg(p, name)? {
         None => Ok(None),
         Some(s) if s.trim().is_empty() => Ok(None),
@@ -93,7 +103,11 @@ pub(crate) unsafe fn put_json<T: Serialize>(out: *mut *mut c_char, value: &T) ->
 pub(crate) unsafe fn put_bytes(out: *mut *mut u8, out_len: *mut usize, bytes: Vec<u8>) {
     let len = bytes.len();
     // An empty buffer still gets one byte, so its address is unique and can be freed.
-    let owned = if bytes.is_empty() { vec![0u8].into_boxed_slice() } else { bytes.into_boxed_slice() };
+    let owned = if bytes.is_empty() {
+        vec![0u8].into_boxed_slice()
+    } else {
+        bytes.into_boxed_slice()
+    };
     *out = BYTES.insert(owned);
     *out_len = len;
 }
@@ -106,9 +120,11 @@ pub extern "C" fn renderiq_string_free(s: *mut c_char) -> i32 {
     if s.is_null() {
         return RENDERIQ_OK;
     }
-    quiet(RENDERIQ_ERROR_PANIC, || match STRINGS.free(s.cast(), |_| Ok(())) {
-        Ok(()) => RENDERIQ_OK,
-        Err(e) => e.code(),
+    quiet(RENDERIQ_ERROR_PANIC, || {
+        match STRINGS.free(s.cast(), |_| Ok(())) {
+            Ok(()) => RENDERIQ_OK,
+            Err(e) => e.code(),
+        }
     })
 }
 
@@ -124,11 +140,18 @@ pub extern "C" fn renderiq_bytes_free(data: *mut u8, len: usize) -> i32 {
     quiet(RENDERIQ_ERROR_PANIC, || {
         let check = |buf: &[u8]| {
             // An empty result was stored as one byte.
-            let stored = if buf.len() == 1 && len == 0 { 0 } else { buf.len() };
+            let stored = if buf.len() == 1 && len == 0 {
+                0
+            } else {
+                buf.len()
+            };
             if stored == len {
                 Ok(())
             } else {
-                Err(FfiError::misuse(RENDERIQ_ERROR_INVALID_ARGUMENT, "length mismatch"))
+                Err(FfiError::misuse(
+                    RENDERIQ_ERROR_INVALID_ARGUMENT,
+                    "length mismatch",
+                ))
             }
         };
         match BYTES.free(data.cast_const(), check) {

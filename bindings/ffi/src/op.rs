@@ -47,7 +47,10 @@ unsafe fn start(
             return Err(FfiError::null("`out_op`"));
         }
         let op = f()?;
-        *out_op = OPS.insert(RenderiqOp { op, callback_set: AtomicBool::new(false) });
+        *out_op = OPS.insert(RenderiqOp {
+            op,
+            callback_set: AtomicBool::new(false),
+        });
         Ok(())
     })
 }
@@ -88,7 +91,8 @@ pub unsafe extern "C" fn renderiq_render_wait_start(
     start(out_op, out_error, || {
         let c = client_arg(client)?;
         let id = str_arg(render_id, "render_id")?;
-        Ok(c.client.start_wait_for_render(id, wait_options(timeout_ms))?)
+        Ok(c.client
+            .start_wait_for_render(id, wait_options(timeout_ms))?)
     })
 }
 
@@ -233,7 +237,8 @@ pub unsafe extern "C" fn renderiq_op_wait(
                  callback): it would block the runtime; take the result from another thread",
             ));
         }
-        let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER).then(|| Duration::from_millis(u64::from(timeout_ms)));
+        let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER)
+            .then(|| Duration::from_millis(u64::from(timeout_ms)));
         let mut outcome = o.op.wait(timeout);
         if outcome.is_none() && o.op.is_done() {
             // It finished right after the wait gave up: take the result now.
@@ -278,7 +283,9 @@ pub unsafe extern "C" fn renderiq_op_set_callback(
             return Err(FfiError::null("`callback`"));
         };
         if o.callback_set.swap(true, Ordering::SeqCst) {
-            return Err(FfiError::invalid_argument("this operation already has a completion callback"));
+            return Err(FfiError::invalid_argument(
+                "this operation already has a completion callback",
+            ));
         }
         let data = UserData(user_data);
         o.op.on_complete(move || {

@@ -44,8 +44,16 @@ pub unsafe extern "C" fn renderiq_webhook_verify(
         let mut n = 0;
         for (name, value, arg) in [
             (webhooks::HEADER_ID, webhook_id, "webhook_id"),
-            (webhooks::HEADER_TIMESTAMP, webhook_timestamp, "webhook_timestamp"),
-            (webhooks::HEADER_SIGNATURE, webhook_signature, "webhook_signature"),
+            (
+                webhooks::HEADER_TIMESTAMP,
+                webhook_timestamp,
+                "webhook_timestamp",
+            ),
+            (
+                webhooks::HEADER_SIGNATURE,
+                webhook_signature,
+                "webhook_signature",
+            ),
         ] {
             if let Some(v) = opt_str_arg(value, arg)? {
                 headers[n] = (name, v);

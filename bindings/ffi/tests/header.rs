@@ -11,7 +11,10 @@ fn checked_in_header_matches_a_fresh_generation() {
             .lines()
             .zip(checked_in.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| fresh.lines().count().min(checked_in.lines().count()) + 1, |i| i + 1);
+            .map_or_else(
+                || fresh.lines().count().min(checked_in.lines().count()) + 1,
+                |i| i + 1,
+            );
         panic!(
             "bindings/ffi/include/renderiq.h is stale (first difference at line {line}): \
              run `cargo build -p renderiq-ffi` outside CI (without the CI variable) and commit \
@@ -28,5 +31,8 @@ fn cmake_package_version_matches_the_crate() {
     ))
     .expect("the CMake version file exists");
     let want = format!("set(PACKAGE_VERSION \"{}\")", env!("CARGO_PKG_VERSION"));
-    assert!(text.contains(&want), "cmake/renderiqConfigVersion.cmake must contain {want}");
+    assert!(
+        text.contains(&want),
+        "cmake/renderiqConfigVersion.cmake must contain {want}"
+    );
 }

@@ -7,6 +7,7 @@
 
 $LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
 require "minitest/autorun"
+require "fileutils"
 require "json"
 require "pathname"
 require "timeout"
@@ -45,10 +46,17 @@ module RenderiqTest
     TestPNG.gradient(width, height)
   end
 
+  # A PNG file, written once per process into a folder removed after the run.
   def png_file(width = 320, height = 200)
-    path = File.join(Dir.tmpdir, "renderiq-test-#{Process.pid}-#{width}x#{height}.png")
+    path = File.join(RenderiqTest.tmp_dir, "view-#{width}x#{height}.png")
     File.binwrite(path, png(width, height)) unless File.exist?(path)
     path
+  end
+
+  def self.tmp_dir
+    @tmp_dir ||= Dir.mktmpdir("renderiq-ruby-files-").tap do |dir|
+      Minitest.after_run { FileUtils.rm_rf(dir) }
+    end
   end
 
   # Asserts that the block raises +klass+ and returns the exception.

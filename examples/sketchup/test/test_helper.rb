@@ -6,6 +6,7 @@
 $LOAD_PATH.unshift(File.expand_path("../../../bindings/ruby/lib", __dir__))
 require "minitest/autorun"
 require "json"
+require "fileutils"
 require "tmpdir"
 require "renderiq"
 require_relative "support/sketchup_fake"
@@ -18,6 +19,10 @@ module SketchUpTest
   def setup
     UI.reset!
     Sketchup.reset!
+  end
+
+  def teardown
+    FileUtils.rm_rf(@work_dir) if @work_dir
   end
 
   def render_server(**options)

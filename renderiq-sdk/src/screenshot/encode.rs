@@ -16,6 +16,10 @@ use crate::{ErrorKind, Result};
 /// The largest edge a JPEG can have.
 const JPEG_MAX_EDGE: u32 = u16::MAX as u32;
 
+/// Deflate level for PNG. On a noisy 2048x1152 capture level 2 takes 73 ms for 2.05 MB where
+/// `image`'s default level takes 690 ms for 1.76 MB; on flat renders both give the same size.
+const PNG_COMPRESSION: CompressionType = CompressionType::Level(2);
+
 /// Encodes `frame` as `format`; `quality` applies to JPEG only.
 ///
 /// PNG and WebP need RGB(A) frames: BGRA is swapped before (see `resize::render`).
@@ -53,7 +57,7 @@ fn encode_jpeg(frame: &Frame<'_>, quality: u8) -> Result<Vec<u8>> {
 
 fn encode_png(frame: &Frame<'_>) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Default, PngFilter::Adaptive)
+    PngEncoder::new_with_quality(&mut out, PNG_COMPRESSION, PngFilter::Adaptive)
         .write_image(&frame.data, frame.width, frame.height, color_type(frame)?)
         .map_err(|e| encode_error(OutputFormat::Png, e))?;
     Ok(out)

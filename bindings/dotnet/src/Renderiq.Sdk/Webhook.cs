@@ -43,7 +43,9 @@ namespace Renderiq.Sdk
         public static void Verify(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
-            VerifyCore(secret, body, Find(headers, IdHeader), Find(headers, TimestampHeader), Find(headers, SignatureHeader), now, false);
+            string id, timestamp, signature;
+            Find(headers, out id, out timestamp, out signature);
+            VerifyCore(secret, body, id, timestamp, signature, now, false);
         }
 
         /// <inheritdoc cref="Verify(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
@@ -58,7 +60,9 @@ namespace Renderiq.Sdk
         public static WebhookEvent VerifyEvent(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
-            string json = VerifyCore(secret, body, Find(headers, IdHeader), Find(headers, TimestampHeader), Find(headers, SignatureHeader), now, true);
+            string id, timestamp, signature;
+            Find(headers, out id, out timestamp, out signature);
+            string json = VerifyCore(secret, body, id, timestamp, signature, now, true);
             return WebhookEvent.FromJson(JsonReader.ParseObject(json));
         }
 
@@ -96,11 +100,17 @@ namespace Renderiq.Sdk
             return result;
         }
 
-        private static string Find(IEnumerable<KeyValuePair<string, string>> headers, string name)
+        /// <summary>The three Standard Webhooks headers, in one pass; names compared case-insensitively, first wins.</summary>
+        private static void Find(IEnumerable<KeyValuePair<string, string>> headers, out string id, out string timestamp, out string signature)
         {
+            id = timestamp = signature = null;
             foreach (var kv in headers)
-                if (string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase)) return kv.Value;
-            return null;
+            {
+                if (kv.Key == null) continue;
+                if (id == null && string.Equals(kv.Key, IdHeader, StringComparison.OrdinalIgnoreCase)) id = kv.Value;
+                else if (timestamp == null && string.Equals(kv.Key, TimestampHeader, StringComparison.OrdinalIgnoreCase)) timestamp = kv.Value;
+                else if (signature == null && string.Equals(kv.Key, SignatureHeader, StringComparison.OrdinalIgnoreCase)) signature = kv.Value;
+            }
         }
 
         private static string VerifyCore(string secret, byte[] body, string id, string timestamp, string signature, DateTimeOffset? now, bool parse)

@@ -21,12 +21,33 @@ class TestServer
 
   @servers = {}
 
-  # One server per distinct set of options, started on first use and shared by the tests.
+  # One server per distinct set of options, started on first use and shared by the tests; all
+  # stopped after the test run.
   def self.get(**options)
-    @servers[options] ||= new(**options)
+    @servers[options] ||= begin
+      register_stop
+      new(**options)
+    end
   end
 
-  at_exit { @servers.each_value(&:stop) }
+  def self.stop_all
+    @servers.each_value(&:stop)
+    @servers.clear
+  end
+
+  # minitest/autorun runs the tests from an at_exit hook registered before this file loads, and
+  # at_exit hooks run last-registered first: a plain at_exit here would stop the servers before
+  # the tests start. Minitest.after_run runs after them.
+  def self.register_stop
+    return if @stop_registered
+
+    @stop_registered = true
+    if defined?(Minitest) && Minitest.respond_to?(:after_run)
+      Minitest.after_run { stop_all }
+    else
+      at_exit { stop_all }
+    end
+  end
 
   attr_reader :url, :data_dir
 
@@ -62,11 +83,27 @@ class TestServer
     return unless @pid
 
     Process.kill("TERM", @pid)
-    Process.wait(@pid)
+    # A graceful shutdown finishes in-flight requests; do not wait forever for it.
+    unless wait_for_exit(10)
+      Process.kill("KILL", @pid)
+      Process.wait(@pid)
+    end
   rescue Errno::ESRCH, Errno::ECHILD
     nil
   ensure
     @pid = nil
     FileUtils.rm_rf(@data_dir)
+  end
+
+  private
+
+  def wait_for_exit(seconds)
+    deadline = Time.now + seconds
+    loop do
+      return true if Process.wait(@pid, Process::WNOHANG)
+      return false if Time.now > deadline
+
+      sleep 0.05
+    end
   end
 end
