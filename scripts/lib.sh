@@ -27,8 +27,13 @@ ensure_apt() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# The packages every Rust build of the workspace needs: the keychain store talks D-Bus, and the
-# Ruby extension (magnus/rb-sys) compiles against Ruby's headers with libclang.
+# What building the SDK, the server and the CLI needs: the keychain store talks D-Bus.
 ensure_rust_build_deps() {
-    ensure_apt pkg-config libdbus-1-dev ruby-full ruby-dev libclang-dev clang
+    ensure_apt pkg-config libdbus-1-dev
+}
+
+# What building the whole workspace needs: the above, plus Ruby's headers and libclang for the
+# Ruby extension (magnus/rb-sys).
+ensure_workspace_build_deps() {
+    ensure_rust_build_deps && ensure_apt ruby-full ruby-dev libclang-dev clang
 }

@@ -22,7 +22,7 @@ run_suite() {
     fi
 }
 
-ensure_rust_build_deps || exit 1
+ensure_workspace_build_deps || exit 1
 ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 
 run_suite "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
