@@ -387,7 +387,7 @@ impl Client {
         let upload_ctx = ctx.clone();
         let user_cb = req.on_upload.clone();
         let req = req.on_upload_progress(move |sent, total| {
-            let pct = if total == 0 { 0 } else { (sent * 100 / total) as u8 };
+            let pct = (sent.saturating_mul(100).checked_div(total).unwrap_or(0)).min(100) as u8;
             upload_ctx.report(pct, Some("uploading"));
             if let Some(cb) = &user_cb {
                 cb(sent, total);
