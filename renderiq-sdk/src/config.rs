@@ -178,8 +178,18 @@ impl ClientBuilder {
     /// Trust an extra root certificate (PEM), e.g. the TLS-inspecting proxy of an office.
     /// Default is the OS trust store plus Mozilla's roots.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        match reqwest::Certificate::from_pem(pem) {
-            Ok(cert) => self.root_certs.push(cert),
+        // Some TLS back ends parse certificates lazily; check the PEM framing here so a bad file
+        // is reported by `build()` whichever back end is compiled in.
+        let framed = std::str::from_utf8(pem)
+            .map(|t| t.contains("-----BEGIN CERTIFICATE-----"))
+            .unwrap_or(false);
+        match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certs) if framed && !certs.is_empty() => self.root_certs.extend(certs),
+            Ok(_) => {
+                self = self.fail(Error::config(
+                    "the extra root certificate is not PEM: expected -----BEGIN CERTIFICATE-----",
+                ))
+            }
             Err(e) => {
                 self = self.fail(
                     Error::config("the extra root certificate is not valid PEM").with_source(e),
