@@ -28,10 +28,24 @@ use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::types::Render;
+
+fn panic_error(panic: &(dyn std::any::Any + Send)) -> Error {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    Error::new(
+        crate::ErrorKind::Server,
+        format!("internal error in the Renderiq SDK ({what}); please report it with this message"),
+    )
+    .with_code("SDK_PANIC")
+}
 
 /// How far an operation got.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,10 +159,13 @@ impl<T: Send + 'static> Operation<T> {
         let task_shared = shared.clone();
         rt.spawn(async move {
             let cancel = task_shared.cancel.clone();
+            // A panic inside the operation must still finish it: hosts poll `is_done` and C#
+            // tasks wait on the completion callback.
+            let guarded = std::panic::AssertUnwindSafe(fut).catch_unwind();
             let result = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => Err(Error::cancelled()),
-                r = fut => r,
+                r = guarded => r.unwrap_or_else(|panic| Err(panic_error(&*panic))),
             };
             let callback = {
                 let mut st = task_shared.lock();
@@ -274,6 +291,15 @@ mod tests {
         assert_eq!(op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(), "done");
         assert!(op.take_result().is_none(), "taken once");
         assert_eq!(op.progress().percent, 100);
+    }
+
+    #[test]
+    fn a_panicking_operation_still_finishes_with_an_error() {
+        let op = Operation::<()>::spawn(|_| async { panic!("boom") }).unwrap();
+        let err = op.wait(Some(Duration::from_secs(5))).expect("finished").unwrap_err();
+        assert_eq!(err.error_code(), Some("SDK_PANIC"));
+        assert!(err.to_string().contains("boom"), "{err}");
+        assert!(op.is_done());
     }
 
     #[test]
