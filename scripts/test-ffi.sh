@@ -3,7 +3,8 @@
 # Rust tests (including the check that include/renderiq.h is fresh), starts three reference
 # servers (fast renders; --render-delay-ms 3000 for cancelling midway; --create-rate-limit 1 for
 # 429s), builds the C and C++ tests against the CMake package, runs them with CTest, each also
-# under valgrind (definite leaks and invalid accesses fail), and stops the servers.
+# under valgrind (definite leaks and invalid accesses fail), then builds and runs the ArchiCAD
+# example's controller test (examples/archicad) against the same servers, and stops the servers.
 #
 #   scripts/test-ffi.sh                 # everything
 #   RENDERIQ_FFI_VALGRIND=0 scripts/test-ffi.sh     # without the valgrind runs
@@ -42,3 +43,10 @@ cmake --build "$BUILD_DIR" -j 2
 
 log "ctest"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 "$@"
+
+log "ArchiCAD example (examples/archicad): the portable core and its CTest, same servers and user"
+ARCHICAD_BUILD_DIR="$CARGO_TARGET_DIR/ffi-archicad-example"
+cmake -S examples/archicad -B "$ARCHICAD_BUILD_DIR" \
+    -Drenderiq_DIR="$REPO_ROOT/bindings/ffi/cmake" -DRENDERIQ_PROFILE="$FFI_PROFILE" >/dev/null
+cmake --build "$ARCHICAD_BUILD_DIR" -j 2
+ctest --test-dir "$ARCHICAD_BUILD_DIR" --output-on-failure
