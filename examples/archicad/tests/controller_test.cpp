@@ -8,10 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <memory>
-
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
