@@ -50,7 +50,7 @@ log "installing the test tools"
 if [ "${RENDERIQ_SKIP_BPY:-0}" != 1 ]; then
     if "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then
         log "installing bpy (Blender as a Python module; large download the first time)"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check bpy
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'bpy>=4.2,<6'
         export RENDERIQ_REQUIRE_BPY=1
     else
         log "bpy needs Python 3.11; the Blender add-on test will be skipped"
