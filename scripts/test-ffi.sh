@@ -20,7 +20,9 @@ ensure_rust_build_deps
 ensure_apt cmake make gcc g++ libgtest-dev valgrind
 
 FFI_PROFILE=debug
-BUILD_DIR="$CARGO_TARGET_DIR/ffi-tests"
+# Keyed by checkout, so two checkouts sharing one target dir do not share a CMake cache.
+CHECKOUT_KEY="$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)"
+BUILD_DIR="$CARGO_TARGET_DIR/ffi-tests-$CHECKOUT_KEY"
 
 log "building librenderiq and the reference server"
 cargo build -p renderiq-ffi -p renderiq-server
@@ -45,7 +47,7 @@ log "ctest"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 "$@"
 
 log "ArchiCAD example (examples/archicad): the portable core and its CTest, same servers and user"
-ARCHICAD_BUILD_DIR="$CARGO_TARGET_DIR/ffi-archicad-example"
+ARCHICAD_BUILD_DIR="$CARGO_TARGET_DIR/ffi-archicad-example-$CHECKOUT_KEY"
 cmake -S examples/archicad -B "$ARCHICAD_BUILD_DIR" \
     -Drenderiq_DIR="$REPO_ROOT/bindings/ffi/cmake" -DRENDERIQ_PROFILE="$FFI_PROFILE" >/dev/null
 cmake --build "$ARCHICAD_BUILD_DIR" -j 2

@@ -57,6 +57,7 @@ if [ "${RENDERIQ_SKIP_BPY:-0}" != 1 ]; then
     fi
 fi
 
+export RENDERIQ_SERVER_BIN="${RENDERIQ_SERVER_BIN:-$CARGO_TARGET_DIR/debug/renderiq-server}"
 log "building the reference server"
 cargo build -p renderiq-server
 
