@@ -324,10 +324,6 @@ fn default_store(_base: &Url) -> Arc<dyn TokenStore> {
     Arc::new(MemoryStore::new())
 }
 
-#[allow(dead_code)]
-fn _memory_store_is_a_token_store() -> Arc<dyn TokenStore> {
-    Arc::new(MemoryStore::new())
-}
 
 /// A client configuration as plain data, for the language bindings: the C ABI's config JSON, a
 /// Python `dict` or a Ruby `Hash` all deserialize into it, so every binding accepts the same

@@ -48,6 +48,16 @@ pub(crate) struct AuthHeader {
     access_token: Option<Secret>,
 }
 
+impl AuthHeader {
+    fn bearer(session: &StoredSession) -> Result<Self> {
+        Ok(Self {
+            value: Credential::Bearer(session.clone()).header()?,
+            is_bearer: true,
+            access_token: Some(session.access_token.clone()),
+        })
+    }
+}
+
 pub(crate) struct Session {
     store: Arc<dyn TokenStore>,
     state: RwLock<Option<Credential>>,
@@ -105,7 +115,7 @@ impl Session {
     }
 
     /// Saves a new session (store first, then memory).
-    pub async fn set_session(&self, session: &AuthSession) -> Result<()> {
+    pub async fn set_session(&self, session: &AuthSession) -> Result<StoredSession> {
         let stored = StoredSession {
             access_token: Secret::new(session.access_token.clone()),
             refresh_token: Secret::new(session.refresh_token.clone()),
@@ -113,7 +123,8 @@ impl Session {
             email: Some(session.user.email.clone()),
             api_key: None,
         };
-        self.save(Credential::Bearer(stored)).await
+        self.save(Credential::Bearer(stored.clone())).await?;
+        Ok(stored)
     }
 
     /// Switches to API-key auth and saves the key.
@@ -169,11 +180,7 @@ impl Session {
                 is_bearer: false,
                 access_token: None,
             }),
-            Some(Credential::Bearer(s)) if self.is_fresh(&s) => Ok(AuthHeader {
-                value: Credential::Bearer(s.clone()).header()?,
-                is_bearer: true,
-                access_token: Some(s.access_token),
-            }),
+            Some(Credential::Bearer(s)) if self.is_fresh(&s) => AuthHeader::bearer(&s),
             Some(Credential::Bearer(s)) => self.refresh(transport, Some(&s.access_token)).await,
         }
     }
@@ -205,11 +212,7 @@ impl Session {
         };
         if seen != Some(&session.access_token) && self.is_fresh(&session) {
             // Someone refreshed while we waited for the lock.
-            return Ok(AuthHeader {
-                value: Credential::Bearer(session.clone()).header()?,
-                is_bearer: true,
-                access_token: Some(session.access_token),
-            });
+            return AuthHeader::bearer(&session);
         }
         tracing::debug!("refreshing the access token");
         let req = Request::post("auth/refresh").json(&RefreshRequest {
@@ -229,16 +232,8 @@ impl Session {
         }
         let fresh: AuthSession = resp.into_data()?;
         // Rotation: the new refresh token is persisted before the new access token is used.
-        self.set_session(&fresh).await?;
-        let stored = match self.state.read().await.clone() {
-            Some(Credential::Bearer(s)) => s,
-            _ => return Err(Error::not_signed_in()),
-        };
-        Ok(AuthHeader {
-            value: Credential::Bearer(stored.clone()).header()?,
-            is_bearer: true,
-            access_token: Some(stored.access_token),
-        })
+        let stored = self.set_session(&fresh).await?;
+        AuthHeader::bearer(&stored)
     }
 }
 
