@@ -8,6 +8,13 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
+# A one-off run gains nothing from incremental compilation, and its caches would take
+# gigabytes of the disk the later suites need.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+disk_free() { df -Ph "$(dirname "$CARGO_TARGET_DIR")" | awk 'NR==2 {print $4 " free"}'; }
+log "disk before the suites: $(disk_free)"
+
 declare -a RESULTS=()
 FAILED=0
 run_suite() {
@@ -17,7 +24,7 @@ run_suite() {
     if "$@"; then
         RESULTS+=("PASS  $name ($((SECONDS - start))s)")
     else
-        RESULTS+=("FAIL  $name ($((SECONDS - start))s)")
+        RESULTS+=("FAIL  $name ($((SECONDS - start))s, $(disk_free))")
         FAILED=1
     fi
 }
@@ -36,4 +43,5 @@ done
 
 printf '\n==== summary ====\n'
 printf '%s\n' "${RESULTS[@]}"
+printf 'target dir: %s, disk: %s\n' "$(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)" "$(disk_free)"
 exit $FAILED
