@@ -86,6 +86,10 @@ def test_failed_background_render_raises_from_result(client: renderiq.Client, pn
 def test_ctrl_c_cancels_a_blocking_wait(slow_server: Server, png_file: Path) -> None:
     client = slow_server.signed_in()
     created = client.create_render(png_file, quality="standard")
+    # A process started in the background by a non-interactive shell (as CI runners do)
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler. Install
+    # the handler an interactive session has, so the test sees what a user pressing Ctrl-C sees.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     started = time.monotonic()
     timer.start()
@@ -94,6 +98,7 @@ def test_ctrl_c_cancels_a_blocking_wait(slow_server: Server, png_file: Path) -> 
             client.wait_for_render(created, timeout=60)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 2, "Ctrl-C is handled within a poll interval"
 
 
