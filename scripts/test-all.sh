@@ -2,7 +2,8 @@
 # Runs every test suite of every language, installing what it needs first:
 #   Rust (cargo test: core, server, CLI, examples), the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
-#   Blender via bpy), Ruby (minitest, native and Fiddle backends), and the generated-file checks.
+#   Blender via bpy; then the release wheel in a fresh venv), Ruby (minitest, native and Fiddle
+#   backends), and the generated-file checks.
 # Exits non-zero when anything fails; prints each runner's own summary and a final table.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,10 +37,12 @@ run_suite "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
 run_suite "rust: keychain store on a real Secret Service" \
     scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
 for suite in ffi dotnet python ruby; do
-    if [ -x "scripts/test-$suite.sh" ]; then
-        run_suite "$suite" "scripts/test-$suite.sh"
-    fi
+    run_suite "$suite" "scripts/test-$suite.sh"
 done
+# What users install: the optimised abi3 wheel, in a fresh venv, through the same suite (the
+# Blender test ran above on the debug wheel; bpy is not downloaded a second time).
+run_suite "python: release wheel in a fresh venv" \
+    env RENDERIQ_SKIP_BPY=1 scripts/test-python.sh --release-wheel
 
 printf '\n==== summary ====\n'
 printf '%s\n' "${RESULTS[@]}"
