@@ -5,7 +5,8 @@
 # script's logic, and the Blender add-on in real headless Blender (the `bpy` package from PyPI).
 #
 #   scripts/test-python.sh                 # debug wheel (`maturin build`), installed into .venv
-#   scripts/test-python.sh --release-wheel # `maturin build --release`, installed into a fresh venv
+#   scripts/test-python.sh --release-wheel # `maturin build --release`, installed into a fresh venv,
+#                                          # and into a Python 3.9 venv when one is available
 #   scripts/test-python.sh -- -k webhooks  # extra pytest arguments after --
 #
 # Environment: RENDERIQ_VENV (default .venv), RENDERIQ_PYTHON (default python3.11, else python3),
@@ -78,9 +79,36 @@ RENDERIQ_WHEEL="$(ls "$WHEELS"/renderiq-*.whl)"
 export RENDERIQ_WHEEL
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$RENDERIQ_WHEEL"
 
+# run_pytest PYTHON: the suite against the wheel installed for PYTHON. The package source lives in
+# python/, which is not on sys.path here: `import renderiq` finds the installed wheel.
+run_pytest() {
+    (
+        cd "$REPO_ROOT/bindings/python"
+        "$1" -c 'import renderiq, sys; print("testing renderiq", renderiq.__version__, "from", renderiq.__file__, "on Python", sys.version.split()[0])'
+        "$1" -m pytest tests -p no:cacheprovider -rs "${PYTEST_ARGS[@]}"
+    )
+}
+
 log "pytest"
-cd "$REPO_ROOT/bindings/python"
-# The package source lives in python/, which is not on sys.path here: `import renderiq` finds the
-# installed wheel.
-"$VENV/bin/python" -c 'import renderiq; print("testing renderiq", renderiq.__version__, "from", renderiq.__file__)'
-exec "$VENV/bin/python" -m pytest tests -p no:cacheprovider -rs "${PYTEST_ARGS[@]}"
+run_pytest "$VENV/bin/python"
+[ "$MODE" = wheel ] || exit 0
+
+# The same abi3 wheel on the oldest Python it declares (Rhino 8 runs CPython 3.9), when this
+# machine has one (pyenv's interpreters count; Debian 12 packages none).
+PY39=""
+for candidate in python3.9 "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.9*/bin/python3.9; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))' 2>/dev/null; then
+        PY39="$candidate"; break
+    fi
+done
+if [ -z "$PY39" ]; then
+    log "no Python 3.9 on this machine: the wheel was tested on $("$VENV/bin/python" -V) only"
+    exit 0
+fi
+VENV39="$CARGO_TARGET_DIR/python-wheel-venv-3.9"
+rm -rf "$VENV39"
+log "the same wheel in a fresh Python 3.9 venv ($PY39)"
+"$PY39" -m venv "$VENV39"
+"$VENV39/bin/python" -m pip install -q --disable-pip-version-check 'pytest>=7' \
+    'standardwebhooks>=1.0' 'pillow>=10' "$RENDERIQ_WHEEL"
+run_pytest "$VENV39/bin/python"
