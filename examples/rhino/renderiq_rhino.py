@@ -100,7 +100,7 @@ class ViewportRender:
 
     def start(self) -> None:
         # The PNG is prepared (scaled to 2048 px, JPEG) and uploaded in the background.
-        self._op = self.client.start_render(self.png, long_poll=False, **self.settings)
+        self._op = self.client.start_render(self.png, **self.settings)
         self.state, self.status = "rendering", "Uploading"
 
     def cancel(self) -> None:

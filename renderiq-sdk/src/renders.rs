@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, MultipartSpec, Request};
 use crate::operation::{Operation, OperationContext};
 use crate::screenshot::{PrepareOptions, PreparedImage, Screenshot};
-use crate::types::{form, Page, Quality, Render, RenderStatus};
+use crate::types::{form, Page, Quality, Render, RenderStatus, WaitUntil};
 
 /// Longest prompt the API accepts, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -310,8 +310,10 @@ impl WaitOptions {
         self
     }
 
-    /// Ask the server to hold each status request until the render ends (`?wait=`). Servers
-    /// without long-poll answer at once and the SDK falls back to polling. Default is `true`.
+    /// Ask the server to hold each status request until the render moves or ends
+    /// (`?wait=20&until=change`), so progress is reported as it happens with no polling delay.
+    /// Servers without long-poll answer at once and the SDK falls back to polling. Default is
+    /// `true`.
     pub fn long_poll(mut self, on: bool) -> Self {
         self.long_poll = on;
         self
@@ -565,14 +567,19 @@ impl Client {
         let wait_secs = opts.long_poll_wait.as_secs().max(1);
         loop {
             let mut req = Request::get(format!("renders/{id}"));
-            if opts.long_poll {
-                req = req.query("wait", wait_secs);
+            // The first read answers at once with the current state; after it, each long-poll
+            // is held until the render moves or ends.
+            if opts.long_poll && last.is_some() {
+                req = req
+                    .query("wait", wait_secs)
+                    .query("until", WaitUntil::Change.as_str());
                 req.extra_timeout = Duration::from_secs(wait_secs);
             }
             let sent = Instant::now();
             let render: Render = self.call(req).await?;
             let state = (render.status, render.progress);
-            if last != Some(state) {
+            let moved = last != Some(state);
+            if moved {
                 last = Some(state);
                 if let Some(cb) = &opts.on_progress {
                     cb(&WaitProgress { render: render.clone(), elapsed: started.elapsed() });
@@ -595,10 +602,11 @@ impl Client {
                 }
                 RenderStatus::Pending | RenderStatus::Processing => {}
             }
-            // A held request means the server long-polls: ask again at once. A quick answer
-            // means it does not (or the state moved): back off before polling again.
-            let held = opts.long_poll && sent.elapsed() >= Duration::from_secs(wait_secs) / 2;
-            if !held {
+            // A held request, or an answer because the state moved, means the server
+            // long-polls: ask again at once. A quick answer with nothing new means it does not:
+            // back off before polling again.
+            let held = sent.elapsed() >= Duration::from_secs(wait_secs) / 2;
+            if !(opts.long_poll && (held || moved)) {
                 tokio::time::sleep(interval).await;
                 interval = (interval.mul_f64(1.5)).min(opts.max_poll_interval);
             }

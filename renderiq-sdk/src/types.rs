@@ -388,6 +388,35 @@ impl RenderStatus {
     }
 }
 
+/// What a long-poll (`GET /renders/{id}?wait=S&until=…`) waits for.
+///
+/// ```
+/// use renderiq_sdk::types::WaitUntil;
+/// assert_eq!(WaitUntil::default(), WaitUntil::End);
+/// assert_eq!(WaitUntil::Change.as_str(), "change");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum WaitUntil {
+    /// Answer when the render is completed, failed or cancelled (the default).
+    #[default]
+    End,
+    /// Answer when its status or progress moves from what it was when the request arrived, or
+    /// it ends: what a client showing a progress bar wants.
+    Change,
+}
+
+impl WaitUntil {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::End => "end",
+            Self::Change => "change",
+        }
+    }
+}
+
 impl fmt::Display for RenderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

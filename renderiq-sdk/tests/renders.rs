@@ -10,7 +10,7 @@ use futures_util::TryStreamExt;
 use renderiq_sdk::{CancellationToken, CreateRender, ErrorKind, ListRenders, Quality, RenderStatus, Screenshot, WaitOptions};
 use serde_json::json;
 use support::*;
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Splits a multipart body into (headers, content) parts.
@@ -118,7 +118,16 @@ async fn wait_uses_long_poll_and_reports_progress() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(api("renders/r_1")))
+        .and(query_param_is_missing("wait"))
+        .respond_with(ok(render_json("r_1", "processing", 40)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    // Held, then answered with nothing new (the wait ran out): asked again at once.
+    Mock::given(method("GET"))
+        .and(path(api("renders/r_1")))
         .and(query_param("wait", "2"))
+        .and(query_param("until", "change"))
         .respond_with(ok(render_json("r_1", "processing", 40)).set_delay(Duration::from_millis(1100)))
         .up_to_n_times(1)
         .mount(&server)
@@ -126,6 +135,7 @@ async fn wait_uses_long_poll_and_reports_progress() {
     Mock::given(method("GET"))
         .and(path(api("renders/r_1")))
         .and(query_param("wait", "2"))
+        .and(query_param("until", "change"))
         .respond_with(ok(render_json("r_1", "completed", 100)))
         .mount(&server)
         .await;
@@ -141,7 +151,47 @@ async fn wait_uses_long_poll_and_reports_progress() {
     assert_eq!(done.status, RenderStatus::Completed);
     assert!(started.elapsed() < Duration::from_secs(5), "held request was not followed by a poll sleep");
     assert_eq!(*seen.lock().unwrap(), vec![(RenderStatus::Processing, 40), (RenderStatus::Completed, 100)]);
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_long_poll_answered_because_the_render_moved_is_followed_at_once() {
+    let server = MockServer::start().await;
+    // Quick answers, each with a new state: what a server answering `until=change` does.
+    for (status, progress) in [("pending", 0), ("processing", 30), ("processing", 60)] {
+        Mock::given(method("GET"))
+            .and(path(api("renders/r_1")))
+            .respond_with(ok(render_json("r_1", status, progress)))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path(api("renders/r_1")))
+        .respond_with(ok(render_json("r_1", "completed", 100)))
+        .mount(&server)
+        .await;
+    let (client, _) = signed_in_client(&server, "acc", 3600).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let opts = WaitOptions::new()
+        .poll_interval(Duration::from_secs(30)) // a poll sleep between moves would blow the time
+        .on_progress(move |p| log.lock().unwrap().push(p.render.progress));
+    let done = tokio::time::timeout(Duration::from_secs(10), client.wait_for_render_with("r_1", opts))
+        .await
+        .expect("no poll sleep after an answer that moved")
+        .unwrap();
+    assert_eq!(done.status, RenderStatus::Completed);
+    assert_eq!(*seen.lock().unwrap(), vec![0, 30, 60, 100]);
+    let queries: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("renders/r_1"))
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(queries, ["", "wait=20&until=change", "wait=20&until=change", "wait=20&until=change"]);
 }
 
 #[tokio::test]

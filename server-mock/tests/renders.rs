@@ -239,6 +239,44 @@ async fn long_poll_answers_the_current_state_when_the_wait_ends() {
 }
 
 #[tokio::test]
+async fn long_poll_until_change_answers_each_time_the_render_moves() {
+    let server = TestServer::start_with(|c| c.render_delay_ms = 2000).await;
+    let user = server.user(100).await;
+    let created = server.create_render(&user.token, &[]).await;
+    let render_id = id(created.data());
+    let mut last = (
+        created.data()["status"].as_str().unwrap().to_owned(),
+        created.data()["progress"].as_u64().unwrap(),
+    );
+    let mut states = vec![last.clone()];
+    let started = Instant::now();
+    while !["completed", "failed"].contains(&last.0.as_str()) {
+        let asked = Instant::now();
+        let resp = server
+            .get(
+                Some(&user.token),
+                &format!("/renders/{render_id}?wait=20&until=change"),
+            )
+            .await;
+        let render = resp.data();
+        let now = (
+            render["status"].as_str().unwrap().to_owned(),
+            render["progress"].as_u64().unwrap(),
+        );
+        // Each step of the 2 s render takes 400 ms: an answer held far longer waited for the end.
+        assert!(asked.elapsed() < Duration::from_millis(1500), "held {:?}", asked.elapsed());
+        if now != last {
+            states.push(now.clone());
+            last = now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{states:?}");
+    }
+    let processing = states.iter().filter(|(s, _)| s == "processing").count();
+    assert!(processing >= 4, "every progress step was answered: {states:?}");
+    assert_eq!(last.1, 100);
+}
+
+#[tokio::test]
 async fn progress_is_visible_while_processing() {
     let server = TestServer::start_with(|c| c.render_delay_ms = 2000).await;
     let user = server.user(100).await;

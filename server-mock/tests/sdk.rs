@@ -102,6 +102,41 @@ async fn a_plugin_signs_in_renders_raw_pixels_waits_and_downloads() {
 }
 
 #[tokio::test]
+async fn the_default_wait_reports_progress_as_it_happens() {
+    let server = TestServer::start_with(|c| c.render_delay_ms = 1500).await;
+    server.add_user("ada@example.com", 100).await;
+    let client = sdk(&server, Arc::new(MemoryStore::new()));
+    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let (px, w, h, stride) = bgra_capture();
+    let render = client
+        .create_render(CreateRender::new(Screenshot::raw(px, w, h, stride, PixelFormat::Bgra8)))
+        .await
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let started = std::time::Instant::now();
+    let done = client
+        .wait_for_render_with(
+            &render.id,
+            // Long-poll is the default; a fall-back to polling would show in the time taken.
+            WaitOptions::new()
+                .poll_interval(Duration::from_secs(20))
+                .on_progress(move |p| log.lock().unwrap().push((p.render.status, p.render.progress))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, RenderStatus::Completed);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let seen = seen.lock().unwrap();
+    let steps = seen
+        .iter()
+        .filter(|(s, p)| *s == RenderStatus::Processing && *p > 0)
+        .count();
+    assert!(steps >= 3, "progress reported while processing: {seen:?}");
+    assert_eq!(seen.last(), Some(&(RenderStatus::Completed, 100)));
+}
+
+#[tokio::test]
 async fn an_expired_access_token_is_refreshed_against_the_server() {
     let server = TestServer::start_with(|c| c.token_ttl_seconds = 1).await;
     server.add_user("bo@example.com", 20).await;

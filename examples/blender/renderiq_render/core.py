@@ -122,10 +122,9 @@ class RenderJob:
 
     def start(self) -> None:
         """Starts the background render; returns at once."""
-        # Polling (not long-poll) so the panel shows the percentage while the render processes.
-        self._op = self.client.start_render(
-            self.image_path, timeout=self.timeout, long_poll=False, **self.settings
-        )
+        # The SDK long-polls for each change, so the panel's percentage moves as the server
+        # reports it, with no polling delay.
+        self._op = self.client.start_render(self.image_path, timeout=self.timeout, **self.settings)
         self.state, self.status = "rendering", "Uploading"
 
     def cancel(self) -> None:

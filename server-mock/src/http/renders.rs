@@ -20,7 +20,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use renderiq_sdk::types::{
     events, form, CreateRenderJson, Envelope, ErrorBody, Page, Platform, Quality, Render,
-    RenderStatus, ASPECT_RATIOS, STYLES,
+    RenderStatus, WaitUntil, ASPECT_RATIOS, STYLES,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
@@ -181,13 +181,17 @@ enum Outcome {
     Replay(StoredResponse),
 }
 
-/// `?wait=`.
+/// `?wait=&until=`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
-    /// Seconds to wait for the render to finish (at most 30): the answer comes as soon as it is
-    /// completed, failed or cancelled, or with the current state when the time is up.
+    /// Seconds to hold the request (at most 30): the answer comes as soon as what `until` names
+    /// happens, or with the current state when the time is up.
     pub wait: Option<f64>,
+    /// `end` (default): the render is completed, failed or cancelled. `change`: also when its
+    /// status or progress moves from what it was when the request arrived.
+    #[param(inline)]
+    pub until: Option<WaitUntil>,
 }
 
 /// A render of the caller; with `?wait=` a long-poll.
@@ -214,9 +218,17 @@ pub async fn get_render(
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    let until = query.until.unwrap_or_default();
+    let mut first_seen = None;
     loop {
         let render = fetch_for_user(&state, &id, &auth.user_id).await?;
-        let Some(rx) = events.as_mut().filter(|_| !render.status.is_terminal()) else {
+        let seen = (render.status, render.progress);
+        let moved = until == WaitUntil::Change && first_seen.is_some_and(|first| first != seen);
+        first_seen.get_or_insert(seen);
+        let Some(rx) = events
+            .as_mut()
+            .filter(|_| !render.status.is_terminal() && !moved)
+        else {
             return ok(render);
         };
         let changed = loop {

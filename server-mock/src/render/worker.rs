@@ -103,6 +103,9 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
             .await
         {
             tracing::warn!(render = %row.id, error = %e, "progress update failed");
+        } else {
+            // Long-polls that wait for a change (`until=change`) answer now.
+            state.render_changed(&row.id, false);
         }
     }
     let input = state.storage.read(&row.input_path).await.map_err(|e| {

@@ -208,9 +208,9 @@ class Client:
 
         ``on_progress(progress)`` is called **on this thread** whenever the status or percentage
         changes. An exception raised by it, or Ctrl-C, cancels the wait and propagates.
-        ``long_poll=False`` polls instead of holding one request open: servers whose long-poll
-        answers only when the render ends (the reference server) then report the percentage
-        while it processes.
+        With ``long_poll=True`` (the default) each request is held by the server until the
+        render moves or ends, so every percentage is reported as it happens;
+        ``long_poll=False`` polls with a growing interval instead.
 
         Raises:
             RenderFailedError: the render failed (its credits were refunded).
