@@ -34,6 +34,7 @@ ensure_workspace_build_deps || exit 1
 ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 
 run_suite "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
+run_suite "rust: rustfmt and clippy" scripts/lint-rust.sh
 run_suite "rust: keychain store on a real Secret Service" \
     scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
 for suite in ffi dotnet python ruby; do

@@ -363,7 +363,12 @@ pub enum KeysCommand {
         /// Scope to grant (repeat or separate with commas): renders:create, renders:read,
         /// projects:read, projects:write, credits:read, settings:read, settings:write,
         /// webhooks:manage, keys:manage.
-        #[arg(long = "scope", value_name = "SCOPE", required = true, value_delimiter = ',')]
+        #[arg(
+            long = "scope",
+            value_name = "SCOPE",
+            required = true,
+            value_delimiter = ','
+        )]
         scopes: Vec<String>,
         /// Expiry: an RFC 3339 time (2026-01-31T12:00:00Z) or a date (2026-01-31).
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
@@ -472,7 +477,10 @@ pub struct DemoArgs {
     pub keep: bool,
 
     /// Prompt of the demo render.
-    #[arg(long, default_value = "warm evening light, photorealistic, people on the terrace")]
+    #[arg(
+        long,
+        default_value = "warm evening light, photorealistic, people on the terrace"
+    )]
     pub prompt: String,
 
     /// Style of the demo render.
@@ -492,7 +500,9 @@ pub fn parse_aspect_ratio(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(format!("{s:?} is not an aspect ratio: use W:H, e.g. 16:9, 4:3, 1:1"))
+        Err(format!(
+            "{s:?} is not an aspect ratio: use W:H, e.g. 16:9, 4:3, 1:1"
+        ))
     }
 }
 
@@ -504,7 +514,9 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
     }
-    Err(format!("{s:?} is not a time: use 2026-01-31 or 2026-01-31T12:00:00Z"))
+    Err(format!(
+        "{s:?} is not a time: use 2026-01-31 or 2026-01-31T12:00:00Z"
+    ))
 }
 
 /// `name: value`.
@@ -513,6 +525,8 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.trim().is_empty() && !name.trim().contains(' ') => {
             Ok((name.trim().to_owned(), value.trim().to_owned()))
         }
-        _ => Err(format!("{s:?} is not a header: use 'name: value', e.g. 'webhook-id: msg_123'")),
+        _ => Err(format!(
+            "{s:?} is not a header: use 'name: value', e.g. 'webhook-id: msg_123'"
+        )),
     }
 }

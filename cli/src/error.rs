@@ -43,12 +43,20 @@ pub enum CliError {
 impl CliError {
     /// A local failure (exit 1).
     pub fn failure(kind: &'static str, message: impl Into<String>) -> Self {
-        Self::Local { kind, message: message.into(), exit: exit::FAILURE }
+        Self::Local {
+            kind,
+            message: message.into(),
+            exit: exit::FAILURE,
+        }
     }
 
     /// A usage problem clap could not catch (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self::Local { kind: "usage", message: message.into(), exit: exit::USAGE }
+        Self::Local {
+            kind: "usage",
+            message: message.into(),
+            exit: exit::USAGE,
+        }
     }
 
     /// A file that cannot be read or written (exit 1).

@@ -40,15 +40,18 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
     let json = cli.global.json;
     let bars = progress::Bars::new(!json && std::io::stderr().is_terminal());
 
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-            Ok(rt) => rt,
-            Err(e) => {
-                let err = CliError::io("cannot start the async runtime", e);
-                report_error(&err, json);
-                return ExitCode::from(err.exit_code());
-            }
-        };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let err = CliError::io("cannot start the async runtime", e);
+            report_error(&err, json);
+            return ExitCode::from(err.exit_code());
+        }
+    };
     let result = runtime.block_on(commands::run(cli, bars));
     // A blocking read of stdin or the keychain must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_secs(2));
@@ -67,7 +70,10 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
 }
 
 fn report_error(err: &CliError, json: bool) {
-    let text =
-        if json { format!("{}\n", output::error_json(err)) } else { output::error_human(err) };
+    let text = if json {
+        format!("{}\n", output::error_json(err))
+    } else {
+        output::error_human(err)
+    };
     let _ = std::io::stderr().write_all(text.as_bytes());
 }

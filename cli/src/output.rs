@@ -27,7 +27,10 @@ pub struct Report {
 impl Report {
     /// A report from a serialisable value and its human text.
     pub fn new(value: &impl Serialize, human: impl Into<String>) -> Self {
-        Self { json: to_json(value), human: human.into() }
+        Self {
+            json: to_json(value),
+            human: human.into(),
+        }
     }
 
     /// Writes the chosen form to stdout.
@@ -70,8 +73,10 @@ pub fn error_human(err: &CliError) -> String {
         if let Some(Value::Object(fields)) = e.details() {
             if e.kind() == renderiq_sdk::ErrorKind::InvalidInput {
                 for (field, problem) in fields {
-                    let problem =
-                        problem.as_str().map(str::to_owned).unwrap_or_else(|| problem.to_string());
+                    let problem = problem
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| problem.to_string());
                     let _ = writeln!(s, "  {field}: {problem}");
                 }
             }
@@ -126,7 +131,11 @@ fn or_dash(s: Option<&str>) -> String {
 pub fn render(r: &Render) -> Report {
     let mut s = format!("render {}  {}", r.id, status_text(r));
     s.push('\n');
-    let _ = writeln!(s, "  style     {} / {} / {}", r.style, r.quality, r.aspect_ratio);
+    let _ = writeln!(
+        s,
+        "  style     {} / {} / {}",
+        r.style, r.quality, r.aspect_ratio
+    );
     let _ = writeln!(s, "  credits   {}", r.credits_cost);
     if let Some(p) = &r.prompt {
         let _ = writeln!(s, "  prompt    {p}");
@@ -158,7 +167,12 @@ pub fn render_created(r: &Render, saved: Option<(&Path, u64)>) -> Report {
         saved.map(|(path, bytes)| json!({ "path": path.display().to_string(), "bytes": bytes }));
     rep.json = json!({ "render": rep.json, "output": output });
     if let Some((path, bytes)) = saved {
-        let _ = writeln!(rep.human, "saved {} ({})", path.display(), human_bytes(bytes));
+        let _ = writeln!(
+            rep.human,
+            "saved {} ({})",
+            path.display(),
+            human_bytes(bytes)
+        );
     } else if !r.status.is_terminal() {
         let _ = writeln!(rep.human, "follow it with: renderiq status {} --wait", r.id);
     }
@@ -185,7 +199,12 @@ pub fn renders(page: &Page<Render>) -> Report {
     let mut s = if rows.is_empty() {
         "no renders\n".to_owned()
     } else {
-        table(&["ID", "STATUS", "QUALITY", "STYLE", "CREDITS", "CREATED", "PROMPT"], &rows)
+        table(
+            &[
+                "ID", "STATUS", "QUALITY", "STYLE", "CREDITS", "CREATED", "PROMPT",
+            ],
+            &rows,
+        )
     };
     s.push_str(&page_footer(page));
     Report::new(page, s)
@@ -205,7 +224,11 @@ fn page_footer<T>(page: &Page<T>) -> String {
 pub fn downloaded(id: &str, path: &Path, bytes: u64) -> Report {
     Report {
         json: json!({ "id": id, "path": path.display().to_string(), "bytes": bytes }),
-        human: format!("saved {} ({}) from render {id}\n", path.display(), human_bytes(bytes)),
+        human: format!(
+            "saved {} ({}) from render {id}\n",
+            path.display(),
+            human_bytes(bytes)
+        ),
     }
 }
 
@@ -229,7 +252,10 @@ pub fn human_bytes(n: u64) -> String {
 pub fn credits(c: &Credits) -> Report {
     Report::new(
         c,
-        format!("{} credits (earned {}, spent {})\n", c.balance, c.total_earned, c.total_spent),
+        format!(
+            "{} credits (earned {}, spent {})\n",
+            c.balance, c.total_earned, c.total_spent
+        ),
     )
 }
 
@@ -252,7 +278,17 @@ pub fn transactions(page: &Page<CreditTransaction>) -> Report {
     let mut s = if rows.is_empty() {
         "no transactions\n".to_owned()
     } else {
-        table(&["TIME", "TYPE", "AMOUNT", "BALANCE", "REFERENCE", "DESCRIPTION"], &rows)
+        table(
+            &[
+                "TIME",
+                "TYPE",
+                "AMOUNT",
+                "BALANCE",
+                "REFERENCE",
+                "DESCRIPTION",
+            ],
+            &rows,
+        )
     };
     s.push_str(&page_footer(page));
     Report::new(page, s)
@@ -260,10 +296,19 @@ pub fn transactions(page: &Page<CreditTransaction>) -> Report {
 
 /// The signed-in user.
 pub fn user(u: &User) -> Report {
-    let name = u.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let name = u
+        .name
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
     Report::new(
         u,
-        format!("{}{name}\n  user id   {}\n  since     {}\n", u.email, u.id, time(&u.created_at)),
+        format!(
+            "{}{name}\n  user id   {}\n  since     {}\n",
+            u.email,
+            u.id,
+            time(&u.created_at)
+        ),
     )
 }
 
@@ -285,14 +330,24 @@ pub fn api_key_saved(store: &str) -> Report {
 
 /// The result of `logout`.
 pub fn logged_out() -> Report {
-    Report { json: json!({ "signedOut": true }), human: "signed out\n".to_owned() }
+    Report {
+        json: json!({ "signedOut": true }),
+        human: "signed out\n".to_owned(),
+    }
 }
 
 /// Projects as a table.
 pub fn projects(list: &[Project]) -> Report {
     let rows: Vec<Vec<String>> = list
         .iter()
-        .map(|p| vec![p.id.clone(), p.name.clone(), p.slug.clone(), time(&p.created_at)])
+        .map(|p| {
+            vec![
+                p.id.clone(),
+                p.name.clone(),
+                p.slug.clone(),
+                time(&p.created_at),
+            ]
+        })
         .collect();
     let s = if rows.is_empty() {
         "no projects\n".to_owned()
@@ -304,7 +359,10 @@ pub fn projects(list: &[Project]) -> Report {
 
 /// One project.
 pub fn project(p: &Project) -> Report {
-    Report::new(p, format!("project {} \"{}\" (slug {})\n", p.id, p.name, p.slug))
+    Report::new(
+        p,
+        format!("project {} \"{}\" (slug {})\n", p.id, p.name, p.slug),
+    )
 }
 
 /// A new API key, shown once.
@@ -334,22 +392,34 @@ pub fn keys(list: &[ApiKey]) -> Report {
                 k.name.clone(),
                 format!("{}…", k.prefix),
                 k.scopes.join(","),
-                k.last_used_at.as_ref().map(time).unwrap_or_else(|| "never".into()),
-                k.expires_at.as_ref().map(time).unwrap_or_else(|| "-".into()),
+                k.last_used_at
+                    .as_ref()
+                    .map(time)
+                    .unwrap_or_else(|| "never".into()),
+                k.expires_at
+                    .as_ref()
+                    .map(time)
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
     let s = if rows.is_empty() {
         "no API keys\n".to_owned()
     } else {
-        table(&["ID", "NAME", "PREFIX", "SCOPES", "LAST USED", "EXPIRES"], &rows)
+        table(
+            &["ID", "NAME", "PREFIX", "SCOPES", "LAST USED", "EXPIRES"],
+            &rows,
+        )
     };
     Report::new(&list, s)
 }
 
 /// A deletion or revocation.
 pub fn removed(what: &str, id: &str) -> Report {
-    Report { json: json!({ "id": id, "deleted": true }), human: format!("{what} {id} deleted\n") }
+    Report {
+        json: json!({ "id": id, "deleted": true }),
+        human: format!("{what} {id} deleted\n"),
+    }
 }
 
 /// A new webhook and its secret, shown once.
@@ -375,7 +445,11 @@ pub fn webhooks(list: &[Webhook]) -> Report {
                 w.id.clone(),
                 w.url.clone(),
                 w.events.join(","),
-                if w.active { "active".into() } else { "disabled".into() },
+                if w.active {
+                    "active".into()
+                } else {
+                    "disabled".into()
+                },
                 w.failure_count.to_string(),
             ]
         })
@@ -426,7 +500,10 @@ pub fn verified_delivery(
             }
         }
     }
-    Report { json: doc, human: s }
+    Report {
+        json: doc,
+        human: s,
+    }
 }
 
 /// Settings.
@@ -435,9 +512,16 @@ pub fn settings(st: &Settings) -> Report {
     let _ = writeln!(s, "default style         {}", st.default_style);
     let _ = writeln!(s, "default quality       {}", st.default_quality);
     let _ = writeln!(s, "default aspect ratio  {}", st.default_aspect_ratio);
-    let _ = writeln!(s, "default project       {}", or_dash(st.default_project_id.as_deref()));
-    let _ =
-        writeln!(s, "notify on complete    {}", if st.notify_on_complete { "yes" } else { "no" });
+    let _ = writeln!(
+        s,
+        "default project       {}",
+        or_dash(st.default_project_id.as_deref())
+    );
+    let _ = writeln!(
+        s,
+        "notify on complete    {}",
+        if st.notify_on_complete { "yes" } else { "no" }
+    );
     Report::new(st, s)
 }
 

@@ -47,7 +47,10 @@ impl Bars {
 
     /// The wait bar: the render's progress in percent and its state.
     pub fn wait(&self, render_id: &str) -> ProgressBar {
-        let bar = self.bar(100, "{spinner} rendering  [{bar:30}] {pos:>3}% {msg} {elapsed}");
+        let bar = self.bar(
+            100,
+            "{spinner} rendering  [{bar:30}] {pos:>3}% {msg} {elapsed}",
+        );
         bar.set_message(format!("pending ({render_id})"));
         bar
     }

@@ -23,8 +23,10 @@ pub fn open(global: &GlobalArgs) -> Result<Arc<dyn TokenStore>, CliError> {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::File => {
             let path = session_file(global)?;
-            let passphrase =
-                std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty()).ok_or_else(|| {
+            let passphrase = std::env::var(PASSPHRASE_ENV)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| {
                     CliError::failure(
                         "config",
                         format!(
@@ -49,16 +51,22 @@ pub fn session_file(global: &GlobalArgs) -> Result<PathBuf, CliError> {
     if let Some(p) = &global.token_file {
         return Ok(p.clone());
     }
-    default_config_dir().map(|d| d.join("renderiq").join("session.bin")).ok_or_else(|| {
-        CliError::failure(
-            "config",
-            "no home folder to keep the session file in: pass --token-file PATH",
-        )
-    })
+    default_config_dir()
+        .map(|d| d.join("renderiq").join("session.bin"))
+        .ok_or_else(|| {
+            CliError::failure(
+                "config",
+                "no home folder to keep the session file in: pass --token-file PATH",
+            )
+        })
 }
 
 fn default_config_dir() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if cfg!(windows) {
         return var("APPDATA");
     }

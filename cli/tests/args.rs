@@ -54,14 +54,31 @@ fn defaults_are_production_keychain_and_human_output() {
 #[test]
 fn global_options_go_before_or_after_the_command() {
     for args in [
-        &["--json", "--base-url", "http://127.0.0.1:8787", "--token-store", "memory", "credits"][..],
-        &["credits", "--json", "--base-url", "http://127.0.0.1:8787", "--token-store", "memory"][..],
+        &[
+            "--json",
+            "--base-url",
+            "http://127.0.0.1:8787",
+            "--token-store",
+            "memory",
+            "credits",
+        ][..],
+        &[
+            "credits",
+            "--json",
+            "--base-url",
+            "http://127.0.0.1:8787",
+            "--token-store",
+            "memory",
+        ][..],
     ] {
         let cli = ok(args);
         assert!(cli.global.json);
         assert_eq!(cli.global.base_url, "http://127.0.0.1:8787");
         assert_eq!(cli.global.token_store, StoreKind::Memory);
-        assert!(matches!(cli.command, Command::Credits(CreditsArgs { command: None })));
+        assert!(matches!(
+            cli.command,
+            Command::Credits(CreditsArgs { command: None })
+        ));
     }
 }
 
@@ -102,7 +119,10 @@ fn webhook_secret_comes_from_the_environment_too() {
         panic!("verify")
     };
     assert_eq!(v.secret, "whsec_abc");
-    assert_eq!(missing.unwrap_err().kind(), ErrorKind::MissingRequiredArgument);
+    assert_eq!(
+        missing.unwrap_err().kind(),
+        ErrorKind::MissingRequiredArgument
+    );
 }
 
 #[test]
@@ -114,21 +134,25 @@ fn login_takes_email_and_password_from_stdin() {
     };
     assert_eq!(a.email.as_deref(), Some("ada@example.com"));
     assert!(a.password_stdin);
-    let Command::Login(a) = ok(&["login"]).command else { panic!("login") };
+    let Command::Login(a) = ok(&["login"]).command else {
+        panic!("login")
+    };
     assert!(a.email.is_none() && !a.password_stdin);
     assert!(matches!(ok(&["logout"]).command, Command::Logout));
 }
 
 #[test]
 fn credits_and_transactions_parse_with_paging() {
-    let Command::Credits(CreditsArgs { command: Some(CreditsCommand::Transactions(p)) }) =
-        ok(&["credits", "transactions", "--page", "3", "--limit", "50"]).command
+    let Command::Credits(CreditsArgs {
+        command: Some(CreditsCommand::Transactions(p)),
+    }) = ok(&["credits", "transactions", "--page", "3", "--limit", "50"]).command
     else {
         panic!("transactions")
     };
     assert_eq!((p.page, p.limit), (3, 50));
-    let Command::Credits(CreditsArgs { command: Some(CreditsCommand::Transactions(p)) }) =
-        ok(&["credits", "transactions"]).command
+    let Command::Credits(CreditsArgs {
+        command: Some(CreditsCommand::Transactions(p)),
+    }) = ok(&["credits", "transactions"]).command
     else {
         panic!("transactions")
     };
@@ -140,9 +164,18 @@ fn credits_and_transactions_parse_with_paging() {
 
 #[test]
 fn projects_list_and_create() {
-    assert!(matches!(ok(&["projects", "list"]).command, Command::Projects(ProjectsCommand::List)));
-    let Command::Projects(ProjectsCommand::Create { name, description }) =
-        ok(&["projects", "create", "Villa Rotonda", "--description", "Palladio"]).command
+    assert!(matches!(
+        ok(&["projects", "list"]).command,
+        Command::Projects(ProjectsCommand::List)
+    ));
+    let Command::Projects(ProjectsCommand::Create { name, description }) = ok(&[
+        "projects",
+        "create",
+        "Villa Rotonda",
+        "--description",
+        "Palladio",
+    ])
+    .command
     else {
         panic!("create")
     };
@@ -185,7 +218,10 @@ fn render_takes_every_option() {
     assert_eq!(r.prompt, "dusk");
     assert_eq!(r.style.as_deref(), Some("watercolor"));
     assert_eq!(r.quality, Some(QualityArg::Ultra));
-    assert_eq!(renderiq_sdk::Quality::from(r.quality.unwrap()), renderiq_sdk::Quality::Ultra);
+    assert_eq!(
+        renderiq_sdk::Quality::from(r.quality.unwrap()),
+        renderiq_sdk::Quality::Ultra
+    );
     assert_eq!(r.aspect_ratio.as_deref(), Some("21:9"));
     assert_eq!(r.project.as_deref(), Some("prj_1"));
     assert_eq!(r.callback_url.as_deref(), Some("https://example.com/hook"));
@@ -203,7 +239,10 @@ fn render_takes_every_option() {
 
 #[test]
 fn render_rejects_bad_values_as_usage_errors() {
-    assert_eq!(usage_error(&["render", "view.png"]).kind(), ErrorKind::MissingRequiredArgument);
+    assert_eq!(
+        usage_error(&["render", "view.png"]).kind(),
+        ErrorKind::MissingRequiredArgument
+    );
     assert_eq!(
         usage_error(&["render", "--prompt", "x"]).kind(),
         ErrorKind::MissingRequiredArgument
@@ -266,13 +305,19 @@ fn status_renders_download_and_cancel() {
     assert_eq!((d.id.as_str(), d.out), ("rnd_1", PathBuf::from("x.png")));
     usage_error(&["download", "rnd_1"]);
 
-    let Command::Cancel(c) = ok(&["cancel", "rnd_1"]).command else { panic!("cancel") };
+    let Command::Cancel(c) = ok(&["cancel", "rnd_1"]).command else {
+        panic!("cancel")
+    };
     assert_eq!(c.id, "rnd_1");
 }
 
 #[test]
 fn keys_create_list_revoke() {
-    let Command::Keys(KeysCommand::Create { name, scopes, expires_at }) = ok(&[
+    let Command::Keys(KeysCommand::Create {
+        name,
+        scopes,
+        expires_at,
+    }) = ok(&[
         "keys",
         "create",
         "ci",
@@ -289,7 +334,10 @@ fn keys_create_list_revoke() {
     };
     assert_eq!(name, "ci");
     assert_eq!(scopes, ["renders:create", "renders:read", "credits:read"]);
-    assert_eq!(expires_at.unwrap().to_rfc3339(), "2030-01-31T00:00:00+00:00");
+    assert_eq!(
+        expires_at.unwrap().to_rfc3339(),
+        "2030-01-31T00:00:00+00:00"
+    );
 
     let Command::Keys(KeysCommand::Create { expires_at, .. }) = ok(&[
         "keys",
@@ -304,14 +352,32 @@ fn keys_create_list_revoke() {
     else {
         panic!("keys create")
     };
-    assert_eq!(expires_at.unwrap().to_rfc3339(), "2030-01-31T10:30:00+00:00");
-
-    assert_eq!(usage_error(&["keys", "create", "ci"]).kind(), ErrorKind::MissingRequiredArgument);
     assert_eq!(
-        usage_error(&["keys", "create", "ci", "--scope", "x", "--expires-at", "next week"]).kind(),
+        expires_at.unwrap().to_rfc3339(),
+        "2030-01-31T10:30:00+00:00"
+    );
+
+    assert_eq!(
+        usage_error(&["keys", "create", "ci"]).kind(),
+        ErrorKind::MissingRequiredArgument
+    );
+    assert_eq!(
+        usage_error(&[
+            "keys",
+            "create",
+            "ci",
+            "--scope",
+            "x",
+            "--expires-at",
+            "next week"
+        ])
+        .kind(),
         ErrorKind::ValueValidation
     );
-    assert!(matches!(ok(&["keys", "list"]).command, Command::Keys(KeysCommand::List)));
+    assert!(matches!(
+        ok(&["keys", "list"]).command,
+        Command::Keys(KeysCommand::List)
+    ));
     let Command::Keys(KeysCommand::Revoke(r)) = ok(&["keys", "revoke", "key_1"]).command else {
         panic!("revoke")
     };
@@ -341,7 +407,10 @@ fn webhooks_register_list_delete() {
         panic!("register")
     };
     assert!(events.is_empty(), "no --event means all events");
-    assert!(matches!(ok(&["webhooks", "list"]).command, Command::Webhooks(WebhooksCommand::List)));
+    assert!(matches!(
+        ok(&["webhooks", "list"]).command,
+        Command::Webhooks(WebhooksCommand::List)
+    ));
     let Command::Webhooks(WebhooksCommand::Delete(d)) = ok(&["webhooks", "delete", "wh_1"]).command
     else {
         panic!("delete")
@@ -396,7 +465,10 @@ fn webhook_verify_reads_headers_body_and_clock() {
 
 #[test]
 fn settings_get_and_set_needs_a_change() {
-    assert!(matches!(ok(&["settings", "get"]).command, Command::Settings(SettingsCommand::Get)));
+    assert!(matches!(
+        ok(&["settings", "get"]).command,
+        Command::Settings(SettingsCommand::Get)
+    ));
     let Command::Settings(SettingsCommand::Set(s)) = ok(&[
         "settings",
         "set",
@@ -420,27 +492,38 @@ fn settings_get_and_set_needs_a_change() {
     assert_eq!(s.default_aspect_ratio.as_deref(), Some("4:3"));
     assert_eq!(s.default_project.as_deref(), Some("prj_1"));
     assert_eq!(s.notify_on_complete, Some(false));
-    assert_eq!(usage_error(&["settings", "set"]).kind(), ErrorKind::MissingRequiredArgument);
+    assert_eq!(
+        usage_error(&["settings", "set"]).kind(),
+        ErrorKind::MissingRequiredArgument
+    );
     usage_error(&["settings", "set", "--notify-on-complete", "maybe"]);
 }
 
 #[test]
 fn health_and_demo() {
     assert!(matches!(ok(&["health"]).command, Command::Health));
-    let Command::Demo(d) = ok(&["demo"]).command else { panic!("demo") };
+    let Command::Demo(d) = ok(&["demo"]).command else {
+        panic!("demo")
+    };
     assert_eq!(d.out, PathBuf::from("renderiq-demo.png"));
     assert!(!d.keep);
     let Command::Demo(d) = ok(&["demo", "--out", "x.png", "--keep", "--prompt", "snow"]).command
     else {
         panic!("demo")
     };
-    assert_eq!((d.out, d.keep, d.prompt.as_str()), (PathBuf::from("x.png"), true, "snow"));
+    assert_eq!(
+        (d.out, d.keep, d.prompt.as_str()),
+        (PathBuf::from("x.png"), true, "snow")
+    );
 }
 
 #[test]
 fn unknown_commands_and_options_are_usage_errors() {
     assert_eq!(usage_error(&["paint"]).kind(), ErrorKind::InvalidSubcommand);
-    assert_eq!(usage_error(&["--token-store", "cloud", "whoami"]).kind(), ErrorKind::InvalidValue);
+    assert_eq!(
+        usage_error(&["--token-store", "cloud", "whoami"]).kind(),
+        ErrorKind::InvalidValue
+    );
     usage_error(&[]);
 }
 

@@ -58,11 +58,17 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
     );
 
     // whoami, credits
-    assert_eq!(ok_json(cli(&server, home.path()).arg("whoami"))["email"], EMAIL);
+    assert_eq!(
+        ok_json(cli(&server, home.path()).arg("whoami"))["email"],
+        EMAIL
+    );
     let credits = ok_json(cli(&server, home.path()).arg("credits"));
     assert_eq!(credits["balance"], 100);
     let out = cli(&server, home.path()).arg("credits").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "100 credits (earned 100, spent 0)\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "100 credits (earned 100, spent 0)\n"
+    );
 
     // render --wait --out
     let out_png = home.path().join("out.png");
@@ -70,7 +76,14 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
         cli(&server, home.path())
             .arg("render")
             .arg(support::sample_png())
-            .args(["--prompt", "dusk, warm light", "--quality", "high", "--wait", "--out"])
+            .args([
+                "--prompt",
+                "dusk, warm light",
+                "--quality",
+                "high",
+                "--wait",
+                "--out",
+            ])
             .arg(&out_png),
     );
     assert_eq!(doc["render"]["status"], "completed", "{doc}");
@@ -85,7 +98,10 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
     let status = ok_json(cli(&server, home.path()).args(["status", &id]));
     assert_eq!(status["id"], id.as_str());
     assert_eq!(status["status"], "completed");
-    let out = cli(&server, home.path()).args(["status", &id]).output().unwrap();
+    let out = cli(&server, home.path())
+        .args(["status", &id])
+        .output()
+        .unwrap();
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with(&format!("render {id}  completed\n")),
         "{}",
@@ -101,19 +117,29 @@ fn login_render_follow_list_and_logout_against_the_reference_server() {
 
     // download again
     let again = home.path().join("again.png");
-    let doc = ok_json(cli(&server, home.path()).args(["download", &id, "--out"]).arg(&again));
+    let doc = ok_json(
+        cli(&server, home.path())
+            .args(["download", &id, "--out"])
+            .arg(&again),
+    );
     assert_eq!(doc["bytes"], bytes);
     assert_decodes(&again);
 
     // the ledger shows the spend
-    assert_eq!(ok_json(cli(&server, home.path()).arg("credits"))["balance"], 90);
+    assert_eq!(
+        ok_json(cli(&server, home.path()).arg("credits"))["balance"],
+        90
+    );
     let ledger = ok_json(cli(&server, home.path()).args(["credits", "transactions"]));
     assert_eq!(ledger["items"].as_array().unwrap().len(), 2, "{ledger}");
 
     // logout: whoami now fails as an auth error (exit 3)
     let out = cli(&server, home.path()).arg("logout").output().unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
-    let out = cli(&server, home.path()).args(["--json", "whoami"]).output().unwrap();
+    let out = cli(&server, home.path())
+        .args(["--json", "whoami"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 3, "{}", show(&out));
     assert_eq!(stderr_json(&out)["error"]["kind"], "auth");
 }
@@ -150,12 +176,22 @@ fn projects_settings_keys_and_webhooks_round_trip() {
         "--scope",
         "credits:read",
     ]));
-    let secret = key["key"].as_str().expect("the key is shown once").to_owned();
+    let secret = key["key"]
+        .as_str()
+        .expect("the key is shown once")
+        .to_owned();
     let key_id = key["apiKey"]["id"].as_str().unwrap().to_owned();
     // The key works on its own, with no saved session (memory store) ...
     let other_home = tempfile::tempdir().unwrap();
     let out = renderiq(other_home.path())
-        .args(["--base-url", &server.base_url, "--token-store", "memory", "--json", "credits"])
+        .args([
+            "--base-url",
+            &server.base_url,
+            "--token-store",
+            "memory",
+            "--json",
+            "credits",
+        ])
         .env("RENDERIQ_API_KEY", &secret)
         .output()
         .unwrap();
@@ -177,7 +213,10 @@ fn projects_settings_keys_and_webhooks_round_trip() {
         .unwrap();
     assert_eq!(code(&out), 3, "{}", show(&out));
     assert_eq!(
-        ok_json(cli(&server, home.path()).args(["keys", "list"])).as_array().unwrap().len(),
+        ok_json(cli(&server, home.path()).args(["keys", "list"]))
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
     ok_json(cli(&server, home.path()).args(["keys", "revoke", &key_id]));
@@ -195,12 +234,18 @@ fn projects_settings_keys_and_webhooks_round_trip() {
         "no --event registers every event"
     );
     assert_eq!(
-        ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(),
+        ok_json(cli(&server, home.path()).args(["webhooks", "list"]))
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
     ok_json(cli(&server, home.path()).args(["webhooks", "delete", &hook_id]));
     assert_eq!(
-        ok_json(cli(&server, home.path()).args(["webhooks", "list"])).as_array().unwrap().len(),
+        ok_json(cli(&server, home.path()).args(["webhooks", "list"]))
+            .as_array()
+            .unwrap()
+            .len(),
         0
     );
 
@@ -217,7 +262,10 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
     let out = login(&server, home.path(), "poor@example.com", "wrong");
     assert_eq!(code(&out), 3, "{}", show(&out));
 
-    assert_eq!(code(&login(&server, home.path(), "poor@example.com", PASSWORD)), 0);
+    assert_eq!(
+        code(&login(&server, home.path(), "poor@example.com", PASSWORD)),
+        0
+    );
 
     // 5 credits, a high-quality render costs 10: exit 4 with both figures.
     let out = cli(&server, home.path())
@@ -237,13 +285,26 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
     assert!(err["requestId"].is_string(), "{err}");
 
     // Unknown render: exit 6.
-    let out = cli(&server, home.path()).args(["status", "rnd_doesnotexist"]).output().unwrap();
+    let out = cli(&server, home.path())
+        .args(["status", "rnd_doesnotexist"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 6, "{}", show(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: "),
+        "{}",
+        show(&out)
+    );
 
     // The file store without its passphrase: a clear message, exit 1.
     let out = renderiq(home.path())
-        .args(["--base-url", &server.base_url, "--token-store", "file", "whoami"])
+        .args([
+            "--base-url",
+            &server.base_url,
+            "--token-store",
+            "file",
+            "whoami",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 1, "{}", show(&out));
@@ -255,7 +316,14 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
 
     // A server that is not there: network failure, exit 1.
     let out = renderiq(home.path())
-        .args(["--base-url", "http://127.0.0.1:9", "--token-store", "memory", "--json", "health"])
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--token-store",
+            "memory",
+            "--json",
+            "health",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&out), 1, "{}", show(&out));
@@ -266,8 +334,11 @@ fn errors_exit_with_their_codes_and_json_on_stderr() {
 fn demo_writes_a_decodable_image_with_no_setup() {
     let home = tempfile::tempdir().unwrap();
     let out_png = home.path().join("demo.png");
-    let out =
-        renderiq(home.path()).args(["--json", "demo", "--out"]).arg(&out_png).output().unwrap();
+    let out = renderiq(home.path())
+        .args(["--json", "demo", "--out"])
+        .arg(&out_png)
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
     let doc = stdout_json(&out);
     assert_eq!(doc["render"]["status"], "completed");
@@ -275,22 +346,42 @@ fn demo_writes_a_decodable_image_with_no_setup() {
     assert_eq!(doc["dataDir"], serde_json::Value::Null);
     let (w, h) = assert_decodes(&out_png);
     assert_eq!(
-        (doc["output"]["width"].as_u64(), doc["output"]["height"].as_u64()),
+        (
+            doc["output"]["width"].as_u64(),
+            doc["output"]["height"].as_u64()
+        ),
         (Some(w.into()), Some(h.into()))
     );
 
     // Human form, keeping the data dir.
     let out_png = home.path().join("demo2.png");
-    let out =
-        renderiq(home.path()).args(["demo", "--keep", "--out"]).arg(&out_png).output().unwrap();
+    let out = renderiq(home.path())
+        .args(["demo", "--keep", "--out"])
+        .arg(&out_png)
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("output   {}", out_png.display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("output   {}", out_png.display())),
+        "{stdout}"
+    );
     assert!(stdout.contains("credits  90 of 100 left"), "{stdout}");
-    let data_line =
-        stdout.lines().find(|l| l.trim_start().starts_with("data ")).expect("data line");
-    let dir = data_line.trim_start().trim_start_matches("data").trim().split(" (").next().unwrap();
-    assert!(Path::new(dir).join("renderiq.db").exists(), "kept data dir {dir}");
+    let data_line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("data "))
+        .expect("data line");
+    let dir = data_line
+        .trim_start()
+        .trim_start_matches("data")
+        .trim()
+        .split(" (")
+        .next()
+        .unwrap();
+    assert!(
+        Path::new(dir).join("renderiq.db").exists(),
+        "kept data dir {dir}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
     assert_decodes(&out_png);
 }

@@ -31,15 +31,24 @@ fn render_human_form_is_concise_lines() {
     let r = output::render(&sample_render("completed", 100));
     let lines: Vec<&str> = r.human.lines().collect();
     assert_eq!(lines[0], "render rnd_42  completed");
-    assert!(r.human.contains("  style     photorealistic / high / 16:9\n"), "{}", r.human);
+    assert!(
+        r.human
+            .contains("  style     photorealistic / high / 16:9\n"),
+        "{}",
+        r.human
+    );
     assert!(r.human.contains("  credits   10\n"));
     assert!(r.human.contains("  prompt    dusk, warm light\n"));
-    assert!(r.human.contains("  output    http://127.0.0.1:8787/cdn/outputs/rnd_42.png\n"));
+    assert!(r
+        .human
+        .contains("  output    http://127.0.0.1:8787/cdn/outputs/rnd_42.png\n"));
     assert!(r.human.contains("  created   2026-01-31 12:00 UTC\n"));
 
     let processing = output::render(&sample_render("processing", 40));
     assert!(
-        processing.human.starts_with("render rnd_42  processing 40%\n"),
+        processing
+            .human
+            .starts_with("render rnd_42  processing 40%\n"),
         "{}",
         processing.human
     );
@@ -63,18 +72,32 @@ fn created_render_wraps_render_and_saved_file() {
     let render = sample_render("completed", 100);
     let saved = output::render_created(&render, Some((std::path::Path::new("out.png"), 123_456)));
     assert_eq!(saved.json["render"]["id"], "rnd_42");
-    assert_eq!(saved.json["output"], json!({ "path": "out.png", "bytes": 123_456 }));
-    assert!(saved.human.ends_with("saved out.png (123.5 KB)\n"), "{}", saved.human);
+    assert_eq!(
+        saved.json["output"],
+        json!({ "path": "out.png", "bytes": 123_456 })
+    );
+    assert!(
+        saved.human.ends_with("saved out.png (123.5 KB)\n"),
+        "{}",
+        saved.human
+    );
 
     let pending = output::render_created(&sample_render("pending", 0), None);
     assert_eq!(pending.json["output"], Value::Null);
-    assert!(pending.human.contains("renderiq status rnd_42 --wait"), "{}", pending.human);
+    assert!(
+        pending.human.contains("renderiq status rnd_42 --wait"),
+        "{}",
+        pending.human
+    );
 }
 
 #[test]
 fn render_list_is_a_table_with_a_page_footer() {
     let page = Page {
-        items: vec![sample_render("completed", 100), sample_render("processing", 30)],
+        items: vec![
+            sample_render("completed", 100),
+            sample_render("processing", 30),
+        ],
         page: 1,
         limit: 2,
         total: 3,
@@ -105,10 +128,17 @@ fn render_list_is_a_table_with_a_page_footer() {
 
 #[test]
 fn credits_in_both_forms() {
-    let c = Credits { balance: 90, total_earned: 100, total_spent: 10 };
+    let c = Credits {
+        balance: 90,
+        total_earned: 100,
+        total_spent: 10,
+    };
     let r = output::credits(&c);
     assert_eq!(r.human, "90 credits (earned 100, spent 10)\n");
-    assert_eq!(r.json, json!({ "balance": 90, "totalEarned": 100, "totalSpent": 10 }));
+    assert_eq!(
+        r.json,
+        json!({ "balance": 90, "totalEarned": 100, "totalSpent": 10 })
+    );
 }
 
 #[test]
@@ -120,7 +150,10 @@ fn insufficient_credits_error_in_both_forms() {
     let human = output::error_human(&err);
     assert!(human.starts_with("error: Insufficient credits"), "{human}");
     assert!(human.contains("[request req_7]"), "{human}");
-    assert!(human.contains("  this needs 10 credits; 5 available\n"), "{human}");
+    assert!(
+        human.contains("  this needs 10 credits; 5 available\n"),
+        "{human}"
+    );
 
     let j = output::error_json(&err);
     let e = &j["error"];
@@ -157,7 +190,11 @@ fn each_error_kind_has_its_exit_code() {
             r#"{"success":false,"error":"Slow down","errorCode":"RATE_LIMIT_EXCEEDED","retryAfter":7}"#,
             exit::RATE_LIMITED,
         ),
-        (500, r#"{"success":false,"error":"Boom","errorCode":"INTERNAL_ERROR"}"#, exit::FAILURE),
+        (
+            500,
+            r#"{"success":false,"error":"Boom","errorCode":"INTERNAL_ERROR"}"#,
+            exit::FAILURE,
+        ),
         (
             400,
             r#"{"success":false,"error":"Invalid input","errorCode":"INVALID_INPUT","details":{"prompt":"too long"}}"#,
@@ -209,13 +246,18 @@ fn local_errors_have_the_same_json_shape() {
     assert_eq!(j["error"]["code"], Value::Null);
     assert_eq!(j["error"]["exitCode"], 2);
     assert_eq!(output::error_human(&err), "error: pass --email\n");
-    assert_eq!(CliError::interrupted("rnd_1").exit_code(), exit::INTERRUPTED);
+    assert_eq!(
+        CliError::interrupted("rnd_1").exit_code(),
+        exit::INTERRUPTED
+    );
 }
 
 #[test]
 fn table_pads_columns_and_trims_line_ends() {
-    let t =
-        output::table(&["A", "LONG HEADER", "C"], &[vec!["xxxx".into(), "y".into(), "".into()]]);
+    let t = output::table(
+        &["A", "LONG HEADER", "C"],
+        &[vec!["xxxx".into(), "y".into(), "".into()]],
+    );
     assert_eq!(t, "A     LONG HEADER  C\nxxxx  y\n");
 }
 
@@ -237,7 +279,12 @@ fn verified_delivery_prints_event_or_raw_payload() {
     assert_eq!(r.json["verified"], true);
     assert_eq!(r.json["event"]["type"], "render.completed");
     assert_eq!(r.json["event"]["data"]["id"], "rnd_42");
-    assert!(r.human.contains("render.completed for render rnd_42 (completed)"), "{}", r.human);
+    assert!(
+        r.human
+            .contains("render.completed for render rnd_42 (completed)"),
+        "{}",
+        r.human
+    );
 
     let raw = output::verified_delivery("msg_2", 5, None, br#"{"test": 1}"#);
     assert_eq!(raw.json["payload"], json!({ "test": 1 }));

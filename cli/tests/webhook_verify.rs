@@ -25,7 +25,15 @@ fn verify(
     let body_file = home.join("body.bin");
     std::fs::write(&body_file, body).unwrap();
     let mut cmd = renderiq(home);
-    cmd.args(["--json", "webhook", "verify", "--secret", secret, "--body-file"]).arg(&body_file);
+    cmd.args([
+        "--json",
+        "webhook",
+        "verify",
+        "--secret",
+        secret,
+        "--body-file",
+    ])
+    .arg(&body_file);
     for (k, v) in headers {
         cmd.arg("-H").arg(format!("{k}: {v}"));
     }
@@ -36,7 +44,10 @@ fn verify(
 fn vector_headers(v: &Value, signature: &str) -> Vec<(&'static str, String)> {
     vec![
         ("webhook-id", v["msg_id"].as_str().unwrap().to_owned()),
-        ("webhook-timestamp", v["timestamp"].as_i64().unwrap().to_string()),
+        (
+            "webhook-timestamp",
+            v["timestamp"].as_i64().unwrap().to_string(),
+        ),
         ("webhook-signature", signature.to_owned()),
     ]
 }
@@ -60,7 +71,12 @@ fn every_verify_vector_gives_the_expected_exit_code() {
             &["--now", &now],
         );
         if v["valid"].as_bool().unwrap() {
-            assert_eq!(code(&out), 0, "vector {name:?} should verify\n{}", show(&out));
+            assert_eq!(
+                code(&out),
+                0,
+                "vector {name:?} should verify\n{}",
+                show(&out)
+            );
             let doc = stdout_json(&out);
             assert_eq!(doc["verified"], true);
             assert_eq!(doc["msgId"], v["msg_id"]);
@@ -70,10 +86,20 @@ fn every_verify_vector_gives_the_expected_exit_code() {
             assert!(doc.get("event").is_none());
         } else {
             assert_eq!(code(&out), 1, "vector {name:?} should fail\n{}", show(&out));
-            assert!(out.stdout.is_empty(), "nothing on stdout for a failure: {}", show(&out));
+            assert!(
+                out.stdout.is_empty(),
+                "nothing on stdout for a failure: {}",
+                show(&out)
+            );
             let err = stderr_json(&out);
-            assert_eq!(err["error"]["kind"], "webhook_verification", "{name}: {err}");
-            assert_eq!(err["error"]["code"], "WEBHOOK_BAD_SIGNATURE", "{name}: {err}");
+            assert_eq!(
+                err["error"]["kind"], "webhook_verification",
+                "{name}: {err}"
+            );
+            assert_eq!(
+                err["error"]["code"], "WEBHOOK_BAD_SIGNATURE",
+                "{name}: {err}"
+            );
         }
     }
 }
@@ -101,15 +127,24 @@ fn old_delivery_fails_without_now_and_says_how_to_check_it() {
     let mut cmd = renderiq(home.path());
     let body = home.path().join("b.json");
     std::fs::write(&body, v["payload"].as_str().unwrap()).unwrap();
-    cmd.args(["webhook", "verify", "--secret", v["secret"].as_str().unwrap(), "--body-file"])
-        .arg(&body);
+    cmd.args([
+        "webhook",
+        "verify",
+        "--secret",
+        v["secret"].as_str().unwrap(),
+        "--body-file",
+    ])
+    .arg(&body);
     for (k, val) in vector_headers(v, v["signature_header"].as_str().unwrap()) {
         cmd.arg("-H").arg(format!("{k}: {val}"));
     }
     let out = cmd.output().unwrap();
     assert_eq!(code(&out), 1, "{}", show(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("error: the webhook was sent"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: the webhook was sent"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--now"), "{stderr}");
 }
 
@@ -154,7 +189,10 @@ fn signed_renderiq_event_prints_the_typed_event() {
     let out = cmd.output().unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("render.completed for render rnd_42 (completed)"), "{stdout}");
+    assert!(
+        stdout.contains("render.completed for render rnd_42 (completed)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -168,7 +206,13 @@ fn tampered_event_and_wrong_secret_exit_1() {
     assert_eq!(code(&out), 1, "{}", show(&out));
     assert_eq!(stderr_json(&out)["error"]["code"], "WEBHOOK_BAD_SIGNATURE");
 
-    let out = verify(home.path(), &webhooks::generate_secret(), &headers, &body, &[]);
+    let out = verify(
+        home.path(),
+        &webhooks::generate_secret(),
+        &headers,
+        &body,
+        &[],
+    );
     assert_eq!(code(&out), 1, "{}", show(&out));
 
     let out = verify(home.path(), &secret, &headers[..2], &body, &[]);
@@ -190,7 +234,14 @@ fn http_dump_in_headers_file_carries_headers_and_body() {
     std::fs::write(&file, &dump).unwrap();
 
     let out = renderiq(home.path())
-        .args(["--json", "webhook", "verify", "--secret", &secret, "--headers-file"])
+        .args([
+            "--json",
+            "webhook",
+            "verify",
+            "--secret",
+            &secret,
+            "--headers-file",
+        ])
         .arg(&file)
         .output()
         .unwrap();

@@ -48,12 +48,16 @@ impl ClientBuilder {
     /// # drop(b);
     /// ```
     pub fn configure(self, f: impl FnOnce(crate::ClientBuilder) -> crate::ClientBuilder) -> Self {
-        Self { inner: f(self.inner) }
+        Self {
+            inner: f(self.inner),
+        }
     }
 
     /// See [`crate::ClientBuilder::base_url`].
     pub fn base_url(self, url: impl Into<String>) -> Self {
-        Self { inner: self.inner.base_url(url) }
+        Self {
+            inner: self.inner.base_url(url),
+        }
     }
 
     /// Builds the client.
@@ -62,7 +66,9 @@ impl ClientBuilder {
     ///
     /// As [`crate::ClientBuilder::build`].
     pub fn build(self) -> Result<Client> {
-        Ok(Client { inner: self.inner.build()? })
+        Ok(Client {
+            inner: self.inner.build()?,
+        })
     }
 }
 
@@ -84,7 +90,9 @@ macro_rules! blocking_methods {
 impl Client {
     /// Starts configuring a client.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder { inner: crate::Client::builder() }
+        ClientBuilder {
+            inner: crate::Client::builder(),
+        }
     }
 
     /// Wraps an async client (they share their session).

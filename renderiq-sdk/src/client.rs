@@ -91,7 +91,10 @@ impl Client {
         let auth = inner.session.auth_header(&inner.transport).await?;
         let resp = inner.transport.send(&req, Some(&auth.value)).await?;
         if resp.status == StatusCode::UNAUTHORIZED && auth.is_bearer {
-            let fresh = inner.session.refresh_after_401(&inner.transport, &auth).await?;
+            let fresh = inner
+                .session
+                .refresh_after_401(&inner.transport, &auth)
+                .await?;
             let resp = inner.transport.send(&req, Some(&fresh.value)).await?;
             return resp.into_data();
         }
@@ -115,8 +118,10 @@ impl Client {
         if email.trim().is_empty() || password.is_empty() {
             return Err(Error::invalid_input("email and password must not be empty"));
         }
-        let req = Request::post("auth/signin")
-            .json(&SignInRequest { email: email.trim().to_owned(), password: password.to_owned() })?;
+        let req = Request::post("auth/signin").json(&SignInRequest {
+            email: email.trim().to_owned(),
+            password: password.to_owned(),
+        })?;
         let session: AuthSession = self.call_anonymous(req).await?;
         self.inner.session.set_session(&session).await?;
         Ok(session.user)
@@ -132,7 +137,10 @@ impl Client {
         if key.trim().is_empty() {
             return Err(Error::invalid_input("the API key must not be empty"));
         }
-        self.inner.session.set_api_key(Secret::new(key.trim())).await
+        self.inner
+            .session
+            .set_api_key(Secret::new(key.trim()))
+            .await
     }
 
     /// `true` when a session or API key is available (in memory or in the token store).
@@ -162,7 +170,9 @@ impl Client {
     pub async fn sign_out(&self) -> Result<()> {
         let _ = self.inner.session.current().await;
         if let Some(refresh) = self.inner.session.refresh_token().await {
-            let body = RefreshRequest { refresh_token: refresh.expose().to_owned() };
+            let body = RefreshRequest {
+                refresh_token: refresh.expose().to_owned(),
+            };
             if let Ok(req) = Request::post("auth/signout").json(&body) {
                 if let Err(e) = self.call_anonymous::<Ack>(req).await {
                     tracing::debug!(error = %e, "server-side sign-out failed; clearing locally");
@@ -214,9 +224,15 @@ impl Client {
     /// # Errors
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
-    pub async fn credit_transactions(&self, page: u32, limit: u32) -> Result<Page<CreditTransaction>> {
+    pub async fn credit_transactions(
+        &self,
+        page: u32,
+        limit: u32,
+    ) -> Result<Page<CreditTransaction>> {
         self.call(
-            Request::get("credits/transactions").query("page", page.max(1)).query("limit", limit),
+            Request::get("credits/transactions")
+                .query("page", page.max(1))
+                .query("limit", limit),
         )
         .await
     }
@@ -275,7 +291,9 @@ impl Client {
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id.
     pub async fn revoke_api_key(&self, id: &str) -> Result<()> {
-        self.call::<Ack>(Request::delete(format!("keys/{}", path_segment(id)?))).await.map(drop)
+        self.call::<Ack>(Request::delete(format!("keys/{}", path_segment(id)?)))
+            .await
+            .map(drop)
     }
 
     // ---- webhooks ---------------------------------------------------------------------------
@@ -308,7 +326,9 @@ impl Client {
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id.
     pub async fn delete_webhook(&self, id: &str) -> Result<()> {
-        self.call::<Ack>(Request::delete(format!("webhooks/{}", path_segment(id)?))).await.map(drop)
+        self.call::<Ack>(Request::delete(format!("webhooks/{}", path_segment(id)?)))
+            .await
+            .map(drop)
     }
 
     /// The secret that signs deliveries to your renders' `callback_url`s (registered webhooks
@@ -340,7 +360,9 @@ impl Client {
 pub(crate) fn path_segment(id: &str) -> Result<&str> {
     let ok = !id.is_empty()
         && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok {
         Ok(id)
     } else {

@@ -255,7 +255,9 @@ impl ClientBuilder {
             (headers::SDK_LANGUAGE, language.as_str()),
         ] {
             let value = HeaderValue::from_str(value).map_err(|_| {
-                Error::config(format!("{name} value {value:?} is not a valid header value"))
+                Error::config(format!(
+                    "{name} value {value:?} is not a valid header value"
+                ))
             })?;
             default_headers.insert(HeaderName::from_static(name), value);
         }
@@ -304,7 +306,9 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         )));
     }
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(Error::config(format!("invalid base URL {raw:?}: it has no host")));
+        return Err(Error::config(format!(
+            "invalid base URL {raw:?}: it has no host"
+        )));
     }
     // Keep a path prefix, normalised to end without a slash.
     let path = url.path().trim_end_matches('/').to_owned();
@@ -316,14 +320,15 @@ fn parse_base_url(raw: &str) -> Result<Url> {
 
 #[cfg(feature = "keychain")]
 fn default_store(base: &Url) -> Arc<dyn TokenStore> {
-    Arc::new(crate::token_store::KeychainStore::default_for(base.as_str()))
+    Arc::new(crate::token_store::KeychainStore::default_for(
+        base.as_str(),
+    ))
 }
 
 #[cfg(not(feature = "keychain"))]
 fn default_store(_base: &Url) -> Arc<dyn TokenStore> {
     Arc::new(MemoryStore::new())
 }
-
 
 /// A client configuration as plain data, for the language bindings: the C ABI's config JSON, a
 /// Python `dict` or a Ruby `Hash` all deserialize into it, so every binding accepts the same
@@ -467,15 +472,18 @@ impl TryFrom<serde_json::Value> for TokenStoreConfig {
                 let path = map.get("file").and_then(|v| v.as_str());
                 let passphrase = map.get("passphrase").and_then(|v| v.as_str());
                 match (path, passphrase) {
-                    (Some(p), Some(pw)) if !p.is_empty() && !pw.is_empty() => {
-                        Ok(Self::File { path: p.into(), passphrase: Secret::new(pw) })
-                    }
+                    (Some(p), Some(pw)) if !p.is_empty() && !pw.is_empty() => Ok(Self::File {
+                        path: p.into(),
+                        passphrase: Secret::new(pw),
+                    }),
                     _ => Err(format!(
                         "a file token store needs a non-empty \"file\" and \"passphrase\": {HELP}"
                     )),
                 }
             }
-            _ => Err(format!("the token store must be a string or an object: {HELP}")),
+            _ => Err(format!(
+                "the token store must be a string or an object: {HELP}"
+            )),
         }
     }
 }
@@ -489,9 +497,8 @@ impl ClientConfig {
     /// unknown field or a value of the wrong type; the message names the field and its line
     /// and column.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::config(format!("invalid client configuration JSON: {e}"))
-        })
+        serde_json::from_str(json)
+            .map_err(|e| Error::config(format!("invalid client configuration JSON: {e}")))
     }
 
     /// A [`ClientBuilder`] with these settings applied.
@@ -569,10 +576,16 @@ mod tests {
 
     #[test]
     fn malformed_base_url_is_reported_by_build() {
-        let err = ClientBuilder::new().base_url("not a url").build().unwrap_err();
+        let err = ClientBuilder::new()
+            .base_url("not a url")
+            .build()
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.to_string().contains("invalid base URL"), "{err}");
-        let err = ClientBuilder::new().base_url("ftp://x").build().unwrap_err();
+        let err = ClientBuilder::new()
+            .base_url("ftp://x")
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("http or https"), "{err}");
     }
 
@@ -602,7 +615,11 @@ mod tests {
         .unwrap();
         assert!(matches!(c.token_store, Some(TokenStoreConfig::File { .. })));
         assert!(!format!("{c:?}").contains("hunter2"));
-        for bad in [r#"{"tokenStore": "disk"}"#, r#"{"tokenStore": {"file": "x"}}"#, r#"{"tokenStore": 3}"#] {
+        for bad in [
+            r#"{"tokenStore": "disk"}"#,
+            r#"{"tokenStore": {"file": "x"}}"#,
+            r#"{"tokenStore": 3}"#,
+        ] {
             let err = ClientConfig::from_json(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
             assert!(err.to_string().contains("token store"), "{err}");

@@ -280,8 +280,11 @@ impl Error {
     }
 
     pub(crate) fn not_signed_in() -> Self {
-        Self::new(ErrorKind::Auth, "not signed in: call sign_in or set an API key first")
-            .with_code("AUTH_REQUIRED")
+        Self::new(
+            ErrorKind::Auth,
+            "not signed in: call sign_in or set an API key first",
+        )
+        .with_code("AUTH_REQUIRED")
     }
 
     pub(crate) fn with_code(mut self, code: &str) -> Self {
@@ -385,8 +388,10 @@ impl Error {
         match self.kind() {
             ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited => true,
             ErrorKind::Server => true,
-            _ => matches!(self.status(), Some(408 | 429 | 500..=599))
-                && self.kind() != ErrorKind::RenderFailed,
+            _ => {
+                matches!(self.status(), Some(408 | 429 | 500..=599))
+                    && self.kind() != ErrorKind::RenderFailed
+            }
         }
     }
 
@@ -411,7 +416,8 @@ impl Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("renderiq_sdk::Error");
-        d.field("kind", &self.inner.kind).field("message", &self.inner.message);
+        d.field("kind", &self.inner.kind)
+            .field("message", &self.inner.message);
         if let Some(s) = self.inner.status {
             d.field("status", &s);
         }

@@ -98,7 +98,11 @@ pub(crate) struct Request {
 
 impl Request {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let retry = if method == Method::POST { Retry::Unsafe } else { Retry::Idempotent };
+        let retry = if method == Method::POST {
+            Retry::Unsafe
+        } else {
+            Retry::Idempotent
+        };
         Self {
             method,
             path: path.into(),
@@ -166,7 +170,12 @@ pub(crate) struct Transport {
 impl Transport {
     pub fn url(&self, path: &str) -> Result<Url> {
         let mut url = self.base_url.clone();
-        let full = format!("{}{}/{}", url.path().trim_end_matches('/'), API_PREFIX, path.trim_start_matches('/'));
+        let full = format!(
+            "{}{}/{}",
+            url.path().trim_end_matches('/'),
+            API_PREFIX,
+            path.trim_start_matches('/')
+        );
         url.set_path(&full);
         Ok(url)
     }
@@ -188,9 +197,9 @@ impl Transport {
         }
         builder = match &req.body {
             Body::Empty => builder,
-            Body::Json(bytes) => {
-                builder.header(CONTENT_TYPE, "application/json").body(bytes.clone())
-            }
+            Body::Json(bytes) => builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
             Body::Multipart(spec) => builder.multipart(spec.to_form()?),
         };
         let resp = builder.send().await?;
@@ -206,7 +215,12 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let body = resp.bytes().await?;
-        Ok(RawResponse { status, request_id, retry_after, body })
+        Ok(RawResponse {
+            status,
+            request_id,
+            retry_after,
+            body,
+        })
     }
 
     /// Sends `req`, retrying transient failures per the policy. A non-2xx answer that is not
@@ -293,6 +307,11 @@ impl RawResponse {
     /// The typed error for a non-2xx answer.
     pub fn into_error(self) -> Error {
         let body: Option<ErrorBody> = serde_json::from_slice(&self.body).ok();
-        Error::from_api(self.status.as_u16(), body, self.request_id, self.retry_after)
+        Error::from_api(
+            self.status.as_u16(),
+            body,
+            self.request_id,
+            self.retry_after,
+        )
     }
 }

@@ -31,7 +31,6 @@
 #![warn(rust_2018_idioms)]
 
 pub mod blocking;
-pub mod runtime;
 mod client;
 pub mod config;
 mod error;
@@ -39,6 +38,7 @@ mod http;
 pub mod operation;
 mod renders;
 mod retry;
+pub mod runtime;
 pub mod screenshot;
 mod secret;
 mod session;
@@ -48,8 +48,8 @@ pub mod webhooks;
 
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
-pub use operation::{Operation, Progress};
 pub use error::{Error, ErrorKind, Result};
+pub use operation::{Operation, Progress};
 pub use renders::{CreateRender, ListRenders, WaitOptions, WaitProgress};
 pub use retry::RetryPolicy;
 pub use screenshot::{PixelFormat, PreparedImage, Screenshot};

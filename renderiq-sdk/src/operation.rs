@@ -117,7 +117,10 @@ pub struct Operation<T> {
 
 impl<T> Clone for Operation<T> {
     fn clone(&self) -> Self {
-        Self { shared: self.shared.clone(), _t: std::marker::PhantomData }
+        Self {
+            shared: self.shared.clone(),
+            _t: std::marker::PhantomData,
+        }
     }
 }
 
@@ -154,7 +157,9 @@ impl<T: Send + 'static> Operation<T> {
             }),
             cond: Condvar::new(),
         });
-        let ctx = OperationContext { shared: shared.clone() };
+        let ctx = OperationContext {
+            shared: shared.clone(),
+        };
         let fut = make(ctx);
         let task_shared = shared.clone();
         rt.spawn(async move {
@@ -184,7 +189,10 @@ impl<T: Send + 'static> Operation<T> {
                 cb();
             }
         });
-        Ok(Self { shared, _t: std::marker::PhantomData })
+        Ok(Self {
+            shared,
+            _t: std::marker::PhantomData,
+        })
     }
 
     /// `true` once the operation finished (successfully, with an error, or cancelled).
@@ -214,7 +222,9 @@ impl<T: Send + 'static> Operation<T> {
         if !st.done {
             return None;
         }
-        st.inner.downcast_mut::<Option<Result<T>>>().and_then(Option::take)
+        st.inner
+            .downcast_mut::<Option<Result<T>>>()
+            .and_then(Option::take)
     }
 
     /// Blocks the calling thread until the operation is done or `timeout` passes, then takes the
@@ -239,7 +249,9 @@ impl<T: Send + 'static> Operation<T> {
                 }
             }
         }
-        st.inner.downcast_mut::<Option<Result<T>>>().and_then(Option::take)
+        st.inner
+            .downcast_mut::<Option<Result<T>>>()
+            .and_then(Option::take)
     }
 
     /// Calls `f` once when the operation finishes, on a runtime worker thread (or at once, on
@@ -288,7 +300,10 @@ mod tests {
         }
         assert_eq!(op.progress().stage.as_deref(), Some("uploading"));
         tx.send(()).unwrap();
-        assert_eq!(op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(), "done");
+        assert_eq!(
+            op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(),
+            "done"
+        );
         assert!(op.take_result().is_none(), "taken once");
         assert_eq!(op.progress().percent, 100);
     }
@@ -296,7 +311,10 @@ mod tests {
     #[test]
     fn a_panicking_operation_still_finishes_with_an_error() {
         let op = Operation::<()>::spawn(|_| async { panic!("boom") }).unwrap();
-        let err = op.wait(Some(Duration::from_secs(5))).expect("finished").unwrap_err();
+        let err = op
+            .wait(Some(Duration::from_secs(5)))
+            .expect("finished")
+            .unwrap_err();
         assert_eq!(err.error_code(), Some("SDK_PANIC"));
         assert!(err.to_string().contains("boom"), "{err}");
         assert!(op.is_done());

@@ -384,7 +384,11 @@ impl Client {
         })
     }
 
-    async fn create_with_progress(&self, req: CreateRender, ctx: &OperationContext) -> Result<Render> {
+    async fn create_with_progress(
+        &self,
+        req: CreateRender,
+        ctx: &OperationContext,
+    ) -> Result<Render> {
         ctx.report(0, Some("preparing"));
         let upload_ctx = ctx.clone();
         let user_cb = req.on_upload.clone();
@@ -398,7 +402,12 @@ impl Client {
         self.create_render(req).await
     }
 
-    async fn wait_with_progress(&self, id: &str, opts: WaitOptions, ctx: &OperationContext) -> Result<Render> {
+    async fn wait_with_progress(
+        &self,
+        id: &str,
+        opts: WaitOptions,
+        ctx: &OperationContext,
+    ) -> Result<Render> {
         let progress_ctx = ctx.clone();
         let user_cb = opts.on_progress.clone();
         let opts = opts.cancel_token(ctx.cancel_token()).on_progress(move |p| {
@@ -437,7 +446,9 @@ impl Client {
             Image::Prepared(p) => p,
             Image::Source(shot) => tokio::task::spawn_blocking(move || shot.prepare(&prepare))
                 .await
-                .map_err(|e| Error::new(ErrorKind::Image, "preparing the screenshot failed").with_source(e))??,
+                .map_err(|e| {
+                    Error::new(ErrorKind::Image, "preparing the screenshot failed").with_source(e)
+                })??,
         };
         let mut fields = Vec::new();
         let opt = [
@@ -461,7 +472,8 @@ impl Client {
             file: Bytes::from(prepared.bytes),
             progress: on_upload,
         };
-        let key = idempotency_key.unwrap_or_else(|| format!("rq_{}", uuid::Uuid::new_v4().simple()));
+        let key =
+            idempotency_key.unwrap_or_else(|| format!("rq_{}", uuid::Uuid::new_v4().simple()));
         let mut request = Request::post("renders").idempotency_key(key);
         request.body = Body::Multipart(Arc::new(spec));
         self.call(request).await
@@ -473,7 +485,8 @@ impl Client {
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id (or another user's render).
     pub async fn get_render(&self, id: &str) -> Result<Render> {
-        self.call(Request::get(format!("renders/{}", path_segment(id)?))).await
+        self.call(Request::get(format!("renders/{}", path_segment(id)?)))
+            .await
     }
 
     /// Cancels a render that has not started processing; its credits are refunded.
@@ -482,7 +495,11 @@ impl Client {
     ///
     /// [`Conflict`](crate::ErrorKind::Conflict) when the render is already processing or done.
     pub async fn cancel_render(&self, id: &str) -> Result<Render> {
-        self.call(Request::post(format!("renders/{}/cancel", path_segment(id)?))).await
+        self.call(Request::post(format!(
+            "renders/{}/cancel",
+            path_segment(id)?
+        )))
+        .await
     }
 
     /// One page of the user's renders, newest first.
@@ -505,7 +522,10 @@ impl Client {
     /// let all: Vec<_> = client.renders(renderiq_sdk::ListRenders::new()).try_collect().await?;
     /// # Ok(()) }
     /// ```
-    pub fn renders(&self, query: ListRenders) -> impl Stream<Item = Result<Render>> + Send + 'static {
+    pub fn renders(
+        &self,
+        query: ListRenders,
+    ) -> impl Stream<Item = Result<Render>> + Send + 'static {
         let client = self.clone();
         let start = query.page.unwrap_or(1);
         futures_util::stream::try_unfold(
@@ -514,11 +534,15 @@ impl Client {
                 if let Some(r) = buf.next() {
                     return Ok(Some((r, (client, query, next_page, buf))));
                 }
-                let Some(page) = next_page else { return Ok(None) };
+                let Some(page) = next_page else {
+                    return Ok(None);
+                };
                 let got = client.list_renders(&query.clone().page(page)).await?;
                 let next = got.has_more.then_some(page + 1);
                 let mut items = got.items.into_iter();
-                Ok(items.next().map(|first| (first, (client, query, next, items))))
+                Ok(items
+                    .next()
+                    .map(|first| (first, (client, query, next, items))))
             },
         )
     }
@@ -582,13 +606,19 @@ impl Client {
             if moved {
                 last = Some(state);
                 if let Some(cb) = &opts.on_progress {
-                    cb(&WaitProgress { render: render.clone(), elapsed: started.elapsed() });
+                    cb(&WaitProgress {
+                        render: render.clone(),
+                        elapsed: started.elapsed(),
+                    });
                 }
             }
             match render.status {
                 RenderStatus::Completed => return Ok(render),
                 RenderStatus::Failed => {
-                    let why = render.error.clone().unwrap_or_else(|| "no reason given".into());
+                    let why = render
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "no reason given".into());
                     return Err(Error::new(
                         ErrorKind::RenderFailed,
                         format!("render {id} failed: {why}; its credits were refunded, try again"),
@@ -597,8 +627,11 @@ impl Client {
                     .with_details(serde_json::to_value(&render).unwrap_or_default()));
                 }
                 RenderStatus::Cancelled => {
-                    return Err(Error::new(ErrorKind::Cancelled, format!("render {id} was cancelled"))
-                        .with_details(serde_json::to_value(&render).unwrap_or_default()))
+                    return Err(Error::new(
+                        ErrorKind::Cancelled,
+                        format!("render {id} was cancelled"),
+                    )
+                    .with_details(serde_json::to_value(&render).unwrap_or_default()))
                 }
                 RenderStatus::Pending | RenderStatus::Processing => {}
             }
@@ -627,7 +660,11 @@ impl Client {
             ))
         })?;
         let url = self.inner.transport.base_url.join(url).map_err(|e| {
-            Error::new(ErrorKind::Decode, format!("the output URL {url:?} is not valid")).with_source(e)
+            Error::new(
+                ErrorKind::Decode,
+                format!("the output URL {url:?} is not valid"),
+            )
+            .with_source(e)
         })?;
         // The CDN is another origin: no credentials are sent to it.
         let resp = self

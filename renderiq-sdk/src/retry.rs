@@ -43,7 +43,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        Self { max_retries: 0, ..Self::default() }
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     /// Retries after the first attempt. Default is 2.
@@ -89,7 +92,9 @@ impl RetryPolicy {
 
     /// The delay before retry number `retry` (0-based), without a server hint.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self.initial_backoff.saturating_mul(1u32.checked_shl(retry).unwrap_or(u32::MAX));
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32.checked_shl(retry).unwrap_or(u32::MAX));
         let capped = exp.min(self.max_backoff);
         if self.jitter {
             let factor = 1.0 - rand::thread_rng().gen_range(0.0..0.25);
@@ -139,7 +144,10 @@ mod tests {
         let p = RetryPolicy::default();
         for _ in 0..100 {
             let d = p.backoff(1);
-            assert!(d <= Duration::from_secs(1) && d > Duration::from_millis(750), "{d:?}");
+            assert!(
+                d <= Duration::from_secs(1) && d > Duration::from_millis(750),
+                "{d:?}"
+            );
         }
     }
 
@@ -148,14 +156,20 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
     fn retry_after_beyond_the_cap_is_not_honoured() {
         let p = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
-        assert_eq!(p.honour_retry_after(Duration::from_secs(3)), Some(Duration::from_secs(3)));
+        assert_eq!(
+            p.honour_retry_after(Duration::from_secs(3)),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(p.honour_retry_after(Duration::from_secs(11)), None);
     }
 }

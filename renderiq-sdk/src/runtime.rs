@@ -38,7 +38,10 @@ pub fn shared() -> Result<&'static Runtime> {
             .thread_name("renderiq-rt")
             .enable_all()
             .build()
-            .map(|runtime| Shared { runtime, pid: std::process::id() })
+            .map(|runtime| Shared {
+                runtime,
+                pid: std::process::id(),
+            })
             .map_err(|e| e.to_string())
     });
     match shared {

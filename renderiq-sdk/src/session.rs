@@ -34,7 +34,10 @@ impl Credential {
             Credential::ApiKey(k) => k.expose(),
         };
         let mut v = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-            Error::new(ErrorKind::Auth, "the stored token is not valid; sign in again")
+            Error::new(
+                ErrorKind::Auth,
+                "the stored token is not valid; sign in again",
+            )
         })?;
         v.set_sensitive(true);
         Ok(v)
@@ -224,7 +227,10 @@ impl Session {
             self.clear().await?;
             return Err(Error::new(
                 ErrorKind::Auth,
-                format!("the session expired and could not be refreshed ({}); sign in again", err.message()),
+                format!(
+                    "the session expired and could not be refreshed ({}); sign in again",
+                    err.message()
+                ),
             )
             .with_status(err.status().unwrap_or(401))
             .with_code(err.error_code().unwrap_or("AUTH_REQUIRED"))

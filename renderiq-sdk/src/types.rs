@@ -67,7 +67,10 @@ impl<T> Envelope<T> {
     /// assert!(env.success);
     /// ```
     pub fn ok(data: T) -> Self {
-        Self { success: true, data: Some(data) }
+        Self {
+            success: true,
+            data: Some(data),
+        }
     }
 }
 
@@ -341,8 +344,14 @@ impl std::str::FromStr for Quality {
 }
 
 /// Render styles the service knows. The wire type is a string so new styles need no SDK update.
-pub const STYLES: [&str; 6] =
-    ["photorealistic", "sketch", "watercolor", "clay", "night", "blueprint"];
+pub const STYLES: [&str; 6] = [
+    "photorealistic",
+    "sketch",
+    "watercolor",
+    "clay",
+    "night",
+    "blueprint",
+];
 
 /// Aspect ratios the service accepts.
 pub const ASPECT_RATIOS: [&str; 6] = ["1:1", "4:3", "3:2", "16:9", "9:16", "21:9"];
@@ -469,7 +478,9 @@ pub struct RefreshRequest {
 
 impl fmt::Debug for RefreshRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshRequest").field("refresh_token", &"<redacted>").finish()
+        f.debug_struct("RefreshRequest")
+            .field("refresh_token", &"<redacted>")
+            .finish()
     }
 }
 
@@ -658,7 +669,9 @@ pub struct CallbackSecret {
 
 impl fmt::Debug for CallbackSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackSecret").field("secret", &"<redacted>").finish()
+        f.debug_struct("CallbackSecret")
+            .field("secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -777,7 +790,11 @@ pub struct CreateRenderJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
     /// URL that receives a signed delivery when the render ends.
-    #[serde(default, alias = "callback_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "callback_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
 }
 
@@ -996,7 +1013,12 @@ mod tests {
             refresh_token: "secret-refresh".into(),
             token_type: "Bearer".into(),
             expires_at: Utc::now(),
-            user: User { id: "u".into(), email: "a@b.c".into(), name: None, created_at: Utc::now() },
+            user: User {
+                id: "u".into(),
+                email: "a@b.c".into(),
+                name: None,
+                created_at: Utc::now(),
+            },
         };
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("secret-"), "{dbg}");

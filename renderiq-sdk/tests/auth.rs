@@ -17,7 +17,9 @@ async fn sign_in_posts_credentials_and_saves_the_session() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(api("auth/signin")))
-        .and(body_json(json!({"email": "ada@example.com", "password": "pw"})))
+        .and(body_json(
+            json!({"email": "ada@example.com", "password": "pw"}),
+        ))
         .respond_with(ok(session_json("acc-1", "ref-1", 3600)))
         .expect(1)
         .mount(&server)
@@ -57,7 +59,10 @@ async fn every_request_carries_the_telemetry_headers() {
     client.health().await.unwrap();
     let reqs = server.received_requests().await.unwrap();
     let ua = header_of(&reqs[0], "user-agent");
-    assert!(ua.starts_with("renderiq-sdk-rust/") && ua.contains("revit"), "{ua}");
+    assert!(
+        ua.starts_with("renderiq-sdk-rust/") && ua.contains("revit"),
+        "{ua}"
+    );
 }
 
 fn header_of(req: &wiremock::Request, name: &str) -> String {
@@ -111,7 +116,11 @@ async fn token_close_to_expiry_is_refreshed_before_the_call() {
     let (client, store) = signed_in_client(&server, "acc-1", 10).await;
     assert_eq!(client.credits().await.unwrap().balance, 40);
     let saved = store.load().unwrap().unwrap();
-    assert_eq!(saved.refresh_token.expose(), "refresh-2", "rotated token saved");
+    assert_eq!(
+        saved.refresh_token.expose(),
+        "refresh-2",
+        "rotated token saved"
+    );
 }
 
 #[tokio::test]
@@ -119,7 +128,9 @@ async fn twenty_concurrent_calls_with_an_expired_token_refresh_exactly_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(api("auth/refresh")))
-        .respond_with(ok(session_json("acc-2", "refresh-2", 3600)).set_delay(Duration::from_millis(150)))
+        .respond_with(
+            ok(session_json("acc-2", "refresh-2", 3600)).set_delay(Duration::from_millis(150)),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -192,7 +203,10 @@ async fn the_next_refresh_uses_the_rotated_refresh_token() {
     let (client, store) = signed_in_client(&server, "acc-1", -1).await;
     client.credits().await.unwrap(); // refresh 1 → already-expired token acc-2
     client.credits().await.unwrap(); // refresh 2 with refresh-2
-    assert_eq!(store.load().unwrap().unwrap().refresh_token.expose(), "refresh-3");
+    assert_eq!(
+        store.load().unwrap().unwrap().refresh_token.expose(),
+        "refresh-3"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +218,12 @@ async fn a_rejected_refresh_clears_the_session_and_is_an_auth_error() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(api("credits"))).respond_with(ok(credits_json(1))).expect(0).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api("credits")))
+        .respond_with(ok(credits_json(1)))
+        .expect(0)
+        .mount(&server)
+        .await;
     let (client, store) = signed_in_client(&server, "acc-1", -5).await;
     let err = client.credits().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
@@ -223,11 +242,19 @@ async fn api_key_auth_sends_the_key_and_never_refreshes() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST")).and(path(api("auth/refresh"))).respond_with(ok(json!({}))).expect(0).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(api("auth/refresh")))
+        .respond_with(ok(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
     let store = Arc::new(MemoryStore::new());
     let client = client_with_store(&server, store.clone());
     client.use_api_key("rq_live_abc").await.unwrap();
-    assert_eq!(store.load().unwrap().unwrap().api_key.unwrap().expose(), "rq_live_abc");
+    assert_eq!(
+        store.load().unwrap().unwrap().api_key.unwrap().expose(),
+        "rq_live_abc"
+    );
     let err = client.credits().await.unwrap_err();
     assert!(err.is_auth());
     assert!(err.to_string().contains("API key"), "{err}");
@@ -253,12 +280,24 @@ async fn secrets_never_appear_in_debug_or_error_output() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(api("credits")))
-        .respond_with(api_error(403, "INSUFFICIENT_SCOPE", json!({"details": {"scope": "credits:read"}})))
+        .respond_with(api_error(
+            403,
+            "INSUFFICIENT_SCOPE",
+            json!({"details": {"scope": "credits:read"}}),
+        ))
         .mount(&server)
         .await;
     let (client, store) = signed_in_client(&server, "super-secret-access", 3600).await;
     let err = client.credits().await.unwrap_err();
-    for text in [format!("{client:?}"), format!("{err:?}"), err.to_string(), format!("{:?}", store.load().unwrap())] {
-        assert!(!text.contains("super-secret-access") && !text.contains("refresh-1"), "{text}");
+    for text in [
+        format!("{client:?}"),
+        format!("{err:?}"),
+        err.to_string(),
+        format!("{:?}", store.load().unwrap()),
+    ] {
+        assert!(
+            !text.contains("super-secret-access") && !text.contains("refresh-1"),
+            "{text}"
+        );
     }
 }

@@ -15,16 +15,28 @@ async fn a_429_is_retried_after_the_retry_after_seconds() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(api("credits")))
-        .respond_with(api_error(429, "RATE_LIMIT_EXCEEDED", json!({"retryAfter": 1})).insert_header("retry-after", "1"))
+        .respond_with(
+            api_error(429, "RATE_LIMIT_EXCEEDED", json!({"retryAfter": 1}))
+                .insert_header("retry-after", "1"),
+        )
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(api("credits"))).respond_with(ok(credits_json(5))).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api("credits")))
+        .respond_with(ok(credits_json(5)))
+        .expect(1)
+        .mount(&server)
+        .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
     let started = Instant::now();
     assert_eq!(client.credits().await.unwrap().balance, 5);
-    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -32,7 +44,10 @@ async fn a_retry_after_beyond_the_cap_is_returned_to_the_caller() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(api("credits")))
-        .respond_with(api_error(429, "RATE_LIMIT_EXCEEDED", json!({"retryAfter": 120})).insert_header("retry-after", "120"))
+        .respond_with(
+            api_error(429, "RATE_LIMIT_EXCEEDED", json!({"retryAfter": 120}))
+                .insert_header("retry-after", "120"),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -54,7 +69,12 @@ async fn a_503_is_retried_with_backoff_until_it_succeeds() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(api("projects"))).respond_with(ok(json!([]))).expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(api("projects")))
+        .respond_with(ok(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
     assert!(client.projects().await.unwrap().is_empty());
 }
@@ -89,11 +109,17 @@ async fn render_creation_is_retried_with_the_same_idempotency_key() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
-    let render = client.create_render(CreateRender::new(Screenshot::encoded(png_bytes()))).await.unwrap();
+    let render = client
+        .create_render(CreateRender::new(Screenshot::encoded(png_bytes())))
+        .await
+        .unwrap();
     assert_eq!(render.id, "r_1");
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 3);
-    let keys: Vec<_> = reqs.iter().map(|r| header(r, "idempotency-key").unwrap().to_owned()).collect();
+    let keys: Vec<_> = reqs
+        .iter()
+        .map(|r| header(r, "idempotency-key").unwrap().to_owned())
+        .collect();
     assert!(keys[0].starts_with("rq_"));
     assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
     // Same bytes on every attempt, once each form's random boundary is taken out.
@@ -102,16 +128,25 @@ async fn render_creation_is_retried_with_the_same_idempotency_key() {
         let boundary = ct.split("boundary=").nth(1).unwrap().to_owned();
         String::from_utf8_lossy(&r.body).replace(&boundary, "BOUNDARY")
     };
-    assert!(reqs.iter().all(|r| normalised(r) == normalised(&reqs[0])), "same body on every attempt");
+    assert!(
+        reqs.iter().all(|r| normalised(r) == normalised(&reqs[0])),
+        "same body on every attempt"
+    );
 }
 
 #[tokio::test]
 async fn a_caller_supplied_idempotency_key_is_sent_as_is() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path(api("renders"))).respond_with(ok(render_json("r_1", "pending", 0))).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(api("renders")))
+        .respond_with(ok(render_json("r_1", "pending", 0)))
+        .mount(&server)
+        .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
     client
-        .create_render(CreateRender::new(Screenshot::encoded(png_bytes())).idempotency_key("my-key-1"))
+        .create_render(
+            CreateRender::new(Screenshot::encoded(png_bytes())).idempotency_key("my-key-1"),
+        )
         .await
         .unwrap();
     let reqs = server.received_requests().await.unwrap();
@@ -128,7 +163,14 @@ async fn a_creating_post_without_a_key_is_not_retried_on_a_5xx() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
-    assert_eq!(client.create_project("Villa", None).await.unwrap_err().kind(), ErrorKind::Server);
+    assert_eq!(
+        client
+            .create_project("Villa", None)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Server
+    );
 }
 
 #[tokio::test]
@@ -172,12 +214,32 @@ async fn every_error_code_maps_to_its_typed_error_with_its_fields() {
     let cases = [
         (401, "AUTH_REQUIRED", ErrorKind::Auth, json!({})),
         (401, "INVALID_CREDENTIALS", ErrorKind::Auth, json!({})),
-        (403, "INSUFFICIENT_SCOPE", ErrorKind::PermissionDenied, json!({"details": {"scope": "credits:read"}})),
+        (
+            403,
+            "INSUFFICIENT_SCOPE",
+            ErrorKind::PermissionDenied,
+            json!({"details": {"scope": "credits:read"}}),
+        ),
         (404, "NOT_FOUND", ErrorKind::NotFound, json!({})),
-        (400, "INVALID_INPUT", ErrorKind::InvalidInput, json!({"details": {"prompt": "too long"}})),
+        (
+            400,
+            "INVALID_INPUT",
+            ErrorKind::InvalidInput,
+            json!({"details": {"prompt": "too long"}}),
+        ),
         (413, "PAYLOAD_TOO_LARGE", ErrorKind::InvalidInput, json!({})),
-        (402, "INSUFFICIENT_CREDITS", ErrorKind::InsufficientCredits, json!({"requiredCredits": 10, "availableCredits": 5})),
-        (429, "RATE_LIMIT_EXCEEDED", ErrorKind::RateLimited, json!({"retryAfter": 90})),
+        (
+            402,
+            "INSUFFICIENT_CREDITS",
+            ErrorKind::InsufficientCredits,
+            json!({"requiredCredits": 10, "availableCredits": 5}),
+        ),
+        (
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            ErrorKind::RateLimited,
+            json!({"retryAfter": 90}),
+        ),
         (409, "IDEMPOTENCY_CONFLICT", ErrorKind::Conflict, json!({})),
         (409, "CONFLICT", ErrorKind::Conflict, json!({})),
         (500, "RENDER_FAILED", ErrorKind::RenderFailed, json!({})),
@@ -207,7 +269,10 @@ async fn every_error_code_maps_to_its_typed_error_with_its_fields() {
         assert_eq!(err.request_id(), Some("req_err"));
         assert_eq!(err.message(), format!("{code} happened"));
         if code == "INSUFFICIENT_CREDITS" {
-            assert_eq!((err.required_credits(), err.available_credits()), (Some(10), Some(5)));
+            assert_eq!(
+                (err.required_credits(), err.available_credits()),
+                (Some(10), Some(5))
+            );
         }
         if code == "RATE_LIMIT_EXCEEDED" {
             assert_eq!(err.retry_after(), Some(Duration::from_secs(90)));
@@ -244,5 +309,8 @@ async fn an_unexpected_success_body_is_a_decode_error() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "a", 3600).await;
-    assert_eq!(client.settings().await.unwrap_err().kind(), ErrorKind::Decode);
+    assert_eq!(
+        client.settings().await.unwrap_err().kind(),
+        ErrorKind::Decode
+    );
 }

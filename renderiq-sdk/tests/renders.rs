@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use renderiq_sdk::{CancellationToken, CreateRender, ErrorKind, ListRenders, Quality, RenderStatus, Screenshot, WaitOptions};
+use renderiq_sdk::{
+    CancellationToken, CreateRender, ErrorKind, ListRenders, Quality, RenderStatus, Screenshot,
+    WaitOptions,
+};
 use serde_json::json;
 use support::*;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -15,7 +18,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Splits a multipart body into (headers, content) parts.
 fn multipart_parts(content_type: &str, body: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let boundary = content_type.split("boundary=").nth(1).expect("boundary").trim_matches('"');
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .expect("boundary")
+        .trim_matches('"');
     let delim = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();
     let mut rest = body;
@@ -86,8 +93,17 @@ async fn create_render_sends_the_prepared_image_and_settings_as_multipart() {
     assert_eq!(field("projectId").1, b"p_1");
     assert_eq!(field("callbackUrl").1, b"https://hooks.example.com/r");
     let (image_headers, image) = field("image");
-    assert!(image_headers.contains("filename=\"viewport.jpg") || image_headers.contains("filename=\"viewport.jpeg"), "{image_headers}");
-    assert!(image_headers.to_ascii_lowercase().contains("content-type: image/jpeg"), "{image_headers}");
+    assert!(
+        image_headers.contains("filename=\"viewport.jpg")
+            || image_headers.contains("filename=\"viewport.jpeg"),
+        "{image_headers}"
+    );
+    assert!(
+        image_headers
+            .to_ascii_lowercase()
+            .contains("content-type: image/jpeg"),
+        "{image_headers}"
+    );
     let decoded = image::load_from_memory(&image).expect("the uploaded image decodes");
     assert_eq!((decoded.width(), decoded.height()), (64, 48));
     let (sent, total) = *uploaded.lock().unwrap();
@@ -106,10 +122,21 @@ async fn bad_render_settings_fail_before_anything_is_sent() {
         CreateRender::new(Screenshot::encoded(png_bytes())).project_id("../etc"),
     ];
     for req in cases {
-        assert_eq!(client.create_render(req).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            client.create_render(req).await.unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
-    let err = client.create_render(CreateRender::new(Screenshot::encoded(b"not an image".to_vec()))).await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Image | ErrorKind::InvalidInput), "{err:?}");
+    let err = client
+        .create_render(CreateRender::new(Screenshot::encoded(
+            b"not an image".to_vec(),
+        )))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Image | ErrorKind::InvalidInput),
+        "{err:?}"
+    );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
@@ -128,7 +155,9 @@ async fn wait_uses_long_poll_and_reports_progress() {
         .and(path(api("renders/r_1")))
         .and(query_param("wait", "2"))
         .and(query_param("until", "change"))
-        .respond_with(ok(render_json("r_1", "processing", 40)).set_delay(Duration::from_millis(1100)))
+        .respond_with(
+            ok(render_json("r_1", "processing", 40)).set_delay(Duration::from_millis(1100)),
+        )
         .up_to_n_times(1)
         .mount(&server)
         .await;
@@ -145,12 +174,31 @@ async fn wait_uses_long_poll_and_reports_progress() {
     let opts = WaitOptions::new()
         .long_poll_wait(Duration::from_secs(2))
         .poll_interval(Duration::from_secs(30)) // a fall-back to polling would blow the test's time
-        .on_progress(move |p| log.lock().unwrap().push((p.render.status, p.render.progress)));
+        .on_progress(move |p| {
+            log.lock()
+                .unwrap()
+                .push((p.render.status, p.render.progress))
+        });
     let started = std::time::Instant::now();
-    let done = tokio::time::timeout(Duration::from_secs(10), client.wait_for_render_with("r_1", opts)).await.unwrap().unwrap();
+    let done = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.wait_for_render_with("r_1", opts),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(done.status, RenderStatus::Completed);
-    assert!(started.elapsed() < Duration::from_secs(5), "held request was not followed by a poll sleep");
-    assert_eq!(*seen.lock().unwrap(), vec![(RenderStatus::Processing, 40), (RenderStatus::Completed, 100)]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "held request was not followed by a poll sleep"
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (RenderStatus::Processing, 40),
+            (RenderStatus::Completed, 100)
+        ]
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
@@ -177,10 +225,13 @@ async fn a_long_poll_answered_because_the_render_moved_is_followed_at_once() {
     let opts = WaitOptions::new()
         .poll_interval(Duration::from_secs(30)) // a poll sleep between moves would blow the time
         .on_progress(move |p| log.lock().unwrap().push(p.render.progress));
-    let done = tokio::time::timeout(Duration::from_secs(10), client.wait_for_render_with("r_1", opts))
-        .await
-        .expect("no poll sleep after an answer that moved")
-        .unwrap();
+    let done = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.wait_for_render_with("r_1", opts),
+    )
+    .await
+    .expect("no poll sleep after an answer that moved")
+    .unwrap();
     assert_eq!(done.status, RenderStatus::Completed);
     assert_eq!(*seen.lock().unwrap(), vec![0, 30, 60, 100]);
     let queries: Vec<_> = server
@@ -191,7 +242,15 @@ async fn a_long_poll_answered_because_the_render_moved_is_followed_at_once() {
         .filter(|r| r.url.path().ends_with("renders/r_1"))
         .map(|r| r.url.query().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(queries, ["", "wait=20&until=change", "wait=20&until=change", "wait=20&until=change"]);
+    assert_eq!(
+        queries,
+        [
+            "",
+            "wait=20&until=change",
+            "wait=20&until=change",
+            "wait=20&until=change"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -209,12 +268,17 @@ async fn wait_falls_back_to_polling_with_backoff() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
-    let opts = WaitOptions::new().long_poll(false).poll_interval(Duration::from_millis(20));
+    let opts = WaitOptions::new()
+        .long_poll(false)
+        .poll_interval(Duration::from_millis(20));
     let done = client.wait_for_render_with("r_1", opts).await.unwrap();
     assert_eq!(done.status, RenderStatus::Completed);
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 3);
-    assert!(reqs.iter().all(|r| r.url.query().is_none()), "no wait parameter when polling");
+    assert!(
+        reqs.iter().all(|r| r.url.query().is_none()),
+        "no wait parameter when polling"
+    );
 }
 
 #[tokio::test]
@@ -226,7 +290,10 @@ async fn wait_past_its_deadline_is_a_timeout_error() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
-    let opts = WaitOptions::new().long_poll(false).poll_interval(Duration::from_millis(20)).timeout(Duration::from_millis(300));
+    let opts = WaitOptions::new()
+        .long_poll(false)
+        .poll_interval(Duration::from_millis(20))
+        .timeout(Duration::from_millis(300));
     let err = client.wait_for_render_with("r_1", opts).await.unwrap_err();
     assert!(err.is_timeout());
     assert!(err.to_string().contains("still running"), "{err}");
@@ -248,7 +315,10 @@ async fn a_cancelled_token_stops_the_wait() {
         t.cancel();
     });
     let started = std::time::Instant::now();
-    let err = client.wait_for_render_with("r_1", WaitOptions::new().cancel_token(token)).await.unwrap_err();
+    let err = client
+        .wait_for_render_with("r_1", WaitOptions::new().cancel_token(token))
+        .await
+        .unwrap_err();
     assert!(err.is_cancelled());
     assert!(started.elapsed() < Duration::from_secs(3));
 }
@@ -284,10 +354,17 @@ async fn list_renders_streams_every_page() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
-    let all: Vec<_> = client.renders(ListRenders::new().limit(2)).try_collect().await.unwrap();
+    let all: Vec<_> = client
+        .renders(ListRenders::new().limit(2))
+        .try_collect()
+        .await
+        .unwrap();
     let ids: Vec<_> = all.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c"]);
-    let first = client.list_renders(&ListRenders::new().limit(2).status(RenderStatus::Completed)).await.unwrap();
+    let first = client
+        .list_renders(&ListRenders::new().limit(2).status(RenderStatus::Completed))
+        .await
+        .unwrap();
     assert!(first.has_more);
 }
 
@@ -300,18 +377,26 @@ async fn download_fetches_the_output_without_sending_credentials() {
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
-    let render: renderiq_sdk::Render = serde_json::from_value(render_json("r_1", "completed", 100)).unwrap();
+    let render: renderiq_sdk::Render =
+        serde_json::from_value(render_json("r_1", "completed", 100)).unwrap();
     let bytes = client.download_render(&render).await.unwrap();
     assert_eq!(bytes, png_bytes());
     let req = &server.received_requests().await.unwrap()[0];
     assert!(header(req, "authorization").is_none());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
-    assert_eq!(client.download_render_to(&render, &out).await.unwrap(), bytes.len() as u64);
+    assert_eq!(
+        client.download_render_to(&render, &out).await.unwrap(),
+        bytes.len() as u64
+    );
     assert_eq!(std::fs::read(out).unwrap(), bytes);
 
-    let pending: renderiq_sdk::Render = serde_json::from_value(render_json("r_2", "pending", 0)).unwrap();
-    assert_eq!(client.download_render(&pending).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    let pending: renderiq_sdk::Render =
+        serde_json::from_value(render_json("r_2", "pending", 0)).unwrap();
+    assert_eq!(
+        client.download_render(&pending).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
 }
 
 #[test]
@@ -319,7 +404,11 @@ fn the_blocking_client_runs_the_same_calls() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(MockServer::start());
     rt.block_on(
-        Mock::given(method("GET")).and(path(api("credits"))).respond_with(ok(credits_json(9))).expect(1).mount(&server),
+        Mock::given(method("GET"))
+            .and(path(api("credits")))
+            .respond_with(ok(credits_json(9)))
+            .expect(1)
+            .mount(&server),
     );
     let store = Arc::new(renderiq_sdk::token_store::MemoryStore::new());
     use renderiq_sdk::token_store::TokenStore;

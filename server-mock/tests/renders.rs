@@ -264,7 +264,11 @@ async fn long_poll_until_change_answers_each_time_the_render_moves() {
             render["progress"].as_u64().unwrap(),
         );
         // Each step of the 2 s render takes 400 ms: an answer held far longer waited for the end.
-        assert!(asked.elapsed() < Duration::from_millis(1500), "held {:?}", asked.elapsed());
+        assert!(
+            asked.elapsed() < Duration::from_millis(1500),
+            "held {:?}",
+            asked.elapsed()
+        );
         if now != last {
             states.push(now.clone());
             last = now;
@@ -272,7 +276,10 @@ async fn long_poll_until_change_answers_each_time_the_render_moves() {
         assert!(started.elapsed() < Duration::from_secs(10), "{states:?}");
     }
     let processing = states.iter().filter(|(s, _)| s == "processing").count();
-    assert!(processing >= 4, "every progress step was answered: {states:?}");
+    assert!(
+        processing >= 4,
+        "every progress step was answered: {states:?}"
+    );
     assert_eq!(last.1, 100);
 }
 

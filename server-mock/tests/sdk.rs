@@ -49,7 +49,10 @@ async fn a_plugin_signs_in_renders_raw_pixels_waits_and_downloads() {
     let user = client.sign_in("ada@example.com", PASSWORD).await.unwrap();
     assert_eq!(client.me().await.unwrap().id, user.id);
     assert!(store.load().unwrap().is_some());
-    let project = client.create_project("Villa Savoye", Some("ground floor")).await.unwrap();
+    let project = client
+        .create_project("Villa Savoye", Some("ground floor"))
+        .await
+        .unwrap();
     assert_eq!(project.slug, "villa-savoye");
 
     let (px, w, h, stride) = bgra_capture();
@@ -109,7 +112,13 @@ async fn the_default_wait_reports_progress_as_it_happens() {
     client.sign_in("ada@example.com", PASSWORD).await.unwrap();
     let (px, w, h, stride) = bgra_capture();
     let render = client
-        .create_render(CreateRender::new(Screenshot::raw(px, w, h, stride, PixelFormat::Bgra8)))
+        .create_render(CreateRender::new(Screenshot::raw(
+            px,
+            w,
+            h,
+            stride,
+            PixelFormat::Bgra8,
+        )))
         .await
         .unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -121,12 +130,20 @@ async fn the_default_wait_reports_progress_as_it_happens() {
             // Long-poll is the default; a fall-back to polling would show in the time taken.
             WaitOptions::new()
                 .poll_interval(Duration::from_secs(20))
-                .on_progress(move |p| log.lock().unwrap().push((p.render.status, p.render.progress))),
+                .on_progress(move |p| {
+                    log.lock()
+                        .unwrap()
+                        .push((p.render.status, p.render.progress))
+                }),
         )
         .await
         .unwrap();
     assert_eq!(done.status, RenderStatus::Completed);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let seen = seen.lock().unwrap();
     let steps = seen
         .iter()
@@ -147,7 +164,10 @@ async fn an_expired_access_token_is_refreshed_against_the_server() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(client.credits().await.unwrap().balance, 20);
     let second = store.load().unwrap().unwrap();
-    assert_ne!(first.refresh_token, second.refresh_token, "refresh token rotated");
+    assert_ne!(
+        first.refresh_token, second.refresh_token,
+        "refresh token rotated"
+    );
 
     // The old refresh token was rotated away: the server rejects its reuse.
     let reuse = server
@@ -167,29 +187,46 @@ async fn the_server_errors_reach_the_sdk_as_typed_errors_with_their_fields() {
     let client = sdk(&server, Arc::new(MemoryStore::new()));
 
     let err = client.sign_in("cy@example.com", "wrong").await.unwrap_err();
-    assert_eq!((err.kind(), err.error_code()), (ErrorKind::Auth, Some("INVALID_CREDENTIALS")));
+    assert_eq!(
+        (err.kind(), err.error_code()),
+        (ErrorKind::Auth, Some("INVALID_CREDENTIALS"))
+    );
 
     client.sign_in("cy@example.com", PASSWORD).await.unwrap();
-    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/assets/sample-viewport.png")).unwrap();
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/assets/sample-viewport.png"
+    ))
+    .unwrap();
     let err = client
         .create_render(CreateRender::new(Screenshot::encoded(png.clone())).quality(Quality::High))
         .await
         .unwrap_err();
     assert!(err.is_insufficient_credits());
-    assert_eq!((err.required_credits(), err.available_credits()), (Some(10), Some(5)));
+    assert_eq!(
+        (err.required_credits(), err.available_credits()),
+        (Some(10), Some(5))
+    );
     assert!(err.request_id().is_some_and(|r| r.starts_with("req_")));
 
     let err = client.get_render("doesnotexist").await.unwrap_err();
     assert!(err.is_not_found());
 
     let err = client
-        .create_render(CreateRender::new(Screenshot::encoded(png)).quality(Quality::Standard).style("cubism"))
+        .create_render(
+            CreateRender::new(Screenshot::encoded(png))
+                .quality(Quality::Standard)
+                .style("cubism"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.details().is_some());
 
-    let key = client.create_api_key("read only", &["renders:read"], None).await.unwrap();
+    let key = client
+        .create_api_key("read only", &["renders:read"], None)
+        .await
+        .unwrap();
     let keyed = Client::builder()
         .base_url(&server.base)
         .api_key(key.key.clone())
@@ -208,8 +245,16 @@ async fn a_repeated_idempotency_key_returns_the_same_render_and_charges_once() {
     server.add_user("di@example.com", 50).await;
     let client = sdk(&server, Arc::new(MemoryStore::new()));
     client.sign_in("di@example.com", PASSWORD).await.unwrap();
-    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/assets/sample-viewport.png")).unwrap();
-    let make = || CreateRender::new(Screenshot::encoded(png.clone())).prompt("same").idempotency_key("plugin-click-42");
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/assets/sample-viewport.png"
+    ))
+    .unwrap();
+    let make = || {
+        CreateRender::new(Screenshot::encoded(png.clone()))
+            .prompt("same")
+            .idempotency_key("plugin-click-42")
+    };
     let a = client.create_render(make()).await.unwrap();
     let b = client.create_render(make()).await.unwrap();
     assert_eq!(a.id, b.id);
@@ -222,9 +267,16 @@ async fn a_failed_render_is_a_render_failed_error_and_is_refunded() {
     server.add_user("ed@example.com", 30).await;
     let client = sdk(&server, Arc::new(MemoryStore::new()));
     client.sign_in("ed@example.com", PASSWORD).await.unwrap();
-    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/assets/sample-viewport.png")).unwrap();
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/assets/sample-viewport.png"
+    ))
+    .unwrap();
     let op = client
-        .start_render(CreateRender::new(Screenshot::encoded(png)).prompt("[fail] please"), WaitOptions::new())
+        .start_render(
+            CreateRender::new(Screenshot::encoded(png)).prompt("[fail] please"),
+            WaitOptions::new(),
+        )
         .unwrap();
     let err = tokio::task::spawn_blocking(move || op.wait(Some(Duration::from_secs(30))))
         .await
@@ -258,14 +310,28 @@ async fn callback_deliveries_verify_with_the_callback_secret() {
     let client = sdk(&server, Arc::new(MemoryStore::new()));
     client.sign_in("fa@example.com", PASSWORD).await.unwrap();
     let secret = client.callback_secret().await.unwrap();
-    let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/assets/sample-viewport.png")).unwrap();
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/assets/sample-viewport.png"
+    ))
+    .unwrap();
     let render = client
         .create_render(CreateRender::new(Screenshot::encoded(png)).callback_url(hook))
         .await
         .unwrap();
-    let (headers, body) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.unwrap().unwrap();
+    let (headers, body) = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     let webhook = renderiq_sdk::webhooks::Webhook::new(secret.expose()).unwrap();
-    let event = webhook.verify_event(&body, headers.iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap()))).unwrap();
+    let event = webhook
+        .verify_event(
+            &body,
+            headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
+        )
+        .unwrap();
     assert_eq!(event.kind, "render.completed");
     assert_eq!(event.data.id, render.id);
 }

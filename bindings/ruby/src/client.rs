@@ -15,7 +15,9 @@ use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::operation::Operation;
 use renderiq_sdk::screenshot::PixelFormat;
 use renderiq_sdk::types::{Render, SettingsUpdate};
-use renderiq_sdk::{Client, CreateRender, ListRenders, Quality, RenderStatus, Screenshot, WaitOptions};
+use renderiq_sdk::{
+    Client, CreateRender, ListRenders, Quality, RenderStatus, Screenshot, WaitOptions,
+};
 use serde::Deserialize;
 
 use crate::error;
@@ -29,7 +31,9 @@ pub struct RbScreenshot {
 
 impl RbScreenshot {
     fn wrap(shot: Screenshot<'static>) -> Self {
-        Self { shot: Mutex::new(Some(shot)) }
+        Self {
+            shot: Mutex::new(Some(shot)),
+        }
     }
 
     /// `Screenshot.file(path)`: a PNG, JPEG or WebP file, read when the render is created.
@@ -63,8 +67,7 @@ impl RbScreenshot {
                 ))
             }
         };
-        let mut shot =
-            Screenshot::raw(copy(&pixels), width, height, stride, format);
+        let mut shot = Screenshot::raw(copy(&pixels), width, height, stride, format);
         if let Screenshot::Raw(raw) = &mut shot {
             raw.bottom_up = bottom_up;
         }
@@ -206,7 +209,8 @@ impl RbClient {
         ruby: &Ruby,
         op: renderiq_sdk::Result<Operation<Render>>,
     ) -> Result<RbOperation, Error> {
-        op.map(RbOperation::render).map_err(|e| error::raise(ruby, &e))
+        op.map(RbOperation::render)
+            .map_err(|e| error::raise(ruby, &e))
     }
 
     // ---- auth ---------------------------------------------------------------------------
@@ -217,15 +221,26 @@ impl RbClient {
         email: String,
         password: String,
     ) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.sign_in(&email, &password).await.map(|u| json(&u)) })
+        rb_self.spawn(ruby, |c| async move {
+            c.sign_in(&email, &password).await.map(|u| json(&u))
+        })
     }
 
-    pub fn start_use_api_key(ruby: &Ruby, rb_self: &Self, key: String) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.use_api_key(&key).await.map(|()| json(&())) })
+    pub fn start_use_api_key(
+        ruby: &Ruby,
+        rb_self: &Self,
+        key: String,
+    ) -> Result<RbOperation, Error> {
+        rb_self.spawn(ruby, |c| async move {
+            c.use_api_key(&key).await.map(|()| json(&()))
+        })
     }
 
     pub fn start_is_signed_in(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.is_signed_in().await.map(|b| json(&b)) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.is_signed_in().await.map(|b| json(&b)) },
+        )
     }
 
     pub fn start_me(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
@@ -233,7 +248,10 @@ impl RbClient {
     }
 
     pub fn start_sign_out(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.sign_out().await.map(|()| json(&())) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.sign_out().await.map(|()| json(&())) },
+        )
     }
 
     // ---- renders ------------------------------------------------------------------------
@@ -263,7 +281,9 @@ impl RbClient {
     }
 
     pub fn start_get_render(ruby: &Ruby, rb_self: &Self, id: String) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.get_render(&id).await.map(|r| json(&r)) })
+        rb_self.spawn(ruby, |c| async move {
+            c.get_render(&id).await.map(|r| json(&r))
+        })
     }
 
     pub fn start_list_renders(
@@ -282,7 +302,9 @@ impl RbClient {
         if let Some(p) = q.project_id {
             query = query.project_id(p);
         }
-        rb_self.spawn(ruby, |c| async move { c.list_renders(&query).await.map(|p| json(&p)) })
+        rb_self.spawn(ruby, |c| async move {
+            c.list_renders(&query).await.map(|p| json(&p))
+        })
     }
 
     pub fn start_cancel_render(
@@ -290,7 +312,9 @@ impl RbClient {
         rb_self: &Self,
         id: String,
     ) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.cancel_render(&id).await.map(|r| json(&r)) })
+        rb_self.spawn(ruby, |c| async move {
+            c.cancel_render(&id).await.map(|r| json(&r))
+        })
     }
 
     pub fn start_wait_for_render(
@@ -300,7 +324,10 @@ impl RbClient {
         wait_json: String,
     ) -> Result<RbOperation, Error> {
         let wait: WaitConfig = parse(ruby, "wait options", &wait_json)?;
-        Self::render_op(ruby, rb_self.client.start_wait_for_render(&id, wait.options()))
+        Self::render_op(
+            ruby,
+            rb_self.client.start_wait_for_render(&id, wait.options()),
+        )
     }
 
     /// Downloads the output of `render_json` (a render as the API returns it); to `path` when
@@ -323,7 +350,10 @@ impl RbClient {
     // ---- projects, credits, settings ----------------------------------------------------
 
     pub fn start_projects(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.projects().await.map(|p| json(&p)) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.projects().await.map(|p| json(&p)) },
+        )
     }
 
     pub fn start_create_project(
@@ -333,7 +363,9 @@ impl RbClient {
         description: Option<String>,
     ) -> Result<RbOperation, Error> {
         rb_self.spawn(ruby, |c| async move {
-            c.create_project(&name, description.as_deref()).await.map(|p| json(&p))
+            c.create_project(&name, description.as_deref())
+                .await
+                .map(|p| json(&p))
         })
     }
 
@@ -353,7 +385,10 @@ impl RbClient {
     }
 
     pub fn start_settings(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.settings().await.map(|v| json(&v)) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.settings().await.map(|v| json(&v)) },
+        )
     }
 
     pub fn start_update_settings(
@@ -362,7 +397,9 @@ impl RbClient {
         update_json: String,
     ) -> Result<RbOperation, Error> {
         let update: SettingsUpdate = parse(ruby, "settings", &update_json)?;
-        rb_self.spawn(ruby, |c| async move { c.update_settings(&update).await.map(|v| json(&v)) })
+        rb_self.spawn(ruby, |c| async move {
+            c.update_settings(&update).await.map(|v| json(&v))
+        })
     }
 
     // ---- API keys and webhooks ----------------------------------------------------------
@@ -379,19 +416,27 @@ impl RbClient {
             Some(s) => Some(
                 chrono::DateTime::parse_from_rfc3339(&s)
                     .map_err(|e| {
-                        error::argument(ruby, format!("expires_at {s:?} is not an RFC 3339 time: {e}"))
+                        error::argument(
+                            ruby,
+                            format!("expires_at {s:?} is not an RFC 3339 time: {e}"),
+                        )
                     })?
                     .with_timezone(&chrono::Utc),
             ),
         };
         rb_self.spawn(ruby, |c| async move {
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            c.create_api_key(&name, &scopes, expires_at).await.map(|v| json(&v))
+            c.create_api_key(&name, &scopes, expires_at)
+                .await
+                .map(|v| json(&v))
         })
     }
 
     pub fn start_api_keys(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.api_keys().await.map(|v| json(&v)) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.api_keys().await.map(|v| json(&v)) },
+        )
     }
 
     pub fn start_revoke_api_key(
@@ -399,7 +444,9 @@ impl RbClient {
         rb_self: &Self,
         id: String,
     ) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.revoke_api_key(&id).await.map(|()| json(&())) })
+        rb_self.spawn(ruby, |c| async move {
+            c.revoke_api_key(&id).await.map(|()| json(&()))
+        })
     }
 
     pub fn start_register_webhook(
@@ -415,7 +462,10 @@ impl RbClient {
     }
 
     pub fn start_webhooks(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.webhooks().await.map(|v| json(&v)) })
+        rb_self.spawn(
+            ruby,
+            |c| async move { c.webhooks().await.map(|v| json(&v)) },
+        )
     }
 
     pub fn start_delete_webhook(
@@ -423,7 +473,9 @@ impl RbClient {
         rb_self: &Self,
         id: String,
     ) -> Result<RbOperation, Error> {
-        rb_self.spawn(ruby, |c| async move { c.delete_webhook(&id).await.map(|()| json(&())) })
+        rb_self.spawn(ruby, |c| async move {
+            c.delete_webhook(&id).await.map(|()| json(&()))
+        })
     }
 
     pub fn start_health(ruby: &Ruby, rb_self: &Self) -> Result<RbOperation, Error> {

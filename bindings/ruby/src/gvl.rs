@@ -48,7 +48,11 @@ where
     F: FnOnce(&AtomicBool) -> R,
 {
     let interrupted = AtomicBool::new(false);
-    let mut call = Call { func: Some(func), result: None, interrupted: &interrupted };
+    let mut call = Call {
+        func: Some(func),
+        result: None,
+        interrupted: &interrupted,
+    };
     // SAFETY: both pointers outlive the call, which returns only after `trampoline` returned (or
     // was skipped). `trampoline` never touches Ruby objects and never unwinds.
     unsafe {

@@ -51,28 +51,70 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     c.define_singleton_method("new", function!(RbClient::new, 1))?;
     c.define_method("start_sign_in", method!(RbClient::start_sign_in, 2))?;
     c.define_method("start_use_api_key", method!(RbClient::start_use_api_key, 1))?;
-    c.define_method("start_is_signed_in", method!(RbClient::start_is_signed_in, 0))?;
+    c.define_method(
+        "start_is_signed_in",
+        method!(RbClient::start_is_signed_in, 0),
+    )?;
     c.define_method("start_me", method!(RbClient::start_me, 0))?;
     c.define_method("start_sign_out", method!(RbClient::start_sign_out, 0))?;
-    c.define_method("start_create_render", method!(RbClient::start_create_render, 2))?;
-    c.define_method("start_create_and_wait", method!(RbClient::start_create_and_wait, 3))?;
+    c.define_method(
+        "start_create_render",
+        method!(RbClient::start_create_render, 2),
+    )?;
+    c.define_method(
+        "start_create_and_wait",
+        method!(RbClient::start_create_and_wait, 3),
+    )?;
     c.define_method("start_get_render", method!(RbClient::start_get_render, 1))?;
-    c.define_method("start_list_renders", method!(RbClient::start_list_renders, 1))?;
-    c.define_method("start_cancel_render", method!(RbClient::start_cancel_render, 1))?;
-    c.define_method("start_wait_for_render", method!(RbClient::start_wait_for_render, 2))?;
-    c.define_method("start_download_render", method!(RbClient::start_download_render, 2))?;
+    c.define_method(
+        "start_list_renders",
+        method!(RbClient::start_list_renders, 1),
+    )?;
+    c.define_method(
+        "start_cancel_render",
+        method!(RbClient::start_cancel_render, 1),
+    )?;
+    c.define_method(
+        "start_wait_for_render",
+        method!(RbClient::start_wait_for_render, 2),
+    )?;
+    c.define_method(
+        "start_download_render",
+        method!(RbClient::start_download_render, 2),
+    )?;
     c.define_method("start_projects", method!(RbClient::start_projects, 0))?;
-    c.define_method("start_create_project", method!(RbClient::start_create_project, 2))?;
+    c.define_method(
+        "start_create_project",
+        method!(RbClient::start_create_project, 2),
+    )?;
     c.define_method("start_credits", method!(RbClient::start_credits, 0))?;
-    c.define_method("start_credit_transactions", method!(RbClient::start_credit_transactions, 2))?;
+    c.define_method(
+        "start_credit_transactions",
+        method!(RbClient::start_credit_transactions, 2),
+    )?;
     c.define_method("start_settings", method!(RbClient::start_settings, 0))?;
-    c.define_method("start_update_settings", method!(RbClient::start_update_settings, 1))?;
-    c.define_method("start_create_api_key", method!(RbClient::start_create_api_key, 3))?;
+    c.define_method(
+        "start_update_settings",
+        method!(RbClient::start_update_settings, 1),
+    )?;
+    c.define_method(
+        "start_create_api_key",
+        method!(RbClient::start_create_api_key, 3),
+    )?;
     c.define_method("start_api_keys", method!(RbClient::start_api_keys, 0))?;
-    c.define_method("start_revoke_api_key", method!(RbClient::start_revoke_api_key, 1))?;
-    c.define_method("start_register_webhook", method!(RbClient::start_register_webhook, 2))?;
+    c.define_method(
+        "start_revoke_api_key",
+        method!(RbClient::start_revoke_api_key, 1),
+    )?;
+    c.define_method(
+        "start_register_webhook",
+        method!(RbClient::start_register_webhook, 2),
+    )?;
     c.define_method("start_webhooks", method!(RbClient::start_webhooks, 0))?;
-    c.define_method("start_delete_webhook", method!(RbClient::start_delete_webhook, 1))?;
+    c.define_method(
+        "start_delete_webhook",
+        method!(RbClient::start_delete_webhook, 1),
+    )?;
     c.define_method("start_health", method!(RbClient::start_health, 0))?;
     Ok(())
 }

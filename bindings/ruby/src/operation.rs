@@ -78,7 +78,11 @@ impl RbOperation {
             Handle::Render(op) => op.on_complete(notify),
             Handle::Output(op) => op.on_complete(notify),
         }
-        Self { handle, done, slot: Mutex::new(Slot::Pending) }
+        Self {
+            handle,
+            done,
+            slot: Mutex::new(Slot::Pending),
+        }
     }
 
     /// A handle on a render operation started by the core (`start_create_render`, …).
@@ -144,7 +148,10 @@ impl RbOperation {
         let deadline = match seconds {
             None => None,
             Some(s) if s.is_nan() || s < 0.0 => {
-                return Err(error::argument(ruby, format!("wait needs seconds >= 0, got {s}")))
+                return Err(error::argument(
+                    ruby,
+                    format!("wait needs seconds >= 0, got {s}"),
+                ))
             }
             Some(s) => Instant::now().checked_add(Duration::from_secs_f64(s.min(1e9))),
         };
@@ -199,7 +206,9 @@ impl RbOperation {
             let taken = match &rb_self.handle {
                 Handle::Render(op) => op.take_result().map(|r| {
                     // Serialising our own wire type cannot fail.
-                    r.map(|render| Output::Json(serde_json::to_string(&render).expect("Render is JSON")))
+                    r.map(|render| {
+                        Output::Json(serde_json::to_string(&render).expect("Render is JSON"))
+                    })
                 }),
                 Handle::Output(op) => op.take_result(),
             };

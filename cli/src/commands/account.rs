@@ -48,9 +48,16 @@ pub async fn settings(ctx: &Ctx, cmd: SettingsCommand) -> Result<Report, CliErro
 pub async fn keys(ctx: &Ctx, cmd: KeysCommand) -> Result<Report, CliError> {
     let client = ctx.client()?;
     Ok(match cmd {
-        KeysCommand::Create { name, scopes, expires_at } => {
-            let scopes: Vec<&str> =
-                scopes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+        KeysCommand::Create {
+            name,
+            scopes,
+            expires_at,
+        } => {
+            let scopes: Vec<&str> = scopes
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect();
             output::created_key(&client.create_api_key(&name, &scopes, expires_at).await?)
         }
         KeysCommand::List => output::keys(&client.api_keys().await?),

@@ -28,7 +28,11 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Report, CliError> {
     let email = match args.email {
         Some(e) => e,
         None if std::io::stdin().is_terminal() => prompt_line("Email: ")?,
-        None => return Err(CliError::usage("pass --email (standard input is not a terminal)")),
+        None => {
+            return Err(CliError::usage(
+                "pass --email (standard input is not a terminal)",
+            ))
+        }
     };
     let password = if args.password_stdin || !std::io::stdin().is_terminal() {
         read_stdin_line()?

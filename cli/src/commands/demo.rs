@@ -129,7 +129,12 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
         human,
         "Rendered the sample viewport on a local reference server ({base_url}), offline."
     );
-    let _ = write!(human, "  output   {} ({}", path.display(), output::human_bytes(bytes));
+    let _ = write!(
+        human,
+        "  output   {} ({}",
+        path.display(),
+        output::human_bytes(bytes)
+    );
     if let Some((w, h)) = dims {
         let _ = write!(human, ", {w}x{h}");
     }
@@ -139,9 +144,17 @@ pub async fn run(ctx: &Ctx, args: DemoArgs) -> Result<Report, CliError> {
         "  render   {} ({}, {}, {} credits)",
         render.id, render.style, render.quality, render.credits_cost
     );
-    let _ = writeln!(human, "  credits  {} of {DEMO_CREDITS} left", credits.balance);
+    let _ = writeln!(
+        human,
+        "  credits  {} of {DEMO_CREDITS} left",
+        credits.balance
+    );
     if let Some(dir) = &kept {
-        let _ = writeln!(human, "  data     {} (kept: database, upload and output)", dir.display());
+        let _ = writeln!(
+            human,
+            "  data     {} (kept: database, upload and output)",
+            dir.display()
+        );
     }
     let _ = writeln!(human, "  time     {:.1} s", started.elapsed().as_secs_f64());
     human.push_str(

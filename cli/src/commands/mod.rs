@@ -43,7 +43,12 @@ impl Ctx {
             .plugin("renderiq-cli", env!("CARGO_PKG_VERSION"))
             .shared_token_store(store::open(&self.global)?);
         if with_api_key {
-            if let Some(key) = self.global.api_key.as_deref().filter(|k| !k.trim().is_empty()) {
+            if let Some(key) = self
+                .global
+                .api_key
+                .as_deref()
+                .filter(|k| !k.trim().is_empty())
+            {
                 builder = builder.api_key(key.trim());
             }
         }
@@ -57,7 +62,10 @@ impl Ctx {
 ///
 /// Whatever the command fails with.
 pub async fn run(cli: Cli, bars: Bars) -> Result<Report, CliError> {
-    let ctx = Ctx { global: cli.global, bars };
+    let ctx = Ctx {
+        global: cli.global,
+        bars,
+    };
     match cli.command {
         Command::Login(args) => auth::login(&ctx, args).await,
         Command::Logout => auth::logout(&ctx).await,
@@ -86,7 +94,9 @@ pub(crate) async fn wait_for(
     timeout: Duration,
 ) -> Result<Render, CliError> {
     let bar = bars.wait(id);
-    let mut opts = WaitOptions::new().timeout(timeout).on_progress(progress::wait_progress(&bar));
+    let mut opts = WaitOptions::new()
+        .timeout(timeout)
+        .on_progress(progress::wait_progress(&bar));
     if bars.visible() {
         // The server answers a long-poll early only when the render ends; short holds let the
         // bar show the progress in between, and the end is still seen at once.

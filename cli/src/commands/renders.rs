@@ -37,8 +37,9 @@ pub async fn render(ctx: &Ctx, args: RenderArgs) -> Result<Report, CliError> {
         req = req.idempotency_key(k);
     }
     let bar = ctx.bars.upload();
-    let created =
-        client.create_render(req.on_upload_progress(progress::upload_progress(&bar))).await;
+    let created = client
+        .create_render(req.on_upload_progress(progress::upload_progress(&bar)))
+        .await;
     bar.finish_and_clear();
     let mut render = created?;
 
@@ -46,7 +47,13 @@ pub async fn render(ctx: &Ctx, args: RenderArgs) -> Result<Report, CliError> {
         return Ok(output::render_created(&render, None));
     }
     if !render.status.is_terminal() {
-        render = wait_for(&client, ctx.bars, &render.id, Duration::from_secs(args.timeout)).await?;
+        render = wait_for(
+            &client,
+            ctx.bars,
+            &render.id,
+            Duration::from_secs(args.timeout),
+        )
+        .await?;
     }
     let saved = match &args.out {
         Some(path) => {
@@ -63,7 +70,13 @@ pub async fn render(ctx: &Ctx, args: RenderArgs) -> Result<Report, CliError> {
 pub async fn status(ctx: &Ctx, args: StatusArgs) -> Result<Report, CliError> {
     let client = ctx.client()?;
     let render = if args.wait {
-        wait_for(&client, ctx.bars, &args.id, Duration::from_secs(args.timeout)).await?
+        wait_for(
+            &client,
+            ctx.bars,
+            &args.id,
+            Duration::from_secs(args.timeout),
+        )
+        .await?
     } else {
         client.get_render(&args.id).await?
     };
@@ -95,6 +108,8 @@ pub async fn download(ctx: &Ctx, args: DownloadArgs) -> Result<Report, CliError>
 pub async fn cancel(ctx: &Ctx, args: IdArg) -> Result<Report, CliError> {
     let render = ctx.client()?.cancel_render(&args.id).await?;
     let mut report = output::render(&render);
-    report.human.insert_str(0, "cancelled; its credits were refunded\n");
+    report
+        .human
+        .insert_str(0, "cancelled; its credits were refunded\n");
     Ok(report)
 }

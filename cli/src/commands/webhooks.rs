@@ -15,11 +15,18 @@ use super::Ctx;
 pub async fn manage(ctx: &Ctx, cmd: WebhooksCommand) -> Result<Report, CliError> {
     let client = ctx.client()?;
     Ok(match cmd {
-        WebhooksCommand::Register { url, events: chosen } => {
+        WebhooksCommand::Register {
+            url,
+            events: chosen,
+        } => {
             let chosen: Vec<&str> = if chosen.is_empty() {
                 events::ALL.to_vec()
             } else {
-                chosen.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect()
+                chosen
+                    .iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect()
             };
             output::created_webhook(&client.register_webhook(&url, &chosen).await?)
         }
@@ -54,7 +61,10 @@ pub struct Dump {
 ///
 /// A line that is not a header, or a JSON value that is not an object of strings.
 pub fn parse_headers_file(raw: &[u8]) -> Result<Dump, String> {
-    let text_start = raw.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(raw.len());
+    let text_start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
     if raw.get(text_start) == Some(&b'{') {
         let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(raw)
             .map_err(|e| format!("the headers file looks like JSON but is not an object: {e}"))?;
@@ -73,7 +83,10 @@ pub fn parse_headers_file(raw: &[u8]) -> Result<Dump, String> {
                 other => headers.push((name, other.to_string())),
             }
         }
-        return Ok(Dump { headers, body: None });
+        return Ok(Dump {
+            headers,
+            body: None,
+        });
     }
 
     let mut dump = Dump::default();
@@ -132,7 +145,11 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
     let mut headers = Vec::new();
     let mut dumped_body = None;
     if let Some(path) = &args.headers_file {
-        let raw = if path.as_os_str() == "-" { read_stdin()? } else { read_file(path)? };
+        let raw = if path.as_os_str() == "-" {
+            read_stdin()?
+        } else {
+            read_file(path)?
+        };
         let dump = parse_headers_file(&raw).map_err(|m| CliError::failure("invalid_input", m))?;
         headers.extend(dump.headers);
         dumped_body = dump.body;
@@ -140,7 +157,12 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
     headers.extend(args.headers);
 
     let body = match (args.body_file.as_deref(), dumped_body) {
-        (Some("-"), _) if args.headers_file.as_deref().is_some_and(|p| p.as_os_str() == "-") => {
+        (Some("-"), _)
+            if args
+                .headers_file
+                .as_deref()
+                .is_some_and(|p| p.as_os_str() == "-") =>
+        {
             return Err(CliError::usage(
                 "--headers-file - and --body-file - cannot both read standard input",
             ));
@@ -148,7 +170,12 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
         (Some("-"), _) => read_stdin()?,
         (Some(path), _) => read_file(Path::new(path))?,
         (None, Some(body)) => body,
-        (None, None) if args.headers_file.as_deref().is_some_and(|p| p.as_os_str() == "-") => {
+        (None, None)
+            if args
+                .headers_file
+                .as_deref()
+                .is_some_and(|p| p.as_os_str() == "-") =>
+        {
             return Err(CliError::usage(
                 "the headers came from standard input without a body after them: pass --body-file FILE",
             ));
@@ -163,7 +190,9 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
         Err(e) => {
             // A shell or editor often adds a final newline to a saved body; the sender did not
             // sign it. Accept the body without it when that is what verifies.
-            let trimmed = body.strip_suffix(b"\n").map(|b| b.strip_suffix(b"\r").unwrap_or(b));
+            let trimmed = body
+                .strip_suffix(b"\n")
+                .map(|b| b.strip_suffix(b"\r").unwrap_or(b));
             match trimmed {
                 Some(t)
                     if e.error_code() == Some("WEBHOOK_BAD_SIGNATURE")
@@ -177,12 +206,22 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
     };
 
     let find = |name: &str| {
-        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
     };
     let msg_id = find(HEADER_ID).unwrap_or_default();
-    let timestamp = find(HEADER_TIMESTAMP).and_then(|t| t.parse().ok()).unwrap_or_default();
+    let timestamp = find(HEADER_TIMESTAMP)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
     let event = webhooks::parse_event(payload).ok();
-    Ok(output::verified_delivery(msg_id, timestamp, event.as_ref(), payload))
+    Ok(output::verified_delivery(
+        msg_id,
+        timestamp,
+        event.as_ref(),
+        payload,
+    ))
 }
 
 #[cfg(test)]

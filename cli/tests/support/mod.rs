@@ -9,7 +9,10 @@ use std::process::{Command, Output, Stdio};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .to_path_buf()
 }
 
 /// The bundled sample viewport screenshot.
@@ -25,16 +28,25 @@ pub fn renderiq(home: &Path) -> Command {
             cmd.env_remove(name);
         }
     }
-    cmd.env("HOME", home).env_remove("XDG_CONFIG_HOME").env("NO_PROXY", "127.0.0.1,localhost");
+    cmd.env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env("NO_PROXY", "127.0.0.1,localhost");
     cmd.stdin(Stdio::null());
     cmd
 }
 
 /// Runs `cmd` with `stdin` as its standard input.
 pub fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("renderiq starts");
-    child.stdin.take().expect("piped stdin").write_all(stdin).expect("stdin written");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin)
+        .expect("stdin written");
     child.wait_with_output().expect("renderiq ends")
 }
 
@@ -52,13 +64,18 @@ pub fn stdout_json(out: &Output) -> serde_json::Value {
 /// Stderr parsed as the `{"error": …}` document of `--json`.
 pub fn stderr_json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
-        panic!("stderr is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "stderr is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
 /// Exit code, with the output in the panic message when there is none.
 pub fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("killed by a signal: {out:?}"))
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("killed by a signal: {out:?}"))
 }
 
 /// Summary of an output for assertion messages.
@@ -80,8 +97,10 @@ pub fn canned_server(status: u16, headers: &[(&str, &str)], body: &str) -> Strin
     for (k, v) in headers {
         response.push_str(&format!("{k}: {v}\r\n"));
     }
-    response
-        .push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()));
+    response.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -109,7 +128,10 @@ pub fn canned_server(status: u16, headers: &[(&str, &str)], body: &str) -> Strin
 /// A real SDK error: what `GET /credits` fails with when the server answers `status` + `body`.
 pub fn sdk_error(status: u16, headers: &[(&str, &str)], body: &str) -> renderiq_sdk::Error {
     let url = canned_server(status, headers, body);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let client = renderiq_sdk::Client::builder()
             .base_url(url)
@@ -118,7 +140,10 @@ pub fn sdk_error(status: u16, headers: &[(&str, &str)], body: &str) -> renderiq_
             .retry_policy(renderiq_sdk::RetryPolicy::none())
             .build()
             .expect("client");
-        client.credits().await.expect_err("the canned answer is an error")
+        client
+            .credits()
+            .await
+            .expect_err("the canned answer is an error")
     })
 }
 
@@ -147,8 +172,15 @@ impl TestServer {
             .expect("runtime");
         let mut config = renderiq_server::Config::ephemeral(dir.path());
         config.render_delay_ms = 100;
-        let server = rt.block_on(renderiq_server::spawn(config)).expect("server starts");
-        Self { base_url: server.base_url.clone(), dir, server: Some(server), rt }
+        let server = rt
+            .block_on(renderiq_server::spawn(config))
+            .expect("server starts");
+        Self {
+            base_url: server.base_url.clone(),
+            dir,
+            server: Some(server),
+            rt,
+        }
     }
 }
 

@@ -61,8 +61,9 @@ pub struct BatchOptions {
 impl BatchOptions {
     /// Defaults: account style and quality, [`DEFAULT_CONCURRENCY`], 10 minutes per render.
     pub fn new(prompt: impl Into<String>) -> Self {
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         Self {
             prompt: prompt.into(),
             style: None,
@@ -135,8 +136,16 @@ pub fn output_paths(inputs: &[PathBuf], out_dir: &Path) -> Vec<PathBuf> {
     inputs
         .iter()
         .map(|input| {
-            let stem = input.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-            let file_name = input.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let stem = input
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let file_name = input
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let name = [stem, file_name.clone()]
                 .into_iter()
                 .chain((2..).map(|n| format!("{file_name}-{n}")))
@@ -163,7 +172,10 @@ pub async fn render_all(
         let (client, permits, opts) = (client.clone(), permits.clone(), opts.clone());
         tasks.push(tokio::spawn(async move {
             // Held for the whole upload-wait-download of this file.
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
             let key = format!("{}-{index}", opts.run_id);
             let result = render_one(&client, &input, &output, &key, &opts).await;
             Outcome { input, result }

@@ -75,7 +75,11 @@ impl Seen {
 /// delivery (duplicates are acknowledged without running it again); keep it quick, or hand the
 /// event to a queue.
 pub fn app(webhook: Webhook, on_event: impl Fn(&WebhookEvent) + Send + Sync + 'static) -> Router {
-    let state = Receiver { webhook, handler: Arc::new(on_event), seen: Arc::default() };
+    let state = Receiver {
+        webhook,
+        handler: Arc::new(on_event),
+        seen: Arc::default(),
+    };
     Router::new().route(PATH, post(receive)).with_state(state)
 }
 
@@ -91,7 +95,10 @@ async fn receive(
             StatusCode::BAD_REQUEST
         };
         eprintln!("rejected a delivery: {e}");
-        return (status, Json(json!({ "error": e.message(), "code": e.error_code() })));
+        return (
+            status,
+            Json(json!({ "error": e.message(), "code": e.error_code() })),
+        );
     }
     let event = match webhooks::parse_event(&body) {
         Ok(event) => event,
@@ -104,12 +111,22 @@ async fn receive(
         }
     };
     // Verified, so the id header is present.
-    let id = headers.get(HEADER_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let first = rx.seen.lock().unwrap_or_else(|p| p.into_inner()).first_time(id);
+    let id = headers
+        .get(HEADER_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let first = rx
+        .seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .first_time(id);
     if first {
         (rx.handler)(&event);
     }
-    (StatusCode::OK, Json(json!({ "ok": true, "duplicate": !first })))
+    (
+        StatusCode::OK,
+        Json(json!({ "ok": true, "duplicate": !first })),
+    )
 }
 
 /// One line describing an event, as the binary prints it.

@@ -31,7 +31,9 @@ async fn rate_limit_that_escapes_the_sdk_is_waited_out_with_the_same_idempotency
     Mock::given(method("POST"))
         .and(path("/api/plugins/renders"))
         .respond_with(
-            ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited),
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(&limited),
         )
         .up_to_n_times(4)
         .with_priority(1)
@@ -69,7 +71,9 @@ async fn rate_limit_that_escapes_the_sdk_is_waited_out_with_the_same_idempotency
         .api_key("rq_test_key")
         .no_proxy()
         .retry_policy(
-            RetryPolicy::default().initial_backoff(Duration::from_millis(10)).jitter(false),
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_millis(10))
+                .jitter(false),
         )
         .build()
         .unwrap();
@@ -103,7 +107,9 @@ async fn a_rate_limit_that_never_ends_fails_that_file_only_after_its_retries() {
     Mock::given(method("POST"))
         .and(path("/api/plugins/renders"))
         .respond_with(
-            ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(&limited),
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(&limited),
         )
         .mount(&server)
         .await;
@@ -117,11 +123,21 @@ async fn a_rate_limit_that_never_ends_fails_that_file_only_after_its_retries() {
     let mut opts = BatchOptions::new("dusk");
     opts.rate_limit_retries = 2;
     let out_dir = tempfile::tempdir().unwrap();
-    let err = batch::render_one(&client, &sample_png(), &out_dir.path().join("x.png"), "k", &opts)
-        .await
-        .expect_err("gives up");
+    let err = batch::render_one(
+        &client,
+        &sample_png(),
+        &out_dir.path().join("x.png"),
+        "k",
+        &opts,
+    )
+    .await
+    .expect_err("gives up");
     assert!(err.is_rate_limited());
-    assert_eq!(server.received_requests().await.unwrap().len(), 3, "first try + 2 waits");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        3,
+        "first try + 2 waits"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,14 +162,20 @@ async fn renders_a_folder_concurrently_against_the_reference_server() {
         .no_proxy()
         .build()
         .unwrap();
-    client.sign_in("batch@example.com", "pw-batch").await.unwrap();
+    client
+        .sign_in("batch@example.com", "pw-batch")
+        .await
+        .unwrap();
     let out = tempfile::tempdir().unwrap();
     let mut opts = BatchOptions::new("dusk, warm light").concurrency(2);
     opts.quality = Some(renderiq_sdk::Quality::Standard);
     let outcomes = batch::render_all(&client, inputs, out.path(), &opts).await;
 
     let summary = batch::summary(&outcomes);
-    assert!(summary.ends_with("4 rendered, 0 failed, 20 credits spent\n"), "{summary}");
+    assert!(
+        summary.ends_with("4 rendered, 0 failed, 20 credits spent\n"),
+        "{summary}"
+    );
     for o in &outcomes {
         let done = o.result.as_ref().unwrap();
         let img = image::open(&done.output).unwrap();
@@ -166,8 +188,14 @@ async fn renders_a_folder_concurrently_against_the_reference_server() {
 
 #[test]
 fn output_names_never_collide() {
-    let inputs =
-        ["a/view.png", "b/view.jpg", "plan.webp", "c/view.jpg", "d/VIEW.jpg"].map(PathBuf::from);
+    let inputs = [
+        "a/view.png",
+        "b/view.jpg",
+        "plan.webp",
+        "c/view.jpg",
+        "d/VIEW.jpg",
+    ]
+    .map(PathBuf::from);
     let outs = batch::output_paths(&inputs, Path::new("out"));
     assert_eq!(
         outs,
@@ -210,17 +238,32 @@ async fn no_more_renders_than_the_bound_are_in_flight() {
         )
         .mount(&server)
         .await;
-    let client =
-        Client::builder().base_url(server.uri()).api_key("rq_test_key").no_proxy().build().unwrap();
+    let client = Client::builder()
+        .base_url(server.uri())
+        .api_key("rq_test_key")
+        .no_proxy()
+        .build()
+        .unwrap();
     let inputs: Vec<PathBuf> = (0..4).map(|_| sample_png()).collect();
     let out = tempfile::tempdir().unwrap();
 
     let started = std::time::Instant::now();
-    let outcomes =
-        batch::render_all(&client, inputs, out.path(), &BatchOptions::new("x").concurrency(2))
-            .await;
+    let outcomes = batch::render_all(
+        &client,
+        inputs,
+        out.path(),
+        &BatchOptions::new("x").concurrency(2),
+    )
+    .await;
     let elapsed = started.elapsed();
-    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{}", batch::summary(&outcomes));
+    assert!(
+        outcomes.iter().all(|o| o.result.is_ok()),
+        "{}",
+        batch::summary(&outcomes)
+    );
     // Four creations of 300 ms each, two at a time: at least two waves.
-    assert!(elapsed >= delay * 2, "took {elapsed:?}: more than 2 renders ran at once");
+    assert!(
+        elapsed >= delay * 2,
+        "took {elapsed:?}: more than 2 renders ran at once"
+    );
 }

@@ -20,11 +20,17 @@ async fn start() -> Receiver {
     let webhook = Webhook::new(&secret).unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
-    let app = receiver::app(webhook.clone(), move |e| seen.lock().unwrap().push(e.clone()));
+    let app = receiver::app(webhook.clone(), move |e| {
+        seen.lock().unwrap().push(e.clone())
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Receiver { url: format!("http://{addr}{}", receiver::PATH), events, webhook }
+    Receiver {
+        url: format!("http://{addr}{}", receiver::PATH),
+        events,
+        webhook,
+    }
 }
 
 fn event_body() -> Vec<u8> {
@@ -46,7 +52,10 @@ async fn post(
     body: Vec<u8>,
 ) -> (u16, serde_json::Value) {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let mut req = http.post(url).header("content-type", "application/json").body(body);
+    let mut req = http
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body);
     for (k, v) in headers {
         req = req.header(*k, v);
     }
@@ -95,11 +104,17 @@ async fn unsigned_stale_or_foreign_deliveries_get_401() {
     let now = chrono::Utc::now().timestamp();
 
     let (status, answer) = post(&rx.url, &[], body.clone()).await;
-    assert_eq!((status, answer["code"].as_str()), (401, Some("WEBHOOK_MISSING_HEADER")));
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (401, Some("WEBHOOK_MISSING_HEADER"))
+    );
 
     let stale = webhooks::signature_headers(&rx.webhook, "msg_1", now - 3600, &body);
     let (status, answer) = post(&rx.url, &stale, body.clone()).await;
-    assert_eq!((status, answer["code"].as_str()), (401, Some("WEBHOOK_TIMESTAMP_TOO_OLD")));
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (401, Some("WEBHOOK_TIMESTAMP_TOO_OLD"))
+    );
 
     let other = Webhook::new(&webhooks::generate_secret()).unwrap();
     let foreign = webhooks::signature_headers(&other, "msg_1", now, &body);
@@ -129,5 +144,8 @@ async fn verified_body_that_is_not_an_event_gets_400() {
     let headers =
         webhooks::signature_headers(&rx.webhook, "msg_x", chrono::Utc::now().timestamp(), &body);
     let (status, answer) = post(&rx.url, &headers, body).await;
-    assert_eq!((status, answer["code"].as_str()), (400, Some("WEBHOOK_BAD_PAYLOAD")));
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (400, Some("WEBHOOK_BAD_PAYLOAD"))
+    );
 }

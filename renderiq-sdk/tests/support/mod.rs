@@ -18,7 +18,9 @@ pub fn api(path: &str) -> String {
 
 /// A fast retry policy so tests do not sleep long.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().initial_backoff(Duration::from_millis(10)).jitter(false)
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .jitter(false)
 }
 
 pub fn client_with_store(server: &MockServer, store: Arc<dyn TokenStore>) -> Client {
@@ -34,7 +36,11 @@ pub fn client_with_store(server: &MockServer, store: Arc<dyn TokenStore>) -> Cli
 }
 
 /// A client whose store holds a session with `access` valid for `ttl` seconds (negative: expired).
-pub async fn signed_in_client(server: &MockServer, access: &str, ttl: i64) -> (Client, Arc<MemoryStore>) {
+pub async fn signed_in_client(
+    server: &MockServer,
+    access: &str,
+    ttl: i64,
+) -> (Client, Arc<MemoryStore>) {
     let store = Arc::new(MemoryStore::new());
     store.save(&stored(access, "refresh-1", ttl)).unwrap();
     (client_with_store(server, store.clone()), store)
@@ -57,13 +63,16 @@ pub fn ok(data: Value) -> ResponseTemplate {
 }
 
 pub fn api_error(status: u16, code: &str, extra: Value) -> ResponseTemplate {
-    let mut body = json!({"success": false, "error": format!("{code} happened"), "errorCode": code});
+    let mut body =
+        json!({"success": false, "error": format!("{code} happened"), "errorCode": code});
     if let (Some(obj), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         for (k, v) in extra {
             obj.insert(k.clone(), v.clone());
         }
     }
-    ResponseTemplate::new(status).insert_header("x-request-id", "req_err").set_body_json(body)
+    ResponseTemplate::new(status)
+        .insert_header("x-request-id", "req_err")
+        .set_body_json(body)
 }
 
 pub fn user_json() -> Value {
@@ -109,7 +118,9 @@ pub fn render_json(id: &str, status: &str, progress: u8) -> Value {
 
 /// A small real PNG (a 64x48 gradient).
 pub fn png_bytes() -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(64, 48, |x, y| image::Rgba([(x * 4) as u8, (y * 5) as u8, 128, 255]));
+    let img = image::RgbaImage::from_fn(64, 48, |x, y| {
+        image::Rgba([(x * 4) as u8, (y * 5) as u8, 128, 255])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()

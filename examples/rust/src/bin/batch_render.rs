@@ -78,7 +78,11 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
         .base_url(args.base_url.as_str())
         .platform(Platform::Other)
         .plugin("renderiq-batch-example", env!("CARGO_PKG_VERSION"));
-    let sign_in = match (env("RENDERIQ_API_KEY"), env("RENDERIQ_EMAIL"), env("RENDERIQ_PASSWORD")) {
+    let sign_in = match (
+        env("RENDERIQ_API_KEY"),
+        env("RENDERIQ_EMAIL"),
+        env("RENDERIQ_PASSWORD"),
+    ) {
         (Some(key), _, _) => {
             builder = builder.api_key(key);
             None
@@ -99,7 +103,11 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
     opts.quality = args.quality;
     opts.timeout = Duration::from_secs(args.timeout);
 
-    eprintln!("rendering {} images, {} at a time", inputs.len(), opts.concurrency);
+    eprintln!(
+        "rendering {} images, {} at a time",
+        inputs.len(),
+        opts.concurrency
+    );
     let started = Instant::now();
     let outcomes = batch::render_all(&client, inputs, &args.out, &opts).await;
     print!("{}", batch::summary(&outcomes));

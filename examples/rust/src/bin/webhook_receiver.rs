@@ -30,7 +30,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let webhook = Webhook::new(&args.secret)?;
     let app = receiver::app(webhook, |event| println!("{}", receiver::describe(event)));
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    eprintln!("listening on http://{}{}", listener.local_addr()?, receiver::PATH);
+    eprintln!(
+        "listening on http://{}{}",
+        listener.local_addr()?,
+        receiver::PATH
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
