@@ -15,8 +15,14 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "webhook_outbox",
+        include_str!("../migrations/0002_webhook_outbox.sql"),
+    ),
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -179,11 +179,16 @@ pub async fn prepare(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let db_path = config.database_path()?;
+    let links = public_url.trim_end_matches('/').to_owned();
     let (db, jwt, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let db = Db::open(&db_path)?;
         let jwt = http::auth::JwtKeys::load(&db)?;
         let recovered = db.write_blocking(|tx| {
-            http::renders::recover_interrupted(tx).map_err(anyhow::Error::from)
+            let rows = http::renders::recover_interrupted(tx)?;
+            for row in &rows {
+                delivery::enqueue(tx, events::RENDER_FAILED, row, &links)?;
+            }
+            Ok::<_, anyhow::Error>(rows)
         })?;
         Ok((db, jwt, recovered))
     })
@@ -212,21 +217,16 @@ pub async fn prepare(
         generator,
         shutdown,
     };
-    for row in recovered {
-        let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
-        let render = row.into_render(&state.public_url);
-        state
-            .deliverer
-            .render_finished(events::RENDER_FAILED, &user_id, callback, render);
-    }
     Ok(state)
 }
 
-/// Starts `config.workers` render workers (at least one); they stop when the state's shutdown
-/// token is cancelled, after finishing the render in hand.
+/// Starts `config.workers` render workers (at least one) and the webhook deliverer; they stop
+/// when the state's shutdown token is cancelled, a worker after finishing the render in hand.
+/// Deliveries still queued are resumed by the next start.
 pub fn start_workers(state: &AppState) -> Vec<JoinHandle<()>> {
     (0..state.config.workers.max(1))
         .map(|i| tokio::spawn(render::worker::run(state.clone(), i)))
+        .chain([state.deliverer.start()])
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! Crash safety: the real binary is killed with SIGKILL mid-render and restarted on the same data
-//! dir; the interrupted render is failed and refunded, queued ones still run, no credit is lost.
+//! dir; the interrupted render is failed and refunded, queued ones still run, no credit is lost,
+//! and webhook deliveries left retrying resume with the same message id.
 
 mod support;
 
@@ -9,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use support::receiver::Receiver;
 use support::{client, PASSWORD};
 
 struct Process {
@@ -18,6 +20,10 @@ struct Process {
 
 impl Process {
     fn start(dir: &Path, render_delay_ms: u64) -> Self {
+        Self::start_with(dir, render_delay_ms, &[])
+    }
+
+    fn start_with(dir: &Path, render_delay_ms: u64, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
             .args([
                 "serve",
@@ -30,6 +36,7 @@ impl Process {
             .arg(render_delay_ms.to_string())
             .arg("--data-dir")
             .arg(dir)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -58,6 +65,37 @@ impl Drop for Process {
     }
 }
 
+async fn sign_in(http: &reqwest::Client, server: &Process, email: &str) -> String {
+    let session: serde_json::Value = http
+        .post(server.url("/auth/signin"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["data"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+async fn create_render(http: &reqwest::Client, server: &Process, token: &str) -> String {
+    let form = reqwest::multipart::Form::new().part(
+        "image",
+        reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
+    );
+    let resp: serde_json::Value = http
+        .post(server.url("/renders"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    resp["data"]["id"].as_str().unwrap().to_owned()
+}
+
 async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
     let resp = http.get(url).bearer_auth(token).send().await.unwrap();
     let body: serde_json::Value = resp.json().await.unwrap();
@@ -78,33 +116,10 @@ async fn killing_the_server_mid_render_loses_no_credit() {
     let http = client();
 
     let server = Process::start(dir.path(), 30_000);
-    let session: serde_json::Value = http
-        .post(server.url("/auth/signin"))
-        .json(&json!({ "email": "crash@example.com", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["data"]["accessToken"].as_str().unwrap().to_owned();
+    let token = sign_in(&http, &server, "crash@example.com").await;
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let form = reqwest::multipart::Form::new().part(
-            "image",
-            reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
-        );
-        let resp: serde_json::Value = http
-            .post(server.url("/renders"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(resp["data"]["id"].as_str().unwrap().to_owned());
+        ids.push(create_render(&http, &server, &token).await);
     }
     assert_eq!(
         get(&http, &token, server.url("/credits")).await["balance"],
@@ -194,4 +209,61 @@ async fn sigterm_stops_the_server_gracefully() {
         assert!(Instant::now() < deadline, "server did not stop");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[tokio::test]
+async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        renderiq_server::add_user(&data, "hooks@example.com", PASSWORD, None, 100)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let http = client();
+    // Answers 500 to the first delivery, 204 after.
+    let receiver = Receiver::start(1).await;
+    let flags = ["--webhook-retry-base-ms", "1500"];
+
+    let server = Process::start_with(dir.path(), 50, &flags);
+    let token = sign_in(&http, &server, "hooks@example.com").await;
+    let registered: serde_json::Value = http
+        .post(server.url("/webhooks/register"))
+        .bearer_auth(&token)
+        .json(&json!({ "url": receiver.url, "events": ["render.completed"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = registered["data"]["secret"].as_str().unwrap().to_owned();
+    let render_id = create_render(&http, &server, &token).await;
+    // The first attempt fails; kill -9 while its retry waits.
+    let first = receiver.wait_for(1).await;
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        receiver.count(),
+        1,
+        "nothing is delivered while the server is down"
+    );
+
+    let server = Process::start_with(dir.path(), 50, &flags);
+    let deliveries = receiver.wait_for(2).await;
+    assert_eq!(
+        deliveries[1].header("webhook-id"),
+        first[0].header("webhook-id"),
+        "the retry keeps the message id, so receivers can deduplicate"
+    );
+    let event = deliveries[1]
+        .verify(&secret)
+        .expect("the resumed delivery is signed");
+    assert_eq!(event.kind, "render.completed");
+    assert_eq!(event.data.id, render_id);
+    // Accepted: nothing is left to send, not even after the retry time has passed again.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(receiver.count(), 2);
+    drop(server);
 }

@@ -36,6 +36,7 @@ use super::{
     credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult,
     AppState,
 };
+use crate::delivery;
 
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -333,6 +334,7 @@ pub async fn cancel_render(
 ) -> ApiResult<Render> {
     let user_id = auth.user_id.clone();
     let render_id = id.clone();
+    let public_url = state.public_url.clone();
     let row = state
         .db
         .write(move |tx| {
@@ -349,16 +351,15 @@ pub async fn cancel_render(
                 params![now, render_id],
             )?;
             credits::refund(tx, &user_id, row.credits_cost, &render_id, "render cancelled")?;
-            find(tx, &render_id, None)?.ok_or_else(|| ApiError::internal("render vanished"))
+            let row =
+                find(tx, &render_id, None)?.ok_or_else(|| ApiError::internal("render vanished"))?;
+            delivery::enqueue(tx, events::RENDER_CANCELLED, &row, &public_url)?;
+            Ok(row)
         })
         .await?;
     state.render_changed(&id, true);
-    let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
-    let render = row.into_render(&state.public_url);
-    state
-        .deliverer
-        .render_finished(events::RENDER_CANCELLED, &user_id, callback, render.clone());
-    ok(render)
+    state.deliverer.wake();
+    ok(row.into_render(&state.public_url))
 }
 
 async fn fetch_for_user(state: &AppState, id: &str, user_id: &str) -> Result<Render, ApiError> {

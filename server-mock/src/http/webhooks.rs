@@ -197,7 +197,6 @@ pub async fn get_callback_secret(
 pub(crate) struct Target {
     pub webhook_id: String,
     pub url: String,
-    pub secret: String,
 }
 
 /// The user's active webhooks subscribed to `event`.
@@ -207,16 +206,15 @@ pub(crate) fn targets(
     event: &str,
 ) -> rusqlite::Result<Vec<Target>> {
     let mut stmt = conn.prepare(
-        "SELECT id, url, secret, events FROM webhooks WHERE user_id = ?1 AND active = 1 ORDER BY rowid",
+        "SELECT id, url, events FROM webhooks WHERE user_id = ?1 AND active = 1 ORDER BY rowid",
     )?;
     let rows = stmt.query_map([user_id], |r| {
         Ok((
             Target {
                 webhook_id: r.get(0)?,
                 url: r.get(1)?,
-                secret: r.get(2)?,
             },
-            json_list(&r.get::<_, String>(3)?),
+            json_list(&r.get::<_, String>(2)?),
         ))
     })?;
     let mut out = Vec::new();
@@ -236,7 +234,7 @@ pub(crate) struct Attempt {
     pub user_id: String,
     pub render_id: String,
     pub url: String,
-    pub event: &'static str,
+    pub event: String,
     pub message_id: String,
     pub attempt: u32,
     pub status_code: Option<u16>,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use renderiq_sdk::types::events;
 
 use super::GenerateRequest;
+use crate::delivery;
 use crate::http::renders::{self, RenderRow};
 use crate::http::{ApiError, AppState};
 
@@ -49,36 +50,45 @@ pub(crate) async fn run(state: AppState, index: usize) {
 async fn process(state: &AppState, row: RenderRow) {
     let id = row.id.clone();
     let outcome = generate(state, &row).await;
+    // The end of the render and the webhook deliveries announcing it commit together.
+    let public_url = state.public_url.clone();
     let ended = match outcome {
         Ok(output_path) => {
             let (id, path) = (id.clone(), output_path.clone());
             let result = state
                 .db
-                .write(move |tx| renders::complete(tx, &id, &path).map_err(ApiError::from))
+                .write(move |tx| {
+                    let ended = renders::complete(tx, &id, &path)?;
+                    if let Some(row) = &ended {
+                        delivery::enqueue(tx, events::RENDER_COMPLETED, row, &public_url)?;
+                    }
+                    Ok::<_, ApiError>(ended)
+                })
                 .await;
             if !matches!(result, Ok(Some(_))) {
                 state.storage.remove(&output_path).await;
             }
-            result.map(|r| r.map(|r| (events::RENDER_COMPLETED, r)))
+            result
         }
         Err(message) => {
             tracing::info!(render = %id, error = %message, "render failed; refunding");
             let id = id.clone();
             state
                 .db
-                .write(move |tx| renders::fail(tx, &id, &message).map_err(ApiError::from))
+                .write(move |tx| {
+                    let ended = renders::fail(tx, &id, &message)?;
+                    if let Some(row) = &ended {
+                        delivery::enqueue(tx, events::RENDER_FAILED, row, &public_url)?;
+                    }
+                    Ok::<_, ApiError>(ended)
+                })
                 .await
-                .map(|r| r.map(|r| (events::RENDER_FAILED, r)))
         }
     };
     match ended {
-        Ok(Some((event, row))) => {
+        Ok(Some(row)) => {
             state.render_changed(&row.id, true);
-            let (user_id, callback) = (row.user_id.clone(), row.callback_url.clone());
-            let render = row.into_render(&state.public_url);
-            state
-                .deliverer
-                .render_finished(event, &user_id, callback, render);
+            state.deliverer.wake();
         }
         // Someone else ended it (cannot happen today: only pending renders can be cancelled).
         Ok(None) => {}
