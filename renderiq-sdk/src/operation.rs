@@ -84,6 +84,11 @@ impl OperationContext {
     pub fn cancel_token(&self) -> CancellationToken {
         self.shared.cancel.clone()
     }
+
+    /// The render last reported with [`report_render`](Self::report_render).
+    pub fn last_render(&self) -> Option<Render> {
+        self.shared.lock().progress.render.clone()
+    }
 }
 
 type Callback = Box<dyn FnOnce() + Send>;

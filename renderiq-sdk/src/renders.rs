@@ -372,6 +372,11 @@ impl Client {
     /// Creates a render and follows it to completion in one background operation: the whole
     /// "Render" button of a plugin.
     ///
+    /// Cancelling the operation after the render was created and before it started processing
+    /// also withdraws it on the server (`POST /renders/{id}/cancel`), which refunds its credits:
+    /// a user who presses Cancel does not pay for a render nobody will see. A render already
+    /// processing runs to its end on the server.
+    ///
     /// # Errors
     ///
     /// As [`start_create_render`](Self::start_create_render).
@@ -380,8 +385,44 @@ impl Client {
         Operation::spawn(move |ctx| async move {
             let render = client.create_with_progress(req, &ctx).await?;
             ctx.report_render(&render);
+            let _withdraw = client.withdraw_when_cancelled(&render.id, &ctx);
             client.wait_with_progress(&render.id, opts, &ctx).await
         })
+    }
+
+    /// Until the returned guard drops (when the operation ends), cancelling `ctx` withdraws the
+    /// render on the server if it was last seen pending. Best effort: a render that started
+    /// processing meanwhile is refused by the server (409) and simply completes.
+    fn withdraw_when_cancelled(
+        &self,
+        id: &str,
+        ctx: &OperationContext,
+    ) -> tokio_util::sync::DropGuard {
+        let ended = CancellationToken::new();
+        let guard = ended.clone().drop_guard();
+        let cancelled = ctx.cancel_token();
+        let (client, id, ctx) = (self.clone(), id.to_owned(), ctx.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                // Cancelling also ends the operation: the cancellation must win that race.
+                biased;
+                () = cancelled.cancelled() => {}
+                () = ended.cancelled() => return,
+            }
+            let last = ctx.last_render().map(|r| r.status);
+            if last != Some(RenderStatus::Pending) {
+                return;
+            }
+            match client.cancel_render(&id).await {
+                Ok(_) => {
+                    tracing::debug!(render = %id, "withdrew the cancelled render; credits refunded")
+                }
+                Err(e) => {
+                    tracing::debug!(render = %id, error = %e, "the cancelled render could not be withdrawn")
+                }
+            }
+        });
+        guard
     }
 
     async fn create_with_progress(

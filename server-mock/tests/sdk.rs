@@ -154,6 +154,95 @@ async fn the_default_wait_reports_progress_as_it_happens() {
 }
 
 #[tokio::test]
+async fn cancelling_a_render_operation_before_it_starts_withdraws_it_and_refunds_it() {
+    let server = TestServer::start_with(|c| {
+        c.workers = 1;
+        c.render_delay_ms = 3000;
+    })
+    .await;
+    server.add_user("ada@example.com", 100).await;
+    let client = sdk(&server, Arc::new(MemoryStore::new()));
+    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let capture = || {
+        let (px, w, h, stride) = bgra_capture();
+        CreateRender::new(Screenshot::raw(px, w, h, stride, PixelFormat::Bgra8))
+    };
+    // The only worker is busy with this one, so the next render stays pending.
+    client.create_render(capture()).await.unwrap();
+    let before = client.credits().await.unwrap().balance;
+
+    let op = client.start_render(capture(), WaitOptions::new()).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let queued = loop {
+        if let Some(render) = op.progress().render {
+            break render;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the render was never created"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(queued.status, RenderStatus::Pending);
+    assert!(
+        client.credits().await.unwrap().balance < before,
+        "it was charged"
+    );
+    op.cancel();
+    let err = op
+        .wait(Some(Duration::from_secs(5)))
+        .expect("cancelled promptly")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+    let withdrawn = loop {
+        let now = client.get_render(&queued.id).await.unwrap();
+        if now.status != RenderStatus::Pending {
+            break now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending on the server"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(withdrawn.status, RenderStatus::Cancelled);
+    assert_eq!(client.credits().await.unwrap().balance, before, "refunded");
+}
+
+#[tokio::test]
+async fn cancelling_only_the_wait_leaves_the_render_running() {
+    let server = TestServer::start_with(|c| c.render_delay_ms = 1500).await;
+    server.add_user("ada@example.com", 100).await;
+    let client = sdk(&server, Arc::new(MemoryStore::new()));
+    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    let (px, w, h, stride) = bgra_capture();
+    let render = client
+        .create_render(CreateRender::new(Screenshot::raw(
+            px,
+            w,
+            h,
+            stride,
+            PixelFormat::Bgra8,
+        )))
+        .await
+        .unwrap();
+    // The caller created this render: a wait that is cancelled does not withdraw it.
+    let op = client
+        .start_wait_for_render(&render.id, WaitOptions::new())
+        .unwrap();
+    op.cancel();
+    assert_eq!(
+        op.wait(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Cancelled
+    );
+    let done = client.wait_for_render(&render.id).await.unwrap();
+    assert_eq!(done.status, RenderStatus::Completed);
+}
+
+#[tokio::test]
 async fn an_expired_access_token_is_refreshed_against_the_server() {
     let server = TestServer::start_with(|c| c.token_ttl_seconds = 1).await;
     server.add_user("bo@example.com", 20).await;

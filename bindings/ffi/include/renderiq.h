@@ -706,9 +706,9 @@ int32_t renderiq_render_wait_start(const struct RenderiqClient *client,
  * (`"pending"`, `"processing"`, …). `timeout_ms` bounds the wait after the upload (0 = 10
  * minutes). The result is the completed `Render` JSON. Returns at once.
  *
- * Cancelling the operation stops the SDK's work; to also cancel the render on the server
- * (refunding its credits) call `renderiq_client_render_cancel` with the id from the progress
- * JSON's `render`.
+ * Cancelling the operation stops the SDK's work and, while the render it created is still
+ * pending, withdraws it on the server too (its credits are refunded); a render already
+ * processing runs to its end.
  */
 int32_t renderiq_render_start(const struct RenderiqClient *client,
                               const struct RenderiqImage *image,

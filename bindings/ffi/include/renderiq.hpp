@@ -601,6 +601,7 @@ public:
         return start([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_wait_start(get(), id.c_str(), clampMs(timeout), o, e); });
     }
     /// Creates a render and follows it to completion in the background: a plugin's Render button.
+    /// Cancelling it withdraws the render on the server while it is still pending (refunded).
     [[nodiscard]] Operation startRender(const Image& image, const std::string& paramsJson = "",
                                         std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
         RenderiqImage c = image.c();

@@ -595,21 +595,7 @@ namespace Renderiq.Sdk
             if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Render>(cancellationToken);
             OperationHandle op = StartOperation((c, o, err) =>
                 image.With(img => { fixed (byte* pp = p) return NativeMethods.renderiq_render_start(c, img, pp, ms, o, err); }));
-            return ParseRender(NativeOperation.Run(op, progress, cancellationToken, CancelOnServer));
-        }
-
-        private void CancelOnServer(RenderProgress last)
-        {
-            Render r = last != null ? last.Render : null;
-            if (r == null || r.Id == null || r.Status != RenderStatus.Pending) return;
-            string id = r.Id;
-            // Best effort, off the canceling thread (which may be a UI thread): a render that
-            // started processing meanwhile answers 409 and simply completes.
-            Task.Run(() =>
-            {
-                try { CancelRender(id); }
-                catch (Exception) { }
-            });
+            return ParseRender(NativeOperation.Run(op, progress, cancellationToken));
         }
 
         private static Task<Render> ParseRender(Task<string> json)

@@ -297,7 +297,8 @@ class Client:
 
         Poll the :class:`Operation` from a UI timer; its ``progress`` goes through
         ``preparing``, ``uploading``, ``pending``, ``processing``; ``result()`` is the completed
-        :class:`Render`.
+        :class:`Render`. ``cancel()`` also withdraws the render on the server while it is still
+        pending, which refunds its credits.
         """
         fields = _bridge.render_fields(
             prompt=prompt,

@@ -133,7 +133,7 @@ module Renderiq
     # Creates a render and follows it to completion in one background operation: the whole
     # "Render" button of a plugin. Progress stages: +:preparing+, +:uploading+, then the
     # render's status; {Progress#render} carries the render once created. Cancelling stops the
-    # SDK's work; call {#cancel_render} with +progress.render.id+ to also cancel it on the server.
+    # SDK's work and withdraws the render on the server while it is still pending (refunded).
     # @param timeout [Numeric] seconds to wait after the upload (default 10 minutes)
     # @return [Operation] whose value is the completed {Render}
     def create_and_wait_async(image:, prompt: nil, style: nil, quality: nil, aspect_ratio: nil, project_id: nil,

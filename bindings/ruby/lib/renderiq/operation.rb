@@ -37,8 +37,9 @@ module Renderiq
     end
 
     # Asks the call to stop. It ends soon after; {#value} then raises {Renderiq::CancelledError}
-    # (unless it had already finished). Cancelling a wait does not cancel the render on the server:
-    # call {Client#cancel_render} for that.
+    # (unless it had already finished). An operation from {Client#create_and_wait_async} also
+    # withdraws its render on the server while it is pending (refunding it); cancelling a plain
+    # wait leaves the render alone ({Client#cancel_render} withdraws it).
     # @return [self]
     def cancel
       @op.cancel

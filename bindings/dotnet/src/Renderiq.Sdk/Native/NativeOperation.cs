@@ -61,7 +61,6 @@ namespace Renderiq.Sdk.Native
             new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationToken _token;
         private readonly IProgress<RenderProgress> _progress;
-        private readonly Action<RenderProgress> _onCancel;
         private readonly CompletionMode _mode;
         private readonly object _gate = new object();
         private CancellationTokenRegistration _registration;
@@ -73,12 +72,11 @@ namespace Renderiq.Sdk.Native
         private bool _finished;
 
         private NativeOperation(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
-            Action<RenderProgress> onCancel, CompletionMode mode)
+            CompletionMode mode)
         {
             _op = op;
             _progress = progress;
             _token = token;
-            _onCancel = onCancel;
             _mode = mode;
         }
 
@@ -96,15 +94,13 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         /// <param name="op">The operation; this object owns it from now on.</param>
         /// <param name="progress">Where progress goes, or null.</param>
-        /// <param name="token">Cancels the operation.</param>
-        /// <param name="onCancel">
-        /// Called on cancellation with the last progress (its render, once created), before the
-        /// operation is cancelled; for cancelling the render on the server too.
+        /// <param name="token">
+        /// Cancels the operation (a render operation also withdraws its render on the server while
+        /// it is pending: the core does that).
         /// </param>
-        internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
-            Action<RenderProgress> onCancel = null)
+        internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token)
         {
-            var state = new NativeOperation(op, progress, token, onCancel, DefaultMode);
+            var state = new NativeOperation(op, progress, token, DefaultMode);
             state.Start();
             return state._tcs.Task;
         }
@@ -147,18 +143,6 @@ namespace Renderiq.Sdk.Native
             if (!_op.TryAcquire(out lease)) return;
             using (lease)
             {
-                if (_onCancel != null)
-                {
-                    try
-                    {
-                        string json = ReadProgressJson();
-                        _onCancel(json != null ? RenderProgress.Parse(json) : null);
-                    }
-                    catch (Exception)
-                    {
-                        // Best effort: the operation is cancelled below whatever happens.
-                    }
-                }
                 NativeMethods.renderiq_op_cancel(_op.Ptr);
             }
         }
