@@ -9,15 +9,16 @@
 //!
 //! Deliveries are durable. [`enqueue`] writes them to the `webhook_outbox` table in the same
 //! transaction that ends the render, so a crash cannot lose an event; the [`Deliverer`] sends
-//! what is due and keeps the message id across retries and restarts. A failed attempt (no
+//! what is due and keeps the message id across retries and restarts. A claimed delivery is
+//! leased (hidden from further claims) for longer than an attempt can take, so a crash in the
+//! middle of an attempt delays its retry by at most the lease. A failed attempt (no
 //! answer, or not 2xx) is retried after `--webhook-retry-base-ms`, doubling each time, up to
 //! `--webhook-max-attempts`; every attempt is recorded in `webhook_deliveries`. A webhook whose
 //! deliveries fail `--webhook-max-failures` times in a row is disabled; a success resets the
 //! count. A webhook deleted or disabled meanwhile gets no further attempt. A user whose
 //! `notifyOnComplete` setting is off gets no deliveries.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -36,6 +37,9 @@ use crate::http::{auth, new_id, settings, ApiError};
 
 /// Longest the pump sleeps without looking at the outbox (a safety net for missed wake-ups).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// Most deliveries claimed at once; the pump comes back at once for more.
+const CLAIM_BATCH: usize = 64;
 
 /// Queues the deliveries announcing the end of `row`, in the caller's transaction. Returns how
 /// many were queued; call [`Deliverer::wake`] once the transaction has committed.
@@ -105,7 +109,6 @@ struct Job {
     message_id: String,
     payload: Vec<u8>,
     attempts: u32,
-    next_attempt_at: i64,
 }
 
 /// Sends the queued webhook deliveries in the background. Cheap to clone.
@@ -122,8 +125,9 @@ struct Inner {
     max_failures: u32,
     shutdown: CancellationToken,
     wake: Notify,
-    /// Outbox rows with an attempt under way, so the pump does not start a second one.
-    in_flight: Mutex<HashSet<String>>,
+    /// How long a claimed delivery stays invisible to the pump: longer than one attempt can
+    /// take. An attempt cut short by a crash is retried once it expires.
+    lease: Duration,
 }
 
 impl Deliverer {
@@ -147,7 +151,8 @@ impl Deliverer {
                 max_failures: config.webhook_max_failures.max(1),
                 shutdown,
                 wake: Notify::new(),
-                in_flight: Mutex::default(),
+                lease: Duration::from_millis(config.webhook_timeout_ms.max(1))
+                    + Duration::from_secs(5),
             }),
         })
     }
@@ -167,18 +172,41 @@ impl Deliverer {
     async fn pump(self) {
         let inner = &self.inner;
         loop {
-            let now = Utc::now().timestamp_millis();
-            let next_due = match inner
+            let lease = i64::try_from(inner.lease.as_millis()).unwrap_or(i64::MAX / 2);
+            let claimed = inner
                 .db
-                .read(|conn| queued(conn).map_err(ApiError::from))
-                .await
-            {
-                Ok(jobs) => self.launch_due(jobs, now),
+                .write(move |tx| claim_due(tx, lease).map_err(ApiError::from))
+                .await;
+            let full_batch = match claimed {
+                Ok(jobs) => {
+                    let full = jobs.len() == CLAIM_BATCH;
+                    for job in jobs {
+                        let this = self.clone();
+                        tokio::spawn(async move {
+                            this.attempt(job).await;
+                            // Its next attempt may be due before the pump would look again.
+                            this.wake();
+                        });
+                    }
+                    full
+                }
                 Err(e) => {
-                    tracing::error!(error = %e, "reading the webhook outbox failed");
-                    None
+                    tracing::error!(error = %e, "claiming webhook deliveries failed");
+                    false
                 }
             };
+            if full_batch {
+                continue;
+            }
+            let next_due = inner
+                .db
+                .read(|conn| next_due(conn).map_err(ApiError::from))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "reading the webhook outbox failed");
+                    None
+                });
+            let now = Utc::now().timestamp_millis();
             let sleep = next_due
                 .map(|due| Duration::from_millis(due.saturating_sub(now).max(0).unsigned_abs()))
                 .unwrap_or(IDLE_CHECK)
@@ -191,41 +219,6 @@ impl Deliverer {
         }
     }
 
-    /// Starts an attempt for every due job not already under way; returns when the next one is
-    /// due (Unix ms), if any.
-    fn launch_due(&self, jobs: Vec<Job>, now: i64) -> Option<i64> {
-        let mut next_due = None;
-        let mut in_flight = self
-            .inner
-            .in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        for job in jobs {
-            if in_flight.contains(&job.id) {
-                continue;
-            }
-            if job.next_attempt_at > now {
-                next_due =
-                    Some(next_due.map_or(job.next_attempt_at, |d: i64| d.min(job.next_attempt_at)));
-                continue;
-            }
-            in_flight.insert(job.id.clone());
-            let this = self.clone();
-            tokio::spawn(async move {
-                let id = job.id.clone();
-                this.attempt(job).await;
-                this.inner
-                    .in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&id);
-                // The job's next attempt (if any) changes when the pump should look again.
-                this.wake();
-            });
-        }
-        next_due
-    }
-
     /// One attempt at `job`, recorded with its consequence for the outbox and the webhook in one
     /// transaction.
     async fn attempt(&self, job: Job) {
@@ -235,7 +228,8 @@ impl Deliverer {
         let lookup = inner
             .db
             .read(move |conn| -> Result<Lookup, ApiError> {
-                // The pump may have read the row before an attempt that just ended updated it.
+                // Another attempt recorded meanwhile (possible only if a lease ran out): its
+                // outcome stands.
                 let current: Option<u32> = conn
                     .query_row(
                         "SELECT attempts FROM webhook_outbox WHERE id = ?1",
@@ -360,34 +354,51 @@ impl Deliverer {
 enum Lookup {
     /// Due, signed with this secret.
     Send(String),
-    /// Already attempted by another task since the pump read it.
+    /// Attempted by another task since it was claimed.
     Stale,
     /// Its webhook was deleted or disabled: drop it.
     Gone,
 }
 
-/// Every queued delivery, soonest first.
-fn queued(conn: &Connection) -> rusqlite::Result<Vec<Job>> {
-    let mut stmt = conn.prepare(
+/// Takes up to [`CLAIM_BATCH`] due deliveries, soonest first, and hides them from the next
+/// claims for `lease_ms` (the attempt sets their real next time, or deletes them).
+fn claim_due(conn: &Connection, lease_ms: i64) -> rusqlite::Result<Vec<Job>> {
+    let now = Utc::now().timestamp_millis();
+    let mut stmt = conn.prepare_cached(
         "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
                 attempts, next_attempt_at
-         FROM webhook_outbox ORDER BY next_attempt_at, rowid",
+         FROM webhook_outbox WHERE next_attempt_at <= ?1
+         ORDER BY next_attempt_at, rowid LIMIT ?2",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Job {
-            id: r.get(0)?,
-            webhook_id: r.get(1)?,
-            user_id: r.get(2)?,
-            render_id: r.get(3)?,
-            url: r.get(4)?,
-            event: r.get(5)?,
-            message_id: r.get(6)?,
-            payload: r.get(7)?,
-            attempts: r.get(8)?,
-            next_attempt_at: r.get(9)?,
-        })
-    })?;
-    rows.collect()
+    let jobs = stmt
+        .query_map(params![now, CLAIM_BATCH], |r| {
+            Ok(Job {
+                id: r.get(0)?,
+                webhook_id: r.get(1)?,
+                user_id: r.get(2)?,
+                render_id: r.get(3)?,
+                url: r.get(4)?,
+                event: r.get(5)?,
+                message_id: r.get(6)?,
+                payload: r.get(7)?,
+                attempts: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for job in &jobs {
+        conn.execute(
+            "UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id = ?2",
+            params![now.saturating_add(lease_ms), job.id],
+        )?;
+    }
+    Ok(jobs)
+}
+
+/// When the soonest queued delivery is due (Unix ms), if any is queued.
+fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
+        r.get(0)
+    })
 }
 
 /// The secret that signs a delivery: the webhook's while it is active, else (for a callback URL)

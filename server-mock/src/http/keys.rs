@@ -203,7 +203,7 @@ pub(crate) async fn authenticate(db: &Db, secret: String) -> Result<Authenticate
     }
     if row
         .last_used_at
-        .map_or(true, |t| now - t > chrono::Duration::seconds(60))
+        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
     {
         let id = row.key.id.clone();
         db.write(move |tx| {
