@@ -65,6 +65,19 @@ impl Drop for Process {
     }
 }
 
+/// A fresh data dir with one user holding 100 credits.
+async fn data_dir_with_user(email: &'static str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_owned();
+    tokio::task::spawn_blocking(move || {
+        renderiq_server::add_user(&data, email, PASSWORD, None, 100)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    dir
+}
+
 async fn sign_in(http: &reqwest::Client, server: &Process, email: &str) -> String {
     let session: serde_json::Value = http
         .post(server.url("/auth/signin"))
@@ -105,14 +118,7 @@ async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Va
 
 #[tokio::test]
 async fn killing_the_server_mid_render_loses_no_credit() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        renderiq_server::add_user(&data, "crash@example.com", PASSWORD, None, 100)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let dir = data_dir_with_user("crash@example.com").await;
     let http = client();
 
     let server = Process::start(dir.path(), 30_000);
@@ -213,14 +219,7 @@ async fn sigterm_stops_the_server_gracefully() {
 
 #[tokio::test]
 async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        renderiq_server::add_user(&data, "hooks@example.com", PASSWORD, None, 100)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let dir = data_dir_with_user("hooks@example.com").await;
     let http = client();
     // Answers 500 to the first delivery, 204 after.
     let receiver = Receiver::start(1).await;

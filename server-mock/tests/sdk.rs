@@ -39,6 +39,20 @@ fn bgra_capture() -> (Vec<u8>, u32, u32, usize) {
     (px, w, h, stride)
 }
 
+/// The BGRA capture as a render request.
+fn capture_render() -> CreateRender {
+    let (px, w, h, stride) = bgra_capture();
+    CreateRender::new(Screenshot::raw(px, w, h, stride, PixelFormat::Bgra8))
+}
+
+/// A client signed in as a new user with 100 credits.
+async fn signed_in(server: &TestServer) -> Client {
+    server.add_user("ada@example.com", 100).await;
+    let client = sdk(server, Arc::new(MemoryStore::new()));
+    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
+    client
+}
+
 #[tokio::test]
 async fn a_plugin_signs_in_renders_raw_pixels_waits_and_downloads() {
     let server = TestServer::start().await;
@@ -107,20 +121,8 @@ async fn a_plugin_signs_in_renders_raw_pixels_waits_and_downloads() {
 #[tokio::test]
 async fn the_default_wait_reports_progress_as_it_happens() {
     let server = TestServer::start_with(|c| c.render_delay_ms = 1500).await;
-    server.add_user("ada@example.com", 100).await;
-    let client = sdk(&server, Arc::new(MemoryStore::new()));
-    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let (px, w, h, stride) = bgra_capture();
-    let render = client
-        .create_render(CreateRender::new(Screenshot::raw(
-            px,
-            w,
-            h,
-            stride,
-            PixelFormat::Bgra8,
-        )))
-        .await
-        .unwrap();
+    let client = signed_in(&server).await;
+    let render = client.create_render(capture_render()).await.unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let started = std::time::Instant::now();
@@ -160,18 +162,14 @@ async fn cancelling_a_render_operation_before_it_starts_withdraws_it_and_refunds
         c.render_delay_ms = 3000;
     })
     .await;
-    server.add_user("ada@example.com", 100).await;
-    let client = sdk(&server, Arc::new(MemoryStore::new()));
-    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let capture = || {
-        let (px, w, h, stride) = bgra_capture();
-        CreateRender::new(Screenshot::raw(px, w, h, stride, PixelFormat::Bgra8))
-    };
+    let client = signed_in(&server).await;
     // The only worker is busy with this one, so the next render stays pending.
-    client.create_render(capture()).await.unwrap();
+    client.create_render(capture_render()).await.unwrap();
     let before = client.credits().await.unwrap().balance;
 
-    let op = client.start_render(capture(), WaitOptions::new()).unwrap();
+    let op = client
+        .start_render(capture_render(), WaitOptions::new())
+        .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let queued = loop {
         if let Some(render) = op.progress().render {
@@ -212,20 +210,8 @@ async fn cancelling_a_render_operation_before_it_starts_withdraws_it_and_refunds
 #[tokio::test]
 async fn cancelling_only_the_wait_leaves_the_render_running() {
     let server = TestServer::start_with(|c| c.render_delay_ms = 1500).await;
-    server.add_user("ada@example.com", 100).await;
-    let client = sdk(&server, Arc::new(MemoryStore::new()));
-    client.sign_in("ada@example.com", PASSWORD).await.unwrap();
-    let (px, w, h, stride) = bgra_capture();
-    let render = client
-        .create_render(CreateRender::new(Screenshot::raw(
-            px,
-            w,
-            h,
-            stride,
-            PixelFormat::Bgra8,
-        )))
-        .await
-        .unwrap();
+    let client = signed_in(&server).await;
+    let render = client.create_render(capture_render()).await.unwrap();
     // The caller created this render: a wait that is cancelled does not withdraw it.
     let op = client
         .start_wait_for_render(&render.id, WaitOptions::new())
