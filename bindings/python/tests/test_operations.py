@@ -83,6 +83,30 @@ def test_failed_background_render_raises_from_result(client: renderiq.Client, pn
     assert not op.cancelled()
 
 
+def test_cancelling_a_render_operation_withdraws_the_pending_render(
+    slow_server: Server, png_file: Path
+) -> None:
+    client = slow_server.signed_in()
+    client.create_render(png_file, quality="standard")  # keeps the only worker busy
+    before = client.credits().balance
+    op = client.start_render(png_file, quality="standard", timeout=60)
+    deadline = time.monotonic() + 10
+    while op.progress.render is None:
+        assert time.monotonic() < deadline, "the render was never created"
+        time.sleep(0.01)
+    queued = op.progress.render
+    assert queued.status == "pending"
+    assert client.credits().balance < before, "it was charged"
+    assert op.cancel() is True
+    with pytest.raises(renderiq.CancelledError):
+        op.result(timeout=5)
+    while client.get_render(queued.id).status == "pending":
+        assert time.monotonic() < deadline, "still pending on the server"
+        time.sleep(0.02)
+    assert client.get_render(queued.id).status == "cancelled"
+    assert client.credits().balance == before, "its credits were refunded"
+
+
 def test_ctrl_c_cancels_a_blocking_wait(slow_server: Server, png_file: Path) -> None:
     client = slow_server.signed_in()
     created = client.create_render(png_file, quality="standard")

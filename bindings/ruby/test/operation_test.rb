@@ -73,6 +73,26 @@ class OperationTest < Minitest::Test
     assert_equal created.id, client.render(created.id).id
   end
 
+  def test_cancelling_create_and_wait_withdraws_the_pending_render
+    client = signed_in_client(server(render_delay_ms: 5000, workers: 1))
+    client.create_render(image: png_file, quality: :standard) # keeps the only worker busy
+    before = client.credits.balance
+    op = client.create_and_wait_async(image: png_file, quality: :standard)
+    sleep 0.01 until op.progress.render || op.done?
+    queued = op.progress.render
+    assert queued.pending?, "queued behind the busy render: #{queued.status}"
+    assert_operator client.credits.balance, :<, before, "it was charged"
+    op.cancel
+    assert_raises(Renderiq::CancelledError) { op.value }
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 10
+    while client.render(queued.id).pending?
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC), :<, deadline, "still pending on the server"
+      sleep 0.02
+    end
+    assert client.render(queued.id).cancelled?, "withdrawn on the server"
+    assert_equal before, client.credits.balance, "its credits were refunded"
+  end
+
   def test_a_blocking_wait_releases_the_gvl
     client = signed_in_client(slow_server)
     render = client.create_render(image: png_file, quality: :standard)
