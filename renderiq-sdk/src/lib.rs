@@ -50,7 +50,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
 pub use operation::{Operation, Progress};
-pub use renders::{CreateRender, ListRenders, WaitOptions, WaitProgress};
+pub use renders::{CreateRender, ListRenders, RenderSettings, WaitOptions, WaitProgress};
 pub use retry::RetryPolicy;
 pub use screenshot::{PixelFormat, PreparedImage, Screenshot};
 pub use secret::Secret;

@@ -24,6 +24,28 @@ enum Image {
     Prepared(PreparedImage),
 }
 
+/// The settings of a render, each optional (absent = the user's default), with the API's
+/// camelCase names when deserialized: the one shape every binding hands to
+/// [`CreateRender::settings`]. Unknown names are an error.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RenderSettings {
+    /// What to render.
+    pub prompt: Option<String>,
+    /// Style, one of [`STYLES`](crate::types::STYLES).
+    pub style: Option<String>,
+    /// Quality, which decides the credit cost.
+    pub quality: Option<Quality>,
+    /// Aspect ratio such as `"16:9"`.
+    pub aspect_ratio: Option<String>,
+    /// Project to file the render under.
+    pub project_id: Option<String>,
+    /// URL that receives a signed delivery when the render ends.
+    pub callback_url: Option<String>,
+    /// Idempotency key for the creation.
+    pub idempotency_key: Option<String>,
+}
+
 /// What to render: the viewport screenshot and the render settings.
 ///
 /// The screenshot is prepared for upload (orientation, down-scale, encode within a byte budget)
@@ -133,6 +155,36 @@ impl CreateRender {
     /// nothing. Default is a fresh random key, reused on every retry of this call.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Applies every setting that `settings` has, keeping the others: what the bindings call
+    /// with the settings they receive.
+    ///
+    /// ```
+    /// use renderiq_sdk::{CreateRender, RenderSettings, Screenshot};
+    /// let settings: RenderSettings =
+    ///     serde_json::from_str(r#"{"prompt": "dusk", "aspectRatio": "16:9"}"#).unwrap();
+    /// let req = CreateRender::new(Screenshot::encoded(vec![])).settings(settings);
+    /// assert!(format!("{req:?}").contains("dusk"));
+    /// ```
+    pub fn settings(mut self, settings: RenderSettings) -> Self {
+        let RenderSettings {
+            prompt,
+            style,
+            quality,
+            aspect_ratio,
+            project_id,
+            callback_url,
+            idempotency_key,
+        } = settings;
+        self.prompt = prompt.or(self.prompt);
+        self.style = style.or(self.style);
+        self.quality = quality.or(self.quality);
+        self.aspect_ratio = aspect_ratio.or(self.aspect_ratio);
+        self.project_id = project_id.or(self.project_id);
+        self.callback_url = callback_url.or(self.callback_url);
+        self.idempotency_key = idempotency_key.or(self.idempotency_key);
         self
     }
 

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use renderiq_sdk::screenshot::{OutputFormat, PixelFormat, PrepareOptions, RawImage, Screenshot};
 use renderiq_sdk::types::Quality;
-use renderiq_sdk::CreateRender;
+use renderiq_sdk::{CreateRender, RenderSettings};
 use serde::Deserialize;
 
 use crate::error::{guard, FfiError, FfiResult, RenderiqError};
@@ -185,29 +185,18 @@ impl RenderParams {
     }
 
     fn into_request(self, shot: Screenshot<'static>) -> FfiResult<CreateRender> {
-        let mut r = CreateRender::new(shot).prepare_options(self.prepare_options()?);
-        if let Some(v) = self.prompt {
-            r = r.prompt(v);
-        }
-        if let Some(v) = self.style {
-            r = r.style(v);
-        }
-        if let Some(v) = self.quality {
-            r = r.quality(v);
-        }
-        if let Some(v) = self.aspect_ratio {
-            r = r.aspect_ratio(v);
-        }
-        if let Some(v) = self.project_id {
-            r = r.project_id(v);
-        }
-        if let Some(v) = self.callback_url {
-            r = r.callback_url(v);
-        }
-        if let Some(v) = self.idempotency_key {
-            r = r.idempotency_key(v);
-        }
-        Ok(r)
+        let prepare = self.prepare_options()?;
+        Ok(CreateRender::new(shot)
+            .prepare_options(prepare)
+            .settings(RenderSettings {
+                prompt: self.prompt,
+                style: self.style,
+                quality: self.quality,
+                aspect_ratio: self.aspect_ratio,
+                project_id: self.project_id,
+                callback_url: self.callback_url,
+                idempotency_key: self.idempotency_key,
+            }))
     }
 }
 

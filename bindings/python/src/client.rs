@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use renderiq_sdk::types::SettingsUpdate;
 use renderiq_sdk::{
-    Client, CreateRender, ListRenders, Platform, Quality, Render, RenderStatus, RetryPolicy,
-    WaitOptions,
+    Client, CreateRender, ListRenders, Platform, Quality, Render, RenderSettings, RenderStatus,
+    RetryPolicy, WaitOptions,
 };
 
 use crate::convert::{py_to_json, to_py};
@@ -38,46 +38,33 @@ fn parse<T: std::str::FromStr<Err = String>>(value: &str) -> PyResult<T> {
 
 /// The render settings shared by `create_render` and `start_render`, from a `dict` whose
 /// keys are the Python keyword names (absent or `None` = the server's default).
-#[derive(Default)]
-struct RenderFields {
-    prompt: Option<String>,
-    style: Option<String>,
-    quality: Option<String>,
-    aspect_ratio: Option<String>,
-    project_id: Option<String>,
-    callback_url: Option<String>,
-    idempotency_key: Option<String>,
-}
-
-impl RenderFields {
-    fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Self> {
-        let get = |k: &str| -> PyResult<Option<String>> {
-            match d.get_item(k)? {
-                Some(v) if !v.is_none() => Ok(Some(v.extract::<String>().map_err(|_| {
-                    pyo3::exceptions::PyTypeError::new_err(format!("{k} must be a str"))
-                })?)),
-                _ => Ok(None),
-            }
-        };
-        for key in d.keys() {
-            let key: String = key.extract()?;
-            if !FIELDS.contains(&key.as_str()) {
-                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                    "unexpected render setting {key:?}; use one of {}",
-                    FIELDS.join(", ")
-                )));
-            }
+fn render_settings(d: &Bound<'_, PyDict>) -> PyResult<RenderSettings> {
+    let get = |k: &str| -> PyResult<Option<String>> {
+        match d.get_item(k)? {
+            Some(v) if !v.is_none() => Ok(Some(v.extract::<String>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(format!("{k} must be a str"))
+            })?)),
+            _ => Ok(None),
         }
-        Ok(Self {
-            prompt: get("prompt")?,
-            style: get("style")?,
-            quality: get("quality")?,
-            aspect_ratio: get("aspect_ratio")?,
-            project_id: get("project_id")?,
-            callback_url: get("callback_url")?,
-            idempotency_key: get("idempotency_key")?,
-        })
+    };
+    for key in d.keys() {
+        let key: String = key.extract()?;
+        if !FIELDS.contains(&key.as_str()) {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "unexpected render setting {key:?}; use one of {}",
+                FIELDS.join(", ")
+            )));
+        }
     }
+    Ok(RenderSettings {
+        prompt: get("prompt")?,
+        style: get("style")?,
+        quality: get("quality")?.map(|q| parse::<Quality>(&q)).transpose()?,
+        aspect_ratio: get("aspect_ratio")?,
+        project_id: get("project_id")?,
+        callback_url: get("callback_url")?,
+        idempotency_key: get("idempotency_key")?,
+    })
 }
 
 const FIELDS: [&str; 7] = [
@@ -96,33 +83,16 @@ pub struct PyClient {
 }
 
 impl PyClient {
-    fn request(&self, image: &Bound<'_, PyAny>, f: RenderFields) -> PyResult<CreateRender> {
-        let mut req = match upload_from(image)? {
+    fn request(
+        &self,
+        image: &Bound<'_, PyAny>,
+        settings: RenderSettings,
+    ) -> PyResult<CreateRender> {
+        let req = match upload_from(image)? {
             Upload::Shot(shot) => CreateRender::new(shot),
             Upload::Prepared(p) => CreateRender::from_prepared(p),
         };
-        if let Some(v) = f.prompt {
-            req = req.prompt(v);
-        }
-        if let Some(v) = f.style {
-            req = req.style(v);
-        }
-        if let Some(v) = f.quality {
-            req = req.quality(parse::<Quality>(&v)?);
-        }
-        if let Some(v) = f.aspect_ratio {
-            req = req.aspect_ratio(v);
-        }
-        if let Some(v) = f.project_id {
-            req = req.project_id(v);
-        }
-        if let Some(v) = f.callback_url {
-            req = req.callback_url(v);
-        }
-        if let Some(v) = f.idempotency_key {
-            req = req.idempotency_key(v);
-        }
-        Ok(req)
+        Ok(req.settings(settings))
     }
 
     fn render_of(&self, render: &Bound<'_, PyAny>) -> PyResult<Render> {
@@ -213,7 +183,7 @@ impl PyClient {
         image: &Bound<'_, PyAny>,
         fields: &Bound<'_, PyDict>,
     ) -> PyResult<Py<PyAny>> {
-        let req = self.request(image, RenderFields::from_dict(fields)?)?;
+        let req = self.request(image, render_settings(fields)?)?;
         call!(self, py, |c| c.create_render(req))
     }
 
@@ -223,7 +193,7 @@ impl PyClient {
         image: &Bound<'_, PyAny>,
         fields: &Bound<'_, PyDict>,
     ) -> PyResult<PyOperation> {
-        let req = self.request(image, RenderFields::from_dict(fields)?)?;
+        let req = self.request(image, render_settings(fields)?)?;
         Ok(PyOperation::new(
             self.inner.start_create_render(req).map_err(err)?,
         ))
@@ -237,7 +207,7 @@ impl PyClient {
         timeout: f64,
         long_poll: bool,
     ) -> PyResult<PyOperation> {
-        let req = self.request(image, RenderFields::from_dict(fields)?)?;
+        let req = self.request(image, render_settings(fields)?)?;
         let opts = wait_options(timeout, long_poll)?;
         Ok(PyOperation::new(
             self.inner.start_render(req, opts).map_err(err)?,

@@ -16,7 +16,7 @@ use renderiq_sdk::operation::Operation;
 use renderiq_sdk::screenshot::PixelFormat;
 use renderiq_sdk::types::{Render, SettingsUpdate};
 use renderiq_sdk::{
-    Client, CreateRender, ListRenders, Quality, RenderStatus, Screenshot, WaitOptions,
+    Client, CreateRender, ListRenders, RenderSettings, RenderStatus, Screenshot, WaitOptions,
 };
 use serde::Deserialize;
 
@@ -87,46 +87,6 @@ impl RbScreenshot {
 fn copy(s: &RString) -> Vec<u8> {
     // SAFETY: the slice is copied at once, before any Ruby code can run.
     unsafe { s.as_slice() }.to_vec()
-}
-
-/// The settings of `create_render` (wire names).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RenderOptions {
-    prompt: Option<String>,
-    style: Option<String>,
-    quality: Option<Quality>,
-    aspect_ratio: Option<String>,
-    project_id: Option<String>,
-    callback_url: Option<String>,
-    idempotency_key: Option<String>,
-}
-
-impl RenderOptions {
-    fn apply(self, mut req: CreateRender) -> CreateRender {
-        if let Some(v) = self.prompt {
-            req = req.prompt(v);
-        }
-        if let Some(v) = self.style {
-            req = req.style(v);
-        }
-        if let Some(v) = self.quality {
-            req = req.quality(v);
-        }
-        if let Some(v) = self.aspect_ratio {
-            req = req.aspect_ratio(v);
-        }
-        if let Some(v) = self.project_id {
-            req = req.project_id(v);
-        }
-        if let Some(v) = self.callback_url {
-            req = req.callback_url(v);
-        }
-        if let Some(v) = self.idempotency_key {
-            req = req.idempotency_key(v);
-        }
-        req
-    }
 }
 
 /// How to wait (wire names): `{"timeoutMs": 600000, "pollIntervalMs": 500, "longPoll": true}`.
@@ -262,8 +222,8 @@ impl RbClient {
         shot: &RbScreenshot,
         options_json: String,
     ) -> Result<RbOperation, Error> {
-        let options: RenderOptions = parse(ruby, "render options", &options_json)?;
-        let req = options.apply(CreateRender::new(shot.take(ruby)?));
+        let options: RenderSettings = parse(ruby, "render options", &options_json)?;
+        let req = CreateRender::new(shot.take(ruby)?).settings(options);
         Self::render_op(ruby, rb_self.client.start_create_render(req))
     }
 
@@ -274,9 +234,9 @@ impl RbClient {
         options_json: String,
         wait_json: String,
     ) -> Result<RbOperation, Error> {
-        let options: RenderOptions = parse(ruby, "render options", &options_json)?;
+        let options: RenderSettings = parse(ruby, "render options", &options_json)?;
         let wait: WaitConfig = parse(ruby, "wait options", &wait_json)?;
-        let req = options.apply(CreateRender::new(shot.take(ruby)?));
+        let req = CreateRender::new(shot.take(ruby)?).settings(options);
         Self::render_op(ruby, rb_self.client.start_render(req, wait.options()))
     }
 
