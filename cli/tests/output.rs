@@ -145,7 +145,7 @@ fn credits_in_both_forms() {
 fn insufficient_credits_error_in_both_forms() {
     let body = r#"{"success":false,"error":"Insufficient credits","errorCode":"INSUFFICIENT_CREDITS","requiredCredits":10,"availableCredits":5}"#;
     let err = CliError::from(support::sdk_error(402, &[("x-request-id", "req_7")], body));
-    assert_eq!(err.exit_code(), exit::INSUFFICIENT_CREDITS);
+    assert_eq!(err.exit_code(), 4, "documented: 4 = not enough credits");
 
     let human = output::error_human(&err);
     assert!(human.starts_with("error: Insufficient credits"), "{human}");
@@ -167,38 +167,58 @@ fn insufficient_credits_error_in_both_forms() {
     assert_eq!(e["exitCode"], 4);
 }
 
+/// The exit codes as the README ("Command line") and `renderiq --help` document them: the
+/// expectations are those numbers, never the code's own constants.
+#[test]
+fn exit_code_constants_are_the_documented_numbers() {
+    assert_eq!(
+        [
+            exit::OK,
+            exit::FAILURE,
+            exit::USAGE,
+            exit::AUTH,
+            exit::INSUFFICIENT_CREDITS,
+            exit::RATE_LIMITED,
+            exit::NOT_FOUND,
+            exit::INTERRUPTED,
+        ],
+        [0, 1, 2, 3, 4, 5, 6, 130]
+    );
+}
+
 #[test]
 fn each_error_kind_has_its_exit_code() {
+    // (HTTP status, body, documented exit code)
     let cases = [
         (
             401,
             r#"{"success":false,"error":"Authentication required","errorCode":"AUTH_REQUIRED"}"#,
-            exit::AUTH,
+            3,
         ),
         (
             403,
             r#"{"success":false,"error":"Missing scope","errorCode":"INSUFFICIENT_SCOPE"}"#,
-            exit::AUTH,
+            3,
         ),
         (
             404,
             r#"{"success":false,"error":"Render not found","errorCode":"NOT_FOUND"}"#,
-            exit::NOT_FOUND,
+            6,
         ),
         (
             429,
             r#"{"success":false,"error":"Slow down","errorCode":"RATE_LIMIT_EXCEEDED","retryAfter":7}"#,
-            exit::RATE_LIMITED,
+            5,
         ),
         (
             500,
             r#"{"success":false,"error":"Boom","errorCode":"INTERNAL_ERROR"}"#,
-            exit::FAILURE,
+            1,
         ),
         (
             400,
             r#"{"success":false,"error":"Invalid input","errorCode":"INVALID_INPUT","details":{"prompt":"too long"}}"#,
-            exit::FAILURE,
+            1,
         ),
     ];
     for (status, body, want) in cases {
@@ -246,10 +266,7 @@ fn local_errors_have_the_same_json_shape() {
     assert_eq!(j["error"]["code"], Value::Null);
     assert_eq!(j["error"]["exitCode"], 2);
     assert_eq!(output::error_human(&err), "error: pass --email\n");
-    assert_eq!(
-        CliError::interrupted("rnd_1").exit_code(),
-        exit::INTERRUPTED
-    );
+    assert_eq!(CliError::interrupted("rnd_1").exit_code(), 130);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::receiver::Receiver;
-use support::{client, PASSWORD};
+use support::{client, eventually, PASSWORD};
 
 struct Process {
     child: Child,
@@ -107,6 +107,17 @@ async fn create_render(http: &reqwest::Client, server: &Process, token: &str) ->
         .await
         .unwrap();
     resp["data"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The webhook outbox of a data dir: (attempts made, next attempt at in Unix ms) per delivery.
+fn outbox(dir: &Path) -> Vec<(u32, i64)> {
+    let db = renderiq_server::open_database(dir, None).unwrap();
+    db.read_blocking(|c| {
+        let mut stmt = c.prepare("SELECT attempts, next_attempt_at FROM webhook_outbox")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok::<_, anyhow::Error>(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
+    .unwrap()
 }
 
 async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
@@ -239,10 +250,23 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
         .unwrap();
     let secret = registered["data"]["secret"].as_str().unwrap().to_owned();
     let render_id = create_render(&http, &server, &token).await;
-    // The first attempt fails; kill -9 while its retry waits.
+    // The first attempt fails; once the server has recorded it and set the retry time,
+    // kill -9 while the retry waits.
     let first = receiver.wait_for(1).await;
+    let retry_at = eventually(30, || {
+        outbox(dir.path())
+            .into_iter()
+            .find(|&(attempts, _)| attempts == 1)
+            .map(|(_, next)| next)
+    })
+    .await;
     drop(server);
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The retry falls due (by the server's own recorded time) while the server is down.
+    let now = chrono::Utc::now().timestamp_millis();
+    tokio::time::sleep(Duration::from_millis(
+        u64::try_from(retry_at - now).unwrap_or(0) + 50,
+    ))
+    .await;
     assert_eq!(
         receiver.count(),
         1,
@@ -261,8 +285,20 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
         .expect("the resumed delivery is signed");
     assert_eq!(event.kind, "render.completed");
     assert_eq!(event.data.id, render_id);
-    // Accepted: nothing is left to send, not even after the retry time has passed again.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // Accepted: recorded as the second, successful attempt and taken off the queue, so nothing
+    // is left to send.
+    eventually(30, || outbox(dir.path()).is_empty().then_some(())).await;
+    let recorded: Vec<(u32, bool)> = {
+        let db = renderiq_server::open_database(dir.path(), None).unwrap();
+        db.read_blocking(|c| {
+            let mut stmt =
+                c.prepare("SELECT attempt, success FROM webhook_deliveries ORDER BY attempt")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok::<_, anyhow::Error>(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap()
+    };
+    assert_eq!(recorded, vec![(1, false), (2, true)]);
     assert_eq!(receiver.count(), 2);
     drop(server);
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::receiver::Receiver;
@@ -27,6 +27,50 @@ async fn register(
         data["webhook"]["id"].as_str().unwrap().to_owned(),
         data["secret"].as_str().unwrap().to_owned(),
     )
+}
+
+/// Waits until the outbox is empty: every delivery queued so far has had its last attempt
+/// (deliveries are queued in the transaction that ends a render, and an attempt leaves the outbox
+/// only once it is recorded). After this, a receiver's count is final for the renders that have
+/// ended: nothing more can arrive for them.
+async fn outbox_drained(server: &TestServer) {
+    let queued = || {
+        server.query(|c| {
+            c.query_row("SELECT COUNT(*) FROM webhook_outbox", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+    };
+    eventually(30, || (queued() == 0).then_some(())).await;
+}
+
+/// The user's first webhook as listed, once `ready` holds for it (30 s deadline).
+async fn first_webhook_once(
+    server: &TestServer,
+    token: &str,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let hook = server.get(Some(token), "/webhooks").await.data()[0].clone();
+        if ready(&hook) {
+            return hook;
+        }
+        assert!(Instant::now() < deadline, "webhook never got there: {hook}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Attempts recorded for `webhook_id`: (render id, attempt, success), in order.
+fn attempts(server: &TestServer, webhook_id: &str) -> Vec<(String, u32, bool)> {
+    server.query(|c| {
+        let mut stmt = c.prepare(
+            "SELECT render_id, attempt, success FROM webhook_deliveries
+             WHERE webhook_id = ?1 ORDER BY created_at, attempt",
+        )?;
+        let rows = stmt.query_map([webhook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    })
 }
 
 #[tokio::test]
@@ -181,9 +225,9 @@ async fn webhooks_get_only_the_events_they_subscribed_to() {
     let user = server.user(100).await;
     let failures = Receiver::start(0).await;
     let cancellations = Receiver::start(0).await;
-    let (_, failed_secret) =
+    let (failed_hook, failed_secret) =
         register(&server, &user.token, &failures.url, &["render.failed"]).await;
-    register(
+    let (cancelled_hook, _) = register(
         &server,
         &user.token,
         &cancellations.url,
@@ -211,13 +255,17 @@ async fn webhooks_get_only_the_events_they_subscribed_to() {
         ("render.failed", failed.as_str())
     );
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Both renders have ended, so all their deliveries are queued; once the queue is empty
+    // nothing more can arrive.
+    outbox_drained(&server).await;
     assert_eq!(
         failures.count(),
         1,
         "completed renders are not sent to a failed-only webhook"
     );
+    assert_eq!(attempts(&server, &failed_hook), vec![(failed, 1, true)]);
     assert_eq!(cancellations.count(), 0);
+    assert!(attempts(&server, &cancelled_hook).is_empty());
 }
 
 #[tokio::test]
@@ -279,18 +327,11 @@ async fn failed_deliveries_are_retried_until_accepted() {
     })
     .await;
     assert_eq!(rows, vec![(1, false), (2, false), (3, true)]);
-    let mut hook = serde_json::Value::Null;
-    for _ in 0..100 {
-        hook = server.get(Some(&user.token), "/webhooks").await.data()[0].clone();
-        if hook["lastDeliveryAt"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let hook = first_webhook_once(&server, &user.token, |h| h["lastDeliveryAt"].is_string()).await;
     assert_eq!(hook["active"], true);
     assert_eq!(hook["failureCount"], 0);
     assert!(hook["lastDeliveryAt"].is_string());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    outbox_drained(&server).await;
     assert_eq!(receiver.count(), 3, "no attempt after the success");
 }
 
@@ -304,7 +345,8 @@ async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
     .await;
     let user = server.user(100).await;
     let receiver = Receiver::start(usize::MAX).await;
-    register(&server, &user.token, &receiver.url, &["render.completed"]).await;
+    let (webhook_id, _) =
+        register(&server, &user.token, &receiver.url, &["render.completed"]).await;
 
     for expected_failures in 1..=2 {
         let id = server.create_render(&user.token, &[]).await.data()["id"]
@@ -313,14 +355,10 @@ async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
             .to_owned();
         server.wait_for_render(&user.token, &id).await;
         receiver.wait_for(expected_failures * 2).await;
-        let mut hook = serde_json::Value::Null;
-        for _ in 0..100 {
-            hook = server.get(Some(&user.token), "/webhooks").await.data()[0].clone();
-            if hook["failureCount"] == expected_failures {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let hook = first_webhook_once(&server, &user.token, |h| {
+            h["failureCount"] == expected_failures
+        })
+        .await;
         assert_eq!(hook["failureCount"], expected_failures, "{hook}");
         assert_eq!(hook["active"], expected_failures < 2, "{hook}");
     }
@@ -330,8 +368,15 @@ async fn webhook_is_disabled_after_consecutive_failed_deliveries() {
         .unwrap()
         .to_owned();
     server.wait_for_render(&user.token, &id).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Its deliveries, had any been queued, were queued when it ended.
+    outbox_drained(&server).await;
     assert_eq!(receiver.count(), 4);
+    let recorded = attempts(&server, &webhook_id);
+    assert_eq!(recorded.len(), 4, "{recorded:?}");
+    assert!(
+        recorded.iter().all(|(render, _, _)| render != &id),
+        "nothing for the render that ended after the webhook was disabled: {recorded:?}"
+    );
 }
 
 #[tokio::test]
@@ -356,6 +401,10 @@ async fn no_deliveries_when_notifications_are_off() {
         .unwrap()
         .to_owned();
     server.wait_for_render(&user.token, &id).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Deliveries are queued when the render ends: an empty queue now means none was queued.
+    outbox_drained(&server).await;
     assert_eq!(receiver.count(), 0);
+    let recorded: i64 =
+        server.query(|c| c.query_row("SELECT COUNT(*) FROM webhook_deliveries", [], |r| r.get(0)));
+    assert_eq!(recorded, 0);
 }
