@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 
+use crate::clock::Clock;
+
 /// Default bind address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
 /// Default data directory (database, uploads, outputs).
@@ -108,6 +110,11 @@ pub struct Config {
     /// Gemini model (generator `gemini`).
     #[arg(long, env = "GEMINI_MODEL", default_value = DEFAULT_GEMINI_MODEL)]
     pub gemini_model: String,
+
+    /// The clock of expiry checks and long-poll deadlines: the system clock, except in tests,
+    /// which keep a clone to move it forward or stop it ([`Clock`]). Not a flag.
+    #[arg(skip)]
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -133,6 +140,7 @@ impl Default for Config {
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),
+            clock: Clock::system(),
         }
     }
 }

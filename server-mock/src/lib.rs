@@ -29,6 +29,7 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod delivery;
@@ -36,6 +37,7 @@ pub mod http;
 pub mod render;
 pub mod storage;
 
+pub use clock::Clock;
 pub use config::{Config, GeneratorKind};
 pub use db::Db;
 pub use http::{app, AppState};

@@ -10,6 +10,8 @@ use support::{TestServer, PASSWORD};
 #[tokio::test]
 async fn signin_returns_tokens_for_an_hour_and_the_user() {
     let server = TestServer::start().await;
+    // A stopped server clock: the hour is measured from exactly when the token was issued.
+    server.config.clock.freeze();
     server.add_user("ada@example.com", 0).await;
     let resp = server
         .post(
@@ -25,10 +27,9 @@ async fn signin_returns_tokens_for_an_hour_and_the_user() {
     assert!(data["refreshToken"].as_str().unwrap().len() > 20);
     let expires: chrono::DateTime<chrono::Utc> =
         data["expiresAt"].as_str().unwrap().parse().unwrap();
-    let ttl = expires - chrono::Utc::now();
-    assert!(
-        ttl > chrono::Duration::minutes(59) && ttl <= chrono::Duration::minutes(60),
-        "{ttl}"
+    assert_eq!(
+        expires.timestamp() - server.config.clock.now().timestamp(),
+        3600
     );
     assert!(resp.header("x-request-id").unwrap().starts_with("req_"));
 }
@@ -95,10 +96,16 @@ async fn missing_or_invalid_token_is_auth_required() {
 
 #[tokio::test]
 async fn expired_access_token_is_auth_required() {
-    let server = TestServer::start_with(|c| c.token_ttl_seconds = 1).await;
+    let server = TestServer::start_with(|c| c.token_ttl_seconds = 60).await;
+    // The server's clock is stopped and moved by hand: expiry is decided on it, not on how
+    // long the requests took.
+    let clock = server.config.clock.clone();
+    clock.freeze();
     let user = server.user(0).await;
     server.get(Some(&user.token), "/auth/me").await.data();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    clock.advance(Duration::from_secs(59));
+    server.get(Some(&user.token), "/auth/me").await.data();
+    clock.advance(Duration::from_secs(2));
     let resp = server.get(Some(&user.token), "/auth/me").await;
     assert!(resp.assert_error(401, "AUTH_REQUIRED")["error"]
         .as_str()

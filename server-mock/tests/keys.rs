@@ -211,8 +211,11 @@ async fn revoked_key_is_auth_required() {
 #[tokio::test]
 async fn expired_key_is_auth_required() {
     let server = TestServer::start().await;
+    // Expiry is decided on the server's clock, stopped here and moved by hand.
+    let clock = server.config.clock.clone();
+    clock.freeze();
     let user = server.user(0).await;
-    let expires = (chrono::Utc::now() + chrono::Duration::milliseconds(1200)).to_rfc3339();
+    let expires = (clock.now() + chrono::Duration::hours(1)).to_rfc3339();
     let resp = server
         .post(
             Some(&user.token),
@@ -222,11 +225,18 @@ async fn expired_key_is_auth_required() {
         .await;
     let key = resp.data()["key"].as_str().unwrap().to_owned();
     server.get(Some(&key), "/credits").await.data();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    server
-        .get(Some(&key), "/credits")
-        .await
-        .assert_error(401, "AUTH_REQUIRED");
+    clock.advance(Duration::from_secs(3599));
+    server.get(Some(&key), "/credits").await.data();
+    clock.advance(Duration::from_secs(1));
+    let resp = server.get(Some(&key), "/credits").await;
+    assert!(
+        resp.assert_error(401, "AUTH_REQUIRED")["error"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{}",
+        resp.body
+    );
     server
         .get(Some("rq_live_unknown"), "/credits")
         .await

@@ -15,6 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::extract::{ApiJson, ApiPath, Auth, ManageKeys};
 use super::{new_id, ok, random_token, sha256_hex, ApiError, ApiResult, AppState};
+use crate::clock::Clock;
 use crate::db::{json_list, Db};
 
 /// Every API key starts with this.
@@ -64,7 +65,10 @@ pub async fn create_key(
         details.insert("scopes".to_owned(), "grant at least one scope".to_owned());
     }
     let now = Utc::now();
-    if request.expires_at.is_some_and(|t| t <= now) {
+    if request
+        .expires_at
+        .is_some_and(|t| t <= state.config.clock.now())
+    {
         details.insert("expiresAt".to_owned(), "must be in the future".to_owned());
     }
     ApiError::check_fields(details)?;
@@ -188,7 +192,11 @@ pub(crate) struct AuthenticatedKey {
 
 /// Checks an API key secret: known, not revoked, not expired. Records its last use (at most once
 /// a minute, to keep reads from writing on every request).
-pub(crate) async fn authenticate(db: &Db, secret: String) -> Result<AuthenticatedKey, ApiError> {
+pub(crate) async fn authenticate(
+    db: &Db,
+    clock: &Clock,
+    secret: String,
+) -> Result<AuthenticatedKey, ApiError> {
     let hash = sha256_hex(secret.trim());
     let row = db
         .read(move |conn| find_by_hash(conn, &hash).map_err(ApiError::from))
@@ -198,7 +206,7 @@ pub(crate) async fn authenticate(db: &Db, secret: String) -> Result<Authenticate
     if row.revoked_at.is_some() {
         return Err(ApiError::AuthRequired("API key revoked".to_owned()));
     }
-    if row.expires_at.is_some_and(|t| t <= now) {
+    if row.expires_at.is_some_and(|t| t <= clock.now()) {
         return Err(ApiError::AuthRequired("API key expired".to_owned()));
     }
     if row

@@ -218,7 +218,9 @@ pub async fn get_render(
         .clamp(0.0, MAX_WAIT_SECONDS);
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(wait);
+    let clock = &state.config.clock;
+    let deadline =
+        clock.now() + chrono::Duration::from_std(Duration::from_secs_f64(wait)).unwrap_or_default();
     let until = query.until.unwrap_or_default();
     let mut first_seen = None;
     loop {
@@ -234,7 +236,7 @@ pub async fn get_render(
         };
         let changed = loop {
             tokio::select! {
-                () = tokio::time::sleep_until(deadline) => break false,
+                () = clock.sleep_until(deadline) => break false,
                 () = state.shutdown.cancelled() => break false,
                 event = rx.recv() => match event {
                     Ok(event) if event.render_id == id => break true,
