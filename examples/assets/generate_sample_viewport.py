@@ -5,16 +5,21 @@ The picture stands in for what a SketchUp/Revit/Rhino plugin captures from the v
 shaded faces, dark edges, a ground grid and the coloured model axes. It is bundled with the CLI's
 `renderiq demo` and used by the examples and tests. Deterministic; needs only Pillow:
 
-    python3 examples/assets/generate_sample_viewport.py
+    python3 examples/assets/generate_sample_viewport.py [OUT.png]
+
+Byte for byte reproducible with Pillow 13.0.0, which `scripts/regenerate.sh` installs in a venv
+(`scripts/check-generated.sh` regenerates it into a temporary folder and compares).
 """
 import math
 import os
+import sys
 
 from PIL import Image, ImageDraw, ImageFilter
 
 W, H = 1280, 720
 SS = 2  # supersampling factor, for anti-aliased edges
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample-viewport.png")
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "sample-viewport.png")
 
 # ---- camera (right-handed, z up) ----------------------------------------------------------------
 EYE = (-14.0, -19.0, 7.5)

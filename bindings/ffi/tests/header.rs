@@ -1,4 +1,5 @@
-//! The checked-in `include/renderiq.h` must be exactly what cbindgen generates from the source.
+//! The checked-in `include/renderiq.h` must be exactly what cbindgen generates from the source
+//! (`build.rs` writes it to `OUT_DIR` only; `scripts/regenerate.sh` copies it into place).
 
 #[test]
 fn checked_in_header_matches_a_fresh_generation() {
@@ -17,8 +18,7 @@ fn checked_in_header_matches_a_fresh_generation() {
             );
         panic!(
             "bindings/ffi/include/renderiq.h is stale (first difference at line {line}): \
-             run `cargo build -p renderiq-ffi` outside CI (without the CI variable) and commit \
-             the regenerated header"
+             run `scripts/regenerate.sh` and commit the regenerated header"
         );
     }
 }
