@@ -44,16 +44,18 @@ def server_binary() -> Path:
 class Server:
     """One `renderiq-server serve` process on 127.0.0.1 with its own data dir."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, rust_log: Optional[str] = None) -> None:
         self.bin = server_binary()
         self.data_dir = Path(tempfile.mkdtemp(prefix="renderiq-pytest-"))
         self.args = list(args)
+        self.rust_log = rust_log
         self.proc: Optional[subprocess.Popen[str]] = None
         self.url = ""
         self.log: List[str] = []
+        self.logged = threading.Condition()
 
     def start(self) -> "Server":
-        env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "warn"))
+        env = dict(os.environ, RUST_LOG=self.rust_log or os.environ.get("RUST_LOG", "warn"), NO_COLOR="1")
         self.proc = subprocess.Popen(
             [str(self.bin), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(self.data_dir), *self.args],
             stdout=subprocess.PIPE,
@@ -66,7 +68,9 @@ class Server:
         def pump() -> None:
             assert self.proc and self.proc.stdout
             for line in self.proc.stdout:
-                self.log.append(line)
+                with self.logged:
+                    self.log.append(line)
+                    self.logged.notify_all()
                 lines.put(line)
             lines.put(None)
 
@@ -83,6 +87,17 @@ class Server:
             if m:
                 self.url = m.group(1)
                 return self
+
+    def wait_for_log(self, *parts: str, timeout: float = 30.0) -> str:
+        """The first log line containing every one of `parts`, waiting up to `timeout` s for it."""
+
+        def found() -> Optional[str]:
+            return next((line for line in self.log if all(p in line for p in parts)), None)
+
+        with self.logged:
+            if not self.logged.wait_for(lambda: found() is not None, timeout=timeout):
+                raise AssertionError(f"no server log line with {parts} in {timeout} s:\n" + "".join(self.log[-50:]))
+            return found() or ""
 
     def add_user(self, credits: int = 1000, email: Optional[str] = None) -> Tuple[str, str]:
         email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
@@ -113,7 +128,11 @@ class Server:
         c.sign_in(email, password)
         return c
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
+        """Stops the server: gracefully (a render in hand is finished first), or at once."""
+        if self.proc and self.proc.poll() is None and kill:
+            self.proc.kill()
+            self.proc.wait()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -138,6 +157,32 @@ def slow_server() -> Iterator[Server]:
     s = Server("--render-delay-ms", "2500", "--workers", "1").start()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def held_server() -> Iterator[Server]:
+    """One worker, renders take an hour: a render queued behind another stays pending until
+    cancelled. Logs every request (tower_http at debug), so a test can see what reached it."""
+    s = Server("--render-delay-ms", "3600000", "--workers", "1", rust_log="warn,tower_http=debug").start()
+    yield s
+    s.stop(kill=True)  # a graceful stop would first finish the render in hand
+
+
+@pytest.fixture
+def pending_render(held_server: Server, png_file: Path) -> Tuple[renderiq.Client, str]:
+    """A client and the id of a render of it that stays pending until cancelled: the held
+    server's only worker is busy with another render for an hour."""
+    client = held_server.signed_in()
+    client.create_render(png_file, quality="standard")  # keeps the only worker busy
+    render = client.create_render(png_file, quality="standard")
+    assert client.get_render(render.id).status == "pending"
+    return client, render.id
+
+
+def long_poll_log(render_id: str) -> Tuple[str, ...]:
+    """What the held server logs when a wait's long-poll for `render_id` reaches it: the proof
+    that a blocking wait is in progress (only a wait long-polls)."""
+    return ("started processing request", f"/renders/{render_id}?", "wait=")
 
 
 @pytest.fixture(scope="session")

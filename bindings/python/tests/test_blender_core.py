@@ -15,12 +15,15 @@ from renderiq_render import core  # noqa: E402
 
 
 def drive(job: core.RenderJob, seconds: float = 60) -> List[str]:
-    """Calls tick() as bpy.app.timers would, honouring the interval it returns."""
-    statuses, deadline = [], time.monotonic() + seconds
+    """Calls tick() as bpy.app.timers would, honouring the interval it returns. The panel's
+    percentage never goes down."""
+    statuses, percents, deadline = [], [job.percent], time.monotonic() + seconds
     while True:
         interval = job.tick()
         if not statuses or statuses[-1] != job.status:
             statuses.append(job.status)
+        assert job.percent >= percents[-1], f"the percentage went down: {percents + [job.percent]}, {statuses}"
+        percents.append(job.percent)
         if interval is None:
             return statuses
         assert interval > 0 and time.monotonic() < deadline, statuses
@@ -60,6 +63,7 @@ def test_job_renders_and_downloads(server: Server, png_file: Path, tmp_path: Pat
     statuses = drive(job)
     assert job.state == "done" and job.finished, statuses
     assert statuses[-2:] == ["Downloading the result", "Done"]
+    assert job.percent == 100
     render, path = done[0]
     assert render.style == "clay" and render.aspect_ratio == "4:3"
     assert path == tmp_path / f"renderiq-{render.id}.png" and path.read_bytes().startswith(b"\x89PNG")

@@ -7,12 +7,13 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 
 import renderiq
 
-from conftest import Server
+from conftest import Server, long_poll_log
 
 
 def poll(op: renderiq.Operation, seconds: float = 60.0) -> list:
@@ -42,6 +43,8 @@ def test_start_render_polled_to_done(client: renderiq.Client, png_file: Path) ->
     assert final.percent == 100 and final.render is not None and final.render.id == render.id
     seen = {stage for stage, _ in stages}
     assert seen & {"preparing", "uploading", "pending", "processing"}, stages
+    percents = [percent for _, percent in stages] + [final.percent]
+    assert percents == sorted(percents), f"the progress went down: {stages}"
     assert "done" in repr(op)
 
 
@@ -52,23 +55,20 @@ def test_start_create_render_returns_the_new_render(client: renderiq.Client, png
     assert client.wait_for_render(created, timeout=60).status == "completed"
 
 
-def test_operation_cancelled_midway(slow_server: Server, png_file: Path) -> None:
-    client = slow_server.signed_in()
-    created = client.create_render(png_file, quality="standard")
-    op = client.start_wait_for_render(created, timeout=60, long_poll=False)
-    deadline = time.monotonic() + 10
+def test_operation_cancelled_midway(pending_render: Tuple[renderiq.Client, str]) -> None:
+    client, render_id = pending_render  # stays pending: only cancellation can end the wait
+    op = client.start_wait_for_render(render_id, timeout=60, long_poll=False)
+    deadline = time.monotonic() + 30
     while op.progress.render is None:
-        assert time.monotonic() < deadline
+        assert time.monotonic() < deadline, "the wait never reported the render"
         time.sleep(0.02)
     assert not op.done()
     with pytest.raises(concurrent.futures.TimeoutError):
         op.result(timeout=0.05)
     assert not op.done(), "a result() timeout leaves the operation running"
-    started = time.monotonic()
     assert op.cancel() is True
     with pytest.raises(renderiq.CancelledError) as info:
-        op.result(timeout=5)
-    assert time.monotonic() - started < 2, "cancellation is prompt"
+        op.result(timeout=30)  # the render never ends by itself: cancel() ended the wait
     assert info.value.kind == "cancelled"
     assert op.done() and op.cancelled()
     assert isinstance(op.exception(), renderiq.CancelledError)
@@ -107,39 +107,44 @@ def test_cancelling_a_render_operation_withdraws_the_pending_render(
     assert client.credits().balance == before, "its credits were refunded"
 
 
-def test_ctrl_c_cancels_a_blocking_wait(slow_server: Server, png_file: Path) -> None:
-    client = slow_server.signed_in()
-    created = client.create_render(png_file, quality="standard")
+def test_ctrl_c_cancels_a_blocking_wait(held_server: Server, pending_render: Tuple[renderiq.Client, str]) -> None:
+    client, render_id = pending_render  # stays pending: only Ctrl-C can end the wait early
     # A process started in the background by a non-interactive shell (as CI runners do)
     # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler. Install
     # the handler an interactive session has, so the test sees what a user pressing Ctrl-C sees.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    started = time.monotonic()
-    timer.start()
+
+    def press_ctrl_c_during_the_wait() -> None:
+        held_server.wait_for_log(*long_poll_log(render_id), timeout=60)  # the wait is in progress
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c_during_the_wait, daemon=True)
+    presser.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            client.wait_for_render(created, timeout=60)
+            client.wait_for_render(render_id, timeout=120)  # else: renderiq.TimeoutError
     finally:
-        timer.cancel()
+        presser.join(60)
         signal.signal(signal.SIGINT, previous)
-    assert time.monotonic() - started < 2, "Ctrl-C is handled within a poll interval"
+    assert client.get_render(render_id).status == "pending", "Ctrl-C ended the wait, not the render"
 
 
-def test_exception_in_progress_callback_cancels_the_wait(slow_server: Server, png_file: Path) -> None:
-    client = slow_server.signed_in()
-    created = client.create_render(png_file, quality="standard")
+def test_exception_in_progress_callback_cancels_the_wait(pending_render: Tuple[renderiq.Client, str]) -> None:
+    client, render_id = pending_render  # stays pending: only the callback can end the wait early
 
     class Stop(Exception):
         pass
 
+    reports = []
+
     def on_progress(p: renderiq.Progress) -> None:
+        reports.append(p)
         raise Stop(p.stage)
 
-    started = time.monotonic()
     with pytest.raises(Stop):
-        client.wait_for_render(created, timeout=60, on_progress=on_progress, long_poll=False)
-    assert time.monotonic() - started < 1.5, "the first report raised and ended the wait"
+        client.wait_for_render(render_id, timeout=120, on_progress=on_progress, long_poll=False)
+    assert len(reports) == 1, "the first report raised and ended the wait"
+    assert reports[0].render.status == "pending"
 
 
 def test_progress_callback_runs_on_the_calling_thread(slow_server: Server, png_file: Path) -> None:
