@@ -13,21 +13,24 @@ class OperationTest < Minitest::Test
     op = client.create_and_wait_async(image: png_file, prompt: "polled", quality: :standard, timeout: 60)
     assert_kind_of Renderiq::Operation, op
     stages = []
-    ticks = 0
+    percents = []
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 60
     until op.done? # what a UI timer tick does: never block
-      ticks += 1
       progress = op.progress
       assert_kind_of Renderiq::Progress, progress
       assert_includes 0..100, progress.percent
+      percents << progress.percent
       stages << progress.stage if progress.stage && stages.last != progress.stage
+      flunk "not done in 60 s: #{stages.inspect}" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
       sleep 0.02
-      flunk "not done after #{ticks} ticks" if ticks > 3000
     end
     render = op.value
     assert render.completed?
     assert_equal render, op.value, "the value is kept"
     assert_equal :completed, op.progress.stage
     assert_equal 100, op.progress.percent
+    percents << op.progress.percent
+    assert_equal percents.sort, percents, "the progress never goes down"
     refute op.cancelled?
     refute_empty stages
     assert(stages.all? { |s| %i[preparing uploading pending processing completed].include?(s) }, stages.inspect)
@@ -46,26 +49,25 @@ class OperationTest < Minitest::Test
   end
 
   def test_background_wait_is_cancelled_midway
-    client = signed_in_client(slow_server)
-    render = client.create_render(image: png_file, quality: :standard)
-    op = client.wait_for_render_async(render, timeout: 60)
+    client, render = pending_render # only cancelling can end the wait before its timeout
+    op = client.wait_for_render_async(render, timeout: 120)
     refute op.wait(0.3), "still running"
     refute op.done?
     op.cancel
     assert op.cancelled?
-    assert op.wait(5), "finished soon after cancel"
+    assert op.wait(60), "the cancelled wait finished (the render itself never would)"
     assert op.done?
     error = assert_raises(Renderiq::CancelledError) { op.value }
     assert_equal :cancelled, error.kind
     assert_raises(Renderiq::CancelledError) { op.value }
-    # The render itself keeps going on the server: only the wait was cancelled.
-    refute client.render(render.id).cancelled?
+    # The render itself is untouched on the server: only the wait was cancelled.
+    assert client.render(render.id).pending?
   end
 
   def test_create_and_wait_cancelled_midway_reports_the_created_render
     client = signed_in_client(slow_server)
     op = client.create_and_wait_async(image: png_file, quality: :standard)
-    sleep 0.05 until op.progress.render || op.done?
+    wait_until("the operation never reported the created render") { op.progress.render || op.done? }
     created = op.progress.render
     assert_kind_of Renderiq::Render, created
     op.cancel
@@ -74,83 +76,73 @@ class OperationTest < Minitest::Test
   end
 
   def test_cancelling_create_and_wait_withdraws_the_pending_render
-    client = signed_in_client(server(render_delay_ms: 5000, workers: 1))
-    client.create_render(image: png_file, quality: :standard) # keeps the only worker busy
+    client = signed_in_client(held_server)
+    client.create_render(image: png_file, quality: :standard) # keeps the only worker busy for an hour
     before = client.credits.balance
     op = client.create_and_wait_async(image: png_file, quality: :standard)
-    sleep 0.01 until op.progress.render || op.done?
+    wait_until("the render was never created") { op.progress.render || op.done? }
     queued = op.progress.render
     assert queued.pending?, "queued behind the busy render: #{queued.status}"
     assert_operator client.credits.balance, :<, before, "it was charged"
     op.cancel
     assert_raises(Renderiq::CancelledError) { op.value }
-    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 10
-    while client.render(queued.id).pending?
-      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC), :<, deadline, "still pending on the server"
-      sleep 0.02
-    end
+    wait_until("still pending on the server") { !client.render(queued.id).pending? }
     assert client.render(queued.id).cancelled?, "withdrawn on the server"
     assert_equal before, client.credits.balance, "its credits were refunded"
   end
 
-  def test_a_blocking_wait_releases_the_gvl
-    client = signed_in_client(slow_server)
-    render = client.create_render(image: png_file, quality: :standard)
-    counter = 0
-    running = true
-    counting = Thread.new { counter += 1 while running }
-    begin
-      sleep 0.05
-      before = counter
-      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-      client.wait_for_render(render, timeout: 60)
-      elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
-      during = counter - before
-    ensure
-      running = false
-      counting.join
+  # Another thread cancels the render once it sees +waiter+ blocked (status "sleep": in a
+  # blocking region, the GVL released) inside the wait whose long-poll reached the server. Were
+  # the GVL held during the native wait, the thread would never see that and the wait would run
+  # out its timeout.
+  def cancel_when_blocked(client, render, waiter, long_poll: true)
+    Thread.new do
+      Thread.current.report_on_exception = false
+      held_server.wait_for_log(*long_poll_log(render.id), timeout: 60) if long_poll
+      wait_until("the waiting thread never blocked with the GVL released", timeout: 60) do
+        waiter.status == "sleep"
+      end
+      client.cancel_render(render.id)
+      :cancelled
     end
-    assert_operator elapsed, :>, 1.0
-    # A thread that cannot get the GVL counts nothing; one that has it counts millions a second.
-    assert_operator during, :>, 100_000, "the counting thread ran only #{during} times in #{elapsed.round(2)} s"
+  end
+
+  def test_a_blocking_wait_releases_the_gvl
+    client, render = pending_render
+    canceller = cancel_when_blocked(client, render, Thread.current)
+    # A Renderiq::TimeoutError instead: the other thread never ran while the wait blocked.
+    assert_raises(Renderiq::CancelledError) { client.wait_for_render(render, timeout: 60) }
+    assert_equal :cancelled, canceller.value, "the other thread cancelled the render during the wait"
+    assert client.render(render.id).cancelled?
   end
 
   def test_one_operation_wait_releases_the_gvl
-    client = signed_in_client(slow_server)
-    op = client.wait_for_render_async(client.create_render(image: png_file, quality: :standard))
+    client, render = pending_render
+    op = client.wait_for_render_async(render, timeout: 120)
     backend_op = op.instance_variable_get(:@op) # one call into the backend, no Ruby code between slices
-    counter = 0
-    running = true
-    counting = Thread.new { counter += 1 while running }
-    begin
-      sleep 0.05
-      before = counter
-      refute backend_op.wait(0.5)
-      during = counter - before
-    ensure
-      running = false
-      counting.join
-      op.cancel
-    end
-    # Were the GVL held for the call, the counting thread could not run at all during it.
-    assert_operator during, :>, 50_000
+    # The long-poll reached the server before the call: only the thread state proves the call.
+    held_server.wait_for_log(*long_poll_log(render.id), timeout: 60)
+    canceller = cancel_when_blocked(client, render, Thread.current, long_poll: false)
+    assert backend_op.wait(60), "the call ended because the other thread cancelled the render while it blocked"
+    assert_equal :cancelled, canceller.value
+    assert_raises(Renderiq::CancelledError) { op.value }
+  ensure
+    op&.cancel
   end
 
   def test_an_interrupted_blocking_wait_raises_at_once_and_stops_the_work
-    client = signed_in_client(slow_server)
-    render = client.create_render(image: png_file, quality: :standard)
-    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    assert_raises(Timeout::Error) { Timeout.timeout(0.3) { client.wait_for_render(render) } }
-    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - started, :<, 1.5
+    client, render = pending_render # the wait can end only by the interruption
+    assert_raises(Timeout::Error) { Timeout.timeout(0.3) { client.wait_for_render(render, timeout: 120) } }
 
     interrupted = Class.new(StandardError)
     waiter = Thread.new do
       Thread.current.report_on_exception = false
-      client.wait_for_render(render)
+      client.wait_for_render(render, timeout: 120)
     end
-    sleep 0.2
+    wait_until("the waiting thread never blocked in the wait", timeout: 60) { waiter.status == "sleep" }
     waiter.raise(interrupted, "stop")
-    assert_raises(interrupted) { waiter.join(2) || flunk("the waiting thread did not stop") }
+    assert_raises(interrupted) { waiter.join(60) || flunk("the waiting thread did not stop") }
+    assert client.render(render.id).pending?, "only the wait was stopped, not the render"
   end
 
   def test_an_exception_in_the_progress_block_ends_the_wait

@@ -30,6 +30,37 @@ module RenderiqTest
     TestServer.get(**options)
   end
 
+  # One worker, renders take an hour; every request is logged. A render queued behind another
+  # stays pending until it is cancelled: a wait on it can end only by cancellation, an
+  # interruption or its timeout.
+  def held_server
+    server(render_delay_ms: 3_600_000, workers: 1, rust_log: "warn,tower_http=debug")
+  end
+
+  # A client of the held server and a render of it that stays pending.
+  def pending_render
+    client = signed_in_client(held_server)
+    client.create_render(image: png_file, quality: :standard) # keeps the only worker busy
+    render = client.create_render(image: png_file, quality: :standard)
+    assert client.render(render.id).pending?
+    [client, render]
+  end
+
+  # What the held server logs when a wait's long-poll for +render_id+ reaches it (only a wait
+  # long-polls): the proof that a wait is in progress.
+  def long_poll_log(render_id)
+    ["started processing request", "/renders/#{render_id}?", "wait="]
+  end
+
+  # Waits until the block returns true, failing with +message+ after +timeout+ seconds.
+  def wait_until(message, timeout: 30)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    until yield
+      flunk "#{message} (not within #{timeout} s)" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+      sleep 0.01
+    end
+  end
+
   def client_for(server, **options)
     Renderiq::Client.new(base_url: server.url, plugin_name: "renderiq-ruby-tests", plugin_version: Renderiq::VERSION,
                          token_store: :memory, **options)

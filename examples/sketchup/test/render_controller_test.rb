@@ -5,8 +5,13 @@ require_relative "test_helper"
 class RenderControllerTest < Minitest::Test
   def controller(client, **options)
     changes = []
-    c = Renderiq::SketchUpPlugin::RenderController.new(client: client, work_dir: work_dir,
-                                                       listener: ->(ctl) { changes << ctl.state }, **options)
+    @percents = []
+    listener = lambda do |ctl|
+      changes << ctl.state
+      @percents << ctl.percent
+    end
+    c = Renderiq::SketchUpPlugin::RenderController.new(client: client, work_dir: work_dir, listener: listener,
+                                                       **options)
     [c, changes]
   end
 
@@ -35,6 +40,7 @@ class RenderControllerTest < Minitest::Test
     assert_equal "clay", ctl.render.style
     assert File.size(ctl.output_path) > 100
     assert_equal 100, ctl.percent
+    assert_equal @percents.sort, @percents, "the percentage shown never goes down"
     assert_equal %i[capturing uploading], changes.first(2)
     assert_equal :done, changes.last
     assert_equal "done", ctl.to_h["state"]

@@ -51,14 +51,17 @@ class TestServer
 
   attr_reader :url, :data_dir
 
-  def initialize(render_delay_ms: 300, workers: 2, create_rate_limit: nil, read_rate_limit: 0)
+  # +rust_log+: the server's RUST_LOG (e.g. "warn,tower_http=debug" logs every request).
+  def initialize(render_delay_ms: 300, workers: 2, create_rate_limit: nil, read_rate_limit: 0, rust_log: nil)
     @data_dir = Dir.mktmpdir("renderiq-ruby-test-")
-    log = File.join(@data_dir, "server.log")
+    @render_delay_ms = render_delay_ms
+    @log = log = File.join(@data_dir, "server.log")
     args = [self.class.bin, "serve", "--bind", "127.0.0.1:0", "--data-dir", @data_dir,
             "--render-delay-ms", render_delay_ms.to_s, "--workers", workers.to_s,
             "--read-rate-limit", read_rate_limit.to_s]
     args += ["--create-rate-limit", create_rate_limit.to_s] if create_rate_limit
-    @pid = Process.spawn(*args, out: log, err: log)
+    env = rust_log ? { "RUST_LOG" => rust_log, "NO_COLOR" => "1" } : {}
+    @pid = Process.spawn(env, *args, out: log, err: log)
     deadline = Time.now + 60
     until (@url = File.read(log)[%r{listening on (http://\S+)}, 1])
       if Time.now > deadline || Process.wait(@pid, Process::WNOHANG)
@@ -79,10 +82,26 @@ class TestServer
     [email, password]
   end
 
+  # The first line of the server's log that contains every one of +parts+; waits up to
+  # +timeout+ seconds for it.
+  def wait_for_log(*parts, timeout: 30)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    loop do
+      line = File.foreach(@log).find { |l| parts.all? { |p| l.include?(p) } }
+      return line if line
+      if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        raise "no server log line with #{parts.inspect} in #{timeout} s:\n#{File.readlines(@log).last(50).join}"
+      end
+
+      sleep 0.02
+    end
+  end
+
   def stop
     return unless @pid
 
-    Process.kill("TERM", @pid)
+    # A graceful stop finishes the render in hand first: not worth waiting for a long one.
+    Process.kill(@render_delay_ms > 60_000 ? "KILL" : "TERM", @pid)
     # A graceful shutdown finishes in-flight requests; do not wait forever for it.
     unless wait_for_exit(10)
       Process.kill("KILL", @pid)
