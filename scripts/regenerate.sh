@@ -38,7 +38,8 @@ log "renderiq.h (cbindgen, from the renderiq-ffi build script's OUT_DIR)"
 out_dir="$(cargo build -p renderiq-ffi --message-format=json 2>/dev/null | python3 -c '
 import json, sys
 dirs = [m["out_dir"] for m in map(json.loads, sys.stdin)
-        if m.get("reason") == "build-script-executed" and "/bindings/ffi#" in m.get("package_id", "")]
+        if m.get("reason") == "build-script-executed"
+        and ("/bindings/ffi#" in m["package_id"] or m["package_id"].startswith("renderiq-ffi "))]
 print(dirs[-1] if dirs else "")
 ')" || true
 if [ -z "$out_dir" ] || [ ! -f "$out_dir/renderiq.h" ]; then
