@@ -332,6 +332,7 @@ impl fmt::Debug for WaitOptions {
             .field("timeout", &self.timeout)
             .field("long_poll", &self.long_poll)
             .field("poll_interval", &self.poll_interval)
+            .field("max_poll_interval", &self.max_poll_interval)
             .finish_non_exhaustive()
     }
 }
@@ -377,10 +378,39 @@ impl WaitOptions {
         self
     }
 
-    /// First delay between polls; grows by half each poll up to 5 s. Default is 500 ms.
+    /// First delay between polls; grows by half each poll up to
+    /// [`max_poll_interval`](Self::max_poll_interval). Default is 500 ms.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self
+    }
+
+    /// Longest delay between polls. Default is 5 s.
+    pub fn max_poll_interval(mut self, interval: Duration) -> Self {
+        self.max_poll_interval = interval;
+        self
+    }
+
+    /// The delay before poll `n` (0-based) when the wait polls (long-poll off, or a server that
+    /// answers at once with nothing new): [`poll_interval`](Self::poll_interval) grown by half
+    /// `n` times, capped at [`max_poll_interval`](Self::max_poll_interval).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use renderiq_sdk::WaitOptions;
+    ///
+    /// let opts = WaitOptions::new(); // 500 ms, growing to 5 s
+    /// assert_eq!(opts.poll_delay(0), Duration::from_millis(500));
+    /// assert_eq!(opts.poll_delay(1), Duration::from_millis(750));
+    /// assert_eq!(opts.poll_delay(2), Duration::from_millis(1125));
+    /// assert_eq!(opts.poll_delay(100), Duration::from_secs(5));
+    /// ```
+    pub fn poll_delay(&self, n: u32) -> Duration {
+        // Past 1.5^200 every useful interval is at the cap; stop before f64 overflows.
+        let secs = self.poll_interval.as_secs_f64() * 1.5f64.powi(n.min(200) as i32);
+        Duration::try_from_secs_f64(secs)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_poll_interval)
     }
 
     /// Cancel the wait from elsewhere (a UI's Cancel button). Default is none.
@@ -679,7 +709,7 @@ impl Client {
 
     async fn wait_loop(&self, id: &str, opts: &WaitOptions) -> Result<Render> {
         let started = Instant::now();
-        let mut interval = opts.poll_interval;
+        let mut polls = 0u32;
         let mut last: Option<(RenderStatus, u8)> = None;
         let wait_secs = opts.long_poll_wait.as_secs().max(1);
         loop {
@@ -733,8 +763,8 @@ impl Client {
             // back off before polling again.
             let held = sent.elapsed() >= Duration::from_secs(wait_secs) / 2;
             if !(opts.long_poll && (held || moved)) {
-                tokio::time::sleep(interval).await;
-                interval = (interval.mul_f64(1.5)).min(opts.max_poll_interval);
+                tokio::time::sleep(opts.poll_delay(polls)).await;
+                polls = polls.saturating_add(1);
             }
         }
     }
@@ -791,5 +821,39 @@ impl Client {
         tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
         tokio::fs::rename(&tmp, path).await.map_err(io)?;
         Ok(bytes.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poll_delay_grows_by_half_each_poll_up_to_its_cap() {
+        let opts = WaitOptions::new()
+            .poll_interval(Duration::from_millis(256))
+            .max_poll_interval(Duration::from_secs(2));
+        let delays: Vec<_> = (0..8).map(|n| opts.poll_delay(n).as_micros()).collect();
+        // 256 ms × 1.5ⁿ: 256, 384, 576, 864, 1296, 1944, then 2916 → capped at 2000.
+        assert_eq!(
+            delays,
+            [256_000, 384_000, 576_000, 864_000, 1_296_000, 1_944_000, 2_000_000, 2_000_000]
+        );
+        assert_eq!(opts.poll_delay(u32::MAX), Duration::from_secs(2));
+        let defaults = WaitOptions::new();
+        assert_eq!(defaults.poll_delay(0), Duration::from_millis(500));
+        assert_eq!(
+            defaults.poll_delay(50),
+            Duration::from_secs(5),
+            "default cap"
+        );
+    }
+
+    #[test]
+    fn a_cap_below_the_first_interval_wins() {
+        let opts = WaitOptions::new()
+            .poll_interval(Duration::from_secs(3))
+            .max_poll_interval(Duration::from_secs(1));
+        assert_eq!(opts.poll_delay(0), Duration::from_secs(1));
     }
 }

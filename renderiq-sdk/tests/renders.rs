@@ -256,29 +256,41 @@ async fn a_long_poll_answered_because_the_render_moved_is_followed_at_once() {
 #[tokio::test]
 async fn wait_falls_back_to_polling_with_backoff() {
     let server = MockServer::start().await;
+    let polls = PollRecorder::new(6);
     Mock::given(method("GET"))
         .and(path(api("renders/r_1")))
-        .respond_with(ok(render_json("r_1", "processing", 10)))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(api("renders/r_1")))
-        .respond_with(ok(render_json("r_1", "completed", 100)))
+        .respond_with(polls.clone())
         .mount(&server)
         .await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
     let opts = WaitOptions::new()
         .long_poll(false)
-        .poll_interval(Duration::from_millis(20));
+        .poll_interval(Duration::from_millis(40))
+        .max_poll_interval(Duration::from_millis(100));
+    // 40, 60, 90, then the 100 ms cap for the rest.
+    let schedule: Vec<_> = (0..6).map(|n| opts.poll_delay(n)).collect();
+    assert_eq!(
+        schedule[3..],
+        [Duration::from_millis(100); 3],
+        "reaches the cap"
+    );
     let done = client.wait_for_render_with("r_1", opts).await.unwrap();
     assert_eq!(done.status, RenderStatus::Completed);
     let reqs = server.received_requests().await.unwrap();
-    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs.len(), 7, "six busy answers, then the completed one");
     assert!(
         reqs.iter().all(|r| r.url.query().is_none()),
         "no wait parameter when polling"
     );
+    // Lower bounds only: each poll came at least its scheduled delay after the one before.
+    let gaps = polls.gaps();
+    for (n, (gap, due)) in gaps.iter().zip(&schedule).enumerate() {
+        assert!(
+            gap >= due,
+            "poll {} came {gap:?} after the one before, before its back-off of {due:?}; gaps {gaps:?}",
+            n + 1
+        );
+    }
 }
 
 #[tokio::test]

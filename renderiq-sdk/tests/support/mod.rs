@@ -129,3 +129,67 @@ pub fn png_bytes() -> Vec<u8> {
 pub fn header<'a>(req: &'a wiremock::Request, name: &str) -> Option<&'a str> {
     req.headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+pub mod loopback;
+
+/// Answers a render's status polls and records when each one arrived: `processing` for the
+/// first `busy` polls, `completed` after.
+/// Clones share the record.
+#[derive(Clone)]
+pub struct PollRecorder {
+    busy: usize,
+    arrivals: Arc<std::sync::Mutex<Vec<std::time::Instant>>>,
+}
+
+impl PollRecorder {
+    pub fn new(busy: usize) -> Self {
+        Self {
+            busy,
+            arrivals: Arc::default(),
+        }
+    }
+
+    pub fn arrivals(&self) -> Vec<std::time::Instant> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+
+    /// The time between each poll and the next.
+    pub fn gaps(&self) -> Vec<Duration> {
+        self.arrivals()
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]))
+            .collect()
+    }
+}
+
+impl wiremock::Respond for PollRecorder {
+    fn respond(&self, _req: &wiremock::Request) -> ResponseTemplate {
+        let mut arrivals = self.arrivals.lock().unwrap();
+        arrivals.push(std::time::Instant::now());
+        if arrivals.len() <= self.busy {
+            ok(render_json("r_1", "processing", 10))
+        } else {
+            ok(render_json("r_1", "completed", 100))
+        }
+    }
+}
+
+pub fn health_json() -> Value {
+    json!({"status":"ok","version":"1","database":"ok","longPoll":true,"time":"2026-01-01T00:00:00Z"})
+}
+
+/// Waits until `done()` holds, failing with `what` after a generous deadline.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after 30 s waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
