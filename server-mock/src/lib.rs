@@ -204,9 +204,10 @@ pub async fn prepare(
     let storage = storage::Storage::open(config.storage_dir())?;
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
-        rate_limiter: Arc::new(RateLimiter::new(
+        rate_limiter: Arc::new(RateLimiter::with_clock(
             config.read_rate_limit,
             config.create_rate_limit,
+            config.clock.clone(),
         )),
         deliverer: delivery::Deliverer::new(&config, db.clone(), shutdown.clone())?,
         config: Arc::new(config),

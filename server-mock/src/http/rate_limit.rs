@@ -1,13 +1,17 @@
 //! Per-minute rate limits per user and platform, in fixed one-minute windows, kept in memory.
 //!
 //! Two buckets: render creation (`--create-rate-limit`) and everything else an authenticated
-//! caller does (`--read-rate-limit`). A limit of 0 turns its bucket off.
+//! caller does (`--read-rate-limit`). A limit of 0 turns its bucket off. Windows are measured
+//! on the server's [`Clock`] (the system clock; tests can move it).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use renderiq_sdk::types::Platform;
+
+use crate::clock::Clock;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -25,21 +29,28 @@ pub enum Bucket {
 pub struct RateLimiter {
     read_per_minute: u32,
     create_per_minute: u32,
+    clock: Clock,
     windows: Mutex<HashMap<(Bucket, String, Platform), Window>>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    start: Instant,
+    start: DateTime<Utc>,
     count: u32,
 }
 
 impl RateLimiter {
-    /// A limiter with the given per-minute limits (0 = unlimited).
+    /// A limiter with the given per-minute limits (0 = unlimited), on the system clock.
     pub fn new(read_per_minute: u32, create_per_minute: u32) -> Self {
+        Self::with_clock(read_per_minute, create_per_minute, Clock::system())
+    }
+
+    /// [`RateLimiter::new`] measuring its windows on `clock`.
+    pub fn with_clock(read_per_minute: u32, create_per_minute: u32, clock: Clock) -> Self {
         Self {
             read_per_minute,
             create_per_minute,
+            clock,
             windows: Mutex::new(HashMap::new()),
         }
     }
@@ -53,10 +64,12 @@ impl RateLimiter {
         if limit == 0 {
             return Ok(());
         }
-        let now = Instant::now();
+        let now = self.clock.now();
+        // Time since a window started; a clock that went back counts as no time.
+        let since = |start: DateTime<Utc>| (now - start).to_std().unwrap_or(Duration::ZERO);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if windows.len() > 10_000 {
-            windows.retain(|_, w| now.duration_since(w.start) < WINDOW);
+            windows.retain(|_, w| since(w.start) < WINDOW);
         }
         let window = windows
             .entry((bucket, user_id.to_owned(), platform))
@@ -64,14 +77,14 @@ impl RateLimiter {
                 start: now,
                 count: 0,
             });
-        if now.duration_since(window.start) >= WINDOW {
+        if since(window.start) >= WINDOW {
             *window = Window {
                 start: now,
                 count: 0,
             };
         }
         if window.count >= limit {
-            let left = WINDOW.saturating_sub(now.duration_since(window.start));
+            let left = WINDOW.saturating_sub(since(window.start));
             // Round up: retrying after `left` rounded down would still be refused.
             let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             return Err(secs.max(1));
