@@ -160,6 +160,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server whose users are `(email, password, credits)`.
     pub fn start(users: &[(&str, &str, i64)]) -> Self {
+        Self::start_with(users, |_| {})
+    }
+
+    /// [`TestServer::start`] with the configuration adjusted by `adjust`.
+    pub fn start_with(
+        users: &[(&str, &str, i64)],
+        adjust: impl FnOnce(&mut renderiq_server::Config),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         for (email, password, credits) in users {
             renderiq_server::add_user(dir.path(), email, password, None, *credits)
@@ -172,6 +180,7 @@ impl TestServer {
             .expect("runtime");
         let mut config = renderiq_server::Config::ephemeral(dir.path());
         config.render_delay_ms = 100;
+        adjust(&mut config);
         let server = rt
             .block_on(renderiq_server::spawn(config))
             .expect("server starts");
@@ -181,6 +190,69 @@ impl TestServer {
             server: Some(server),
             rt,
         }
+    }
+}
+
+impl TestServer {
+    /// Stops the server without waiting for the render in hand to finish (a graceful stop
+    /// would wait for it): for tests that leave a long render running.
+    pub fn abandon(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown.cancel();
+        }
+    }
+}
+
+/// A loopback TCP forwarder to `upstream` (`host:port`) that keeps every byte the client sent,
+/// so a test can see which requests were made and when.
+pub struct Sniffer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    sent: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Sniffer {
+    pub fn start(upstream: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let sent: std::sync::Arc<std::sync::Mutex<Vec<u8>>> = Default::default();
+        let (upstream, log) = (upstream.to_owned(), sent.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (mut from_client, mut to_server) = (client.try_clone().unwrap(), server);
+                let (mut from_server, mut to_client) = (to_server.try_clone().unwrap(), client);
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        match from_client.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                log.lock().unwrap().extend_from_slice(&buf[..n]);
+                                if to_server.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = to_server.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_server, &mut to_client);
+                    let _ = to_client.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { url, sent }
+    }
+
+    /// Whether the client has sent `needle` so far.
+    pub fn saw(&self, needle: &str) -> bool {
+        String::from_utf8_lossy(&self.sent.lock().unwrap()).contains(needle)
     }
 }
 
