@@ -49,7 +49,10 @@ fn ctrl_c_while_waiting_exits_130_and_leaves_the_render_running() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", show(&out));
-    let id = stdout_json(&out)["render"]["id"].as_str().unwrap().to_owned();
+    let id = stdout_json(&out)["render"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let mut waiting = cli(&sniffer.url, home.path())
         .args(["--json", "status", &id, "--wait"])

@@ -30,6 +30,8 @@ struct Exchange {
     arrived: Instant,
     /// When the reply was passed on; `None` when it was dropped.
     forwarded: Option<Instant>,
+    /// The `Retry-After` passed on, if any.
+    retry_after: Option<String>,
 }
 
 impl Exchange {
@@ -128,6 +130,7 @@ async fn serve_connection(
             status,
             arrived,
             forwarded: None,
+            retry_after: None,
         };
         if rules.drop_first_create_reply && exchange.is_create() {
             let first = !std::mem::replace(&mut *dropped.lock().unwrap(), true);
@@ -158,6 +161,7 @@ async fn serve_connection(
                 bytes = reply.with_body(&response);
             }
         }
+        exchange.retry_after = Head::parse(&bytes).header("retry-after").map(str::to_owned);
         if client.write_all(&bytes).await.is_err() {
             return;
         }
@@ -398,7 +402,7 @@ async fn second_creation_in_a_minute(retry_after_as_date: bool) {
     let waited = creations[2].arrived - creations[1].forwarded.unwrap();
     assert!(
         waited >= Duration::from_secs(3),
-        "retried {waited:?} after a 429 with Retry-After 3 s"
+        "retried {waited:?} after a 429 with Retry-After 3 s: {creations:#?}"
     );
     assert_eq!(
         creations[1].idempotency_key, creations[2].idempotency_key,
