@@ -43,6 +43,14 @@ ffi_start_server() {
     echo "  $name server: $url ($*)" >&2
 }
 
+# ffi_add_user NAME EMAIL CREDITS: adds a user (password $RENDERIQ_TEST_PASSWORD) to the server
+# ffi_start_server started as NAME; works while it runs.
+ffi_add_user() {
+    local name="$1" email="$2" credits="$3"
+    RUST_LOG=error "$CARGO_TARGET_DIR/${FFI_PROFILE:-debug}/renderiq-server" user add --email "$email" \
+        --password "$RENDERIQ_TEST_PASSWORD" --credits "$credits" --data-dir "$FFI_WORK/$name" >/dev/null
+}
+
 # ffi_cleanup: stops the servers this script started (by pid) and removes the work folder.
 ffi_cleanup() {
     local pid

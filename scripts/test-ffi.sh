@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Tests the C ABI (bindings/ffi): builds librenderiq and the reference server, runs the crate's
-# Rust tests (including the check that include/renderiq.h is fresh), starts three reference
+# Rust tests (including the check that include/renderiq.h is fresh), starts four reference
 # servers (fast renders; --render-delay-ms 3000 for cancelling midway; --create-rate-limit 1 for
-# 429s), builds the C and C++ tests against the CMake package, runs them with CTest, each also
-# under valgrind (definite leaks and invalid accesses fail), then builds and runs the ArchiCAD
-# example's controller test (examples/archicad) against the same servers, and stops the servers.
+# 429s; --workers 1 --render-delay-ms 20000, whose only worker a test keeps busy so that its next
+# render is certainly pending, with a user per test), builds the C and C++ tests against the
+# CMake package, runs them with CTest, each also under valgrind (definite leaks and invalid
+# accesses fail), then builds and runs the ArchiCAD example's controller test (examples/archicad)
+# against the same servers, and stops the servers. CTest prints every test's name with its
+# result ("Test #3: c.render ....   Passed"); the ArchiCAD run also writes a JUnit file,
+# $CARGO_TARGET_DIR/ffi-archicad-example-*/junit.xml, and the C/C++ run
+# $CARGO_TARGET_DIR/ffi-tests-*/junit.xml.
 #
 #   scripts/test-ffi.sh                 # everything
 #   RENDERIQ_FFI_VALGRIND=0 scripts/test-ffi.sh     # without the valgrind runs
@@ -33,9 +38,16 @@ cargo test -p renderiq-ffi
 ffi_workdir
 trap ffi_cleanup EXIT
 log "starting reference servers"
-ffi_start_server RENDERIQ_TEST_BASE_URL fast --render-delay-ms 200
+# Every test renders as the same user: the fast server does not rate-limit creations, or tests
+# running in parallel would wait out one another's 429s (the rate server tests those).
+ffi_start_server RENDERIQ_TEST_BASE_URL fast --render-delay-ms 200 --create-rate-limit 0
 ffi_start_server RENDERIQ_TEST_SLOW_URL slow --render-delay-ms 3000
 ffi_start_server RENDERIQ_TEST_RATE_URL rate --create-rate-limit 1
+ffi_start_server RENDERIQ_TEST_WITHDRAW_URL withdraw --workers 1 --render-delay-ms 20000
+# One user per test that reads its balance there (the names CMake gives them).
+for t in c.withdraw valgrind.c.withdraw cpp.gtest valgrind.cpp.gtest archicad.controller; do
+    ffi_add_user withdraw "withdraw-$t@example.com" 1000
+done
 
 log "building the C and C++ tests against the CMake package"
 cmake -S bindings/ffi/tests -B "$BUILD_DIR" \
@@ -44,11 +56,12 @@ cmake -S bindings/ffi/tests -B "$BUILD_DIR" \
 cmake --build "$BUILD_DIR" -j 2
 
 log "ctest"
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 "$@"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --output-junit junit.xml "$@"
 
 log "ArchiCAD example (examples/archicad): the portable core and its CTest, same servers and user"
 ARCHICAD_BUILD_DIR="$CARGO_TARGET_DIR/ffi-archicad-example-$CHECKOUT_KEY"
 cmake -S examples/archicad -B "$ARCHICAD_BUILD_DIR" \
     -Drenderiq_DIR="$REPO_ROOT/bindings/ffi/cmake" -DRENDERIQ_PROFILE="$FFI_PROFILE" >/dev/null
 cmake --build "$ARCHICAD_BUILD_DIR" -j 2
-ctest --test-dir "$ARCHICAD_BUILD_DIR" --output-on-failure
+RENDERIQ_TEST_WITHDRAW_EMAIL=withdraw-archicad.controller@example.com \
+    ctest --test-dir "$ARCHICAD_BUILD_DIR" --output-on-failure --output-junit junit.xml

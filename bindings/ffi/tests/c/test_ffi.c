@@ -2,13 +2,16 @@
  * C tests of the Renderiq C ABI (renderiq.h), against a running reference server.
  *
  *   test_ffi <group>      groups: abi misuse image webhooks auth errors resources render ops
- *                         threads
+ *                         withdraw threads
  *
  * Environment (set by scripts/test-ffi.sh through CTest):
  *   RENDERIQ_TEST_BASE_URL     reference server (fast renders)
  *   RENDERIQ_TEST_SLOW_URL     reference server with --render-delay-ms 3000
  *   RENDERIQ_TEST_RATE_URL     reference server with --create-rate-limit 1
- *   RENDERIQ_TEST_EMAIL / RENDERIQ_TEST_PASSWORD             a user with credits on all three
+ *   RENDERIQ_TEST_WITHDRAW_URL reference server with --workers 1 --render-delay-ms 20000
+ *   RENDERIQ_TEST_WITHDRAW_EMAIL  a user of its own on that server, one per test run (CTest sets
+ *                              it), so that no other test moves its balance meanwhile
+ *   RENDERIQ_TEST_EMAIL / RENDERIQ_TEST_PASSWORD             a user with credits on the first three
  *   RENDERIQ_TEST_POOR_EMAIL / RENDERIQ_TEST_POOR_PASSWORD   a user without credits (base)
  *
  * Every group ends by checking that renderiq_live_object_count() is back where it started, so a
@@ -97,6 +100,16 @@ static int json_string_field(const char* json, const char* key, char* out, size_
     return n > 0;
 }
 
+/* The integer value of the first "key":N in `json`, or `fallback`. */
+static long long json_int_field(const char* json, const char* key, long long fallback) {
+    char pattern[64];
+    const char* p;
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    p = json ? strstr(json, pattern) : NULL;
+    if (!p) return fallback;
+    return strtoll(p + strlen(pattern), NULL, 10);
+}
+
 /* A client for `base_url` with an in-memory token store; NULL on failure. */
 static RenderiqClient* new_client(const char* base_url, const char* extra) {
     char config[1024];
@@ -108,6 +121,16 @@ static RenderiqClient* new_client(const char* base_url, const char* extra) {
              " \"pluginVersion\": \"1.0.0\", \"tokenStore\": \"memory\", \"timeoutMs\": 30000%s%s}",
              base_url, extra ? ", " : "", extra ? extra : "");
     rc = renderiq_client_new(config, &client, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_error_free(err);
+    return client;
+}
+
+static RenderiqClient* signed_in_client_as(const char* base_url, const char* email) {
+    RenderiqClient* client = new_client(base_url, NULL);
+    RenderiqError* err = NULL;
+    int32_t rc = renderiq_client_sign_in(client, email, env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"),
+                                         NULL, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_error_free(err);
     return client;
@@ -786,6 +809,16 @@ static void test_resources(void) {
     renderiq_client_free(client);
 }
 
+/* Where a render operation's stage comes in its life: the upload, then the render's statuses;
+   -1 for an unknown stage. */
+static int stage_rank(const char* stage) {
+    static const char* const order[] = {"preparing", "uploading", "pending", "processing", "completed"};
+    int i;
+    for (i = 0; i < 5; i++)
+        if (strcmp(stage, order[i]) == 0) return i;
+    return -1;
+}
+
 /* The operation handle, polled from a "UI timer" until the render completes. */
 static void test_render(void) {
     const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
@@ -798,7 +831,7 @@ static void test_render(void) {
     uint8_t* px = make_bgra(&len);
     RenderiqImage img = raw_image(px, len);
     uint8_t percent = 0, last_percent = 0;
-    int polls = 0, saw_stage = 0;
+    int polls = 0, last_rank = -1, done;
     int32_t rc;
 
     rc = renderiq_render_start(client, &img, "{\"prompt\": \"dusk, warm light\", \"style\": \"photorealistic\", "
@@ -813,20 +846,37 @@ static void test_render(void) {
     if (rc == RENDERIQ_OK) renderiq_string_free(out);
     renderiq_error_free(err);
 
-    while (renderiq_op_poll(op) == 0 && polls < 3000) {
+    /* Polled until done and once more after: every report names a known stage once the worker
+       thread has made its first; stages only move forward (the upload, then the render's
+       statuses) and within the upload and within the render the percentage never drops (it
+       restarts at 0 when the upload ends and the render is queued); the last is "completed". */
+    for (done = 0; !done && polls < 6000; polls++) {
         char* progress = NULL;
+        char stage[32] = "";
+        int rank;
+        done = renderiq_op_poll(op) == 1;
         rc = renderiq_op_progress(op, &percent, &progress, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(percent <= 100);
-        if (contains(progress, "\"stage\":\"")) saw_stage = 1;
-        last_percent = percent;
+        if (json_string_field(progress, "stage", stage, sizeof stage)) {
+            rank = stage_rank(stage);
+            if (rank < 0) fprintf(stderr, "render: unknown stage %s\n", stage);
+            CHECK(rank >= 0);
+            if (rank < last_rank) fprintf(stderr, "render: the stage went back to %s\n", stage);
+            CHECK(rank >= last_rank);
+            if ((rank >= 2) == (last_rank >= 2) && percent < last_percent)
+                fprintf(stderr, "render: progress went down from %u to %u at %s\n", last_percent, percent, stage);
+            CHECK((rank >= 2) != (last_rank >= 2) || percent >= last_percent);
+            last_rank = rank;
+            last_percent = percent;
+        } else {
+            CHECK(!done); /* a finished operation has a stage */
+        }
         renderiq_string_free(progress);
-        polls++;
-        sleep_ms(20);
+        if (!done) sleep_ms(10);
     }
     CHECK(renderiq_op_poll(op) == 1);
-    CHECK(saw_stage || polls == 0);
-    (void)last_percent;
+    CHECK(last_rank == stage_rank("completed"));
     rc = renderiq_op_progress(op, &percent, &out, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(percent == 100 && contains(out, "\"done\":true"));
@@ -982,15 +1032,8 @@ static void test_ops(void) {
     EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
     renderiq_error_free(err);
     renderiq_op_free(op);
-    /* and on the server too (a conflict if it started processing meanwhile) */
-    if (render_id[0]) {
-        rc = renderiq_client_render_cancel(client, render_id, &out, &err);
-        CHECK(rc == RENDERIQ_OK || rc == RENDERIQ_ERROR_CONFLICT);
-        if (rc == RENDERIQ_OK) CHECK(contains(out, "\"status\":\"cancelled\""));
-        renderiq_string_free(out);
-        renderiq_error_free(err);
-        out = NULL;
-    }
+    /* what the server does with the render is the "withdraw" group's: there it is certainly
+       still pending when the operation is cancelled */
 
 #ifndef _WIN32
     /* a completion callback, called once, even when the handle is freed early */
@@ -1063,6 +1106,102 @@ static void test_ops(void) {
     free(px);
 }
 
+/* The user's credit balance, or -1 when it cannot be read. */
+static long long balance_of(RenderiqClient* client) {
+    RenderiqError* err = NULL;
+    char* out = NULL;
+    long long balance;
+    int32_t rc = renderiq_client_credits(client, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    balance = json_int_field(out, "balance", -1);
+    renderiq_string_free(out);
+    return balance;
+}
+
+/* Cancelling a render operation whose render is still pending withdraws that render on the
+   server and refunds it. The server has one worker, kept busy for 20 s by a render created
+   first, so the operation's render is certainly pending when it is cancelled. */
+static void test_withdraw(void) {
+    const char* url = getenv("RENDERIQ_TEST_WITHDRAW_URL");
+    const char* email = getenv("RENDERIQ_TEST_WITHDRAW_EMAIL");
+    RenderiqClient* client;
+    RenderiqError* err = NULL;
+    RenderiqOp* op = NULL;
+    char* out = NULL;
+    char render_id[128] = "";
+    char status[32] = "";
+    size_t len = 0;
+    uint8_t* px;
+    RenderiqImage img;
+    long long before, charged;
+    int i;
+    int32_t rc;
+
+    if (!url || !*url || !email || !*email) {
+        fprintf(stderr, "withdraw: RENDERIQ_TEST_WITHDRAW_URL and RENDERIQ_TEST_WITHDRAW_EMAIL must be set "
+                        "(scripts/test-ffi.sh starts that server and CTest names the user)\n");
+        CHECK(url && *url && email && *email);
+        return;
+    }
+    client = signed_in_client_as(url, email);
+    px = make_bgra(&len);
+    img = raw_image(px, len);
+
+    /* the only worker is busy with this one for 20 s */
+    rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"keeps the worker busy\", \"quality\": \"standard\"}",
+                                       &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_string_free(out);
+    out = NULL;
+    before = balance_of(client);
+    CHECK(before > 0);
+
+    rc = renderiq_render_start(client, &img, "{\"prompt\": \"withdrawn\", \"quality\": \"standard\"}", 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    for (i = 0; i < 3000 && render_id[0] == '\0'; i++) {
+        char* progress = NULL;
+        rc = renderiq_op_progress(op, NULL, &progress, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        if (contains(progress, "\"render\":{")) {
+            const char* render = strstr(progress, "\"render\":{");
+            CHECK(json_string_field(render, "id", render_id, sizeof render_id));
+            CHECK(json_string_field(render, "status", status, sizeof status));
+        } else {
+            sleep_ms(10);
+        }
+        renderiq_string_free(progress);
+    }
+    if (render_id[0] == '\0') fprintf(stderr, "withdraw: the render was not created within 30 s\n");
+    CHECK(render_id[0] != '\0');
+    CHECK(strcmp(status, "pending") == 0);
+    charged = balance_of(client);
+    CHECK(charged == before - 5);
+
+    CHECK(renderiq_op_cancel(op) == RENDERIQ_OK);
+    rc = renderiq_op_wait(op, 30000, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_CANCELLED);
+    renderiq_error_free(err);
+    err = NULL;
+    renderiq_op_free(op);
+
+    /* the withdrawal goes on in the background: wait for the server to say so */
+    strcpy(status, "pending");
+    for (i = 0; i < 3000 && render_id[0] && strcmp(status, "pending") == 0; i++) {
+        rc = renderiq_client_render_get(client, render_id, &out, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        CHECK(json_string_field(out, "status", status, sizeof status));
+        renderiq_string_free(out);
+        out = NULL;
+        if (strcmp(status, "pending") == 0) sleep_ms(10);
+    }
+    if (strcmp(status, "cancelled") != 0) fprintf(stderr, "withdraw: the render is %s, not cancelled\n", status);
+    CHECK(strcmp(status, "cancelled") == 0);
+    CHECK(balance_of(client) == before);
+
+    free(px);
+    renderiq_client_free(client);
+}
+
 #ifndef _WIN32
 struct worker_args {
     RenderiqClient* client;
@@ -1113,7 +1252,7 @@ static const struct group GROUPS[] = {
     {"abi", test_abi},       {"misuse", test_misuse}, {"image", test_image},
     {"webhooks", test_webhooks}, {"auth", test_auth},  {"errors", test_errors},
     {"resources", test_resources}, {"render", test_render}, {"ops", test_ops},
-    {"threads", test_threads},
+    {"withdraw", test_withdraw}, {"threads", test_threads},
 };
 
 int main(int argc, char** argv) {

@@ -46,6 +46,22 @@ std::string field(const std::string& json, const std::string& key, size_t from =
     return json.substr(p, json.find('"', p) - p);
 }
 
+long long intField(const std::string& json, const std::string& key) {
+    const std::string pattern = "\"" + key + "\":";
+    size_t p = json.find(pattern);
+    return p == std::string::npos ? -1 : std::stoll(json.substr(p + pattern.size()));
+}
+
+long long balance(const renderiq::Client& c) { return intField(c.credits(), "balance"); }
+
+// Where a render operation's stage comes in its life: the upload, then the render's statuses.
+int stageRank(const std::string& stage) {
+    const char* order[] = {"preparing", "uploading", "pending", "processing", "completed"};
+    for (int i = 0; i < 5; i++)
+        if (stage == order[i]) return i;
+    return -1;
+}
+
 // A BGRA capture with rows padded to a 256-byte stride.
 struct Capture {
     static constexpr uint32_t width = 50, height = 30;
@@ -167,16 +183,36 @@ TEST_F(Renders, ARenderFromBgraPixelsCompletesThroughThePolledOperation) {
         Capture cap;
         renderiq::Operation op = c.startRender(cap.image(), R"({"prompt": "evening light", "quality": "standard"})", 120s);
         cap.pixels.assign(cap.pixels.size(), 0);  // copied at start: the buffer is the host's again
-        int polls = 0;
+        // Progress never goes back: the stage only moves forward, and within the upload and
+        // within the render the percentage never drops (it restarts at 0 when the upload ends
+        // and the render is queued).
+        int polls = 0, lastRank = -1;
         uint8_t lastPercent = 0;
-        while (!op.done() && polls++ < 3000) {
+        bool lastInRender = false;
+        for (bool done = false; !done && polls < 6000; polls++) {
+            done = op.done();
             renderiq::Progress p = op.progress();
             EXPECT_LE(p.percent, 100);
             EXPECT_NE(p.json.find("\"percent\":"), std::string::npos);
-            lastPercent = p.percent;
-            std::this_thread::sleep_for(20ms);
+            const std::string stage = field(p.json, "stage");
+            if (!stage.empty()) {  // empty until the worker thread's first report
+                const int rank = stageRank(stage);
+                EXPECT_GE(rank, 0) << "unknown stage " << stage;
+                EXPECT_GE(rank, lastRank) << "the stage went back to " << stage;
+                const bool inRender = rank >= 2;
+                if (inRender == lastInRender) {
+                    EXPECT_GE(p.percent, lastPercent) << "progress went down at " << stage;
+                }
+                lastRank = rank;
+                lastPercent = p.percent;
+                lastInRender = inRender;
+            } else {
+                EXPECT_FALSE(done) << "a finished operation has a stage";
+            }
+            if (!done) std::this_thread::sleep_for(10ms);
         }
-        (void)lastPercent;
+        EXPECT_TRUE(op.done());
+        EXPECT_EQ(lastRank, stageRank("completed")) << "the last progress seen is the completed render's";
         EXPECT_EQ(op.progress().percent, 100);
         std::optional<std::string> result = op.tryResult();
         ASSERT_TRUE(result.has_value());
@@ -219,35 +255,78 @@ TEST_F(Renders, AnOperationCancelledMidwayEndsWithCancelledError) {
     EXPECT_FALSE(op.wait(20ms).has_value());
     op.cancel();
     EXPECT_THROW((void)op.wait(), renderiq::CancelledError);
-    const std::string id = field(progress, "id", progress.find("\"render\":{"));
-    ASSERT_FALSE(id.empty());
-    try {
-        EXPECT_NE(c.cancelRender(id).find("\"status\":\"cancelled\""), std::string::npos);
-    } catch (const renderiq::ConflictError&) {
-        // it started processing meanwhile
-    }
+    EXPECT_FALSE(field(progress, "id", progress.find("\"render\":{")).empty());
 }
 
-TEST_F(Renders, OnCompleteRunsOnceOnAWorkerThread) {
+// The only worker of the withdraw server is kept busy for 20 s by a render created first, so
+// the operation's render is certainly pending when the operation is cancelled.
+TEST_F(Renders, CancellingAPendingRenderOperationWithdrawsItAndRefundsIt) {
+    const std::string url = env("RENDERIQ_TEST_WITHDRAW_URL", "");
+    const std::string user = env("RENDERIQ_TEST_WITHDRAW_EMAIL", "");
+    ASSERT_FALSE(url.empty() || user.empty())
+        << "RENDERIQ_TEST_WITHDRAW_URL and RENDERIQ_TEST_WITHDRAW_EMAIL must be set (scripts/test-ffi.sh, CTest)";
+    renderiq::Client c(config(url));
+    c.signIn(user, password());
+    Capture cap;
+    (void)c.createRender(cap.image(), R"({"prompt": "keeps the worker busy", "quality": "standard"})");
+    const long long before = balance(c);
+    ASSERT_GT(before, 0);
+
+    renderiq::Operation op = c.startRender(cap.image(), R"({"prompt": "withdrawn", "quality": "standard"})");
+    std::string progress;
+    for (int i = 0; i < 3000; i++) {
+        progress = op.progress().json;
+        if (progress.find("\"render\":{") != std::string::npos) break;
+        std::this_thread::sleep_for(10ms);
+    }
+    const size_t render = progress.find("\"render\":{");
+    ASSERT_NE(render, std::string::npos) << "the render was not created within 30 s";
+    const std::string id = field(progress, "id", render);
+    EXPECT_EQ(field(progress, "status", render), "pending");
+    EXPECT_EQ(balance(c), before - 5) << "it was charged";
+
+    op.cancel();
+    EXPECT_THROW((void)op.wait(30s), renderiq::CancelledError);
+    std::string status = "pending";
+    for (int i = 0; i < 3000 && status == "pending"; i++) {
+        status = field(c.getRender(id), "status");
+        if (status == "pending") std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(status, "cancelled");
+    EXPECT_EQ(balance(c), before) << "refunded";
+}
+
+TEST_F(Renders, ACreateOperationGivesThePendingRenderAndAWaitOperationFollowsItToTheEnd) {
     renderiq::Client c = signedIn();
     Capture cap;
+    renderiq::Operation op = c.startCreateRender(cap.image(), R"({"quality": "standard"})");
+    const std::string created = op.wait();
+    EXPECT_NE(created.find("\"status\":\"pending\""), std::string::npos);
+    renderiq::Operation waiting = c.startWaitForRender(field(created, "id"), 60s);
+    EXPECT_NE(waiting.wait().find("\"status\":\"completed\""), std::string::npos);
+}
+
+// The callback is registered on a wait for a render of the slow server (3 s), so the operation
+// cannot have finished before: it ends when it is cancelled, after the registration, and the
+// callback then runs on the SDK's thread rather than the caller's.
+TEST_F(Renders, OnCompleteRunsOnceOnAWorkerThread) {
+    renderiq::Client c = signedIn(slowUrl());
+    Capture cap;
+    const std::string created = c.createRender(cap.image(), R"({"quality": "standard"})");
     std::atomic<int> calls{0};
     std::atomic<bool> otherThread{false};
     const auto self = std::this_thread::get_id();
-    renderiq::Operation op = c.startCreateRender(cap.image(), R"({"quality": "standard"})");
+    renderiq::Operation op = c.startWaitForRender(field(created, "id"), 60s);
     op.onComplete([&] {
         otherThread = std::this_thread::get_id() != self;
         calls++;
     });
     EXPECT_THROW(op.onComplete([] {}), renderiq::UsageError);
-    for (int i = 0; i < 1000 && calls == 0; i++) std::this_thread::sleep_for(10ms);
+    op.cancel();
+    for (int i = 0; i < 3000 && calls == 0; i++) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(calls, 1);
-    std::optional<std::string> created = op.tryResult();
-    ASSERT_TRUE(created.has_value());
-    EXPECT_NE(created->find("\"status\":\"pending\""), std::string::npos);
-    renderiq::Operation waiting = c.startWaitForRender(field(*created, "id"), 60s);
-    EXPECT_NE(waiting.wait().find("\"status\":\"completed\""), std::string::npos);
-    (void)otherThread.load();
+    EXPECT_TRUE(otherThread) << "the callback ran on the thread that registered it";
+    EXPECT_THROW((void)op.tryResult(), renderiq::CancelledError);
 }
 
 TEST_F(Renders, AccountResourcesRoundTrip) {
