@@ -74,11 +74,16 @@ status=0
 # -noshadow: the native library is found beside Renderiq.Sdk.dll, as in an add-in folder.
 nunit-console -noshadow -nologo -labels -result="$OUT/TestResult.xml" Renderiq.Sdk.Tests.dll "$@" || status=$?
 
-# The closing line in the plain form CI reads, from NUnit's own result file.
+# Every test's full name with its result ("Success  Renderiq.Sdk.Tests.RenderTests.X", one a
+# line, for a required-tests check), then the closing line in the plain form CI reads, both
+# from NUnit's own result file ($OUT/TestResult.xml, NUnit 2.6 format).
 if [ -f "$OUT/TestResult.xml" ]; then
     python3 - "$OUT/TestResult.xml" <<'PY' || true
 import sys, xml.etree.ElementTree as ET
 r = ET.parse(sys.argv[1]).getroot()
+print()
+for case in r.iter("test-case"):
+    print(f"{case.get('result', 'Unknown'):<12} {case.get('name')}")
 total, errors, failures = int(r.get("total", 0)), int(r.get("errors", 0)), int(r.get("failures", 0))
 not_run = int(r.get("not-run", 0))
 failed = errors + failures

@@ -21,6 +21,29 @@ namespace Renderiq.Sdk.Tests
             Reports.Enqueue(value);
             if (value.Render != null && value.Render.Id != null) SawRender.Set();
         }
+
+        private static readonly string[] StageOrder = { "preparing", "uploading", "pending", "processing", "completed" };
+
+        /// <summary>
+        /// Progress never goes back: stages only move forward (the upload, then the render's
+        /// statuses), and within the upload and within the render the percentage never drops
+        /// (it restarts at 0 when the upload ends and the render is queued).
+        /// </summary>
+        public void AssertNeverWentBack()
+        {
+            int lastRank = -1, lastPercent = 0;
+            foreach (RenderProgress p in Reports)
+            {
+                if (p.Stage == null) continue; // before the worker thread's first report
+                int rank = Array.IndexOf(StageOrder, p.Stage);
+                Assert.That(rank, Is.GreaterThanOrEqualTo(0), "unknown stage " + p.Stage);
+                Assert.That(rank, Is.GreaterThanOrEqualTo(lastRank), "the stage went back to " + p.Stage);
+                if ((rank >= 2) == (lastRank >= 2))
+                    Assert.That(p.Percent, Is.GreaterThanOrEqualTo(lastPercent), "progress went down at " + p.Stage);
+                lastRank = rank;
+                lastPercent = p.Percent;
+            }
+        }
     }
 
     /// <summary>The scenario every binding runs against the reference server.</summary>
@@ -60,6 +83,7 @@ namespace Renderiq.Sdk.Tests
                 Assert.IsNotNull(done.OutputUrl);
                 Assert.IsNotNull(done.CompletedAt);
                 Assert.That(waitProgress.Reports.Count, Is.GreaterThanOrEqualTo(1), "progress was reported");
+                waitProgress.AssertNeverWentBack();
                 RenderProgress last = waitProgress.Reports.Last();
                 Assert.IsTrue(last.Done);
                 Assert.AreEqual(100, last.Percent);
@@ -90,6 +114,8 @@ namespace Renderiq.Sdk.Tests
                 Assert.AreEqual(RenderStatus.Completed, r.Status);
                 Assert.AreEqual("clay", r.Style);
                 Assert.IsTrue(progress.Reports.Last().Done);
+                Assert.AreEqual("completed", progress.Reports.Last().Stage);
+                progress.AssertNeverWentBack();
                 Assert.AreEqual(RenderStatus.Completed, (await client.GetRenderAsync(r.Id)).Status);
             }
         }
@@ -350,22 +376,79 @@ namespace Renderiq.Sdk.Tests
             }
         }
 
+        /// <summary>Keeps the one-worker server's only worker busy for 20 s.</summary>
+        private static void OccupyTheWorker(RenderiqClient client)
+        {
+            client.CreateRender(Small(), new RenderOptions { Prompt = "keeps the worker busy" });
+        }
+
         [Test]
-        public async Task CancelRenderAsync_PendingOrProcessing_CancelsOrSaysConflict()
+        public async Task CancelRenderAsync_QueuedBehindABusyWorker_CancelsAndRefunds()
+        {
+            using (RenderiqClient client = Servers.OneWorker.SignedIn(Servers.Withdrawer))
+            {
+                OccupyTheWorker(client);
+                long before = client.GetCredits().Balance;
+                Render created = await client.CreateRenderAsync(Small());
+                Assert.AreEqual(RenderStatus.Pending, created.Status);
+                Assert.That(created.CreditsCost, Is.GreaterThan(0));
+                Assert.AreEqual(before - created.CreditsCost, client.GetCredits().Balance, "charged");
+                Render cancelled = await client.CancelRenderAsync(created.Id);
+                Assert.AreEqual(RenderStatus.Cancelled, cancelled.Status);
+                Assert.AreEqual(RenderStatus.Cancelled, client.GetRender(created.Id).Status);
+                Assert.AreEqual(before, client.GetCredits().Balance, "refunded");
+            }
+        }
+
+        [Test]
+        public void RenderAsync_CancelledWhileItsRenderIsPending_WithdrawsItAndRefunds()
+        {
+            using (RenderiqClient client = Servers.OneWorker.SignedIn(Servers.Withdrawer))
+            using (var cts = new CancellationTokenSource())
+            {
+                OccupyTheWorker(client);
+                long before = client.GetCredits().Balance;
+                var progress = new RecordingProgress();
+                Task<Render> task = client.RenderAsync(Small(), new RenderOptions { Prompt = "withdrawn" }, progress, cts.Token);
+                Assert.IsTrue(progress.SawRender.Wait(TimeSpan.FromSeconds(30)), "the render was created");
+                Render queued = progress.Reports.First(p => p.Render != null && p.Render.Id != null).Render;
+                Assert.AreEqual(RenderStatus.Pending, queued.Status);
+                Assert.That(queued.CreditsCost, Is.GreaterThan(0));
+                Assert.AreEqual(before - queued.CreditsCost, client.GetCredits().Balance, "charged");
+
+                cts.Cancel();
+                Assert.Throws<TaskCanceledException>(() => task.GetAwaiter().GetResult());
+                // The withdrawal runs in the background: wait for the server to say so.
+                Render now = client.GetRender(queued.Id);
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                while (now.Status == RenderStatus.Pending && DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(20);
+                    now = client.GetRender(queued.Id);
+                }
+                Assert.AreEqual(RenderStatus.Cancelled, now.Status);
+                Assert.AreEqual(before, client.GetCredits().Balance, "refunded");
+            }
+        }
+
+        [Test]
+        public void CancelRender_WhileProcessing_ThrowsConflictException()
         {
             using (RenderiqClient client = Servers.Slow.SignedIn(Servers.Main))
             {
-                Render created = await client.CreateRenderAsync(Small());
-                try
+                Render created = client.CreateRender(Small());
+                Render now = client.GetRender(created.Id);
+                // Earlier tests may have left 15 s renders queued on the slow server's two workers.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+                while (now.Status == RenderStatus.Pending && DateTime.UtcNow < deadline)
                 {
-                    Render cancelled = await client.CancelRenderAsync(created.Id);
-                    Assert.AreEqual(RenderStatus.Cancelled, cancelled.Status);
+                    Thread.Sleep(20);
+                    now = client.GetRender(created.Id);
                 }
-                catch (ConflictException e)
-                {
-                    // A worker picked it up first: the server refuses, with the API's code.
-                    Assert.AreEqual(409, e.HttpStatus);
-                }
+                Assert.AreEqual(RenderStatus.Processing, now.Status, "a worker picked it up (15 s renders)");
+                var e = Assert.Throws<ConflictException>(() => client.CancelRender(created.Id));
+                Assert.AreEqual(409, e.HttpStatus);
+                Assert.AreEqual("CONFLICT", e.Code);
             }
         }
     }

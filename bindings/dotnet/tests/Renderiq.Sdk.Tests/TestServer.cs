@@ -167,9 +167,10 @@ namespace Renderiq.Sdk.Tests
         public const string Main = "alice@example.com";
         public const string Poor = "poor@example.com";
         public const string Limited = "busy@example.com";
+        public const string Withdrawer = "withdraw@example.com";
 
         private static readonly object Gate = new object();
-        private static TestServer _main, _slow, _rateLimited;
+        private static TestServer _main, _slow, _rateLimited, _oneWorker;
 
         /// <summary>The default server: renders take ~300 ms. Users: alice (1000 credits), poor (0 credits).</summary>
         public static TestServer Default
@@ -201,14 +202,28 @@ namespace Renderiq.Sdk.Tests
             }
         }
 
+        /// <summary>
+        /// One worker and 20 s renders: once a render keeps the worker busy, the next one stays
+        /// pending for at least 20 s. User: withdraw (1000 credits), used by no other server's tests.
+        /// </summary>
+        public static TestServer OneWorker
+        {
+            get
+            {
+                lock (Gate)
+                    return _oneWorker ?? (_oneWorker = TestServer.Start(new Dictionary<string, long> { { Withdrawer, 1000 } },
+                        "--workers", "1", "--render-delay-ms", "20000"));
+            }
+        }
+
         [TearDown]
         public void StopServers()
         {
             lock (Gate)
             {
-                foreach (TestServer s in new[] { _main, _slow, _rateLimited })
+                foreach (TestServer s in new[] { _main, _slow, _rateLimited, _oneWorker })
                     if (s != null) s.Dispose();
-                _main = _slow = _rateLimited = null;
+                _main = _slow = _rateLimited = _oneWorker = null;
             }
         }
     }
