@@ -49,11 +49,14 @@ RUNNERS: dict[str, tuple[re.Pattern[str], set[str]]] = {
         re.compile(r"Test\s+#\d+: (?P<name>\S+) \.*\s*\**(?P<outcome>Passed|Failed|Not Run|Skipped)"),
         {"Passed"},
     ),
-    # NUnit console (--labels=After or the result listing): `=> Ns.Class.Method` lines are not
-    # outcomes; the result lines read `Passed : Ns.Class.Method` / `Failed : ...` / `Skipped : ...`
+    # scripts/test-dotnet.sh lists NUnit's result file (2.6 format) after the run:
+    # `Success      Renderiq.Sdk.Tests.RenderTests.X` (Failure, Error, Ignored, Skipped, ...)
     "nunit": (
-        re.compile(r"^\s*(?P<outcome>Passed|Failed|Skipped|Ignored|Inconclusive)\s*:?\s+(?P<name>[\w.]+(?:\(.*\))?)\s*$"),
-        {"Passed"},
+        re.compile(
+            r"^(?P<outcome>Success|Failure|Error|Ignored|Skipped|NotRunnable|Inconclusive|Cancelled)"
+            r"\s+(?P<name>[\w.]+(?:\(.*\))?)$"
+        ),
+        {"Success"},
     ),
 }
 

@@ -43,6 +43,7 @@ ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 
 run_suite rust "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
 run_suite lint "rust: rustfmt and clippy" scripts/lint-rust.sh
+run_suite generated "generated files are fresh" scripts/check-generated.sh
 run_suite keychain "rust: keychain store on a real Secret Service" \
     scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
 for suite in ffi dotnet python ruby; do

@@ -46,8 +46,8 @@ CTEST = """
  2/3 Test  #2: cpp_cancel .......................***Failed    1.00 sec
 """
 NUNIT = """
-  Passed : Renderiq.Sdk.Tests.RenderTests.CancelRenderAsync_Pending_Cancels
-  Skipped : Renderiq.Sdk.Tests.RenderTests.Other
+Success      Renderiq.Sdk.Tests.RenderTests.CancelRenderAsync_Pending_Cancels
+Ignored      Renderiq.Sdk.Tests.RenderTests.Other
 """
 
 
@@ -71,7 +71,7 @@ class CheckRequiredTests(unittest.TestCase):
             ("py", PYTEST, "py pytest tests/test_blender_addon.py::test_skipped", "SKIPPED"),
             ("rb", MINITEST, "rb minitest ScenarioTest#test_keychain", "S"),
             ("c", CTEST, "c ctest cpp_cancel", "Failed"),
-            ("cs", NUNIT, "cs nunit RenderTests.Other", "Skipped"),
+            ("cs", NUNIT, "cs nunit RenderTests.Other", "Ignored"),
         ]
         for suite, log, line, outcome in cases:
             with self.subTest(line=line):
