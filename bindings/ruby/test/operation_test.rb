@@ -13,13 +13,13 @@ class OperationTest < Minitest::Test
     op = client.create_and_wait_async(image: png_file, prompt: "polled", quality: :standard, timeout: 60)
     assert_kind_of Renderiq::Operation, op
     stages = []
-    percents = []
+    seen = []
     deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + 60
     until op.done? # what a UI timer tick does: never block
       progress = op.progress
       assert_kind_of Renderiq::Progress, progress
       assert_includes 0..100, progress.percent
-      percents << progress.percent
+      seen << [progress.stage, progress.percent]
       stages << progress.stage if progress.stage && stages.last != progress.stage
       flunk "not done in 60 s: #{stages.inspect}" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
       sleep 0.02
@@ -29,8 +29,14 @@ class OperationTest < Minitest::Test
     assert_equal render, op.value, "the value is kept"
     assert_equal :completed, op.progress.stage
     assert_equal 100, op.progress.percent
-    percents << op.progress.percent
-    assert_equal percents.sort, percents, "the progress never goes down"
+    seen << [op.progress.stage, op.progress.percent]
+    # The stages come in order and, within a stage, the percentage never goes down (each stage
+    # counts from 0 to 100 on its own: the upload, then the render on the server).
+    order = [nil, :preparing, :uploading, :pending, :processing, :completed]
+    seen.each_cons(2) do |(stage_a, percent_a), (stage_b, percent_b)|
+      assert_operator order.index(stage_b), :>=, order.index(stage_a), "the stage went back: #{seen.inspect}"
+      assert_operator percent_b, :>=, percent_a, "the progress went down: #{seen.inspect}" if stage_a == stage_b
+    end
     refute op.cancelled?
     refute_empty stages
     assert(stages.all? { |s| %i[preparing uploading pending processing completed].include?(s) }, stages.inspect)

@@ -147,7 +147,10 @@ class RenderJob:
         if self.state == "rendering":
             if not self._op.done():
                 p = self._op.progress
-                self.percent = p.percent
+                # Each stage counts 0-100 on its own: the upload is the first half of the job's
+                # percentage, the render on the server the second, so it never goes down.
+                uploading = p.stage in (None, "preparing", "uploading")
+                self.percent = p.percent // 2 if uploading else 50 + p.percent // 2
                 self.status = f"{(p.stage or 'working').capitalize()} {p.percent}%"
                 return POLL_INTERVAL
             try:
