@@ -17,10 +17,6 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-/// Longest a sleep on a running clock goes without looking at it again, so a test's
-/// [`Clock::advance`] is noticed even if a wake-up were missed.
-const RECHECK: std::time::Duration = std::time::Duration::from_millis(250);
-
 /// See the [module documentation](self). Cheap to clone; clones share the clock.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
@@ -68,6 +64,10 @@ impl Clock {
     }
 
     /// Sleeps until this clock reads `deadline` or later.
+    ///
+    /// On a running clock this is one timer for the time left; a [`Clock::advance`] meanwhile
+    /// wakes it through `moved`, which is registered before the time left is read, so no
+    /// advance can be missed and no periodic re-check is needed.
     pub async fn sleep_until(&self, deadline: DateTime<Utc>) {
         loop {
             let moved = self.inner.moved.notified();
@@ -85,7 +85,7 @@ impl Clock {
             } else {
                 tokio::select! {
                     () = moved => {}
-                    () = tokio::time::sleep(left.min(RECHECK)) => {}
+                    () = tokio::time::sleep(left) => {}
                 }
             }
         }
