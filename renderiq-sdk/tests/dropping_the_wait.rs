@@ -6,18 +6,12 @@ use std::time::Duration;
 
 use renderiq_sdk::WaitOptions;
 use support::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 #[tokio::test]
 async fn dropping_the_wait_future_stops_the_polling() {
     let server = MockServer::start().await;
-    let polls = PollRecorder::new(usize::MAX); // never finishes
-    Mock::given(method("GET"))
-        .and(path(api("renders/r_1")))
-        .respond_with(polls.clone())
-        .mount(&server)
-        .await;
+    let polls = PollRecorder::mount(&server, usize::MAX).await; // never finishes
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
     let opts = WaitOptions::new()
         .long_poll(false)

@@ -7,20 +7,14 @@ use std::time::Duration;
 
 use renderiq_sdk::{RenderStatus, WaitOptions};
 use support::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 #[tokio::test]
 async fn a_server_that_answers_long_polls_at_once_is_polled_with_backoff() {
     let server = MockServer::start().await;
     // Answers every request at once, `?wait=` or not, with the same state: a server (or a proxy
     // in front of it) that does not long-poll.
-    let polls = PollRecorder::new(7);
-    Mock::given(method("GET"))
-        .and(path(api("renders/r_1")))
-        .respond_with(polls.clone())
-        .mount(&server)
-        .await;
+    let polls = PollRecorder::mount(&server, 7).await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
     let opts = WaitOptions::new()
         .long_poll_wait(Duration::from_secs(20))

@@ -253,12 +253,7 @@ async fn a_long_poll_answered_because_the_render_moved_is_followed_at_once() {
 #[tokio::test]
 async fn wait_falls_back_to_polling_with_backoff() {
     let server = MockServer::start().await;
-    let polls = PollRecorder::new(6);
-    Mock::given(method("GET"))
-        .and(path(api("renders/r_1")))
-        .respond_with(polls.clone())
-        .mount(&server)
-        .await;
+    let polls = PollRecorder::mount(&server, 6).await;
     let (client, _) = signed_in_client(&server, "acc", 3600).await;
     let opts = WaitOptions::new()
         .long_poll(false)

@@ -149,6 +149,17 @@ impl PollRecorder {
         }
     }
 
+    /// A recorder answering every `GET` of render `r_1` on `server`.
+    pub async fn mount(server: &MockServer, busy: usize) -> Self {
+        let polls = Self::new(busy);
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path(api("renders/r_1")))
+            .respond_with(polls.clone())
+            .mount(server)
+            .await;
+        polls
+    }
+
     pub fn arrivals(&self) -> Vec<std::time::Instant> {
         self.arrivals.lock().unwrap().clone()
     }
