@@ -3,7 +3,7 @@
 //!
 //! - `webhook_verify_1k`: `Webhook::verify_at` of a 1 KiB body (the C side also parses the
 //!   secret on every call, as `renderiq_webhook_verify` takes it as a string, so this does too);
-//! - `render_get`: `blocking::Client::get_render` against the local reference server;
+//! - `render_get`: `blocking::Client::retrieve_render` against the local reference server;
 //! - `op_poll`: `Operation::is_done` of a finished operation.
 //!
 //! Run by the script: `cargo run --release -p renderiq-ffi --example ffi_overhead`.
@@ -66,11 +66,11 @@ fn main() -> renderiq_sdk::Result<()> {
 
     let n = env_n("RENDERIQ_BENCH_GET_N", 2000);
     for _ in 0..n / 10 {
-        black_box(client.get_render(&render.id)?);
+        black_box(client.retrieve_render(&render.id)?);
     }
     let t = Instant::now();
     for _ in 0..n {
-        black_box(client.get_render(black_box(&render.id))?);
+        black_box(client.retrieve_render(black_box(&render.id))?);
     }
     println!(
         "render_get {:.1} {n}",

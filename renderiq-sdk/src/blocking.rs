@@ -146,8 +146,8 @@ impl Client {
         fn health(&self) -> Health;
         /// See [`crate::Client::create_render`].
         fn create_render(&self, req: CreateRender) -> Render;
-        /// See [`crate::Client::get_render`].
-        fn get_render(&self, id: &str) -> Render;
+        /// See [`crate::Client::retrieve_render`].
+        fn retrieve_render(&self, id: &str) -> Render;
         /// See [`crate::Client::cancel_render`].
         fn cancel_render(&self, id: &str) -> Render;
         /// See [`crate::Client::list_renders`].

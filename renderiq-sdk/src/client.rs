@@ -86,7 +86,7 @@ impl Client {
     }
 
     /// Sends an authenticated request: refreshes a stale token first, and once more after a 401.
-    pub(crate) async fn call<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
+    pub(crate) async fn send<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let inner = &self.inner;
         let auth = inner.session.auth_header(&inner.transport).await?;
         let resp = inner.transport.send(&req, Some(&auth.value)).await?;
@@ -158,7 +158,7 @@ impl Client {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
     pub async fn me(&self) -> Result<User> {
-        self.call(Request::get("auth/me")).await
+        self.send(Request::get("auth/me")).await
     }
 
     /// Signs out: revokes the refresh token on the server (best effort) and clears the store.
@@ -191,7 +191,7 @@ impl Client {
     /// [`Auth`](crate::ErrorKind::Auth), [`PermissionDenied`](crate::ErrorKind::PermissionDenied)
     /// for a key without `projects:read`.
     pub async fn projects(&self) -> Result<Vec<Project>> {
-        self.call(Request::get("projects")).await
+        self.send(Request::get("projects")).await
     }
 
     /// Creates a project; the server derives a unique slug from the name.
@@ -207,7 +207,7 @@ impl Client {
             name: name.trim().to_owned(),
             description: description.map(str::to_owned),
         })?;
-        self.call(req).await
+        self.send(req).await
     }
 
     /// The credit balance.
@@ -216,7 +216,7 @@ impl Client {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
     pub async fn credits(&self) -> Result<Credits> {
-        self.call(Request::get("credits")).await
+        self.send(Request::get("credits")).await
     }
 
     /// One page of the credit ledger, newest first. `page` starts at 1.
@@ -229,7 +229,7 @@ impl Client {
         page: u32,
         limit: u32,
     ) -> Result<Page<CreditTransaction>> {
-        self.call(
+        self.send(
             Request::get("credits/transactions")
                 .query("page", page.max(1))
                 .query("limit", limit),
@@ -243,7 +243,7 @@ impl Client {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
     pub async fn settings(&self) -> Result<Settings> {
-        self.call(Request::get("settings")).await
+        self.send(Request::get("settings")).await
     }
 
     /// Changes the given settings and returns all of them.
@@ -252,7 +252,7 @@ impl Client {
     ///
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an unknown style or ratio.
     pub async fn update_settings(&self, update: &SettingsUpdate) -> Result<Settings> {
-        self.call(Request::patch("settings").json(update)?).await
+        self.send(Request::patch("settings").json(update)?).await
     }
 
     // ---- API keys ---------------------------------------------------------------------------
@@ -273,7 +273,7 @@ impl Client {
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             expires_at,
         })?;
-        self.call(req).await
+        self.send(req).await
     }
 
     /// The user's API keys (without their secrets).
@@ -282,7 +282,7 @@ impl Client {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>> {
-        self.call(Request::get("keys")).await
+        self.send(Request::get("keys")).await
     }
 
     /// Revokes an API key.
@@ -291,7 +291,7 @@ impl Client {
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id.
     pub async fn revoke_api_key(&self, id: &str) -> Result<()> {
-        self.call::<Ack>(Request::delete(format!("keys/{}", path_segment(id)?)))
+        self.send::<Ack>(Request::delete(format!("keys/{}", path_segment(id)?)))
             .await
             .map(drop)
     }
@@ -308,7 +308,7 @@ impl Client {
             url: url.to_owned(),
             events: events.iter().map(|s| (*s).to_owned()).collect(),
         })?;
-        self.call(req).await
+        self.send(req).await
     }
 
     /// The user's webhooks.
@@ -317,7 +317,7 @@ impl Client {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when not signed in.
     pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
-        self.call(Request::get("webhooks")).await
+        self.send(Request::get("webhooks")).await
     }
 
     /// Deletes a webhook.
@@ -326,7 +326,7 @@ impl Client {
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id.
     pub async fn delete_webhook(&self, id: &str) -> Result<()> {
-        self.call::<Ack>(Request::delete(format!("webhooks/{}", path_segment(id)?)))
+        self.send::<Ack>(Request::delete(format!("webhooks/{}", path_segment(id)?)))
             .await
             .map(drop)
     }
@@ -340,7 +340,7 @@ impl Client {
     /// [`PermissionDenied`](crate::ErrorKind::PermissionDenied) for a key without
     /// `webhooks:manage`.
     pub async fn callback_secret(&self) -> Result<Secret> {
-        let s: CallbackSecret = self.call(Request::get("webhooks/callback-secret")).await?;
+        let s: CallbackSecret = self.send(Request::get("webhooks/callback-secret")).await?;
         Ok(Secret::new(s.secret))
     }
 

@@ -149,12 +149,30 @@ impl fmt::Display for ErrorKind {
 }
 
 /// The SDK's error. Small (one pointer), `Send + Sync`, cheap to move.
-#[derive(thiserror::Error)]
-#[error("{}", .inner.display())]
+///
+/// Cloning is cheap enough for an outcome read more than once; the underlying cause is shared.
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.display())
+    }
+}
+
+impl std::error::Error for Error {
+    /// The underlying cause (an I/O, HTTP, JSON or keychain error), when there is one.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -165,15 +183,15 @@ struct Inner {
     required_credits: Option<i64>,
     available_credits: Option<i64>,
     retry_after: Option<Duration>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl Inner {
     fn display(&self) -> String {
         let mut s = self.message.clone();
-        if let Some(hint) = self.hint() {
+        if let Some(template) = self.hint_id().and_then(crate::error_table::hint_template) {
             s.push_str(" (");
-            s.push_str(hint);
+            s.push_str(&crate::call::Language::Rust.render_hint(template));
             s.push(')');
         }
         if let Some(id) = &self.request_id {
@@ -184,18 +202,8 @@ impl Inner {
         s
     }
 
-    /// What to do next, for each kind.
-    fn hint(&self) -> Option<&'static str> {
-        Some(match self.kind {
-            ErrorKind::Auth => "sign in again or check the API key",
-            ErrorKind::PermissionDenied => "create an API key with the needed scope",
-            ErrorKind::InsufficientCredits => "buy or grant credits, or pick a lower quality",
-            ErrorKind::RateLimited => "wait for retry_after and try again",
-            ErrorKind::Network => "check the network, proxy settings and base URL",
-            ErrorKind::Timeout => "retry, or raise the timeout",
-            ErrorKind::Server => "retry later; quote the request id if it persists",
-            _ => return None,
-        })
+    fn hint_id(&self) -> Option<&'static str> {
+        crate::error_table::hint_id(self.kind, self.code.as_deref())
     }
 }
 
@@ -221,7 +229,7 @@ impl Error {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.inner.source = Some(Box::new(source));
+        self.inner.source = Some(std::sync::Arc::new(source));
         self
     }
 
@@ -275,7 +283,12 @@ impl Error {
         Self::new(ErrorKind::InvalidInput, message)
     }
 
-    pub(crate) fn cancelled() -> Self {
+    /// The error of an operation the caller cancelled.
+    ///
+    /// ```
+    /// assert!(renderiq_sdk::Error::cancelled().is_cancelled());
+    /// ```
+    pub fn cancelled() -> Self {
         Self::new(ErrorKind::Cancelled, "the operation was cancelled")
     }
 
@@ -285,6 +298,31 @@ impl Error {
             "not signed in: call sign_in or set an API key first",
         )
         .with_code("AUTH_REQUIRED")
+    }
+
+    /// Replaces the message, keeping everything else.
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = message.into();
+        self
+    }
+
+    /// The id of this error's row in [`error_table::HINTS`](crate::error_table::HINTS): what
+    /// to do next, which each binding renders in its own API's names.
+    ///
+    /// ```
+    /// # fn show(e: &renderiq_sdk::Error) {
+    /// if let Some(id) = e.hint_id() { println!("hint {id}"); }
+    /// # }
+    /// ```
+    pub fn hint_id(&self) -> Option<&'static str> {
+        self.inner.hint_id()
+    }
+
+    /// What to do next, in Rust's names (the bindings use their generated tables).
+    pub fn hint(&self) -> Option<String> {
+        self.hint_id()
+            .and_then(crate::error_table::hint_template)
+            .map(|t| crate::call::Language::Rust.render_hint(t))
     }
 
     pub(crate) fn with_code(mut self, code: &str) -> Self {
@@ -400,6 +438,7 @@ impl Error {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "kind": self.kind().as_str(),
+            "hintId": self.hint_id(),
             "code": self.error_code(),
             "message": self.message(),
             "display": self.to_string(),

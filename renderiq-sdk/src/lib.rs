@@ -31,9 +31,11 @@
 #![warn(rust_2018_idioms)]
 
 pub mod blocking;
+pub mod call;
 mod client;
 pub mod config;
 mod error;
+pub mod error_table;
 mod http;
 pub mod operation;
 mod renders;

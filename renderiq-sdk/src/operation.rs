@@ -2,10 +2,12 @@
 //!
 //! Host apps have one UI thread that must never block. An [`Operation`] runs a future on the
 //! process's shared runtime and lets that thread ask, from its timer, whether it is done
-//! ([`is_done`](Operation::is_done)), how far it got ([`progress`](Operation::progress)), take its
-//! result ([`take_result`](Operation::take_result)) or cancel it ([`cancel`](Operation::cancel)).
-//! Every binding (C ABI, Python, Ruby, C#) builds its handle on this type, so the behaviour is the
-//! same in every language.
+//! ([`is_done`](Operation::is_done)), how far it got ([`progress`](Operation::progress), whose
+//! [`version`](Progress::version) tells a poller whether anything changed), read its outcome as
+//! often as it likes ([`outcome`](Operation::outcome), [`wait`](Operation::wait)) or cancel it
+//! ([`cancel`](Operation::cancel)). The bindings hand this type to their languages without a
+//! polling loop or result cache of their own; [`Client::start`](crate::Client::start) is where
+//! every call becomes one, with one cancellation rule for calls that create a render.
 //!
 //! # Examples
 //!
@@ -47,8 +49,9 @@ fn panic_error(panic: &(dyn std::any::Any + Send)) -> Error {
     .with_code("SDK_PANIC")
 }
 
-/// How far an operation got.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// How far an operation got. Serialises as `{"percent", "stage", "render", "version"}`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// 0–100.
     pub percent: u8,
@@ -56,6 +59,8 @@ pub struct Progress {
     pub stage: Option<String>,
     /// The render as last seen, for render operations.
     pub render: Option<Render>,
+    /// Counts the changes: a poller that saw this version has seen everything up to it.
+    pub version: u64,
 }
 
 /// Handed to the operation's future to report progress and observe cancellation.
@@ -68,8 +73,12 @@ impl OperationContext {
     /// Reports progress (percent is clamped to 100).
     pub fn report(&self, percent: u8, stage: Option<&str>) {
         let mut st = self.shared.lock();
-        st.progress.percent = percent.min(100);
-        st.progress.stage = stage.map(str::to_owned);
+        let percent = percent.min(100);
+        if st.progress.percent != percent || st.progress.stage.as_deref() != stage {
+            st.progress.percent = percent;
+            st.progress.stage = stage.map(str::to_owned);
+            st.progress.version += 1;
+        }
     }
 
     /// Reports the latest state of a render (its status becomes the stage).
@@ -77,7 +86,10 @@ impl OperationContext {
         let mut st = self.shared.lock();
         st.progress.percent = render.progress.min(100);
         st.progress.stage = Some(render.status.as_str().to_owned());
-        st.progress.render = Some(render.clone());
+        if st.progress.render.as_ref() != Some(render) {
+            st.progress.render = Some(render.clone());
+            st.progress.version += 1;
+        }
     }
 
     /// The token that fires when the operation is cancelled.
@@ -105,7 +117,7 @@ struct StateAny {
     inner: Box<dyn std::any::Any + Send>,
     progress: Progress,
     done: bool,
-    callback: Option<Callback>,
+    callbacks: Vec<Callback>,
 }
 
 impl Shared {
@@ -158,7 +170,7 @@ impl<T: Send + 'static> Operation<T> {
                 inner: Box::new(None::<Result<T>>),
                 progress: Progress::default(),
                 done: false,
-                callback: None,
+                callbacks: Vec::new(),
             }),
             cond: Condvar::new(),
         });
@@ -177,20 +189,19 @@ impl<T: Send + 'static> Operation<T> {
                 _ = cancel.cancelled() => Err(Error::cancelled()),
                 r = guarded => r.unwrap_or_else(|panic| Err(panic_error(&*panic))),
             };
-            let callback = {
+            let callbacks = {
                 let mut st = task_shared.lock();
                 if let Some(slot) = st.inner.downcast_mut::<Option<Result<T>>>() {
                     *slot = Some(result);
                 }
                 st.done = true;
-                if st.progress.percent < 100 {
-                    st.progress.percent = 100;
-                }
-                st.callback.take()
+                st.progress.percent = 100;
+                st.progress.version += 1;
+                std::mem::take(&mut st.callbacks)
             };
             task_shared.cond.notify_all();
-            if let Some(cb) = callback {
-                // Runs on a runtime worker thread; callers must not block in it.
+            // Run on a runtime worker thread; callers must not block in them.
+            for cb in callbacks {
                 cb();
             }
         });
@@ -232,9 +243,9 @@ impl<T: Send + 'static> Operation<T> {
             .and_then(Option::take)
     }
 
-    /// Blocks the calling thread until the operation is done or `timeout` passes, then takes the
-    /// result. Never call this from a runtime worker or a UI thread.
-    pub fn wait(&self, timeout: Option<Duration>) -> Option<Result<T>> {
+    /// Blocks the calling thread until the operation is done (`true`) or `timeout` passes
+    /// (`false`). Never call this from a runtime worker or a UI thread.
+    pub fn wait_until_done(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut st = self.shared.lock();
         while !st.done {
@@ -243,7 +254,7 @@ impl<T: Send + 'static> Operation<T> {
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
-                        return None;
+                        return false;
                     }
                     st = self
                         .shared
@@ -254,21 +265,66 @@ impl<T: Send + 'static> Operation<T> {
                 }
             }
         }
-        st.inner
-            .downcast_mut::<Option<Result<T>>>()
-            .and_then(Option::take)
+        true
     }
 
     /// Calls `f` once when the operation finishes, on a runtime worker thread (or at once, on
-    /// this thread, when it already finished). `f` must not block.
+    /// this thread, when it already finished). `f` must not block. Every callback registered
+    /// runs.
     pub fn on_complete(&self, f: impl FnOnce() + Send + 'static) {
         let mut st = self.shared.lock();
         if st.done {
             drop(st);
             f();
         } else {
-            st.callback = Some(Box::new(f));
+            st.callbacks.push(Box::new(f));
         }
+    }
+}
+
+impl<T: Clone + Send + 'static> Operation<T> {
+    /// The outcome once done (`None` while running), as often as asked: unlike
+    /// [`take_result`](Self::take_result) it leaves the outcome in place.
+    pub fn outcome(&self) -> Option<Result<T>> {
+        let st = self.shared.lock();
+        Self::read(&st)
+    }
+
+    /// Blocks the calling thread until the operation is done or `timeout` passes, and answers
+    /// its outcome (`None` on timeout) without consuming it. Never call this from a runtime
+    /// worker or a UI thread.
+    pub fn wait(&self, timeout: Option<Duration>) -> Option<Result<T>> {
+        if self.wait_until_done(timeout) {
+            self.outcome()
+        } else {
+            None
+        }
+    }
+
+    /// Waits without blocking a thread until the operation is done, and answers its outcome.
+    ///
+    /// ```
+    /// # async fn run() {
+    /// let op = renderiq_sdk::operation::Operation::spawn(|_| async { Ok(7) }).unwrap();
+    /// assert_eq!(op.finished().await.unwrap(), 7);
+    /// # }
+    /// ```
+    pub async fn finished(&self) -> Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.on_complete(move || {
+            let _ = tx.send(());
+        });
+        let _ = rx.await;
+        self.outcome().unwrap_or_else(|| Err(Error::cancelled()))
+    }
+
+    fn read(st: &StateAny) -> Option<Result<T>> {
+        if !st.done {
+            return None;
+        }
+        st.inner
+            .downcast_ref::<Option<Result<T>>>()
+            .and_then(Option::clone)
     }
 }
 
@@ -309,8 +365,13 @@ mod tests {
             op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(),
             "done"
         );
+        assert_eq!(op.outcome().unwrap().unwrap(), "done", "read again");
+        let before = op.progress().version;
+        assert!(before >= 2, "reported and finished: {before}");
+        assert!(op.take_result().is_some());
         assert!(op.take_result().is_none(), "taken once");
         assert_eq!(op.progress().percent, 100);
+        assert_eq!(op.progress().version, before, "reading changes nothing");
     }
 
     #[test]

@@ -27,22 +27,29 @@ enum Image {
 /// The settings of a render, each optional (absent = the user's default), with the API's
 /// camelCase names when deserialized: the one shape every binding hands to
 /// [`CreateRender::settings`]. Unknown names are an error.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RenderSettings {
     /// What to render.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Style, one of [`STYLES`](crate::types::STYLES).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
     /// Quality, which decides the credit cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<Quality>,
     /// Aspect ratio such as `"16:9"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<String>,
     /// Project to file the render under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
     /// URL that receives a signed delivery when the render ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Idempotency key for the creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
 
@@ -235,12 +242,17 @@ impl CreateRender {
 /// let q = ListRenders::new().status(RenderStatus::Completed).limit(50);
 /// # drop(q);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[must_use]
 pub struct ListRenders {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<RenderStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     project_id: Option<String>,
 }
 
@@ -250,13 +262,14 @@ impl ListRenders {
         Self::default()
     }
 
-    /// 1-based page. Default is 1.
+    /// 1-based page. Default is 1; 0 is refused when the query is sent.
     pub fn page(mut self, page: u32) -> Self {
-        self.page = Some(page.max(1));
+        self.page = Some(page);
         self
     }
 
-    /// Page size (server caps it at 100). Default is the server's (20).
+    /// Page size, 1 to [`MAX_PAGE_SIZE`](crate::call::MAX_PAGE_SIZE). Default is
+    /// [`DEFAULT_PAGE_SIZE`](crate::call::DEFAULT_PAGE_SIZE) (20).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
@@ -274,18 +287,22 @@ impl ListRenders {
         self
     }
 
-    fn request(&self) -> Request {
-        let mut r = Request::get("renders").query("page", self.page.unwrap_or(1));
-        if let Some(l) = self.limit {
-            r = r.query("limit", l);
+    fn request(&self) -> Result<Request> {
+        let (page, limit) = crate::call::PageQuery {
+            page: self.page,
+            limit: self.limit,
         }
+        .resolve()?;
+        let mut r = Request::get("renders")
+            .query("page", page)
+            .query("limit", limit);
         if let Some(s) = self.status {
             r = r.query("status", s);
         }
         if let Some(p) = &self.project_id {
             r = r.query("projectId", p);
         }
-        r
+        Ok(r)
     }
 }
 
@@ -434,9 +451,39 @@ impl Client {
     ///
     /// [`Config`](crate::ErrorKind::Config) when the shared runtime is unavailable; the
     /// operation's own result carries the errors of `create_render`.
+    ///
+    /// Cancelling it withdraws the render when the creation reached the server anyway and the
+    /// render is still pending (credits refunded), as [`start_render`](Self::start_render) does.
     pub fn start_create_render(&self, req: CreateRender) -> Result<Operation<Render>> {
         let client = self.clone();
-        Operation::spawn(move |ctx| async move { client.create_with_progress(req, &ctx).await })
+        Operation::spawn(move |ctx| async move { client.create_for_operation(req, &ctx).await })
+    }
+
+    /// Creates the render on its own task, so that a cancel while the upload is under way does
+    /// not lose a render the server made: once the creation answers, a render that the caller
+    /// no longer wants and that is still pending is withdrawn (credits refunded).
+    pub(crate) async fn create_for_operation(
+        &self,
+        req: CreateRender,
+        ctx: &OperationContext,
+    ) -> Result<Render> {
+        let (client, task_ctx) = (self.clone(), ctx.clone());
+        let created = tokio::spawn(async move {
+            let render = client.create_with_progress(req, &task_ctx).await?;
+            task_ctx.report_render(&render);
+            if task_ctx.cancel_token().is_cancelled() && render.status == RenderStatus::Pending {
+                if let Err(e) = client.cancel_render(&render.id).await {
+                    tracing::debug!(render = %render.id, error = %e, "the cancelled render could not be withdrawn");
+                }
+            }
+            Ok(render)
+        });
+        created.await.map_err(|e| {
+            Error::new(
+                crate::ErrorKind::Server,
+                format!("internal error in the Renderiq SDK (render creation task: {e}); please report it"),
+            )
+        })?
     }
 
     /// Starts [`wait_for_render_with`](Self::wait_for_render_with) in the background; the
@@ -465,8 +512,7 @@ impl Client {
     pub fn start_render(&self, req: CreateRender, opts: WaitOptions) -> Result<Operation<Render>> {
         let client = self.clone();
         Operation::spawn(move |ctx| async move {
-            let render = client.create_with_progress(req, &ctx).await?;
-            ctx.report_render(&render);
+            let render = client.create_for_operation(req, &ctx).await?;
             let _withdraw = client.withdraw_when_cancelled(&render.id, &ctx);
             client.wait_with_progress(&render.id, opts, &ctx).await
         })
@@ -475,7 +521,7 @@ impl Client {
     /// Until the returned guard drops (when the operation ends), cancelling `ctx` withdraws the
     /// render on the server if it was last seen pending. Best effort: a render that started
     /// processing meanwhile is refused by the server (409) and simply completes.
-    fn withdraw_when_cancelled(
+    pub(crate) fn withdraw_when_cancelled(
         &self,
         id: &str,
         ctx: &OperationContext,
@@ -525,7 +571,7 @@ impl Client {
         self.create_render(req).await
     }
 
-    async fn wait_with_progress(
+    pub(crate) async fn wait_with_progress(
         &self,
         id: &str,
         opts: WaitOptions,
@@ -599,7 +645,7 @@ impl Client {
             idempotency_key.unwrap_or_else(|| format!("rq_{}", uuid::Uuid::new_v4().simple()));
         let mut request = Request::post("renders").idempotency_key(key);
         request.body = Body::Multipart(Arc::new(spec));
-        self.call(request).await
+        self.send(request).await
     }
 
     /// The render's current state.
@@ -607,8 +653,8 @@ impl Client {
     /// # Errors
     ///
     /// [`NotFound`](crate::ErrorKind::NotFound) for an unknown id (or another user's render).
-    pub async fn get_render(&self, id: &str) -> Result<Render> {
-        self.call(Request::get(format!("renders/{}", path_segment(id)?)))
+    pub async fn retrieve_render(&self, id: &str) -> Result<Render> {
+        self.send(Request::get(format!("renders/{}", path_segment(id)?)))
             .await
     }
 
@@ -618,7 +664,7 @@ impl Client {
     ///
     /// [`Conflict`](crate::ErrorKind::Conflict) when the render is already processing or done.
     pub async fn cancel_render(&self, id: &str) -> Result<Render> {
-        self.call(Request::post(format!(
+        self.send(Request::post(format!(
             "renders/{}/cancel",
             path_segment(id)?
         )))
@@ -634,7 +680,7 @@ impl Client {
         if let Some(p) = &query.project_id {
             path_segment(p)?;
         }
-        self.call(query.request()).await
+        self.send(query.request()?).await
     }
 
     /// Every render matching `query`, fetching further pages as the stream is read.
@@ -723,7 +769,7 @@ impl Client {
                 req.extra_timeout = Duration::from_secs(wait_secs);
             }
             let sent = Instant::now();
-            let render: Render = self.call(req).await?;
+            let render: Render = self.send(req).await?;
             let state = (render.status, render.progress);
             let moved = last != Some(state);
             if moved {

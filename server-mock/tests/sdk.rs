@@ -191,7 +191,7 @@ async fn cancelling_a_render_operation_before_it_starts_withdraws_it_and_refunds
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
     let withdrawn = loop {
-        let now = client.get_render(&queued.id).await.unwrap();
+        let now = client.retrieve_render(&queued.id).await.unwrap();
         if now.status != RenderStatus::Pending {
             break now;
         }
@@ -284,7 +284,7 @@ async fn the_server_errors_reach_the_sdk_as_typed_errors_with_their_fields() {
     );
     assert!(err.request_id().is_some_and(|r| r.starts_with("req_")));
 
-    let err = client.get_render("doesnotexist").await.unwrap_err();
+    let err = client.retrieve_render("doesnotexist").await.unwrap_err();
     assert!(err.is_not_found());
 
     let err = client

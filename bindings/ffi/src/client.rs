@@ -458,7 +458,7 @@ pub unsafe extern "C" fn renderiq_client_render_get(
 ) -> i32 {
     call_json(client, out_render_json, out_error, |c| {
         let id = str_arg(render_id, "render_id")?.to_owned();
-        Ok(async move { c.get_render(&id).await })
+        Ok(async move { c.retrieve_render(&id).await })
     })
 }
 
@@ -551,7 +551,7 @@ async fn resolve_render(
 ) -> renderiq_sdk::Result<Render> {
     match render {
         Ok(r) => Ok(r),
-        Err(id) => c.get_render(&id).await,
+        Err(id) => c.retrieve_render(&id).await,
     }
 }
 

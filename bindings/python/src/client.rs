@@ -255,8 +255,8 @@ impl PyClient {
         to_py(py, &render)
     }
 
-    fn get_render(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
-        call!(self, py, |c| c.get_render(&id))
+    fn retrieve_render(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {
+        call!(self, py, |c| c.retrieve_render(&id))
     }
 
     fn cancel_render(&self, py: Python<'_>, id: String) -> PyResult<Py<PyAny>> {

@@ -41,9 +41,12 @@ pub fn finish<T: Send + 'static>(
     mut on_poll: impl FnMut(Python<'_>) -> PyResult<()>,
 ) -> PyResult<T> {
     loop {
-        if let Some(result) = py.detach(|| op.wait(Some(POLL))) {
+        if py.detach(|| op.wait_until_done(Some(POLL))) {
             on_poll(py)?;
-            return result.map_err(err);
+            return match op.take_result() {
+                Some(result) => result.map_err(err),
+                None => Err(err(renderiq_sdk::Error::cancelled())),
+            };
         }
         if let Err(e) = py.check_signals().and_then(|()| on_poll(py)) {
             op.cancel();

@@ -242,7 +242,7 @@ impl RbClient {
 
     pub fn start_get_render(ruby: &Ruby, rb_self: &Self, id: String) -> Result<RbOperation, Error> {
         rb_self.spawn(ruby, |c| async move {
-            c.get_render(&id).await.map(|r| json(&r))
+            c.retrieve_render(&id).await.map(|r| json(&r))
         })
     }
 

@@ -78,7 +78,7 @@ pub async fn status(ctx: &Ctx, args: StatusArgs) -> Result<Report, CliError> {
         )
         .await?
     } else {
-        client.get_render(&args.id).await?
+        client.retrieve_render(&args.id).await?
     };
     Ok(output::render(&render))
 }
@@ -98,7 +98,7 @@ pub async fn list(ctx: &Ctx, cmd: RendersCommand) -> Result<Report, CliError> {
 
 pub async fn download(ctx: &Ctx, args: DownloadArgs) -> Result<Report, CliError> {
     let client = ctx.client()?;
-    let render = client.get_render(&args.id).await?;
+    let render = client.retrieve_render(&args.id).await?;
     let spinner = ctx.bars.spinner("downloading");
     let bytes = client.download_render_to(&render, &args.out).await;
     spinner.finish_and_clear();

@@ -162,7 +162,7 @@ class Client:
 
     def get_render(self, render_id: Union[str, Render]) -> Render:
         """The render's current state. Raises :class:`NotFoundError` for an unknown id."""
-        return Render._from_wire(self._native.get_render(_bridge.render_id(render_id)))
+        return Render._from_wire(self._native.retrieve_render(_bridge.render_id(render_id)))
 
     def cancel_render(self, render: Union[str, Render]) -> Render:
         """Cancels a render that has not started processing; its credits are refunded.
