@@ -307,7 +307,7 @@ pub fn user(u: &User) -> Report {
             "{}{name}\n  user id   {}\n  since     {}\n",
             u.email,
             u.id,
-            time(&u.created_at)
+            u.created_at.as_ref().map_or_else(|| "-".to_owned(), time)
         ),
     )
 }

@@ -42,6 +42,40 @@ async fn sign_in_posts_credentials_and_saves_the_session() {
 }
 
 #[tokio::test]
+async fn sign_in_reads_the_original_services_snake_case_answer() {
+    let server = MockServer::start().await;
+    // The seeds' shape: snake_case tokens, a unix-seconds expiry, a user with id and email only.
+    let expires_at = chrono::Utc::now().timestamp() + 3600;
+    Mock::given(method("POST"))
+        .and(path(api("auth/signin")))
+        .respond_with(ok(json!({
+            "access_token": "acc-snake",
+            "refresh_token": "ref-snake",
+            "expires_at": expires_at,
+            "user": {"id": "u_9", "email": "ada@example.com"},
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("auth/me")))
+        .and(header("authorization", "Bearer acc-snake"))
+        .respond_with(ok(user_json()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let store = Arc::new(MemoryStore::new());
+    let client = client_with_store(&server, store.clone());
+    let user = client.sign_in("ada@example.com", "pw").await.unwrap();
+    assert_eq!((user.id.as_str(), user.created_at), ("u_9", None));
+    let saved = store.load().unwrap().expect("session saved");
+    assert_eq!(saved.refresh_token.expose(), "ref-snake");
+    assert_eq!(saved.expires_at.timestamp(), expires_at);
+    // Fresh for an hour, so the next call is sent with it and no refresh.
+    client.me().await.unwrap();
+}
+
+#[tokio::test]
 async fn every_request_carries_the_telemetry_headers() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

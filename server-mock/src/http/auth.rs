@@ -334,7 +334,7 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         id: r.get(0)?,
         email: r.get(1)?,
         name: r.get(2)?,
-        created_at: r.get(3)?,
+        created_at: Some(r.get(3)?),
     })
 }
 
@@ -381,11 +381,12 @@ pub(crate) fn insert_user(
     name: Option<&str>,
     password_hash: &str,
 ) -> rusqlite::Result<User> {
+    let created_at = Utc::now();
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         email: email.to_owned(),
         name: name.map(str::to_owned),
-        created_at: Utc::now(),
+        created_at: Some(created_at),
     };
     conn.execute(
         "INSERT INTO users (id, email, name, password_hash, callback_secret, created_at)
@@ -396,7 +397,7 @@ pub(crate) fn insert_user(
             user.name,
             password_hash,
             renderiq_sdk::webhooks::generate_secret(),
-            user.created_at
+            created_at
         ],
     )?;
     Ok(user)
