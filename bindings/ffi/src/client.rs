@@ -3,11 +3,11 @@
 use std::ffi::c_char;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::types::{Render, RenderStatus, SettingsUpdate};
-use renderiq_sdk::{ListRenders, WaitOptions};
+use renderiq_sdk::call::{Call, WaitSpec};
+use renderiq_sdk::ListRenders;
 use serde::Deserialize;
 
 use crate::error::{
@@ -25,7 +25,7 @@ pub struct RenderiqClient {
     pub(crate) client: renderiq_sdk::Client,
 }
 
-pub(crate) static CLIENTS: Registry<RenderiqClient> = Registry::new("RenderiqClient");
+pub(crate) static CLIENTS: Registry<RenderiqClient> = Registry::new("RenderiqClient", 1);
 
 /// The live client named by `client`.
 pub(crate) fn client_arg(client: *const RenderiqClient) -> FfiResult<Arc<RenderiqClient>> {
@@ -440,8 +440,8 @@ pub unsafe extern "C" fn renderiq_client_render_create(
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
     call_json(client, out_render_json, out_error, |c| {
-        let req = render_request(image, params_json)?;
-        Ok(async move { c.create_render(req).await })
+        let call = Call::CreateRender(render_request(image, params_json)?);
+        Ok(async move { c.call(call).await })
     })
 }
 
@@ -516,13 +516,11 @@ pub unsafe extern "C" fn renderiq_client_render_cancel(
     })
 }
 
-/// The wait options for a timeout in milliseconds (0 = the SDK's default of 10 minutes).
-pub(crate) fn wait_options(timeout_ms: u32) -> WaitOptions {
-    let opts = WaitOptions::new();
-    if timeout_ms == 0 {
-        opts
-    } else {
-        opts.timeout(Duration::from_millis(u64::from(timeout_ms)))
+/// The wait for a timeout in milliseconds (0 = the SDK's default of 10 minutes).
+pub(crate) fn wait_spec(timeout_ms: u32) -> WaitSpec {
+    WaitSpec {
+        timeout_ms: (timeout_ms != 0).then_some(u64::from(timeout_ms)),
+        ..WaitSpec::default()
     }
 }
 
@@ -539,8 +537,11 @@ pub unsafe extern "C" fn renderiq_client_render_wait(
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
     call_json(client, out_render_json, out_error, |c| {
-        let id = str_arg(render_id, "render_id")?.to_owned();
-        Ok(async move { c.wait_for_render_with(&id, wait_options(timeout_ms)).await })
+        let call = Call::WaitForRender {
+            id: str_arg(render_id, "render_id")?.to_owned(),
+            wait: wait_spec(timeout_ms),
+        };
+        Ok(async move { c.call(call).await })
     })
 }
 

@@ -147,7 +147,7 @@ pub struct RenderiqError {
     json: CString,
 }
 
-pub(crate) static ERRORS: Registry<RenderiqError> = Registry::new("RenderiqError");
+pub(crate) static ERRORS: Registry<RenderiqError> = Registry::new("RenderiqError", 2);
 
 /// What an entry point fails with: an SDK error, or misuse of the ABI.
 #[derive(Debug)]

@@ -6,24 +6,40 @@
 //! `RENDERIQ_ERROR_INVALID_HANDLE` without being dereferenced. (A magic tag inside the object
 //! would not do: reading it from freed memory is itself the invalid access.)
 //!
+//! A handle is not the object's address but a serial number that is never handed out twice
+//! (its generation), with the registry's type tag in the low bits: a stale handle kept after
+//! `_free` can never alias an object created later at the same address, and a handle of the
+//! wrong type is refused by its tag. C code must treat handles as opaque and never dereference
+//! them.
+//!
 //! Handles are reference-counted: a call in progress holds its own reference, so a handle
 //! freed from another thread meanwhile stays alive until that call returns.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Low bits of a handle that hold its registry's type tag.
+const TAG_BITS: u32 = 4;
+
+/// The next handle generation, shared by every registry so no two handles are ever equal.
+static NEXT_GENERATION: AtomicUsize = AtomicUsize::new(1);
 
 use crate::error::FfiError;
 
 /// The live objects of one handle type, keyed by the address handed to C.
 pub(crate) struct Registry<T: 'static> {
     type_name: &'static str,
+    tag: usize,
     map: Mutex<Option<HashMap<usize, Arc<T>>>>,
 }
 
 impl<T: Send + Sync + 'static> Registry<T> {
-    pub(crate) const fn new(type_name: &'static str) -> Self {
+    /// A registry whose handles carry `tag` (1..16, distinct per handle type).
+    pub(crate) const fn new(type_name: &'static str, tag: usize) -> Self {
         Self {
             type_name,
+            tag,
             map: Mutex::new(None),
         }
     }
@@ -32,14 +48,16 @@ impl<T: Send + Sync + 'static> Registry<T> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes ownership of `value` and returns the address that names it.
+    /// Takes ownership of `value` and returns the handle that names it: a fresh generation
+    /// with this registry's tag, never handed out before.
     pub(crate) fn insert(&self, value: T) -> *mut T {
-        let arc = Arc::new(value);
-        let ptr = Arc::as_ptr(&arc).cast_mut();
+        let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+        let handle = (generation << TAG_BITS) | self.tag;
         self.lock()
             .get_or_insert_with(HashMap::new)
-            .insert(ptr as usize, arc);
-        ptr
+            .insert(handle, Arc::new(value));
+        // An opaque token shaped like a pointer; it is never dereferenced.
+        std::ptr::without_provenance_mut(handle)
     }
 
     /// The object named by `ptr`, if it is live.

@@ -1,11 +1,11 @@
 //! Images handed over by the host (`RenderiqImage`) and the render parameters JSON.
 
-use std::borrow::Cow;
 use std::ffi::c_char;
 
-use renderiq_sdk::screenshot::{OutputFormat, PixelFormat, PrepareOptions, RawImage, Screenshot};
-use renderiq_sdk::types::Quality;
-use renderiq_sdk::{CreateRender, RenderSettings};
+use renderiq_sdk::call::{
+    prepared_info, ImageSource, PixelFormatName, PrepareSpec, RawGeometry, RenderRequest,
+};
+use renderiq_sdk::RenderSettings;
 use serde::Deserialize;
 
 use crate::error::{guard, FfiError, FfiResult, RenderiqError};
@@ -61,36 +61,24 @@ pub struct RenderiqImage {
     pub bottom_up: u32,
 }
 
-/// Copies a borrowed `RenderiqImage` into an owned screenshot, checking every field.
-pub(crate) unsafe fn screenshot_arg(image: *const RenderiqImage) -> FfiResult<Screenshot<'static>> {
+/// Copies a borrowed `RenderiqImage` into an owned image source. The core checks the fields
+/// (one place for every binding); only what C alone can get wrong (NULL, an unknown `kind` or
+/// `pixel_format` number) is checked here.
+pub(crate) unsafe fn image_source_arg(image: *const RenderiqImage) -> FfiResult<ImageSource> {
     let Some(img) = image.as_ref() else {
         return Err(FfiError::null("`image`"));
     };
     match img.kind {
-        RENDERIQ_IMAGE_FILE => {
-            let path = str_arg(img.path, "image->path")?;
-            if path.is_empty() {
-                return Err(FfiError::invalid_argument("`image->path` is empty"));
-            }
-            Ok(Screenshot::file(path))
-        }
-        RENDERIQ_IMAGE_ENCODED => {
-            let bytes = bytes_arg(img.data, img.len, "image->data")?;
-            if bytes.is_empty() {
-                return Err(FfiError::invalid_argument("`image->len` is 0: pass the encoded image bytes"));
-            }
-            Ok(Screenshot::encoded(bytes.to_vec()))
-        }
+        RENDERIQ_IMAGE_FILE => Ok(ImageSource::File {
+            path: str_arg(img.path, "image->path")?.into(),
+        }),
+        RENDERIQ_IMAGE_ENCODED => Ok(ImageSource::Bytes {
+            data: Some(bytes_arg(img.data, img.len, "image->data")?.to_vec()),
+        }),
         RENDERIQ_IMAGE_RAW => {
-            let (w, h) = (img.width, img.height);
-            if w == 0 || h == 0 {
-                return Err(FfiError::invalid_argument(format!(
-                    "the raw image is {w}x{h} pixels: `width` and `height` must be at least 1"
-                )));
-            }
-            let format = match img.pixel_format {
-                RENDERIQ_PIXEL_RGBA8 => PixelFormat::Rgba8,
-                RENDERIQ_PIXEL_BGRA8 => PixelFormat::Bgra8,
+            let pixel_format = match img.pixel_format {
+                RENDERIQ_PIXEL_RGBA8 => PixelFormatName::Rgba8,
+                RENDERIQ_PIXEL_BGRA8 => PixelFormatName::Bgra8,
                 other => {
                     return Err(FfiError::invalid_argument(format!(
                         "`pixel_format` {other} is unknown: use RENDERIQ_PIXEL_RGBA8 (1) or RENDERIQ_PIXEL_BGRA8 (2)"
@@ -104,44 +92,16 @@ pub(crate) unsafe fn screenshot_arg(image: *const RenderiqImage) -> FfiResult<Sc
                     return Err(FfiError::invalid_argument(format!("`bottom_up` is {other}: use 0 or 1")))
                 }
             };
-            let too_big = || {
-                FfiError::invalid_argument(format!(
-                    "a {w}x{h} image with a stride of {} bytes is too large to address",
-                    img.stride
-                ))
-            };
-            let row = (w as usize).checked_mul(4).ok_or_else(too_big)?;
-            let stride = if img.stride == 0 { row } else { img.stride };
-            if stride < row {
-                return Err(FfiError::invalid_argument(format!(
-                    "`stride` is {stride} bytes but a row of {w} pixels needs at least {row} (width * 4)"
-                )));
-            }
-            let needed = stride
-                .checked_mul(h as usize - 1)
-                .and_then(|n| n.checked_add(row))
-                .filter(|n| *n <= isize::MAX as usize)
-                .ok_or_else(too_big)?;
-            if img.data.is_null() {
-                return Err(FfiError::null("`image->data`"));
-            }
-            if img.len < needed {
-                return Err(FfiError::invalid_argument(format!(
-                    "`len` is {} bytes but a {w}x{h} image with a stride of {stride} bytes needs \
-                     at least {needed} (stride * (height - 1) + width * 4)",
-                    img.len
-                )));
-            }
             // Only the bytes the image covers are read and copied.
-            let pixels = std::slice::from_raw_parts(img.data, needed).to_vec();
-            Ok(Screenshot::Raw(RawImage {
-                pixels: Cow::Owned(pixels),
-                width: w,
-                height: h,
-                stride,
-                format,
+            let geometry = RawGeometry::check(img.width, img.height, img.stride, img.len)?;
+            Ok(ImageSource::Raw {
+                width: img.width,
+                height: img.height,
+                stride: geometry.stride,
+                pixel_format,
                 bottom_up,
-            }))
+                data: Some(bytes_arg(img.data, geometry.needed, "image->data")?.to_vec()),
+            })
         }
         other => Err(FfiError::invalid_argument(format!(
             "`image->kind` {other} is unknown: use RENDERIQ_IMAGE_FILE (1), RENDERIQ_IMAGE_ENCODED (2) or RENDERIQ_IMAGE_RAW (3)"
@@ -149,13 +109,14 @@ pub(crate) unsafe fn screenshot_arg(image: *const RenderiqImage) -> FfiResult<Sc
     }
 }
 
-/// The render parameters JSON.
+/// The render parameters JSON of the typed entry points: the settings and preparation fields
+/// of a `RenderRequest`, flat.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RenderParams {
     prompt: Option<String>,
     style: Option<String>,
-    quality: Option<Quality>,
+    quality: Option<renderiq_sdk::Quality>,
     aspect_ratio: Option<String>,
     project_id: Option<String>,
     callback_url: Option<String>,
@@ -167,28 +128,20 @@ pub(crate) struct RenderParams {
 }
 
 impl RenderParams {
-    fn prepare_options(&self) -> FfiResult<PrepareOptions> {
-        let mut o = PrepareOptions::new();
-        if let Some(e) = self.max_edge {
-            o = o.max_edge(e);
+    fn prepare(&self) -> PrepareSpec {
+        PrepareSpec {
+            max_edge: self.max_edge,
+            format: self.format.clone(),
+            jpeg_quality: self.jpeg_quality,
+            max_bytes: self.max_bytes,
         }
-        if let Some(f) = &self.format {
-            o = o.format(f.parse::<OutputFormat>()?);
-        }
-        if let Some(b) = self.max_bytes {
-            o = o.max_bytes(Some(usize::try_from(b).unwrap_or(usize::MAX)));
-        }
-        if let Some(q) = self.jpeg_quality {
-            o = o.quality(q);
-        }
-        Ok(o)
     }
 
-    fn into_request(self, shot: Screenshot<'static>) -> FfiResult<CreateRender> {
-        let prepare = self.prepare_options()?;
-        Ok(CreateRender::new(shot)
-            .prepare_options(prepare)
-            .settings(RenderSettings {
+    fn into_request(self, image: ImageSource) -> RenderRequest {
+        let prepare = self.prepare();
+        RenderRequest {
+            image,
+            settings: RenderSettings {
                 prompt: self.prompt,
                 style: self.style,
                 quality: self.quality,
@@ -196,18 +149,20 @@ impl RenderParams {
                 project_id: self.project_id,
                 callback_url: self.callback_url,
                 idempotency_key: self.idempotency_key,
-            }))
+            },
+            prepare,
+            wait: None,
+        }
     }
 }
 
-/// The owned render request for a borrowed image and params JSON.
+/// The render request for a borrowed image and params JSON.
 pub(crate) unsafe fn render_request(
     image: *const RenderiqImage,
     params_json: *const c_char,
-) -> FfiResult<CreateRender> {
+) -> FfiResult<RenderRequest> {
     let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
-    let shot = screenshot_arg(image)?;
-    params.into_request(shot)
+    Ok(params.into_request(image_source_arg(image)?))
 }
 
 /// Prepares an image for upload as `renderiq_client_render_create` would, without uploading
@@ -240,16 +195,8 @@ pub unsafe extern "C" fn renderiq_prepare_image(
             return Err(FfiError::null("`out_data` or `out_len`"));
         }
         let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
-        let options = params.prepare_options()?;
-        let shot = screenshot_arg(image)?;
-        let prepared = shot.prepare(&options)?;
-        let info = serde_json::json!({
-            "mimeType": prepared.mime_type(),
-            "format": prepared.format.to_string(),
-            "width": prepared.width,
-            "height": prepared.height,
-            "size": prepared.bytes.len(),
-        });
+        let prepared = image_source_arg(image)?.prepare(&params.prepare())?;
+        let info = prepared_info(&prepared);
         put_json(out_info_json, &info)?;
         put_bytes(out_data, out_len, prepared.bytes);
         Ok(())

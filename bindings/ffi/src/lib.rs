@@ -3,8 +3,12 @@
 //! This crate builds `librenderiq` (`.so`/`.dylib`/`.dll` and a static library) and generates
 //! `include/renderiq.h` with cbindgen. C and C++ add-ons (ArchiCAD) link it directly, through the
 //! header-only C++17 wrapper `include/renderiq.hpp`; the C# binding (Revit, AutoCAD) calls it
-//! through P/Invoke; Ruby's Fiddle backend loads it at run time. Nothing here holds SDK logic:
-//! every function converts its arguments, calls `renderiq_sdk`, and converts the answer.
+//! through P/Invoke; Ruby's Fiddle backend loads it at run time. No SDK logic lives here: every
+//! request is a `renderiq_sdk::call::Call` made through `renderiq_call` / `renderiq_call_start`
+//! (defaults, validation and waiting are the core's); this crate converts handles, borrowed
+//! buffers, JSON text and errors. Typed entry points remain where a data path needs them
+//! (borrowed raw pixels in `RenderiqImage`, downloads into caller memory, the webhook-verify hot
+//! path) and for the ABI-1 functions kept for existing callers, which build the same calls.
 //!
 //! ## Conventions (the same for every function)
 //!
@@ -47,6 +51,7 @@
 
 use std::ffi::c_char;
 
+mod call;
 mod client;
 mod error;
 mod handle;
@@ -55,6 +60,7 @@ mod memory;
 mod op;
 mod webhooks;
 
+pub use call::*;
 pub use client::*;
 pub use error::*;
 pub use image::*;
@@ -65,7 +71,10 @@ pub use webhooks::*;
 /// Version of the C ABI described by this header. It changes whenever a function, struct or
 /// constant changes incompatibly; every wrapper compares it with `renderiq_abi_version()` when
 /// it loads the library.
-pub const RENDERIQ_ABI_VERSION: u32 = 1;
+///
+/// Version 2: `renderiq_call` / `renderiq_call_start` / `renderiq_op_outcome`, progress JSON with
+/// `version`, handles that are never reused (generation counters).
+pub const RENDERIQ_ABI_VERSION: u32 = 2;
 
 /// The ABI version of the loaded library. Compare it with `RENDERIQ_ABI_VERSION` from the
 /// header you compiled against; they must be equal.

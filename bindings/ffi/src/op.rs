@@ -4,10 +4,11 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use renderiq_sdk::types::Render;
+use renderiq_sdk::call::Call;
 use renderiq_sdk::Operation;
+use serde_json::Value;
 
-use crate::client::{client_arg, wait_options, RenderiqClient};
+use crate::client::{client_arg, wait_spec, RenderiqClient};
 use crate::error::{
     guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_ALREADY_TAKEN,
     RENDERIQ_ERROR_INVALID_HANDLE, RENDERIQ_ERROR_NOT_READY, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
@@ -19,27 +20,27 @@ use crate::memory::{clear, put_json, str_arg};
 /// `timeout_ms` of `renderiq_op_wait` that waits without a limit.
 pub const RENDERIQ_WAIT_FOREVER: u32 = 0xFFFF_FFFF;
 
-/// A render operation running in the background, for a UI thread that must never block.
+/// An operation running in the background, for a UI thread that must never block.
 ///
-/// Started by `renderiq_render_create_start`, `renderiq_render_wait_start` or
-/// `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+/// Started by `renderiq_call_start` (any call), or by `renderiq_render_create_start`,
+/// `renderiq_render_wait_start` or `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
 /// `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
 /// `renderiq_op_free`. Thread-safe.
 pub struct RenderiqOp {
-    op: Operation<Render>,
+    op: Operation<Value>,
     callback_set: AtomicBool,
 }
 
-pub(crate) static OPS: Registry<RenderiqOp> = Registry::new("RenderiqOp");
+pub(crate) static OPS: Registry<RenderiqOp> = Registry::new("RenderiqOp", 3);
 
 fn op_arg(op: *const RenderiqOp) -> FfiResult<std::sync::Arc<RenderiqOp>> {
     OPS.get(op)
 }
 
-unsafe fn start(
+pub(crate) unsafe fn start(
     out_op: *mut *mut RenderiqOp,
     out_error: *mut *mut RenderiqError,
-    f: impl FnOnce() -> FfiResult<Operation<Render>>,
+    f: impl FnOnce() -> FfiResult<Operation<Value>>,
 ) -> i32 {
     clear(out_op);
     guard(out_error, || {
@@ -72,8 +73,8 @@ pub unsafe extern "C" fn renderiq_render_create_start(
 ) -> i32 {
     start(out_op, out_error, || {
         let c = client_arg(client)?;
-        let req = render_request(image, params_json)?;
-        Ok(c.client.start_create_render(req)?)
+        let call = Call::CreateRender(render_request(image, params_json)?);
+        Ok(c.client.start(call)?)
     })
 }
 
@@ -90,9 +91,11 @@ pub unsafe extern "C" fn renderiq_render_wait_start(
 ) -> i32 {
     start(out_op, out_error, || {
         let c = client_arg(client)?;
-        let id = str_arg(render_id, "render_id")?;
-        Ok(c.client
-            .start_wait_for_render(id, wait_options(timeout_ms))?)
+        let call = Call::WaitForRender {
+            id: str_arg(render_id, "render_id")?.to_owned(),
+            wait: wait_spec(timeout_ms),
+        };
+        Ok(c.client.start(call)?)
     })
 }
 
@@ -115,8 +118,9 @@ pub unsafe extern "C" fn renderiq_render_start(
 ) -> i32 {
     start(out_op, out_error, || {
         let c = client_arg(client)?;
-        let req = render_request(image, params_json)?;
-        Ok(c.client.start_render(req, wait_options(timeout_ms))?)
+        let mut req = render_request(image, params_json)?;
+        req.wait = Some(wait_spec(timeout_ms));
+        Ok(c.client.start(Call::Render(req))?)
     })
 }
 
@@ -134,7 +138,9 @@ pub extern "C" fn renderiq_op_poll(op: *const RenderiqOp) -> i32 {
 /// The operation's progress. Never blocks.
 ///
 /// `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
-/// `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null}`, freed
+/// `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null,
+/// "version": 3}` (`version` counts the changes: a poller that saw it has seen everything up
+/// to it), freed
 /// with `renderiq_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_progress(
@@ -155,6 +161,7 @@ pub unsafe extern "C" fn renderiq_op_progress(
             "stage": p.stage,
             "done": o.op.is_done(),
             "render": p.render,
+            "version": p.version,
         });
         put_json(out_progress_json, &json)?;
         if !out_percent.is_null() {
@@ -177,12 +184,12 @@ pub unsafe extern "C" fn renderiq_op_cancel(op: *const RenderiqOp) -> i32 {
 
 /// Writes a finished operation's outcome: the result JSON, or the operation's error.
 unsafe fn deliver(
-    outcome: Option<renderiq_sdk::Result<Render>>,
+    outcome: Option<renderiq_sdk::Result<Value>>,
     done: bool,
     out_json: *mut *mut c_char,
 ) -> FfiResult<()> {
     match outcome {
-        Some(Ok(render)) => put_json(out_json, &render),
+        Some(Ok(value)) => put_json(out_json, &value),
         Some(Err(e)) => Err(e.into()),
         None if done => Err(FfiError::misuse(
             RENDERIQ_ERROR_ALREADY_TAKEN,
@@ -217,6 +224,26 @@ pub unsafe extern "C" fn renderiq_op_take_result(
     })
 }
 
+/// Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
+/// and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
+/// NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
+/// `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_take_result` or `renderiq_op_wait` took
+/// it. Never blocks.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_op_outcome(
+    op: *const RenderiqOp,
+    out_result_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_result_json);
+    guard(out_error, || {
+        let o = op_arg(op)?;
+        let outcome = o.op.outcome();
+        let done = o.op.is_done();
+        deliver(outcome, done, out_result_json)
+    })
+}
+
 /// Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
 /// limit, 0 to not wait), then takes its result as `renderiq_op_take_result` does;
 /// `RENDERIQ_ERROR_NOT_READY` when the time ran out. Never call it from a UI thread or from a
@@ -239,11 +266,9 @@ pub unsafe extern "C" fn renderiq_op_wait(
         }
         let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER)
             .then(|| Duration::from_millis(u64::from(timeout_ms)));
-        let mut outcome = o.op.wait(timeout);
-        if outcome.is_none() && o.op.is_done() {
-            // It finished right after the wait gave up: take the result now.
-            outcome = o.op.take_result();
-        }
+        o.op.wait_until_done(timeout);
+        // Taken once, like renderiq_op_take_result; renderiq_op_outcome reads without taking.
+        let outcome = o.op.take_result();
         let done = o.op.is_done();
         deliver(outcome, done, out_result_json)
     })

@@ -28,6 +28,7 @@ mod naming;
 
 use serde::{Deserialize, Serialize};
 
+pub use dispatch::prepared_info;
 pub use image::{ImageSource, PixelFormatName, PrepareSpec, RawGeometry};
 pub use naming::{Language, CALL_NAMES};
 

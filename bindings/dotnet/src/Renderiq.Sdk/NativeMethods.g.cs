@@ -145,8 +145,11 @@ namespace Renderiq.Sdk.Native
         ///  Version of the C ABI described by this header. It changes whenever a function, struct or
         ///  constant changes incompatibly; every wrapper compares it with `renderiq_abi_version()` when
         ///  it loads the library.
+        ///
+        ///  Version 2: `renderiq_call` / `renderiq_call_start` / `renderiq_op_outcome`, progress JSON with
+        ///  `version`, handles that are never reused (generation counters).
         /// </summary>
-        internal const uint RENDERIQ_ABI_VERSION = 1;
+        internal const uint RENDERIQ_ABI_VERSION = 2;
         /// <summary>
         ///  `timeout_ms` of `renderiq_op_wait` that waits without a limit.
         /// </summary>
@@ -157,6 +160,43 @@ namespace Renderiq.Sdk.Native
         internal delegate void renderiq_op_set_callback_callback_delegate(void* arg1);
 
 
+
+        /// <summary>
+        ///  Makes one call, blocking, and answers its result: the API object as camelCase JSON, or
+        ///  `null` for calls without one. Every request the SDK can make is a call:
+        ///
+        ///  `{"call": "sign_in", "email": "…", "password": "…"}`, `{"call": "credits"}`,
+        ///  `{"call": "create_render", "image": {"kind": "file", "path": "view.png"},
+        ///    "settings": {"prompt": "dusk"}, "prepare": {"maxEdge": 1536}}`,
+        ///  `{"call": "list_renders", "status": "completed", "limit": 50}`, … — the full list, with every
+        ///  field, default and rule, is `renderiq_sdk::call::Call` (the README's "Architecture").
+        ///
+        ///  `data` / `len` (NULL / 0 when unused) carry an image's bytes beside the call instead of
+        ///  base64 inside it: the encoded file of `{"kind": "bytes"}` or the pixels of `{"kind": "raw",
+        ///  "width", "height", "stride", "pixelFormat", "bottomUp"}`. They are borrowed for this call
+        ///  only (copied before anything starts).
+        ///
+        ///  On success `*out_result_json` (may be NULL) receives the result, freed with
+        ///  `renderiq_string_free`. Errors: every kind the call can fail with;
+        ///  `RENDERIQ_ERROR_INVALID_INPUT` for a call that is not valid (the message names the unknown
+        ///  call or field). Never call it from a UI thread for long work: use `renderiq_call_start`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_call", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int renderiq_call(RenderiqClient* client, byte* call_json, byte* data, System.UIntPtr len, byte** out_result_json, RenderiqError** out_error);
+
+        /// <summary>
+        ///  Starts a call in the background and returns at once with an operation handle: poll it
+        ///  from a UI timer (`renderiq_op_poll`, `renderiq_op_progress`), read its outcome
+        ///  (`renderiq_op_outcome`, `renderiq_op_take_result`, `renderiq_op_wait`), cancel it
+        ///  (`renderiq_op_cancel`) and free it (`renderiq_op_free`). Arguments as for `renderiq_call`.
+        ///
+        ///  Cancelling a call that creates a render (`create_render`, `render`) withdraws the render
+        ///  while it is still pending, so its credits are refunded; a render already processing runs
+        ///  to its end. Errors here are about the arguments (`RENDERIQ_ERROR_INVALID_INPUT`); the
+        ///  call's own failures are the operation's outcome.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_call_start", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int renderiq_call_start(RenderiqClient* client, byte* call_json, byte* data, System.UIntPtr len, RenderiqOp** out_op, RenderiqError** out_error);
 
         /// <summary>
         ///  Creates a client from a JSON configuration (NULL or `""` means all defaults):
@@ -565,7 +605,9 @@ namespace Renderiq.Sdk.Native
         ///  The operation's progress. Never blocks.
         ///
         ///  `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
-        ///  `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null}`, freed
+        ///  `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null,
+        ///  "version": 3}` (`version` counts the changes: a poller that saw it has seen everything up
+        ///  to it), freed
         ///  with `renderiq_string_free`.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_progress", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -590,6 +632,16 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_take_result", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_take_result(RenderiqOp* op, byte** out_result_json, RenderiqError** out_error);
+
+        /// <summary>
+        ///  Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
+        ///  and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
+        ///  NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
+        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_take_result` or `renderiq_op_wait` took
+        ///  it. Never blocks.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_op_outcome", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int renderiq_op_outcome(RenderiqOp* op, byte** out_result_json, RenderiqError** out_error);
 
         /// <summary>
         ///  Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
@@ -626,7 +678,8 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_op_free(RenderiqOp* op);
 
         /// <summary>
-        ///  Verifies a webhook delivery (Standard Webhooks) and optionally parses its event.
+        ///  Verifies a webhook delivery (Standard Webhooks) and optionally reads its event. A correctly
+        ///  signed delivery is never refused for its body.
         ///
         ///  `secret` is the `whsec_…` secret shown when the webhook was registered. `body` / `body_len`
         ///  are the raw request body bytes, exactly as received (verify before any JSON parsing).
@@ -636,13 +689,15 @@ namespace Renderiq.Sdk.Native
         ///  `WEBHOOK_MISSING_HEADER`). `now_unix` is the current time in unix seconds for the 5-minute
         ///  tolerance check, or 0 for the system clock.
         ///
-        ///  On success `*out_event_json` (may be NULL, which skips parsing) receives the `WebhookEvent`
-        ///  JSON (`{"type": "render.completed", "timestamp": …, "data": {…Render…}}`), freed with
-        ///  `renderiq_string_free`. Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
+        ///  On success `*out_event_json` (may be NULL, which skips reading the body) receives the event
+        ///  JSON, freed with `renderiq_string_free`: a render event as `{"type": "render.completed",
+        ///  "timestamp": …, "data": {…Render…}}`, any other JSON body (an unknown event type, a render
+        ///  without an `id`) as it was sent. Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
         ///  `WEBHOOK_BAD_SIGNATURE`, `WEBHOOK_TIMESTAMP_TOO_OLD`, `WEBHOOK_TIMESTAMP_TOO_NEW`,
         ///  `WEBHOOK_INVALID_TIMESTAMP` or `WEBHOOK_MISSING_HEADER`; `RENDERIQ_ERROR_CONFIG` (code
-        ///  `WEBHOOK_BAD_SECRET`) for a malformed secret; `RENDERIQ_ERROR_DECODE` when a verified body
-        ///  is not an event.
+        ///  `WEBHOOK_BAD_SECRET`) for a malformed secret; `RENDERIQ_ERROR_DECODE` (code
+        ///  `WEBHOOK_BAD_PAYLOAD`) only when `out_event_json` is given and the verified body is not
+        ///  JSON at all.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_webhook_verify", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_webhook_verify(byte* secret, byte* body, System.UIntPtr body_len, byte* webhook_id, byte* webhook_timestamp, byte* webhook_signature, long now_unix, byte** out_event_json, RenderiqError** out_error);
@@ -740,10 +795,10 @@ namespace Renderiq.Sdk.Native
     }
 
     /// <summary>
-    ///  A render operation running in the background, for a UI thread that must never block.
+    ///  An operation running in the background, for a UI thread that must never block.
     ///
-    ///  Started by `renderiq_render_create_start`, `renderiq_render_wait_start` or
-    ///  `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+    ///  Started by `renderiq_call_start` (any call), or by `renderiq_render_create_start`,
+    ///  `renderiq_render_wait_start` or `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
     ///  `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
     ///  `renderiq_op_free`. Thread-safe.
     /// </summary>

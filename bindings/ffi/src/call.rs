@@ -1,0 +1,81 @@
+//! The one entry point for calls: `renderiq_call` and `renderiq_call_start`.
+
+use std::ffi::c_char;
+
+use renderiq_sdk::call::Call;
+
+use crate::client::{block, client_arg, RenderiqClient};
+use crate::error::{guard, FfiResult, RenderiqError};
+use crate::memory::{bytes_arg, clear, put_json, str_arg};
+use crate::op::{start, RenderiqOp};
+
+/// Parses the call and attaches the borrowed bytes (copied) when there are any.
+unsafe fn call_arg(call_json: *const c_char, data: *const u8, len: usize) -> FfiResult<Call> {
+    let mut call = Call::from_json(str_arg(call_json, "call_json")?)?;
+    if !data.is_null() || len != 0 {
+        call.attach(bytes_arg(data, len, "data")?.to_vec())?;
+    }
+    Ok(call)
+}
+
+/// Makes one call, blocking, and answers its result: the API object as camelCase JSON, or
+/// `null` for calls without one. Every request the SDK can make is a call:
+///
+/// `{"call": "sign_in", "email": "…", "password": "…"}`, `{"call": "credits"}`,
+/// `{"call": "create_render", "image": {"kind": "file", "path": "view.png"},
+///   "settings": {"prompt": "dusk"}, "prepare": {"maxEdge": 1536}}`,
+/// `{"call": "list_renders", "status": "completed", "limit": 50}`, … — the full list, with every
+/// field, default and rule, is `renderiq_sdk::call::Call` (the README's "Architecture").
+///
+/// `data` / `len` (NULL / 0 when unused) carry an image's bytes beside the call instead of
+/// base64 inside it: the encoded file of `{"kind": "bytes"}` or the pixels of `{"kind": "raw",
+/// "width", "height", "stride", "pixelFormat", "bottomUp"}`. They are borrowed for this call
+/// only (copied before anything starts).
+///
+/// On success `*out_result_json` (may be NULL) receives the result, freed with
+/// `renderiq_string_free`. Errors: every kind the call can fail with;
+/// `RENDERIQ_ERROR_INVALID_INPUT` for a call that is not valid (the message names the unknown
+/// call or field). Never call it from a UI thread for long work: use `renderiq_call_start`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_call(
+    client: *const RenderiqClient,
+    call_json: *const c_char,
+    data: *const u8,
+    len: usize,
+    out_result_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_result_json);
+    guard(out_error, || {
+        let c = client_arg(client)?;
+        let call = call_arg(call_json, data, len)?;
+        let value = block(c.client.call(call))?;
+        put_json(out_result_json, &value)
+    })
+}
+
+/// Starts a call in the background and returns at once with an operation handle: poll it
+/// from a UI timer (`renderiq_op_poll`, `renderiq_op_progress`), read its outcome
+/// (`renderiq_op_outcome`, `renderiq_op_take_result`, `renderiq_op_wait`), cancel it
+/// (`renderiq_op_cancel`) and free it (`renderiq_op_free`). Arguments as for `renderiq_call`.
+///
+/// Cancelling a call that creates a render (`create_render`, `render`) withdraws the render
+/// while it is still pending, so its credits are refunded; a render already processing runs
+/// to its end. Errors here are about the arguments (`RENDERIQ_ERROR_INVALID_INPUT`); the
+/// call's own failures are the operation's outcome.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_call_start(
+    client: *const RenderiqClient,
+    call_json: *const c_char,
+    data: *const u8,
+    len: usize,
+    out_op: *mut *mut RenderiqOp,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    start(out_op, out_error, || {
+        let c = client_arg(client)?;
+        let call = call_arg(call_json, data, len)?;
+        Ok(c.client.start(call)?)
+    })
+}
+
