@@ -86,9 +86,8 @@ pub fn class_of(kind: ErrorKind) -> &'static ErrorClass {
 
 /// Hint templates by id: `{call:name}` is a call's method, `{sym:name}` a named API piece
 /// (see [`Language::symbol`](crate::call::Language::symbol)).
-pub const HINTS: [(&str, &str); 18] = [
-    ("auth", "sign in again with {call:sign_in}, or pass a valid API key to {call:use_api_key}"),
-    ("auth.auth_required", "call {call:sign_in} or {call:use_api_key} first"),
+pub const HINTS: [(&str, &str); 17] = [
+    ("auth", "sign in again with {call:sign_in}, or check the API key given to {call:use_api_key}"),
     ("auth.invalid_credentials", "check the e-mail and password given to {call:sign_in}"),
     ("permission_denied", "create an API key with the needed scope ({call:create_api_key}), or sign in with {call:sign_in}"),
     ("not_found", "check the id; {call:list_renders} lists the renders this account can see"),

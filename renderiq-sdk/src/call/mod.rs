@@ -208,7 +208,7 @@ impl Call {
     /// ```
     /// use renderiq_sdk::call::Call;
     /// assert!(Call::from_json(r#"{"call":"me"}"#).is_ok());
-    /// let e = Call::from_json(r#"{"call":"me","x":1}"#).unwrap_err();
+    /// let e = Call::from_json(r#"{"call":"create_project","name":"a","x":1}"#).unwrap_err();
     /// assert!(e.message().contains("x"));
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
