@@ -7,6 +7,9 @@
 //   code, kind, HTTP status, request id, API error code and the JSON details.
 // - Results are the API's objects as JSON text (`std::string`, camelCase wire JSON: Render,
 //   User, Credits, Page, ...); parse them with the JSON library you already use.
+// - Every request the SDK can make is also a call, as JSON (`renderiq_sdk::call::Call`):
+//   `client.call(R"({"call": "credits"})")` blocks, `client.start(...)` runs it as an Operation.
+//   The typed methods below are sugar for the common ones.
 // - The ABI version of the loaded library is checked when a Client is constructed; a mismatch
 //   throws `renderiq::AbiMismatchError` naming both versions.
 //
@@ -34,6 +37,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -275,6 +280,37 @@ inline void checkAbiVersion() {
 /// The SDK version of the loaded library, e.g. "0.1.0".
 [[nodiscard]] inline std::string version() { return detail::str(renderiq_version()); }
 
+// ---- borrowed bytes -------------------------------------------------------------------------
+
+/// Bytes borrowed for the length of one call, like C++20's `std::span<const uint8_t>`: built
+/// from a pointer and a length, or from any contiguous container of bytes (`std::vector<uint8_t>`,
+/// `std::string`, `std::array<uint8_t, N>`, a `std::span`).
+///
+///   std::vector<uint8_t> png = readFile("view.png");
+///   client.call(R"({"call": "create_render", "image": {"kind": "bytes"}})", png);
+class Bytes {
+public:
+    /// No bytes.
+    constexpr Bytes() noexcept = default;
+    /// `len` bytes at `data`.
+    constexpr Bytes(const uint8_t* data, size_t len) noexcept : data_(data), len_(len) {}
+    /// The bytes of a contiguous container of 1-byte elements.
+    template <class C,
+              class = std::enable_if_t<
+                  sizeof(*std::declval<const C&>().data()) == 1 &&
+                  std::is_convertible_v<decltype(std::declval<const C&>().size()), size_t>>>
+    Bytes(const C& c) noexcept  // NOLINT(google-explicit-constructor): a view, like std::span
+        : data_(reinterpret_cast<const uint8_t*>(c.data())), len_(c.size()) {}
+
+    [[nodiscard]] constexpr const uint8_t* data() const noexcept { return data_; }
+    [[nodiscard]] constexpr size_t size() const noexcept { return len_; }
+    [[nodiscard]] constexpr bool empty() const noexcept { return len_ == 0; }
+
+private:
+    const uint8_t* data_ = nullptr;
+    size_t len_ = 0;
+};
+
 // ---- images ---------------------------------------------------------------------------------
 
 /// Channel order of raw pixels.
@@ -363,15 +399,17 @@ struct PreparedImage {
 struct Progress {
     /// 0-100.
     uint8_t percent = 0;
-    /// {"percent", "stage", "done", "render": Render JSON or null}
+    /// {"percent", "stage", "done", "render": Render JSON or null, "version"}; `version` counts
+    /// the changes, so a poller that saw it has seen everything up to it.
     std::string json;
 };
 
-/// A render running in the background; poll it from a UI timer. Move-only; destroying it
-/// cancels the work if it is still running.
+/// A call running in the background (Client::start, startRender, ...); poll it from a UI
+/// timer. Move-only; destroying it cancels the work if it is still running.
 class Operation {
 public:
-    /// Takes ownership of a handle from a renderiq_render_*_start function.
+    /// Takes ownership of a handle from renderiq_call_start or a renderiq_render_*_start
+    /// function.
     explicit Operation(RenderiqOp* op) noexcept : op_(op) {}
 
     /// true once finished (successfully, with an error, or cancelled). Never blocks.
@@ -394,6 +432,24 @@ public:
 
     /// Asks the operation to stop; it then ends with CancelledError. Never blocks.
     void cancel() { detail::check(renderiq_op_cancel(op_.get()), nullptr); }
+
+    /// The outcome once finished, as often as asked: the result JSON (`null` for calls without
+    /// one), or the operation's error thrown; std::nullopt while running. Never blocks, never
+    /// takes the result (UsageError only after tryResult() or wait() took it).
+    ///
+    ///   if (auto json = op.outcome()) show(*json);  // from a UI timer
+    [[nodiscard]] std::optional<std::string> outcome() const {
+        char* out = nullptr;
+        RenderiqError* err = nullptr;
+        int32_t rc = renderiq_op_outcome(op_.get(), &out, &err);
+        if (rc == RENDERIQ_ERROR_NOT_READY) {
+            renderiq_error_free(err);
+            return std::nullopt;
+        }
+        std::string result = detail::take(out);
+        detail::check(rc, err);
+        return result;
+    }
 
     /// The result (Render JSON) once finished, std::nullopt while running; throws the
     /// operation's error if it failed. The result can be taken once (UsageError after).
@@ -480,6 +536,35 @@ public:
         const int32_t rc = renderiq_client_new(configJson.c_str(), &raw, &err);
         detail::check(rc, err);
         client_.reset(raw);
+    }
+
+    /// Makes any call, blocking, and returns its result JSON (`null` for calls without one):
+    /// `{"call": "credits"}`, `{"call": "list_renders", "status": "completed", "limit": 50}`,
+    /// `{"call": "create_render", "image": {"kind": "file", "path": "view.png"}, ...}`. The calls,
+    /// their fields, defaults and rules are renderiq_sdk::call::Call's. `data` carries an image's
+    /// bytes beside the call (an encoded file for `{"kind": "bytes"}`, pixels for `{"kind":
+    /// "raw", "width", "height", "stride", "pixelFormat", "bottomUp"}`), borrowed for this call.
+    /// Throws the call's error; ValidationError for a call that is not valid.
+    ///
+    ///   std::string balance = client.call(R"({"call": "credits"})");
+    std::string call(std::string_view callJson, Bytes data = {}) const {
+        const std::string text(callJson);
+        return json([&](char** o, RenderiqError** e) {
+            return renderiq_call(get(), text.c_str(), data.data(), data.size(), o, e);
+        });
+    }
+
+    /// Starts any call in the background and returns at once (arguments as for call(); `data`
+    /// is copied before this returns). Cancelling an operation of a call that creates a render
+    /// (`create_render`, `render`) withdraws the render while it is pending (refunded).
+    ///
+    ///   renderiq::Operation op = client.start(R"({"call": "render", "image": {"kind": "raw",
+    ///       "width": 800, "height": 600, "stride": 3200, "pixelFormat": "bgra8"}})", pixels);
+    [[nodiscard]] Operation start(std::string_view callJson, Bytes data = {}) const {
+        const std::string text(callJson);
+        return startWith([&](RenderiqOp** o, RenderiqError** e) {
+            return renderiq_call_start(get(), text.c_str(), data.data(), data.size(), o, e);
+        });
     }
 
     /// Signs in; returns the User JSON.
@@ -594,18 +679,18 @@ public:
     /// Starts creating a render in the background (the image is copied now).
     [[nodiscard]] Operation startCreateRender(const Image& image, const std::string& paramsJson = "") {
         RenderiqImage c = image.c();
-        return start([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_create_start(get(), &c, paramsJson.c_str(), o, e); });
+        return startWith([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_create_start(get(), &c, paramsJson.c_str(), o, e); });
     }
     /// Starts waiting for a render in the background; timeout 0 = 10 minutes.
     [[nodiscard]] Operation startWaitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-        return start([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_wait_start(get(), id.c_str(), clampMs(timeout), o, e); });
+        return startWith([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_wait_start(get(), id.c_str(), clampMs(timeout), o, e); });
     }
     /// Creates a render and follows it to completion in the background: a plugin's Render button.
     /// Cancelling it withdraws the render on the server while it is still pending (refunded).
     [[nodiscard]] Operation startRender(const Image& image, const std::string& paramsJson = "",
                                         std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
         RenderiqImage c = image.c();
-        return start([&](RenderiqOp** o, RenderiqError** e) {
+        return startWith([&](RenderiqOp** o, RenderiqError** e) {
             return renderiq_render_start(get(), &c, paramsJson.c_str(), clampMs(timeout), o, e);
         });
     }
@@ -631,7 +716,7 @@ private:
         detail::check(rc, err);
     }
     template <class F>
-    static Operation start(F&& f) {
+    static Operation startWith(F&& f) {
         RenderiqOp* op = nullptr;
         RenderiqError* err = nullptr;
         int32_t rc = f(&op, &err);
@@ -647,9 +732,11 @@ private:
 
 namespace webhooks {
 
-/// Verifies a delivery and returns its event (WebhookEvent JSON). `body` is the raw request
-/// body; the three header values as received. `nowUnix` 0 = the system clock. Throws
-/// WebhookVerificationError (apiCode() says why) or ConfigError for a malformed secret.
+/// Verifies a delivery and returns its event JSON: `{"type", "timestamp", "data", "payload"}`,
+/// `data` being the render of a render event and null for any other body (which is accepted,
+/// whole, as `payload`). `body` is the raw request body; the three header values as received.
+/// `nowUnix` 0 = the system clock. Throws WebhookVerificationError (apiCode() says why),
+/// ConfigError for a malformed secret, or DecodeError for a signed body that is not JSON.
 inline std::string verify(const std::string& secret, const std::string& body, const std::string& webhookId,
                           const std::string& webhookTimestamp, const std::string& webhookSignature,
                           int64_t nowUnix = 0) {

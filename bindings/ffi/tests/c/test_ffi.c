@@ -2,7 +2,7 @@
  * C tests of the Renderiq C ABI (renderiq.h), against a running reference server.
  *
  *   test_ffi <group>      groups: abi misuse image webhooks auth errors resources render ops
- *                         withdraw threads
+ *                         withdraw threads call
  *
  * Environment (set by scripts/test-ffi.sh through CTest):
  *   RENDERIQ_TEST_BASE_URL     reference server (fast renders)
@@ -365,18 +365,21 @@ static void test_image(void) {
         renderiq_bytes_free(png, png_len);
     }
 
-    /* wrong sizes: never read past the buffer */
+    /* wrong sizes: never read past the buffer. The geometry is checked once, in the core, for
+       every language: an invalid-input error whose details name the field to fix. */
     img = raw_image(px, len - 1); /* one byte short */
     rc = renderiq_prepare_image(&img, NULL, &data, &out_len, &info, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(contains(renderiq_error_message(err), "needs"));
+    CHECK(contains(renderiq_error_json(err), "\"details\":{\"data\":"));
     CHECK(data == NULL && info == NULL);
     renderiq_error_free(err);
 
     img = raw_image(px, len);
     img.stride = IMG_W * 4 - 1; /* stride shorter than a row */
     rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(contains(renderiq_error_json(err), "\"details\":{\"stride\":"));
     renderiq_error_free(err);
 
     img = raw_image(px, len);
@@ -384,13 +387,14 @@ static void test_image(void) {
     img.height = 0xFFFFFFFFu;
     img.stride = (size_t)-1;
     rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(contains(renderiq_error_message(err), "too large"));
     renderiq_error_free(err);
 
     img = raw_image(px, len);
     img.height = IMG_H + 1; /* one row too many for the buffer */
     rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
     img = raw_image(NULL, len);
@@ -493,11 +497,28 @@ static void test_webhooks(void) {
     CHECK(!contains(renderiq_error_message(err), "sup3r"));
     renderiq_error_free(err);
 
-    /* a verified body that is not an event: Decode when the event is asked for */
+    /* a verified body that is not a render event is accepted, kept whole as the payload */
     rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts, &out, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_DECODE);
-    CHECK(out == NULL);
-    renderiq_error_free(err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"data\":null") && contains(out, "\"payload\":{\"test\":2432232314}"));
+    renderiq_string_free(out);
+    out = NULL;
+
+    /* a verified body that is not JSON: Decode only when the event is asked for */
+    {
+        const char* text = "not json";
+        char* s = NULL;
+        rc = renderiq_webhook_sign(secret, id, ts, (const uint8_t*)text, strlen(text), &s, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_webhook_verify(secret, (const uint8_t*)text, strlen(text), id, "1614265330", s, ts, NULL, &err);
+        EXPECT(rc, err, RENDERIQ_OK);
+        rc = renderiq_webhook_verify(secret, (const uint8_t*)text, strlen(text), id, "1614265330", s, ts, &out, &err);
+        EXPECT(rc, err, RENDERIQ_ERROR_DECODE);
+        CHECK(out == NULL);
+        CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_PAYLOAD"));
+        renderiq_error_free(err);
+        renderiq_string_free(s);
+    }
 
     /* NULL body with a length */
     rc = renderiq_webhook_verify(secret, NULL, 5, id, "1614265330", sig, ts, NULL, &err);
@@ -1202,6 +1223,132 @@ static void test_withdraw(void) {
     renderiq_client_free(client);
 }
 
+/* The one entry for calls: any call as JSON, bytes borrowed beside it, an operation whose
+   outcome is read without taking it, and handles that a later object never reuses. */
+static void test_call(void) {
+    const char* base = env_or("RENDERIQ_TEST_BASE_URL", "http://127.0.0.1:8787");
+    RenderiqClient* client = new_client(base, NULL);
+    RenderiqError* err = NULL;
+    RenderiqOp* op = NULL;
+    RenderiqOp* stale = NULL;
+    char* out = NULL;
+    char* again = NULL;
+    char call[512];
+    char id[128] = "";
+    size_t len = 0;
+    uint8_t* px = make_bgra(&len);
+    int i;
+    int32_t rc;
+
+    snprintf(call, sizeof call, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}",
+             env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"), env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"));
+    rc = renderiq_call(client, call, NULL, 0, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com")));
+    renderiq_string_free(out);
+    rc = renderiq_call(client, "{\"call\": \"is_signed_in\"}", NULL, 0, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(out && strcmp(out, "true") == 0);
+    renderiq_string_free(out);
+
+    /* raw pixels borrowed beside the call: the geometry travels in the JSON */
+    snprintf(call, sizeof call,
+             "{\"call\": \"create_render\", \"image\": {\"kind\": \"raw\", \"width\": %d, \"height\": %d, \"stride\": %d,"
+             " \"pixelFormat\": \"bgra8\"}, \"settings\": {\"quality\": \"standard\"}}",
+             IMG_W, IMG_H, IMG_STRIDE);
+    rc = renderiq_call(client, call, px, len, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(json_string_field(out, "id", id, sizeof id));
+    renderiq_string_free(out);
+    /* one byte short: the core's check, the same in every language */
+    rc = renderiq_call(client, call, px, len - 1, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(out == NULL);
+    CHECK(contains(renderiq_error_json(err), "\"details\":{\"data\":"));
+    CHECK(contains(renderiq_error_json(err), "\"hintId\":\"invalid_input\""));
+    renderiq_error_free(err);
+    /* a call that is not valid names what is wrong */
+    rc = renderiq_call(client, "{\"call\": \"fly\"}", NULL, 0, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(contains(renderiq_error_message(err), "create_render"));
+    renderiq_error_free(err);
+    rc = renderiq_call(client, "{\"call\": \"credits\"}", px, 4, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    renderiq_error_free(err);
+    rc = renderiq_call(client, NULL, NULL, 0, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+    rc = renderiq_call(client, "{\"call\": \"credits\"}", NULL, 5, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+
+    /* a started call: the outcome is read as often as asked until it is taken */
+    snprintf(call, sizeof call, "{\"call\": \"wait_for_render\", \"id\": \"%s\", \"wait\": {\"timeoutMs\": 60000}}", id);
+    rc = renderiq_call_start(client, call, NULL, 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    memset(px, 0, len); /* nothing borrowed any more */
+    for (i = 0; i < 6000 && renderiq_op_poll(op) == 0; i++) {
+        rc = renderiq_op_outcome(op, &out, &err);
+        if (rc == RENDERIQ_OK) { /* finished between the poll and the read */
+            renderiq_string_free(out);
+            break;
+        }
+        EXPECT(rc, err, RENDERIQ_ERROR_NOT_READY);
+        renderiq_error_free(err);
+        sleep_ms(10);
+    }
+    CHECK(renderiq_op_poll(op) == 1);
+    rc = renderiq_op_progress(op, NULL, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"version\":") && json_int_field(out, "version", 0) > 0);
+    renderiq_string_free(out);
+    rc = renderiq_op_outcome(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_op_outcome(op, &again, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(out && again && strcmp(out, again) == 0 && contains(out, "\"status\":\"completed\""));
+    renderiq_string_free(again);
+    renderiq_string_free(out);
+    rc = renderiq_op_take_result(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_string_free(out);
+    rc = renderiq_op_outcome(op, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
+    renderiq_error_free(err);
+
+    /* a freed handle never reaches a later object, even one started right after */
+    stale = op;
+    CHECK(renderiq_op_free(op) == RENDERIQ_OK);
+    rc = renderiq_call_start(client, "{\"call\": \"health\"}", NULL, 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(op != stale);
+    CHECK(renderiq_op_poll(stale) == -RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_free(stale) == RENDERIQ_ERROR_INVALID_HANDLE);
+    CHECK(renderiq_op_poll((const RenderiqOp*)client) == -RENDERIQ_ERROR_INVALID_HANDLE);
+    rc = renderiq_op_wait(op, RENDERIQ_WAIT_FOREVER, &out, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(out, "\"status\":\"ok\""));
+    renderiq_string_free(out);
+    renderiq_op_free(op);
+
+    /* start errors are about the arguments; a call's own failure is its outcome */
+    rc = renderiq_call_start(client, "{\"call\": \"fly\"}", NULL, 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(op == NULL);
+    renderiq_error_free(err);
+    rc = renderiq_call_start(client, "{\"call\": \"retrieve_render\", \"id\": \"00000000-0000-0000-0000-000000000000\"}",
+                             NULL, 0, &op, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    rc = renderiq_op_wait(op, RENDERIQ_WAIT_FOREVER, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
+    CHECK(contains(renderiq_error_json(err), "\"hintId\":\"not_found\""));
+    renderiq_error_free(err);
+    renderiq_op_free(op);
+
+    free(px);
+    renderiq_client_free(client);
+}
+
 #ifndef _WIN32
 struct worker_args {
     RenderiqClient* client;
@@ -1252,7 +1399,7 @@ static const struct group GROUPS[] = {
     {"abi", test_abi},       {"misuse", test_misuse}, {"image", test_image},
     {"webhooks", test_webhooks}, {"auth", test_auth},  {"errors", test_errors},
     {"resources", test_resources}, {"render", test_render}, {"ops", test_ops},
-    {"withdraw", test_withdraw}, {"threads", test_threads},
+    {"withdraw", test_withdraw}, {"threads", test_threads}, {"call", test_call},
 };
 
 int main(int argc, char** argv) {

@@ -350,6 +350,105 @@ TEST_F(Renders, AccountResourcesRoundTrip) {
     EXPECT_FALSE(c.isSignedIn());
 }
 
+using Calls = LiveObjects;
+
+TEST_F(Calls, AnyCallAsJsonWithPixelsBorrowedBesideIt) {
+    renderiq::Client c(config(baseUrl()));
+    const std::string user = c.call(R"({"call": "sign_in", "email": ")" + email() + R"(", "password": ")" + password() + R"("})");
+    EXPECT_NE(user.find(email()), std::string::npos) << user;
+    EXPECT_EQ(c.call(R"({"call": "is_signed_in"})"), "true");
+    EXPECT_NE(c.call(R"({"call": "credits"})").find("\"balance\":"), std::string::npos);
+
+    Capture cap;
+    const std::string created = c.call(
+        R"({"call": "create_render", "image": {"kind": "raw", "width": 50, "height": 30, "stride": 256, "pixelFormat": "bgra8"},
+            "settings": {"quality": "standard"}})",
+        cap.pixels);
+    EXPECT_NE(created.find("\"status\":\"pending\""), std::string::npos) << created;
+    const std::string id = field(created, "id");
+    EXPECT_NE(c.call(R"({"call": "retrieve_render", "id": ")" + id + R"("})").find(id), std::string::npos);
+
+    // the call is checked by the core, which names what is wrong
+    try {
+        (void)c.call(R"({"call": "fly"})");
+        ADD_FAILURE() << "no exception";
+    } catch (const renderiq::ValidationError& e) {
+        EXPECT_EQ(e.code(), RENDERIQ_ERROR_INVALID_INPUT);
+        EXPECT_NE(std::string(e.what()).find("create_render"), std::string::npos) << e.what();
+    }
+    const std::vector<uint8_t> bytes{1, 2, 3};
+    EXPECT_THROW((void)c.call(R"({"call": "credits"})", bytes), renderiq::ValidationError);
+    EXPECT_THROW((void)c.call(R"({"call": "prepare_image", "image": {"kind": "raw", "width": 50, "height": 30, "pixelFormat": "bgra8"}})",
+                              renderiq::Bytes(cap.pixels.data(), 50 * 4 * 30 - 1)),
+                 renderiq::ValidationError);
+}
+
+TEST_F(Calls, AStartedCallsOutcomeIsReadMoreThanOnceUntilTaken) {
+    renderiq::Client c = signedIn();
+    renderiq::Operation op = c.start(R"({"call": "credits"})");
+    for (int i = 0; i < 3000 && !op.done(); i++) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(op.done());
+    const std::optional<std::string> first = op.outcome();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_NE(first->find("\"balance\":"), std::string::npos) << *first;
+    EXPECT_EQ(op.outcome(), first) << "reading the outcome does not take it";
+    EXPECT_EQ(op.tryResult(), first);
+    EXPECT_THROW((void)op.outcome(), renderiq::UsageError) << "taken by tryResult";
+
+    // a failure is thrown each time it is read
+    renderiq::Operation missing = c.start(R"({"call": "retrieve_render", "id": "00000000-0000-0000-0000-000000000000"})");
+    EXPECT_THROW((void)missing.wait(30s), renderiq::NotFoundError);
+    renderiq::Operation again = c.start(R"({"call": "retrieve_render", "id": "00000000-0000-0000-0000-000000000000"})");
+    for (int i = 0; i < 3000 && !again.done(); i++) std::this_thread::sleep_for(10ms);
+    EXPECT_THROW((void)again.outcome(), renderiq::NotFoundError);
+    EXPECT_THROW((void)again.outcome(), renderiq::NotFoundError);
+}
+
+TEST_F(Calls, ARenderCallsProgressVersionGrowsAndEndsAt100) {
+    renderiq::Client c = signedIn();
+    Capture cap;
+    renderiq::Operation op = c.start(
+        R"({"call": "render", "image": {"kind": "raw", "width": 50, "height": 30, "stride": 256, "pixelFormat": "bgra8", "bottomUp": true},
+            "settings": {"quality": "standard"}, "wait": {"timeoutMs": 120000}})",
+        cap.pixels);
+    cap.pixels.assign(cap.pixels.size(), 0);  // copied at start
+    long long lastVersion = -1;
+    int changes = 0;
+    for (int i = 0; i < 6000 && !op.done(); i++) {
+        const long long v = intField(op.progress().json, "version");
+        EXPECT_GE(v, lastVersion) << "the version went back";
+        if (v > lastVersion && lastVersion >= 0) changes++;
+        lastVersion = v;
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(op.done());
+    const renderiq::Progress last = op.progress();
+    EXPECT_GE(intField(last.json, "version"), lastVersion);
+    EXPECT_GT(intField(last.json, "version"), 0);
+    EXPECT_EQ(last.percent, 100);
+    const std::optional<std::string> result = op.outcome();
+    ASSERT_TRUE(result.has_value());
+    EXPECT_NE(result->find("\"status\":\"completed\""), std::string::npos) << *result;
+    (void)changes;  // how many changes a poller sees depends on its timing; the order does not
+}
+
+TEST_F(Calls, AFreedHandleNeverReachesALaterObject) {
+    renderiq::Client c(config(baseUrl()));
+    RenderiqOp* stale = nullptr;
+    {
+        renderiq::Operation op = c.start(R"({"call": "health"})");
+        stale = op.handle();
+        (void)op.wait(30s);
+    }
+    renderiq::Operation later = c.start(R"({"call": "health"})");
+    EXPECT_NE(later.handle(), stale) << "a handle value was reused";
+    EXPECT_EQ(renderiq_op_poll(stale), -RENDERIQ_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(renderiq_op_free(stale), RENDERIQ_ERROR_INVALID_HANDLE);
+    EXPECT_EQ(renderiq_op_poll(reinterpret_cast<const RenderiqOp*>(c.handle())), -RENDERIQ_ERROR_INVALID_HANDLE)
+        << "a client handle is not an operation";
+    EXPECT_NE(later.wait(30s)->find("\"status\":\"ok\""), std::string::npos);
+}
+
 TEST_F(Webhooks, SignAndVerifyTheStandardVector) {
     const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const std::string body = R"({"test": 2432232314})";
@@ -361,8 +460,14 @@ TEST_F(Webhooks, SignAndVerifyTheStandardVector) {
     } catch (const renderiq::WebhookVerificationError& e) {
         EXPECT_EQ(e.apiCode(), "WEBHOOK_BAD_SIGNATURE");
     }
-    // verified, but not an event
-    EXPECT_THROW((void)renderiq::webhooks::verify(secret, body, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, 1614265330),
+    // verified, but not a render event: accepted, the body kept whole as the payload
+    const std::string event = renderiq::webhooks::verify(secret, body, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sig, 1614265330);
+    EXPECT_NE(event.find(R"("data":null)"), std::string::npos) << event;
+    EXPECT_NE(event.find(R"("payload":{"test":2432232314})"), std::string::npos) << event;
+    // verified, but not JSON: only reading the event refuses it
+    const std::string text = "not json";
+    const std::string textSig = renderiq::webhooks::sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, text);
+    EXPECT_THROW((void)renderiq::webhooks::verify(secret, text, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", textSig, 1614265330),
                  renderiq::DecodeError);
 }
 
@@ -372,10 +477,17 @@ TEST_F(Images, PrepareImageHonoursMaxEdgeAndFormat) {
     ASSERT_GT(p.bytes.size(), 8u);
     EXPECT_EQ(p.bytes[1], 'P');
     EXPECT_NE(p.infoJson.find("\"width\":25"), std::string::npos);
-    // a buffer one byte short is refused, never over-read
+    // a buffer one byte short is refused, never over-read: the core's check, a ValidationError
+    // naming the field, as in every language
     const renderiq::Image shortImage = renderiq::Image::raw(cap.pixels.data(), Capture::stride * (Capture::height - 1) + Capture::width * 4 - 1,
                                                             Capture::width, Capture::height, Capture::stride, renderiq::PixelFormat::Bgra8);
-    EXPECT_THROW((void)renderiq::prepareImage(shortImage), renderiq::UsageError);
+    try {
+        (void)renderiq::prepareImage(shortImage);
+        ADD_FAILURE() << "no exception";
+    } catch (const renderiq::ValidationError& e) {
+        EXPECT_EQ(e.code(), RENDERIQ_ERROR_INVALID_INPUT);
+        EXPECT_NE(e.detailsJson().find(R"("details":{"data":)"), std::string::npos) << e.detailsJson();
+    }
     EXPECT_THROW((void)renderiq::prepareImage(renderiq::Image::file("/nonexistent.png")), renderiq::ImageError);
 }
 
