@@ -19,6 +19,7 @@ cd "$REPO_ROOT"
 GENERATED=(
     bindings/ffi/include/renderiq.h
     bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs
+    bindings/dotnet/src/Renderiq.Sdk/ErrorHints.g.cs
     examples/assets/sample-viewport.png
 )
 PILLOW_VERSION=13.0.0

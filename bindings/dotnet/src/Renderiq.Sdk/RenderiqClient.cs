@@ -47,9 +47,15 @@ namespace Renderiq.Sdk
         /// <exception cref="DllNotFoundException">The native library is not beside Renderiq.Sdk.dll (see the README's troubleshooting).</exception>
         /// <exception cref="NativeLibraryMismatchException">The native library is from another release.</exception>
         public RenderiqClient(ClientOptions options = null)
+            : this((options ?? new ClientOptions()).ToJson(), true)
+        {
+        }
+
+        /// <summary>A client from the C ABI's configuration JSON as it is (the conformance runner's options).</summary>
+        internal RenderiqClient(string configJson, bool raw)
         {
             NativeLibraryLoader.EnsureLoaded();
-            byte[] config = Interop.Utf8Z((options ?? new ClientOptions()).ToJson());
+            byte[] config = Interop.Utf8Z(configJson, nameof(configJson));
             RenderiqClient_* ptr = null;
             RenderiqError* error = null;
             int status;
@@ -168,6 +174,83 @@ namespace Renderiq.Sdk
         {
             if (value == null) throw new ArgumentNullException(name);
             if (value.Length == 0) throw new ArgumentException("must not be empty", name);
+        }
+
+        // ---- the generic call entry --------------------------------------------------------------
+
+        /// <summary>
+        /// Makes any call of the SDK, given as JSON, and answers its result JSON (the API object
+        /// in camelCase, or <c>null</c> for calls without one). Every typed method of this class is
+        /// one of these calls; the list of calls, with their fields and defaults, is the core's
+        /// <c>renderiq_sdk::call::Call</c>. Runs in a native background operation: no thread waits.
+        /// </summary>
+        /// <param name="callJson">The call, e.g. <c>{"call":"credits"}</c> or <c>{"call":"create_render","image":{"kind":"bytes"}}</c>.</param>
+        /// <param name="data">
+        /// Image bytes travelling beside the call instead of base64 inside it (the encoded file of
+        /// <c>{"kind":"bytes"}</c>, the pixels of <c>{"kind":"raw",…}</c>); copied before this
+        /// method returns. Null when unused.
+        /// </param>
+        /// <param name="cancellationToken">
+        /// Cancels the call; a call that creates a render also withdraws it while it is pending
+        /// (credits refunded). The task then becomes canceled.
+        /// </param>
+        /// <exception cref="ValidationException">The call is not valid (from the method: the message names the unknown call or field).</exception>
+        /// <example>
+        /// <code>
+        /// string credits = await client.CallAsync("{\"call\":\"credits\"}");
+        /// string render = await client.CallAsync("{\"call\":\"render\",\"image\":{\"kind\":\"bytes\"}}", pngBytes, token);
+        /// </code>
+        /// </example>
+        public Task<string> CallAsync(string callJson, byte[] data = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            NotNullOrEmpty(callJson, nameof(callJson));
+            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<string>(cancellationToken);
+            return NativeOperation.Run(StartCallOperation(callJson, data), null, cancellationToken);
+        }
+
+        /// <summary>
+        /// Makes any call, blocking the calling thread (on a UI thread use <see cref="CallAsync"/>).
+        /// Arguments and result as for <see cref="CallAsync"/>.
+        /// </summary>
+        public string Call(string callJson, byte[] data = null)
+        {
+            NotNullOrEmpty(callJson, nameof(callJson));
+            byte[] c = Interop.Utf8Z(callJson, nameof(callJson));
+            return CallJson((client, o, err) =>
+            {
+                fixed (byte* cp = c)
+                fixed (byte* dp = data)
+                    return NativeMethods.renderiq_call(client, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), o, err);
+            });
+        }
+
+        /// <summary>
+        /// Starts any call in the background and returns at once: poll its progress from a UI
+        /// timer, cancel it, await its result. Arguments as for <see cref="CallAsync"/>.
+        /// </summary>
+        /// <example>
+        /// <code>
+        /// RenderiqOperation op = client.Start("{\"call\":\"render\",\"image\":{\"kind\":\"file\",\"path\":\"view.png\"}}");
+        /// cancelButton.Click += (s, e) =&gt; op.Cancel();
+        /// string renderJson = await op.Completion;
+        /// </code>
+        /// </example>
+        public RenderiqOperation Start(string callJson, byte[] data = null)
+        {
+            NotNullOrEmpty(callJson, nameof(callJson));
+            return new RenderiqOperation(StartCallOperation(callJson, data));
+        }
+
+        private OperationHandle StartCallOperation(string callJson, byte[] data)
+        {
+            byte[] c = Interop.Utf8Z(callJson, nameof(callJson));
+            // `data` is pinned for the start call only: the native library copies it.
+            return StartOperation((client, o, err) =>
+            {
+                fixed (byte* cp = c)
+                fixed (byte* dp = data)
+                    return NativeMethods.renderiq_call_start(client, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), o, err);
+            });
         }
 
         // ---- auth -----------------------------------------------------------------------------

@@ -46,7 +46,32 @@ namespace Renderiq.Sdk.Native
                 info.RetryAfter = retryMs < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(retryMs);
                 info.Json = Interop.ReadBorrowed(NativeMethods.renderiq_error_json(e));
             }
+            info.Message = WithCSharpHint(info.Message, info.Json, info.RequestId);
             return info;
+        }
+
+        /// <summary>
+        /// The message with the hint in C#'s names (<see cref="ErrorHints"/>, generated from the
+        /// core's error table) instead of the native library's Rust-named one: the error JSON's
+        /// <c>message</c>, then <c>(hint)</c>, then <c>[request id]</c>. The native text stays
+        /// when the JSON has no hint id.
+        /// </summary>
+        internal static string WithCSharpHint(string nativeMessage, string errorJson, string requestId)
+        {
+            if (string.IsNullOrEmpty(errorJson)) return nativeMessage;
+            try
+            {
+                Json.JsonObject o = Json.JsonReader.ParseObject(errorJson);
+                string hint = ErrorHints.For(o.String("hintId"));
+                string message = o.String("message");
+                if (hint == null || message == null) return nativeMessage;
+                string text = message + " (" + hint + ")";
+                return string.IsNullOrEmpty(requestId) ? text : text + " [request " + requestId + "]";
+            }
+            catch (FormatException)
+            {
+                return nativeMessage;
+            }
         }
 
         internal static Exception ToException(int status, RenderiqError* error, CancellationToken token)

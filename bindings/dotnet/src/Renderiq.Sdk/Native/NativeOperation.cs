@@ -61,6 +61,7 @@ namespace Renderiq.Sdk.Native
             new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationToken _token;
         private readonly IProgress<RenderProgress> _progress;
+        private readonly Action<string> _finalProgress;
         private readonly CompletionMode _mode;
         private readonly object _gate = new object();
         private CancellationTokenRegistration _registration;
@@ -72,10 +73,11 @@ namespace Renderiq.Sdk.Native
         private bool _finished;
 
         private NativeOperation(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
-            CompletionMode mode)
+            CompletionMode mode, Action<string> finalProgress)
         {
             _op = op;
             _progress = progress;
+            _finalProgress = finalProgress;
             _token = token;
             _mode = mode;
         }
@@ -98,9 +100,13 @@ namespace Renderiq.Sdk.Native
         /// Cancels the operation (a render operation also withdraws its render on the server while
         /// it is pending: the core does that).
         /// </param>
-        internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token)
+        /// <param name="finalProgress">
+        /// Called once with the last progress JSON, just before the handle is freed (or null).
+        /// </param>
+        internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
+            Action<string> finalProgress = null)
         {
-            var state = new NativeOperation(op, progress, token, DefaultMode);
+            var state = new NativeOperation(op, progress, token, DefaultMode, finalProgress);
             state.Start();
             return state._tcs.Task;
         }
@@ -242,11 +248,15 @@ namespace Renderiq.Sdk.Native
                         if (timer.Dispose(stopped)) stopped.WaitOne();
                     }
                 }
-                if (_progress != null)
+                if (_progress != null || _finalProgress != null)
                 {
                     NativeHandle.Lease lease;
                     if (_op.TryAcquire(out lease))
-                        using (lease) ReportProgress();
+                        using (lease)
+                        {
+                            if (_progress != null) ReportProgress();
+                            if (_finalProgress != null) _finalProgress(ReadProgressJson());
+                        }
                 }
                 _registration.Dispose();
 

@@ -1,0 +1,94 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Renderiq.Sdk.Native;
+
+namespace Renderiq.Sdk
+{
+    /// <summary>
+    /// A call running in the background, started by <see cref="RenderiqClient.Start"/>: read
+    /// its <see cref="Progress"/> from a UI timer, <see cref="Cancel"/> it, await
+    /// <see cref="Completion"/> for its result JSON.
+    /// </summary>
+    /// <remarks>
+    /// Cancelling a call that creates a render (<c>create_render</c>, <c>render</c>) withdraws
+    /// the render while it is still pending, which refunds its credits; the core does that, the
+    /// same in every language. <see cref="Completion"/> then becomes canceled.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// using (RenderiqOperation op = client.Start("{\"call\":\"render\",\"image\":{\"kind\":\"file\",\"path\":\"view.png\"}}"))
+    /// {
+    ///     timer.Tick += (s, e) =&gt; statusBar.Text = op.Progress.Stage + " " + op.Progress.Percent + "%";
+    ///     string renderJson = await op.Completion;
+    /// }
+    /// </code>
+    /// </example>
+    public sealed unsafe class RenderiqOperation : IDisposable
+    {
+        private readonly OperationHandle _op;
+        private readonly Task<string> _completion;
+        private string _finalProgressJson;
+
+        internal RenderiqOperation(OperationHandle op)
+        {
+            _op = op;
+            // NativeOperation owns the handle from here and frees it when the call ends; the
+            // last progress is kept for readers that come later.
+            _completion = NativeOperation.Run(op, null, CancellationToken.None, json => Volatile.Write(ref _finalProgressJson, json));
+        }
+
+        /// <summary>
+        /// The call's result JSON (the API object, or <c>null</c> for calls without one). Faults
+        /// with the call's <see cref="RenderiqException"/>; canceled after <see cref="Cancel"/>.
+        /// </summary>
+        public Task<string> Completion { get { return _completion; } }
+
+        /// <summary>Whether the call has ended (successfully, with an error, or cancelled).</summary>
+        public bool IsCompleted { get { return _completion.IsCompleted; } }
+
+        /// <summary>
+        /// The progress as the native library reports it: <c>{"percent", "stage", "done",
+        /// "render", "version"}</c>, where <c>version</c> counts the changes. Never blocks.
+        /// </summary>
+        public string ProgressJson
+        {
+            get
+            {
+                NativeHandle.Lease lease;
+                if (_op.TryAcquire(out lease))
+                {
+                    using (lease)
+                    {
+                        byte* json = null;
+                        byte percent;
+                        int status = NativeMethods.renderiq_op_progress(_op.Ptr, &percent, &json, null);
+                        string text = Interop.TakeString(json);
+                        if (status == NativeMethods.RENDERIQ_OK && text != null) return text;
+                    }
+                }
+                return Volatile.Read(ref _finalProgressJson) ?? "{\"percent\":0,\"stage\":null,\"done\":true,\"render\":null,\"version\":0}";
+            }
+        }
+
+        /// <summary>The progress (see <see cref="ProgressJson"/>). Never blocks.</summary>
+        public RenderProgress Progress { get { return RenderProgress.Parse(ProgressJson); } }
+
+        /// <summary>
+        /// Asks the call to stop; <see cref="Completion"/> becomes canceled soon after, unless the
+        /// call had already ended. Never blocks; calling it twice is harmless.
+        /// </summary>
+        public void Cancel()
+        {
+            NativeHandle.Lease lease;
+            if (!_op.TryAcquire(out lease)) return;
+            using (lease) NativeMethods.renderiq_op_cancel(_op.Ptr);
+        }
+
+        /// <summary>Cancels the call when it is still running (nobody will read its result).</summary>
+        public void Dispose()
+        {
+            if (!_completion.IsCompleted) Cancel();
+        }
+    }
+}
