@@ -260,9 +260,70 @@ std::string callString(F&& f) {
     return result;
 }
 
-inline const char* cstrOrNull(const std::optional<std::string>& s) {
-    return s ? s->c_str() : nullptr;
+/// `s` as a JSON string literal.
+inline std::string quote(std::string_view s) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0xF];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+    return out;
 }
+
+/// Builds one call's JSON text for Client::call: `{"call": name, key: value, ...}`. Values are
+/// written as given; the core checks them.
+class CallJson {
+public:
+    explicit CallJson(std::string_view name) : text_("{\"call\":" + quote(name)) {}
+    /// A string field.
+    CallJson& str(std::string_view key, std::string_view value) { return raw(key, quote(value)); }
+    /// A number field.
+    CallJson& num(std::string_view key, uint64_t value) { return raw(key, std::to_string(value)); }
+    /// A field whose value is JSON text the caller wrote (an array, an object).
+    CallJson& raw(std::string_view key, std::string_view json) {
+        text_ += ',';
+        text_ += quote(key);
+        text_ += ':';
+        text_ += json;
+        return *this;
+    }
+    /// The members of a JSON object text the caller wrote (`{"limit": 5}`), as fields of the
+    /// call; empty text or `{}` adds none.
+    CallJson& members(std::string_view objectJson) {
+        const auto first = objectJson.find_first_not_of(" \t\r\n");
+        const auto last = objectJson.find_last_not_of(" \t\r\n");
+        if (first == std::string_view::npos) return *this;
+        std::string_view inner = objectJson.substr(first, last - first + 1);
+        if (inner.size() >= 2 && inner.front() == '{' && inner.back() == '}') inner = inner.substr(1, inner.size() - 2);
+        if (inner.find_first_not_of(" \t\r\n") == std::string_view::npos) return *this;
+        text_ += ',';
+        text_ += inner;  // not an object: the call is then not valid JSON, which the core reports
+        return *this;
+    }
+    /// The finished JSON text.
+    [[nodiscard]] std::string text() const { return text_ + '}'; }
+
+private:
+    std::string text_;
+};
 
 }  // namespace detail
 
@@ -567,91 +628,107 @@ public:
         });
     }
 
+    // The typed methods below are sugar over call(): each builds one call's JSON. Values are
+    // checked by the core (ValidationError naming the field), never here.
+
     /// Signs in; returns the User JSON.
     std::string signIn(const std::string& email, const std::string& password) {
-        return json([&](char** o, RenderiqError** e) {
-            return renderiq_client_sign_in(get(), email.c_str(), password.c_str(), o, e);
-        });
+        return call(detail::CallJson("sign_in").str("email", email).str("password", password).text());
     }
     /// Uses an API key for every further request.
-    void useApiKey(const std::string& key) { unit([&](RenderiqError** e) { return renderiq_client_use_api_key(get(), key.c_str(), e); }); }
+    void useApiKey(const std::string& key) { (void)call(detail::CallJson("use_api_key").str("key", key).text()); }
     /// Signs out and clears the token store.
-    void signOut() { unit([&](RenderiqError** e) { return renderiq_client_sign_out(get(), e); }); }
-    /// Whether a session or API key is available.
-    [[nodiscard]] bool isSignedIn() const {
-        uint8_t out = 0;
-        RenderiqError* err = nullptr;
-        const int32_t rc = renderiq_client_is_signed_in(get(), &out, &err);
-        detail::check(rc, err);
-        return out != 0;
-    }
+    void signOut() { (void)call(detail::CallJson("sign_out").text()); }
+    /// Whether a session or API key is available; false (never an exception) when the token
+    /// store cannot be read.
+    [[nodiscard]] bool isSignedIn() const { return call(detail::CallJson("is_signed_in").text()) == "true"; }
     /// The signed-in user (User JSON).
-    [[nodiscard]] std::string me() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_me(get(), o, e); }); }
+    [[nodiscard]] std::string me() const { return call(detail::CallJson("me").text()); }
     /// Server health (Health JSON).
-    [[nodiscard]] std::string health() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_health(get(), o, e); }); }
+    [[nodiscard]] std::string health() const { return call(detail::CallJson("health").text()); }
     /// The credit balance (Credits JSON).
-    [[nodiscard]] std::string credits() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_credits(get(), o, e); }); }
-    /// One page of the credit ledger (Page<CreditTransaction> JSON); limit 0 = server default.
+    [[nodiscard]] std::string credits() const { return call(detail::CallJson("credits").text()); }
+    /// One page of the credit ledger (Page<CreditTransaction> JSON); limit 0 = the default size.
     [[nodiscard]] std::string creditTransactions(uint32_t page = 1, uint32_t limit = 0) const {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_credit_transactions(get(), page, limit, o, e); });
+        detail::CallJson c("credit_transactions");
+        c.num("page", page);
+        if (limit != 0) c.num("limit", limit);
+        return call(c.text());
     }
     /// The user's projects (JSON array of Project).
-    [[nodiscard]] std::string projects() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_projects_list(get(), o, e); }); }
+    [[nodiscard]] std::string projects() const { return call(detail::CallJson("projects").text()); }
     /// Creates a project (Project JSON).
     std::string createProject(const std::string& name, const std::optional<std::string>& description = std::nullopt) {
-        return json([&](char** o, RenderiqError** e) {
-            return renderiq_client_project_create(get(), name.c_str(), detail::cstrOrNull(description), o, e);
-        });
+        detail::CallJson c("create_project");
+        c.str("name", name);
+        if (description) c.str("description", *description);
+        return call(c.text());
     }
     /// The user's settings (Settings JSON).
-    [[nodiscard]] std::string settings() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_settings_get(get(), o, e); }); }
+    [[nodiscard]] std::string settings() const { return call(detail::CallJson("settings").text()); }
     /// Changes settings (SettingsUpdate JSON) and returns all of them (Settings JSON).
     std::string updateSettings(const std::string& updateJson) {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_settings_update(get(), updateJson.c_str(), o, e); });
+        return call(detail::CallJson("update_settings").raw("settings", updateJson).text());
     }
     /// Creates an API key (CreatedApiKey JSON; the key is shown once). `scopesJson` is a JSON
     /// array; `expiresAt` an RFC 3339 time.
     std::string createApiKey(const std::string& name, const std::string& scopesJson,
                              const std::optional<std::string>& expiresAt = std::nullopt) {
-        return json([&](char** o, RenderiqError** e) {
-            return renderiq_client_api_key_create(get(), name.c_str(), scopesJson.c_str(), detail::cstrOrNull(expiresAt), o, e);
-        });
+        detail::CallJson c("create_api_key");
+        c.str("name", name).raw("scopes", scopesJson);
+        if (expiresAt) c.str("expiresAt", *expiresAt);
+        return call(c.text());
     }
     /// The user's API keys (JSON array of ApiKey).
-    [[nodiscard]] std::string apiKeys() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_api_keys_list(get(), o, e); }); }
+    [[nodiscard]] std::string apiKeys() const { return call(detail::CallJson("api_keys").text()); }
     /// Revokes an API key.
-    void revokeApiKey(const std::string& id) { unit([&](RenderiqError** e) { return renderiq_client_api_key_revoke(get(), id.c_str(), e); }); }
-    /// Registers a webhook (CreatedWebhook JSON; the secret is shown once).
-    std::string registerWebhook(const std::string& url, const std::string& eventsJson) {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_webhook_register(get(), url.c_str(), eventsJson.c_str(), o, e); });
+    void revokeApiKey(const std::string& id) { (void)call(detail::CallJson("revoke_api_key").str("id", id).text()); }
+    /// Registers a webhook (CreatedWebhook JSON; the secret is shown once). `eventsJson` is a
+    /// JSON array; empty for the default, every render outcome.
+    std::string registerWebhook(const std::string& url, const std::string& eventsJson = "") {
+        detail::CallJson c("register_webhook");
+        c.str("url", url);
+        if (!eventsJson.empty()) c.raw("events", eventsJson);
+        return call(c.text());
     }
     /// The user's webhooks (JSON array of Webhook).
-    [[nodiscard]] std::string webhooks() const { return json([&](char** o, RenderiqError** e) { return renderiq_client_webhooks_list(get(), o, e); }); }
+    [[nodiscard]] std::string webhooks() const { return call(detail::CallJson("webhooks").text()); }
     /// Deletes a webhook.
-    void deleteWebhook(const std::string& id) { unit([&](RenderiqError** e) { return renderiq_client_webhook_delete(get(), id.c_str(), e); }); }
+    void deleteWebhook(const std::string& id) { (void)call(detail::CallJson("delete_webhook").str("id", id).text()); }
+    /// The secret that signs per-render callback deliveries (the bare secret, not JSON).
+    [[nodiscard]] std::string callbackSecret() const {
+        const std::string quoted = call(detail::CallJson("callback_secret").text());
+        return quoted.size() >= 2 ? quoted.substr(1, quoted.size() - 2) : quoted;  // a base64-like token, no escapes
+    }
 
     /// Prepares, uploads and creates a render (Render JSON, status pending). Blocking.
     std::string createRender(const Image& image, const std::string& paramsJson = "") {
         RenderiqImage c = image.c();
         return json([&](char** o, RenderiqError** e) { return renderiq_client_render_create(get(), &c, paramsJson.c_str(), o, e); });
     }
-    /// A render's current state (Render JSON).
-    [[nodiscard]] std::string getRender(const std::string& id) const {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_get(get(), id.c_str(), o, e); });
+    /// Creates a render and waits for it to end (the completed Render JSON), blocking: the
+    /// blocking form of startRender(), with the same withdraw-on-cancel.
+    std::string render(const Image& image, const std::string& paramsJson = "",
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+        return startRender(image, paramsJson, timeout).wait();
     }
+    /// A render's current state (Render JSON).
+    [[nodiscard]] std::string retrieveRender(const std::string& id) const {
+        return call(detail::CallJson("retrieve_render").str("id", id).text());
+    }
+    /// The former name of retrieveRender().
+    [[nodiscard]] std::string getRender(const std::string& id) const { return retrieveRender(id); }
     /// One page of renders (Page<Render> JSON); `queryJson` {"page","limit","status","projectId"}.
     [[nodiscard]] std::string listRenders(const std::string& queryJson = "") const {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_list(get(), queryJson.c_str(), o, e); });
+        return call(detail::CallJson("list_renders").members(queryJson).text());
     }
     /// Cancels a render that has not started processing (Render JSON).
     std::string cancelRender(const std::string& id) {
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_cancel(get(), id.c_str(), o, e); });
+        return call(detail::CallJson("cancel_render").str("id", id).text());
     }
     /// Waits for a render to complete (Render JSON); timeout 0 = 10 minutes.
     std::string waitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-        return json([&](char** o, RenderiqError** e) {
-            return renderiq_client_render_wait(get(), id.c_str(), clampMs(timeout), o, e);
-        });
+        return call(waitCall(id, timeout));
     }
     /// Downloads a completed render's output; `renderOrId` is an id or Render JSON.
     [[nodiscard]] std::vector<uint8_t> downloadRender(const std::string& renderOrId) const {
@@ -683,7 +760,7 @@ public:
     }
     /// Starts waiting for a render in the background; timeout 0 = 10 minutes.
     [[nodiscard]] Operation startWaitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-        return startWith([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_wait_start(get(), id.c_str(), clampMs(timeout), o, e); });
+        return start(waitCall(id, timeout));
     }
     /// Creates a render and follows it to completion in the background: a plugin's Render button.
     /// Cancelling it withdraws the render on the server while it is still pending (refunded).
@@ -701,6 +778,12 @@ public:
 private:
     RenderiqClient* get() const noexcept { return client_.get(); }
 
+    static std::string waitCall(const std::string& id, std::chrono::milliseconds timeout) {
+        detail::CallJson c("wait_for_render");
+        c.str("id", id);
+        if (timeout.count() > 0) c.raw("wait", "{\"timeoutMs\":" + std::to_string(timeout.count()) + "}");
+        return c.text();
+    }
     static uint32_t clampMs(std::chrono::milliseconds t) {
         const auto ms = t.count();
         if (ms <= 0) return 0;
@@ -709,12 +792,6 @@ private:
     }
     template <class F>
     static std::string json(F&& f) { return detail::callString(std::forward<F>(f)); }
-    template <class F>
-    static void unit(F&& f) {
-        RenderiqError* err = nullptr;
-        const int32_t rc = f(&err);  // evaluated before `err` is read
-        detail::check(rc, err);
-    }
     template <class F>
     static Operation startWith(F&& f) {
         RenderiqOp* op = nullptr;

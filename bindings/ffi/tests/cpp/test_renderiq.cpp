@@ -140,10 +140,10 @@ TEST_F(Errors, WrongPasswordIsAnAuthErrorWithTheServersFields) {
 
 TEST_F(Errors, NotFoundValidationAndInsufficientCredits) {
     renderiq::Client c = signedIn();
-    EXPECT_THROW((void)c.getRender("00000000-0000-0000-0000-000000000000"), renderiq::NotFoundError);
-    EXPECT_THROW((void)c.getRender("not a valid id"), renderiq::ValidationError);
+    EXPECT_THROW((void)c.retrieveRender("00000000-0000-0000-0000-000000000000"), renderiq::NotFoundError);
+    EXPECT_THROW((void)c.retrieveRender("not a valid id"), renderiq::ValidationError);
     EXPECT_THROW(c.updateSettings(R"({"defaultStyle": "cubism"})"), renderiq::ValidationError);
-    EXPECT_THROW(c.updateSettings("{oops"), renderiq::UsageError);
+    EXPECT_THROW(c.updateSettings("{oops"), renderiq::ValidationError);  // the call is not valid JSON: the core says so
 
     renderiq::Client poor(config(baseUrl()));
     poor.signIn(env("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"), env("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"));
@@ -224,7 +224,7 @@ TEST_F(Renders, ARenderFromBgraPixelsCompletesThroughThePolledOperation) {
     EXPECT_GT(bytes.size(), 100u);
     const std::string id = field(renderJson, "id");
     EXPECT_EQ(c.downloadRender(id).size(), bytes.size());
-    EXPECT_NE(c.getRender(id).find(id), std::string::npos);
+    EXPECT_NE(c.retrieveRender(id).find(id), std::string::npos);
     EXPECT_NE(c.listRenders(R"({"limit": 5})").find("\"items\":["), std::string::npos);
 }
 
@@ -289,7 +289,7 @@ TEST_F(Renders, CancellingAPendingRenderOperationWithdrawsItAndRefundsIt) {
     EXPECT_THROW((void)op.wait(30s), renderiq::CancelledError);
     std::string status = "pending";
     for (int i = 0; i < 3000 && status == "pending"; i++) {
-        status = field(c.getRender(id), "status");
+        status = field(c.retrieveRender(id), "status");
         if (status == "pending") std::this_thread::sleep_for(10ms);
     }
     EXPECT_EQ(status, "cancelled");
@@ -430,6 +430,29 @@ TEST_F(Calls, ARenderCallsProgressVersionGrowsAndEndsAt100) {
     ASSERT_TRUE(result.has_value());
     EXPECT_NE(result->find("\"status\":\"completed\""), std::string::npos) << *result;
     (void)changes;  // how many changes a poller sees depends on its timing; the order does not
+}
+
+TEST_F(Calls, TheTypedMethodsAreCallsWithTheCoresDefaults) {
+    renderiq::Client c = signedIn();
+    // strings are escaped into the call's JSON and come back unchanged
+    const std::string name = "Ca' d'Oro \"Venezia\"\n\\ \t\x01";
+    const std::string project = c.createProject(name);
+    EXPECT_NE(project.find(R"(Ca' d'Oro \"Venezia\"\n\\ \t\u0001)"), std::string::npos) << project;
+    // the core's defaults: every render outcome for a webhook, page size 20
+    const std::string hook = c.registerWebhook("http://127.0.0.1:9/hook");
+    for (const char* event : {"render.completed", "render.failed", "render.cancelled"})
+        EXPECT_NE(hook.find(event), std::string::npos) << hook;
+    c.deleteWebhook(field(hook, "id", hook.find("\"webhook\"")));
+    EXPECT_NE(c.listRenders().find("\"limit\":20"), std::string::npos);
+    EXPECT_NE(c.listRenders(R"( {"limit": 3} )").find("\"limit\":3"), std::string::npos);
+    EXPECT_THROW((void)c.listRenders(R"({"limit": 101})"), renderiq::ValidationError);
+    EXPECT_THROW((void)c.creditTransactions(0), renderiq::ValidationError);
+    const std::string secret = c.callbackSecret();
+    EXPECT_FALSE(secret.empty());
+    EXPECT_EQ(secret.find('"'), std::string::npos) << secret;
+    // the blocking render: created and followed to its end
+    Capture cap;
+    EXPECT_NE(c.render(cap.image(), R"({"quality": "standard"})", 120s).find("\"status\":\"completed\""), std::string::npos);
 }
 
 TEST_F(Calls, AFreedHandleNeverReachesALaterObject) {
