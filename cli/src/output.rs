@@ -462,7 +462,7 @@ pub fn webhooks(list: &[Webhook]) -> Report {
     Report::new(&list, s)
 }
 
-/// A verified webhook delivery: the typed event when the body is one, else the raw payload.
+/// A verified webhook delivery: the typed render event when the body is one, else the payload.
 pub fn verified_delivery(
     msg_id: &str,
     timestamp: i64,
@@ -494,7 +494,10 @@ pub fn verified_delivery(
             let text = String::from_utf8_lossy(payload);
             doc["payload"] =
                 serde_json::from_slice(payload).unwrap_or_else(|_| Value::String(text.to_string()));
-            let _ = writeln!(s, "the body is not a Renderiq event; payload:\n{text}");
+            let _ = writeln!(
+                s,
+                "the body is not a Renderiq render event; payload:\n{text}"
+            );
             if !s.ends_with('\n') {
                 s.push('\n');
             }

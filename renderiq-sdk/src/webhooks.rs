@@ -11,7 +11,10 @@
 //! The secret is shown once when the webhook is registered, as `whsec_<base64 key>`.
 //!
 //! Verify the **raw** body bytes, before any JSON parsing: re-serialising changes the bytes and
-//! breaks the signature.
+//! breaks the signature. Verification checks the headers and the signature only: a correctly
+//! signed delivery is never refused for its body. [`Webhook::verify`] hands back the verified
+//! bytes; [`Webhook::verify_event`] also reads them as an [`Event`], which takes any JSON body
+//! (a Renderiq render event is typed, anything else is kept as JSON).
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com
 //!
@@ -30,7 +33,8 @@
 //! let headers = webhooks::signature_headers(&webhook, "msg_1", now, body);
 //!
 //! // What the receiver does:
-//! webhook.verify(body, headers.iter().map(|(k, v)| (*k, v.as_str())))?;
+//! let verified = webhook.verify(body, headers.iter().map(|(k, v)| (*k, v.as_str())))?;
+//! assert_eq!(verified, body);
 //! # Ok(()) }
 //! ```
 
@@ -47,7 +51,7 @@ use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::WebhookEvent;
+use crate::types::Event;
 
 /// How far a delivery's `webhook-timestamp` may be from the receiver's clock, in either
 /// direction, before it is rejected: 5 minutes, as Standard Webhooks recommends. This bounds
@@ -235,8 +239,9 @@ impl Webhook {
         format!("{SCHEME_V1},{}", STANDARD.encode(tag))
     }
 
-    /// Verifies a delivery against the system clock. `headers` are `(name, value)` pairs; names
-    /// are matched case-insensitively and other headers are ignored.
+    /// Verifies a delivery against the system clock and returns its body. `headers` are
+    /// `(name, value)` pairs; names are matched case-insensitively and other headers are
+    /// ignored. The body is not read: any correctly signed body verifies.
     ///
     /// # Errors
     ///
@@ -257,17 +262,18 @@ impl Webhook {
     /// let sig = webhook.sign("msg_1", now, b"{}");
     /// let now = now.to_string();
     /// let headers = [("Webhook-Id", "msg_1"), ("Webhook-Timestamp", now.as_str()), ("Webhook-Signature", sig.as_str())];
-    /// webhook.verify(b"{}", headers).unwrap();
+    /// assert_eq!(webhook.verify(b"{}", headers).unwrap(), b"{}");
     /// assert!(webhook.verify(b"{ }", headers).is_err());
     /// ```
-    pub fn verify<'h, I>(&self, payload: &[u8], headers: I) -> Result<()>
+    pub fn verify<'p, 'h, I>(&self, payload: &'p [u8], headers: I) -> Result<&'p [u8]>
     where
         I: IntoIterator<Item = (&'h str, &'h str)>,
     {
         self.verify_at(payload, headers, chrono::Utc::now().timestamp())
     }
 
-    /// Verifies a delivery as if the time were `now` (unix seconds), for tests and replays.
+    /// Verifies a delivery as if the time were `now` (unix seconds), for tests and replays, and
+    /// returns its body.
     ///
     /// # Errors
     ///
@@ -285,11 +291,11 @@ impl Webhook {
     ///     ("webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
     /// ];
     /// let body = br#"{"test": 2432232314}"#;
-    /// webhook.verify_at(body, headers, 1614265330).unwrap();
+    /// assert_eq!(webhook.verify_at(body, headers, 1614265330).unwrap(), body);
     /// let late = webhook.verify_at(body, headers, 1614265330 + 3600).unwrap_err();
     /// assert_eq!(late.error_code(), Some("WEBHOOK_TIMESTAMP_TOO_OLD"));
     /// ```
-    pub fn verify_at<'h, I>(&self, payload: &[u8], headers: I, now: i64) -> Result<()>
+    pub fn verify_at<'p, 'h, I>(&self, payload: &'p [u8], headers: I, now: i64) -> Result<&'p [u8]>
     where
         I: IntoIterator<Item = (&'h str, &'h str)>,
     {
@@ -334,7 +340,7 @@ impl Webhook {
             matched |= expected.as_slice().ct_eq(candidate.as_slice());
         }
         if bool::from(matched) {
-            Ok(())
+            Ok(payload)
         } else {
             Err(verification_error(
                 "WEBHOOK_BAD_SIGNATURE",
@@ -344,36 +350,38 @@ impl Webhook {
         }
     }
 
-    /// Verifies a delivery (against the system clock), then parses its body as a
-    /// [`WebhookEvent`].
+    /// Verifies a delivery (against the system clock), then reads its body as an [`Event`]:
+    /// a render event, or any other JSON body as it is.
     ///
     /// # Errors
     ///
-    /// As [`verify`](Self::verify); then [`ErrorKind::Decode`] when the verified body is not
-    /// an event.
+    /// As [`verify`](Self::verify); then [`ErrorKind::Decode`] (code `WEBHOOK_BAD_PAYLOAD`)
+    /// only when the verified body is not JSON at all.
     ///
     /// # Examples
     ///
     /// ```no_run
+    /// use renderiq_sdk::types::Event;
     /// use renderiq_sdk::webhooks::Webhook;
     ///
     /// # fn handle(secret: &str, body: &[u8], headers: &[(&str, &str)]) -> renderiq_sdk::Result<()> {
     /// let webhook = Webhook::new(secret)?;
-    /// let event = webhook.verify_event(body, headers.iter().copied())?;
-    /// println!("{} for render {}", event.kind, event.data.id);
+    /// match webhook.verify_event(body, headers.iter().copied())? {
+    ///     Event::Render(event) => println!("{} for render {}", event.kind, event.data.id),
+    ///     other => println!("{} event", other.kind().unwrap_or("untyped")),
+    /// }
     /// # Ok(()) }
     /// ```
-    pub fn verify_event<'h, I>(&self, payload: &[u8], headers: I) -> Result<WebhookEvent>
+    pub fn verify_event<'h, I>(&self, payload: &[u8], headers: I) -> Result<Event>
     where
         I: IntoIterator<Item = (&'h str, &'h str)>,
     {
-        self.verify(payload, headers)?;
-        parse_event(payload)
+        parse_event(self.verify(payload, headers)?)
     }
 
     /// [`verify`](Self::verify) for an `http` [`HeaderMap`](reqwest::header::HeaderMap), as
-    /// axum, hyper and reqwest hand them over. Header values that are not visible ASCII are
-    /// ignored.
+    /// axum, hyper and reqwest hand them over, returning the body. Header values that are not
+    /// visible ASCII are ignored.
     ///
     /// # Errors
     ///
@@ -393,11 +401,11 @@ impl Webhook {
     /// }
     /// webhook.verify_header_map(b"{}", &map).unwrap();
     /// ```
-    pub fn verify_header_map(
+    pub fn verify_header_map<'p>(
         &self,
-        payload: &[u8],
+        payload: &'p [u8],
         headers: &reqwest::header::HeaderMap,
-    ) -> Result<()> {
+    ) -> Result<&'p [u8]> {
         self.verify(
             payload,
             headers
@@ -493,28 +501,71 @@ pub fn generate_secret() -> String {
     secret
 }
 
-/// Parses a delivery body as a [`WebhookEvent`], without verifying it. Use
+/// Reads a delivery body as an [`Event`], without verifying it: a render event when it has
+/// that shape, any other JSON body as it is (see [`Event::from_json`]). Use
 /// [`Webhook::verify_event`] for anything that arrived over the network.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Decode`] with code `WEBHOOK_BAD_PAYLOAD` when the body is not an event.
+/// [`ErrorKind::Decode`] with code `WEBHOOK_BAD_PAYLOAD` when the body is not JSON.
 ///
 /// # Examples
 ///
 /// ```
-/// let err = renderiq_sdk::webhooks::parse_event(b"not json").unwrap_err();
+/// use renderiq_sdk::webhooks::parse_event;
+///
+/// let ping = parse_event(br#"{"type":"ping"}"#).unwrap();
+/// assert_eq!(ping.kind(), Some("ping"));
+/// let err = parse_event(b"not json").unwrap_err();
 /// assert_eq!(err.kind(), renderiq_sdk::ErrorKind::Decode);
 /// ```
-pub fn parse_event(payload: &[u8]) -> Result<WebhookEvent> {
-    serde_json::from_slice(payload).map_err(|e| {
-        Error::new(
-            ErrorKind::Decode,
-            format!("the webhook body is not a Renderiq event: {e}"),
-        )
-        .with_code("WEBHOOK_BAD_PAYLOAD")
-        .with_source(e)
-    })
+pub fn parse_event(payload: &[u8]) -> Result<Event> {
+    serde_json::from_slice(payload)
+        .map(Event::from_json)
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the webhook body is not JSON ({e}); its signature is valid, so read the \
+                     bytes `verify` returned instead of parsing them as an event"
+                ),
+            )
+            .with_code("WEBHOOK_BAD_PAYLOAD")
+            .with_source(e)
+        })
+}
+
+/// A delivery body as the language bindings hand it over, one flat JSON object:
+/// `{"type": …, "timestamp": …, "data": {…Render…}, "payload": …}`. `type` and `timestamp` are
+/// the body's when it has them (else `null`); `data` is the render of a render event, `null`
+/// for any other body; `payload` is the whole JSON body as sent, fields this SDK does not know
+/// included.
+///
+/// # Errors
+///
+/// As [`parse_event`]: only a body that is not JSON.
+///
+/// # Examples
+///
+/// ```
+/// let view = renderiq_sdk::webhooks::event_json(br#"{"type":"ping","n":1}"#).unwrap();
+/// assert_eq!(view["type"], "ping");
+/// assert!(view["data"].is_null());
+/// assert_eq!(view["payload"]["n"], 1);
+/// ```
+pub fn event_json(payload: &[u8]) -> Result<serde_json::Value> {
+    let event = parse_event(payload)?;
+    let body = match &event {
+        Event::Other(body) => body.clone(),
+        // Parsed already, so this parses too; the typed event leaves out unknown fields.
+        _ => serde_json::from_slice(payload).unwrap_or_default(),
+    };
+    Ok(serde_json::json!({
+        "type": event.kind(),
+        "timestamp": event.timestamp(),
+        "data": event.render(),
+        "payload": body,
+    }))
 }
 
 /// The three headers to send with a delivery: `webhook-id`, `webhook-timestamp` and

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use renderiq_sdk::types::Event;
 use renderiq_sdk::webhooks::{self, Webhook, DEFAULT_TOLERANCE};
 use renderiq_sdk::{Error, ErrorKind};
 use serde::Deserialize;
@@ -84,7 +85,16 @@ fn every_verify_vector_gives_its_expected_result() {
         ];
         let result = webhook.verify_at(case.payload.as_bytes(), headers, case.timestamp);
         match (case.valid, result) {
-            (true, Ok(())) => {}
+            (true, Ok(verified)) => {
+                assert_eq!(verified, case.payload.as_bytes(), "{}", case.name);
+                // None of the vectors' bodies is a Renderiq event; each still reads as an event.
+                assert_eq!(
+                    webhooks::parse_event(verified).unwrap(),
+                    Event::Other(serde_json::from_str(&case.payload).unwrap()),
+                    "{}",
+                    case.name
+                );
+            }
             (false, Err(e)) => {
                 assert_eq!(e.kind(), ErrorKind::WebhookVerification, "{}", case.name);
                 assert_eq!(code(&e), "WEBHOOK_BAD_SIGNATURE", "{}", case.name);
@@ -377,12 +387,37 @@ fn signature_headers_name_the_three_standard_headers() {
 }
 
 #[test]
-fn verified_event_is_parsed_into_a_webhook_event() {
-    let body = serde_json::json!({
-        "type": "render.completed",
+fn verified_render_event_is_typed() {
+    let body = render_event_body("render.completed", "rnd_1");
+    let webhook = Webhook::new(SECRET).unwrap();
+    let headers = headers_for(&webhook, chrono::Utc::now().timestamp(), body.as_bytes());
+    let event = webhook
+        .verify_event(body.as_bytes(), as_pairs(&headers))
+        .unwrap();
+    let Event::Render(render_event) = &event else {
+        panic!("not typed as a render event: {event:?}");
+    };
+    assert_eq!(
+        render_event.kind,
+        renderiq_sdk::types::events::RENDER_COMPLETED
+    );
+    assert_eq!(event.kind(), Some("render.completed"));
+    assert_eq!(event.render().map(|r| r.id.as_str()), Some("rnd_1"));
+    assert_eq!(
+        event.timestamp().map(|t| t.to_rfc3339()).as_deref(),
+        Some("2025-01-01T12:00:00+00:00")
+    );
+    assert_eq!(event, webhooks::parse_event(body.as_bytes()).unwrap());
+}
+
+/// A render event's body; `kind` is its type, and an empty `id` leaves the render's id out.
+fn render_event_body(kind: &str, id: &str) -> String {
+    let mut body = serde_json::json!({
+        "type": kind,
         "timestamp": "2025-01-01T12:00:00Z",
+        "deliveryAttempt": 1,
         "data": {
-            "id": "rnd_1",
+            "id": id,
             "status": "completed",
             "progress": 100,
             "style": "photorealistic",
@@ -393,18 +428,63 @@ fn verified_event_is_parsed_into_a_webhook_event() {
             "platform": "blender",
             "createdAt": "2025-01-01T11:59:00Z",
             "updatedAt": "2025-01-01T12:00:00Z",
-            "completedAt": "2025-01-01T12:00:00Z"
+            "completedAt": "2025-01-01T12:00:00Z",
+            "seed": 42
         }
-    })
-    .to_string();
+    });
+    if id.is_empty() {
+        body["data"].as_object_mut().unwrap().remove("id");
+    }
+    body.to_string()
+}
+
+#[test]
+fn signed_render_event_of_an_unknown_type_is_typed_with_its_type() {
+    let body = render_event_body("render.upscaled", "rnd_2");
     let webhook = Webhook::new(SECRET).unwrap();
-    let headers = headers_for(&webhook, chrono::Utc::now().timestamp(), body.as_bytes());
-    let event = webhook
-        .verify_event(body.as_bytes(), as_pairs(&headers))
+    let headers = headers_for(&webhook, NOW, body.as_bytes());
+    let verified = webhook
+        .verify_at(body.as_bytes(), as_pairs(&headers), NOW)
         .unwrap();
-    assert_eq!(event.kind, renderiq_sdk::types::events::RENDER_COMPLETED);
-    assert_eq!(event.data.id, "rnd_1");
-    assert_eq!(event, webhooks::parse_event(body.as_bytes()).unwrap());
+    let event = webhooks::parse_event(verified).unwrap();
+    assert_eq!(event.kind(), Some("render.upscaled"));
+    assert_eq!(event.render().map(|r| r.id.as_str()), Some("rnd_2"));
+}
+
+#[test]
+fn signed_body_without_an_id_verifies_and_is_kept_whole() {
+    let webhook = Webhook::new(SECRET).unwrap();
+    for body in [
+        render_event_body("render.completed", ""),
+        r#"{"type":"account.updated","timestamp":"2025-01-01T12:00:00Z","data":{"plan":"pro"}}"#
+            .to_owned(),
+        r#"{"hello":"world"}"#.to_owned(),
+        "[1,2,3]".to_owned(),
+    ] {
+        let headers = headers_for(&webhook, NOW, body.as_bytes());
+        let verified = webhook
+            .verify_at(body.as_bytes(), as_pairs(&headers), NOW)
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(verified, body.as_bytes());
+        let event = webhooks::parse_event(verified).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(event, Event::Other(json.clone()), "{body}");
+        assert!(event.render().is_none());
+        // Written back, it is the body it was read from.
+        assert_eq!(serde_json::to_value(&event).unwrap(), json);
+    }
+}
+
+#[test]
+fn signed_body_that_is_not_json_verifies_and_only_event_reading_refuses_it() {
+    let webhook = Webhook::new(SECRET).unwrap();
+    let body: &[u8] = b"\xffnot json";
+    let headers = headers_for(&webhook, NOW, body);
+    let verified = webhook.verify_at(body, as_pairs(&headers), NOW).unwrap();
+    assert_eq!(verified, body);
+    let e = webhooks::parse_event(verified).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+    assert_eq!(code(&e), "WEBHOOK_BAD_PAYLOAD");
 }
 
 #[test]
@@ -417,7 +497,29 @@ fn unverified_event_is_not_parsed() {
 }
 
 #[test]
-fn body_that_is_not_an_event_is_a_decode_error() {
-    let e = webhooks::parse_event(br#"{"type":"render.completed"}"#).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Decode);
+fn event_json_gives_bindings_one_flat_shape_for_every_body() {
+    let render = render_event_body("render.completed", "rnd_1");
+    let view = webhooks::event_json(render.as_bytes()).unwrap();
+    assert_eq!(view["type"], "render.completed");
+    assert_eq!(view["timestamp"], "2025-01-01T12:00:00Z");
+    assert_eq!(view["data"]["id"], "rnd_1");
+    // The payload is the body as sent, fields the typed render leaves out included.
+    assert_eq!(view["payload"]["data"]["seed"], 42);
+    assert_eq!(view["payload"]["deliveryAttempt"], 1);
+
+    let other = render_event_body("render.completed", "");
+    let view = webhooks::event_json(other.as_bytes()).unwrap();
+    assert_eq!(view["type"], "render.completed");
+    assert!(view["data"].is_null());
+    assert_eq!(
+        view["payload"],
+        serde_json::from_str::<serde_json::Value>(&other).unwrap()
+    );
+
+    let view = webhooks::event_json(b"[1]").unwrap();
+    assert!(view["type"].is_null() && view["timestamp"].is_null() && view["data"].is_null());
+    assert_eq!(
+        code(&webhooks::event_json(b"nope").unwrap_err()),
+        "WEBHOOK_BAD_PAYLOAD"
+    );
 }

@@ -407,6 +407,9 @@ async fn callback_deliveries_verify_with_the_callback_secret() {
                 .map(|(k, v)| (k.as_str(), v.to_str().unwrap())),
         )
         .unwrap();
-    assert_eq!(event.kind, "render.completed");
-    assert_eq!(event.data.id, render.id);
+    assert_eq!(event.kind(), Some("render.completed"));
+    assert_eq!(
+        event.render().map(|r| r.id.as_str()),
+        Some(render.id.as_str())
+    );
 }

@@ -866,9 +866,12 @@ int32_t renderiq_op_free(struct RenderiqOp *op);
  * tolerance check, or 0 for the system clock.
  *
  * On success `*out_event_json` (may be NULL, which skips reading the body) receives the event
- * JSON, freed with `renderiq_string_free`: a render event as `{"type": "render.completed",
- * "timestamp": …, "data": {…Render…}}`, any other JSON body (an unknown event type, a render
- * without an `id`) as it was sent. Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
+ * JSON, freed with `renderiq_string_free`: `{"type": "render.completed", "timestamp": …,
+ * "data": {…Render…}, "payload": {…the body…}}`. For any other JSON body (an unknown event
+ * type, a render without an `id`) `data` is null, `type` and `timestamp` are the body's or
+ * null, and `payload` is the body as sent.
+ *
+ * Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
  * `WEBHOOK_BAD_SIGNATURE`, `WEBHOOK_TIMESTAMP_TOO_OLD`, `WEBHOOK_TIMESTAMP_TOO_NEW`,
  * `WEBHOOK_INVALID_TIMESTAMP` or `WEBHOOK_MISSING_HEADER`; `RENDERIQ_ERROR_CONFIG` (code
  * `WEBHOOK_BAD_SECRET`) for a malformed secret; `RENDERIQ_ERROR_DECODE` (code

@@ -7,7 +7,8 @@ use renderiq_sdk::webhooks::{self, Webhook};
 use crate::error::{guard, FfiError, RenderiqError};
 use crate::memory::{bytes_arg, clear, opt_str_arg, put_json, put_string, str_arg};
 
-/// Verifies a webhook delivery (Standard Webhooks) and optionally parses its event.
+/// Verifies a webhook delivery (Standard Webhooks) and optionally reads its event. A correctly
+/// signed delivery is never refused for its body.
 ///
 /// `secret` is the `whsec_…` secret shown when the webhook was registered. `body` / `body_len`
 /// are the raw request body bytes, exactly as received (verify before any JSON parsing).
@@ -17,13 +18,18 @@ use crate::memory::{bytes_arg, clear, opt_str_arg, put_json, put_string, str_arg
 /// `WEBHOOK_MISSING_HEADER`). `now_unix` is the current time in unix seconds for the 5-minute
 /// tolerance check, or 0 for the system clock.
 ///
-/// On success `*out_event_json` (may be NULL, which skips parsing) receives the `WebhookEvent`
-/// JSON (`{"type": "render.completed", "timestamp": …, "data": {…Render…}}`), freed with
-/// `renderiq_string_free`. Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
+/// On success `*out_event_json` (may be NULL, which skips reading the body) receives the event
+/// JSON, freed with `renderiq_string_free`: `{"type": "render.completed", "timestamp": …,
+/// "data": {…Render…}, "payload": {…the body…}}`. For any other JSON body (an unknown event
+/// type, a render without an `id`) `data` is null, `type` and `timestamp` are the body's or
+/// null, and `payload` is the body as sent.
+///
+/// Errors: `RENDERIQ_ERROR_WEBHOOK_VERIFICATION` with API code
 /// `WEBHOOK_BAD_SIGNATURE`, `WEBHOOK_TIMESTAMP_TOO_OLD`, `WEBHOOK_TIMESTAMP_TOO_NEW`,
 /// `WEBHOOK_INVALID_TIMESTAMP` or `WEBHOOK_MISSING_HEADER`; `RENDERIQ_ERROR_CONFIG` (code
-/// `WEBHOOK_BAD_SECRET`) for a malformed secret; `RENDERIQ_ERROR_DECODE` when a verified body
-/// is not an event.
+/// `WEBHOOK_BAD_SECRET`) for a malformed secret; `RENDERIQ_ERROR_DECODE` (code
+/// `WEBHOOK_BAD_PAYLOAD`) only when `out_event_json` is given and the verified body is not
+/// JSON at all.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_webhook_verify(
     secret: *const c_char,
@@ -61,14 +67,13 @@ pub unsafe extern "C" fn renderiq_webhook_verify(
             }
         }
         let headers = &headers[..n];
-        if now_unix == 0 {
-            webhook.verify(payload, headers.iter().copied())?;
+        let verified = if now_unix == 0 {
+            webhook.verify(payload, headers.iter().copied())?
         } else {
-            webhook.verify_at(payload, headers.iter().copied(), now_unix)?;
-        }
+            webhook.verify_at(payload, headers.iter().copied(), now_unix)?
+        };
         if !out_event_json.is_null() {
-            let event = webhooks::parse_event(payload)?;
-            put_json(out_event_json, &event)?;
+            put_json(out_event_json, &webhooks::event_json(verified)?)?;
         }
         Ok(())
     })

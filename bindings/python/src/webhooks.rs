@@ -118,7 +118,8 @@ impl PyWebhook {
     }
 
     /// Verifies the signature and timestamp of a delivery; raises `WebhookVerificationError`.
-    /// `now` is unix seconds (default: the system clock).
+    /// Any correctly signed body verifies: it is not read. `now` is unix seconds (default: the
+    /// system clock).
     #[pyo3(signature = (body, headers, now=None))]
     fn verify(
         &self,
@@ -135,7 +136,7 @@ impl PyWebhook {
             None => self.inner.verify(body.as_slice(), pairs),
         };
         let _ = py;
-        result.map_err(err)
+        result.map(drop).map_err(err)
     }
 
     fn __repr__(&self) -> &'static str {
@@ -143,12 +144,13 @@ impl PyWebhook {
     }
 }
 
-/// Parses a (verified) delivery body as a Renderiq event `dict`; raises `DecodeError`.
+/// Reads a (verified) delivery body as an event `dict`: `type` and `timestamp` when the body
+/// has them, `data` (the render) for a render event, else `None`, and `payload`, the whole
+/// JSON body. Raises `DecodeError` only for a body that is not JSON.
 #[pyfunction]
 pub fn parse_event(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let body = body_of(body)?;
-    let event = webhooks::parse_event(body.as_slice()).map_err(err)?;
-    to_py(py, &event)
+    to_py(py, &webhooks::event_json(body.as_slice()).map_err(err)?)
 }
 
 /// A new `whsec_…` secret from 32 random bytes.

@@ -175,12 +175,13 @@ def test_token_file_sealed_with_another_passphrase_is_a_token_store_error(server
     assert "R1ght" not in str(info.value) and "Wr0ng" not in str(info.value)
 
 
-def test_verified_body_that_is_not_an_event_is_a_decode_error() -> None:
+def test_verified_body_that_is_not_json_is_a_decode_error() -> None:
     secret = webhooks.generate_secret()
-    headers = webhooks.signature_headers(secret, "msg_1", 1_700_000_000, b'{"hello": 1}')
+    headers = webhooks.signature_headers(secret, "msg_1", 1_700_000_000, b"hello")
     with pytest.raises(renderiq.DecodeError) as info:
-        webhooks.verify(secret, b'{"hello": 1}', headers, now=1_700_000_000)
+        webhooks.verify(secret, b"hello", headers, now=1_700_000_000)
     assert info.value.code == "WEBHOOK_BAD_PAYLOAD"
+    webhooks.verify_signature(secret, b"hello", headers, now=1_700_000_000)
 
 
 def test_bad_arguments_raise_type_and_value_errors(client: renderiq.Client, png_file: Path) -> None:
@@ -196,10 +197,12 @@ def test_bad_arguments_raise_type_and_value_errors(client: renderiq.Client, png_
         client.wait_for_render("abc", on_progress=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="status"):
         client.renders(status="done")
-    with pytest.raises(ValueError, match="platform"):
-        renderiq.Client("http://127.0.0.1:1", platform="maya", token_store="memory")
-    with pytest.raises(ValueError, match="token_store"):
+    with pytest.raises(renderiq.ConfigError, match="disk"):
         renderiq.Client("http://127.0.0.1:1", token_store="disk")
+    with pytest.raises(renderiq.ConfigError):
+        renderiq.Client("http://127.0.0.1:1", token_store="memory", max_retries=-1)
+    with pytest.raises(TypeError, match="token_store"):
+        renderiq.Client("http://127.0.0.1:1", token_store=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="needs at least"):
         renderiq.RawImage(bytes(10), 4, 4)
     with pytest.raises(ValueError, match="stride"):

@@ -50,6 +50,34 @@ def test_signing_matches_the_vectors(vector: dict) -> None:
     assert sig == vector["signature"]
 
 
+@pytest.mark.parametrize("vector", [v for v in DATA["verify"] if v["valid"]], ids=lambda v: v["name"])
+def test_every_valid_vector_verifies_through_verify_with_its_payload(vector: dict) -> None:
+    headers = {
+        "webhook-id": vector["msg_id"],
+        "webhook-timestamp": str(vector["timestamp"]),
+        "webhook-signature": vector["signature_header"],
+    }
+    event = webhooks.verify(vector["secret"], vector["payload"].encode(), headers, now=vector["timestamp"])
+    assert event.data is None and event.type is None
+    assert event.payload == json.loads(vector["payload"])
+
+
+def test_signed_bodies_without_an_id_or_of_an_unknown_type_verify() -> None:
+    ts = 1_700_000_000
+    no_id = {k: v for k, v in RENDER_WIRE.items() if k != "id"}
+    unknown = {"type": "account.updated", "timestamp": "2026-01-02T03:04:09Z", "data": {"plan": "pro"}, "extra": 1}
+    for wire in ({"type": "render.completed", "timestamp": "2026-01-02T03:04:09Z", "data": no_id}, unknown):
+        body = json.dumps(wire).encode()
+        event = webhooks.verify(SECRET, body, good_headers(ts, body), now=ts)
+        assert event.type == wire["type"]
+        assert event.timestamp == datetime(2026, 1, 2, 3, 4, 9, tzinfo=timezone.utc)
+        assert event.data is None
+        assert event.payload == wire
+    newer = json.dumps({"type": "render.upscaled", "timestamp": "2026-01-02T03:04:09Z", "data": RENDER_WIRE}).encode()
+    event = webhooks.verify(SECRET, newer, good_headers(ts, newer), now=ts)
+    assert event.type == "render.upscaled" and event.data is not None and event.data.id == "rnd_1"
+
+
 @pytest.mark.parametrize("vector", DATA["verify"], ids=lambda v: v["name"])
 def test_verification_matches_the_vectors(vector: dict) -> None:
     headers = {

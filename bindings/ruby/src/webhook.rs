@@ -19,7 +19,8 @@ fn webhook(ruby: &Ruby, secret: &str, tolerance_secs: Option<u64>) -> Result<Web
     })
 }
 
-/// `webhook_verify(secret, body, headers, now, tolerance_secs)`: `true`, or raises
+/// `webhook_verify(secret, body, headers, now, tolerance_secs)`: `true` for any correctly signed
+/// body (it is not read), or raises
 /// `Renderiq::WebhookVerificationError` (or `ConfigError` for a malformed secret). `headers`
 /// is a Hash of String names to String values; `now` (unix seconds) defaults to the clock.
 pub fn verify(
@@ -39,7 +40,7 @@ pub fn verify(
         Some(now) => w.verify_at(payload, pairs, now),
         None => w.verify(payload, pairs),
     };
-    result.map(|()| true).map_err(|e| error::raise(ruby, &e))
+    result.map(|_| true).map_err(|e| error::raise(ruby, &e))
 }
 
 /// `webhook_sign(secret, msg_id, timestamp, body)`: the `webhook-signature` header value.

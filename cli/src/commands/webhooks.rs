@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use renderiq_sdk::types::events;
+use renderiq_sdk::types::{events, Event};
 use renderiq_sdk::webhooks::{self, Webhook, HEADER_ID, HEADER_TIMESTAMP};
 
 use crate::args::{VerifyArgs, WebhookCommand, WebhooksCommand};
@@ -186,7 +186,7 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
     let pairs = || headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let payload: &[u8] = match webhook.verify_at(&body, pairs(), now) {
-        Ok(()) => &body,
+        Ok(verified) => verified,
         Err(e) => {
             // A shell or editor often adds a final newline to a saved body; the sender did not
             // sign it. Accept the body without it when that is what verifies.
@@ -219,7 +219,7 @@ fn verify(args: VerifyArgs) -> Result<Report, CliError> {
     Ok(output::verified_delivery(
         msg_id,
         timestamp,
-        event.as_ref(),
+        event.as_ref().and_then(Event::render_event),
         payload,
     ))
 }

@@ -1,11 +1,13 @@
-//! A webhook receiver: verifies every delivery, then hands on the typed event.
+//! A webhook receiver: verifies every delivery, then hands on its event (typed when it is a
+//! render event, the JSON body otherwise).
 //!
 //! Rules it follows, which every receiver should:
 //!
 //! - verify the **raw** body bytes (axum's [`Bytes`]), before parsing: re-serialised JSON no
 //!   longer matches the signature;
 //! - answer 401 to a delivery that does not verify, and never act on it;
-//! - answer 2xx quickly once verified, so the sender does not retry;
+//! - answer 2xx quickly once verified, so the sender does not retry, whatever the body holds
+//!   (an event type this receiver does not know is still the sender's valid delivery);
 //! - handle each `webhook-id` once: a retried delivery carries the same id.
 //!
 //! ```no_run
@@ -14,7 +16,7 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let webhook = Webhook::new(&std::env::var("RENDERIQ_WEBHOOK_SECRET")?)?;
-//! let app = receiver::app(webhook, |event| println!("{} {}", event.kind, event.data.id));
+//! let app = receiver::app(webhook, |event| println!("{}", receiver::describe(event)));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -28,7 +30,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use renderiq_sdk::types::WebhookEvent;
+use renderiq_sdk::types::Event;
 use renderiq_sdk::webhooks::{self, Webhook, HEADER_ID};
 use renderiq_sdk::ErrorKind;
 use serde_json::{json, Value};
@@ -39,7 +41,7 @@ pub const PATH: &str = "/webhooks/renderiq";
 /// How many recent message ids are remembered to drop retried duplicates.
 pub const REMEMBERED_IDS: usize = 10_000;
 
-type Handler = Arc<dyn Fn(&WebhookEvent) + Send + Sync>;
+type Handler = Arc<dyn Fn(&Event) + Send + Sync>;
 
 #[derive(Clone)]
 struct Receiver {
@@ -74,7 +76,7 @@ impl Seen {
 /// The receiver's routes: `POST /webhooks/renderiq`. `on_event` runs once per verified
 /// delivery (duplicates are acknowledged without running it again); keep it quick, or hand the
 /// event to a queue.
-pub fn app(webhook: Webhook, on_event: impl Fn(&WebhookEvent) + Send + Sync + 'static) -> Router {
+pub fn app(webhook: Webhook, on_event: impl Fn(&Event) + Send + Sync + 'static) -> Router {
     let state = Receiver {
         webhook,
         handler: Arc::new(on_event),
@@ -88,28 +90,28 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, Json<Value>) {
-    if let Err(e) = rx.webhook.verify_header_map(&body, &headers) {
-        let status = if e.kind() == ErrorKind::WebhookVerification {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        eprintln!("rejected a delivery: {e}");
-        return (
-            status,
-            Json(json!({ "error": e.message(), "code": e.error_code() })),
-        );
-    }
-    let event = match webhooks::parse_event(&body) {
-        Ok(event) => event,
+    let verified = match rx.webhook.verify_header_map(&body, &headers) {
+        Ok(verified) => verified,
         Err(e) => {
-            eprintln!("verified a delivery that is not a Renderiq event: {e}");
+            let status = if e.kind() == ErrorKind::WebhookVerification {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            eprintln!("rejected a delivery: {e}");
             return (
-                StatusCode::BAD_REQUEST,
+                status,
                 Json(json!({ "error": e.message(), "code": e.error_code() })),
             );
         }
     };
+    // Authentic, so acknowledged whatever it holds; a body that is not even JSON is handed on
+    // as the text it is.
+    let event = webhooks::parse_event(verified).unwrap_or_else(|_| {
+        Event::Other(Value::String(
+            String::from_utf8_lossy(verified).into_owned(),
+        ))
+    });
     // Verified, so the id header is present.
     let id = headers
         .get(HEADER_ID)
@@ -130,15 +132,18 @@ async fn receive(
 }
 
 /// One line describing an event, as the binary prints it.
-pub fn describe(event: &WebhookEvent) -> String {
-    let r = &event.data;
+pub fn describe(event: &Event) -> String {
+    let when = event
+        .timestamp()
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_else(|| "-".to_owned());
+    let kind = event.kind().unwrap_or("untyped");
+    let Some(r) = event.render() else {
+        return format!("{when} {kind} event (not a render event)");
+    };
     let mut line = format!(
-        "{} {} render {} ({}, {} credits)",
-        event.timestamp.to_rfc3339(),
-        event.kind,
-        r.id,
-        r.status,
-        r.credits_cost
+        "{when} {kind} render {} ({}, {} credits)",
+        r.id, r.status, r.credits_cost
     );
     if let Some(url) = &r.output_url {
         line.push_str(&format!(" output {url}"));

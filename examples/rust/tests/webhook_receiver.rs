@@ -1,17 +1,17 @@
 //! The webhook receiver on a real socket: signed deliveries are accepted and handed on once,
-//! anything else gets a 401.
+//! anything else gets a 401. A signed body is never refused for what it holds.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use renderiq_examples::receiver;
-use renderiq_sdk::types::WebhookEvent;
+use renderiq_sdk::types::Event;
 use renderiq_sdk::webhooks::{self, Webhook};
 use serde_json::json;
 
 struct Receiver {
     url: String,
-    events: Arc<Mutex<Vec<WebhookEvent>>>,
+    events: Arc<Mutex<Vec<Event>>>,
     webhook: Webhook,
 }
 
@@ -75,8 +75,8 @@ async fn signed_delivery_is_accepted_and_its_event_handed_on() {
     assert_eq!(answer["duplicate"], false);
     let events = rx.events.lock().unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, "render.completed");
-    assert_eq!(events[0].data.id, "rnd_42");
+    assert_eq!(events[0].kind(), Some("render.completed"));
+    assert_eq!(events[0].render().map(|r| r.id.as_str()), Some("rnd_42"));
     assert!(receiver::describe(&events[0])
         .contains("render.completed render rnd_42 (completed, 5 credits)"));
 }
@@ -138,14 +138,22 @@ async fn a_retried_delivery_is_acknowledged_but_handled_once() {
 }
 
 #[tokio::test]
-async fn verified_body_that_is_not_an_event_gets_400() {
+async fn verified_body_that_is_not_a_render_event_is_accepted_and_handed_on() {
     let rx = start().await;
-    let body = br#"{"hello":"world"}"#.to_vec();
-    let headers =
-        webhooks::signature_headers(&rx.webhook, "msg_x", chrono::Utc::now().timestamp(), &body);
-    let (status, answer) = post(&rx.url, &headers, body).await;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (400, Some("WEBHOOK_BAD_PAYLOAD"))
-    );
+    let now = chrono::Utc::now().timestamp();
+    let bodies = [
+        br#"{"type":"account.updated","data":{"plan":"pro"}}"#.to_vec(),
+        br#"{"hello":"world"}"#.to_vec(),
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let headers = webhooks::signature_headers(&rx.webhook, &format!("msg_{i}"), now, body);
+        let (status, answer) = post(&rx.url, &headers, body.clone()).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let events = rx.events.lock().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind(), Some("account.updated"));
+    assert!(events[0].render().is_none());
+    assert_eq!(events[1], Event::Other(json!({"hello": "world"})));
+    assert!(receiver::describe(&events[0]).contains("account.updated event (not a render event)"));
 }

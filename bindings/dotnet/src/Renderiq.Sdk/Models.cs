@@ -560,11 +560,11 @@ namespace Renderiq.Sdk
     /// <summary>A verified webhook delivery.</summary>
     public sealed class WebhookEvent
     {
-        /// <summary>Event type: <c>render.completed</c>, <c>render.failed</c>, ….</summary>
+        /// <summary>Event type: <c>render.completed</c>, <c>render.failed</c>, … (or null when the body has none).</summary>
         public string Type { get; set; }
-        /// <summary>When the event happened.</summary>
+        /// <summary>When the event happened (the default value when the body does not say).</summary>
         public DateTimeOffset Timestamp { get; set; }
-        /// <summary>The render the event is about.</summary>
+        /// <summary>The render the event is about; null when the body is not a render event.</summary>
         public Render Data { get; set; }
 
         internal static WebhookEvent FromJson(JsonObject o)

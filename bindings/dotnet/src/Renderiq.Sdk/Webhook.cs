@@ -55,8 +55,11 @@ namespace Renderiq.Sdk
             VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, false);
         }
 
-        /// <summary>Verifies a delivery and parses its event.</summary>
-        /// <exception cref="ServerException">The verified body is not a Renderiq event (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
+        /// <summary>
+        /// Verifies a delivery and reads its event. A correctly signed body is never refused for
+        /// what it holds: for anything but a render event <see cref="WebhookEvent.Data"/> is null.
+        /// </summary>
+        /// <exception cref="ServerException">The verified body is not JSON (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
         public static WebhookEvent VerifyEvent(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));

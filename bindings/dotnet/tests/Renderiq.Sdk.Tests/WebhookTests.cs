@@ -130,12 +130,25 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
-        public void VerifyEvent_AuthenticBodyThatIsNoEvent_ThrowsDecodeError()
+        public void VerifyEvent_AuthenticBodyThatIsNoRenderEvent_IsAcceptedWithoutData()
         {
             const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-            byte[] body = Encoding.UTF8.GetBytes("{\"test\": 1}");
+            byte[] body = Encoding.UTF8.GetBytes("{\"type\":\"account.updated\",\"data\":{\"plan\":\"pro\"}}");
             long ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             string sig = Webhook.Sign(secret, "msg_1", ts, body);
+            WebhookEvent e = Webhook.VerifyEvent(secret, body, Headers("msg_1", ts, sig));
+            Assert.AreEqual("account.updated", e.Type);
+            Assert.IsNull(e.Data);
+        }
+
+        [Test]
+        public void VerifyEvent_AuthenticBodyThatIsNotJson_ThrowsDecodeError()
+        {
+            const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+            byte[] body = Encoding.UTF8.GetBytes("hello");
+            long ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            string sig = Webhook.Sign(secret, "msg_1", ts, body);
+            Webhook.Verify(secret, body, Headers("msg_1", ts, sig));
             var e = Assert.Throws<ServerException>(() => Webhook.VerifyEvent(secret, body, Headers("msg_1", ts, sig)));
             Assert.AreEqual(RenderiqErrorKind.Decode, e.Kind);
         }

@@ -134,12 +134,14 @@ class Render:
 @dataclass(frozen=True)
 class Progress:
     """How far an operation got: ``percent`` (0-100), ``stage`` (``"preparing"``,
-    ``"uploading"``, ``"pending"``, ``"processing"``, ``"completed"``, ...) and the ``render`` as
-    last seen (``None`` before it was created)."""
+    ``"uploading"``, ``"pending"``, ``"processing"``, ``"completed"``, ...), the ``render`` as
+    last seen (``None`` before it was created) and ``version``, which counts the changes: a
+    poller that saw a version has seen everything up to it."""
 
     percent: int
     stage: Optional[str]
     render: Optional[Render]
+    version: int = 0
 
     @classmethod
     def _from_wire(cls, d: Mapping[str, Any]) -> "Progress":
@@ -148,6 +150,7 @@ class Progress:
             percent=int(d.get("percent") or 0),
             stage=d.get("stage"),
             render=Render._from_wire(r) if r is not None else None,
+            version=int(d.get("version") or 0),
         )
 
 
@@ -341,13 +344,23 @@ class Health:
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    """A verified webhook delivery: ``type`` (``"render.completed"``, ``"render.failed"``,
-    ``"render.cancelled"``), when it happened, and the render it is about."""
+    """A verified webhook delivery. For a Renderiq render event, ``type``
+    (``"render.completed"``, ``"render.failed"``, ``"render.cancelled"``, or a newer type),
+    ``timestamp`` and ``data`` (the render) are set. Any other correctly signed body is kept
+    too: ``data`` is ``None``, and ``type`` and ``timestamp`` are read from the body when it has
+    them. ``payload`` is the whole JSON body as sent."""
 
-    type: str
-    timestamp: datetime
-    data: Render
+    type: Optional[str]
+    timestamp: Optional[datetime]
+    data: Optional[Render]
+    payload: Any = None
 
     @classmethod
     def _from_wire(cls, d: Mapping[str, Any]) -> "WebhookEvent":
-        return cls(type=d["type"], timestamp=_req_dt(d["timestamp"]), data=Render._from_wire(d["data"]))
+        data = d.get("data")
+        return cls(
+            type=d.get("type"),
+            timestamp=_dt(d.get("timestamp")),
+            data=None if data is None else Render._from_wire(data),
+            payload=d.get("payload"),
+        )

@@ -13,7 +13,9 @@ bytes, before any JSON parsing::
         except renderiq.WebhookVerificationError:
             abort(400)
         if event.type == "render.completed":
-            ...
+            ...  # event.data is the render
+        # any other correctly signed body is accepted too: event.data is None, event.payload
+        # holds the JSON
 
 Interoperable with the ``standardwebhooks`` package in both directions. Signature comparison is
 constant-time; timestamps further than ``tolerance`` seconds from now are rejected (replays).
@@ -79,13 +81,17 @@ class Webhook:
         self._native = _native.Webhook(secret, float(tolerance))
 
     def verify(self, body: Body, headers: Headers, *, now: Now = None) -> WebhookEvent:
-        """Verifies a delivery and parses it as a Renderiq :class:`WebhookEvent`.
+        """Verifies a delivery and returns it as a :class:`WebhookEvent`. A correctly signed
+        delivery is never refused for its body: an event type this SDK does not know, or a body
+        that is no render event at all, comes back with ``data=None`` and the JSON in
+        ``payload``.
 
         Raises:
             WebhookVerificationError: ``code`` is ``WEBHOOK_MISSING_HEADER``,
                 ``WEBHOOK_INVALID_TIMESTAMP``, ``WEBHOOK_TIMESTAMP_TOO_OLD``,
                 ``WEBHOOK_TIMESTAMP_TOO_NEW`` or ``WEBHOOK_BAD_SIGNATURE``.
-            DecodeError: the verified body is not a Renderiq event.
+            DecodeError: the verified body is not JSON at all (``code`` is
+                ``WEBHOOK_BAD_PAYLOAD``); :meth:`verify_signature` accepts any body.
         """
         self._native.verify(body, headers, _unix(now))
         return WebhookEvent._from_wire(_native.parse_event(body))

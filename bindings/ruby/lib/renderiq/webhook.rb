@@ -33,9 +33,11 @@ module Renderiq
         Backend.current.webhook_verify(secret, body, normalize(headers), timestamp(now))
       end
 
-      # {verify}, then parses the body as a {WebhookEvent}.
+      # {verify}, then parses the body as a {WebhookEvent}. Any correctly signed JSON object is
+      # accepted: members the body lacks (a render without an +id+, an event without +data+) are
+      # +nil+, and unknown event types and fields are kept or ignored, never refused.
       # @return [WebhookEvent]
-      # @raise [DecodeError] when the verified body is not a Renderiq event
+      # @raise [DecodeError] when the verified body is not a JSON object
       def verify_event(secret:, body:, headers:, now: nil)
         verify(secret: secret, body: body, headers: headers, now: now)
         begin
