@@ -11,10 +11,10 @@ use futures_util::{Stream, StreamExt};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::types::SettingsUpdate;
 use renderiq_sdk::{
-    Client, CreateRender, ListRenders, Platform, Quality, Render, RenderSettings, RenderStatus,
-    RetryPolicy, WaitOptions,
+    Client, CreateRender, ListRenders, Quality, Render, RenderSettings, RenderStatus, WaitOptions,
 };
 
 use crate::convert::{py_to_json, to_py};
@@ -111,33 +111,17 @@ macro_rules! call {
 
 #[pymethods]
 impl PyClient {
+    /// Builds a client from the core's `ClientConfig` JSON (`baseUrl`, `platform`, `maxRetries`,
+    /// `tokenStore`, …), which checks every value; `token_store` is an `EncryptedFileStore`
+    /// object that replaces the configuration's store.
     #[new]
-    #[pyo3(signature = (base_url, platform, plugin_name, plugin_version, token_store, api_key, timeout, max_retries, python_version))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        base_url: &str,
-        platform: &str,
-        plugin_name: &str,
-        plugin_version: &str,
-        token_store: &Bound<'_, PyAny>,
-        api_key: Option<String>,
-        timeout: f64,
-        max_retries: u32,
-        python_version: String,
-    ) -> PyResult<Self> {
-        let platform: Platform = parse(platform)?;
-        let mut builder = Client::builder()
-            .base_url(base_url)
-            .platform(platform)
-            .plugin(plugin_name, plugin_version)
-            .sdk_language("python", Some(python_version))
-            .timeout(seconds(timeout, "timeout")?)
-            .retry_policy(RetryPolicy::default().max_retries(max_retries));
-        if let Some(store) = store_from(token_store)? {
-            builder = builder.shared_token_store(store);
-        }
-        if let Some(key) = api_key {
-            builder = builder.api_key(key);
+    #[pyo3(signature = (config_json, token_store=None))]
+    fn new(config_json: &str, token_store: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut builder = ClientConfig::from_json(config_json)
+            .and_then(ClientConfig::into_builder)
+            .map_err(err)?;
+        if let Some(store) = token_store.filter(|s| !s.is_none()) {
+            builder = builder.shared_token_store(store_from(store)?);
         }
         Ok(Self {
             inner: builder.build().map_err(err)?,
@@ -147,6 +131,36 @@ impl PyClient {
     #[getter]
     fn base_url(&self) -> String {
         self.inner.base_url().as_str().to_owned()
+    }
+
+    // ---- the one call surface ----------------------------------------------------------------
+
+    /// Makes one call (its JSON text, the core's `Call`) on this thread with the GIL released;
+    /// answers the result as JSON text. `data` (bytes-like) is attached to the call's image.
+    /// Ctrl-C cancels the call, withdrawing a render it created while that is still pending.
+    #[pyo3(signature = (call_json, data=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        call_json: &str,
+        data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let call = crate::call::parse(call_json, data)?;
+        let c = self.inner.clone();
+        let value = run(py, async move { c.call(call).await })?;
+        crate::call::to_text(&value)
+    }
+
+    /// Starts one call in the background; answers its `CallOperation` at once.
+    #[pyo3(signature = (call_json, data=None))]
+    fn start(
+        &self,
+        call_json: &str,
+        data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::call::PyCallOperation> {
+        let call = crate::call::parse(call_json, data)?;
+        let op = self.inner.start(call).map_err(err)?;
+        Ok(crate::call::PyCallOperation::new(op))
     }
 
     // ---- auth -------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 use pyo3::{create_exception, ffi};
-use renderiq_sdk::{Error, ErrorKind};
+use renderiq_sdk::call::Language;
+use renderiq_sdk::{error_table, Error, ErrorKind};
 
 use crate::convert::json_to_py;
 
@@ -18,7 +19,7 @@ create_exception!(
     renderiq,
     RenderiqError,
     PyException,
-    "Base class of every error the Renderiq SDK raises.\n\nAttributes: kind, code, status, request_id, details, retry_after, required_credits, available_credits, message."
+    "Base class of every error the Renderiq SDK raises.\n\nAttributes: kind, hint, code, status, request_id, details, retry_after, required_credits, available_credits, message."
 );
 create_exception!(
     renderiq,
@@ -176,8 +177,9 @@ pub fn error_type(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
 
 /// The attributes every `RenderiqError` has, with their class-level defaults (so an exception
 /// raised by user code, `raise renderiq.AuthError("x")`, has them too).
-pub const ATTRIBUTES: [&str; 9] = [
+pub const ATTRIBUTES: [&str; 10] = [
     "kind",
+    "hint",
     "code",
     "status",
     "request_id",
@@ -208,8 +210,31 @@ pub fn err(e: Error) -> PyErr {
     PyRenderiqError(e).into()
 }
 
-/// Builds the exception instance for `e`: `str(exc)` is the full message (with the hint and the
-/// request id), the attributes carry the structured fields.
+/// What to do next, in Python's names: the error table's hint rendered for Python.
+pub fn hint(e: &Error) -> Option<String> {
+    e.hint_id()
+        .and_then(error_table::hint_template)
+        .map(|t| Language::Python.render_hint(t))
+}
+
+/// `str(exc)`: the message, the hint in parentheses and the request id.
+pub fn display(e: &Error) -> String {
+    let mut s = e.message().to_owned();
+    if let Some(h) = hint(e) {
+        s.push_str(" (");
+        s.push_str(&h);
+        s.push(')');
+    }
+    if let Some(id) = e.request_id() {
+        s.push_str(" [request ");
+        s.push_str(id);
+        s.push(']');
+    }
+    s
+}
+
+/// Builds the exception instance for `e`: `str(exc)` is the full message (with the hint in
+/// Python's names and the request id), the attributes carry the structured fields.
 pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
     match build(py, e) {
         Ok(err) => err,
@@ -219,9 +244,10 @@ pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let ty = error_type(py, e.kind());
-    let exc = ty.call1((e.to_string(),))?;
+    let exc = ty.call1((display(e),))?;
     let attrs = PyDict::new(py);
     attrs.set_item("kind", e.kind().as_str())?;
+    attrs.set_item("hint", hint(e))?;
     attrs.set_item("code", e.error_code())?;
     attrs.set_item("status", e.status())?;
     attrs.set_item("request_id", e.request_id())?;

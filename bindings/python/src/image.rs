@@ -195,7 +195,7 @@ impl PyPreparedImage {
 }
 
 /// `bytes` as they are; any other buffer (bytearray, memoryview, array, NumPy) copied into bytes.
-fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Py<PyBytes>> {
+pub fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Py<PyBytes>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.clone().unbind());
     }

@@ -5,6 +5,7 @@
 //! `renderiq._native` (this crate) → `renderiq._bridge` (thin internal wrapper: argument and
 //! model conversion) → `renderiq` (the public API).
 
+mod call;
 mod client;
 mod convert;
 mod errors;
@@ -25,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyRenderIter>()?;
     m.add_class::<operation::PyOperation>()?;
+    m.add_class::<call::PyCallOperation>()?;
     m.add_class::<image::PyRawImage>()?;
     m.add_class::<image::PyPreparedImage>()?;
     m.add_class::<store::PyEncryptedFileStore>()?;

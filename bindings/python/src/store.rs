@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use renderiq_sdk::token_store::{EncryptedFileStore, MemoryStore, TokenStore};
+use renderiq_sdk::token_store::{EncryptedFileStore, TokenStore};
 
 /// Where a client keeps its session: a file sealed with XChaCha20-Poly1305, for machines with
 /// no keychain. Give exactly one of `passphrase` (the key is derived with Argon2id) or `key`
@@ -100,23 +100,14 @@ impl PyEncryptedFileStore {
     }
 }
 
-/// The store for `token_store=`: `"keychain"` (`None` = the builder's default, the OS keychain),
-/// `"memory"`, or an `EncryptedFileStore`.
-pub fn store_from(obj: &Bound<'_, PyAny>) -> PyResult<Option<Arc<dyn TokenStore>>> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_cow()?.to_ascii_lowercase().as_str() {
-            "keychain" => Ok(None),
-            "memory" => Ok(Some(Arc::new(MemoryStore::new()))),
-            other => Err(PyValueError::new_err(format!(
-                "token_store must be \"keychain\", \"memory\" or a renderiq.EncryptedFileStore, not {other:?}"
-            ))),
-        };
+/// The store object given as `token_store=` (strings travel in the client's configuration):
+/// an `EncryptedFileStore`.
+pub fn store_from(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn TokenStore>> {
+    match obj.cast::<PyEncryptedFileStore>() {
+        Ok(store) => Ok(store.get().build()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "token_store must be \"keychain\", \"memory\" or a renderiq.EncryptedFileStore, not {}",
+            obj.get_type().name()?
+        ))),
     }
-    if let Ok(store) = obj.cast::<PyEncryptedFileStore>() {
-        return Ok(Some(store.get().build()));
-    }
-    Err(PyTypeError::new_err(format!(
-        "token_store must be \"keychain\", \"memory\" or a renderiq.EncryptedFileStore, not {}",
-        obj.get_type().name()?
-    )))
 }

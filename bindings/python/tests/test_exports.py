@@ -75,6 +75,7 @@ ERRORS = {
 }
 
 CLIENT_METHODS = {
+    "call", "start",
     "sign_in", "use_api_key", "is_signed_in", "me", "sign_out",
     "create_render", "get_render", "cancel_render", "renders", "list_renders",
     "wait_for_render", "render", "download_render",
@@ -117,7 +118,7 @@ def test_every_error_kind_maps_to_its_class_once():
 
 def test_errors_raised_by_user_code_have_the_attributes_too():
     e = renderiq.RateLimitError("slow down")
-    for attr in ("kind", "code", "status", "request_id", "details", "retry_after",
+    for attr in ("kind", "hint", "code", "status", "request_id", "details", "retry_after",
                  "required_credits", "available_credits", "message"):
         assert getattr(e, attr) is None
     assert str(e) == "slow down"
@@ -138,7 +139,7 @@ def test_package_is_typed_and_the_stub_covers_the_native_module():
 
 
 def test_native_classes_are_frozen_and_named_for_their_module():
-    for cls in (_native.Client, _native.Operation, _native.RawImage, _native.PreparedImage,
+    for cls in (_native.Client, _native.Operation, _native.CallOperation, _native.RawImage, _native.PreparedImage,
                 _native.EncryptedFileStore, _native.Webhook):
         assert cls.__module__ == "renderiq._native"
     raw = renderiq.RawImage(bytes(16), 2, 2)

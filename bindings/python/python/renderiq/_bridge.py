@@ -7,6 +7,8 @@ public; nothing here holds business logic (that lives in the Rust core).
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, Union
 
@@ -17,7 +19,6 @@ M = TypeVar("M")
 
 PYTHON_VERSION = "{}.{}.{}".format(*sys.version_info[:3])
 
-PLATFORMS = ("sketchup", "revit", "autocad", "rhino", "archicad", "blender", "other")
 QUALITIES = ("standard", "high", "ultra")
 STATUSES = ("pending", "processing", "completed", "failed", "cancelled")
 
@@ -104,21 +105,26 @@ def new_native_client(
     timeout: float,
     max_retries: int,
 ) -> _native.Client:
-    check_choice("platform", platform, PLATFORMS)
-    if not isinstance(base_url, str):
-        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ValueError(f"max_retries must be a non-negative int, not {max_retries!r}")
-    seconds = check_seconds("timeout", timeout)
-    assert seconds is not None
-    return _native.Client(
-        base_url,
-        platform.lower(),
-        str(plugin_name),
-        str(plugin_version),
-        token_store,
-        api_key,
-        seconds,
-        max_retries,
-        PYTHON_VERSION,
-    )
+    """The native client from the core's configuration JSON, which checks every value (a wrong
+    one raises :class:`renderiq.ConfigError`)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    config: Dict[str, Any] = {
+        "baseUrl": base_url,
+        "platform": platform,
+        "pluginName": str(plugin_name),
+        "pluginVersion": str(plugin_version),
+        "sdkLanguage": "python",
+        "sdkLanguageVersion": PYTHON_VERSION,
+        # Whole milliseconds; a negative or non-finite timeout is left for the core to refuse.
+        "timeoutMs": round(timeout * 1000) if math.isfinite(timeout) else str(timeout),
+        "maxRetries": max_retries,
+    }
+    if api_key is not None:
+        config["apiKey"] = api_key
+    store = None
+    if isinstance(token_store, str):
+        config["tokenStore"] = token_store
+    else:
+        store = token_store  # an EncryptedFileStore; anything else is a TypeError from the native layer
+    return _native.Client(json.dumps(config), store)

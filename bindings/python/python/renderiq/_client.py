@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from . import _bridge, _native
 from ._models import (
@@ -47,11 +48,14 @@ class Client:
 
     Every method blocks the calling thread until the server answered, **with the GIL released**,
     so other Python threads keep running. Ctrl-C (``KeyboardInterrupt``) cancels a call in
-    progress. For a host app's UI thread, use the ``start_*`` methods, which return an
-    :class:`Operation` to poll from a timer.
+    progress. For a host app's UI thread, use :meth:`start` or the ``start_*`` methods, which
+    return an :class:`Operation` to poll from a timer. :meth:`call` and :meth:`start` make any
+    call of the SDK's one call surface (the same calls in every language).
 
-    Errors are raised as subclasses of :class:`renderiq.RenderiqError`; wrong argument types or
-    values raise :class:`TypeError` / :class:`ValueError` before anything is sent.
+    Errors are raised as subclasses of :class:`renderiq.RenderiqError`; a client option the core
+    refuses (an unknown platform or token store, a negative ``max_retries``) raises
+    :class:`ConfigError`; wrong argument types or values of the typed methods raise
+    :class:`TypeError` / :class:`ValueError` before anything is sent.
 
     Args:
         base_url: The server, e.g. ``"http://127.0.0.1:8787"`` for the reference server.
@@ -91,6 +95,32 @@ class Client:
 
     def __repr__(self) -> str:
         return f"renderiq.Client({self.base_url!r})"
+
+    # ---- the one call surface -----------------------------------------------------------------
+
+    def call(self, call: Mapping[str, Any], data: Optional[bytes] = None) -> Any:
+        """Makes any call of the SDK's one call surface and returns its result as decoded JSON
+        (the API's camelCase objects; ``None`` for calls without a result)::
+
+            client.call({"call": "credits"})["balance"]
+            client.call({"call": "render", "image": {"kind": "bytes"},
+                         "settings": {"prompt": "dusk"}}, data=png_bytes)
+
+        ``call`` is a mapping with the call's name under ``"call"`` and its camelCase fields;
+        ``data`` (any bytes-like object) is attached to the call's image instead of base64 in
+        the JSON. Blocks with the GIL released; Ctrl-C cancels, withdrawing a render it created
+        while that is still pending. Every value is checked by the core: a wrong one raises
+        :class:`ValidationError` whose ``details`` name the field.
+        """
+        return json.loads(self._native.call(_call_json(call), data))
+
+    def start(self, call: Mapping[str, Any], data: Optional[bytes] = None) -> "Operation[Any]":
+        """Starts any call in the background, like :meth:`call`, and returns its
+        :class:`Operation` at once: poll ``done()`` and ``progress`` from a UI timer, read
+        ``outcome()`` (the decoded JSON result), ``wait(timeout)`` or ``cancel()``. Cancelling a
+        call that creates a render withdraws the render while it is still pending (credits
+        refunded)."""
+        return Operation(self._native.start(_call_json(call), data))
 
     # ---- auth ---------------------------------------------------------------------------------
 
@@ -292,7 +322,7 @@ class Client:
         idempotency_key: Optional[str] = None,
         timeout: float = 600.0,
         long_poll: bool = True,
-    ) -> Operation:
+    ) -> "Operation[Render]":
         """Starts :meth:`render` (create, then wait) in the background and returns at once.
 
         Poll the :class:`Operation` from a UI timer; its ``progress`` goes through
@@ -323,7 +353,7 @@ class Client:
         project_id: Optional[str] = None,
         callback_url: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Operation:
+    ) -> "Operation[Render]":
         """Starts :meth:`create_render` in the background; ``result()`` is the new render."""
         fields = _bridge.render_fields(
             prompt=prompt,
@@ -338,7 +368,7 @@ class Client:
 
     def start_wait_for_render(
         self, render: Union[str, Render], *, timeout: float = 600.0, long_poll: bool = True
-    ) -> Operation:
+    ) -> "Operation[Render]":
         """Starts :meth:`wait_for_render` in the background; ``result()`` is the completed
         render."""
         seconds = _bridge.check_seconds("timeout", timeout)
@@ -433,3 +463,9 @@ class Client:
     def health(self) -> Health:
         """Server health; needs no sign-in."""
         return Health._from_wire(self._native.health())
+
+
+def _call_json(call: Mapping[str, Any]) -> str:
+    if not isinstance(call, Mapping):
+        raise TypeError(f'call must be a mapping such as {{"call": "me"}}, not {type(call).__name__}')
+    return json.dumps(dict(call))

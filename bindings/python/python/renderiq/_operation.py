@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures
-from typing import Optional
+import json
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 from . import _native
 from ._bridge import check_seconds
@@ -11,14 +12,18 @@ from ._models import Progress, Render
 
 __all__ = ["Operation"]
 
+T = TypeVar("T")
 
-class Operation:
-    """A render operation running in the background: creating, waiting, or both.
 
-    Returned by :meth:`Client.start_render`, :meth:`Client.start_create_render` and
-    :meth:`Client.start_wait_for_render`. It is shaped like :class:`concurrent.futures.Future`,
-    and every method but :meth:`result`/:meth:`exception` returns at once, so a host app's UI
-    thread can poll it from a timer (``bpy.app.timers``, ``Rhino.RhinoApp.Idle``, ...)::
+class Operation(Generic[T]):
+    """A call running in the background: a render being created, waited for, or both, or any
+    call started with :meth:`Client.start`.
+
+    Returned by :meth:`Client.start`, :meth:`Client.start_render`,
+    :meth:`Client.start_create_render` and :meth:`Client.start_wait_for_render`. It is shaped
+    like :class:`concurrent.futures.Future`, and every method but :meth:`result`,
+    :meth:`exception` and :meth:`wait` returns at once, so a host app's UI thread can poll it
+    from a timer (``bpy.app.timers``, ``Rhino.RhinoApp.Idle``, ...)::
 
         op = client.start_render("view.png", prompt="dusk")
 
@@ -26,18 +31,27 @@ class Operation:
             if not op.done():
                 show(op.progress.percent, op.progress.stage)
                 return 0.5  # poll again in half a second
-            render = op.result()  # raises the typed exception if it failed
+            render = op.outcome()  # raises the typed exception if it failed
             ...
             return None
 
     Cancelling (:meth:`cancel`) stops the work soon after; :meth:`result` then raises
-    :class:`renderiq.CancelledError`.
+    :class:`renderiq.CancelledError`. Cancelling a call that creates a render withdraws the
+    render while it is still pending, which refunds its credits.
     """
 
-    __slots__ = ("_native",)
+    __slots__ = ("_native", "_decode")
 
-    def __init__(self, native: _native.Operation) -> None:
+    def __init__(
+        self,
+        native: Union[_native.Operation, _native.CallOperation],
+        decode: Optional[Callable[[Any], T]] = None,
+    ) -> None:
         self._native = native
+        if decode is None:
+            # A render operation answers a wire dict, a call operation JSON text.
+            decode = Render._from_wire if isinstance(native, _native.Operation) else json.loads
+        self._decode: Callable[[Any], T] = decode
 
     def done(self) -> bool:
         """``True`` once the operation finished: completed, failed or cancelled."""
@@ -45,7 +59,8 @@ class Operation:
 
     @property
     def progress(self) -> Progress:
-        """The latest :class:`Progress` (percent, stage, render as last seen)."""
+        """The latest :class:`Progress` (percent, stage, render as last seen, and a version
+        that grows with every change)."""
         return Progress._from_wire(self._native.progress())
 
     def cancel(self) -> bool:
@@ -60,8 +75,22 @@ class Operation:
         """``True`` while the operation has not finished."""
         return not self._native.done()
 
-    def result(self, timeout: Optional[float] = None) -> Render:
-        """The finished render. Blocks (with the GIL released) up to ``timeout`` seconds
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Blocks (with the GIL released) until the operation finished or ``timeout`` seconds
+        passed (``None``: until done); ``True`` when it finished. Ctrl-C raises
+        :class:`KeyboardInterrupt` here and the operation goes on."""
+        return self._native.wait(check_seconds("timeout", timeout, allow_none=True))
+
+    def outcome(self) -> Optional[T]:
+        """``None`` while running; then the result, or raises the operation's
+        :class:`renderiq.RenderiqError` subclass. Never blocks; can be asked again."""
+        if not self._native.done():
+            return None
+        return self._decode(self._native.outcome())
+
+    def result(self, timeout: Optional[float] = None) -> T:
+        """The result: the render for the ``start_*`` methods, the decoded JSON for
+        :meth:`Client.start`. Blocks (with the GIL released) up to ``timeout`` seconds
         (``None``: until done).
 
         Raises the operation's :class:`renderiq.RenderiqError` subclass if it failed
@@ -70,7 +99,7 @@ class Operation:
         (the operation goes on).
         """
         self._wait(timeout)
-        return Render._from_wire(self._native.outcome())
+        return self._decode(self._native.outcome())
 
     def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
         """The exception the operation ended with, or ``None`` if it succeeded. Waits like
@@ -83,8 +112,7 @@ class Operation:
         return None
 
     def _wait(self, timeout: Optional[float]) -> None:
-        seconds = check_seconds("timeout", timeout, allow_none=True)
-        if not self._native.wait(seconds):
+        if not self.wait(timeout):
             raise concurrent.futures.TimeoutError(
                 f"the operation is still running after {timeout} s; poll done() or wait again"
             )
