@@ -144,7 +144,7 @@ namespace Renderiq.Conformance
             }
             finally
             {
-                _client.Dispose();
+                if (_client != null) _client.Dispose();
             }
         }
 
@@ -177,34 +177,60 @@ namespace Renderiq.Conformance
                 Thread.Sleep(Convert.ToInt32(step["sleep_ms"], CultureInfo.InvariantCulture));
                 return null;
             }
+            // A missing expect means {"ok_any": true}.
+            var expect = step.ContainsKey("expect") ? Substitute(step["expect"]) as Dictionary<string, object>
+                : new Dictionary<string, object> { { "ok_any", true } };
+            if (expect == null) return "expect must be an object";
+            Outcome outcome;
+            Dictionary<string, object> progress = null;
             if (step.ContainsKey("client"))
             {
                 var options = Substitute(step["client"]) as Dictionary<string, object>;
-                _client.Dispose();
-                _client = NewClient(options);
-                return null;
+                if (options == null) return "client must be an object";
+                if (_client != null) _client.Dispose();
+                _client = null;
+                try
+                {
+                    _client = NewClient(options);
+                    outcome = Outcome.Ok("null");
+                }
+                catch (Exception e)
+                {
+                    outcome = Outcome.Raised(e);
+                }
             }
-            var expect = Get(step, "expect") as Dictionary<string, object>;
-            if (expect == null) return "the step has no expect";
-            Outcome outcome;
-            if (step.ContainsKey("call")) outcome = Call(step);
-            else if (step.ContainsKey("start")) outcome = Start(step, out string progressFailure) ?? Outcome.Failed(progressFailure);
-            else if (step.ContainsKey("verify_webhook")) outcome = VerifyWebhook(Substitute(step["verify_webhook"]) as Dictionary<string, object>);
-            else return "unknown step kind: " + string.Join(",", step.Keys.ToArray());
+            else if (step.ContainsKey("verify_webhook"))
+            {
+                outcome = VerifyWebhook(Substitute(step["verify_webhook"]) as Dictionary<string, object>);
+            }
+            else if (step.ContainsKey("call") || step.ContainsKey("start"))
+            {
+                if (_client == null) return "there is no client: the last client step did not build one";
+                outcome = step.ContainsKey("call") ? Call(step) : Start(step, out progress);
+            }
+            else
+            {
+                return "unknown step kind: " + string.Join(",", step.Keys.ToArray());
+            }
             if (outcome.RunnerFailure != null) return outcome.RunnerFailure;
 
-            string failure = Expectations.Check(Substitute(expect) as Dictionary<string, object>, outcome);
+            string failure = Expectations.Check(expect, outcome);
             if (failure != null) return failure;
-            var save = Get(step, "save") as Dictionary<string, object>;
-            if (save != null && outcome.Error == null)
+            return Save(Get(step, "save"), outcome.Error == null ? outcome.Result : null, outcome.Error != null)
+                ?? Save(Get(step, "save_progress"), progress, false);
+        }
+
+        private string Save(object save, object value, bool failed)
+        {
+            var names = save as Dictionary<string, object>;
+            if (names == null) return null;
+            if (failed) return "nothing to save: the call failed";
+            foreach (var kv in names)
             {
-                foreach (var kv in save)
-                {
-                    object value;
-                    string path = kv.Value as string ?? "";
-                    if (!JsonPath.TryGet(outcome.Result, path, out value)) return "save: the result has no '" + path + "'";
-                    _vars[kv.Key] = value;
-                }
+                object found;
+                string path = kv.Value as string ?? "";
+                if (!JsonPath.TryGet(value, path, out found)) return "save: no '" + path + "' in " + JsonWriter.Serialize(value);
+                _vars[kv.Key] = found;
             }
             return null;
         }
@@ -239,9 +265,14 @@ namespace Renderiq.Conformance
             }
         }
 
-        private Outcome Start(Dictionary<string, object> step, out string failure)
+        /// <summary>
+        /// A start step; <paramref name="seen"/> is the progress when the condition held (for
+        /// save_progress): at the cancel, or at the end.
+        /// </summary>
+        private Outcome Start(Dictionary<string, object> step, out Dictionary<string, object> seen)
         {
-            failure = null;
+            seen = null;
+            string failure = null;
             byte[] data;
             string json = CallJson(step, "start", out data);
             object cancelWhen = Get(step, "cancel_when");
@@ -258,8 +289,7 @@ namespace Renderiq.Conformance
             using (op)
             {
                 DateTime deadline = DateTime.UtcNow + StepLimit;
-                long firstVersion = -1, lastVersion = -1;
-                int lastPercent = -1;
+                seen = Progress(op);
                 if (cancelWhen as string == "at_once")
                 {
                     op.Cancel();
@@ -267,94 +297,129 @@ namespace Renderiq.Conformance
                 else if (cancelWhen != null)
                 {
                     string stage = Get(cancelWhen as Dictionary<string, object>, "stage") as string;
-                    if (stage == null) { failure = "cancel_when: expected \"at_once\" or {\"stage\": …}"; return null; }
-                    while (true)
+                    if (stage == null) return Outcome.Failed("cancel_when: expected \"at_once\" or {\"stage\": …}");
+                    while (Get(seen, "stage") as string != stage)
                     {
-                        var p = (Dictionary<string, object>)JsonReader.Parse(op.ProgressJson);
-                        if (Get(p, "stage") as string == stage) break;
-                        if (op.IsCompleted) { failure = "the operation ended before reaching stage '" + stage + "'"; return null; }
-                        if (DateTime.UtcNow > deadline) { failure = "stage '" + stage + "' not reached within " + StepLimit.TotalSeconds + " s"; op.Cancel(); return null; }
+                        if (op.IsCompleted) { failure = "the operation ended before reaching stage '" + stage + "' (last " + JsonWriter.Serialize(seen) + ")"; break; }
+                        if (DateTime.UtcNow > deadline) { failure = "stage '" + stage + "' not reached within " + StepLimit.TotalSeconds + " s"; break; }
                         Thread.Sleep(10);
+                        seen = Progress(op);
                     }
                     op.Cancel();
+                    if (failure != null) return Outcome.Failed(failure);
                 }
-                // Follow the progress to the end (versions must never go down).
-                while (true)
+                else if (expectProgress)
                 {
-                    bool completed = op.IsCompleted;
-                    var p = (Dictionary<string, object>)JsonReader.Parse(op.ProgressJson);
-                    long version = Convert.ToInt64(Get(p, "version") ?? 0L, CultureInfo.InvariantCulture);
-                    if (version < lastVersion) { failure = "the progress version went down from " + lastVersion + " to " + version; return null; }
-                    if (firstVersion < 0) firstVersion = version;
-                    lastVersion = version;
-                    lastPercent = Convert.ToInt32(Get(p, "percent") ?? 0L, CultureInfo.InvariantCulture);
-                    if (completed) break;
-                    if (DateTime.UtcNow > deadline) { failure = "the operation did not end within " + StepLimit.TotalSeconds + " s"; return null; }
-                    Thread.Sleep(10);
+                    long first = Version(seen);
+                    while (!op.IsCompleted)
+                    {
+                        if (DateTime.UtcNow > deadline) return Outcome.Failed("the operation did not end within " + StepLimit.TotalSeconds + " s");
+                        Thread.Sleep(10);
+                    }
+                    seen = Progress(op);
+                    if (Version(seen) <= first) return Outcome.Failed("the progress version never grew (stayed " + first + ")");
+                    long percent = Convert.ToInt64(Get(seen, "percent") ?? 0L, CultureInfo.InvariantCulture);
+                    if (percent != 100) return Outcome.Failed("the last progress was " + percent + " percent");
                 }
-                if (expectProgress)
-                {
-                    // The operation starts at version 0: a last version above it means it grew.
-                    if (lastVersion <= 0) { failure = "the progress version never grew (last " + lastVersion + ")"; return null; }
-                    if (lastPercent != 100) { failure = "the last progress was " + lastPercent + "%, not 100%"; return null; }
-                }
-                try
-                {
-                    return Outcome.Ok(op.Completion.GetAwaiter().GetResult());
-                }
-                catch (Exception e)
-                {
-                    return Outcome.Raised(e);
-                }
+                TimeSpan left = deadline - DateTime.UtcNow;
+                if (!Ended(op.Completion, left > TimeSpan.Zero ? left : TimeSpan.Zero))
+                    return Outcome.Failed("the operation did not end within " + StepLimit.TotalSeconds + " s");
             }
-        }
-
-        private static unsafe Outcome VerifyWebhook(Dictionary<string, object> v)
-        {
-            // Through the binding's typed verify entry (renderiq_webhook_verify, the same call
-            // Webhook.VerifyEvent makes), keeping the event JSON with the verified payload.
-            if (v == null) return Outcome.Failed("verify_webhook: expected an object");
-            object tolerance = Get(v, "tolerance_s");
-            if (tolerance != null && Convert.ToDouble(tolerance, CultureInfo.InvariantCulture) != Webhook.Tolerance.TotalSeconds)
-                return Outcome.Failed("verify_webhook: the C# binding has no tolerance setting (fixed at " + Webhook.Tolerance.TotalSeconds + " s)");
-            string secret = Get(v, "secret") as string;
-            object bodyValue = Get(v, "body") ?? Get(v, "payload");
-            string bodyText = bodyValue as string ?? (bodyValue == null ? null : JsonWriter.Serialize(bodyValue));
-            byte[] body = Encoding.UTF8.GetBytes(bodyText ?? "");
-            string id = Text(Get(v, "id") ?? Get(v, "msg_id") ?? Get(v, "msgId"));
-            string timestamp = Text(Get(v, "timestamp"));
-            string signature = Text(Get(v, "signature") ?? Get(v, "signature_header"));
-            object now = Get(v, "now");
-            long nowUnix = now == null ? 0 : Convert.ToInt64(now, CultureInfo.InvariantCulture);
-            if (now != null && nowUnix == 0) nowUnix = 1; // 0 asks the library for the system clock
             try
             {
-                NativeLibraryLoader.EnsureLoaded();
-                byte[] s = Interop.Utf8Z(secret);
-                byte[] i = Interop.Utf8Z(id);
-                byte[] t = Interop.Utf8Z(timestamp);
-                byte[] g = Interop.Utf8Z(signature);
-                byte* json = null;
-                RenderiqError* error = null;
-                int status;
-                fixed (byte* sp = s)
-                fixed (byte* bp = body)
-                fixed (byte* ip = i)
-                fixed (byte* tp = t)
-                fixed (byte* gp = g)
-                {
-                    status = NativeMethods.renderiq_webhook_verify(sp, bp, new UIntPtr((uint)body.Length), ip, tp, gp, nowUnix, &json, &error);
-                }
-                string result = Interop.TakeString(json);
-                Interop.Check(status, error);
-                var ev = JsonReader.Parse(result) as Dictionary<string, object>;
-                object payload;
-                return Outcome.Ok(ev != null && ev.TryGetValue("payload", out payload) ? JsonWriter.Serialize(payload) : result);
+                return Outcome.Ok(op.Completion.GetAwaiter().GetResult());
             }
             catch (Exception e)
             {
                 return Outcome.Raised(e);
             }
+        }
+
+        /// <summary>Whether the task ended within <paramref name="timeout"/>, however it ended.</summary>
+        private static bool Ended(Task task, TimeSpan timeout)
+        {
+            try
+            {
+                return task.Wait(timeout);
+            }
+            catch (AggregateException)
+            {
+                return true;
+            }
+        }
+
+        private static Dictionary<string, object> Progress(RenderiqOperation op)
+        {
+            return (Dictionary<string, object>)JsonReader.Parse(op.ProgressJson);
+        }
+
+        private static long Version(Dictionary<string, object> progress)
+        {
+            return Convert.ToInt64(Get(progress, "version") ?? 0L, CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>
+        /// A verify_webhook step through the binding's typed entry: <see cref="Webhook.Verify(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
+        /// answers the body it verified; with <c>"event": true</c> the event is read as
+        /// <see cref="Webhook.VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
+        /// reads it (renderiq_webhook_verify with an event out-parameter), and the result is the
+        /// event's payload.
+        /// </summary>
+        private static unsafe Outcome VerifyWebhook(Dictionary<string, object> v)
+        {
+            if (v == null) return Outcome.Failed("verify_webhook: expected an object");
+            object tolerance = Get(v, "tolerance_s");
+            if (tolerance != null && Convert.ToDouble(tolerance, CultureInfo.InvariantCulture) != Webhook.Tolerance.TotalSeconds)
+                return Outcome.Failed("verify_webhook: the C# binding has no tolerance setting (fixed at " + Webhook.Tolerance.TotalSeconds + " s)");
+            string secret = Text(Get(v, "secret"));
+            string bodyText = Text(Get(v, "body"));
+            if (secret == null || bodyText == null) return Outcome.Failed("verify_webhook needs a secret and a body");
+            object now = Get(v, "now");
+            if (now == null) return Outcome.Failed("verify_webhook needs now (unix seconds)");
+            long nowUnix = Convert.ToInt64(now, CultureInfo.InvariantCulture);
+            byte[] body = Encoding.UTF8.GetBytes(bodyText);
+            var headers = new List<KeyValuePair<string, string>>();
+            foreach (var h in new[] { new[] { Webhook.IdHeader, "id" }, new[] { Webhook.TimestampHeader, "timestamp" }, new[] { Webhook.SignatureHeader, "signature" } })
+            {
+                string value = Text(Get(v, h[1]));
+                if (value != null) headers.Add(new KeyValuePair<string, string>(h[0], value));
+            }
+            try
+            {
+                Webhook.Verify(secret, body, headers, DateTimeOffset.FromUnixTimeSeconds(nowUnix));
+                if (Get(v, "event") as bool? != true) return Outcome.Ok(JsonWriter.Serialize(bodyText));
+                return Outcome.Ok(VerifiedEventPayload(secret, body, headers, nowUnix));
+            }
+            catch (Exception e)
+            {
+                return Outcome.Raised(e);
+            }
+        }
+
+        /// <summary>The event of a verified body, as <see cref="Webhook.VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/> reads it; its payload as JSON.</summary>
+        private static unsafe string VerifiedEventPayload(string secret, byte[] body, List<KeyValuePair<string, string>> headers, long nowUnix)
+        {
+            Func<string, string> header = name => headers.Where(h => h.Key == name).Select(h => h.Value).FirstOrDefault();
+            byte[] s = Interop.Utf8Z(secret);
+            byte[] i = Interop.Utf8Z(header(Webhook.IdHeader));
+            byte[] t = Interop.Utf8Z(header(Webhook.TimestampHeader));
+            byte[] g = Interop.Utf8Z(header(Webhook.SignatureHeader));
+            byte* json = null;
+            RenderiqError* error = null;
+            int status;
+            fixed (byte* sp = s)
+            fixed (byte* bp = body)
+            fixed (byte* ip = i)
+            fixed (byte* tp = t)
+            fixed (byte* gp = g)
+            {
+                status = NativeMethods.renderiq_webhook_verify(sp, bp, new UIntPtr((uint)body.Length), ip, tp, gp, nowUnix == 0 ? 1 : nowUnix, &json, &error);
+            }
+            string result = Interop.TakeString(json);
+            Interop.Check(status, error);
+            var ev = JsonReader.Parse(result) as Dictionary<string, object>;
+            object payload;
+            return ev != null && ev.TryGetValue("payload", out payload) ? JsonWriter.Serialize(payload) : result;
         }
 
         private static string Text(object v)
@@ -537,18 +602,24 @@ namespace Renderiq.Conformance
 
         internal static string Check(Dictionary<string, object> expect, Outcome outcome)
         {
-            if (expect == null) return "expect must be an object";
+            if (expect == null || expect.Count != 1) return "expect needs exactly one of ok, ok_any, error";
             if (expect.ContainsKey("ok") || expect.ContainsKey("ok_any"))
             {
-                if (outcome.Error != null) return "expected success, got " + outcome.Error.GetType().Name + ": " + outcome.Error.Message;
+                if (outcome.Error != null) return "expected success, got " + Describe(outcome.Error);
                 if (!expect.ContainsKey("ok")) return null;
-                string why = Subset(expect["ok"], outcome.Result, "result");
+                string why = Subset(expect["ok"], outcome.Result, "$");
                 return why == null ? null : why + "\n     result: " + outcome.ResultJson;
             }
             var error = ScenarioRun.Get(expect, "error") as Dictionary<string, object>;
             if (error == null) return "expect has neither ok, ok_any nor error";
             if (outcome.Error == null) return "expected an error, got success: " + outcome.ResultJson;
             return CheckError(error, outcome.Error);
+        }
+
+        private static string Describe(Exception e)
+        {
+            var r = e as RenderiqException;
+            return e.GetType().Name + ": " + e.Message + (r != null ? " " + r.DetailsJson : "");
         }
 
         private static string CheckError(Dictionary<string, object> error, Exception e)
@@ -568,10 +639,16 @@ namespace Renderiq.Conformance
                 for (Type t = e.GetType(); t != null; t = t.BaseType) match |= t.Name == cls;
                 if (!match) return "class is " + e.GetType().Name + ", expected " + cls + " (" + seen + ")";
             }
-            if (error.TryGetValue("code", out v) && !Equal(v, r == null ? null : r.Code))
-                return "code is " + (r == null ? "none" : r.Code) + ", expected " + v + " (" + seen + ")";
-            if (error.TryGetValue("status", out v) && !Equal(v, r == null ? null : (object)r.HttpStatus))
-                return "status is " + (r == null ? "none" : Convert.ToString(r.HttpStatus)) + ", expected " + v + " (" + seen + ")";
+            if (error.TryGetValue("code", out v))
+            {
+                string why = Subset(v, Property(e, "Code"), "code");
+                if (why != null) return why + " (" + seen + ")";
+            }
+            if (error.TryGetValue("status", out v))
+            {
+                string why = Subset(v, Property(e, "HttpStatus"), "status");
+                if (why != null) return why + " (" + seen + ")";
+            }
             var fields = ScenarioRun.Get(error, "fields") as Dictionary<string, object>;
             if (fields != null)
             {
@@ -580,25 +657,45 @@ namespace Renderiq.Conformance
                     string prop;
                     if (!FieldNames.TryGetValue(kv.Key, out prop)) prop = Pascal(kv.Key);
                     PropertyInfo p = e.GetType().GetProperty(prop, BindingFlags.Public | BindingFlags.Instance);
-                    if (p == null) return e.GetType().Name + " has no property " + prop + " for field " + kv.Key;
-                    object actual = p.GetValue(e, null);
-                    if (actual is TimeSpan) actual = ((TimeSpan)actual).TotalSeconds;
-                    if (!Equal(kv.Value, actual)) return prop + " is " + (actual ?? "null") + ", expected " + JsonWriter.Serialize(kv.Value) + " (" + seen + ")";
+                    if (p == null) return e.GetType().Name + " has no property " + prop + " for field " + kv.Key + " (" + seen + ")";
+                    string why = Subset(kv.Value, Property(e, prop), prop);
+                    if (why != null) return why + " (" + seen + ")";
                 }
             }
+            // The hint (RenderiqException.Hint); it is also in the message.
+            string hint = Property(e, "Hint") as string ?? "";
             var hintCalls = ScenarioRun.Get(error, "hintCalls") as List<object>;
             if (hintCalls != null)
                 foreach (object call in hintCalls)
                 {
                     string method = Pascal((string)call) + "Async";
+                    if (hint.IndexOf(method, StringComparison.Ordinal) < 0) return "the hint \"" + hint + "\" does not name " + method + " (" + seen + ")";
                     if (e.Message.IndexOf(method, StringComparison.Ordinal) < 0) return "the message does not name " + method + ": " + e.Message;
                 }
+            var hintExcludes = ScenarioRun.Get(error, "hintExcludes") as List<object>;
+            if (hintExcludes != null)
+                foreach (object word in hintExcludes)
+                    if (hint.IndexOf((string)word, StringComparison.Ordinal) >= 0) return "the hint \"" + hint + "\" names \"" + word + "\"";
             var contains = ScenarioRun.Get(error, "messageContains") as List<object>;
             if (contains == null && error.TryGetValue("messageContains", out v) && v is string) contains = new List<object> { v };
             if (contains != null)
                 foreach (object text in contains)
                     if (e.Message.IndexOf((string)text, StringComparison.Ordinal) < 0) return "the message lacks \"" + text + "\": " + e.Message;
             return null;
+        }
+
+        /// <summary>
+        /// A property of the exception as a JSON value: a <see cref="TimeSpan"/> in seconds, the
+        /// JSON text of <c>Details</c> parsed; null when the exception has no such property.
+        /// </summary>
+        private static object Property(Exception e, string name)
+        {
+            PropertyInfo p = e.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance);
+            if (p == null) return null;
+            object value = p.GetValue(e, null);
+            if (value is TimeSpan) return ((TimeSpan)value).TotalSeconds;
+            if (name == "Details" && value is string) return JsonReader.Parse((string)value);
+            return value;
         }
 
         /// <summary>The error's kind as the core names it.</summary>
@@ -641,10 +738,35 @@ namespace Renderiq.Conformance
             return expected.Equals(actual);
         }
 
-        /// <summary>Null when <paramref name="actual"/> contains <paramref name="expected"/> (README: objects by key, arrays element-wise, scalars equal).</summary>
+        /// <summary>
+        /// Null when <paramref name="actual"/> contains <paramref name="expected"/> (README: objects
+        /// by key, a null expected value standing for an absent key too; arrays element-wise;
+        /// scalars equal, numbers by value; the matchers <c>$any</c>, <c>$range</c>, <c>$contains</c>).
+        /// </summary>
         internal static string Subset(object expected, object actual, string at)
         {
             var eo = expected as Dictionary<string, object>;
+            if (eo != null && eo.Count == 1)
+            {
+                var m = eo.First();
+                switch (m.Key)
+                {
+                    case "$any":
+                        return actual == null ? at + " is null, expected a value" : null;
+                    case "$range":
+                        var bounds = m.Value as List<object>;
+                        if (bounds == null || bounds.Count != 2 || !IsNumber(bounds[0]) || !IsNumber(bounds[1])) return at + ": $range needs [low, high]";
+                        if (!IsNumber(actual)) return at + " is " + Show(actual) + ", expected a number in " + Show(bounds);
+                        double x = Convert.ToDouble(actual, CultureInfo.InvariantCulture);
+                        return Convert.ToDouble(bounds[0], CultureInfo.InvariantCulture) <= x && x <= Convert.ToDouble(bounds[1], CultureInfo.InvariantCulture)
+                            ? null : at + " is " + Show(actual) + ", expected a number in " + Show(bounds);
+                    case "$contains":
+                        var needle = m.Value as string;
+                        if (needle == null) return at + ": $contains needs a string";
+                        var text = actual as string;
+                        return text != null && text.Contains(needle) ? null : at + " is " + Show(actual) + ", expected a string containing " + Show(needle);
+                }
+            }
             if (eo != null)
             {
                 var ao = actual as Dictionary<string, object>;
@@ -652,7 +774,11 @@ namespace Renderiq.Conformance
                 foreach (var kv in eo)
                 {
                     object av;
-                    if (!ao.TryGetValue(kv.Key, out av)) return at + "." + kv.Key + " is missing";
+                    if (!ao.TryGetValue(kv.Key, out av))
+                    {
+                        if (kv.Value == null) continue;
+                        return at + "." + kv.Key + " is missing (expected " + Show(kv.Value) + ")";
+                    }
                     string why = Subset(kv.Value, av, at + "." + kv.Key);
                     if (why != null) return why;
                 }

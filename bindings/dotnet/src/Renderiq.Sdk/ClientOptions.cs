@@ -67,7 +67,10 @@ namespace Renderiq.Sdk
         /// <summary>Timeout of establishing a connection. Default is 10 seconds.</summary>
         public TimeSpan? ConnectTimeout { get; set; }
 
-        /// <summary>Retries of transient failures (connection errors, 429, 5xx on idempotent requests). Default is 2.</summary>
+        /// <summary>
+        /// Retries of transient failures (connection errors, 429, 5xx on idempotent requests).
+        /// Default is 2; a negative count makes the client's constructor throw <see cref="ConfigurationException"/>.
+        /// </summary>
         public int? MaxRetries { get; set; }
 
         /// <summary>An API key (<c>rq_…</c>) to use instead of signing in. Never printed.</summary>
@@ -94,7 +97,7 @@ namespace Renderiq.Sdk
                 .Add("pluginVersion", PluginVersion)
                 .Add("timeoutMs", Milliseconds(Timeout, nameof(Timeout)))
                 .Add("connectTimeoutMs", Milliseconds(ConnectTimeout, nameof(ConnectTimeout)))
-                .Add("maxRetries", MaxRetries.HasValue ? (object)checked((uint)Math.Max(0, MaxRetries.Value)) : null)
+                .Add("maxRetries", MaxRetries) // the range is the core's rule (a negative count is a ConfigurationException)
                 .Add("apiKey", ApiKey)
                 .Add("tokenStore", TokenStore != null ? TokenStore.ToJsonValue() : null)
                 .Add("rootCertificatePem", RootCertificatePem)

@@ -104,6 +104,50 @@ namespace Renderiq.Sdk
         /// <c>details</c> holds field errors for validation failures.
         /// </summary>
         public string DetailsJson { get; }
+
+        /// <summary>
+        /// The error's <c>details</c> as JSON text, or null when it has none: the API's field-error
+        /// map for validation failures (<c>{"limit": "…"}</c>), the render for a failed render.
+        /// </summary>
+        public string Details { get { return ErrorDetails.Of(DetailsJson); } }
+
+        /// <summary>
+        /// What to do next, naming this SDK's C# methods (e.g. <c>check the e-mail and password
+        /// given to SignInAsync</c>); also the part of <see cref="Exception.Message"/> in
+        /// parentheses. Null when there is no hint.
+        /// </summary>
+        public string Hint { get { return ErrorDetails.Hint(DetailsJson); } }
+    }
+
+    /// <summary>Reads the <c>details</c> member of an error's JSON.</summary>
+    internal static class ErrorDetails
+    {
+        internal static string Hint(string errorJson)
+        {
+            if (string.IsNullOrEmpty(errorJson)) return null;
+            try
+            {
+                return Native.ErrorHints.For(JsonReader.ParseObject(errorJson).Raw("hintId") as string);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        internal static string Of(string errorJson)
+        {
+            if (string.IsNullOrEmpty(errorJson)) return null;
+            try
+            {
+                object details = JsonReader.ParseObject(errorJson).Raw("details");
+                return details == null ? null : JsonWriter.Serialize(details);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>Not signed in, the session expired and could not be refreshed, or wrong email/password (HTTP 401).</summary>
@@ -218,8 +262,52 @@ namespace Renderiq.Sdk
     {
         /// <summary>Creates the error.</summary>
         public ServerException(string message, RenderiqErrorKind kind = RenderiqErrorKind.Server, string code = null,
-            int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, kind, code, httpStatus, requestId, detailsJson) { }
+            int? httpStatus = null, string requestId = null, string detailsJson = null, TimeSpan? retryAfter = null)
+            : base(message, kind, code, httpStatus, requestId, detailsJson)
+        {
+            RetryAfter = retryAfter;
+        }
+
+        /// <summary>How long the server asked to wait before trying again (a 503's <c>Retry-After</c>), when it said.</summary>
+        public TimeSpan? RetryAfter { get; }
+    }
+
+    /// <summary>
+    /// A call ended as cancelled with something to say about it: waiting for a render that was
+    /// cancelled (<see cref="Details"/> holds the render). An <see cref="OperationCanceledException"/>,
+    /// as every cancellation in .NET; cancelling your own token or operation gives a plain
+    /// <see cref="System.Threading.Tasks.TaskCanceledException"/>.
+    /// </summary>
+    public class RenderiqCancelledException : OperationCanceledException
+    {
+        /// <summary>Creates the error.</summary>
+        public RenderiqCancelledException(string message, string code = null, int? httpStatus = null, string requestId = null,
+            string detailsJson = null, System.Threading.CancellationToken token = default(System.Threading.CancellationToken))
+            : base(message, token)
+        {
+            Code = code;
+            HttpStatus = httpStatus;
+            RequestId = requestId;
+            DetailsJson = detailsJson;
+        }
+
+        /// <summary>Always <see cref="RenderiqErrorKind.Cancelled"/>.</summary>
+        public RenderiqErrorKind Kind { get { return RenderiqErrorKind.Cancelled; } }
+
+        /// <summary>The API's <c>errorCode</c>, or null.</summary>
+        public string Code { get; }
+
+        /// <summary>The HTTP status of the failed response, or null.</summary>
+        public int? HttpStatus { get; }
+
+        /// <summary>The server's request id, or null.</summary>
+        public string RequestId { get; }
+
+        /// <summary>The whole error as JSON (see <see cref="RenderiqException.DetailsJson"/>).</summary>
+        public string DetailsJson { get; }
+
+        /// <summary>The error's <c>details</c> as JSON text (the cancelled render), or null.</summary>
+        public string Details { get { return ErrorDetails.Of(DetailsJson); } }
     }
 
     /// <summary>The render ended in the failed state; its credits were refunded.</summary>

@@ -130,6 +130,42 @@ namespace Renderiq.Sdk.Tests
             }
         }
 
+        [Test]
+        public void ClientOptions_NegativeMaxRetries_IsRefusedByTheCore()
+        {
+            var e = Assert.Throws<ConfigurationException>(() => new RenderiqClient(new ClientOptions { BaseUrl = "http://127.0.0.1:9", MaxRetries = -1 }));
+            StringAssert.Contains("-1", e.Message);
+        }
+
+        [Test]
+        public void CallAsync_WaitForACancelledRender_ThrowsRenderiqCancelledExceptionWithTheRender()
+        {
+            using (RenderiqClient client = Servers.OneWorker.SignedIn(Servers.Withdrawer))
+            {
+                client.Call(SmallRawRender, SmallRawPixels); // keeps the only worker busy
+                string id = JsonReader.ParseObject(client.Call(SmallRawRender, SmallRawPixels)).String("id");
+                client.CancelRender(id);
+                var e = Assert.Throws<RenderiqCancelledException>(() =>
+                    client.CallAsync("{\"call\":\"wait_for_render\",\"id\":\"" + id + "\"}").GetAwaiter().GetResult());
+                Assert.AreEqual(RenderiqErrorKind.Cancelled, e.Kind);
+                JsonObject render = JsonReader.ParseObject(e.Details);
+                Assert.AreEqual(id, render.String("id"));
+                Assert.AreEqual("cancelled", render.String("status"));
+            }
+        }
+
+        [Test]
+        public void ValidationException_Details_IsTheFieldErrorMapAndHintIsSeparate()
+        {
+            using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
+            {
+                var e = Assert.Throws<ValidationException>(() => client.CallAsync("{\"call\":\"list_renders\",\"limit\":101}").GetAwaiter().GetResult());
+                Assert.IsTrue(JsonReader.ParseObject(e.Details).Has("limit"), e.Details);
+                Assert.IsNotNull(e.Hint);
+                StringAssert.Contains("(" + e.Hint + ")", e.Message);
+            }
+        }
+
         private static void AssertWithdrawn(RenderiqClient client, string id, long before)
         {
             // The withdrawal runs in the background: wait for the server to say so.

@@ -93,12 +93,12 @@ namespace Renderiq.Sdk.Native
                     return new InsufficientCreditsException(m, i.RequiredCredits, i.AvailableCredits, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.RateLimited: return new RateLimitException(m, i.RetryAfter, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.Conflict: return new ConflictException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Server: return new ServerException(m, RenderiqErrorKind.Server, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Decode: return new ServerException(m, RenderiqErrorKind.Decode, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
+                case RenderiqErrorKind.Server: return new ServerException(m, RenderiqErrorKind.Server, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, i.RetryAfter);
+                case RenderiqErrorKind.Decode: return new ServerException(m, RenderiqErrorKind.Decode, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, i.RetryAfter);
                 case RenderiqErrorKind.RenderFailed: return new RenderFailedException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.Network: return new NetworkException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.Timeout: return new RenderiqTimeoutException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Cancelled: return new OperationCanceledException(m, token);
+                case RenderiqErrorKind.Cancelled: return new RenderiqCancelledException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, token);
                 case RenderiqErrorKind.Image: return new ImageException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.WebhookVerification: return new WebhookVerificationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
                 case RenderiqErrorKind.TokenStore: return new TokenStoreException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);

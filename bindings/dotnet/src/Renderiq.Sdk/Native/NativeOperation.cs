@@ -274,8 +274,12 @@ namespace Renderiq.Sdk.Native
                 }
                 else if (status == NativeMethods.RENDERIQ_ERROR_CANCELLED)
                 {
-                    if (error != null) NativeMethods.renderiq_error_free(error);
+                    // Cancelled by the token or the operation's Cancel: a canceled task. A call
+                    // whose own answer is "cancelled" with details (waiting for a render someone
+                    // cancelled): a RenderiqCancelledException that carries them.
+                    NativeError.Info info = NativeError.Read(status, error);
                     if (_token.IsCancellationRequested) _tcs.TrySetCanceled(_token);
+                    else if (ErrorDetails.Of(info.Json) != null) _tcs.TrySetException(NativeError.ToException(info, _token));
                     else _tcs.TrySetCanceled();
                 }
                 else
