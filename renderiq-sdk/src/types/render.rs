@@ -1,0 +1,338 @@
+//! Renders: their quality, status and shape, and the body that creates one.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Platform;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Render quality; decides the credit cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    /// Fast preview: 5 credits.
+    Standard,
+    /// Presentation quality: 10 credits.
+    #[default]
+    High,
+    /// Print quality: 20 credits.
+    Ultra,
+}
+
+impl Quality {
+    /// Every quality.
+    pub const ALL: [Quality; 3] = [Self::Standard, Self::High, Self::Ultra];
+
+    /// Credits a render of this quality costs.
+    ///
+    /// ```
+    /// assert_eq!(renderiq_sdk::types::Quality::High.credit_cost(), 10);
+    /// ```
+    pub fn credit_cost(self) -> i64 {
+        match self {
+            Self::Standard => 5,
+            Self::High => 10,
+            Self::Ultra => 20,
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::High => "high",
+            Self::Ultra => "ultra",
+        }
+    }
+}
+
+impl fmt::Display for Quality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Quality {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|q| q.as_str() == lower)
+            .ok_or_else(|| format!("unknown quality {s:?}: use one of standard, high, ultra"))
+    }
+}
+
+/// Render styles the service knows. The wire type is a string so new styles need no SDK update.
+pub const STYLES: [&str; 6] = [
+    "photorealistic",
+    "sketch",
+    "watercolor",
+    "clay",
+    "night",
+    "blueprint",
+];
+
+/// Aspect ratios the service accepts.
+pub const ASPECT_RATIOS: [&str; 6] = ["1:1", "4:3", "3:2", "16:9", "9:16", "21:9"];
+
+/// Lifecycle state of a render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RenderStatus {
+    /// Accepted, waiting for a worker.
+    Pending,
+    /// A worker is generating the image.
+    Processing,
+    /// Done; `outputUrl` is set.
+    Completed,
+    /// Failed; credits were refunded.
+    Failed,
+    /// Cancelled before processing; credits were refunded.
+    Cancelled,
+}
+
+impl RenderStatus {
+    /// `true` for completed, failed and cancelled.
+    ///
+    /// ```
+    /// use renderiq_sdk::types::RenderStatus;
+    /// assert!(RenderStatus::Failed.is_terminal());
+    /// assert!(!RenderStatus::Processing.is_terminal());
+    /// ```
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processing => "processing",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl fmt::Display for RenderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RenderStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "processing" => Ok(Self::Processing),
+            "completed" => Ok(Self::Completed),
+            "failed" => Ok(Self::Failed),
+            "cancelled" => Ok(Self::Cancelled),
+            _ => Err(format!("unknown render status {s:?}")),
+        }
+    }
+}
+
+/// What a long-poll (`GET /renders/{id}?wait=S&until=…`) waits for.
+///
+/// ```
+/// use renderiq_sdk::types::WaitUntil;
+/// assert_eq!(WaitUntil::default(), WaitUntil::End);
+/// assert_eq!(WaitUntil::Change.as_str(), "change");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum WaitUntil {
+    /// Answer when the render is completed, failed or cancelled (the default).
+    #[default]
+    End,
+    /// Answer when its status or progress moves from what it was when the request arrived, or
+    /// it ends: what a client showing a progress bar wants.
+    Change,
+}
+
+impl WaitUntil {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::End => "end",
+            Self::Change => "change",
+        }
+    }
+}
+
+/// A render job.
+///
+/// The id is read from `id` or, as the original service names it, `renderId` (when both are
+/// present, `id` wins); it is written as `id`.
+///
+/// # Examples
+///
+/// ```
+/// use renderiq_sdk::types::Render;
+///
+/// let r: Render = serde_json::from_str(r#"{"renderId":"rnd_1","status":"pending",
+///     "style":"clay","quality":"high","aspectRatio":"16:9","creditsCost":10,
+///     "createdAt":"2025-01-01T00:00:00Z","updatedAt":"2025-01-01T00:00:00Z"}"#).unwrap();
+/// assert_eq!(r.id, "rnd_1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase", remote = "Self")]
+pub struct Render {
+    /// Render id.
+    pub id: String,
+    /// Current state.
+    pub status: RenderStatus,
+    /// Progress 0–100 while processing.
+    #[serde(default)]
+    pub progress: u8,
+    /// The prompt.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// Style name.
+    pub style: String,
+    /// Quality.
+    pub quality: Quality,
+    /// Aspect ratio (`"16:9"`).
+    pub aspect_ratio: String,
+    /// Project the render belongs to.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Credits charged.
+    pub credits_cost: i64,
+    /// URL of the uploaded viewport image.
+    #[serde(default)]
+    pub input_url: Option<String>,
+    /// URL of the result, once completed.
+    #[serde(default)]
+    pub output_url: Option<String>,
+    /// Why the render failed.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Platform that created it.
+    #[serde(default)]
+    pub platform: Platform,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it reached a terminal state.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl Serialize for Render {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Render::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Render {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // `renderId` is moved to `id` unless `id` is there too: a plain serde alias would
+        // refuse an answer carrying both as a duplicate field.
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        if let Some(render_id) = fields.remove("renderId") {
+            fields.entry("id").or_insert(render_id);
+        }
+        Render::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)
+    }
+}
+
+/// `POST /renders` as JSON (the multipart form carries the same fields, with the image as a file
+/// part named `image`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRenderJson {
+    /// Base64 of the image bytes.
+    pub uploaded_image_data: String,
+    /// MIME type (`image/png`, `image/jpeg`, `image/webp`).
+    pub uploaded_image_type: String,
+    /// Prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// Style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+    /// Quality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
+    /// Aspect ratio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratio: Option<String>,
+    /// Project id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    /// URL that receives a signed delivery when the render ends.
+    #[serde(
+        default,
+        alias = "callback_url",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub callback_url: Option<String>,
+}
+
+/// Names of the multipart form fields of `POST /renders`.
+pub mod form {
+    /// The image file part.
+    pub const IMAGE: &str = "image";
+    /// Prompt text.
+    pub const PROMPT: &str = "prompt";
+    /// Style.
+    pub const STYLE: &str = "style";
+    /// Quality.
+    pub const QUALITY: &str = "quality";
+    /// Aspect ratio.
+    pub const ASPECT_RATIO: &str = "aspectRatio";
+    /// Project id.
+    pub const PROJECT_ID: &str = "projectId";
+    /// Callback URL.
+    pub const CALLBACK_URL: &str = "callbackUrl";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_json(id_fields: &str) -> String {
+        format!(
+            r#"{{{id_fields},"status":"pending","style":"clay","quality":"high",
+                "aspectRatio":"16:9","creditsCost":10,"createdAt":"2025-01-01T00:00:00Z",
+                "updatedAt":"2025-01-01T00:00:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn render_id_is_read_from_render_id_and_written_as_id() {
+        let r: Render = serde_json::from_str(&render_json(r#""renderId":"rnd_1""#)).unwrap();
+        assert_eq!(r.id, "rnd_1");
+        let written = serde_json::to_value(&r).unwrap();
+        assert_eq!(written["id"], "rnd_1");
+        assert!(written.get("renderId").is_none());
+        assert_eq!(serde_json::from_value::<Render>(written).unwrap(), r);
+    }
+
+    #[test]
+    fn render_with_both_id_and_render_id_keeps_id() {
+        let r: Render =
+            serde_json::from_str(&render_json(r#""id":"rnd_a","renderId":"rnd_b""#)).unwrap();
+        assert_eq!(r.id, "rnd_a");
+        let e = serde_json::from_str::<Render>(&render_json(r#""other":1"#)).unwrap_err();
+        assert!(e.to_string().contains("missing field `id`"), "{e}");
+    }
+}
