@@ -1,7 +1,10 @@
 //! `Renderiq::Native::Client` and `Renderiq::Native::Screenshot`.
 //!
-//! Each `start_*` method starts one SDK call as a background operation and returns its
-//! `Renderiq::Native::Operation` at once; nothing here blocks or holds the GVL while waiting.
+//! `call(call_json, data)` and `start(call_json, data)` are the generic entry: any call of the
+//! core's `renderiq_sdk::call::Call`, as its JSON, with image bytes beside it (`data`, a binary
+//! String or nil) instead of base64 inside. Each `start_*` method starts one SDK call as a
+//! background operation and returns its `Renderiq::Native::Operation` at once; nothing here
+//! blocks or holds the GVL while waiting.
 //! Arguments are plain values or JSON documents and results are the API's wire JSON, so this
 //! layer has the same shape as the C ABI that the Fiddle backend uses: the Ruby code above both
 //! is shared. There is no logic here beyond converting arguments.
@@ -11,6 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use magnus::{Error, RString, Ruby};
+use renderiq_sdk::call::Call;
 use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::operation::Operation;
 use renderiq_sdk::screenshot::PixelFormat;
@@ -150,6 +154,42 @@ impl RbClient {
             .and_then(|b| b.build())
             .map_err(|e| error::raise(ruby, &e))?;
         Ok(Self { client })
+    }
+
+    /// `start(call_json, data)`: starts any call of the core (`{"call": "create_render", …}`)
+    /// as an operation; `data` (a String or nil) holds the image bytes of a `bytes` or `raw`
+    /// image. A call that is not valid raises `Renderiq::ValidationError` here; the call's own
+    /// failures are the operation's outcome.
+    pub fn start(
+        ruby: &Ruby,
+        rb_self: &Self,
+        call_json: String,
+        data: Option<RString>,
+    ) -> Result<RbOperation, Error> {
+        let mut call = Call::from_json(&call_json).map_err(|e| error::raise(ruby, &e))?;
+        if let Some(bytes) = data {
+            call.attach(copy(&bytes))
+                .map_err(|e| error::raise(ruby, &e))?;
+        }
+        rb_self
+            .client
+            .start(call)
+            .map(RbOperation::call)
+            .map_err(|e| error::raise(ruby, &e))
+    }
+
+    /// `call(call_json, data)`: makes the call and answers its result as JSON text (`null` for
+    /// calls without a result), waiting with the GVL released. An interrupt of the waiting
+    /// thread cancels the call (withdrawing a render it created while pending) and is raised.
+    pub fn call(
+        ruby: &Ruby,
+        rb_self: &Self,
+        call_json: String,
+        data: Option<RString>,
+    ) -> Result<RString, Error> {
+        let op = Self::start(ruby, rb_self, call_json, data)?;
+        RbOperation::wait(ruby, &op, None)?;
+        RbOperation::outcome(ruby, &op)
     }
 
     /// Starts `f(client)` in the background.

@@ -36,6 +36,36 @@ fn build(ruby: &Ruby, json: &str) -> Result<Exception, Error> {
     class.funcall("from_json", (json,))
 }
 
+/// `Renderiq::Native.error_table_json`: the core's error table for Ruby, from which
+/// `rake generate` writes `lib/renderiq/error_table.rb`: `{"classes": [{"kind", "stem",
+/// "fields", "doc"}], "hints": {"auth.invalid_credentials": "check the e-mail and password
+/// given to sign_in", …}}`, every hint rendered with Ruby's method names.
+pub fn table_json() -> String {
+    use renderiq_sdk::call::Language;
+    use renderiq_sdk::error_table::{CLASSES, HINTS};
+    let classes: Vec<_> = CLASSES
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "kind": c.kind.as_str(),
+                "stem": c.stem,
+                "fields": c.fields,
+                "doc": c.doc,
+            })
+        })
+        .collect();
+    let hints: serde_json::Map<String, serde_json::Value> = HINTS
+        .iter()
+        .map(|(id, template)| {
+            (
+                (*id).to_owned(),
+                Language::Ruby.render_hint(template).into(),
+            )
+        })
+        .collect();
+    serde_json::json!({ "classes": classes, "hints": hints }).to_string()
+}
+
 /// `ArgumentError` with `message`.
 pub fn argument(ruby: &Ruby, message: impl Into<String>) -> Error {
     Error::new(ruby.exception_arg_error(), message.into())

@@ -20,7 +20,7 @@ use operation::RbOperation;
 
 /// The version of the JSON shapes this extension exchanges with the Ruby layer. The Ruby layer
 /// checks it at load, like the C ABI's `renderiq_abi_version()`.
-const ABI_VERSION: u32 = 1;
+const ABI_VERSION: u32 = 2;
 
 #[magnus::init(name = "renderiq_native")]
 fn init(ruby: &Ruby) -> Result<(), Error> {
@@ -28,7 +28,9 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let native = renderiq.define_module("Native")?;
     native.define_singleton_method("abi_version", function!(|| ABI_VERSION, 0))?;
     native.define_singleton_method("sdk_version", function!(|| renderiq_sdk::VERSION, 0))?;
+    native.define_singleton_method("error_table_json", function!(error::table_json, 0))?;
     native.define_singleton_method("webhook_verify", function!(webhook::verify, 5))?;
+    native.define_singleton_method("webhook_event", function!(webhook::event, 4))?;
     native.define_singleton_method("webhook_sign", function!(webhook::sign, 4))?;
 
     let shot = native.define_class("Screenshot", ruby.class_object())?;
@@ -45,10 +47,13 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     op.define_method("progress_json", method!(RbOperation::progress_json, 0))?;
     op.define_method("wait", method!(RbOperation::wait, 1))?;
     op.define_method("take", method!(RbOperation::take, 0))?;
+    op.define_method("outcome", method!(RbOperation::outcome, 0))?;
 
     let c = native.define_class("Client", ruby.class_object())?;
     c.undef_default_alloc_func();
     c.define_singleton_method("new", function!(RbClient::new, 1))?;
+    c.define_method("call", method!(RbClient::call, 2))?;
+    c.define_method("start", method!(RbClient::start, 2))?;
     c.define_method("start_sign_in", method!(RbClient::start_sign_in, 2))?;
     c.define_method("start_use_api_key", method!(RbClient::start_use_api_key, 1))?;
     c.define_method(

@@ -6,12 +6,15 @@
 //! to interrupt the thread; the blocking calls of the public API are that loop (in Ruby, shared
 //! with the Fiddle backend), so other Ruby threads keep running and the caller's progress block
 //! runs on the caller's own thread between two waits.
+//!
+//! Operations of the generic call entry (`Client#start`) answer JSON and keep their outcome:
+//! `outcome` reads it as often as asked, as the core's [`Operation::outcome`] does.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use magnus::{Error, IntoValue, Ruby, Value};
+use magnus::{Error, IntoValue, RString, Ruby, Value};
 use renderiq_sdk::operation::Operation;
 use renderiq_sdk::types::Render;
 
@@ -32,6 +35,18 @@ pub enum Output {
 enum Handle {
     Render(Operation<Render>),
     Output(Operation<Output>),
+    Call(Operation<serde_json::Value>),
+}
+
+/// Runs `$body` with `$op` bound to the handle's operation, whatever its result type.
+macro_rules! with_op {
+    ($handle:expr, $op:ident => $body:expr) => {
+        match $handle {
+            Handle::Render($op) => $body,
+            Handle::Output($op) => $body,
+            Handle::Call($op) => $body,
+        }
+    };
 }
 
 enum Slot {
@@ -74,10 +89,7 @@ impl RbOperation {
             *signal.flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
             signal.cond.notify_all();
         };
-        match &handle {
-            Handle::Render(op) => op.on_complete(notify),
-            Handle::Output(op) => op.on_complete(notify),
-        }
+        with_op!(&handle, op => op.on_complete(notify));
         Self {
             handle,
             done,
@@ -95,18 +107,17 @@ impl RbOperation {
         Self::new(Handle::Output(op))
     }
 
+    /// A handle on a call of the generic entry (`Client#start`), whose outcome is JSON.
+    pub fn call(op: Operation<serde_json::Value>) -> Self {
+        Self::new(Handle::Call(op))
+    }
+
     fn is_done(&self) -> bool {
-        match &self.handle {
-            Handle::Render(op) => op.is_done(),
-            Handle::Output(op) => op.is_done(),
-        }
+        with_op!(&self.handle, op => op.is_done())
     }
 
     fn cancel_op(&self) {
-        match &self.handle {
-            Handle::Render(op) => op.cancel(),
-            Handle::Output(op) => op.cancel(),
-        }
+        with_op!(&self.handle, op => op.cancel())
     }
 
     /// `done?`: `true` once the operation finished (with a value, an error, or cancelled).
@@ -121,24 +132,35 @@ impl RbOperation {
 
     /// `cancelled?`: `true` once `cancel` was called.
     pub fn cancelled(&self) -> bool {
-        match &self.handle {
-            Handle::Render(op) => op.is_cancelled(),
-            Handle::Output(op) => op.is_cancelled(),
-        }
+        with_op!(&self.handle, op => op.is_cancelled())
     }
 
-    /// `progress_json`: `{"percent": 0-100, "stage": "uploading"|…|null, "render": {…}|null}`.
+    /// `progress_json`: `{"percent": 0-100, "stage": "uploading"|…|null, "render": {…}|null,
+    /// "version": n}`; `version` grows with every change, so a poller that saw it has seen
+    /// everything up to it.
     pub fn progress_json(&self) -> String {
-        let p = match &self.handle {
-            Handle::Render(op) => op.progress(),
-            Handle::Output(op) => op.progress(),
+        let p = with_op!(&self.handle, op => op.progress());
+        // The core's Progress serialises to exactly this shape and cannot fail to.
+        serde_json::to_string(&p).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// `outcome`: the result of a finished operation of the generic call entry, as JSON text,
+    /// as often as asked; a failed operation raises its `Renderiq::Error` subclass each time.
+    pub fn outcome(ruby: &Ruby, rb_self: &Self) -> Result<RString, Error> {
+        let Handle::Call(op) = &rb_self.handle else {
+            return Err(error::argument(
+                ruby,
+                "outcome is for operations of Client#start: use take",
+            ));
         };
-        serde_json::json!({
-            "percent": p.percent,
-            "stage": p.stage,
-            "render": p.render,
-        })
-        .to_string()
+        match op.outcome() {
+            Some(Ok(value)) => Ok(ruby.str_new(&value.to_string())),
+            Some(Err(e)) => Err(error::raise(ruby, &e)),
+            None => Err(error::argument(
+                ruby,
+                "the operation is still running: check done? or call wait first",
+            )),
+        }
     }
 
     /// `wait(seconds)`: waits up to `seconds` (forever for `nil`) with the GVL released; `true`
@@ -211,6 +233,9 @@ impl RbOperation {
                     })
                 }),
                 Handle::Output(op) => op.take_result(),
+                Handle::Call(op) => op
+                    .take_result()
+                    .map(|r| r.map(|v| Output::Json(v.to_string()))),
             };
             match taken {
                 Some(r) => *slot = Slot::Ready(r),

@@ -1,4 +1,5 @@
-//! `Renderiq::Native.webhook_verify` and `.webhook_sign`: Standard Webhooks, from the core.
+//! `Renderiq::Native.webhook_verify`, `.webhook_event` and `.webhook_sign`: Standard Webhooks,
+//! from the core.
 //!
 //! These are short CPU-bound calls (one HMAC-SHA256), so they keep the GVL: releasing and taking
 //! it back would cost more than the work.
@@ -7,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use magnus::{Error, RString, Ruby};
-use renderiq_sdk::webhooks::Webhook;
+use renderiq_sdk::webhooks::{self, Webhook};
 
 use crate::error;
 
@@ -41,6 +42,31 @@ pub fn verify(
         None => w.verify(payload, pairs),
     };
     result.map(|_| true).map_err(|e| error::raise(ruby, &e))
+}
+
+/// `webhook_event(secret, body, headers, now)`: verifies as `webhook_verify` does, then answers
+/// the core's event JSON (`{"type", "timestamp", "data": render or null, "payload": the body}`),
+/// the same document the C ABI gives the Fiddle backend. A correctly signed body is never
+/// refused for its shape; only one that is not JSON raises `Renderiq::DecodeError`.
+pub fn event(
+    ruby: &Ruby,
+    secret: String,
+    body: RString,
+    headers: HashMap<String, String>,
+    now: Option<i64>,
+) -> Result<String, Error> {
+    let w = webhook(ruby, &secret, None)?;
+    let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    // SAFETY: as in `verify`.
+    let payload = unsafe { body.as_slice() };
+    let verified = match now {
+        Some(now) => w.verify_at(payload, pairs, now),
+        None => w.verify(payload, pairs),
+    };
+    verified
+        .and_then(webhooks::event_json)
+        .map(|event| event.to_string())
+        .map_err(|e| error::raise(ruby, &e))
 }
 
 /// `webhook_sign(secret, msg_id, timestamp, body)`: the `webhook-signature` header value.

@@ -216,13 +216,17 @@ class ErrorsTest < Minitest::Test
   end
 
   def test_errors_are_built_from_the_sdk_error_document
-    doc = { "kind" => "rate_limited", "code" => "RATE_LIMIT_EXCEEDED", "message" => "slow down",
-            "display" => "slow down (wait) [request r1]", "status" => 429, "requestId" => "r1",
-            "details" => nil, "requiredCredits" => nil, "availableCredits" => nil, "retryAfter" => 2.5 }
+    doc = { "kind" => "rate_limited", "hintId" => "rate_limited", "code" => "RATE_LIMIT_EXCEEDED",
+            "message" => "slow down", "display" => "slow down (the Rust hint) [request r1]", "status" => 429,
+            "requestId" => "r1", "details" => nil, "requiredCredits" => nil, "availableCredits" => nil,
+            "retryAfter" => 2.5 }
     error = Renderiq::Error.from_json(JSON.generate(doc))
     assert_instance_of Renderiq::RateLimitError, error
     assert_equal 2.5, error.retry_after
-    assert_equal "slow down (wait) [request r1]", error.message
+    hint = Renderiq::Error::HINTS.fetch("rate_limited")
+    assert_equal hint, error.hint
+    assert_equal "slow down (#{hint}) [request r1]", error.message
+    assert_nil Renderiq::Error.from_payload("kind" => "cancelled", "message" => "m").hint
     assert_instance_of Renderiq::Error, Renderiq::Error.from_payload("kind" => "from_the_future", "message" => "m")
     assert_instance_of ArgumentError, Renderiq::Error.from_payload("kind" => "invalid_argument", "message" => "m")
   end

@@ -33,11 +33,11 @@ class ScenarioTest < Minitest::Test
       assert_includes %i[pending processing], render.status
       assert_equal "clay", render.style
       assert_equal :standard, render.quality
-      assert_equal :sketchup, render.platform
+      assert_equal :other, render.platform, "a client that names no platform is :other, as in every language"
       assert_equal 5, render.credits_cost
       render
     end
-    assert(stages.all? { |s| %i[preparing uploading].include?(s) }, stages.inspect)
+    assert(stages.all? { |s| %i[preparing uploading pending processing].include?(s) }, stages.inspect)
 
     progress = []
     done = client.wait_for_render(renders.last, timeout: 60) { |p| progress << p }

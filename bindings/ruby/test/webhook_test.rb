@@ -78,4 +78,21 @@ class WebhookTest < Minitest::Test
       Renderiq::Webhook.verify(secret: secret, body: "#{body} ", headers: signed)
     end
   end
+
+  def test_a_correctly_signed_body_of_any_shape_reads_as_an_event
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    read = lambda do |body|
+      headers = Renderiq::Webhook.headers_for(secret: secret, msg_id: "msg_1", timestamp: 1_700_000_000, body: body)
+      Renderiq::Webhook.verify_event(secret: secret, body: body, headers: headers, now: 1_700_000_000)
+    end
+    unknown = read.call('{"type": "render.upscaled", "data": {"renderId": "rnd_1"}, "extra": [1, 2]}')
+    assert_equal "render.upscaled", unknown.type
+    assert_equal({ "type" => "render.upscaled", "data" => { "renderId" => "rnd_1" }, "extra" => [1, 2] }, unknown.payload)
+    no_id = read.call('{"type": "render.completed", "data": {"status": "completed"}}')
+    assert_equal "render.completed", no_id.type
+    assert_equal({ "status" => "completed" }, no_id.payload["data"])
+    assert_equal({ "test" => 1 }, read.call('{"test": 1}').payload)
+    error = assert_raises(Renderiq::DecodeError) { read.call("not json") }
+    assert_equal "WEBHOOK_BAD_PAYLOAD", error.code
+  end
 end

@@ -13,10 +13,14 @@ module Renderiq
   # everything above them (result objects, errors, operations, argument checks) is shared.
   #
   # Interface of a backend: +name+, +sdk_version+, +client(config_hash)+,
-  # +webhook_verify(secret, body, headers_hash, now)+, +webhook_sign(secret, msg_id, ts, body)+.
-  # Its client has one method per call: blocking ones return the decoded JSON (raising
-  # {Renderiq::Error}); +create_render_start+, +wait_start+ and +render_start+ return an op with
-  # +wait(seconds)+ (GVL released), +done?+, +cancel+, +cancelled?+, +progress+ (Hash) and +take+.
+  # +webhook_verify(secret, body, headers_hash, now)+, +webhook_event(…)+ (the same, answering
+  # the core's event JSON), +webhook_sign(secret, msg_id, ts, body)+.
+  # Its client has the generic call entry, +call(call_json, data)+ (the decoded result) and
+  # +start(call_json, data)+ (an op whose +outcome+ can be read more than once), where
+  # +call_json+ is a +renderiq_sdk::call::Call+ and +data+ image bytes or nil; and one method
+  # per call: blocking ones return the decoded JSON (raising {Renderiq::Error});
+  # +create_render_start+, +wait_start+ and +render_start+ return an op with +wait(seconds)+
+  # (GVL released), +done?+, +cancel+, +cancelled?+, +progress+ (Hash with +version+) and +take+.
   module Backend
     # Environment variable that picks a backend: +native+, +fiddle+ (or +auto+, the default).
     ENV_VAR = "RENDERIQ_RUBY_BACKEND"

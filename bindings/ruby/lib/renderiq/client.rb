@@ -28,7 +28,8 @@ module Renderiq
     attr_reader :base_url
 
     # @param base_url [String] the server, e.g. +"http://127.0.0.1:8787"+ for the reference server
-    # @param platform [Symbol] the host application (+:sketchup+, +:revit+, …)
+    # @param platform [Symbol, nil] the host application (+:sketchup+, +:revit+, …); default
+    #   +:other+, the SDK's default in every language
     # @param plugin_name [String] your plugin's name, sent with every request
     # @param plugin_version [String] your plugin's version, sent with every request
     # @param token_store [Symbol, EncryptedFileStore] where the session is kept: +:keychain+ (the
@@ -37,15 +38,15 @@ module Renderiq
     # @param timeout [Numeric] seconds one request may take
     # @param max_retries [Integer, nil] retries of transient failures (network errors, 429 with
     #   +Retry-After+, 5xx); default 2
-    # @raise [ConfigError] for a malformed base URL
+    # @raise [ConfigError] for a malformed base URL, an unknown platform or token store, a
+    #   negative +max_retries+ (the SDK checks the values, as in every language)
     # @raise [ArgumentError, TypeError] for arguments of the wrong value or type
-    def initialize(base_url:, plugin_name:, plugin_version:, platform: :sketchup, token_store: :keychain,
+    def initialize(base_url:, plugin_name:, plugin_version:, platform: nil, token_store: :keychain,
                    api_key: nil, timeout: 60, max_retries: nil)
       @base_url = Check.string!("base_url", base_url)
       @backend = Backend.current
       config = {
         "baseUrl" => @base_url,
-        "platform" => Check.choice!("platform", platform, PLATFORMS),
         "pluginName" => Check.string!("plugin_name", plugin_name),
         "pluginVersion" => Check.string!("plugin_version", plugin_version),
         "sdkLanguage" => "ruby",
@@ -53,14 +54,51 @@ module Renderiq
         "timeoutMs" => Check.millis!("timeout", timeout),
         "tokenStore" => token_store_config(token_store)
       }
+      config["platform"] = Check.string!("platform", platform, symbol: true) unless platform.nil?
       config["apiKey"] = Check.string!("api_key", api_key) unless api_key.nil?
       unless max_retries.nil?
         raise TypeError, "max_retries must be an Integer, got #{max_retries.class}" unless max_retries.is_a?(Integer)
-        raise ArgumentError, "max_retries must be between 0 and 10, got #{max_retries}" unless max_retries.between?(0, 10)
 
         config["maxRetries"] = max_retries
       end
       @c = @backend.client(config)
+    end
+
+    # ---- the generic call entry ----------------------------------------------------------
+
+    # Makes any call of the SDK, given as data, and returns its result: the API object as a
+    # Hash with the API's camelCase keys (+nil+ for calls without one). Every method of this
+    # class is one of these calls; this is the form for calls given as data (a queue, a test
+    # scenario, a newer call this gem has no method for yet). The call's names, fields and
+    # defaults are the core's +renderiq_sdk::call::Call+, the same in every language. Waits
+    # with the GVL released; an interrupt cancels the call.
+    #
+    #   client.call(call: :sign_in, email: "ada@example.com", password: "correct horse")
+    #   client.call({ call: :create_render, image: { kind: :bytes }, settings: { prompt: "dusk" } },
+    #               File.binread("view.png"))
+    #
+    # @param call [Hash] +{call: name, field: value, …}+ (symbol or string keys)
+    # @param data [String, nil] the bytes of a +bytes+ or +raw+ image, instead of base64 +data+
+    # @return [Hash, Array, String, Integer, true, false, nil] the decoded JSON result
+    # @raise [Renderiq::Error] the call's error; {ValidationError} for a call that is not valid
+    def call(call, data = nil)
+      @c.call(*call_args(call, data))
+    end
+
+    # {call} in the background: an {Operation} to poll from a UI timer, whose {Operation#value}
+    # is the decoded result. Cancelling a call that creates a render (+create_render+,
+    # +render+) withdraws the render while it is pending, which refunds its credits.
+    #
+    #   op = client.start(call: :render, image: { kind: :file, path: "/tmp/view.png" })
+    #   op.progress.percent  # from a timer
+    #   op.value             # the completed render, a Hash
+    #
+    # @param (see #call)
+    # @return [Operation]
+    # @raise [ValidationError] for a call that is not valid (the call's own errors are the
+    #   operation's)
+    def start(call, data = nil)
+      Operation.new(@c.start(*call_args(call, data)))
     end
 
     # ---- auth ---------------------------------------------------------------------------
@@ -299,10 +337,13 @@ module Renderiq
     end
 
     # Registers a webhook; its +secret+ (+whsec_…+) is shown only this once.
-    # @param events [Array<String>] +render.completed+, +render.failed+, +render.cancelled+
+    # @param events [Array<String>, nil] +render.completed+, +render.failed+, +render.cancelled+;
+    #   default all three (the SDK's default in every language)
     # @return [CreatedWebhook]
-    def register_webhook(url, events: %w[render.completed render.failed])
-      CreatedWebhook.from_wire(@c.register_webhook(Check.string!("url", url), Check.strings!("events", events)))
+    def register_webhook(url, events: nil)
+      request = { "call" => "register_webhook", "url" => Check.string!("url", url) }
+      request["events"] = Check.strings!("events", events) unless events.nil?
+      CreatedWebhook.from_wire(call(request))
     end
 
     # @return [Array<WebhookEndpoint>]
@@ -335,10 +376,17 @@ module Renderiq
     def token_store_config(store)
       case store
       when EncryptedFileStore then store.to_config
-      when Symbol, String then Check.choice!("token_store", store, TOKEN_STORES)
+      when Symbol, String then store.to_s
       else
         raise TypeError, "token_store must be :keychain, :memory or a Renderiq::EncryptedFileStore, got #{store.class}"
       end
+    end
+
+    def call_args(call, data)
+      raise TypeError, "call must be a Hash like {call: :credits}, got #{call.class}" unless call.is_a?(Hash)
+      raise TypeError, "data must be a String of bytes or nil, got #{data.class}" unless data.nil? || data.is_a?(String)
+
+      [JSON.generate(call), data]
     end
 
     def render_id(id)

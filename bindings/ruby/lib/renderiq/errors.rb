@@ -18,6 +18,10 @@ module Renderiq
   #     warn "#{e.message} (#{e.kind}, request #{e.request_id})"
   #   end
   class Error < StandardError
+    # @api private
+    # Kinds of the C ABI that mean a bad argument; raised as ArgumentError.
+    ARGUMENT_KINDS = %w[null_argument invalid_utf8 invalid_argument].freeze
+
     # @return [Symbol] what went wrong: +:auth+, +:not_found+, +:invalid_input+, +:rate_limited+, …
     attr_reader :kind
     # @return [String, nil] the API's +errorCode+, e.g. +"INSUFFICIENT_CREDITS"+
@@ -34,11 +38,14 @@ module Renderiq
     attr_reader :required_credits
     # @return [Integer, nil] credits available (insufficient credits)
     attr_reader :available_credits
+    # @return [String, nil] what to do next, naming this gem's methods (also in {#message})
+    attr_reader :hint
 
     # @param message [String]
     def initialize(message = nil, kind: nil, code: nil, status: nil, request_id: nil, details: nil,
-                   retry_after: nil, required_credits: nil, available_credits: nil)
+                   retry_after: nil, required_credits: nil, available_credits: nil, hint: nil)
       super(message)
+      @hint = hint
       @kind = kind
       @code = code
       @status = status
@@ -51,7 +58,9 @@ module Renderiq
 
     # @api private
     # Builds the exception for an SDK error document (+renderiq_sdk::Error::to_json+), as both
-    # backends hand it over. This is the one place that maps error kinds to classes.
+    # backends hand it over. This is the one place that maps error kinds to classes (through the
+    # generated {KINDS}) and picks the hint (the generated {HINTS}, by the document's +hintId+):
+    # the message is the SDK's message, the hint in parentheses and the request id.
     # @param json [String]
     # @return [Renderiq::Error]
     def self.from_json(json)
@@ -72,8 +81,13 @@ module Renderiq
 
       klass = KINDS.fetch(kind, Error)
       retry_after = doc["retryAfter"]
+      hint = HINTS[doc["hintId"]]
+      message = doc["message"] || "unknown Renderiq error"
+      message += " (#{hint})" if hint
+      message += " [request #{doc['requestId']}]" if doc["requestId"]
       klass.new(
-        doc["display"] || doc["message"] || "unknown Renderiq error",
+        message,
+        hint: hint,
         kind: kind.empty? ? :internal : kind.to_sym,
         code: doc["code"],
         status: doc["status"],
@@ -85,67 +99,6 @@ module Renderiq
       )
     end
   end
-
-  # Not signed in, wrong email or password, or a session that could not be refreshed.
-  class AuthError < Error; end
-  # The API key lacks a scope the call needs (+INSUFFICIENT_SCOPE+).
-  class PermissionDeniedError < Error; end
-  # No such render, project, key or webhook (or it belongs to another user).
-  class NotFoundError < Error; end
-  # The request was rejected as invalid, by the server or before sending; see {#details}.
-  class ValidationError < Error; end
-  # Not enough credits for the render; see {#required_credits} and {#available_credits}.
-  class InsufficientCreditsError < Error; end
-  # Too many requests; wait {#retry_after} seconds.
-  class RateLimitError < Error; end
-  # An idempotency key reused with another request, or a render that can no longer be cancelled.
-  class ConflictError < Error; end
-  # The server failed (HTTP 5xx); retry later and quote {#request_id} if it persists.
-  class ServerError < Error; end
-  # The render ended in the +failed+ state; its credits were refunded.
-  class RenderFailedError < Error; end
-  # The server could not be reached (DNS, connection, TLS).
-  class NetworkError < Error; end
-  # A request timed out, or a wait passed its deadline (the render keeps running).
-  class TimeoutError < Error; end
-  # The operation was cancelled, or the render was.
-  class CancelledError < Error; end
-  # The screenshot could not be read or encoded.
-  class ImageError < Error; end
-  # A webhook delivery failed verification; {#code} says why (+WEBHOOK_BAD_SIGNATURE+, …).
-  class WebhookVerificationError < Error; end
-  # The token store (keychain, encrypted file) failed.
-  class TokenStoreError < Error; end
-  # The client is configured wrongly (base URL, webhook secret, runtime after fork, …).
-  class ConfigError < Error; end
-  # The server's answer could not be understood.
-  class DecodeError < Error; end
-
-  class Error
-    # @api private
-    # SDK error kind => exception class.
-    KINDS = {
-      "auth" => AuthError,
-      "permission_denied" => PermissionDeniedError,
-      "not_found" => NotFoundError,
-      "invalid_input" => ValidationError,
-      "insufficient_credits" => InsufficientCreditsError,
-      "rate_limited" => RateLimitError,
-      "conflict" => ConflictError,
-      "server" => ServerError,
-      "render_failed" => RenderFailedError,
-      "network" => NetworkError,
-      "timeout" => TimeoutError,
-      "cancelled" => CancelledError,
-      "image" => ImageError,
-      "webhook_verification" => WebhookVerificationError,
-      "token_store" => TokenStoreError,
-      "config" => ConfigError,
-      "decode" => DecodeError
-    }.freeze
-
-    # @api private
-    # Kinds of the C ABI that mean a bad argument; raised as ArgumentError.
-    ARGUMENT_KINDS = %w[null_argument invalid_utf8 invalid_argument].freeze
-  end
 end
+
+require_relative "error_table"

@@ -177,9 +177,10 @@ module Renderiq
   # Server health.
   Health = Model.define(:status, :version, :database, :long_poll, :time, times: %i[time])
 
-  # A webhook delivery's body: +type+ is +"render.completed"+, +"render.failed"+ or
-  # +"render.cancelled"+, +data+ the render.
-  WebhookEvent = Model.define(:type, :timestamp, :data, times: %i[timestamp], nested: { data: -> { Render } })
+  # A verified webhook delivery: +type+ (+"render.completed"+, +"render.failed"+,
+  # +"render.cancelled"+ or a newer type), +timestamp+, +data+ (the render, nil for a body that
+  # is no render event) and +payload+, the whole JSON body as sent.
+  WebhookEvent = Model.define(:type, :timestamp, :data, :payload, times: %i[timestamp], nested: { data: -> { Render } })
 
   # One page of a listing.
   # @!attribute [r] items
@@ -192,8 +193,9 @@ module Renderiq
   end
 
   # How far an operation got: +percent+ (0-100), +stage+ (+:preparing+, +:uploading+,
-  # +:pending+, +:processing+, +:completed+, …, or nil) and +render+, the render as last seen.
-  Progress = Struct.new(:percent, :stage, :render, keyword_init: true)
+  # +:pending+, +:processing+, +:completed+, …, or nil), +render+, the render as last seen, and
+  # +version+, which grows with every change (a poller that saw it has seen everything up to it).
+  Progress = Struct.new(:percent, :stage, :render, :version, keyword_init: true)
 
   class Page
     # @api private
@@ -208,7 +210,7 @@ module Renderiq
     def self.from_wire(hash)
       render = hash["render"]
       new(percent: hash["percent"].to_i, stage: Wire.symbol(hash["stage"]),
-          render: render && Render.from_wire(render)).freeze
+          render: render && Render.from_wire(render), version: hash["version"].to_i).freeze
     end
   end
 end

@@ -33,19 +33,18 @@ module Renderiq
         Backend.current.webhook_verify(secret, body, normalize(headers), timestamp(now))
       end
 
-      # {verify}, then parses the body as a {WebhookEvent}. Any correctly signed JSON object is
-      # accepted: members the body lacks (a render without an +id+, an event without +data+) are
-      # +nil+, and unknown event types and fields are kept or ignored, never refused.
+      # {verify}, then reads the body as a {WebhookEvent} (the SDK reads it, as in every
+      # language). A correctly signed JSON body is never refused for its shape: for a render
+      # event +type+, +timestamp+ and +data+ (the render) are set; for any other body +data+ is
+      # nil and +type+ and +timestamp+ are the body's when it has them. {WebhookEvent#payload}
+      # is always the whole body as sent.
       # @return [WebhookEvent]
-      # @raise [DecodeError] when the verified body is not a JSON object
+      # @raise [DecodeError] when the verified body is not JSON (+WEBHOOK_BAD_PAYLOAD+)
       def verify_event(secret:, body:, headers:, now: nil)
-        verify(secret: secret, body: body, headers: headers, now: now)
-        begin
-          WebhookEvent.from_wire(JSON.parse(body))
-        rescue JSON::ParserError, KeyError, ArgumentError => e
-          raise DecodeError.new("the webhook body is not a Renderiq event: #{e.message}", kind: :decode,
-                                                                                         code: "WEBHOOK_BAD_PAYLOAD")
-        end
+        Check.string!("secret", secret)
+        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
+
+        WebhookEvent.from_wire(Backend.current.webhook_event(secret, body, normalize(headers), timestamp(now)))
       end
 
       # The +webhook-signature+ value for a delivery, as the server computes it.

@@ -20,7 +20,7 @@ module Renderiq
     # - blocking calls run without the GVL (Fiddle's default); quick ones keep it.
     class Fiddle
       # The C ABI version this wrapper was written against (+RENDERIQ_ABI_VERSION+).
-      EXPECTED_ABI = 1
+      EXPECTED_ABI = 2
       # Environment variable with the absolute path of the library to load.
       PATH_ENV = "RENDERIQ_LIBRARY_PATH"
 
@@ -44,6 +44,8 @@ module Renderiq
         renderiq_abi_version: [[], U32, true],
         renderiq_version: [[], VOIDP, true],
         renderiq_client_new: [[VOIDP, VOIDP, VOIDP], I32, true],
+        renderiq_call_start: [[VOIDP, VOIDP, VOIDP, SIZE, VOIDP, VOIDP], I32, true],
+        renderiq_op_outcome: [[VOIDP, VOIDP, VOIDP], I32, true],
         renderiq_client_free: [[VOIDP], I32, true],
         renderiq_client_sign_in: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
         renderiq_client_use_api_key: [[VOIDP, VOIDP, VOIDP], I32, false],
@@ -175,13 +177,15 @@ module Renderiq
       end
 
       def webhook_verify(secret, body, headers, now)
-        err = ptr_slot
-        data = buf(body)
-        status = call(:renderiq_webhook_verify, cstr(secret), data, body.bytesize,
-                      header(headers, "webhook-id"), header(headers, "webhook-timestamp"),
-                      header(headers, "webhook-signature"), now || 0, nil, err)
-        check(status, err)
+        verify_delivery(secret, body, headers, now, nil)
         true
+      end
+
+      # The core's event JSON of a verified delivery (+out_event_json+ of renderiq_webhook_verify).
+      def webhook_event(secret, body, headers, now)
+        out = ptr_slot
+        verify_delivery(secret, body, headers, now, out)
+        JSON.parse(take_string(out))
       end
 
       def webhook_sign(secret, msg_id, timestamp, body)
@@ -255,6 +259,14 @@ module Renderiq
 
       private
 
+      def verify_delivery(secret, body, headers, now, out_event)
+        err = ptr_slot
+        status = call(:renderiq_webhook_verify, cstr(secret), buf(body), body.bytesize,
+                      header(headers, "webhook-id"), header(headers, "webhook-timestamp"),
+                      header(headers, "webhook-signature"), now || 0, out_event, err)
+        check(status, err)
+      end
+
       def header(headers, name)
         value = headers[name]
         value.nil? ? nil : cstr(value)
@@ -327,11 +339,52 @@ module Renderiq
         end
       end
 
+      # An operation of the generic call entry, whose outcome can be read more than once:
+      # from {#wait}'s copy once a wait took it (+renderiq_op_wait+ hands it over), else with
+      # +renderiq_op_outcome+, which leaves it in place.
+      class CallOp < Op
+        def outcome
+          kind, value = @result || read_outcome
+          raise value if kind == :error
+
+          JSON.parse(value)
+        end
+        alias take outcome
+
+        private
+
+        def read_outcome
+          out = @lib.ptr_slot
+          err = @lib.ptr_slot
+          status = @lib.call(:renderiq_op_outcome, @handle, out, err)
+          raise ArgumentError, "the operation is still running: check done? or call wait first" if status == NOT_READY
+
+          @lib.check(status, err)
+          [:ok, @lib.take_string(out)]
+        rescue Renderiq::Error => e
+          [:error, e]
+        end
+      end
+
       # One client handle; the methods mirror the C ABI's calls.
       class Client
         def initialize(lib, handle)
           @lib = lib
           @handle = handle
+        end
+
+        # Any call of the core (+call_json+), image bytes beside it in +data+ (or nil); the
+        # decoded result. Runs as an operation waited for in slices, so that Ruby can interrupt
+        # the wait (which cancels the call), as with the native backend.
+        def call(call_json, data)
+          Backend.await(start(call_json, data))
+        end
+
+        # +renderiq_call_start+: +data+ is copied into Ruby-allocated memory, which the library
+        # copies again before returning.
+        def start(call_json, data)
+          bytes = data && @lib.buf(data)
+          start_op(:renderiq_call_start, @lib.cstr(call_json), bytes, data ? data.bytesize : 0) { |h| CallOp.new(@lib, h) }
         end
 
         def sign_in(email, password)
@@ -446,17 +499,17 @@ module Renderiq
 
         def create_render_start(image, params)
           with_image(image) do |img|
-            start(:renderiq_render_create_start, img, @lib.cstr(JSON.generate(params)))
+            start_op(:renderiq_render_create_start, img, @lib.cstr(JSON.generate(params)))
           end
         end
 
         def wait_start(id, timeout_ms)
-          start(:renderiq_render_wait_start, @lib.cstr(id), timeout_ms)
+          start_op(:renderiq_render_wait_start, @lib.cstr(id), timeout_ms)
         end
 
         def render_start(image, params, timeout_ms)
           with_image(image) do |img|
-            start(:renderiq_render_start, img, @lib.cstr(JSON.generate(params)), timeout_ms)
+            start_op(:renderiq_render_start, img, @lib.cstr(JSON.generate(params)), timeout_ms)
           end
         end
 
@@ -477,12 +530,14 @@ module Renderiq
           nil
         end
 
-        def start(name, *args)
+        # Starts an operation with +name+; the block wraps its handle (default an {Op}).
+        def start_op(name, *args)
           out = @lib.ptr_slot
           err = @lib.ptr_slot
           status = @lib.call(name, @handle, *args, out, err)
           @lib.check(status, err)
-          Op.new(@lib, @lib.own(out.ptr, :renderiq_op_free))
+          handle = @lib.own(out.ptr, :renderiq_op_free)
+          block_given? ? yield(handle) : Op.new(@lib, handle)
         end
 
         # A RenderiqImage for the duration of the block (the library copies it before returning).

@@ -9,7 +9,7 @@ module Renderiq
     # background operation; blocking calls wait for it with the GVL released.
     class Native
       # The version of the JSON shapes this wrapper speaks with the extension.
-      EXPECTED_ABI = 1
+      EXPECTED_ABI = 2
 
       # Loads the extension: the build for this Ruby's minor version when the gem ships several
       # (+lib/renderiq/3.2/renderiq_native.so+), else +lib/renderiq/renderiq_native.so+. Always by
@@ -63,6 +63,11 @@ module Renderiq
         ::Renderiq::Native.webhook_verify(secret, body, headers, now, nil)
       end
 
+      # The core's event JSON of a verified delivery.
+      def webhook_event(secret, body, headers, now)
+        JSON.parse(::Renderiq::Native.webhook_event(secret, body, headers, now))
+      end
+
       def webhook_sign(secret, msg_id, timestamp, body)
         ::Renderiq::Native.webhook_sign(secret, msg_id, timestamp, body)
       end
@@ -100,10 +105,28 @@ module Renderiq
         end
       end
 
+      # An operation of the generic call entry: its outcome is JSON, read as often as asked.
+      class CallOp < Op
+        def outcome
+          JSON.parse(@op.outcome)
+        end
+        alias take outcome
+      end
+
       # One client; the methods mirror the C ABI's calls.
       class Client
         def initialize(native)
           @c = native
+        end
+
+        # Any call of the core (+call_json+), image bytes beside it in +data+ (or nil); the
+        # decoded result. Waits with the GVL released.
+        def call(call_json, data)
+          JSON.parse(@c.call(call_json, data))
+        end
+
+        def start(call_json, data)
+          CallOp.new(@c.start(call_json, data))
         end
 
         def sign_in(email, password)
