@@ -97,6 +97,8 @@ struct ErrorInfo {
     std::optional<int64_t> requiredCredits, availableCredits;
     std::optional<double> retryAfterSeconds;
     json all;  // renderiq_error_json: the error as the core writes it
+    std::string message;  // without the hint: the error JSON's "message"
+    std::string hint;     // what what() says beyond the message: the hint the C error carries
 
     static ErrorInfo from(const renderiq::Error& e) {
         ErrorInfo i;
@@ -111,6 +113,11 @@ struct ErrorInfo {
         if (auto r = e.retryAfter()) i.retryAfterSeconds = static_cast<double>(r->count()) / 1000.0;
         i.all = json::parse(e.detailsJson(), nullptr, false);
         if (i.all.is_discarded()) i.all = json::object();
+        const json bare = i.all.value("message", json(nullptr));
+        i.message = bare.is_string() ? bare.get<std::string>() : i.what;
+        i.hint = i.what;
+        const size_t at = i.hint.find(i.message);
+        if (at != std::string::npos) i.hint.erase(at, i.message.size());
         return i;
     }
 
@@ -122,7 +129,7 @@ struct ErrorInfo {
         const auto orNull = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
         if (name == "kind") return kind;
         if (name == "code") return orNull(apiCode);
-        if (name == "message") return what;
+        if (name == "message") return message;
         if (name == "status") return httpStatus == 0 ? json(nullptr) : json(httpStatus);
         if (name == "requestId") return orNull(requestId);
         if (name == "requiredCredits") return requiredCredits ? json(*requiredCredits) : json(nullptr);
@@ -223,25 +230,26 @@ inline void checkError(const json& want, const ErrorInfo& e) {
             }
         }
     }
-    // The C ABI's error carries the core's hint id and its message ends with the hint as the
-    // core writes it; the wrapper has no C++ hint of its own, so the message is what is searched.
+    // The C ABI's error carries the core's hint id, and its message text (what()) ends with
+    // the hint as the core renders it; the wrapper has no C++ hint of its own, so the hint
+    // checked is that text beyond the bare message.
     if (want.contains("hintCalls")) {
         for (const std::string& call : strings(want["hintCalls"], "hintCalls")) {
             const std::string method = cppMethod(call);
-            if (e.what.find(method) == std::string::npos)
-                throw StepFailure("the error names no " + method + " (C++'s " + call + ") in its message or hint: \"" +
-                                  e.what + "\" (hintId " + e.all.value("hintId", json(nullptr)).dump() + ")");
+            if (e.hint.find(method) == std::string::npos)
+                throw StepFailure("the hint names no " + method + " (C++'s " + call + "): \"" + e.what + "\" (hintId " +
+                                  e.all.value("hintId", json(nullptr)).dump() + ")");
         }
     }
     if (want.contains("hintExcludes")) {
         for (const std::string& word : strings(want["hintExcludes"], "hintExcludes"))
-            if (e.what.find(word) != std::string::npos)
-                throw StepFailure("the error's message or hint names \"" + word + "\": \"" + e.what + "\"");
+            if (e.hint.find(word) != std::string::npos)
+                throw StepFailure("the hint names \"" + word + "\": \"" + e.what + "\"");
     }
     if (want.contains("messageContains")) {
         for (const std::string& word : strings(want["messageContains"], "messageContains"))
-            if (e.what.find(word) == std::string::npos)
-                throw StepFailure("the message \"" + e.what + "\" lacks \"" + word + "\"");
+            if (e.message.find(word) == std::string::npos)
+                throw StepFailure("the message \"" + e.message + "\" lacks \"" + word + "\"");
     }
 }
 

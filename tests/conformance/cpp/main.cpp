@@ -214,27 +214,30 @@ private:
             return;
         }
         json seen = progressOf(*op);
+        const int64_t firstVersion = seen.value("version", int64_t{0});
         const json cancelWhen = step.value("cancel_when", json(nullptr));
-        if (cancelWhen.is_null()) {
-            if (step.value("expect_progress", false)) {
-                const int64_t first = seen.value("version", int64_t{0});
-                waitDone(*op);
-                seen = progressOf(*op);
-                if (seen.value("version", int64_t{0}) <= first)
-                    throw StepFailure("the progress version never grew (stayed " + std::to_string(first) + ")");
-                if (seen.value("percent", 0) != 100)
-                    throw StepFailure("the last progress was " + seen["percent"].dump() + " percent");
-            }
-        } else if (cancelWhen == json("at_once")) {
+        const bool expectProgress = cancelWhen.is_null() && step.value("expect_progress", false);
+        if (cancelWhen == json("at_once")) {
             op->cancel();
         } else if (cancelWhen.is_object() && cancelWhen.contains("stage") && cancelWhen["stage"].is_string()) {
             seen = waitForStage(*op, cancelWhen["stage"].get<std::string>());
             op->cancel();
-        } else {
+        } else if (!cancelWhen.is_null()) {
             throw StepFailure("cancel_when must be \"at_once\" or {\"stage\": ...}, got " + cancelWhen.dump());
         }
-        waitDone(*op);
-        const Outcome o = capture([&] { return *op->outcome(); });
+        // the binding's wait, not a poll of its own
+        const Outcome o = capture([&] {
+            std::optional<std::string> result = op->wait(kStepLimit);
+            if (!result) throw StepFailure("the operation did not finish within 120 s");
+            return *result;
+        });
+        if (cancelWhen.is_null()) seen = progressOf(*op);
+        if (expectProgress) {
+            if (seen.value("version", int64_t{0}) <= firstVersion)
+                throw StepFailure("the progress version never grew (stayed " + std::to_string(firstVersion) + ")");
+            if (seen.value("percent", 0) != 100)
+                throw StepFailure("the last progress was " + seen["percent"].dump() + " percent");
+        }
         check(expect, o);
         save(step.value("save", json(nullptr)), o);
         Outcome progress;
@@ -246,15 +249,6 @@ private:
         const json p = json::parse(op.progress().json, nullptr, false);
         if (!p.is_object()) throw StepFailure("the progress is not a JSON object");
         return p;
-    }
-
-    static void waitDone(const renderiq::Operation& op) {
-        const auto deadline = std::chrono::steady_clock::now() + kStepLimit;
-        while (!op.done()) {
-            if (std::chrono::steady_clock::now() > deadline)
-                throw StepFailure("the operation did not finish within 120 s");
-            std::this_thread::sleep_for(kPoll);
-        }
     }
 
     static json waitForStage(const renderiq::Operation& op, const std::string& stage) {
