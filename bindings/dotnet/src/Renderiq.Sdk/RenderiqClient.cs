@@ -19,8 +19,9 @@ namespace Renderiq.Sdk
     /// <see cref="ObjectDisposedException"/>.</para>
     /// <para>Every call has a synchronous form, which blocks on network I/O, and an
     /// <c>…Async</c> form. On a host's UI thread (Revit, AutoCAD) use the <c>…Async</c> forms:
-    /// the render operations run in the native library's background operations and complete
-    /// their tasks from a completion callback, so no thread waits for them.</para>
+    /// each is one call of the core's call surface (<see cref="CallAsync"/>) running in a native
+    /// background operation that completes its task from a completion callback, so no thread
+    /// waits for it, and cancelling the token cancels the request.</para>
     /// <para>Errors surface as <see cref="RenderiqException"/> subclasses; cancellation as
     /// <see cref="OperationCanceledException"/> (a <see cref="TaskCanceledException"/> from the
     /// <c>…Async</c> methods) carrying your token.</para>
@@ -155,18 +156,24 @@ namespace Renderiq.Sdk
             return list;
         }
 
+        /// <summary>The JSON of a call of the core's call surface: <c>{"call": name, …}</c>.</summary>
+        private static JsonWriter CallOf(string name)
+        {
+            return new JsonWriter().Add("call", name);
+        }
+
+        /// <summary>A typed <c>…Async</c> method: one call through <see cref="CallAsync"/>, its result parsed.</summary>
+        private Task<T> CallAsync<T>(JsonWriter call, Func<string, T> parse, CancellationToken ct)
+        {
+            return TaskHelpers.Then(CallAsync(call.ToString(), null, ct), parse);
+        }
+
         private static Task<T> Run<T>(Func<T> f, CancellationToken ct)
         {
-            // For the calls the C ABI offers in blocking form only: a pool thread waits for the
+            // For DownloadRenderAsync only (no call answers bytes): a pool thread waits for the
             // native call; the token is observed before the request starts (a request is bounded
             // by ClientOptions.Timeout).
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
-            return Task.Run(f, ct);
-        }
-
-        private static Task Run(Action f, CancellationToken ct)
-        {
-            if (ct.IsCancellationRequested) return Task.FromCanceled(ct);
             return Task.Run(f, ct);
         }
 
@@ -278,7 +285,7 @@ namespace Renderiq.Sdk
         {
             NotNullOrEmpty(email, nameof(email));
             NotNullOrEmpty(password, nameof(password));
-            return Run(() => SignIn(email, password), cancellationToken);
+            return CallAsync(CallOf("sign_in").Add("email", email).Add("password", password), j => User.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>
@@ -294,7 +301,7 @@ namespace Renderiq.Sdk
         public Task UseApiKeyAsync(string apiKey, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(apiKey, nameof(apiKey));
-            return Run(() => UseApiKey(apiKey), cancellationToken);
+            return CallAsync(CallOf("use_api_key").Add("key", apiKey).ToString(), null, cancellationToken);
         }
 
         /// <summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>
@@ -306,7 +313,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="SignOut"/>
         public Task SignOutAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => SignOut(), cancellationToken);
+            return CallAsync(CallOf("sign_out").ToString(), null, cancellationToken);
         }
 
         /// <summary>Whether a session or an API key is available (reads the token store; no request).</summary>
@@ -326,7 +333,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="IsSignedIn"/>
         public Task<bool> IsSignedInAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => IsSignedIn(), cancellationToken);
+            return CallAsync(CallOf("is_signed_in"), j => JsonReader.Parse(j) as bool? == true, cancellationToken);
         }
 
         /// <summary>The signed-in user.</summary>
@@ -339,7 +346,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="Me"/>
         public Task<User> MeAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => Me(), cancellationToken);
+            return CallAsync(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>Server health; needs no sign-in.</summary>
@@ -351,7 +358,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="Health"/>
         public Task<Health> HealthAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => Health(), cancellationToken);
+            return CallAsync(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
         }
 
         // ---- credits, projects, settings ----------------------------------------------------------
@@ -365,7 +372,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="GetCredits"/>
         public Task<Credits> GetCreditsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => GetCredits(), cancellationToken);
+            return CallAsync(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>One page of the credit ledger, newest first.</summary>
@@ -382,7 +389,8 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="GetCreditTransactions"/>
         public Task<Page<CreditTransaction>> GetCreditTransactionsAsync(int page = 1, int limit = 20, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => GetCreditTransactions(page, limit), cancellationToken);
+            return CallAsync(CallOf("credit_transactions").Add("page", page).Add("limit", limit),
+                j => Page<CreditTransaction>.FromJson(Obj(j), CreditTransaction.FromJson), cancellationToken);
         }
 
         /// <summary>The user's projects.</summary>
@@ -395,7 +403,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="ListProjects"/>
         public Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => ListProjects(), cancellationToken);
+            return CallAsync<IReadOnlyList<Project>>(CallOf("projects"), j => JsonObject.MapArray(Arr(j), "projects", Project.FromJson), cancellationToken);
         }
 
         /// <summary>Creates a project.</summary>
@@ -417,7 +425,7 @@ namespace Renderiq.Sdk
         public Task<Project> CreateProjectAsync(string name, string description = null, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(name, nameof(name));
-            return Run(() => CreateProject(name, description), cancellationToken);
+            return CallAsync(CallOf("create_project").Add("name", name).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>The user's settings.</summary>
@@ -429,7 +437,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="GetSettings"/>
         public Task<Settings> GetSettingsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => GetSettings(), cancellationToken);
+            return CallAsync(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>Changes the settings that are set in <paramref name="update"/>; returns all settings.</summary>
@@ -445,7 +453,7 @@ namespace Renderiq.Sdk
         public Task<Settings> UpdateSettingsAsync(SettingsUpdate update, CancellationToken cancellationToken = default(CancellationToken))
         {
             if (update == null) throw new ArgumentNullException(nameof(update));
-            return Run(() => UpdateSettings(update), cancellationToken);
+            return CallAsync(CallOf("update_settings").Add("settings", JsonReader.Parse(update.ToJson())), j => Settings.FromJson(Obj(j)), cancellationToken);
         }
 
         // ---- API keys ----------------------------------------------------------------------------
@@ -460,8 +468,7 @@ namespace Renderiq.Sdk
             if (scopes == null) throw new ArgumentNullException(nameof(scopes));
             byte[] n = Interop.Utf8Z(name, nameof(name));
             byte[] s = Interop.Utf8Z(JsonWriter.Serialize(new List<string>(scopes)));
-            byte[] x = Interop.Utf8Z(expiresAt.HasValue
-                ? expiresAt.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null);
+            byte[] x = Interop.Utf8Z(Rfc3339(expiresAt));
             string json = CallJson((c, o, err) =>
             {
                 fixed (byte* np = n)
@@ -478,8 +485,13 @@ namespace Renderiq.Sdk
         {
             NotNullOrEmpty(name, nameof(name));
             if (scopes == null) throw new ArgumentNullException(nameof(scopes));
-            var copy = new List<string>(scopes);
-            return Run(() => CreateApiKey(name, copy, expiresAt), cancellationToken);
+            return CallAsync(CallOf("create_api_key").Add("name", name).Add("scopes", new List<string>(scopes)).Add("expiresAt", Rfc3339(expiresAt)),
+                j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
+        }
+
+        private static string Rfc3339(DateTimeOffset? t)
+        {
+            return t.HasValue ? t.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null;
         }
 
         /// <summary>The user's API keys (without secrets).</summary>
@@ -492,7 +504,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="ListApiKeys"/>
         public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => ListApiKeys(), cancellationToken);
+            return CallAsync<IReadOnlyList<ApiKey>>(CallOf("api_keys"), j => JsonObject.MapArray(Arr(j), "apiKeys", ApiKey.FromJson), cancellationToken);
         }
 
         /// <summary>Revokes an API key.</summary>
@@ -507,7 +519,7 @@ namespace Renderiq.Sdk
         public Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(keyId, nameof(keyId));
-            return Run(() => RevokeApiKey(keyId), cancellationToken);
+            return CallAsync(CallOf("revoke_api_key").Add("id", keyId).ToString(), null, cancellationToken);
         }
 
         // ---- webhooks ----------------------------------------------------------------------------
@@ -535,8 +547,8 @@ namespace Renderiq.Sdk
         {
             NotNullOrEmpty(url, nameof(url));
             if (events == null) throw new ArgumentNullException(nameof(events));
-            var copy = new List<string>(events);
-            return Run(() => RegisterWebhook(url, copy), cancellationToken);
+            return CallAsync(CallOf("register_webhook").Add("url", url).Add("events", new List<string>(events)),
+                j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>The user's webhooks.</summary>
@@ -549,7 +561,7 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="ListWebhooks"/>
         public Task<IReadOnlyList<WebhookEndpoint>> ListWebhooksAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => ListWebhooks(), cancellationToken);
+            return CallAsync<IReadOnlyList<WebhookEndpoint>>(CallOf("webhooks"), j => JsonObject.MapArray(Arr(j), "webhooks", WebhookEndpoint.FromJson), cancellationToken);
         }
 
         /// <summary>Deletes a webhook.</summary>
@@ -564,7 +576,7 @@ namespace Renderiq.Sdk
         public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(webhookId, nameof(webhookId));
-            return Run(() => DeleteWebhook(webhookId), cancellationToken);
+            return CallAsync(CallOf("delete_webhook").Add("id", webhookId).ToString(), null, cancellationToken);
         }
 
         // ---- renders -----------------------------------------------------------------------------
@@ -699,7 +711,7 @@ namespace Renderiq.Sdk
         public Task<Render> GetRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(renderId, nameof(renderId));
-            return Run(() => GetRender(renderId), cancellationToken);
+            return CallAsync(CallOf("retrieve_render").Add("id", renderId), Sdk.Render.Parse, cancellationToken);
         }
 
         /// <summary>One page of the user's renders, newest first.</summary>
@@ -713,7 +725,10 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="ListRenders"/>
         public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return Run(() => ListRenders(query), cancellationToken);
+            var call = (Dictionary<string, object>)JsonReader.Parse((query ?? new ListRendersQuery()).ToJson());
+            call["call"] = "list_renders";
+            return TaskHelpers.Then(CallAsync(JsonWriter.Serialize(call), null, cancellationToken),
+                j => Page<Render>.FromJson(Obj(j), o => Sdk.Render.FromJson(o)));
         }
 
         /// <summary>Cancels a render that has not started processing; its credits are refunded.</summary>
@@ -729,7 +744,7 @@ namespace Renderiq.Sdk
         public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(renderId, nameof(renderId));
-            return Run(() => CancelRender(renderId), cancellationToken);
+            return CallAsync(CallOf("cancel_render").Add("id", renderId), Sdk.Render.Parse, cancellationToken);
         }
 
         /// <summary>Downloads a completed render's image.</summary>
@@ -809,7 +824,8 @@ namespace Renderiq.Sdk
         {
             if (render == null) throw new ArgumentNullException(nameof(render));
             NotNullOrEmpty(path, nameof(path));
-            return Run(() => DownloadRenderToFile(render, path), cancellationToken);
+            return CallAsync(CallOf("download_render").Add("id", render.Id).Add("path", System.IO.Path.GetFullPath(path)),
+                j => Obj(j).Long("bytes"), cancellationToken);
         }
 
         /// <summary>

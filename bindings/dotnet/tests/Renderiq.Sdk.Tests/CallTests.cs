@@ -166,6 +166,36 @@ namespace Renderiq.Sdk.Tests
             }
         }
 
+        [Test]
+        public void GetCreditTransactionsAsync_PageZero_IsRefusedByTheCoreNamingPage()
+        {
+            using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
+            {
+                var e = Assert.Throws<ValidationException>(() => client.GetCreditTransactionsAsync(0).GetAwaiter().GetResult());
+                Assert.IsTrue(e.FieldErrors.ContainsKey("page"), e.DetailsJson);
+            }
+        }
+
+        [Test]
+        public async Task DownloadRenderToFileAsync_CompletedRender_WritesTheFileAndAnswersItsSize()
+        {
+            using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
+            {
+                Render render = Render.Parse(client.Call(RenderJson("downloaded"), SmallRawPixels));
+                string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "renderiq-call-" + Guid.NewGuid().ToString("N") + ".png");
+                try
+                {
+                    long size = await client.DownloadRenderToFileAsync(render, path);
+                    Assert.AreEqual(new System.IO.FileInfo(path).Length, size);
+                    Assert.That(size, Is.GreaterThan(0));
+                }
+                finally
+                {
+                    System.IO.File.Delete(path);
+                }
+            }
+        }
+
         private static void AssertWithdrawn(RenderiqClient client, string id, long before)
         {
             // The withdrawal runs in the background: wait for the server to say so.
