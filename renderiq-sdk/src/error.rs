@@ -188,10 +188,14 @@ struct Inner {
 
 impl Inner {
     fn display(&self) -> String {
+        self.display_for(crate::call::Language::Rust)
+    }
+
+    fn display_for(&self, language: crate::call::Language) -> String {
         let mut s = self.message.clone();
         if let Some(template) = self.hint_id().and_then(crate::error_table::hint_template) {
             s.push_str(" (");
-            s.push_str(&crate::call::Language::Rust.render_hint(template));
+            s.push_str(&language.render_hint(template));
             s.push(')');
         }
         if let Some(id) = &self.request_id {
@@ -316,6 +320,18 @@ impl Error {
     /// ```
     pub fn hint_id(&self) -> Option<&'static str> {
         self.inner.hint_id()
+    }
+
+    /// The message with what to do next in `language`'s names and the request id: what a
+    /// binding shows its users.
+    ///
+    /// ```
+    /// use renderiq_sdk::call::Language;
+    /// let e = renderiq_sdk::Error::cancelled();
+    /// assert_eq!(e.display_for(Language::Python), "the operation was cancelled");
+    /// ```
+    pub fn display_for(&self, language: crate::call::Language) -> String {
+        self.inner.display_for(language)
     }
 
     /// What to do next, in Rust's names (the bindings use their generated tables).

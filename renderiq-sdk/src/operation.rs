@@ -51,6 +51,7 @@ fn panic_error(panic: &(dyn std::any::Any + Send)) -> Error {
 
 /// How far an operation got. Serialises as `{"percent", "stage", "render", "version"}`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// 0–100.
@@ -97,6 +98,17 @@ impl OperationContext {
         self.shared.cancel.clone()
     }
 
+    /// Registers work that must run when the operation is cancelled before it ends, and that
+    /// the operation waits for (up to 30 s) before it reports itself cancelled: withdrawing a
+    /// render it created. Nothing runs when the operation ends without a cancel.
+    pub fn on_cancel(&self, cleanup: impl Future<Output = ()> + Send + 'static) {
+        self.shared
+            .cleanups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::pin(cleanup));
+    }
+
     /// The render last reported with [`report_render`](Self::report_render).
     pub fn last_render(&self) -> Option<Render> {
         self.shared.lock().progress.render.clone()
@@ -109,7 +121,13 @@ struct Shared {
     cancel: CancellationToken,
     state: Mutex<StateAny>,
     cond: Condvar,
+    cleanups: Mutex<Vec<Cleanup>>,
 }
+
+type Cleanup = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// How long a cancelled operation waits for its clean-up (a render's withdrawal) to finish.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(30);
 
 /// Type-erased state: the result is boxed so `Shared` has no type parameter (progress
 /// reporting does not need to know the result type).
@@ -173,6 +191,7 @@ impl<T: Send + 'static> Operation<T> {
                 callbacks: Vec::new(),
             }),
             cond: Condvar::new(),
+            cleanups: Mutex::new(Vec::new()),
         });
         let ctx = OperationContext {
             shared: shared.clone(),
@@ -189,6 +208,18 @@ impl<T: Send + 'static> Operation<T> {
                 _ = cancel.cancelled() => Err(Error::cancelled()),
                 r = guarded => r.unwrap_or_else(|panic| Err(panic_error(&*panic))),
             };
+            if cancel.is_cancelled() {
+                // Clean-ups registered with `on_cancel` finish before the operation does, so a
+                // caller who sees it cancelled also sees what the cancel undid (a withdrawn
+                // render), never a window where the server still has it pending.
+                let cleanups = std::mem::take(
+                    &mut *task_shared.cleanups.lock().unwrap_or_else(|p| p.into_inner()),
+                );
+                let all = futures_util::future::join_all(cleanups);
+                if tokio::time::timeout(CLEANUP_LIMIT, all).await.is_err() {
+                    tracing::debug!("an operation's clean-up after cancel did not finish in time");
+                }
+            }
             let callbacks = {
                 let mut st = task_shared.lock();
                 if let Some(slot) = st.inner.downcast_mut::<Option<Result<T>>>() {
@@ -384,6 +415,30 @@ mod tests {
         assert_eq!(err.error_code(), Some("SDK_PANIC"));
         assert!(err.to_string().contains("boom"), "{err}");
         assert!(op.is_done());
+    }
+
+    #[test]
+    fn a_cancel_waits_for_the_clean_up_before_the_operation_ends() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let cleaned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cleaned.clone();
+        let op = Operation::<()>::spawn(move |ctx| {
+            ctx.on_cancel(async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            async move {
+                let _ = tx.send(());
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        })
+        .unwrap();
+        rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        op.cancel();
+        let r = op.wait(Some(Duration::from_secs(10))).expect("finished");
+        assert!(r.unwrap_err().is_cancelled());
+        assert!(cleaned.load(std::sync::atomic::Ordering::SeqCst), "clean-up ran first");
     }
 
     #[test]

@@ -468,15 +468,21 @@ impl Client {
         ctx: &OperationContext,
     ) -> Result<Render> {
         let (client, task_ctx) = (self.clone(), ctx.clone());
+        let (finished, finished_rx) = tokio::sync::oneshot::channel::<()>();
         let created = tokio::spawn(async move {
-            let render = client.create_with_progress(req, &task_ctx).await?;
-            task_ctx.report_render(&render);
-            if task_ctx.cancel_token().is_cancelled() && render.status == RenderStatus::Pending {
-                if let Err(e) = client.cancel_render(&render.id).await {
-                    tracing::debug!(render = %render.id, error = %e, "the cancelled render could not be withdrawn");
+            let result = client.create_with_progress(req, &task_ctx).await;
+            if let Ok(render) = &result {
+                task_ctx.report_render(render);
+                if task_ctx.cancel_token().is_cancelled() {
+                    client.withdraw_if_pending(render).await;
                 }
             }
-            Ok(render)
+            let _ = finished.send(());
+            result
+        });
+        // A cancel during the upload waits for the creation's answer and its withdrawal.
+        ctx.on_cancel(async move {
+            let _ = finished_rx.await;
         });
         created.await.map_err(|e| {
             Error::new(
@@ -513,44 +519,37 @@ impl Client {
         let client = self.clone();
         Operation::spawn(move |ctx| async move {
             let render = client.create_for_operation(req, &ctx).await?;
-            let _withdraw = client.withdraw_when_cancelled(&render.id, &ctx);
+            client.withdraw_when_cancelled(&render.id, &ctx);
             client.wait_with_progress(&render.id, opts, &ctx).await
         })
     }
 
-    /// Until the returned guard drops (when the operation ends), cancelling `ctx` withdraws the
-    /// render on the server if it was last seen pending. Best effort: a render that started
-    /// processing meanwhile is refused by the server (409) and simply completes.
-    pub(crate) fn withdraw_when_cancelled(
-        &self,
-        id: &str,
-        ctx: &OperationContext,
-    ) -> tokio_util::sync::DropGuard {
-        let ended = CancellationToken::new();
-        let guard = ended.clone().drop_guard();
-        let cancelled = ctx.cancel_token();
-        let (client, id, ctx) = (self.clone(), id.to_owned(), ctx.clone());
-        tokio::spawn(async move {
-            tokio::select! {
-                // Cancelling also ends the operation: the cancellation must win that race.
-                biased;
-                () = cancelled.cancelled() => {}
-                () = ended.cancelled() => return,
-            }
-            let last = ctx.last_render().map(|r| r.status);
-            if last != Some(RenderStatus::Pending) {
-                return;
-            }
-            match client.cancel_render(&id).await {
-                Ok(_) => {
-                    tracing::debug!(render = %id, "withdrew the cancelled render; credits refunded")
-                }
-                Err(e) => {
-                    tracing::debug!(render = %id, error = %e, "the cancelled render could not be withdrawn")
-                }
+    /// From now until the operation ends, cancelling `ctx` withdraws the render on the server
+    /// if it was last seen pending, before the operation reports itself cancelled. Best
+    /// effort: a render that started processing meanwhile is refused by the server (409) and
+    /// simply completes.
+    pub(crate) fn withdraw_when_cancelled(&self, id: &str, ctx: &OperationContext) {
+        let (client, id, watch) = (self.clone(), id.to_owned(), ctx.clone());
+        ctx.on_cancel(async move {
+            if let Some(render) = watch.last_render().filter(|r| r.id == id) {
+                client.withdraw_if_pending(&render).await;
             }
         });
-        guard
+    }
+
+    /// Withdraws `render` when it was last seen pending (credits refunded).
+    async fn withdraw_if_pending(&self, render: &Render) {
+        if render.status != RenderStatus::Pending {
+            return;
+        }
+        match self.cancel_render(&render.id).await {
+            Ok(_) => {
+                tracing::debug!(render = %render.id, "withdrew the cancelled render; credits refunded")
+            }
+            Err(e) => {
+                tracing::debug!(render = %render.id, error = %e, "the cancelled render could not be withdrawn")
+            }
+        }
     }
 
     async fn create_with_progress(

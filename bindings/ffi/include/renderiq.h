@@ -671,9 +671,17 @@ int64_t renderiq_error_available_credits(const struct RenderiqError *error);
 int64_t renderiq_error_retry_after_ms(const struct RenderiqError *error);
 
 /**
+ * The API's field errors as a JSON object (`{"limit": "use 1 to 100"}`), or `null` when the
+ * error has none. Borrowed: valid until `renderiq_error_free(error)`. `"null"` when `error` is
+ * not live.
+ */
+const char *renderiq_error_details_json(const struct RenderiqError *error);
+
+/**
  * Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
  * "message", "display", "status", "requestId", "details" (field errors), "requiredCredits",
- * "availableCredits", "retryAfter" (seconds)}`; absent values are `null`. Borrowed: valid
+ * "availableCredits", "retryAfter" (seconds), "hintId" (the row of the generated hint tables)}`;
+ * absent values are `null`. Borrowed: valid
  * until `renderiq_error_free(error)`. `"{}"` when `error` is not live.
  */
 const char *renderiq_error_json(const struct RenderiqError *error);

@@ -144,6 +144,7 @@ pub struct RenderiqError {
     required_credits: Option<i64>,
     available_credits: Option<i64>,
     retry_after_ms: Option<i64>,
+    details: CString,
     json: CString,
 }
 
@@ -209,7 +210,7 @@ impl FfiError {
         match self {
             Self::Sdk(e) => RenderiqError {
                 code,
-                message: cstring(e.to_string()),
+                message: cstring(e.display_for(renderiq_sdk::call::Language::C)),
                 api_code: e.error_code().map(cstring),
                 status: e.status().unwrap_or(0),
                 request_id: e.request_id().map(cstring),
@@ -218,6 +219,10 @@ impl FfiError {
                 retry_after_ms: e
                     .retry_after()
                     .map(|d| d.as_millis().min(i64::MAX as u128) as i64),
+                details: cstring(
+                    e.details()
+                        .map_or_else(|| "null".to_owned(), ToString::to_string),
+                ),
                 json: cstring(e.to_json().to_string()),
             },
             Self::Misuse { code, message } => {
@@ -244,6 +249,7 @@ impl FfiError {
                     required_credits: None,
                     available_credits: None,
                     retry_after_ms: None,
+                    details: cstring("null".to_owned()),
                     json: cstring(json.to_string()),
                 }
             }
@@ -402,9 +408,21 @@ pub extern "C" fn renderiq_error_retry_after_ms(error: *const RenderiqError) -> 
     })
 }
 
+/// The API's field errors as a JSON object (`{"limit": "use 1 to 100"}`), or `null` when the
+/// error has none. Borrowed: valid until `renderiq_error_free(error)`. `"null"` when `error` is
+/// not live.
+#[no_mangle]
+pub extern "C" fn renderiq_error_details_json(error: *const RenderiqError) -> *const c_char {
+    quiet(c"null".as_ptr(), || match ERRORS.get(error) {
+        Ok(e) => e.details.as_ptr(),
+        Err(_) => c"null".as_ptr(),
+    })
+}
+
 /// Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
 /// "message", "display", "status", "requestId", "details" (field errors), "requiredCredits",
-/// "availableCredits", "retryAfter" (seconds)}`; absent values are `null`. Borrowed: valid
+/// "availableCredits", "retryAfter" (seconds), "hintId" (the row of the generated hint tables)}`;
+/// absent values are `null`. Borrowed: valid
 /// until `renderiq_error_free(error)`. `"{}"` when `error` is not live.
 #[no_mangle]
 pub extern "C" fn renderiq_error_json(error: *const RenderiqError) -> *const c_char {

@@ -92,20 +92,20 @@ impl Client {
         match call {
             Call::SignIn { email, password } => to_json(self.sign_in(&email, &password).await?),
             Call::UseApiKey { key } => self.use_api_key(&key).await.map(|()| Value::Null),
-            Call::SignOut => self.sign_out().await.map(|()| Value::Null),
-            Call::IsSignedIn => Ok(Value::Bool(self.is_signed_in().await.unwrap_or(false))),
-            Call::Me => to_json(self.me().await?),
-            Call::Health => to_json(self.health().await?),
-            Call::Credits => to_json(self.credits().await?),
+            Call::SignOut {} => self.sign_out().await.map(|()| Value::Null),
+            Call::IsSignedIn {} => Ok(Value::Bool(self.is_signed_in().await.unwrap_or(false))),
+            Call::Me {} => to_json(self.me().await?),
+            Call::Health {} => to_json(self.health().await?),
+            Call::Credits {} => to_json(self.credits().await?),
             Call::CreditTransactions { page } => {
                 let (page, limit) = page.resolve()?;
                 to_json(self.credit_transactions(page, limit).await?)
             }
-            Call::Projects => to_json(self.projects().await?),
+            Call::Projects {} => to_json(self.projects().await?),
             Call::CreateProject { name, description } => {
                 to_json(self.create_project(&name, description.as_deref()).await?)
             }
-            Call::Settings => to_json(self.settings().await?),
+            Call::Settings {} => to_json(self.settings().await?),
             Call::UpdateSettings { settings } => to_json(self.update_settings(&settings).await?),
             Call::CreateApiKey {
                 name,
@@ -121,7 +121,7 @@ impl Client {
                 let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
                 to_json(self.create_api_key(&name, &scopes, expires_at).await?)
             }
-            Call::ApiKeys => to_json(self.api_keys().await?),
+            Call::ApiKeys {} => to_json(self.api_keys().await?),
             Call::RevokeApiKey { id } => self
                 .revoke_api_key(&id)
                 .await
@@ -134,13 +134,13 @@ impl Client {
                 };
                 to_json(self.register_webhook(&url, &events).await?)
             }
-            Call::Webhooks => to_json(self.webhooks().await?),
+            Call::Webhooks {} => to_json(self.webhooks().await?),
             Call::DeleteWebhook { id } => self
                 .delete_webhook(&id)
                 .await
                 .map_err(name_the_id("webhook", &id))
                 .map(|()| Value::Null),
-            Call::CallbackSecret => Ok(Value::String(
+            Call::CallbackSecret {} => Ok(Value::String(
                 self.callback_secret().await?.expose().to_owned(),
             )),
             Call::RetrieveRender { id } => to_json(
@@ -223,7 +223,7 @@ impl Client {
                 let (req, wait) = req.into_parts()?;
                 Operation::spawn(move |ctx| async move {
                     let render = client.create_for_operation(req, &ctx).await?;
-                    let _withdraw = client.withdraw_when_cancelled(&render.id, &ctx);
+                    client.withdraw_when_cancelled(&render.id, &ctx);
                     to_json(client.wait_with_progress(&render.id, wait, &ctx).await?)
                 })
             }

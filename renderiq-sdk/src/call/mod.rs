@@ -69,16 +69,16 @@ pub enum Call {
         key: String,
     },
     /// Signs out on the server and forgets the session; answers `null`.
-    SignOut,
+    SignOut {},
     /// Answers `true` when a session or API key is at hand; `false` (never an error) when the
     /// token store cannot be read.
-    IsSignedIn,
+    IsSignedIn {},
     /// The signed-in `User`.
-    Me,
+    Me {},
     /// The server's `Health` (no sign-in needed).
-    Health,
+    Health {},
     /// The `Credits` balance.
-    Credits,
+    Credits {},
     /// A `Page` of credit transactions.
     CreditTransactions {
         /// Paging.
@@ -86,7 +86,7 @@ pub enum Call {
         page: PageQuery,
     },
     /// The user's projects, a list of `Project`.
-    Projects,
+    Projects {},
     /// Creates a `Project`.
     CreateProject {
         /// Its name, not blank.
@@ -96,7 +96,7 @@ pub enum Call {
         description: Option<String>,
     },
     /// The user's `Settings`.
-    Settings,
+    Settings {},
     /// Changes the user's settings; answers the new `Settings`.
     UpdateSettings {
         /// The fields to change.
@@ -113,7 +113,7 @@ pub enum Call {
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The user's API keys, a list of `ApiKey`.
-    ApiKeys,
+    ApiKeys {},
     /// Revokes an API key; answers `null`.
     RevokeApiKey {
         /// Its id.
@@ -128,14 +128,14 @@ pub enum Call {
         events: Option<Vec<String>>,
     },
     /// The user's webhooks, a list of `Webhook`.
-    Webhooks,
+    Webhooks {},
     /// Deletes a webhook; answers `null`.
     DeleteWebhook {
         /// Its id.
         id: String,
     },
     /// The secret that signs per-render callback deliveries, as a JSON string.
-    CallbackSecret,
+    CallbackSecret {},
     /// Prepares the image and creates a render; answers the new `Render` without waiting.
     CreateRender(RenderRequest),
     /// Creates a render and waits for it to end; answers the ended `Render`.
@@ -208,7 +208,7 @@ impl Call {
     /// ```
     /// use renderiq_sdk::call::Call;
     /// assert!(Call::from_json(r#"{"call":"me"}"#).is_ok());
-    /// let e = Call::from_json(r#"{"call":"create_project","name":"a","x":1}"#).unwrap_err();
+    /// let e = Call::from_json(r#"{"call":"me","x":1}"#).unwrap_err();
     /// assert!(e.message().contains("x"));
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
@@ -227,23 +227,23 @@ impl Call {
         match self {
             Self::SignIn { .. } => "sign_in",
             Self::UseApiKey { .. } => "use_api_key",
-            Self::SignOut => "sign_out",
-            Self::IsSignedIn => "is_signed_in",
-            Self::Me => "me",
-            Self::Health => "health",
-            Self::Credits => "credits",
+            Self::SignOut {} => "sign_out",
+            Self::IsSignedIn {} => "is_signed_in",
+            Self::Me {} => "me",
+            Self::Health {} => "health",
+            Self::Credits {} => "credits",
             Self::CreditTransactions { .. } => "credit_transactions",
-            Self::Projects => "projects",
+            Self::Projects {} => "projects",
             Self::CreateProject { .. } => "create_project",
-            Self::Settings => "settings",
+            Self::Settings {} => "settings",
             Self::UpdateSettings { .. } => "update_settings",
             Self::CreateApiKey { .. } => "create_api_key",
-            Self::ApiKeys => "api_keys",
+            Self::ApiKeys {} => "api_keys",
             Self::RevokeApiKey { .. } => "revoke_api_key",
             Self::RegisterWebhook { .. } => "register_webhook",
-            Self::Webhooks => "webhooks",
+            Self::Webhooks {} => "webhooks",
             Self::DeleteWebhook { .. } => "delete_webhook",
-            Self::CallbackSecret => "callback_secret",
+            Self::CallbackSecret {} => "callback_secret",
             Self::CreateRender(_) => "create_render",
             Self::Render(_) => "render",
             Self::RetrieveRender { .. } => "retrieve_render",
@@ -423,6 +423,8 @@ mod tests {
         assert!(e.message().contains("create_render"), "{e}");
         let e = Call::from_json(r#"{"call":"create_project","nmae":"x"}"#).unwrap_err();
         assert!(e.message().contains("nmae"), "{e}");
+        let e = Call::from_json(r#"{"call":"credits","page":2}"#).unwrap_err();
+        assert!(e.message().contains("page"), "{e}");
     }
 
     #[test]

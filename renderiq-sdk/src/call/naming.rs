@@ -125,9 +125,15 @@ impl Language {
                 "the \"tokenStore\": {\"file\", \"passphrase\"} client option"
             }
             ("timeout_option", Rust) => "WaitOptions::timeout",
-            ("timeout_option", Python | Ruby) => "the timeout: argument",
+            ("timeout_option", Python) => "the timeout= argument",
+            ("timeout_option", Ruby) => "the timeout: argument",
             ("timeout_option", CSharp) => "the Timeout option",
             ("timeout_option", Cpp | C) => "the wait's \"timeoutMs\"",
+            ("retry_after", Rust) => "Error::retry_after",
+            ("retry_after", Python | Ruby) => "retry_after",
+            ("retry_after", CSharp) => "RetryAfter",
+            ("retry_after", Cpp) => "retryAfter()",
+            ("retry_after", C) => "renderiq_error_retry_after_ms",
             _ => return None,
         })
     }

@@ -490,9 +490,18 @@ namespace Renderiq.Sdk.Native
         internal static extern long renderiq_error_retry_after_ms(RenderiqError* error);
 
         /// <summary>
+        ///  The API's field errors as a JSON object (`{"limit": "use 1 to 100"}`), or `null` when the
+        ///  error has none. Borrowed: valid until `renderiq_error_free(error)`. `"null"` when `error` is
+        ///  not live.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_error_details_json", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern byte* renderiq_error_details_json(RenderiqError* error);
+
+        /// <summary>
         ///  Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
         ///  "message", "display", "status", "requestId", "details" (field errors), "requiredCredits",
-        ///  "availableCredits", "retryAfter" (seconds)}`; absent values are `null`. Borrowed: valid
+        ///  "availableCredits", "retryAfter" (seconds), "hintId" (the row of the generated hint tables)}`;
+        ///  absent values are `null`. Borrowed: valid
         ///  until `renderiq_error_free(error)`. `"{}"` when `error` is not live.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_error_json", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
