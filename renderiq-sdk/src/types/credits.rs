@@ -19,17 +19,16 @@ pub struct Credits {
     pub total_spent: i64,
 }
 
-/// Kind of ledger entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum TransactionType {
-    /// Credits granted.
-    Grant,
-    /// Credits spent on a render.
-    Spend,
-    /// Credits returned for a failed or cancelled render.
-    Refund,
+wire_enum! {
+    /// Kind of ledger entry.
+    pub enum TransactionType("transaction type") {
+        /// Credits granted.
+        Grant = "grant",
+        /// Credits spent on a render.
+        Spend = "spend",
+        /// Credits returned for a failed or cancelled render.
+        Refund = "refund",
+    }
 }
 
 /// One entry of the credit ledger.

@@ -1,7 +1,5 @@
 //! The answer envelopes, the API's error codes and the plain "done" answer.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
@@ -62,88 +60,50 @@ pub struct ErrorBody {
     pub retry_after: Option<u64>,
 }
 
-/// The API's error codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// 401: no token, an invalid or expired token.
-    AuthRequired,
-    /// 401: wrong email or password.
-    InvalidCredentials,
-    /// 403: the API key lacks a scope the route needs.
-    InsufficientScope,
-    /// 404: no such resource (or it belongs to another user).
-    NotFound,
-    /// 400: the request failed validation; `details` names the fields.
-    InvalidInput,
-    /// 413: the upload is larger than the server accepts.
-    PayloadTooLarge,
-    /// 402: not enough credits; carries required and available credits.
-    InsufficientCredits,
-    /// 429: too many requests; carries `retryAfter`.
-    RateLimitExceeded,
-    /// 409: an `Idempotency-Key` was reused with a different request body.
-    IdempotencyConflict,
-    /// 409: the resource is in a state that does not allow the operation.
-    Conflict,
-    /// 500: the render failed.
-    RenderFailed,
-    /// 500: an unexpected server error.
-    InternalError,
-    /// 503: the service is temporarily unavailable.
-    ServiceUnavailable,
+wire_enum! {
+    /// The API's error codes.
+    #[non_exhaustive]
+    pub enum ErrorCode("error code") {
+        /// 401: no token, an invalid or expired token.
+        AuthRequired = "AUTH_REQUIRED",
+        /// 401: wrong email or password.
+        InvalidCredentials = "INVALID_CREDENTIALS",
+        /// 403: the API key lacks a scope the route needs.
+        InsufficientScope = "INSUFFICIENT_SCOPE",
+        /// 404: no such resource (or it belongs to another user).
+        NotFound = "NOT_FOUND",
+        /// 400: the request failed validation; `details` names the fields.
+        InvalidInput = "INVALID_INPUT",
+        /// 413: the upload is larger than the server accepts.
+        PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+        /// 402: not enough credits; carries required and available credits.
+        InsufficientCredits = "INSUFFICIENT_CREDITS",
+        /// 429: too many requests; carries `retryAfter`.
+        RateLimitExceeded = "RATE_LIMIT_EXCEEDED",
+        /// 409: an `Idempotency-Key` was reused with a different request body.
+        IdempotencyConflict = "IDEMPOTENCY_CONFLICT",
+        /// 409: the resource is in a state that does not allow the operation.
+        Conflict = "CONFLICT",
+        /// 500: the render failed.
+        RenderFailed = "RENDER_FAILED",
+        /// 500: an unexpected server error.
+        InternalError = "INTERNAL_ERROR",
+        /// 503: the service is temporarily unavailable.
+        ServiceUnavailable = "SERVICE_UNAVAILABLE",
+    }
 }
 
 impl ErrorCode {
-    /// Every code, for tables and tests.
-    pub const ALL: [ErrorCode; 13] = [
-        Self::AuthRequired,
-        Self::InvalidCredentials,
-        Self::InsufficientScope,
-        Self::NotFound,
-        Self::InvalidInput,
-        Self::PayloadTooLarge,
-        Self::InsufficientCredits,
-        Self::RateLimitExceeded,
-        Self::IdempotencyConflict,
-        Self::Conflict,
-        Self::RenderFailed,
-        Self::InternalError,
-        Self::ServiceUnavailable,
-    ];
-
-    /// The wire spelling, e.g. `"INSUFFICIENT_CREDITS"`.
-    ///
-    /// ```
-    /// use renderiq_sdk::types::ErrorCode;
-    /// assert_eq!(ErrorCode::RateLimitExceeded.as_str(), "RATE_LIMIT_EXCEEDED");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AuthRequired => "AUTH_REQUIRED",
-            Self::InvalidCredentials => "INVALID_CREDENTIALS",
-            Self::InsufficientScope => "INSUFFICIENT_SCOPE",
-            Self::NotFound => "NOT_FOUND",
-            Self::InvalidInput => "INVALID_INPUT",
-            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
-            Self::RateLimitExceeded => "RATE_LIMIT_EXCEEDED",
-            Self::IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
-            Self::Conflict => "CONFLICT",
-            Self::RenderFailed => "RENDER_FAILED",
-            Self::InternalError => "INTERNAL_ERROR",
-            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-        }
-    }
-
     /// Parses the wire spelling; `None` for a code this SDK does not know.
     ///
     /// ```
     /// use renderiq_sdk::types::ErrorCode;
     /// assert_eq!(ErrorCode::parse("NOT_FOUND"), Some(ErrorCode::NotFound));
+    /// assert_eq!(ErrorCode::NotFound.as_str(), "NOT_FOUND");
+    /// assert_eq!(ErrorCode::parse("TEAPOT"), None);
     /// ```
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 
     /// The HTTP status the server answers with for this code.
@@ -160,12 +120,6 @@ impl ErrorCode {
             Self::RenderFailed | Self::InternalError => 500,
             Self::ServiceUnavailable => 503,
         }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

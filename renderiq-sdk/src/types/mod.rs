@@ -18,6 +18,9 @@
 //! One file per resource; every type is re-exported here, so `renderiq_sdk::types::Render` and
 //! the rest keep their paths.
 
+#[macro_use]
+mod wire_enum;
+
 mod api_key;
 mod credits;
 mod envelope;

@@ -1,7 +1,5 @@
 //! Renders: their quality, status and shape, and the body that creates one.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -10,24 +8,21 @@ use super::Platform;
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-/// Render quality; decides the credit cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Quality {
-    /// Fast preview: 5 credits.
-    Standard,
-    /// Presentation quality: 10 credits.
-    #[default]
-    High,
-    /// Print quality: 20 credits.
-    Ultra,
+wire_enum! {
+    /// Render quality; decides the credit cost.
+    #[derive(Default)]
+    pub enum Quality("quality") {
+        /// Fast preview: 5 credits.
+        Standard = "standard",
+        /// Presentation quality: 10 credits.
+        #[default]
+        High = "high",
+        /// Print quality: 20 credits.
+        Ultra = "ultra",
+    }
 }
 
 impl Quality {
-    /// Every quality.
-    pub const ALL: [Quality; 3] = [Self::Standard, Self::High, Self::Ultra];
-
     /// Credits a render of this quality costs.
     ///
     /// ```
@@ -39,33 +34,6 @@ impl Quality {
             Self::High => 10,
             Self::Ultra => 20,
         }
-    }
-
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Standard => "standard",
-            Self::High => "high",
-            Self::Ultra => "ultra",
-        }
-    }
-}
-
-impl fmt::Display for Quality {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Quality {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|q| q.as_str() == lower)
-            .ok_or_else(|| format!("unknown quality {s:?}: use one of standard, high, ultra"))
     }
 }
 
@@ -82,21 +50,20 @@ pub const STYLES: [&str; 6] = [
 /// Aspect ratios the service accepts.
 pub const ASPECT_RATIOS: [&str; 6] = ["1:1", "4:3", "3:2", "16:9", "9:16", "21:9"];
 
-/// Lifecycle state of a render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum RenderStatus {
-    /// Accepted, waiting for a worker.
-    Pending,
-    /// A worker is generating the image.
-    Processing,
-    /// Done; `outputUrl` is set.
-    Completed,
-    /// Failed; credits were refunded.
-    Failed,
-    /// Cancelled before processing; credits were refunded.
-    Cancelled,
+wire_enum! {
+    /// Lifecycle state of a render.
+    pub enum RenderStatus("render status") {
+        /// Accepted, waiting for a worker.
+        Pending = "pending",
+        /// A worker is generating the image.
+        Processing = "processing",
+        /// Done; `outputUrl` is set.
+        Completed = "completed",
+        /// Failed; credits were refunded.
+        Failed = "failed",
+        /// Cancelled before processing; credits were refunded.
+        Cancelled = "cancelled",
+    }
 }
 
 impl RenderStatus {
@@ -110,66 +77,24 @@ impl RenderStatus {
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
     }
-
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Processing => "processing",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
 }
 
-impl fmt::Display for RenderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for RenderStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "processing" => Ok(Self::Processing),
-            "completed" => Ok(Self::Completed),
-            "failed" => Ok(Self::Failed),
-            "cancelled" => Ok(Self::Cancelled),
-            _ => Err(format!("unknown render status {s:?}")),
-        }
-    }
-}
-
-/// What a long-poll (`GET /renders/{id}?wait=S&until=…`) waits for.
-///
-/// ```
-/// use renderiq_sdk::types::WaitUntil;
-/// assert_eq!(WaitUntil::default(), WaitUntil::End);
-/// assert_eq!(WaitUntil::Change.as_str(), "change");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum WaitUntil {
-    /// Answer when the render is completed, failed or cancelled (the default).
-    #[default]
-    End,
-    /// Answer when its status or progress moves from what it was when the request arrived, or
-    /// it ends: what a client showing a progress bar wants.
-    Change,
-}
-
-impl WaitUntil {
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::End => "end",
-            Self::Change => "change",
-        }
+wire_enum! {
+    /// What a long-poll (`GET /renders/{id}?wait=S&until=…`) waits for.
+    ///
+    /// ```
+    /// use renderiq_sdk::types::WaitUntil;
+    /// assert_eq!(WaitUntil::default(), WaitUntil::End);
+    /// assert_eq!(WaitUntil::Change.as_str(), "change");
+    /// ```
+    #[derive(Default)]
+    pub enum WaitUntil("long-poll condition") {
+        /// Answer when the render is completed, failed or cancelled (the default).
+        #[default]
+        End = "end",
+        /// Answer when its status or progress moves from what it was when the request arrived,
+        /// or it ends: what a client showing a progress bar wants.
+        Change = "change",
     }
 }
 
@@ -315,6 +240,41 @@ mod tests {
                 "aspectRatio":"16:9","creditsCost":10,"createdAt":"2025-01-01T00:00:00Z",
                 "updatedAt":"2025-01-01T00:00:00Z"}}"#
         )
+    }
+
+    #[test]
+    fn every_wire_enum_value_round_trips_through_serde_from_str_and_display() {
+        fn check<T>(all: &[T], as_str: fn(&T) -> &'static str)
+        where
+            T: std::str::FromStr<Err = String>
+                + Serialize
+                + for<'de> Deserialize<'de>
+                + std::fmt::Display
+                + PartialEq
+                + std::fmt::Debug,
+        {
+            for v in all {
+                let wire = as_str(v);
+                assert_eq!(serde_json::to_value(v).unwrap(), wire);
+                assert_eq!(&serde_json::from_value::<T>(wire.into()).unwrap(), v);
+                assert_eq!(
+                    &format!(" {} ", wire.to_uppercase()).parse::<T>().unwrap(),
+                    v
+                );
+                assert_eq!(v.to_string(), wire);
+            }
+        }
+        check(&Quality::ALL, |q| q.as_str());
+        check(&RenderStatus::ALL, |s| s.as_str());
+        check(&WaitUntil::ALL, |w| w.as_str());
+        check(&super::super::TransactionType::ALL, |t| t.as_str());
+        check(&super::super::ErrorCode::ALL, |c| c.as_str());
+        assert_eq!(
+            "done".parse::<RenderStatus>().unwrap_err(),
+            "unknown render status \"done\": use one of pending, processing, completed, failed, \
+             cancelled"
+        );
+        assert!(serde_json::from_str::<Quality>("\"best\"").is_err());
     }
 
     #[test]
