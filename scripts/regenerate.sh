@@ -20,6 +20,12 @@ GENERATED=(
     bindings/ffi/include/renderiq.h
     bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs
     bindings/dotnet/src/Renderiq.Sdk/ErrorHints.g.cs
+    bindings/dotnet/src/Renderiq.Sdk/Models.g.cs
+    bindings/dotnet/src/Renderiq.Sdk/ErrorTable.g.cs
+    bindings/python/python/renderiq/_generated.py
+    bindings/ruby/lib/renderiq/generated.rb
+    bindings/ruby/sig/generated.rbs
+    bindings/ffi/include/renderiq_models.hpp
     examples/assets/sample-viewport.png
 )
 PILLOW_VERSION=13.0.0
@@ -52,6 +58,9 @@ cp "$out_dir/renderiq.h" "$out/bindings/ffi/include/renderiq.h"
 
 log "NativeMethods.g.cs (csbindgen)"
 cargo run -q -p renderiq-dotnet-codegen -- --out "$out/bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs" >/dev/null
+
+log "models, enums, error tables and hints (renderiq-codegen, from the core's types and error table)"
+cargo run -q -p renderiq-codegen -- --out "$out" >/dev/null
 
 log "sample-viewport.png (Pillow $PILLOW_VERSION)"
 venv="$CARGO_TARGET_DIR/regenerate-venv"
