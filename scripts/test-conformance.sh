@@ -138,7 +138,9 @@ stop_servers() {
         wait "$pid" 2>/dev/null || true
     done
     SERVER_PID=()
-    if [ "${RENDERIQ_CONFORMANCE_KEEP:-0}" = 1 ]; then
+    if [ -z "$WORK" ]; then
+        return
+    elif [ "${RENDERIQ_CONFORMANCE_KEEP:-0}" = 1 ]; then
         echo "work dir kept: $WORK" >&2
     else
         rm -rf "$WORK"
