@@ -255,7 +255,7 @@ impl Transport {
         resp: &RawResponse,
         retry: u32,
     ) -> Option<Duration> {
-        if retry >= self.retry.get_max_retries() {
+        if retry >= self.retry.max_retries {
             return None;
         }
         let status = resp.status.as_u16();
@@ -274,7 +274,7 @@ impl Transport {
     }
 
     fn retry_delay_for_error(&self, req: &Request, e: &Error, retry: u32) -> Option<Duration> {
-        if retry >= self.retry.get_max_retries() {
+        if retry >= self.retry.max_retries {
             return None;
         }
         let allowed = match e.kind() {

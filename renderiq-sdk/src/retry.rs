@@ -17,15 +17,25 @@ use rand::Rng;
 /// use renderiq_sdk::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default().max_retries(3).initial_backoff(Duration::from_millis(250));
-/// assert_eq!(policy.get_max_retries(), 3);
+/// assert_eq!(policy.max_retries, 3);
+/// assert_eq!(policy.max_backoff, Duration::from_secs(8));
 /// ```
+///
+/// Plain data: set it with the chained methods, read it from the public fields of the same
+/// names.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
-    jitter: bool,
+    /// Retries after the first attempt. Default is 2.
+    pub max_retries: u32,
+    /// Delay before the first retry; doubles on each further retry. Default is 500 ms.
+    pub initial_backoff: Duration,
+    /// Upper bound of the doubling delay. Default is 8 s.
+    pub max_backoff: Duration,
+    /// Longest `Retry-After` waited out; a longer one is returned to the caller. Default is 60 s.
+    pub max_retry_after: Duration,
+    /// Randomise delays by up to 25 %. Default is `true`.
+    pub jitter: bool,
 }
 
 impl Default for RetryPolicy {
@@ -83,11 +93,6 @@ impl RetryPolicy {
     pub fn jitter(mut self, on: bool) -> Self {
         self.jitter = on;
         self
-    }
-
-    /// Retries after the first attempt.
-    pub fn get_max_retries(&self) -> u32 {
-        self.max_retries
     }
 
     /// The delay before retry number `retry` (0-based), without a server hint.

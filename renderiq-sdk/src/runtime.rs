@@ -1,8 +1,8 @@
 //! The one tokio runtime a process shares for blocking calls and the language bindings.
 //!
-//! Host apps load many add-ins into one process; each binding, every [`blocking::Client`]
-//! (crate::blocking::Client) and every background operation run on this runtime, created on
-//! first use with two worker threads. A process that `fork`s after creating it must not use it
+//! Host apps load many add-ins into one process; each binding, every
+//! [`blocking::Client`](crate::blocking::Client) and every background operation run on this
+//! runtime, created on first use with two worker threads. A process that `fork`s after creating it must not use it
 //! in the child: calls there fail with a clear error instead of hanging.
 
 use std::sync::OnceLock;

@@ -7,12 +7,13 @@
 //! 1. decoded (format sniffed from the bytes, not the file name) with its EXIF orientation
 //!    applied, or, for raw pixels, read in place: BGRA and bottom-up rows are handled without an
 //!    extra copy of the full-size capture;
-//! 2. down-scaled (never up-scaled) so the longest edge fits [`PrepareOptions::max_edge`], with a
+//! 2. down-scaled (never up-scaled) so the longest edge fits
+//!    [`PrepareOptions::max_edge`](PrepareOptions::max_edge()), with a
 //!    Catmull-Rom (bicubic) filter through SIMD code;
 //! 3. encoded as JPEG (transparency flattened onto white), PNG or lossless WebP, with no metadata:
 //!    the image is always re-encoded, so no EXIF, GPS or ICC data from the input is kept;
-//! 4. kept within [`PrepareOptions::max_bytes`]: JPEG quality is lowered step by step, then the
-//!    image is scaled down until it fits.
+//! 4. kept within [`PrepareOptions::max_bytes`](PrepareOptions::max_bytes()): JPEG quality is
+//!    lowered step by step, then the image is scaled down until it fits.
 //!
 //! # Examples
 //!
@@ -297,6 +298,9 @@ impl<'a> Screenshot<'a> {
 
 /// How [`prepare`] sizes and encodes a screenshot.
 ///
+/// Plain data: set it with the chained methods, read it from the public fields of the same
+/// names. Values are checked when the screenshot is prepared.
+///
 /// # Examples
 ///
 /// ```
@@ -306,15 +310,20 @@ impl<'a> Screenshot<'a> {
 ///     .max_edge(1536)
 ///     .format(OutputFormat::Webp)
 ///     .max_bytes(Some(4 * 1024 * 1024));
-/// assert_eq!(options.get_max_edge(), 1536);
-/// assert_eq!(options.get_quality(), 85);
+/// assert_eq!(options.max_edge, 1536);
+/// assert_eq!(options.quality, 85);
 /// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PrepareOptions {
-    max_edge: u32,
-    format: OutputFormat,
-    quality: u8,
-    max_bytes: Option<usize>,
+    /// The longest edge of the output in pixels, at least 1. Default is 2048.
+    pub max_edge: u32,
+    /// The output encoding. Default is [`OutputFormat::Jpeg`].
+    pub format: OutputFormat,
+    /// JPEG quality from 1 to 100. Default is 85.
+    pub quality: u8,
+    /// The most bytes the encoded image may take, or `None` for no limit. Default is 10 MiB.
+    pub max_bytes: Option<usize>,
 }
 
 impl Default for PrepareOptions {
@@ -370,26 +379,6 @@ impl PrepareOptions {
     pub fn max_bytes(mut self, bytes: Option<usize>) -> Self {
         self.max_bytes = bytes;
         self
-    }
-
-    /// The longest edge set by [`max_edge`](Self::max_edge).
-    pub fn get_max_edge(&self) -> u32 {
-        self.max_edge
-    }
-
-    /// The format set by [`format`](Self::format).
-    pub fn get_format(&self) -> OutputFormat {
-        self.format
-    }
-
-    /// The JPEG quality set by [`quality`](Self::quality).
-    pub fn get_quality(&self) -> u8 {
-        self.quality
-    }
-
-    /// The byte budget set by [`max_bytes`](Self::max_bytes).
-    pub fn get_max_bytes(&self) -> Option<usize> {
-        self.max_bytes
     }
 
     fn validate(&self) -> Result<()> {

@@ -3,7 +3,7 @@
 //! Every request and response body the API exchanges is declared here with serde and the API's
 //! camelCase field names. The reference server (`server-mock/`) uses these same types, so the
 //! contract cannot drift between client and server; with the `openapi` feature the types also
-//! derive [`utoipa::ToSchema`] and the server's OpenAPI document is generated from them.
+//! derive `utoipa::ToSchema` and the server's OpenAPI document is generated from them.
 //!
 //! # Examples
 //!
