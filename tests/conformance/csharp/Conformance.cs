@@ -61,12 +61,12 @@ namespace Renderiq.Conformance
                 if (failure == null)
                 {
                     passed++;
-                    Console.WriteLine("PASS " + stem + ": " + name);
+                    Console.WriteLine("ok   " + stem);
                 }
                 else
                 {
                     failed++;
-                    Console.WriteLine("FAIL " + stem + ": " + name + "\n     " + failure.Replace("\n", "\n     "));
+                    Console.WriteLine("FAIL " + stem + ": " + name + ": " + failure.Replace("\n", "\n     "));
                 }
             }
             Console.WriteLine(passed + " passed, " + failed + " failed");
@@ -622,8 +622,12 @@ namespace Renderiq.Conformance
             return e.GetType().Name + ": " + e.Message + (r != null ? " " + r.DetailsJson : "");
         }
 
+        private static readonly string[] ErrorKeys = { "kind", "class", "code", "status", "fields", "hintCalls", "hintExcludes", "messageContains" };
+
         private static string CheckError(Dictionary<string, object> error, Exception e)
         {
+            foreach (string key in error.Keys)
+                if (Array.IndexOf(ErrorKeys, key) < 0) return "unknown key \"" + key + "\" in an error expectation";
             var r = e as RenderiqException;
             string seen = e.GetType().Name + ": " + e.Message + (r != null ? " " + r.DetailsJson : "");
             object v;
@@ -679,8 +683,11 @@ namespace Renderiq.Conformance
             var contains = ScenarioRun.Get(error, "messageContains") as List<object>;
             if (contains == null && error.TryGetValue("messageContains", out v) && v is string) contains = new List<object> { v };
             if (contains != null)
+            {
+                string bare = BareMessage(e);
                 foreach (object text in contains)
-                    if (e.Message.IndexOf((string)text, StringComparison.Ordinal) < 0) return "the message lacks \"" + text + "\": " + e.Message;
+                    if (bare.IndexOf((string)text, StringComparison.Ordinal) < 0) return "the message lacks \"" + text + "\": " + bare;
+            }
             return null;
         }
 
@@ -696,6 +703,24 @@ namespace Renderiq.Conformance
             if (value is TimeSpan) return ((TimeSpan)value).TotalSeconds;
             if (name == "Details" && value is string) return JsonReader.Parse((string)value);
             return value;
+        }
+
+        /// <summary>The message without the hint: the error JSON's <c>message</c>, else <see cref="Exception.Message"/>.</summary>
+        private static string BareMessage(Exception e)
+        {
+            string json = Property(e, "DetailsJson") as string;
+            if (!string.IsNullOrEmpty(json))
+            {
+                try
+                {
+                    string message = ScenarioRun.Get(JsonReader.Parse(json) as Dictionary<string, object>, "message") as string;
+                    if (message != null) return message;
+                }
+                catch (FormatException)
+                {
+                }
+            }
+            return e.Message;
         }
 
         /// <summary>The error's kind as the core names it.</summary>
