@@ -460,8 +460,9 @@ impl Client {
     }
 
     /// Creates the render on its own task, so that a cancel while the upload is under way does
-    /// not lose a render the server made: once the creation answers, a render that the caller
-    /// no longer wants and that is still pending is withdrawn (credits refunded).
+    /// not lose a render the server made. Until the operation ends, a cancel withdraws the
+    /// render if it was last seen pending (credits refunded), and the operation reports itself
+    /// cancelled only after that attempt.
     pub(crate) async fn create_for_operation(
         &self,
         req: CreateRender,
@@ -473,16 +474,19 @@ impl Client {
             let result = client.create_with_progress(req, &task_ctx).await;
             if let Ok(render) = &result {
                 task_ctx.report_render(render);
-                if task_ctx.cancel_token().is_cancelled() {
-                    client.withdraw_if_pending(render).await;
-                }
             }
             let _ = finished.send(());
             result
         });
-        // A cancel during the upload waits for the creation's answer and its withdrawal.
+        // Registered before anything can be created, so no cancel can slip between the creation
+        // and the withdrawal: a cancel at any point until the operation ends waits for the
+        // creation's answer, then withdraws the render if it was last seen pending.
+        let (client, watch) = (self.clone(), ctx.clone());
         ctx.on_cancel(async move {
             let _ = finished_rx.await;
+            if let Some(render) = watch.last_render() {
+                client.withdraw_if_pending(&render).await;
+            }
         });
         created.await.map_err(|e| {
             Error::new(
@@ -519,22 +523,8 @@ impl Client {
         let client = self.clone();
         Operation::spawn(move |ctx| async move {
             let render = client.create_for_operation(req, &ctx).await?;
-            client.withdraw_when_cancelled(&render.id, &ctx);
             client.wait_with_progress(&render.id, opts, &ctx).await
         })
-    }
-
-    /// From now until the operation ends, cancelling `ctx` withdraws the render on the server
-    /// if it was last seen pending, before the operation reports itself cancelled. Best
-    /// effort: a render that started processing meanwhile is refused by the server (409) and
-    /// simply completes.
-    pub(crate) fn withdraw_when_cancelled(&self, id: &str, ctx: &OperationContext) {
-        let (client, id, watch) = (self.clone(), id.to_owned(), ctx.clone());
-        ctx.on_cancel(async move {
-            if let Some(render) = watch.last_render().filter(|r| r.id == id) {
-                client.withdraw_if_pending(&render).await;
-            }
-        });
     }
 
     /// Withdraws `render` when it was last seen pending (credits refunded).

@@ -223,7 +223,6 @@ impl Client {
                 let (req, wait) = req.into_parts()?;
                 Operation::spawn(move |ctx| async move {
                     let render = client.create_for_operation(req, &ctx).await?;
-                    client.withdraw_when_cancelled(&render.id, &ctx);
                     to_json(client.wait_with_progress(&render.id, wait, &ctx).await?)
                 })
             }
