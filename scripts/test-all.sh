@@ -49,6 +49,8 @@ run_suite keychain "rust: keychain store on a real Secret Service" \
 for suite in ffi dotnet python ruby; do
     run_suite "$suite" "$suite" "scripts/test-$suite.sh"
 done
+# One set of scenario files through every language's call entry; the six runners must agree.
+run_suite conformance "conformance: the same scenarios in six runners" scripts/test-conformance.sh
 # What users install: the optimised abi3 wheel, in a fresh venv, through the same suite with
 # real Blender (bpy comes from pip's cache this time), then on Python 3.9 (Rhino 8's CPython).
 run_suite python-wheel "python: release wheel in a fresh venv" \

@@ -242,6 +242,8 @@ done
 
 start_server() {
     local name="$1" out="$WORK/server-$1.out" url="" _
+    # Created before the server starts, so the poll below never reads a file not there yet.
+    : >"$out"
     if [ "$name" = faulty ]; then
         python3 -c "$FAULTY_STUB" >"$out" 2>"$WORK/server-$name.log" &
     else
