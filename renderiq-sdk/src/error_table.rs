@@ -43,6 +43,7 @@ pub const BASE_FIELDS: [&str; 7] = [
 
 /// Every class, in [`ErrorKind::ALL`] order. Every class's parent is the language's base
 /// class (`RenderiqError`, `Renderiq::Error`, `RenderiqException`, `renderiq::Error`).
+#[rustfmt::skip]
 pub const CLASSES: [ErrorClass; 17] = [
     class(ErrorKind::Auth, "Auth", &[], "Not signed in, a session that could not be refreshed, a wrong password or API key."),
     class(ErrorKind::PermissionDenied, "PermissionDenied", &[], "The API key lacks a scope the call needs."),
@@ -86,6 +87,7 @@ pub fn class_of(kind: ErrorKind) -> &'static ErrorClass {
 
 /// Hint templates by id: `{call:name}` is a call's method, `{sym:name}` a named API piece
 /// (see [`Language::symbol`](crate::call::Language::symbol)).
+#[rustfmt::skip]
 pub const HINTS: [(&str, &str); 17] = [
     ("auth", "sign in again with {call:sign_in}, or check the API key given to {call:use_api_key}"),
     ("auth.invalid_credentials", "check the e-mail and password given to {call:sign_in}"),
@@ -147,7 +149,10 @@ mod tests {
         for (id, template) in HINTS {
             for lang in Language::ALL {
                 let text = lang.render_hint(template);
-                assert!(!text.contains("{call:") && !text.contains("{sym:"), "{id} in {lang:?}: {text}");
+                assert!(
+                    !text.contains("{call:") && !text.contains("{sym:"),
+                    "{id} in {lang:?}: {text}"
+                );
             }
         }
     }
@@ -156,7 +161,10 @@ mod tests {
     fn a_wrong_password_is_not_blamed_on_the_api_key() {
         let id = hint_id(ErrorKind::Auth, Some("INVALID_CREDENTIALS")).unwrap();
         let text = Language::Python.render_hint(hint_template(id).unwrap());
-        assert!(text.contains("password") && !text.contains("API key"), "{text}");
+        assert!(
+            text.contains("password") && !text.contains("API key"),
+            "{text}"
+        );
         assert_eq!(hint_id(ErrorKind::Cancelled, None), None);
         assert_eq!(hint_id(ErrorKind::Auth, Some("WHATEVER")), Some("auth"));
     }

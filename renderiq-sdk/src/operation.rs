@@ -213,7 +213,10 @@ impl<T: Send + 'static> Operation<T> {
                 // caller who sees it cancelled also sees what the cancel undid (a withdrawn
                 // render), never a window where the server still has it pending.
                 let cleanups = std::mem::take(
-                    &mut *task_shared.cleanups.lock().unwrap_or_else(|p| p.into_inner()),
+                    &mut *task_shared
+                        .cleanups
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()),
                 );
                 let all = futures_util::future::join_all(cleanups);
                 if tokio::time::timeout(CLEANUP_LIMIT, all).await.is_err() {
@@ -438,7 +441,10 @@ mod tests {
         op.cancel();
         let r = op.wait(Some(Duration::from_secs(10))).expect("finished");
         assert!(r.unwrap_err().is_cancelled());
-        assert!(cleaned.load(std::sync::atomic::Ordering::SeqCst), "clean-up ran first");
+        assert!(
+            cleaned.load(std::sync::atomic::Ordering::SeqCst),
+            "clean-up ran first"
+        );
     }
 
     #[test]

@@ -56,7 +56,10 @@ pub fn prepared_info(image: &PreparedImage) -> Value {
 
 fn to_json<T: Serialize>(value: T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| {
-        Error::new(ErrorKind::Decode, format!("could not write the result as JSON: {e}"))
+        Error::new(
+            ErrorKind::Decode,
+            format!("could not write the result as JSON: {e}"),
+        )
     })
 }
 
@@ -165,7 +168,9 @@ impl Client {
             Call::PrepareImage { image, prepare } => {
                 let prepared = tokio::task::spawn_blocking(move || image.prepare(&prepare))
                     .await
-                    .map_err(|e| Error::new(ErrorKind::Image, format!("image preparation stopped: {e}")))??;
+                    .map_err(|e| {
+                        Error::new(ErrorKind::Image, format!("image preparation stopped: {e}"))
+                    })??;
                 Ok(prepared_info(&prepared))
             }
             // The calls that follow a render run as operations, for one cancellation rule.

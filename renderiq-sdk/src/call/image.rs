@@ -109,7 +109,10 @@ impl ImageSource {
 
     /// `true` when a `bytes` or `raw` source still waits for its data.
     pub fn needs_data(&self) -> bool {
-        matches!(self, Self::Bytes { data: None } | Self::Raw { data: None, .. })
+        matches!(
+            self,
+            Self::Bytes { data: None } | Self::Raw { data: None, .. }
+        )
     }
 
     /// Checks every field and builds the screenshot. Raw pixels past the last row are not kept.
@@ -187,7 +190,9 @@ impl RawGeometry {
         if width == 0 || height == 0 {
             return Err(field_error(
                 "width",
-                format!("the raw image is {width}x{height} pixels: width and height must be at least 1"),
+                format!(
+                    "the raw image is {width}x{height} pixels: width and height must be at least 1"
+                ),
             ));
         }
         let too_big = || {
@@ -333,7 +338,9 @@ mod tests {
         assert!(s.needs_data());
         s.attach(vec![1]).unwrap();
         assert!(s.attach(vec![2]).is_err());
-        let mut f = ImageSource::File { path: "a.png".into() };
+        let mut f = ImageSource::File {
+            path: "a.png".into(),
+        };
         assert!(f.attach(vec![1]).is_err());
     }
 

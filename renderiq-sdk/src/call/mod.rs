@@ -429,8 +429,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let c = Call::from_json(r#"{"call":"sign_in","email":"a@b.c","password":"hunter2"}"#)
-            .unwrap();
+        let c =
+            Call::from_json(r#"{"call":"sign_in","email":"a@b.c","password":"hunter2"}"#).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
         let c = Call::from_json(r#"{"call":"use_api_key","key":"rq_secret"}"#).unwrap();
         assert!(!format!("{c:?}").contains("rq_secret"));
@@ -438,9 +438,19 @@ mod tests {
 
     #[test]
     fn page_sizes_are_checked_here() {
-        assert!(PageQuery { page: None, limit: Some(101) }.resolve().is_err());
+        assert!(PageQuery {
+            page: None,
+            limit: Some(101)
+        }
+        .resolve()
+        .is_err());
         assert_eq!(
-            PageQuery { page: Some(3), limit: Some(100) }.resolve().unwrap(),
+            PageQuery {
+                page: Some(3),
+                limit: Some(100)
+            }
+            .resolve()
+            .unwrap(),
             (3, 100)
         );
     }
