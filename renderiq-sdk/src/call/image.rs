@@ -327,7 +327,7 @@ mod tests {
         let e = RawGeometry::check(2, 2, 4, 100).unwrap_err();
         assert!(e.message().contains("stride"), "{e}");
         let e = RawGeometry::check(2, 2, 0, 15).unwrap_err();
-        assert_eq!(e.details().unwrap()["data"].as_str().is_some(), true);
+        assert!(e.details().unwrap()["data"].as_str().is_some());
         assert_eq!(RawGeometry::check(2, 2, 12, 20).unwrap().needed, 20);
         assert!(RawGeometry::check(u32::MAX, u32::MAX, 0, 10).is_err());
     }
