@@ -1,10 +1,7 @@
-//! The one call surface from Python: `Client.call(call_json, data)` and
-//! `Client.start(call_json, data)`, with the [`PyCallOperation`] the latter returns.
-//!
-//! A call crosses as its JSON text (the core's [`Call`], tagged by `"call"`); bytes that travel
-//! beside it (an encoded image, raw pixels) are attached with [`Call::attach`] instead of being
-//! base64-encoded into the JSON. Results cross back as JSON text, which the Python layer
-//! decodes with `json.loads`.
+//! The one call surface from Python: a call crosses as its JSON text (the core's [`Call`],
+//! tagged by `"call"`), with bytes that travel beside it (an encoded image, raw pixels) attached
+//! by [`Call::attach`] instead of base64 in the JSON. Results cross back as JSON text, which
+//! the Python layer decodes with `json.loads`.
 //!
 //! ```python
 //! text = native.call('{"call":"credits"}', None)
@@ -14,12 +11,13 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use renderiq_sdk::call::Call;
-use renderiq_sdk::Operation;
+use renderiq_sdk::{ErrorKind, Operation};
 use serde_json::Value;
 
+use crate::convert::to_py;
 use crate::errors::{err, to_py_err};
 use crate::image::bytes_of;
-use crate::operation::{cancel, describe, ended_cancelled, progress_to_py, wait_op};
+use crate::operation::wait_op;
 
 /// Parses `call_json` and attaches `data` (any bytes-like object) to its image.
 pub fn parse(call_json: &str, data: Option<&Bound<'_, PyAny>>) -> PyResult<Call> {
@@ -64,17 +62,21 @@ impl PyCallOperation {
 
     /// The latest progress as `{"percent", "stage", "render", "version"}`. Never blocks.
     fn progress(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        progress_to_py(py, &self.op.progress())
+        to_py(py, &self.op.progress())
     }
 
     /// Asks the call to stop; `False` when it had already finished.
     fn cancel(&self) -> bool {
-        cancel(&self.op)
+        if self.op.is_done() {
+            return false;
+        }
+        self.op.cancel();
+        true
     }
 
     /// `True` when the call ended by cancellation.
     fn cancelled(&self) -> bool {
-        ended_cancelled(&self.op)
+        matches!(self.op.outcome(), Some(Err(e)) if e.kind() == ErrorKind::Cancelled)
     }
 
     /// Blocks (GIL released) until the call finished or `timeout` seconds passed; `True` when
@@ -91,9 +93,5 @@ impl PyCallOperation {
             Some(Ok(value)) => to_text(&value).map(Some),
             Some(Err(e)) => Err(to_py_err(py, &e)),
         }
-    }
-
-    fn __repr__(&self) -> String {
-        describe("CallOperation", &self.op)
     }
 }

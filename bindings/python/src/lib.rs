@@ -1,9 +1,9 @@
 //! `renderiq._native`: the Rust core of the `renderiq` Python package.
 //!
-//! This module is internal. Users import `renderiq`, whose Python layer converts arguments and
-//! results into idiomatic types; see `python/renderiq/`. The layers, as in the other bindings:
-//! `renderiq._native` (this crate) → `renderiq._bridge` (thin internal wrapper: argument and
-//! model conversion) → `renderiq` (the public API).
+//! This module is internal. Users import `renderiq`, whose Python layer builds the core's calls
+//! from keyword arguments and turns results into model classes; see `python/renderiq/`. Every
+//! request goes through `Client.call` / `Client.start`; the only other entry points carry raw
+//! bytes (`Client.download`, `prepare_image`), the token store and webhook verification.
 
 mod call;
 mod client;
@@ -24,13 +24,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     errors::register(m)?;
     m.add_class::<client::PyClient>()?;
-    m.add_class::<client::PyRenderIter>()?;
-    m.add_class::<operation::PyOperation>()?;
     m.add_class::<call::PyCallOperation>()?;
-    m.add_class::<image::PyRawImage>()?;
-    m.add_class::<image::PyPreparedImage>()?;
     m.add_class::<store::PyEncryptedFileStore>()?;
     m.add_class::<webhooks::PyWebhook>()?;
+    m.add_function(wrap_pyfunction!(image::check_raw, m)?)?;
     m.add_function(wrap_pyfunction!(image::prepare_image, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::parse_event, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::generate_secret, m)?)?;

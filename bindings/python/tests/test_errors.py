@@ -185,17 +185,20 @@ def test_verified_body_that_is_not_json_is_a_decode_error() -> None:
 
 
 def test_bad_arguments_raise_type_and_value_errors(client: renderiq.Client, png_file: Path) -> None:
-    with pytest.raises(ValueError, match="quality"):
+    # Values are checked by the core: ValidationError, which is also a ValueError.
+    with pytest.raises(renderiq.ValidationError, match="best"):
+        client.create_render(png_file, quality="best")
+    with pytest.raises(ValueError, match="standard"):
         client.create_render(png_file, quality="best")
     with pytest.raises(TypeError, match="image must be"):
         client.create_render(123)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="prompt must be a str"):
+    with pytest.raises(renderiq.ValidationError, match="expected a string"):
         client.create_render(png_file, prompt=5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="timeout"):
+    with pytest.raises(ValueError, match="-1000"):
         client.wait_for_render("abc", timeout=-1)
     with pytest.raises(TypeError, match="on_progress"):
         client.wait_for_render("abc", on_progress=3)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="status"):
+    with pytest.raises(ValueError, match="done"):
         client.renders(status="done")
     with pytest.raises(renderiq.ConfigError, match="disk"):
         renderiq.Client("http://127.0.0.1:1", token_store="disk")
@@ -213,5 +216,6 @@ def test_bad_arguments_raise_type_and_value_errors(client: renderiq.Client, png_
         renderiq.RawImage("pixels", 1, 1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="give a passphrase"):
         renderiq.EncryptedFileStore("x.rqts")
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(renderiq.ValidationError, match="format") as info:
         renderiq.prepare_image(png_bytes(), format="gif")
+    assert "format" in info.value.details

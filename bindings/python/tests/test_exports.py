@@ -77,7 +77,7 @@ ERRORS = {
 CLIENT_METHODS = {
     "call", "start",
     "sign_in", "use_api_key", "is_signed_in", "me", "sign_out",
-    "create_render", "get_render", "cancel_render", "renders", "list_renders",
+    "create_render", "retrieve_render", "get_render", "cancel_render", "renders", "list_renders",
     "wait_for_render", "render", "download_render",
     "start_render", "start_create_render", "start_wait_for_render",
     "projects", "create_project", "credits", "credit_transactions", "settings", "update_settings",
@@ -139,8 +139,7 @@ def test_package_is_typed_and_the_stub_covers_the_native_module():
 
 
 def test_native_classes_are_frozen_and_named_for_their_module():
-    for cls in (_native.Client, _native.Operation, _native.CallOperation, _native.RawImage, _native.PreparedImage,
-                _native.EncryptedFileStore, _native.Webhook):
+    for cls in (_native.Client, _native.CallOperation, _native.EncryptedFileStore, _native.Webhook):
         assert cls.__module__ == "renderiq._native"
     raw = renderiq.RawImage(bytes(16), 2, 2)
     try:

@@ -11,8 +11,9 @@
     done = client.wait_for_render(render, on_progress=lambda p: print(p.percent, p.stage))
     client.download_render(done, "render.png")
 
-Blocking calls release the GIL; ``start_render``/``start_create_render``/
-``start_wait_for_render`` return an :class:`Operation` for UI threads to poll. Errors are
+Every method is one call of the core's call surface (:meth:`Client.call`); blocking calls
+release the GIL, and :meth:`Client.start` and the ``start_*`` methods return an
+:class:`Operation` for UI threads to poll. Errors are
 :class:`RenderiqError` subclasses carrying ``kind``, ``code``, ``status``, ``request_id``,
 ``details``, ``retry_after``, ``required_credits`` and ``available_credits``.
 
@@ -53,9 +54,7 @@ from ._native import (
     NetworkError,
     NotFoundError,
     PermissionDeniedError,
-    PreparedImage,
     RateLimitError,
-    RawImage,
     RenderFailedError,
     RenderiqError,
     ServerError,
@@ -64,8 +63,8 @@ from ._native import (
     ValidationError,
     WebhookVerificationError,
     __version__,
-    prepare_image,
 )
+from ._image import PreparedImage, RawImage, prepare_image
 from ._operation import Operation
 
 __all__ = [

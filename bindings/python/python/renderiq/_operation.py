@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-from typing import Any, Callable, Generic, Optional, TypeVar, Union
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from . import _native
-from ._bridge import check_seconds
-from ._models import Progress, Render
+from ._models import Progress
 
 __all__ = ["Operation"]
 
@@ -16,12 +15,9 @@ T = TypeVar("T")
 
 
 class Operation(Generic[T]):
-    """A call running in the background: a render being created, waited for, or both, or any
-    call started with :meth:`Client.start`.
+    """A call running in the background, from :meth:`Client.start` or a ``start_*`` method.
 
-    Returned by :meth:`Client.start`, :meth:`Client.start_render`,
-    :meth:`Client.start_create_render` and :meth:`Client.start_wait_for_render`. It is shaped
-    like :class:`concurrent.futures.Future`, and every method but :meth:`result`,
+    It is shaped like :class:`concurrent.futures.Future`, and every method but :meth:`result`,
     :meth:`exception` and :meth:`wait` returns at once, so a host app's UI thread can poll it
     from a timer (``bpy.app.timers``, ``Rhino.RhinoApp.Idle``, ...)::
 
@@ -35,27 +31,25 @@ class Operation(Generic[T]):
             ...
             return None
 
-    Cancelling (:meth:`cancel`) stops the work soon after; :meth:`result` then raises
+    Progress and outcome are the core's: this class only decodes them. Cancelling
+    (:meth:`cancel`) stops the work soon after; :meth:`result` then raises
     :class:`renderiq.CancelledError`. Cancelling a call that creates a render withdraws the
     render while it is still pending, which refunds its credits.
     """
 
     __slots__ = ("_native", "_decode")
 
-    def __init__(
-        self,
-        native: Union[_native.Operation, _native.CallOperation],
-        decode: Optional[Callable[[Any], T]] = None,
-    ) -> None:
+    def __init__(self, native: _native.CallOperation, decode: Callable[[Any], T] = lambda v: v) -> None:
         self._native = native
-        if decode is None:
-            # A render operation answers a wire dict, a call operation JSON text.
-            decode = Render._from_wire if isinstance(native, _native.Operation) else json.loads
-        self._decode: Callable[[Any], T] = decode
+        self._decode = decode
 
     def done(self) -> bool:
         """``True`` once the operation finished: completed, failed or cancelled."""
         return self._native.done()
+
+    def running(self) -> bool:
+        """``True`` while the operation has not finished."""
+        return not self._native.done()
 
     @property
     def progress(self) -> Progress:
@@ -71,51 +65,37 @@ class Operation(Generic[T]):
         """``True`` when the operation ended by cancellation."""
         return self._native.cancelled()
 
-    def running(self) -> bool:
-        """``True`` while the operation has not finished."""
-        return not self._native.done()
-
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Blocks (with the GIL released) until the operation finished or ``timeout`` seconds
         passed (``None``: until done); ``True`` when it finished. Ctrl-C raises
         :class:`KeyboardInterrupt` here and the operation goes on."""
-        return self._native.wait(check_seconds("timeout", timeout, allow_none=True))
+        return self._native.wait(timeout)
 
     def outcome(self) -> Optional[T]:
         """``None`` while running; then the result, or raises the operation's
         :class:`renderiq.RenderiqError` subclass. Never blocks; can be asked again."""
-        if not self._native.done():
-            return None
-        return self._decode(self._native.outcome())
+        text = self._native.outcome()
+        return None if text is None else self._decode(json.loads(text))
 
     def result(self, timeout: Optional[float] = None) -> T:
-        """The result: the render for the ``start_*`` methods, the decoded JSON for
-        :meth:`Client.start`. Blocks (with the GIL released) up to ``timeout`` seconds
-        (``None``: until done).
-
+        """The result, waiting (GIL released) up to ``timeout`` seconds (``None``: until done).
         Raises the operation's :class:`renderiq.RenderiqError` subclass if it failed
         (:class:`renderiq.CancelledError` if cancelled), or
-        :class:`concurrent.futures.TimeoutError` if it is still running after ``timeout``
-        (the operation goes on).
-        """
-        self._wait(timeout)
-        return self._decode(self._native.outcome())
-
-    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
-        """The exception the operation ended with, or ``None`` if it succeeded. Waits like
-        :meth:`result`."""
-        self._wait(timeout)
-        try:
-            self._native.outcome()
-        except _native.RenderiqError as e:
-            return e
-        return None
-
-    def _wait(self, timeout: Optional[float]) -> None:
+        :class:`concurrent.futures.TimeoutError` if it is still running (it goes on)."""
         if not self.wait(timeout):
             raise concurrent.futures.TimeoutError(
                 f"the operation is still running after {timeout} s; poll done() or wait again"
             )
+        return self.outcome()  # type: ignore[return-value]
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        """The exception the operation ended with, or ``None`` if it succeeded. Waits like
+        :meth:`result`."""
+        try:
+            self.result(timeout)
+        except _native.RenderiqError as e:
+            return e
+        return None
 
     def __repr__(self) -> str:
         p = self.progress
