@@ -17,31 +17,19 @@ use tokio::sync::{Mutex, OnceCell, RwLock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Request, Transport};
 use crate::secret::Secret;
-use crate::token_store::{StoredSession, TokenStore};
+use crate::token_store::{Credential, StoredSession, TokenStore};
 use crate::types::{AuthSession, RefreshRequest};
 
-/// The credential a request is sent with.
-#[derive(Clone)]
-pub(crate) enum Credential {
-    Bearer(StoredSession),
-    ApiKey(Secret),
-}
-
-impl Credential {
-    fn header(&self) -> Result<HeaderValue> {
-        let token = match self {
-            Credential::Bearer(s) => s.access_token.expose(),
-            Credential::ApiKey(k) => k.expose(),
-        };
-        let mut v = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-            Error::new(
-                ErrorKind::Auth,
-                "the stored token is not valid; sign in again",
-            )
-        })?;
-        v.set_sensitive(true);
-        Ok(v)
-    }
+/// `Authorization: Bearer <token>`, marked sensitive so it is never logged.
+fn bearer_header(token: &Secret) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+        Error::new(
+            ErrorKind::Auth,
+            "the stored token is not valid; sign in again",
+        )
+    })?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// The header to send plus what it was made from (to detect a concurrent refresh).
@@ -54,7 +42,7 @@ pub(crate) struct AuthHeader {
 impl AuthHeader {
     fn bearer(session: &StoredSession) -> Result<Self> {
         Ok(Self {
-            value: Credential::Bearer(session.clone()).header()?,
+            value: bearer_header(&session.access_token)?,
             is_bearer: true,
             access_token: Some(session.access_token.clone()),
         })
@@ -95,11 +83,7 @@ impl Session {
             .get_or_try_init(|| async {
                 let store = self.store.clone();
                 let saved = blocking(move || store.load()).await?;
-                let cred = saved.map(|s| match s.api_key.clone() {
-                    Some(key) => Credential::ApiKey(key),
-                    None => Credential::Bearer(s),
-                });
-                *self.state.write().await = cred;
+                *self.state.write().await = saved;
                 Ok::<(), Error>(())
             })
             .await
@@ -124,9 +108,8 @@ impl Session {
             refresh_token: Secret::new(session.refresh_token.clone()),
             expires_at: session.expires_at,
             email: Some(session.user.email.clone()),
-            api_key: None,
         };
-        self.save(Credential::Bearer(stored.clone())).await?;
+        self.save(Credential::Session(stored.clone())).await?;
         Ok(stored)
     }
 
@@ -136,18 +119,9 @@ impl Session {
     }
 
     async fn save(&self, cred: Credential) -> Result<()> {
-        let stored = match &cred {
-            Credential::Bearer(s) => s.clone(),
-            Credential::ApiKey(k) => StoredSession {
-                access_token: Secret::new(""),
-                refresh_token: Secret::new(""),
-                expires_at: Utc::now(),
-                email: None,
-                api_key: Some(k.clone()),
-            },
-        };
         let store = self.store.clone();
-        blocking(move || store.save(&stored)).await?;
+        let saved = cred.clone();
+        blocking(move || store.save(&saved)).await?;
         let _ = self.loaded.set(());
         *self.state.write().await = Some(cred);
         Ok(())
@@ -164,7 +138,7 @@ impl Session {
     /// The refresh token of a bearer session, for sign-out.
     pub async fn refresh_token(&self) -> Option<Secret> {
         match &*self.state.read().await {
-            Some(Credential::Bearer(s)) => Some(s.refresh_token.clone()),
+            Some(Credential::Session(s)) => Some(s.refresh_token.clone()),
             _ => None,
         }
     }
@@ -179,12 +153,12 @@ impl Session {
         match self.current().await? {
             None => Err(Error::not_signed_in()),
             Some(Credential::ApiKey(k)) => Ok(AuthHeader {
-                value: Credential::ApiKey(k).header()?,
+                value: bearer_header(&k)?,
                 is_bearer: false,
                 access_token: None,
             }),
-            Some(Credential::Bearer(s)) if self.is_fresh(&s) => AuthHeader::bearer(&s),
-            Some(Credential::Bearer(s)) => self.refresh(transport, Some(&s.access_token)).await,
+            Some(Credential::Session(s)) if self.is_fresh(&s) => AuthHeader::bearer(&s),
+            Some(Credential::Session(s)) => self.refresh(transport, Some(&s.access_token)).await,
         }
     }
 
@@ -211,7 +185,7 @@ impl Session {
                 )
                 .with_code("AUTH_REQUIRED"))
             }
-            Some(Credential::Bearer(s)) => s,
+            Some(Credential::Session(s)) => s,
         };
         if seen != Some(&session.access_token) && self.is_fresh(&session) {
             // Someone refreshed while we waited for the lock.

@@ -35,7 +35,7 @@ async fn sign_in_posts_credentials_and_saves_the_session() {
     let client = client_with_store(&server, store.clone());
     let user = client.sign_in(" ada@example.com ", "pw").await.unwrap();
     assert_eq!(user.email, "ada@example.com");
-    let saved = store.load().unwrap().expect("session saved");
+    let saved = saved_session(store.as_ref());
     assert_eq!(saved.access_token.expose(), "acc-1");
     assert_eq!(saved.refresh_token.expose(), "ref-1");
     assert_eq!(client.me().await.unwrap().id, "u_1");
@@ -68,7 +68,7 @@ async fn sign_in_reads_the_original_services_snake_case_answer() {
     let client = client_with_store(&server, store.clone());
     let user = client.sign_in("ada@example.com", "pw").await.unwrap();
     assert_eq!((user.id.as_str(), user.created_at), ("u_9", None));
-    let saved = store.load().unwrap().expect("session saved");
+    let saved = saved_session(store.as_ref());
     assert_eq!(saved.refresh_token.expose(), "ref-snake");
     assert_eq!(saved.expires_at.timestamp(), expires_at);
     // Fresh for an hour, so the next call is sent with it and no refresh.
@@ -149,7 +149,7 @@ async fn token_close_to_expiry_is_refreshed_before_the_call() {
     // Valid for 10 more seconds: inside the 60 s margin.
     let (client, store) = signed_in_client(&server, "acc-1", 10).await;
     assert_eq!(client.credits().await.unwrap().balance, 40);
-    let saved = store.load().unwrap().unwrap();
+    let saved = saved_session(store.as_ref());
     assert_eq!(
         saved.refresh_token.expose(),
         "refresh-2",
@@ -238,7 +238,7 @@ async fn the_next_refresh_uses_the_rotated_refresh_token() {
     client.credits().await.unwrap(); // refresh 1 → already-expired token acc-2
     client.credits().await.unwrap(); // refresh 2 with refresh-2
     assert_eq!(
-        store.load().unwrap().unwrap().refresh_token.expose(),
+        saved_session(store.as_ref()).refresh_token.expose(),
         "refresh-3"
     );
 }
@@ -286,7 +286,7 @@ async fn api_key_auth_sends_the_key_and_never_refreshes() {
     let client = client_with_store(&server, store.clone());
     client.use_api_key("rq_live_abc").await.unwrap();
     assert_eq!(
-        store.load().unwrap().unwrap().api_key.unwrap().expose(),
+        store.load().unwrap().unwrap().api_key().unwrap().expose(),
         "rq_live_abc"
     );
     let err = client.credits().await.unwrap_err();

@@ -7,19 +7,18 @@
 #![cfg(feature = "keychain")]
 
 use chrono::{TimeZone, Utc};
-use renderiq_sdk::token_store::{KeychainStore, StoredSession, TokenStore};
+use renderiq_sdk::token_store::{Credential, KeychainStore, StoredSession, TokenStore};
 
 /// Service name of every entry these tests create (`secret-tool search --all service renderiq-test`).
 const SERVICE: &str = "renderiq-test";
 
-fn session(access: &str) -> StoredSession {
-    StoredSession {
+fn session(access: &str) -> Credential {
+    Credential::Session(StoredSession {
         access_token: access.into(),
         refresh_token: "rt_keychain_test".into(),
         expires_at: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap(),
         email: Some("ada@example.com".into()),
-        api_key: None,
-    }
+    })
 }
 
 /// A store with an account name of its own, so tests running in parallel do not collide.

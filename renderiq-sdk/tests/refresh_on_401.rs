@@ -6,7 +6,7 @@ mod support;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use renderiq_sdk::token_store::{MemoryStore, StoredSession, TokenStore};
+use renderiq_sdk::token_store::{Credential, MemoryStore, TokenStore};
 use renderiq_sdk::Result;
 use serde_json::json;
 use support::*;
@@ -37,23 +37,23 @@ impl GatedStore {
         self.inner
             .load()
             .unwrap()
-            .map(|s| s.refresh_token.expose().to_owned())
+            .and_then(|c| c.session().map(|s| s.refresh_token.expose().to_owned()))
     }
 }
 
 impl TokenStore for GatedStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
+    fn load(&self) -> Result<Option<Credential>> {
         self.inner.load()
     }
 
-    fn save(&self, session: &StoredSession) -> Result<()> {
+    fn save(&self, credential: &Credential) -> Result<()> {
         self.saves_started.fetch_add(1, Ordering::SeqCst);
         let mut closed = self.closed.lock().unwrap();
         while *closed {
             closed = self.opened.wait(closed).unwrap();
         }
         drop(closed);
-        self.inner.save(session)
+        self.inner.save(credential)
     }
 
     fn clear(&self) -> Result<()> {

@@ -1,32 +1,32 @@
 //! The file and memory token stores. (The keychain store is tested in `tests/keychain.rs`.)
 
 use chrono::{TimeZone, Utc};
-use renderiq_sdk::token_store::{EncryptedFileStore, MemoryStore, StoredSession, TokenStore};
+use renderiq_sdk::token_store::{
+    Credential, EncryptedFileStore, MemoryStore, StoredSession, TokenStore,
+};
 use renderiq_sdk::{Error, ErrorKind};
 
 const ACCESS: &str = "eyJhbGciOiJIUzI1NiJ9.access-token-in-clear";
 const REFRESH: &str = "rt_refresh_token_in_clear";
 const KEY: [u8; 32] = [0x5a; 32];
 
-fn session() -> StoredSession {
-    StoredSession {
+fn session() -> Credential {
+    Credential::Session(StoredSession {
         access_token: ACCESS.into(),
         refresh_token: REFRESH.into(),
         expires_at: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap(),
         email: Some("ada@example.com".into()),
-        api_key: None,
-    }
+    })
 }
 
 /// A small session, so flipping every byte of its file stays quick.
-fn small_session() -> StoredSession {
-    StoredSession {
+fn small_session() -> Credential {
+    Credential::Session(StoredSession {
         access_token: "a".into(),
         refresh_token: "r".into(),
         expires_at: Utc.timestamp_opt(0, 0).unwrap(),
         email: None,
-        api_key: None,
-    }
+    })
 }
 
 fn assert_tampered(e: &Error, path: &std::path::Path) {
@@ -45,13 +45,12 @@ fn encrypted_store_round_trips_a_session_with_a_key() {
     store.save(&session()).unwrap();
     assert_eq!(store.load().unwrap(), Some(session()));
 
-    let mut other = session();
-    other.api_key = Some("rq_live_key".into());
-    store.save(&other).unwrap();
+    let key = Credential::ApiKey("rq_live_key".into());
+    store.save(&key).unwrap();
     assert_eq!(
         store.load().unwrap(),
-        Some(other),
-        "a save replaces the previous session"
+        Some(key),
+        "a save replaces the previous credential"
     );
 
     let fresh_instance = EncryptedFileStore::with_key(store.path(), KEY);
@@ -244,19 +243,23 @@ fn token_file_is_readable_by_its_owner_only() {
 fn token_file_does_not_contain_the_tokens_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.rqts");
-    let mut s = session();
-    s.api_key = Some("rq_live_apikey_in_clear".into());
-    EncryptedFileStore::with_key(&path, KEY).save(&s).unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
-    for secret in [
-        ACCESS,
-        REFRESH,
-        "rq_live_apikey_in_clear",
-        "ada@example.com",
-        "accessToken",
+    let store = EncryptedFileStore::with_key(&path, KEY);
+    for (credential, secrets) in [
+        (
+            session(),
+            &[ACCESS, REFRESH, "ada@example.com", "accessToken"][..],
+        ),
+        (
+            Credential::ApiKey("rq_live_apikey_in_clear".into()),
+            &["rq_live_apikey_in_clear", "apiKey"][..],
+        ),
     ] {
-        assert!(!contains(secret), "{secret:?} is readable in the file");
+        store.save(&credential).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        for secret in secrets {
+            assert!(!contains(secret), "{secret:?} is readable in the file");
+        }
     }
 }
 

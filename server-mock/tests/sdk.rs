@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use renderiq_sdk::token_store::{MemoryStore, TokenStore};
+use renderiq_sdk::token_store::{Credential, MemoryStore, TokenStore};
 use renderiq_sdk::{
     Client, CreateRender, ErrorKind, ListRenders, PixelFormat, Quality, RenderStatus, Screenshot,
     WaitOptions,
@@ -233,12 +233,16 @@ async fn an_expired_access_token_is_refreshed_against_the_server() {
     let store = Arc::new(MemoryStore::new());
     let client = sdk(&server, store.clone());
     client.sign_in("bo@example.com", PASSWORD).await.unwrap();
-    let first = store.load().unwrap().unwrap();
+    let session = |store: &MemoryStore| match store.load().unwrap() {
+        Some(Credential::Session(s)) => s,
+        other => panic!("no session stored: {other:?}"),
+    };
+    let first = session(&store);
     // Two hours later on the server's clock: the hour-long access token has expired there (the
     // SDK, on the system clock, still thinks it fresh and learns it from the 401).
     server.config.clock.advance(Duration::from_secs(7200));
     assert_eq!(client.credits().await.unwrap().balance, 20);
-    let second = store.load().unwrap().unwrap();
+    let second = session(&store);
     assert_ne!(
         first.refresh_token, second.refresh_token,
         "refresh token rotated"

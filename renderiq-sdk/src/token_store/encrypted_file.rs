@@ -25,7 +25,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::rngs::OsRng;
 use rand::RngCore;
 
-use super::{StoredSession, TokenStore};
+use super::{Credential, TokenStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 
@@ -391,14 +391,14 @@ impl fmt::Debug for EncryptedFileStore {
 }
 
 impl TokenStore for EncryptedFileStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
+    fn load(&self) -> Result<Option<Credential>> {
         let file = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io_error("read", e)),
         };
         let mut plaintext = self.open(&file)?;
-        let parsed = serde_json::from_slice::<StoredSession>(&plaintext);
+        let parsed = serde_json::from_slice::<Credential>(&plaintext);
         plaintext.fill(0);
         // Authenticated but unreadable: written by a build with another session shape. The
         // serde error is not attached: it can quote the decrypted text.
@@ -411,8 +411,8 @@ impl TokenStore for EncryptedFileStore {
         })
     }
 
-    fn save(&self, session: &StoredSession) -> Result<()> {
-        let mut plaintext = serde_json::to_vec(session).map_err(|_| {
+    fn save(&self, credential: &Credential) -> Result<()> {
+        let mut plaintext = serde_json::to_vec(credential).map_err(|_| {
             self.error(
                 "TOKEN_STORE_IO",
                 "could not serialise the session for the token file",

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{StoredSession, TokenStore};
+use super::{Credential, TokenStore};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Service name used by [`KeychainStore::default_for`].
@@ -11,7 +11,7 @@ const DEFAULT_SERVICE: &str = "renderiq";
 /// Keeps the session in the operating system's credential store: Windows Credential Manager,
 /// the macOS Keychain, or the Secret Service (GNOME Keyring, KWallet) on Linux.
 ///
-/// The whole [`StoredSession`] is one entry, its secret the session's JSON (UTF-8), under a
+/// The whole [`Credential`] is one entry, its secret the credential's JSON (UTF-8), under a
 /// service name and an account name. `Debug` shows those two names only.
 ///
 /// Calls block on the platform service (D-Bus on Linux, which may show an unlock prompt); the
@@ -24,7 +24,7 @@ const DEFAULT_SERVICE: &str = "renderiq";
 ///
 /// # fn main() -> renderiq_sdk::Result<()> {
 /// let store = KeychainStore::default_for("https://api.renderiq.io");
-/// if let Some(session) = store.load()? {
+/// if let Some(session) = store.load()?.as_ref().and_then(|c| c.session()) {
 ///     println!("signed in as {:?}", session.email);
 /// }
 /// # Ok(()) }
@@ -250,23 +250,23 @@ impl fmt::Debug for KeychainStore {
 }
 
 impl TokenStore for KeychainStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
+    fn load(&self) -> Result<Option<Credential>> {
         let mut secret = match self.entry()?.get_secret() {
             Ok(secret) => secret,
             Err(keyring::Error::NoEntry) => return Ok(None),
             Err(e) => return Err(self.error("read", e)),
         };
-        let parsed = serde_json::from_slice::<StoredSession>(&secret);
+        let parsed = serde_json::from_slice::<Credential>(&secret);
         secret.fill(0);
         // The serde error is not kept: it can quote the secret.
         parsed.map(Some).map_err(|_| self.corrupt())
     }
 
-    fn save(&self, session: &StoredSession) -> Result<()> {
+    fn save(&self, credential: &Credential) -> Result<()> {
         // Stored as UTF-8 bytes rather than with `set_password`: Windows keeps passwords as
         // UTF-16, which would halve the 2560-byte Credential Manager limit. On macOS and Linux
         // the bytes are the same either way.
-        let mut json = serde_json::to_vec(session).map_err(|_| self.corrupt())?;
+        let mut json = serde_json::to_vec(credential).map_err(|_| self.corrupt())?;
         let entry = self.entry()?;
         let mut result = entry.set_secret(&json);
         if let Err(keyring::Error::Ambiguous(items)) = &result {

@@ -1,6 +1,7 @@
 //! Where the signed-in session is kept between runs of the host app.
 //!
-//! A [`TokenStore`] saves, loads and clears one [`StoredSession`]. The SDK ships three:
+//! A [`TokenStore`] saves, loads and clears one [`Credential`]: a signed-in session's tokens or an
+//! API key. The SDK ships three:
 //!
 //! - [`KeychainStore`] (default, feature `keychain`): the OS keychain — Windows Credential
 //!   Manager, macOS Keychain, Secret Service (GNOME Keyring, KWallet) on Linux.
@@ -14,78 +15,48 @@
 //! # Examples
 //!
 //! ```
-//! use renderiq_sdk::token_store::{MemoryStore, StoredSession, TokenStore};
+//! use renderiq_sdk::token_store::{Credential, MemoryStore, TokenStore};
 //!
 //! let store = MemoryStore::new();
 //! assert!(store.load().unwrap().is_none());
+//! store.save(&Credential::ApiKey("rq_live_abc".into())).unwrap();
+//! assert!(store.load().unwrap().is_some());
 //! ```
 
 use std::fmt;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use crate::error::Result;
-use crate::secret::Secret;
 
+mod credential;
 mod encrypted_file;
 #[cfg(feature = "keychain")]
 mod keychain;
 
+pub use credential::{Credential, StoredSession};
 pub use encrypted_file::EncryptedFileStore;
 #[cfg(feature = "keychain")]
 pub use keychain::KeychainStore;
 
-/// What a token store keeps: the tokens of a signed-in session, or an API key.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredSession {
-    /// Bearer access token (empty when `api_key` is used).
-    pub access_token: Secret,
-    /// Refresh token (empty when `api_key` is used).
-    pub refresh_token: Secret,
-    /// Expiry of `access_token`.
-    pub expires_at: DateTime<Utc>,
-    /// Email of the signed-in user, for display.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// An API key, when the session is API-key based.
-    #[serde(default)]
-    pub api_key: Option<Secret>,
-}
-
-impl fmt::Debug for StoredSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredSession")
-            .field("access_token", &self.access_token)
-            .field("refresh_token", &self.refresh_token)
-            .field("expires_at", &self.expires_at)
-            .field("email", &self.email)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-/// Persists the session. Implementations must be cheap to call more than once and must never log
-/// the secrets they hold.
+/// Persists the credential. Implementations must be cheap to call more than once and must never
+/// log the secrets they hold.
 pub trait TokenStore: Send + Sync + fmt::Debug {
-    /// Loads the saved session; `Ok(None)` when nothing is saved.
+    /// Loads the saved credential; `Ok(None)` when nothing is saved.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::TokenStore`](crate::ErrorKind::TokenStore) when the store cannot be read
     /// or its content was tampered with.
-    fn load(&self) -> Result<Option<StoredSession>>;
+    fn load(&self) -> Result<Option<Credential>>;
 
-    /// Saves `session`, replacing what was saved.
+    /// Saves `credential`, replacing what was saved.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::TokenStore`](crate::ErrorKind::TokenStore) when the store cannot be written.
-    fn save(&self, session: &StoredSession) -> Result<()>;
+    fn save(&self, credential: &Credential) -> Result<()>;
 
-    /// Removes the saved session; succeeds when nothing was saved.
+    /// Removes the saved credential; succeeds when nothing was saved.
     ///
     /// # Errors
     ///
@@ -93,7 +64,7 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn clear(&self) -> Result<()>;
 }
 
-/// Keeps the session in memory only.
+/// Keeps the credential in memory only.
 ///
 /// ```
 /// use renderiq_sdk::token_store::{MemoryStore, TokenStore};
@@ -102,7 +73,7 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
 /// ```
 #[derive(Default)]
 pub struct MemoryStore {
-    slot: Mutex<Option<StoredSession>>,
+    slot: Mutex<Option<Credential>>,
 }
 
 impl MemoryStore {
@@ -119,12 +90,12 @@ impl fmt::Debug for MemoryStore {
 }
 
 impl TokenStore for MemoryStore {
-    fn load(&self) -> Result<Option<StoredSession>> {
+    fn load(&self) -> Result<Option<Credential>> {
         Ok(self.slot.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
-    fn save(&self, session: &StoredSession) -> Result<()> {
-        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.clone());
+    fn save(&self, credential: &Credential) -> Result<()> {
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(credential.clone());
         Ok(())
     }
 

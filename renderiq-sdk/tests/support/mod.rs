@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use renderiq_sdk::token_store::{MemoryStore, StoredSession, TokenStore};
+use renderiq_sdk::token_store::{Credential, MemoryStore, StoredSession, TokenStore};
 use renderiq_sdk::{Client, RetryPolicy, Secret};
 use serde_json::{json, Value};
 use wiremock::{MockServer, ResponseTemplate};
@@ -46,13 +46,20 @@ pub async fn signed_in_client(
     (client_with_store(server, store.clone()), store)
 }
 
-pub fn stored(access: &str, refresh: &str, ttl: i64) -> StoredSession {
-    StoredSession {
+pub fn stored(access: &str, refresh: &str, ttl: i64) -> Credential {
+    Credential::Session(StoredSession {
         access_token: Secret::new(access),
         refresh_token: Secret::new(refresh),
         expires_at: Utc::now() + chrono::Duration::seconds(ttl),
         email: Some("ada@example.com".into()),
-        api_key: None,
+    })
+}
+
+/// The session a store holds; panics when it holds nothing or an API key.
+pub fn saved_session(store: &dyn TokenStore) -> StoredSession {
+    match store.load().unwrap() {
+        Some(Credential::Session(s)) => s,
+        other => panic!("the store holds no session: {other:?}"),
     }
 }
 
