@@ -9,7 +9,9 @@
 module Renderiq
 end
 
+require "time"
 require_relative "renderiq/version"
+require_relative "renderiq/generated"
 require_relative "renderiq/errors"
 require_relative "renderiq/check"
 require_relative "renderiq/models"

@@ -1,6 +1,6 @@
 //! Turning SDK errors into Ruby exceptions.
 //!
-//! The exception classes are declared in Ruby (`lib/renderiq/errors.rb`) and fetched from here:
+//! The exception classes are declared in Ruby (`lib/renderiq/errors.rb`, from the generated table) and fetched from here:
 //! `Renderiq::Error.from_json` is the one place that maps an error kind to its class and fills
 //! the fields, for this backend and for the Fiddle backend alike (both hand it the same JSON
 //! document, `renderiq_sdk::Error::to_json`).
@@ -34,36 +34,6 @@ fn build(ruby: &Ruby, json: &str) -> Result<Exception, Error> {
     let renderiq: RModule = ruby.class_object().const_get("Renderiq")?;
     let class: RClass = renderiq.const_get("Error")?;
     class.funcall("from_json", (json,))
-}
-
-/// `Renderiq::Native.error_table_json`: the core's error table for Ruby, from which
-/// `rake generate` writes `lib/renderiq/error_table.rb`: `{"classes": [{"kind", "stem",
-/// "fields", "doc"}], "hints": {"auth.invalid_credentials": "check the e-mail and password
-/// given to sign_in", …}}`, every hint rendered with Ruby's method names.
-pub fn table_json() -> String {
-    use renderiq_sdk::call::Language;
-    use renderiq_sdk::error_table::{CLASSES, HINTS};
-    let classes: Vec<_> = CLASSES
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "kind": c.kind.as_str(),
-                "stem": c.stem,
-                "fields": c.fields,
-                "doc": c.doc,
-            })
-        })
-        .collect();
-    let hints: serde_json::Map<String, serde_json::Value> = HINTS
-        .iter()
-        .map(|(id, template)| {
-            (
-                (*id).to_owned(),
-                Language::Ruby.render_hint(template).into(),
-            )
-        })
-        .collect();
-    serde_json::json!({ "classes": classes, "hints": hints }).to_string()
 }
 
 /// `ArgumentError` with `message`.

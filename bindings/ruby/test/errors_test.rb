@@ -39,7 +39,7 @@ class ErrorsTest < Minitest::Test
   end
 
   def test_not_found_error
-    error = assert_renderiq_error(Renderiq::NotFoundError, :not_found) { signed_in_client.render("rnd_doesnotexist") }
+    error = assert_renderiq_error(Renderiq::NotFoundError, :not_found) { signed_in_client.retrieve_render("rnd_doesnotexist") }
     assert_equal 404, error.status
     assert_equal "NOT_FOUND", error.code
     refute_nil error.request_id
@@ -59,7 +59,7 @@ class ErrorsTest < Minitest::Test
     assert_nil error.status
     assert_equal({ "prompt" => "too long" }, error.details)
 
-    assert_renderiq_error(Renderiq::ValidationError, :invalid_input) { client.render("not a valid id!") }
+    assert_renderiq_error(Renderiq::ValidationError, :invalid_input) { client.retrieve_render("not a valid id!") }
   end
 
   def test_insufficient_credits_error_carries_required_and_available_credits
@@ -132,7 +132,7 @@ class ErrorsTest < Minitest::Test
     assert_equal "RENDER_FAILED", error.code
     assert_equal render.id, error.details["id"]
     assert_equal "failed", error.details["status"]
-    assert client.render(render.id).failed?
+    assert client.retrieve_render(render.id).failed?
     assert_equal 200, client.credits.balance, "credits refunded"
   end
 

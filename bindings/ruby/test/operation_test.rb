@@ -10,7 +10,7 @@ class OperationTest < Minitest::Test
 
   def test_background_render_is_polled_from_a_timer_until_done
     client = signed_in_client
-    op = client.create_and_wait_async(image: png_file, prompt: "polled", quality: :standard, timeout: 60)
+    op = client.render_async(image: png_file, prompt: "polled", quality: :standard, timeout: 60)
     assert_kind_of Renderiq::Operation, op
     stages = []
     seen = []
@@ -67,33 +67,33 @@ class OperationTest < Minitest::Test
     assert_equal :cancelled, error.kind
     assert_raises(Renderiq::CancelledError) { op.value }
     # The render itself is untouched on the server: only the wait was cancelled.
-    assert client.render(render.id).pending?
+    assert client.retrieve_render(render.id).pending?
   end
 
   def test_create_and_wait_cancelled_midway_reports_the_created_render
     client = signed_in_client(slow_server)
-    op = client.create_and_wait_async(image: png_file, quality: :standard)
+    op = client.render_async(image: png_file, quality: :standard)
     wait_until("the operation never reported the created render") { op.progress.render || op.done? }
     created = op.progress.render
     assert_kind_of Renderiq::Render, created
     op.cancel
     assert_raises(Renderiq::CancelledError) { op.value }
-    assert_equal created.id, client.render(created.id).id
+    assert_equal created.id, client.retrieve_render(created.id).id
   end
 
   def test_cancelling_create_and_wait_withdraws_the_pending_render
     client = signed_in_client(held_server)
     client.create_render(image: png_file, quality: :standard) # keeps the only worker busy for an hour
     before = client.credits.balance
-    op = client.create_and_wait_async(image: png_file, quality: :standard)
+    op = client.render_async(image: png_file, quality: :standard)
     wait_until("the render was never created") { op.progress.render || op.done? }
     queued = op.progress.render
     assert queued.pending?, "queued behind the busy render: #{queued.status}"
     assert_operator client.credits.balance, :<, before, "it was charged"
     op.cancel
     assert_raises(Renderiq::CancelledError) { op.value }
-    wait_until("still pending on the server") { !client.render(queued.id).pending? }
-    assert client.render(queued.id).cancelled?, "withdrawn on the server"
+    wait_until("still pending on the server") { !client.retrieve_render(queued.id).pending? }
+    assert client.retrieve_render(queued.id).cancelled?, "withdrawn on the server"
     assert_equal before, client.credits.balance, "its credits were refunded"
   end
 
@@ -119,7 +119,7 @@ class OperationTest < Minitest::Test
     # A Renderiq::TimeoutError instead: the other thread never ran while the wait blocked.
     assert_raises(Renderiq::CancelledError) { client.wait_for_render(render, timeout: 60) }
     assert_equal :cancelled, canceller.value, "the other thread cancelled the render during the wait"
-    assert client.render(render.id).cancelled?
+    assert client.retrieve_render(render.id).cancelled?
   end
 
   def test_one_operation_wait_releases_the_gvl
@@ -148,7 +148,7 @@ class OperationTest < Minitest::Test
     wait_until("the waiting thread never blocked in the wait", timeout: 60) { waiter.status == "sleep" }
     waiter.raise(interrupted, "stop")
     assert_raises(interrupted) { waiter.join(60) || flunk("the waiting thread did not stop") }
-    assert client.render(render.id).pending?, "only the wait was stopped, not the render"
+    assert client.retrieve_render(render.id).pending?, "only the wait was stopped, not the render"
   end
 
   def test_an_exception_in_the_progress_block_ends_the_wait

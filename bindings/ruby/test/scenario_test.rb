@@ -61,7 +61,7 @@ class ScenarioTest < Minitest::Test
     File.delete(path)
 
     assert_equal 180, client.credits.balance
-    assert_equal done, client.render(done.id)
+    assert_equal done, client.retrieve_render(done.id)
   end
 
   def test_renders_enumerates_every_page_lazily
@@ -113,7 +113,7 @@ class ScenarioTest < Minitest::Test
     assert_equal 45, key_client.credits.balance
     other = client_for(server)
     other.api_key = created.key
-    assert_equal render.id, other.render(render.id).id
+    assert_equal render.id, other.retrieve_render(render.id).id
 
     client.revoke_api_key(created.api_key)
     assert_empty client.api_keys

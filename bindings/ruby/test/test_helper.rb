@@ -42,7 +42,7 @@ module RenderiqTest
     client = signed_in_client(held_server)
     client.create_render(image: png_file, quality: :standard) # keeps the only worker busy
     render = client.create_render(image: png_file, quality: :standard)
-    assert client.render(render.id).pending?
+    assert client.retrieve_render(render.id).pending?
     [client, render]
   end
 

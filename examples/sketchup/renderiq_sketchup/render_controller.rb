@@ -135,8 +135,8 @@ module Renderiq
 
       def capture_and_start
         path = capture
-        @op = @client.create_and_wait_async(image: path, prompt: @request[:prompt], style: @request[:style],
-                                            quality: @request[:quality], timeout: 600)
+        @op = @client.render_async(image: path, prompt: @request[:prompt], style: @request[:style],
+                                  quality: @request[:quality], timeout: 600)
         change(:uploading)
       end
 

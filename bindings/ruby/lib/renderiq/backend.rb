@@ -6,27 +6,16 @@ module Renderiq
   #
   # - +:native+: the magnus extension +renderiq/renderiq_native+ (compiled against the host's Ruby);
   # - +:fiddle+: +librenderiq+ (the C ABI, +bindings/ffi+) through Fiddle from Ruby's standard
-  #   library: nothing compiled against the host's Ruby, so it works inside SketchUp for Windows,
-  #   whose MSVC-built Ruby no precompiled gem fits.
+  #   library: nothing compiled against the host's Ruby, so it works inside SketchUp for Windows.
   #
-  # Both take and return the same JSON documents (the API's wire JSON, the SDK's error JSON), so
-  # everything above them (result objects, errors, operations, argument checks) is shared.
-  #
-  # Interface of a backend: +name+, +sdk_version+, +client(config_hash)+,
-  # +webhook_verify(secret, body, headers_hash, now)+, +webhook_event(…)+ (the same, answering
-  # the core's event JSON), +webhook_sign(secret, msg_id, ts, body)+.
-  # Its client has the generic call entry, +call(call_json, data)+ (the decoded result) and
-  # +start(call_json, data)+ (an op whose +outcome+ can be read more than once), where
-  # +call_json+ is a +renderiq_sdk::call::Call+ and +data+ image bytes or nil; and one method
-  # per call: blocking ones return the decoded JSON (raising {Renderiq::Error});
-  # +create_render_start+, +wait_start+ and +render_start+ return an op with +wait(seconds)+
-  # (GVL released), +done?+, +cancel+, +cancelled?+, +progress+ (Hash with +version+) and +take+.
+  # Interface of a backend: +name+, +sdk_version+, +client(config_hash)+ (whose
+  # +start(call_json, data)+ returns an op with +wait(seconds)+ (GVL released), +done?+,
+  # +cancel+, +cancelled?+, +progress_json+ and +outcome+, the result's JSON text, readable
+  # more than once), +webhook_verify(secret, body, headers, now, read_event)+ (the event JSON
+  # or nil) and +webhook_sign(secret, msg_id, ts, body)+.
   module Backend
     # Environment variable that picks a backend: +native+, +fiddle+ (or +auto+, the default).
     ENV_VAR = "RENDERIQ_RUBY_BACKEND"
-
-    # How long one GVL-free wait lasts before Ruby runs its interrupts and progress callbacks.
-    SLICE = 0.1
 
     class << self
       # The active backend, loaded on first use.
@@ -38,32 +27,7 @@ module Renderiq
       # automatically (for diagnostics), or nil.
       attr_reader :native_load_error
 
-      # Waits for +op+ with the GVL released, in slices, so that other Ruby threads run and Ruby
-      # can interrupt the wait; calls +on_progress+ with each new progress Hash on this thread.
-      # The op is cancelled when the wait ends abnormally (an exception from the block,
-      # +Thread#raise+, +Thread#kill+, Ctrl-C, +Timeout.timeout+).
-      # @return the op's result
-      def await(op, on_progress = nil)
-        finished = false
-        last = nil
-        until op.wait(SLICE)
-          last = report(op, last, on_progress) if on_progress
-        end
-        report(op, last, on_progress) if on_progress
-        finished = true
-        op.take
-      ensure
-        op.cancel unless finished
-      end
-
       private
-
-      # Calls +on_progress+ when the progress changed (and says something: a stage or a render).
-      def report(op, last, on_progress)
-        progress = op.progress
-        on_progress.call(progress) if progress != last && (progress["stage"] || progress["render"])
-        progress
-      end
 
       def load_backend(choice)
         case choice.to_s.strip.downcase

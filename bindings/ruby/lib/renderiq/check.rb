@@ -1,67 +1,42 @@
 # frozen_string_literal: true
 
+require "json"
+
 module Renderiq
   # @api private
-  # Argument checks of the public API: a wrong type raises TypeError, a wrong value
-  # ArgumentError, each naming the argument, before anything reaches a backend.
+  # Turning Ruby arguments into the core's call JSON. Only what JSON cannot carry is checked
+  # here (a non-String where a String goes, text that is not UTF-8); every value rule is the
+  # core's.
   module Check
     module_function
 
-    # A String (Symbols too when +symbol+), valid UTF-8, returned as a String.
-    def string!(name, value, symbol: false, empty: false)
-      value = value.to_s if symbol && value.is_a?(Symbol)
-      unless value.is_a?(String)
-        raise TypeError, "#{name} must be a String#{symbol ? ' or Symbol' : ''}, got #{value.class}"
-      end
+    # A String (or Symbol) as valid UTF-8 without NUL bytes.
+    def string!(name, value)
+      value = value.to_s if value.is_a?(Symbol)
+      raise TypeError, "#{name} must be a String, got #{value.class}" unless value.is_a?(String)
 
-      utf8 = value.encoding == Encoding::UTF_8 ? value : value.dup.force_encoding(Encoding::UTF_8)
+      utf8 = value.dup.force_encoding(Encoding::UTF_8)
       raise ArgumentError, "#{name} must be valid UTF-8 text" unless utf8.valid_encoding?
       raise ArgumentError, "#{name} must not contain NUL bytes" if utf8.include?("\0")
-      raise ArgumentError, "#{name} must not be empty" if !empty && utf8.strip.empty?
 
       utf8
     end
 
-    # Like {string!}, nil allowed.
-    def optional_string!(name, value, symbol: false)
-      value.nil? ? nil : string!(name, value, symbol: symbol)
+    # Seconds as whole milliseconds (the core checks the value); nil stays nil.
+    def millis(seconds)
+      seconds.is_a?(Numeric) && seconds.to_f.finite? && seconds.positive? ? (seconds * 1000).ceil : seconds
     end
 
-    # One of +allowed+ (Symbols), given as a Symbol or String; returned as a String.
-    def choice!(name, value, allowed)
-      unless value.is_a?(Symbol) || value.is_a?(String)
-        raise TypeError, "#{name} must be a Symbol or String, got #{value.class}"
-      end
-      unless allowed.include?(value.to_sym)
-        raise ArgumentError, "unknown #{name} #{value.inspect}: use one of #{allowed.map(&:inspect).join(', ')}"
-      end
-
-      value.to_s
+    # Keyword arguments as the core's camelCase fields, nil values left out.
+    def camel(hash)
+      hash.compact.transform_keys { |k| k.to_s.gsub(/_([a-z])/) { Regexp.last_match(1).upcase } }
     end
 
-    # Positive seconds as whole milliseconds (at most what the C ABI's uint32 holds).
-    def millis!(name, seconds)
-      raise TypeError, "#{name} must be a number of seconds, got #{seconds.class}" unless seconds.is_a?(Numeric)
-      unless seconds.positive? && seconds.to_f.finite?
-        raise ArgumentError, "#{name} must be a positive number of seconds, got #{seconds}"
-      end
-
-      [(seconds * 1000).ceil, 0xFFFF_FFFE].min
-    end
-
-    # A positive Integer.
-    def positive_integer!(name, value, max: 0xFFFF_FFFF)
-      raise TypeError, "#{name} must be an Integer, got #{value.class}" unless value.is_a?(Integer)
-      raise ArgumentError, "#{name} must be between 1 and #{max}, got #{value}" unless value.between?(1, max)
-
-      value
-    end
-
-    # An Array of Strings/Symbols, as Strings.
-    def strings!(name, values)
-      raise TypeError, "#{name} must be an Array of Strings, got #{values.class}" unless values.is_a?(Array)
-
-      values.each_with_index.map { |v, i| string!("#{name}[#{i}]", v, symbol: true) }
+    # The call's JSON, nil values left out; text that is not UTF-8 is an ArgumentError.
+    def json(call)
+      JSON.generate(call.compact)
+    rescue JSON::GeneratorError, Encoding::UndefinedConversionError => e
+      raise ArgumentError, "the call cannot be sent as JSON (#{e.message}): pass UTF-8 text"
     end
   end
 end

@@ -3,66 +3,39 @@
 require "json"
 
 module Renderiq
-  # Base class of every error the SDK raises. Rescue it to handle them all.
-  #
-  # Each error carries what the Renderiq API said, where it said something:
+  # Base class of every error the SDK raises. Rescue it to handle them all. One subclass per
+  # error kind of the core, declared from the generated {Generated::ERROR_CLASSES}:
+  # +AuthError+, +ValidationError+, +InsufficientCreditsError+, +RateLimitError+, …
   #
   #   begin
   #     client.create_render(image: "view.png", quality: :ultra)
   #   rescue Renderiq::InsufficientCreditsError => e
   #     puts "needs #{e.required_credits}, has #{e.available_credits}"
-  #   rescue Renderiq::RateLimitError => e
-  #     sleep e.retry_after
-  #     retry
   #   rescue Renderiq::Error => e
   #     warn "#{e.message} (#{e.kind}, request #{e.request_id})"
   #   end
   class Error < StandardError
-    # @api private
     # Kinds of the C ABI that mean a bad argument; raised as ArgumentError.
     ARGUMENT_KINDS = %w[null_argument invalid_utf8 invalid_argument].freeze
+    # What to do next, by hint id, in this gem's names (generated from the core's table).
+    HINTS = Generated::HINTS
 
-    # @return [Symbol] what went wrong: +:auth+, +:not_found+, +:invalid_input+, +:rate_limited+, …
-    attr_reader :kind
-    # @return [String, nil] the API's +errorCode+, e.g. +"INSUFFICIENT_CREDITS"+
-    attr_reader :code
-    # @return [Integer, nil] HTTP status of the failed response, if the server answered
-    attr_reader :status
-    # @return [String, nil] the server's id of the failed request; quote it to support
-    attr_reader :request_id
-    # @return [Hash, Array, nil] structured details, e.g. field errors of a validation error
-    attr_reader :details
-    # @return [Float, nil] seconds to wait before retrying (rate limits, 503)
-    attr_reader :retry_after
-    # @return [Integer, nil] credits the render needed (insufficient credits)
-    attr_reader :required_credits
-    # @return [Integer, nil] credits available (insufficient credits)
-    attr_reader :available_credits
-    # @return [String, nil] what to do next, naming this gem's methods (also in {#message})
-    attr_reader :hint
+    # +kind+ (+:auth+, +:not_found+, …), +code+ (the API's +errorCode+), HTTP +status+,
+    # +request_id+ (quote it to support), +details+ (the API's field-error map, or the failed
+    # render), +hint+ (what to do next, also in the message), +retry_after+ (seconds),
+    # +required_credits+, +available_credits+.
+    FIELDS = %i[kind code status request_id details hint retry_after required_credits available_credits].freeze
+    attr_reader(*FIELDS)
 
     # @param message [String]
-    def initialize(message = nil, kind: nil, code: nil, status: nil, request_id: nil, details: nil,
-                   retry_after: nil, required_credits: nil, available_credits: nil, hint: nil)
+    def initialize(message = nil, **fields)
       super(message)
-      @hint = hint
-      @kind = kind
-      @code = code
-      @status = status
-      @request_id = request_id
-      @details = details
-      @retry_after = retry_after
-      @required_credits = required_credits
-      @available_credits = available_credits
+      FIELDS.each { |f| instance_variable_set(:"@#{f}", fields[f]) }
     end
 
     # @api private
-    # Builds the exception for an SDK error document (+renderiq_sdk::Error::to_json+), as both
-    # backends hand it over. This is the one place that maps error kinds to classes (through the
-    # generated {KINDS}) and picks the hint (the generated {HINTS}, by the document's +hintId+):
-    # the message is the SDK's message, the hint in parentheses and the request id.
-    # @param json [String]
-    # @return [Renderiq::Error]
+    # The exception for an SDK error document (+renderiq_sdk::Error::to_json+), as both
+    # backends hand it over: the SDK's message, the hint in parentheses and the request id.
     def self.from_json(json)
       from_payload(JSON.parse(json))
     rescue JSON::ParserError
@@ -71,34 +44,24 @@ module Renderiq
     end
 
     # @api private
-    # @param doc [Hash{String => Object}]
-    # @return [Renderiq::Error]
     def self.from_payload(doc)
       kind = doc["kind"].to_s
-      # Misuse reported by the C ABI (malformed JSON argument, invalid UTF-8, NULL) is a bad
-      # argument, as Ruby reports it everywhere else.
       return ArgumentError.new(doc["message"].to_s) if ARGUMENT_KINDS.include?(kind)
 
-      klass = KINDS.fetch(kind, Error)
-      retry_after = doc["retryAfter"]
       hint = HINTS[doc["hintId"]]
       message = doc["message"] || "unknown Renderiq error"
       message += " (#{hint})" if hint
       message += " [request #{doc['requestId']}]" if doc["requestId"]
-      klass.new(
-        message,
-        hint: hint,
-        kind: kind.empty? ? :internal : kind.to_sym,
-        code: doc["code"],
-        status: doc["status"],
-        request_id: doc["requestId"],
-        details: doc["details"],
-        retry_after: retry_after&.to_f,
-        required_credits: doc["requiredCredits"],
-        available_credits: doc["availableCredits"]
+      KINDS.fetch(kind, Error).new(
+        message, hint: hint, kind: kind.empty? ? :internal : kind.to_sym, code: doc["code"], status: doc["status"],
+                 request_id: doc["requestId"], details: doc["details"], retry_after: doc["retryAfter"]&.to_f,
+                 required_credits: doc["requiredCredits"], available_credits: doc["availableCredits"]
       )
     end
+
+    # The error class of each kind, e.g. +"rate_limited" => RateLimitError+.
+    KINDS = Generated::ERROR_CLASSES.to_h do |kind, name, _parent, _fields, _doc|
+      [kind.to_s, Renderiq.const_set(name, Class.new(Error))]
+    end.freeze
   end
 end
-
-require_relative "error_table"

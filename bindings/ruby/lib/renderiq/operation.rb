@@ -1,45 +1,39 @@
 # frozen_string_literal: true
 
+require "json"
+
 module Renderiq
-  # A call running in the background, for host apps whose UI thread must never block.
+  # A call running in the background ({Client#start}, the +*_async+ methods), for host apps
+  # whose UI thread must never block. Poll it from a UI timer; read its value once it is done:
   #
-  # Poll it from a UI timer; take its value once it is done:
-  #
-  #   op = client.create_and_wait_async(image: "/tmp/view.png", prompt: "dusk")
+  #   op = client.render_async(image: "/tmp/view.png", prompt: "dusk")
   #   UI.start_timer(0.25, true) do
-  #     if op.done?
-  #       render = op.value   # raises the call's Renderiq::Error, if it failed
-  #     else
-  #       show_progress(op.progress.percent, op.progress.stage)
-  #     end
+  #     op.done? ? show(op.value) : show_progress(op.progress.percent, op.progress.stage)
   #   end
   #
-  # From a worker thread, {#value} simply blocks (with the GVL released) until the call ends.
+  # From a worker thread, {#value} blocks (with the GVL released) until the call ends.
   class Operation
+    # How long one GVL-free wait lasts before Ruby runs its interrupts and progress blocks.
+    SLICE = 0.1
+
     # @api private
-    def initialize(op, &convert)
+    def initialize(op, model = nil)
       @op = op
-      @convert = convert || ->(v) { v }
-      @mutex = Mutex.new
-      @settled = false
-      @value = nil
-      @error = nil
+      @model = model
     end
 
     # @return [Boolean] the call finished: with a value, with an error, or cancelled
     def done?
-      @settled || @op.done?
+      @op.done?
     end
 
-    # @return [Progress] how far the call got (+percent+, +stage+, the +render+ as last seen)
+    # @return [Progress] how far the call got (+percent+, +stage+, +render+, +version+)
     def progress
-      Progress.from_wire(@op.progress)
+      Progress.from_core(JSON.parse(@op.progress_json))
     end
 
-    # Asks the call to stop. It ends soon after; {#value} then raises {Renderiq::CancelledError}
-    # (unless it had already finished). An operation from {Client#create_and_wait_async} also
-    # withdraws its render on the server while it is pending (refunding it); cancelling a plain
-    # wait leaves the render alone ({Client#cancel_render} withdraws it).
+    # Asks the call to stop; {#value} then raises {CancelledError}. A call that creates a
+    # render withdraws it while pending; a plain wait leaves the render alone.
     # @return [self]
     def cancel
       @op.cancel
@@ -51,64 +45,56 @@ module Renderiq
       @op.cancelled?
     end
 
-    # Waits until the call finished, or until +timeout+ seconds passed, with the GVL released.
+    # Waits until the call finished, or +timeout+ seconds passed, with the GVL released.
     # @param timeout [Numeric, nil] seconds; nil waits as long as it takes
     # @return [Boolean] whether the call finished
     def wait(timeout = nil)
-      return true if @settled
+      raise ArgumentError, "timeout must be nil or seconds >= 0, got #{timeout.inspect}" if timeout&.negative?
 
-      unless timeout.nil? || (timeout.is_a?(Numeric) && timeout >= 0)
-        raise ArgumentError, "timeout must be nil or seconds >= 0, got #{timeout.inspect}"
-      end
-
-      deadline = timeout && (monotonic + timeout)
+      deadline = timeout && (Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout)
       loop do
-        slice = Backend::SLICE
-        if deadline
-          left = deadline - monotonic
-          return @op.done? if left <= 0
-
-          slice = [slice, left].min
-        end
-        return true if @op.wait(slice)
+        left = deadline && (deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC))
+        return @op.done? if left && left <= 0
+        return true if @op.wait(left ? [SLICE, left].min : SLICE)
       end
     end
 
-    # The call's result, waiting for it if needed (with the GVL released). Yields a {Progress}
-    # to the block, on this thread, whenever it changes while waiting.
-    # @yieldparam progress [Progress]
-    # @return the result ({Render}, …)
+    # The call's result, waiting for it if needed; readable again. Yields each new {Progress}
+    # to the block, on this thread. An exception (or interrupt) while waiting cancels the call.
     # @raise [Renderiq::Error] the call's error ({CancelledError} after {#cancel})
     def value(&block)
-      @mutex.synchronize do
-        unless @settled
-          on_progress = block && ->(hash) { block.call(Progress.from_wire(hash)) }
-          begin
-            @value = @convert.call(Backend.await(@op, on_progress))
-          rescue Renderiq::Error => e
-            @error = e
-          end
-          @settled = true
-        end
+      finished = false
+      seen = nil
+      loop do
+        done = @op.wait(SLICE)
+        seen = report(seen, &block) if block
+        break if done
       end
-      raise @error if @error
-
-      @value
+      finished = true
+      result = JSON.parse(@op.outcome)
+      @model ? @model.from_wire(result) : result
+    ensure
+      @op.cancel unless finished
     end
 
     # Short description with the state.
     def inspect
-      state = if @settled then @error ? "failed (#{@error.class.name})" : "done"
-              elsif @op.done? then "done"
-              else "running"
-              end
-      "#<Renderiq::Operation #{state}#{cancelled? ? ', cancelled' : ''}>"
+      "#<Renderiq::Operation #{@op.done? ? 'done' : 'running'}#{cancelled? ? ', cancelled' : ''}>"
     end
 
     private
 
-    def monotonic
-      Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    def report(seen)
+      json = @op.progress_json
+      return seen if json == seen
+
+      progress = progress_from(json)
+      yield progress if progress.stage || progress.render
+      json
+    end
+
+    def progress_from(json)
+      Progress.from_core(JSON.parse(json))
     end
   end
 end

@@ -19,7 +19,7 @@ module Renderiq
       # @param secret [String] the +whsec_…+ secret shown when the webhook was registered
       # @param body [String] the raw request body, exactly as received
       # @param headers [Hash] the request headers (any case; a Rack +env+ works too)
-      # @param now [Integer, Time, nil] the time to check against; default the clock
+      # @param now [Integer, Time, nil] the time to check against (unix seconds); default the clock
       # @return [true]
       # @raise [WebhookVerificationError] with {Error#code} +WEBHOOK_BAD_SIGNATURE+,
       #   +WEBHOOK_TIMESTAMP_TOO_OLD+, +WEBHOOK_TIMESTAMP_TOO_NEW+, +WEBHOOK_INVALID_TIMESTAMP+ or
@@ -27,24 +27,18 @@ module Renderiq
       # @raise [ConfigError] for a malformed secret (+WEBHOOK_BAD_SECRET+)
       # @raise [TypeError] for arguments of the wrong type
       def verify(secret:, body:, headers:, now: nil)
-        Check.string!("secret", secret)
-        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
-
-        Backend.current.webhook_verify(secret, body, normalize(headers), timestamp(now))
+        deliver(secret, body, headers, now, false)
+        true
       end
 
-      # {verify}, then reads the body as a {WebhookEvent} (the SDK reads it, as in every
+      # {verify}, then reads the body as a {WebhookEvent} (the core reads it, as in every
       # language). A correctly signed JSON body is never refused for its shape: for a render
       # event +type+, +timestamp+ and +data+ (the render) are set; for any other body +data+ is
-      # nil and +type+ and +timestamp+ are the body's when it has them. {WebhookEvent#payload}
-      # is always the whole body as sent.
+      # nil. {WebhookEvent#payload} is always the whole body as sent.
       # @return [WebhookEvent]
       # @raise [DecodeError] when the verified body is not JSON (+WEBHOOK_BAD_PAYLOAD+)
       def verify_event(secret:, body:, headers:, now: nil)
-        Check.string!("secret", secret)
-        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
-
-        WebhookEvent.from_wire(Backend.current.webhook_event(secret, body, normalize(headers), timestamp(now)))
+        WebhookEvent.from_wire(JSON.parse(deliver(secret, body, headers, now, true)))
       end
 
       # The +webhook-signature+ value for a delivery, as the server computes it.
@@ -73,6 +67,12 @@ module Renderiq
       end
 
       private
+
+      def deliver(secret, body, headers, now, read_event)
+        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
+
+        Backend.current.webhook_verify(Check.string!("secret", secret), body, normalize(headers), timestamp(now), read_event)
+      end
 
       def timestamp(value)
         case value

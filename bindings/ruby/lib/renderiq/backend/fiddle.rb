@@ -1,7 +1,6 @@
 # frozen_string_literal: true
 
 require "fiddle"
-require "fiddle/import"
 require "json"
 require "rbconfig"
 
@@ -14,9 +13,8 @@ module Renderiq
     # Rules it keeps (see renderiq.h):
     # - inputs are copied into memory Ruby allocated, so no Ruby string can move or change
     #   while the library reads it without the GVL;
-    # - every string the library returns is freed with +renderiq_string_free+, every byte buffer
-    #   with +renderiq_bytes_free+, every error with +renderiq_error_free+, and clients and
-    #   operations with their +_free+ when Ruby collects their wrapper;
+    # - every string the library returns is freed with +renderiq_string_free+, every error
+    #   with +renderiq_error_free+, clients and operations with their +_free+ when collected;
     # - blocking calls run without the GVL (Fiddle's default); quick ones keep it.
     class Fiddle
       # The C ABI version this wrapper was written against (+RENDERIQ_ABI_VERSION+).
@@ -44,59 +42,20 @@ module Renderiq
         renderiq_abi_version: [[], U32, true],
         renderiq_version: [[], VOIDP, true],
         renderiq_client_new: [[VOIDP, VOIDP, VOIDP], I32, true],
+        renderiq_client_free: [[VOIDP], I32, true],
         renderiq_call_start: [[VOIDP, VOIDP, VOIDP, SIZE, VOIDP, VOIDP], I32, true],
         renderiq_op_outcome: [[VOIDP, VOIDP, VOIDP], I32, true],
-        renderiq_client_free: [[VOIDP], I32, true],
-        renderiq_client_sign_in: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_use_api_key: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_sign_out: [[VOIDP, VOIDP], I32, false],
-        renderiq_client_is_signed_in: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_me: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_health: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_credits: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_credit_transactions: [[VOIDP, U32, U32, VOIDP, VOIDP], I32, false],
-        renderiq_client_projects_list: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_project_create: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_settings_get: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_settings_update: [[VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_api_key_create: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_api_keys_list: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_api_key_revoke: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_webhook_register: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_webhooks_list: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_webhook_delete: [[VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_render_get: [[VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_render_list: [[VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_render_cancel: [[VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_render_download: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_client_render_download_to_file: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, false],
-        renderiq_error_json: [[VOIDP], VOIDP, true],
-        renderiq_error_free: [[VOIDP], I32, true],
-        renderiq_string_free: [[VOIDP], I32, true],
-        renderiq_bytes_free: [[VOIDP, SIZE], I32, true],
-        renderiq_render_create_start: [[VOIDP, VOIDP, VOIDP, VOIDP, VOIDP], I32, true],
-        renderiq_render_wait_start: [[VOIDP, VOIDP, U32, VOIDP, VOIDP], I32, true],
-        renderiq_render_start: [[VOIDP, VOIDP, VOIDP, U32, VOIDP, VOIDP], I32, true],
         renderiq_op_poll: [[VOIDP], I32, true],
         renderiq_op_progress: [[VOIDP, VOIDP, VOIDP, VOIDP], I32, true],
         renderiq_op_cancel: [[VOIDP], I32, true],
         renderiq_op_wait: [[VOIDP, U32, VOIDP, VOIDP], I32, false],
         renderiq_op_free: [[VOIDP], I32, true],
+        renderiq_error_json: [[VOIDP], VOIDP, true],
+        renderiq_error_free: [[VOIDP], I32, true],
+        renderiq_string_free: [[VOIDP], I32, true],
         renderiq_webhook_verify: [[VOIDP, VOIDP, SIZE, VOIDP, VOIDP, VOIDP, I64, VOIDP, VOIDP], I32, true],
         renderiq_webhook_sign: [[VOIDP, VOIDP, I64, VOIDP, SIZE, VOIDP, VOIDP], I32, true]
       }.freeze
-
-      # +RenderiqImage+ of renderiq.h.
-      module Types
-        extend ::Fiddle::Importer
-        Image = struct([
-                         "uint32_t kind", "const char* path", "const uint8_t* data", "size_t len",
-                         "uint32_t width", "uint32_t height", "size_t stride",
-                         "uint32_t pixel_format", "uint32_t bottom_up"
-                       ])
-      end
-      IMAGE_KINDS = { file: 1, encoded: 2, raw: 3 }.freeze
-      PIXEL_FORMATS = { rgba: 1, bgra: 2 }.freeze
 
       # The library's file name on this platform.
       def self.library_name
@@ -171,21 +130,19 @@ module Renderiq
       def client(config)
         slot = ptr_slot
         err = ptr_slot
-        status = call(:renderiq_client_new, cstr(JSON.generate(config)), slot, err)
-        check(status, err)
+        check(call(:renderiq_client_new, cstr(JSON.generate(config)), slot, err), err)
         Client.new(self, own(slot.ptr, :renderiq_client_free))
       end
 
-      def webhook_verify(secret, body, headers, now)
-        verify_delivery(secret, body, headers, now, nil)
-        true
-      end
-
-      # The core's event JSON of a verified delivery (+out_event_json+ of renderiq_webhook_verify).
-      def webhook_event(secret, body, headers, now)
-        out = ptr_slot
-        verify_delivery(secret, body, headers, now, out)
-        JSON.parse(take_string(out))
+      # +now+ (unix seconds) is always given: the C ABI reads 0 as "the system clock".
+      def webhook_verify(secret, body, headers, now, read_event)
+        out = read_event ? ptr_slot : nil
+        err = ptr_slot
+        ids = %w[webhook-id webhook-timestamp webhook-signature].map { |h| cstr(headers[h]) }
+        status = call(:renderiq_webhook_verify, cstr(secret), buf(body), body.bytesize, *ids,
+                      now || Time.now.to_i, out, err)
+        check(status, err)
+        out && take_string(out)
       end
 
       def webhook_sign(secret, msg_id, timestamp, body)
@@ -257,22 +214,9 @@ module Renderiq
         raise Renderiq::Error.from_json(json)
       end
 
-      private
-
-      def verify_delivery(secret, body, headers, now, out_event)
-        err = ptr_slot
-        status = call(:renderiq_webhook_verify, cstr(secret), buf(body), body.bytesize,
-                      header(headers, "webhook-id"), header(headers, "webhook-timestamp"),
-                      header(headers, "webhook-signature"), now || 0, out_event, err)
-        check(status, err)
-      end
-
-      def header(headers, name)
-        value = headers[name]
-        value.nil? ? nil : cstr(value)
-      end
-
-      # A background render operation of the library.
+      # An operation of +renderiq_call_start+. Its outcome can be read more than once: from
+      # {#wait}'s copy once a wait took it (+renderiq_op_wait+ hands it over), else with
+      # +renderiq_op_outcome+, which leaves it in place.
       class Op
         def initialize(lib, handle)
           @lib = lib
@@ -283,24 +227,15 @@ module Renderiq
         end
 
         def wait(seconds)
-          return true if @result
-
-          @lock.synchronize do # renderiq_op_wait hands the result to one caller only
+          @lock.synchronize do
             return true if @result
 
-            ms = (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT)
             out = @lib.ptr_slot
             err = @lib.ptr_slot
-            status = @lib.call(:renderiq_op_wait, @handle, ms, out, err)
+            status = @lib.call(:renderiq_op_wait, @handle, (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT), out, err)
             return false if status == NOT_READY
 
-            @result =
-              begin
-                @lib.check(status, err)
-                [:ok, @lib.take_string(out)]
-              rescue Renderiq::Error, ArgumentError => e
-                [:error, e]
-              end
+            @result = capture(status, out, err)
             true
           end
         end
@@ -319,37 +254,19 @@ module Renderiq
           @cancelled
         end
 
-        def progress
+        def progress_json
           out = @lib.ptr_slot
           err = @lib.ptr_slot
-          status = @lib.call(:renderiq_op_progress, @handle, nil, out, err)
-          @lib.check(status, err)
-          doc = JSON.parse(@lib.take_string(out))
-          doc.delete("done")
-          doc
+          @lib.check(@lib.call(:renderiq_op_progress, @handle, nil, out, err), err)
+          @lib.take_string(out)
         end
 
-        def take
-          wait(Backend::SLICE) until @result
-          kind, value = @result
-          @result = [:error, Renderiq::Error.new("the operation's result was already taken", kind: :already_taken)]
-          raise value if kind == :error
-
-          JSON.parse(value)
-        end
-      end
-
-      # An operation of the generic call entry, whose outcome can be read more than once:
-      # from {#wait}'s copy once a wait took it (+renderiq_op_wait+ hands it over), else with
-      # +renderiq_op_outcome+, which leaves it in place.
-      class CallOp < Op
         def outcome
-          kind, value = @result || read_outcome
+          kind, value = @lock.synchronize { @result } || read_outcome
           raise value if kind == :error
 
-          JSON.parse(value)
+          value
         end
-        alias take outcome
 
         private
 
@@ -359,219 +276,33 @@ module Renderiq
           status = @lib.call(:renderiq_op_outcome, @handle, out, err)
           raise ArgumentError, "the operation is still running: check done? or call wait first" if status == NOT_READY
 
+          capture(status, out, err)
+        end
+
+        def capture(status, out, err)
           @lib.check(status, err)
           [:ok, @lib.take_string(out)]
-        rescue Renderiq::Error => e
+        rescue Renderiq::Error, ArgumentError => e
           [:error, e]
         end
       end
 
-      # One client handle; the methods mirror the C ABI's calls.
+      # One client handle.
       class Client
         def initialize(lib, handle)
           @lib = lib
           @handle = handle
         end
 
-        # Any call of the core (+call_json+), image bytes beside it in +data+ (or nil); the
-        # decoded result. Runs as an operation waited for in slices, so that Ruby can interrupt
-        # the wait (which cancels the call), as with the native backend.
-        def call(call_json, data)
-          Backend.await(start(call_json, data))
-        end
-
-        # +renderiq_call_start+: +data+ is copied into Ruby-allocated memory, which the library
+        # +renderiq_call_start+; +data+ is copied into Ruby-allocated memory, which the library
         # copies again before returning.
         def start(call_json, data)
-          bytes = data && @lib.buf(data)
-          start_op(:renderiq_call_start, @lib.cstr(call_json), bytes, data ? data.bytesize : 0) { |h| CallOp.new(@lib, h) }
-        end
-
-        def sign_in(email, password)
-          json(:renderiq_client_sign_in, @lib.cstr(email), @lib.cstr(password))
-        end
-
-        def use_api_key(key)
-          unit(:renderiq_client_use_api_key, @lib.cstr(key))
-        end
-
-        def signed_in?
-          flag = ::Fiddle::Pointer.malloc(1, ::Fiddle::RUBY_FREE)
-          flag[0] = 0
-          unit(:renderiq_client_is_signed_in, flag)
-          flag[0] == 1
-        end
-
-        def me
-          json(:renderiq_client_me)
-        end
-
-        def sign_out
-          unit(:renderiq_client_sign_out)
-        end
-
-        def health
-          json(:renderiq_client_health)
-        end
-
-        def credits
-          json(:renderiq_client_credits)
-        end
-
-        def credit_transactions(page, limit)
-          json(:renderiq_client_credit_transactions, page, limit)
-        end
-
-        def projects
-          json(:renderiq_client_projects_list)
-        end
-
-        def create_project(name, description)
-          json(:renderiq_client_project_create, @lib.cstr(name), @lib.cstr(description))
-        end
-
-        def settings
-          json(:renderiq_client_settings_get)
-        end
-
-        def update_settings(update)
-          json(:renderiq_client_settings_update, @lib.cstr(JSON.generate(update)))
-        end
-
-        def create_api_key(name, scopes, expires_at)
-          json(:renderiq_client_api_key_create, @lib.cstr(name), @lib.cstr(JSON.generate(scopes)), @lib.cstr(expires_at))
-        end
-
-        def api_keys
-          json(:renderiq_client_api_keys_list)
-        end
-
-        def revoke_api_key(id)
-          unit(:renderiq_client_api_key_revoke, @lib.cstr(id))
-        end
-
-        def register_webhook(url, events)
-          json(:renderiq_client_webhook_register, @lib.cstr(url), @lib.cstr(JSON.generate(events)))
-        end
-
-        def webhooks
-          json(:renderiq_client_webhooks_list)
-        end
-
-        def delete_webhook(id)
-          unit(:renderiq_client_webhook_delete, @lib.cstr(id))
-        end
-
-        def get_render(id)
-          json(:renderiq_client_render_get, @lib.cstr(id))
-        end
-
-        def list_renders(query)
-          json(:renderiq_client_render_list, @lib.cstr(JSON.generate(query)))
-        end
-
-        def cancel_render(id)
-          json(:renderiq_client_render_cancel, @lib.cstr(id))
-        end
-
-        def download_render(render_json, path)
-          err = @lib.ptr_slot
-          if path
-            size = @lib.ptr_slot
-            status = @lib.call(:renderiq_client_render_download_to_file, @handle, @lib.cstr(render_json),
-                               @lib.cstr(path), size, err)
-            @lib.check(status, err)
-            size[0, 8].unpack1("Q")
-          else
-            data = @lib.ptr_slot
-            len = @lib.ptr_slot
-            status = @lib.call(:renderiq_client_render_download, @handle, @lib.cstr(render_json), data, len, err)
-            @lib.check(status, err)
-            ptr = data.ptr
-            n = len[0, ::Fiddle::SIZEOF_VOIDP].unpack1("J")
-            begin
-              ptr.to_s(n)
-            ensure
-              @lib.call(:renderiq_bytes_free, ptr, n)
-            end
-          end
-        end
-
-        def create_render_start(image, params)
-          with_image(image) do |img|
-            start_op(:renderiq_render_create_start, img, @lib.cstr(JSON.generate(params)))
-          end
-        end
-
-        def wait_start(id, timeout_ms)
-          start_op(:renderiq_render_wait_start, @lib.cstr(id), timeout_ms)
-        end
-
-        def render_start(image, params, timeout_ms)
-          with_image(image) do |img|
-            start_op(:renderiq_render_start, img, @lib.cstr(JSON.generate(params)), timeout_ms)
-          end
-        end
-
-        private
-
-        def json(name, *args)
           out = @lib.ptr_slot
           err = @lib.ptr_slot
-          status = @lib.call(name, @handle, *args, out, err)
+          status = @lib.call(:renderiq_call_start, @handle, @lib.cstr(call_json), data && @lib.buf(data),
+                             data ? data.bytesize : 0, out, err)
           @lib.check(status, err)
-          JSON.parse(@lib.take_string(out))
-        end
-
-        def unit(name, *args)
-          err = @lib.ptr_slot
-          status = @lib.call(name, @handle, *args, err)
-          @lib.check(status, err)
-          nil
-        end
-
-        # Starts an operation with +name+; the block wraps its handle (default an {Op}).
-        def start_op(name, *args)
-          out = @lib.ptr_slot
-          err = @lib.ptr_slot
-          status = @lib.call(name, @handle, *args, out, err)
-          @lib.check(status, err)
-          handle = @lib.own(out.ptr, :renderiq_op_free)
-          block_given? ? yield(handle) : Op.new(@lib, handle)
-        end
-
-        # A RenderiqImage for the duration of the block (the library copies it before returning).
-        def with_image(image)
-          img = Types::Image.malloc(::Fiddle::RUBY_FREE)
-          img.kind = IMAGE_KINDS.fetch(image.kind)
-          img.path = nil
-          img.data = nil
-          img.len = 0
-          img.width = 0
-          img.height = 0
-          img.stride = 0
-          img.pixel_format = 0
-          img.bottom_up = 0
-          keep = []
-          case image.kind
-          when :file
-            keep << (img.path = @lib.cstr(image.path))
-          else
-            data = @lib.buf(image.bytes)
-            keep << data
-            img.data = data
-            img.len = image.bytes.bytesize
-            if image.kind == :raw
-              img.width = image.width
-              img.height = image.height
-              img.stride = image.stride
-              img.pixel_format = PIXEL_FORMATS.fetch(image.format)
-              img.bottom_up = image.bottom_up ? 1 : 0
-            end
-          end
-          yield img
-        ensure
-          keep&.each { |ptr| ptr.call_free if ptr.respond_to?(:call_free) }
+          Op.new(@lib, @lib.own(out.ptr, :renderiq_op_free))
         end
       end
     end
