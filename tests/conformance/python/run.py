@@ -354,7 +354,7 @@ def label(step: Mapping[str, Any]) -> str:
 
 
 def progress_json(p: renderiq.Progress) -> Dict[str, Any]:
-    render = getattr(p.render, "_wire", None) if p.render is not None else None
+    render = p.render._to_wire() if p.render is not None else None
     return {"percent": p.percent, "stage": p.stage, "render": render, "version": p.version}
 
 

@@ -63,11 +63,6 @@ def _id(obj: Any) -> Any:
     return getattr(obj, "id", obj)
 
 
-def _page(cls: Any, wire: Mapping[str, Any]) -> Page[Any]:
-    items = tuple(cls._from_wire(item) for item in wire["items"])
-    return Page(items=items, page=wire["page"], limit=wire["limit"], total=wire["total"], has_more=wire["hasMore"])
-
-
 def _render_call(name: str, image: ImageInput, settings: Mapping[str, Any], wait: Any = None) -> Dict[str, Any]:
     source, data = image_source(image)
     call = {"call": name, "image": source, "settings": _camel(settings), "wait": wait}
@@ -213,7 +208,7 @@ class Client:
         """One page of renders, newest first (``page`` starts at 1); :meth:`renders` iterates
         all pages."""
         query = _camel({"page": page, "limit": limit, "status": status, "project_id": project_id})
-        return _page(Render, self.call({"call": "list_renders", **query}))
+        return Page._from_wire(self.call({"call": "list_renders", **query}), Render._from_wire)
 
     def renders(self, *, status: Optional[str] = None, project_id: Optional[str] = None,
                 page_size: Optional[int] = None) -> Iterator[Render]:
@@ -311,7 +306,9 @@ class Client:
 
     def credit_transactions(self, *, page: Optional[int] = None, limit: Optional[int] = None) -> Page[CreditTransaction]:
         """One page of the credit ledger, newest first."""
-        return _page(CreditTransaction, self.call(_camel({"call": "credit_transactions", "page": page, "limit": limit})))
+        return Page._from_wire(
+            self.call(_camel({"call": "credit_transactions", "page": page, "limit": limit})), CreditTransaction._from_wire
+        )
 
     def settings(self) -> Settings:
         """The user's defaults for new renders."""
