@@ -171,3 +171,33 @@ def test_progress_callback_runs_on_the_calling_thread(slow_server: Server, png_f
     assert threads == {threading.get_ident()}
     assert len(percents) >= 2, f"polling reports states before the end: {percents}"
     assert percents == sorted(percents) and percents[-1] == 100
+
+
+def test_ctrl_c_during_render_withdraws_the_pending_render(
+    held_server: Server, pending_render: Tuple[renderiq.Client, str], png_file: Path
+) -> None:
+    client, queued = pending_render  # the only worker is busy: a new render stays pending
+    before = client.credits().balance
+    known = {r.id for r in client.renders()}
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    created = []
+
+    def press_ctrl_c_once_the_render_is_queued() -> None:
+        deadline = time.monotonic() + 60
+        while not created and time.monotonic() < deadline:
+            created.extend(r.id for r in client.list_renders(status="pending").items if r.id not in known)
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c_once_the_render_is_queued, daemon=True)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.render(png_file, quality="standard", timeout=120)  # the `render` call, started
+    finally:
+        presser.join(60)
+        signal.signal(signal.SIGINT, previous)
+    assert len(created) == 1, "the render was created before Ctrl-C"
+    assert client.get_render(created[0]).status == "cancelled", "Ctrl-C withdrew it"
+    assert client.get_render(queued).status == "pending"
+    assert client.credits().balance == before, "its credits were refunded"

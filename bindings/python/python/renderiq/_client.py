@@ -247,25 +247,25 @@ class Client:
         return self._follow(**_render_call("render", image, settings, _wait(timeout, long_poll)), on_progress=on_progress)
 
     def _follow(self, call: Mapping[str, Any], data: Any, on_progress: Optional[Callable[[Progress], Any]]) -> Render:
-        """Makes a render call on this thread; with ``on_progress``, starts it and reports each
-        new progress version with a render, cancelling it if that raises (or on Ctrl-C)."""
-        if on_progress is None:
-            return Render._from_wire(self.call(call, data))
-        if not callable(on_progress):
+        """Starts a render call and waits for it on this thread, reporting each new progress
+        version that has a render to ``on_progress``. Ctrl-C or an exception from
+        ``on_progress`` cancels it (withdrawing a render it created that is still pending)."""
+        if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be callable, e.g. lambda p: print(p.percent)")
         op = self.start(call, data, Render._from_wire)
         seen = None
         try:
             while True:
-                done = op.wait(0.05)
+                done = op.wait(None if on_progress is None else 0.05)
                 p = op.progress
-                if p.render is not None and p.version != seen:
+                if on_progress is not None and p.render is not None and p.version != seen:
                     seen = p.version
                     on_progress(p)
                 if done:
                     return op.result()
         except BaseException:
-            op.cancel()
+            if op.cancel():
+                op.wait(30)  # the core withdraws a pending render before the operation ends
             raise
 
     def download_render(self, render: RenderRef, path: Union[None, str, "os.PathLike[str]"] = None) -> Any:
