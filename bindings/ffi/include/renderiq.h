@@ -343,6 +343,27 @@ int32_t renderiq_call_start(const struct RenderiqClient *client,
                             struct RenderiqError **out_error);
 
 /**
+ * Prepares an image for upload as a render would, without uploading it, and hands back the
+ * bytes: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`,
+ * with no metadata. For hosts that upload themselves or show what will be sent. Runs on the
+ * calling thread (tens of milliseconds for a 4K capture); needs no client.
+ *
+ * `call_json` is a `prepare_image` call, `data` / `len` its image bytes as for
+ * `renderiq_call`: `{"call": "prepare_image", "image": {"kind": "raw", "width": 800,
+ * "height": 600, "pixelFormat": "bgra8"}, "prepare": {"maxEdge": 1024, "format": "png"}}`.
+ * On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
+ * `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
+ * `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
+ */
+int32_t renderiq_image_prepare(const char *call_json,
+                               const uint8_t *data,
+                               size_t len,
+                               uint8_t **out_data,
+                               size_t *out_len,
+                               char **out_info_json,
+                               struct RenderiqError **out_error);
+
+/**
  * Creates a client from a JSON configuration (NULL or `""` means all defaults):
  *
  * `{"baseUrl": "http://127.0.0.1:8787", "platform": "archicad", "pluginName": "my-addon",
@@ -635,6 +656,20 @@ const char *renderiq_status_name(int32_t code);
  * not live, a static message saying so.
  */
 const char *renderiq_error_message(const struct RenderiqError *error);
+
+/**
+ * The message alone, without the hint and the request id that `renderiq_error_message`
+ * adds: for wrappers that add the hint in their own names (`renderiq_error_hint_id`).
+ * Borrowed like `renderiq_error_message`; `""` when `error` is not live.
+ */
+const char *renderiq_error_bare_message(const struct RenderiqError *error);
+
+/**
+ * The id of the error's hint (`"auth"`, `"conflict.idempotency_conflict"`, …): the row of the
+ * generated hint tables that say what to do next in each language's names. A static string,
+ * never freed; NULL when the error has no hint or `error` is not live.
+ */
+const char *renderiq_error_hint_id(const struct RenderiqError *error);
 
 /**
  * The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or

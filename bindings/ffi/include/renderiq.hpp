@@ -9,7 +9,8 @@
 //   User, Credits, Page, ...); parse them with the JSON library you already use.
 // - Every request the SDK can make is also a call, as JSON (`renderiq_sdk::call::Call`):
 //   `client.call(R"({"call": "credits"})")` blocks, `client.start(...)` runs it as an Operation.
-//   The typed methods below are sugar for the common ones.
+//   The typed methods below are sugar over the same two entries: each builds one call's JSON
+//   (images travel as the call's borrowed data buffer) and returns its result.
 // - The ABI version of the loaded library is checked when a Client is constructed; a mismatch
 //   throws `renderiq::AbiMismatchError` naming both versions.
 //
@@ -28,6 +29,13 @@
 #define RENDERIQ_HPP
 
 #include "renderiq.h"
+// The generated error table: hints in this wrapper's names (renderiq-codegen).
+#if defined(__has_include)
+#if __has_include("renderiq_models.hpp")
+#include "renderiq_models.hpp"
+#define RENDERIQ_HPP_GENERATED_HINTS 1
+#endif
+#endif
 
 #include <chrono>
 #include <cstddef>
@@ -50,7 +58,7 @@ namespace renderiq {
 class Error : public std::runtime_error {
 public:
     Error(int32_t code, std::string kind, const std::string& message, uint16_t httpStatus,
-          std::string requestId, std::string apiCode, std::string detailsJson,
+          std::string requestId, std::string apiCode, std::string json, std::string details,
           std::optional<int64_t> requiredCredits, std::optional<int64_t> availableCredits,
           std::optional<int64_t> retryAfterMs)
         : std::runtime_error(message),
@@ -59,7 +67,8 @@ public:
           httpStatus_(httpStatus),
           requestId_(std::move(requestId)),
           apiCode_(std::move(apiCode)),
-          detailsJson_(std::move(detailsJson)),
+          json_(std::move(json)),
+          details_(std::move(details)),
           requiredCredits_(requiredCredits),
           availableCredits_(availableCredits),
           retryAfterMs_(retryAfterMs) {}
@@ -74,9 +83,11 @@ public:
     [[nodiscard]] const std::string& requestId() const noexcept { return requestId_; }
     /// The API's errorCode ("INSUFFICIENT_CREDITS", "WEBHOOK_BAD_SIGNATURE", ...); may be empty.
     [[nodiscard]] const std::string& apiCode() const noexcept { return apiCode_; }
+    /// The API's field errors as a JSON object ({"limit": "use 1 to 100"}); "null" when none.
+    [[nodiscard]] const std::string& details() const noexcept { return details_; }
     /// Everything as JSON: {"kind","code","message","display","status","requestId","details",
     /// "requiredCredits","availableCredits","retryAfter"}.
-    [[nodiscard]] const std::string& detailsJson() const noexcept { return detailsJson_; }
+    [[nodiscard]] const std::string& json() const noexcept { return json_; }
     /// Credits the render needed (insufficient credits).
     [[nodiscard]] std::optional<int64_t> requiredCredits() const noexcept { return requiredCredits_; }
     /// Credits available (insufficient credits).
@@ -93,7 +104,8 @@ private:
     uint16_t httpStatus_;
     std::string requestId_;
     std::string apiCode_;
-    std::string detailsJson_;
+    std::string json_;
+    std::string details_;
     std::optional<int64_t> requiredCredits_;
     std::optional<int64_t> availableCredits_;
     std::optional<int64_t> retryAfterMs_;
@@ -189,16 +201,34 @@ inline std::optional<int64_t> nonNegative(int64_t v) {
     return v < 0 ? std::nullopt : std::optional<int64_t>(v);
 }
 
+/// The error's message with what to do next in C++'s names (the generated table) and the
+/// request id: "invalid email or password (check the e-mail and password given to signIn)
+/// [request req_…]".
+inline std::string message(const RenderiqError* e) {
+#ifdef RENDERIQ_HPP_GENERATED_HINTS
+    std::string text = str(renderiq_error_bare_message(e));
+    const char* hintId = renderiq_error_hint_id(e);
+    const std::string_view hint = hintId ? models::hintFor(hintId) : std::string_view();
+    if (!hint.empty()) text.append(" (").append(hint).append(")");
+    const char* requestId = renderiq_error_request_id(e);
+    if (requestId && *requestId) text.append(" [request ").append(requestId).append("]");
+    return text;
+#else
+    return str(renderiq_error_message(e));  // the hint in C's names
+#endif
+}
+
 template <class E>
 [[noreturn]] inline void throwAs(int32_t code, const RenderiqError* e) {
     if (e == nullptr) {  // a call without an error object (poll, cancel)
         throw E(code, str(renderiq_status_name(code)),
-                "renderiq: " + str(renderiq_status_name(code)), 0, {}, {}, {}, std::nullopt,
+                "renderiq: " + str(renderiq_status_name(code)), 0, {}, {}, {}, "null", std::nullopt,
                 std::nullopt, std::nullopt);
     }
-    throw E(code, str(renderiq_status_name(code)), str(renderiq_error_message(e)),
+    throw E(code, str(renderiq_status_name(code)), message(e),
             renderiq_error_http_status(e), str(renderiq_error_request_id(e)),
             str(renderiq_error_api_code(e)), str(renderiq_error_json(e)),
+            str(renderiq_error_details_json(e)),
             nonNegative(renderiq_error_required_credits(e)),
             nonNegative(renderiq_error_available_credits(e)),
             nonNegative(renderiq_error_retry_after_ms(e)));
@@ -375,57 +405,41 @@ private:
 // ---- images ---------------------------------------------------------------------------------
 
 /// Channel order of raw pixels.
-enum class PixelFormat : uint32_t {
-    Rgba8 = RENDERIQ_PIXEL_RGBA8,
-    Bgra8 = RENDERIQ_PIXEL_BGRA8,
-};
+enum class PixelFormat : uint32_t { Rgba8, Bgra8 };
 
-/// A viewport capture: a file, encoded bytes, or raw pixels. It *borrows* the caller's buffer:
-/// keep the buffer alive until the call that takes the Image returns (the library copies it
-/// then; it may be freed right after, even while an Operation runs).
+/// A viewport capture: a file, encoded bytes, or raw pixels, as the `image` field of a call
+/// plus the bytes that travel beside it. It *borrows* the caller's buffer: keep the buffer
+/// alive until the call that takes the Image returns (the library copies it then; it may be
+/// freed right after, even while an Operation runs). The core checks every field.
 class Image {
 public:
     /// A PNG, JPEG or WebP file (UTF-8 path).
-    [[nodiscard]] static Image file(std::string path) {
-        Image i;
-        i.img_.kind = RENDERIQ_IMAGE_FILE;
-        i.path_ = std::move(path);
-        return i;
+    [[nodiscard]] static Image file(const std::string& path) {
+        return Image(R"({"kind":"file","path":)" + detail::quote(path) + "}", {});
     }
     /// PNG, JPEG or WebP bytes.
     [[nodiscard]] static Image encoded(const uint8_t* data, size_t len) {
-        Image i;
-        i.img_.kind = RENDERIQ_IMAGE_ENCODED;
-        i.img_.data = data;
-        i.img_.len = len;
-        return i;
+        return Image(R"({"kind":"bytes"})", Bytes(data, len));
     }
     /// Raw pixels: `height` rows of `width * 4` bytes, `stride` bytes apart (0 = width * 4);
     /// `bottomUp` when the first row in memory is the image's bottom row (OpenGL).
     [[nodiscard]] static Image raw(const uint8_t* data, size_t len, uint32_t width, uint32_t height,
                                    size_t stride, PixelFormat format, bool bottomUp = false) {
-        Image i;
-        i.img_.kind = RENDERIQ_IMAGE_RAW;
-        i.img_.data = data;
-        i.img_.len = len;
-        i.img_.width = width;
-        i.img_.height = height;
-        i.img_.stride = stride;
-        i.img_.pixel_format = static_cast<uint32_t>(format);
-        i.img_.bottom_up = bottomUp ? 1u : 0u;
-        return i;
+        return Image(R"({"kind":"raw","width":)" + std::to_string(width) + R"(,"height":)" +
+                         std::to_string(height) + R"(,"stride":)" + std::to_string(stride) +
+                         R"(,"pixelFormat":)" + (format == PixelFormat::Bgra8 ? R"("bgra8")" : R"("rgba8")") +
+                         R"(,"bottomUp":)" + (bottomUp ? "true" : "false") + "}",
+                     Bytes(data, len));
     }
-    /// The C struct, valid while this Image lives.
-    [[nodiscard]] RenderiqImage c() const {
-        RenderiqImage copy = img_;
-        copy.path = img_.kind == RENDERIQ_IMAGE_FILE ? path_.c_str() : nullptr;
-        return copy;
-    }
+    /// The call's `image` field (JSON).
+    [[nodiscard]] const std::string& json() const noexcept { return json_; }
+    /// The bytes attached beside the call (none for a file).
+    [[nodiscard]] Bytes data() const noexcept { return data_; }
 
 private:
-    Image() : img_{} {}
-    RenderiqImage img_;
-    std::string path_;
+    Image(std::string json, Bytes data) : json_(std::move(json)), data_(data) {}
+    std::string json_;
+    Bytes data_;
 };
 
 /// An image prepared for upload by prepareImage().
@@ -436,14 +450,20 @@ struct PreparedImage {
 };
 
 /// Prepares an image as a render would (down-scaled, encoded, no metadata) without uploading
-/// it. `paramsJson` uses maxEdge, format, maxBytes and jpegQuality. Runs on this thread.
-[[nodiscard]] inline PreparedImage prepareImage(const Image& image, const std::string& paramsJson = "") {
-    RenderiqImage c = image.c();
+/// it: the `prepare_image` call. `prepareJson` is its `prepare` field ({"maxEdge", "format",
+/// "maxBytes", "jpegQuality"}); empty for the defaults. Runs on this thread.
+///
+///   renderiq::PreparedImage p = renderiq::prepareImage(image, R"({"maxEdge": 1024})");
+[[nodiscard]] inline PreparedImage prepareImage(const Image& image, const std::string& prepareJson = "") {
+    detail::CallJson c("prepare_image");
+    c.raw("image", image.json());
+    if (!prepareJson.empty()) c.raw("prepare", prepareJson);
+    const std::string text = c.text();
     uint8_t* data = nullptr;
     size_t len = 0;
     char* info = nullptr;
     RenderiqError* err = nullptr;
-    int32_t rc = renderiq_prepare_image(&c, paramsJson.c_str(), &data, &len, &info, &err);
+    int32_t rc = renderiq_image_prepare(text.c_str(), image.data().data(), image.data().size(), &data, &len, &info, &err);
     PreparedImage out;
     if (data) {
         out.bytes.assign(data, data + len);
@@ -469,8 +489,7 @@ struct Progress {
 /// timer. Move-only; destroying it cancels the work if it is still running.
 class Operation {
 public:
-    /// Takes ownership of a handle from renderiq_call_start or a renderiq_render_*_start
-    /// function.
+    /// Takes ownership of a handle from renderiq_call_start.
     explicit Operation(RenderiqOp* op) noexcept : op_(op) {}
 
     /// true once finished (successfully, with an error, or cancelled). Never blocks.
@@ -701,16 +720,18 @@ public:
         return quoted.size() >= 2 ? quoted.substr(1, quoted.size() - 2) : quoted;  // a base64-like token, no escapes
     }
 
-    /// Prepares, uploads and creates a render (Render JSON, status pending). Blocking.
-    std::string createRender(const Image& image, const std::string& paramsJson = "") {
-        RenderiqImage c = image.c();
-        return json([&](char** o, RenderiqError** e) { return renderiq_client_render_create(get(), &c, paramsJson.c_str(), o, e); });
+    /// Prepares, uploads and creates a render (Render JSON, status pending): the
+    /// `create_render` call. `settingsJson` is its `settings` ({"prompt", "style", "quality",
+    /// "aspectRatio", "projectId", "callbackUrl", "idempotencyKey"}), `prepareJson` its
+    /// `prepare` ({"maxEdge", "format", "maxBytes", "jpegQuality"}); empty for the defaults.
+    std::string createRender(const Image& image, const std::string& settingsJson = "", const std::string& prepareJson = "") {
+        return call(renderCall("create_render", image, settingsJson, prepareJson, {}), image.data());
     }
     /// Creates a render and waits for it to end (the completed Render JSON), blocking: the
-    /// blocking form of startRender(), with the same withdraw-on-cancel.
-    std::string render(const Image& image, const std::string& paramsJson = "",
-                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-        return startRender(image, paramsJson, timeout).wait();
+    /// `render` call; timeout 0 = 10 minutes. Arguments as for createRender().
+    std::string render(const Image& image, const std::string& settingsJson = "",
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0), const std::string& prepareJson = "") {
+        return call(renderCall("render", image, settingsJson, prepareJson, timeout), image.data());
     }
     /// A render's current state (Render JSON).
     [[nodiscard]] std::string retrieveRender(const std::string& id) const {
@@ -744,32 +765,29 @@ public:
         detail::check(rc, err);
         return out;
     }
-    /// Downloads a completed render's output to a file; returns its size in bytes.
-    uint64_t downloadRenderToFile(const std::string& renderOrId, const std::string& path) const {
-        uint64_t size = 0;
-        RenderiqError* err = nullptr;
-        const int32_t rc = renderiq_client_render_download_to_file(get(), renderOrId.c_str(), path.c_str(), &size, &err);
-        detail::check(rc, err);
-        return size;
+    /// Downloads a completed render's output to a file (the `download_render` call); returns
+    /// its size in bytes.
+    uint64_t downloadRenderToFile(const std::string& id, const std::string& path) const {
+        const std::string result = call(detail::CallJson("download_render").str("id", id).str("path", path).text());
+        const auto at = result.find("\"bytes\":");
+        return at == std::string::npos ? 0 : std::stoull(result.substr(at + 8));
     }
 
-    /// Starts creating a render in the background (the image is copied now).
-    [[nodiscard]] Operation startCreateRender(const Image& image, const std::string& paramsJson = "") {
-        RenderiqImage c = image.c();
-        return startWith([&](RenderiqOp** o, RenderiqError** e) { return renderiq_render_create_start(get(), &c, paramsJson.c_str(), o, e); });
+    /// Starts creating a render in the background (the image is copied now): the
+    /// `create_render` call as an Operation. Arguments as for createRender().
+    [[nodiscard]] Operation startCreateRender(const Image& image, const std::string& settingsJson = "", const std::string& prepareJson = "") {
+        return start(renderCall("create_render", image, settingsJson, prepareJson, {}), image.data());
     }
     /// Starts waiting for a render in the background; timeout 0 = 10 minutes.
     [[nodiscard]] Operation startWaitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
         return start(waitCall(id, timeout));
     }
-    /// Creates a render and follows it to completion in the background: a plugin's Render button.
-    /// Cancelling it withdraws the render on the server while it is still pending (refunded).
-    [[nodiscard]] Operation startRender(const Image& image, const std::string& paramsJson = "",
-                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
-        RenderiqImage c = image.c();
-        return startWith([&](RenderiqOp** o, RenderiqError** e) {
-            return renderiq_render_start(get(), &c, paramsJson.c_str(), clampMs(timeout), o, e);
-        });
+    /// Creates a render and follows it to completion in the background (the `render` call): a
+    /// plugin's Render button. Cancelling it withdraws the render on the server while it is
+    /// still pending (refunded). Arguments as for render().
+    [[nodiscard]] Operation startRender(const Image& image, const std::string& settingsJson = "",
+                                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0), const std::string& prepareJson = "") {
+        return start(renderCall("render", image, settingsJson, prepareJson, timeout), image.data());
     }
 
     /// The C handle, still owned by this object.
@@ -778,17 +796,23 @@ public:
 private:
     RenderiqClient* get() const noexcept { return client_.get(); }
 
+    static std::string waitSpec(std::chrono::milliseconds timeout) {
+        return "{\"timeoutMs\":" + std::to_string(timeout.count()) + "}";
+    }
     static std::string waitCall(const std::string& id, std::chrono::milliseconds timeout) {
         detail::CallJson c("wait_for_render");
         c.str("id", id);
-        if (timeout.count() > 0) c.raw("wait", "{\"timeoutMs\":" + std::to_string(timeout.count()) + "}");
+        if (timeout.count() > 0) c.raw("wait", waitSpec(timeout));
         return c.text();
     }
-    static uint32_t clampMs(std::chrono::milliseconds t) {
-        const auto ms = t.count();
-        if (ms <= 0) return 0;
-        if (ms >= static_cast<long long>(RENDERIQ_WAIT_FOREVER)) return RENDERIQ_WAIT_FOREVER - 1;
-        return static_cast<uint32_t>(ms);
+    static std::string renderCall(std::string_view name, const Image& image, const std::string& settingsJson,
+                                  const std::string& prepareJson, std::chrono::milliseconds timeout) {
+        detail::CallJson c(name);
+        c.raw("image", image.json());
+        if (!settingsJson.empty()) c.raw("settings", settingsJson);
+        if (!prepareJson.empty()) c.raw("prepare", prepareJson);
+        if (timeout.count() > 0) c.raw("wait", waitSpec(timeout));
+        return c.text();
     }
     template <class F>
     static std::string json(F&& f) { return detail::callString(std::forward<F>(f)); }

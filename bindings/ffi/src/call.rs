@@ -2,11 +2,11 @@
 
 use std::ffi::c_char;
 
-use renderiq_sdk::call::Call;
+use renderiq_sdk::call::{prepared_info, Call};
 
 use crate::client::{block, client_arg, RenderiqClient};
-use crate::error::{guard, FfiResult, RenderiqError};
-use crate::memory::{bytes_arg, clear, put_json, str_arg};
+use crate::error::{guard, FfiError, FfiResult, RenderiqError};
+use crate::memory::{bytes_arg, clear, put_bytes, put_json, str_arg};
 use crate::op::{start, RenderiqOp};
 
 /// Parses the call and attaches the borrowed bytes (copied) when there are any.
@@ -79,3 +79,44 @@ pub unsafe extern "C" fn renderiq_call_start(
     })
 }
 
+/// Prepares an image for upload as a render would, without uploading it, and hands back the
+/// bytes: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`,
+/// with no metadata. For hosts that upload themselves or show what will be sent. Runs on the
+/// calling thread (tens of milliseconds for a 4K capture); needs no client.
+///
+/// `call_json` is a `prepare_image` call, `data` / `len` its image bytes as for
+/// `renderiq_call`: `{"call": "prepare_image", "image": {"kind": "raw", "width": 800,
+/// "height": 600, "pixelFormat": "bgra8"}, "prepare": {"maxEdge": 1024, "format": "png"}}`.
+/// On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
+/// `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
+/// `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn renderiq_image_prepare(
+    call_json: *const c_char,
+    data: *const u8,
+    len: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+    out_info_json: *mut *mut c_char,
+    out_error: *mut *mut RenderiqError,
+) -> i32 {
+    clear(out_data);
+    clear(out_info_json);
+    if !out_len.is_null() {
+        *out_len = 0;
+    }
+    guard(out_error, || {
+        if out_data.is_null() || out_len.is_null() {
+            return Err(FfiError::null("`out_data` or `out_len`"));
+        }
+        let Call::PrepareImage { image, prepare } = call_arg(call_json, data, len)? else {
+            return Err(FfiError::invalid_argument(
+                "renderiq_image_prepare takes a `prepare_image` call: {\"call\": \"prepare_image\", \"image\": {…}}",
+            ));
+        };
+        let prepared = image.prepare(&prepare)?;
+        put_json(out_info_json, &prepared_info(&prepared))?;
+        put_bytes(out_data, out_len, prepared.bytes);
+        Ok(())
+    })
+}

@@ -138,6 +138,8 @@ fn code_name(code: i32) -> &'static CStr {
 pub struct RenderiqError {
     code: i32,
     message: CString,
+    bare: CString,
+    hint_id: Option<&'static CStr>,
     api_code: Option<CString>,
     status: u16,
     request_id: Option<CString>,
@@ -211,6 +213,8 @@ impl FfiError {
             Self::Sdk(e) => RenderiqError {
                 code,
                 message: cstring(e.display_for(renderiq_sdk::call::Language::C)),
+                bare: cstring(e.message()),
+                hint_id: e.hint_id().and_then(hint_cstr),
                 api_code: e.error_code().map(cstring),
                 status: e.status().unwrap_or(0),
                 request_id: e.request_id().map(cstring),
@@ -242,6 +246,8 @@ impl FfiError {
                 });
                 RenderiqError {
                     code,
+                    bare: cstring(message.clone()),
+                    hint_id: None,
                     message: cstring(message),
                     api_code: None,
                     status: 0,
@@ -255,6 +261,18 @@ impl FfiError {
             }
         }
     }
+}
+
+/// A hint id as a static C string: ids are few and static, so each is leaked once.
+fn hint_cstr(id: &'static str) -> Option<&'static CStr> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static IDS: OnceLock<Mutex<HashMap<&'static str, &'static CStr>>> = OnceLock::new();
+    let mut ids = IDS.get_or_init(Default::default).lock().ok()?;
+    Some(
+        ids.entry(id)
+            .or_insert_with(|| Box::leak(cstring(id).into_boxed_c_str())),
+    )
 }
 
 /// A C string from Rust text; interior NULs (which C cannot represent) are dropped.
@@ -336,6 +354,30 @@ pub extern "C" fn renderiq_error_message(error: *const RenderiqError) -> *const 
             Err(_) => c"invalid RenderiqError handle (NULL or already freed)".as_ptr(),
         },
     )
+}
+
+/// The message alone, without the hint and the request id that `renderiq_error_message`
+/// adds: for wrappers that add the hint in their own names (`renderiq_error_hint_id`).
+/// Borrowed like `renderiq_error_message`; `""` when `error` is not live.
+#[no_mangle]
+pub extern "C" fn renderiq_error_bare_message(error: *const RenderiqError) -> *const c_char {
+    quiet(c"".as_ptr(), || {
+        ERRORS.get(error).map_or(c"".as_ptr(), |e| e.bare.as_ptr())
+    })
+}
+
+/// The id of the error's hint (`"auth"`, `"conflict.idempotency_conflict"`, …): the row of the
+/// generated hint tables that say what to do next in each language's names. A static string,
+/// never freed; NULL when the error has no hint or `error` is not live.
+#[no_mangle]
+pub extern "C" fn renderiq_error_hint_id(error: *const RenderiqError) -> *const c_char {
+    quiet(std::ptr::null(), || {
+        ERRORS
+            .get(error)
+            .ok()
+            .and_then(|e| e.hint_id)
+            .map_or(std::ptr::null(), CStr::as_ptr)
+    })
 }
 
 /// The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or

@@ -97,6 +97,7 @@ struct ErrorInfo {
     std::optional<int64_t> requiredCredits, availableCredits;
     std::optional<double> retryAfterSeconds;
     json all;  // renderiq_error_json: the error as the core writes it
+    std::string details;  // Error::details(): renderiq_error_details_json
     std::string message;  // without the hint: the error JSON's "message"
     std::string hint;     // what what() says beyond the message: the hint the C error carries
 
@@ -108,10 +109,11 @@ struct ErrorInfo {
         i.apiCode = e.apiCode();
         i.httpStatus = e.httpStatus();
         i.requestId = e.requestId();
+        i.details = e.details();
         i.requiredCredits = e.requiredCredits();
         i.availableCredits = e.availableCredits();
         if (auto r = e.retryAfter()) i.retryAfterSeconds = static_cast<double>(r->count()) / 1000.0;
-        i.all = json::parse(e.detailsJson(), nullptr, false);
+        i.all = json::parse(e.json(), nullptr, false);
         if (i.all.is_discarded()) i.all = json::object();
         const json bare = i.all.value("message", json(nullptr));
         i.message = bare.is_string() ? bare.get<std::string>() : i.what;
@@ -135,7 +137,10 @@ struct ErrorInfo {
         if (name == "requiredCredits") return requiredCredits ? json(*requiredCredits) : json(nullptr);
         if (name == "availableCredits") return availableCredits ? json(*availableCredits) : json(nullptr);
         if (name == "retryAfter") return retryAfterSeconds ? json(*retryAfterSeconds) : json(nullptr);
-        if (name == "details") return all.value("details", json(nullptr));
+        if (name == "details") {  // the wrapper's details(): the field-error map
+            json d = json::parse(details, nullptr, false);
+            return d.is_discarded() ? json(nullptr) : d;
+        }
         // "hint": the C++ wrapper has no hint accessor (see the report on per-language hints)
         throw StepFailure("the C++ wrapper has no accessor for the error field \"" + name + "\"");
     }

@@ -298,7 +298,11 @@ private:
                 cstr(timestamp), cstr(signature), now, event ? &out : nullptr, &err);
             std::string result = renderiq::detail::take(out);
             renderiq::detail::check(rc, err);
-            return event ? result : json(*body).dump();
+            if (!event) return json(*body).dump();
+            // The C event is {type, timestamp, data, payload}; a body that is no render event
+            // (data null) is the event as the other languages read it: the body, whole.
+            const json parsed = json::parse(result, nullptr, false);
+            return !parsed.is_discarded() && parsed.value("data", json(nullptr)).is_null() ? parsed["payload"].dump() : result;
         });
     }
 

@@ -199,6 +199,22 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_call_start(RenderiqClient* client, byte* call_json, byte* data, System.UIntPtr len, RenderiqOp** out_op, RenderiqError** out_error);
 
         /// <summary>
+        ///  Prepares an image for upload as a render would, without uploading it, and hands back the
+        ///  bytes: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`,
+        ///  with no metadata. For hosts that upload themselves or show what will be sent. Runs on the
+        ///  calling thread (tens of milliseconds for a 4K capture); needs no client.
+        ///
+        ///  `call_json` is a `prepare_image` call, `data` / `len` its image bytes as for
+        ///  `renderiq_call`: `{"call": "prepare_image", "image": {"kind": "raw", "width": 800,
+        ///  "height": 600, "pixelFormat": "bgra8"}, "prepare": {"maxEdge": 1024, "format": "png"}}`.
+        ///  On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
+        ///  `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
+        ///  `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_image_prepare", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int renderiq_image_prepare(byte* call_json, byte* data, System.UIntPtr len, byte** out_data, System.UIntPtr* out_len, byte** out_info_json, RenderiqError** out_error);
+
+        /// <summary>
         ///  Creates a client from a JSON configuration (NULL or `""` means all defaults):
         ///
         ///  `{"baseUrl": "http://127.0.0.1:8787", "platform": "archicad", "pluginName": "my-addon",
@@ -448,6 +464,22 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_error_message", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern byte* renderiq_error_message(RenderiqError* error);
+
+        /// <summary>
+        ///  The message alone, without the hint and the request id that `renderiq_error_message`
+        ///  adds: for wrappers that add the hint in their own names (`renderiq_error_hint_id`).
+        ///  Borrowed like `renderiq_error_message`; `""` when `error` is not live.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_error_bare_message", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern byte* renderiq_error_bare_message(RenderiqError* error);
+
+        /// <summary>
+        ///  The id of the error's hint (`"auth"`, `"conflict.idempotency_conflict"`, …): the row of the
+        ///  generated hint tables that say what to do next in each language's names. A static string,
+        ///  never freed; NULL when the error has no hint or `error` is not live.
+        /// </summary>
+        [DllImport(__DllName, EntryPoint = "renderiq_error_hint_id", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern byte* renderiq_error_hint_id(RenderiqError* error);
 
         /// <summary>
         ///  The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or

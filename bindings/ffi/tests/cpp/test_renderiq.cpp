@@ -132,7 +132,8 @@ TEST_F(Errors, WrongPasswordIsAnAuthErrorWithTheServersFields) {
         EXPECT_EQ(e.httpStatus(), 401);
         EXPECT_EQ(e.apiCode(), "INVALID_CREDENTIALS");
         EXPECT_FALSE(e.requestId().empty());
-        EXPECT_NE(e.detailsJson().find("\"status\":401"), std::string::npos);
+        EXPECT_NE(e.json().find("\"status\":401"), std::string::npos);
+        EXPECT_EQ(e.details(), "null");
     }
     EXPECT_FALSE(c.isSignedIn());
     EXPECT_THROW((void)c.me(), renderiq::AuthError);
@@ -509,7 +510,7 @@ TEST_F(Images, PrepareImageHonoursMaxEdgeAndFormat) {
         ADD_FAILURE() << "no exception";
     } catch (const renderiq::ValidationError& e) {
         EXPECT_EQ(e.code(), RENDERIQ_ERROR_INVALID_INPUT);
-        EXPECT_NE(e.detailsJson().find(R"("details":{"data":)"), std::string::npos) << e.detailsJson();
+        EXPECT_NE(e.details().find(R"("data":)"), std::string::npos) << e.json();
     }
     EXPECT_THROW((void)renderiq::prepareImage(renderiq::Image::file("/nonexistent.png")), renderiq::ImageError);
 }
