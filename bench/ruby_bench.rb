@@ -101,7 +101,7 @@ def child(mode, url, email, password, iterations)
     client = Renderiq::Client.new(base_url: url, plugin_name: "bench", plugin_version: "1", token_store: :memory)
     client.sign_in(email, password)
     id = client.renders.first.id
-    results["status"] = measure(iterations / 10) { client.render(id) }
+    results["status"] = measure(iterations / 10) { client.retrieve_render(id) }
   end
   puts JSON.generate(results)
 end

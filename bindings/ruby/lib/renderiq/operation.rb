@@ -84,17 +84,14 @@ module Renderiq
 
     private
 
+    # Yields the progress when it changed and says something (a stage or a render).
     def report(seen)
       json = @op.progress_json
       return seen if json == seen
 
-      progress = progress_from(json)
+      progress = Progress.from_core(JSON.parse(json))
       yield progress if progress.stage || progress.render
       json
-    end
-
-    def progress_from(json)
-      Progress.from_core(JSON.parse(json))
     end
   end
 end
