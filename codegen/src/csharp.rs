@@ -7,7 +7,7 @@
 //! `System.Text.Json`, no nullable reference annotations.
 //!
 //! ```text
-//! public sealed class Credits
+//! public sealed partial class Credits
 //! {
 //!     /// <summary>Credits available now.</summary>
 //!     public long Balance { get; set; }
@@ -32,7 +32,7 @@ pub const ERROR_HINTS_PATH: &str = "bindings/dotnet/src/Renderiq.Sdk/ErrorHints.
 /// The namespace of the generated models and exceptions. Until the binding's hand-written
 /// `Models.cs` and `Exceptions.cs` are deleted, their classes have the same names in
 /// `Renderiq.Sdk`; switching this to `Renderiq.Sdk` is part of that change.
-pub const NAMESPACE: &str = "Renderiq.Sdk.Generated";
+pub const NAMESPACE: &str = "Renderiq.Sdk";
 
 /// C# names for models whose core name is taken in the binding (`Renderiq.Sdk.Webhook`
 /// verifies deliveries).
@@ -293,7 +293,7 @@ fn model_class(m: &Model) -> String {
     let name = type_name(&m.name);
     let generic = if m.generic { "<T>" } else { "" };
     let mut s = summary("    ", &m.doc);
-    let _ = write!(s, "    public sealed class {name}{generic}\n    {{\n");
+    let _ = write!(s, "    public sealed partial class {name}{generic}\n    {{\n");
     for f in &m.fields {
         s.push_str(&summary("        ", &f.doc));
         let init = match &f.presence {
@@ -427,7 +427,7 @@ pub fn render_error_table() -> String {
         s,
         "using System;\nusing System.Collections.Generic;\n\nnamespace {NAMESPACE}\n{{\n"
     );
-    let base_params = "string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null";
+    let base_params = "string code = null, int? httpStatus = null, string requestId = null, string errorJson = null";
     for c in errors::classes(Target::CSharp) {
         s.push_str(&summary(
             "    ",
@@ -457,7 +457,7 @@ pub fn render_error_table() -> String {
         };
         let _ = write!(
             s,
-            "        public {}(string message, {params})\n            : base(message, RenderiqErrorKind.{}, code, httpStatus, requestId, detailsJson)\n",
+            "        public {}(string message, {params})\n            : base(message, RenderiqErrorKind.{}, code, httpStatus, requestId, errorJson)\n",
             c.class_name,
             pascal(c.kind)
         );
@@ -538,13 +538,13 @@ pub fn render_error_table() -> String {
     );
     let _ = write!(
         s,
-        "        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string detailsJson, {})\n        {{\n            switch (kind)\n            {{\n",
+        "        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string errorJson, {})\n        {{\n            switch (kind)\n            {{\n",
         extra_params.join(", ")
     );
     for c in errors::classes(Target::CSharp) {
         let mut args: Vec<String> = vec!["message".into()];
         args.extend(c.fields.iter().map(|f| param_name(f)));
-        args.extend(["code", "httpStatus", "requestId", "detailsJson"].map(String::from));
+        args.extend(["code", "httpStatus", "requestId", "errorJson"].map(String::from));
         let _ = writeln!(
             s,
             "                case {}: return new {}({});",
@@ -613,7 +613,7 @@ mod tests {
     #[test]
     fn credits_renders_the_expected_lines() {
         let t = render_models(&Api::load());
-        let expected = "    /// <summary>Credit balance.</summary>\n    public sealed class Credits\n    {\n        \
+        let expected = "    /// <summary>Credit balance.</summary>\n    public sealed partial class Credits\n    {\n        \
             /// <summary>Credits available now.</summary>\n        public long Balance { get; set; }\n";
         assert!(t.contains(expected), "{t}");
         assert!(t.contains(
@@ -636,7 +636,7 @@ mod tests {
             "                DefaultQuality = o.Has(\"defaultQuality\") ? (Quality?)WireNames.ParseQuality(o.String(\"defaultQuality\")) : null,\n"
         ));
         assert!(t.contains("        public int PageNumber { get; set; }\n"));
-        assert!(t.contains("    public sealed class WebhookEndpoint\n"));
+        assert!(t.contains("    public sealed partial class WebhookEndpoint\n"));
         assert!(t.contains(
             "                Webhook = WebhookEndpoint.FromJson(o.Object(\"webhook\").Value),\n"
         ));
@@ -655,7 +655,7 @@ mod tests {
         assert!(t.contains("        public TimeSpan? RetryAfter { get; }\n"));
         assert!(t.contains("    public class RenderiqTimeoutException : RenderiqException\n"));
         assert!(t.contains(
-            "                case \"insufficient_credits\": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, detailsJson);\n"
+            "                case \"insufficient_credits\": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, errorJson);\n"
         ));
         let hints = render_error_hints();
         assert!(hints.contains("SignInAsync"));

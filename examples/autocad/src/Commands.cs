@@ -31,7 +31,7 @@ namespace Renderiq.AutoCad
                 return _client ?? (_client = new RenderiqClient(new ClientOptions
                 {
                     BaseUrl = Environment.GetEnvironmentVariable("RENDERIQ_BASE_URL"), // unset: the Renderiq service
-                    Platform = Platform.AutoCad,
+                    Platform = Platform.Autocad,
                     PluginName = "renderiq-autocad-example",
                     PluginVersion = typeof(RenderiqPlugin).Assembly.GetName().Version.ToString(),
                     TokenStore = TokenStore.Keychain, // Windows Credential Manager
@@ -186,7 +186,7 @@ namespace Renderiq.AutoCad
                 client.SignIn(email.StringResult, password.StringResult);
                 return true;
             }
-            catch (AuthenticationException)
+            catch (AuthException)
             {
                 ed.WriteMessage("\nWrong email or password.\n");
             }

@@ -101,7 +101,7 @@ namespace Renderiq.Revit
             {
                 _status.Text = "Too many renders: try again in " + (e.RetryAfter.HasValue ? (int)e.RetryAfter.Value.TotalSeconds + " s" : "a minute") + ".";
             }
-            catch (AuthenticationException)
+            catch (AuthException)
             {
                 _status.Text = "Your session expired: run AI Render again to sign in.";
                 await _client.SignOutAsync();
@@ -151,7 +151,7 @@ namespace Renderiq.Revit
                     await _client.SignInAsync(_email.Text, _password.Text);
                     DialogResult = DialogResult.OK;
                 }
-                catch (AuthenticationException)
+                catch (AuthException)
                 {
                     _error.Text = "Wrong email or password.";
                 }

@@ -566,13 +566,13 @@ namespace Renderiq.Conformance
         /// </summary>
         private static readonly Dictionary<string, string> ClassNames = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            { "Auth", "AuthenticationException" },
+            { "Auth", "AuthException" },
             { "InvalidInput", "ValidationException" },
             { "RateLimited", "RateLimitException" },
             { "Timeout", "RenderiqTimeoutException" },
-            { "Config", "ConfigurationException" },
+            { "Config", "ConfigException" },
             { "Cancelled", "OperationCanceledException" },
-            { "Decode", "ServerException" },
+            { "Decode", "DecodeException" },
         };
 
         /// <summary>camelCase error fields whose C# property is not the PascalCase name.</summary>
@@ -619,7 +619,7 @@ namespace Renderiq.Conformance
         private static string Describe(Exception e)
         {
             var r = e as RenderiqException;
-            return e.GetType().Name + ": " + e.Message + (r != null ? " " + r.DetailsJson : "");
+            return e.GetType().Name + ": " + e.Message + (r != null ? " " + r.ErrorJson : "");
         }
 
         private static readonly string[] ErrorKeys = { "kind", "class", "code", "status", "fields", "hintCalls", "hintExcludes", "messageContains" };
@@ -629,7 +629,7 @@ namespace Renderiq.Conformance
             foreach (string key in error.Keys)
                 if (Array.IndexOf(ErrorKeys, key) < 0) return "unknown key \"" + key + "\" in an error expectation";
             var r = e as RenderiqException;
-            string seen = e.GetType().Name + ": " + e.Message + (r != null ? " " + r.DetailsJson : "");
+            string seen = e.GetType().Name + ": " + e.Message + (r != null ? " " + r.ErrorJson : "");
             object v;
             if (error.TryGetValue("kind", out v))
             {
@@ -708,7 +708,7 @@ namespace Renderiq.Conformance
         /// <summary>The message without the hint: the error JSON's <c>message</c>, else <see cref="Exception.Message"/>.</summary>
         private static string BareMessage(Exception e)
         {
-            string json = Property(e, "DetailsJson") as string;
+            string json = Property(e, "ErrorJson") as string;
             if (!string.IsNullOrEmpty(json))
             {
                 try
@@ -729,11 +729,11 @@ namespace Renderiq.Conformance
             if (e is OperationCanceledException) return "cancelled";
             var r = e as RenderiqException;
             if (r == null) return "not a Renderiq error (" + e.GetType().Name + ")";
-            if (!string.IsNullOrEmpty(r.DetailsJson))
+            if (!string.IsNullOrEmpty(r.ErrorJson))
             {
                 try
                 {
-                    var o = JsonReader.Parse(r.DetailsJson) as Dictionary<string, object>;
+                    var o = JsonReader.Parse(r.ErrorJson) as Dictionary<string, object>;
                     string kind = ScenarioRun.Get(o, "kind") as string;
                     if (kind != null) return kind;
                 }

@@ -69,7 +69,7 @@ namespace Renderiq.Sdk
 
         /// <summary>
         /// Retries of transient failures (connection errors, 429, 5xx on idempotent requests).
-        /// Default is 2; a negative count makes the client's constructor throw <see cref="ConfigurationException"/>.
+        /// Default is 2; a negative count makes the client's constructor throw <see cref="ConfigException"/>.
         /// </summary>
         public int? MaxRetries { get; set; }
 
@@ -92,12 +92,12 @@ namespace Renderiq.Sdk
         {
             return new JsonWriter()
                 .Add("baseUrl", BaseUrl)
-                .Add("platform", Platform.HasValue ? Wire.Name(Platform.Value) : null)
+                .Add("platform", Platform.HasValue ? Platform.Value.ToWire() : null)
                 .Add("pluginName", PluginName)
                 .Add("pluginVersion", PluginVersion)
                 .Add("timeoutMs", Milliseconds(Timeout, nameof(Timeout)))
                 .Add("connectTimeoutMs", Milliseconds(ConnectTimeout, nameof(ConnectTimeout)))
-                .Add("maxRetries", MaxRetries) // the range is the core's rule (a negative count is a ConfigurationException)
+                .Add("maxRetries", MaxRetries) // the range is the core's rule (a negative count is a ConfigException)
                 .Add("apiKey", ApiKey)
                 .Add("tokenStore", TokenStore != null ? TokenStore.ToJsonValue() : null)
                 .Add("rootCertificatePem", RootCertificatePem)

@@ -6,14 +6,14 @@
 using System;
 using System.Collections.Generic;
 
-namespace Renderiq.Sdk.Generated
+namespace Renderiq.Sdk
 {
     /// <summary>Not signed in, a session that could not be refreshed, a wrong password or API key. Error kind <c>auth</c>.</summary>
     public class AuthException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public AuthException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Auth, code, httpStatus, requestId, detailsJson)
+        public AuthException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Auth, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -22,8 +22,8 @@ namespace Renderiq.Sdk.Generated
     public class PermissionDeniedException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public PermissionDeniedException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.PermissionDenied, code, httpStatus, requestId, detailsJson)
+        public PermissionDeniedException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.PermissionDenied, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -32,8 +32,8 @@ namespace Renderiq.Sdk.Generated
     public class NotFoundException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public NotFoundException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.NotFound, code, httpStatus, requestId, detailsJson)
+        public NotFoundException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.NotFound, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -42,8 +42,8 @@ namespace Renderiq.Sdk.Generated
     public class ValidationException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public ValidationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.InvalidInput, code, httpStatus, requestId, detailsJson)
+        public ValidationException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.InvalidInput, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -52,8 +52,8 @@ namespace Renderiq.Sdk.Generated
     public class InsufficientCreditsException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public InsufficientCreditsException(string message, long? requiredCredits = null, long? availableCredits = null, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.InsufficientCredits, code, httpStatus, requestId, detailsJson)
+        public InsufficientCreditsException(string message, long? requiredCredits = null, long? availableCredits = null, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.InsufficientCredits, code, httpStatus, requestId, errorJson)
         {
             RequiredCredits = requiredCredits;
             AvailableCredits = availableCredits;
@@ -70,8 +70,8 @@ namespace Renderiq.Sdk.Generated
     public class RateLimitException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public RateLimitException(string message, TimeSpan? retryAfter = null, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.RateLimited, code, httpStatus, requestId, detailsJson)
+        public RateLimitException(string message, TimeSpan? retryAfter = null, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.RateLimited, code, httpStatus, requestId, errorJson)
         {
             RetryAfter = retryAfter;
         }
@@ -84,8 +84,8 @@ namespace Renderiq.Sdk.Generated
     public class ConflictException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public ConflictException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Conflict, code, httpStatus, requestId, detailsJson)
+        public ConflictException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Conflict, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -94,8 +94,8 @@ namespace Renderiq.Sdk.Generated
     public class ServerException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public ServerException(string message, TimeSpan? retryAfter = null, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Server, code, httpStatus, requestId, detailsJson)
+        public ServerException(string message, TimeSpan? retryAfter = null, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Server, code, httpStatus, requestId, errorJson)
         {
             RetryAfter = retryAfter;
         }
@@ -108,8 +108,8 @@ namespace Renderiq.Sdk.Generated
     public class RenderFailedException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public RenderFailedException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.RenderFailed, code, httpStatus, requestId, detailsJson)
+        public RenderFailedException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.RenderFailed, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -118,8 +118,8 @@ namespace Renderiq.Sdk.Generated
     public class NetworkException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public NetworkException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Network, code, httpStatus, requestId, detailsJson)
+        public NetworkException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Network, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -128,8 +128,8 @@ namespace Renderiq.Sdk.Generated
     public class RenderiqTimeoutException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public RenderiqTimeoutException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Timeout, code, httpStatus, requestId, detailsJson)
+        public RenderiqTimeoutException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Timeout, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -138,8 +138,8 @@ namespace Renderiq.Sdk.Generated
     public class CancelledException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public CancelledException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Cancelled, code, httpStatus, requestId, detailsJson)
+        public CancelledException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Cancelled, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -148,8 +148,8 @@ namespace Renderiq.Sdk.Generated
     public class ImageException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public ImageException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Image, code, httpStatus, requestId, detailsJson)
+        public ImageException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Image, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -158,8 +158,8 @@ namespace Renderiq.Sdk.Generated
     public class WebhookVerificationException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public WebhookVerificationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.WebhookVerification, code, httpStatus, requestId, detailsJson)
+        public WebhookVerificationException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.WebhookVerification, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -168,8 +168,8 @@ namespace Renderiq.Sdk.Generated
     public class TokenStoreException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public TokenStoreException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.TokenStore, code, httpStatus, requestId, detailsJson)
+        public TokenStoreException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.TokenStore, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -178,8 +178,8 @@ namespace Renderiq.Sdk.Generated
     public class ConfigException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public ConfigException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Config, code, httpStatus, requestId, detailsJson)
+        public ConfigException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Config, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -188,8 +188,8 @@ namespace Renderiq.Sdk.Generated
     public class DecodeException : RenderiqException
     {
         /// <summary>Creates the error; the SDK creates these, tests and mocks may too.</summary>
-        public DecodeException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Decode, code, httpStatus, requestId, detailsJson)
+        public DecodeException(string message, string code = null, int? httpStatus = null, string requestId = null, string errorJson = null)
+            : base(message, RenderiqErrorKind.Decode, code, httpStatus, requestId, errorJson)
         {
         }
     }
@@ -247,27 +247,27 @@ namespace Renderiq.Sdk.Generated
         };
 
         /// <summary>The exception for an error of <paramref name="kind"/> (the error JSON's <c>kind</c>), or null for a kind this table does not have.</summary>
-        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string detailsJson, long? requiredCredits, long? availableCredits, TimeSpan? retryAfter)
+        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string errorJson, long? requiredCredits, long? availableCredits, TimeSpan? retryAfter)
         {
             switch (kind)
             {
-                case "auth": return new AuthException(message, code, httpStatus, requestId, detailsJson);
-                case "permission_denied": return new PermissionDeniedException(message, code, httpStatus, requestId, detailsJson);
-                case "not_found": return new NotFoundException(message, code, httpStatus, requestId, detailsJson);
-                case "invalid_input": return new ValidationException(message, code, httpStatus, requestId, detailsJson);
-                case "insufficient_credits": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, detailsJson);
-                case "rate_limited": return new RateLimitException(message, retryAfter, code, httpStatus, requestId, detailsJson);
-                case "conflict": return new ConflictException(message, code, httpStatus, requestId, detailsJson);
-                case "server": return new ServerException(message, retryAfter, code, httpStatus, requestId, detailsJson);
-                case "render_failed": return new RenderFailedException(message, code, httpStatus, requestId, detailsJson);
-                case "network": return new NetworkException(message, code, httpStatus, requestId, detailsJson);
-                case "timeout": return new RenderiqTimeoutException(message, code, httpStatus, requestId, detailsJson);
-                case "cancelled": return new CancelledException(message, code, httpStatus, requestId, detailsJson);
-                case "image": return new ImageException(message, code, httpStatus, requestId, detailsJson);
-                case "webhook_verification": return new WebhookVerificationException(message, code, httpStatus, requestId, detailsJson);
-                case "token_store": return new TokenStoreException(message, code, httpStatus, requestId, detailsJson);
-                case "config": return new ConfigException(message, code, httpStatus, requestId, detailsJson);
-                case "decode": return new DecodeException(message, code, httpStatus, requestId, detailsJson);
+                case "auth": return new AuthException(message, code, httpStatus, requestId, errorJson);
+                case "permission_denied": return new PermissionDeniedException(message, code, httpStatus, requestId, errorJson);
+                case "not_found": return new NotFoundException(message, code, httpStatus, requestId, errorJson);
+                case "invalid_input": return new ValidationException(message, code, httpStatus, requestId, errorJson);
+                case "insufficient_credits": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, errorJson);
+                case "rate_limited": return new RateLimitException(message, retryAfter, code, httpStatus, requestId, errorJson);
+                case "conflict": return new ConflictException(message, code, httpStatus, requestId, errorJson);
+                case "server": return new ServerException(message, retryAfter, code, httpStatus, requestId, errorJson);
+                case "render_failed": return new RenderFailedException(message, code, httpStatus, requestId, errorJson);
+                case "network": return new NetworkException(message, code, httpStatus, requestId, errorJson);
+                case "timeout": return new RenderiqTimeoutException(message, code, httpStatus, requestId, errorJson);
+                case "cancelled": return new CancelledException(message, code, httpStatus, requestId, errorJson);
+                case "image": return new ImageException(message, code, httpStatus, requestId, errorJson);
+                case "webhook_verification": return new WebhookVerificationException(message, code, httpStatus, requestId, errorJson);
+                case "token_store": return new TokenStoreException(message, code, httpStatus, requestId, errorJson);
+                case "config": return new ConfigException(message, code, httpStatus, requestId, errorJson);
+                case "decode": return new DecodeException(message, code, httpStatus, requestId, errorJson);
                 default: return null;
             }
         }

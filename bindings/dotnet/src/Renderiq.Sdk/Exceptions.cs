@@ -63,33 +63,32 @@ namespace Renderiq.Sdk
     }
 
     /// <summary>
-    /// The base of every error the Renderiq service or SDK reports. Catch a subclass
-    /// (<see cref="AuthenticationException"/>, <see cref="InsufficientCreditsException"/>, …) for
-    /// one case, or this class for all. Cancellation is not a <see cref="RenderiqException"/>: it
-    /// surfaces as <see cref="OperationCanceledException"/>, as everywhere in .NET.
+    /// The base of every error the Renderiq service or SDK reports; one subclass per error kind
+    /// is generated from the core's error table (ErrorTable.g.cs: <see cref="AuthException"/>,
+    /// <see cref="InsufficientCreditsException"/>, …). Cancellation is not a
+    /// <see cref="RenderiqException"/>: it surfaces as <see cref="OperationCanceledException"/>.
     /// </summary>
+    /// <example><code>catch (ValidationException e) { foreach (var f in e.FieldErrors) Log(f.Key + ": " + f.Value); }</code></example>
     public class RenderiqException : Exception
     {
         /// <summary>Creates an error; the SDK creates these, tests and mocks may too.</summary>
         public RenderiqException(string message, RenderiqErrorKind kind = RenderiqErrorKind.Server, string code = null,
-            int? httpStatus = null, string requestId = null, string detailsJson = null, Exception inner = null)
+            int? httpStatus = null, string requestId = null, string errorJson = null, Exception inner = null)
             : base(message, inner)
         {
             Kind = kind;
             Code = code;
             HttpStatus = httpStatus;
             RequestId = requestId;
-            DetailsJson = detailsJson;
+            ErrorJson = errorJson;
+            Details = ErrorJsonReader.Details(errorJson);
+            FieldErrors = ErrorJsonReader.FieldErrors(errorJson);
         }
 
         /// <summary>What kind of failure this is; its numeric value is the C ABI's status code.</summary>
         public RenderiqErrorKind Kind { get; }
 
-        /// <summary>
-        /// The API's machine-readable <c>errorCode</c> (<c>"INSUFFICIENT_CREDITS"</c>,
-        /// <c>"INVALID_CREDENTIALS"</c>, <c>"WEBHOOK_BAD_SIGNATURE"</c>, …), or null when the
-        /// failure did not come with one (e.g. a network error).
-        /// </summary>
+        /// <summary>The API's machine-readable <c>errorCode</c> (<c>"INSUFFICIENT_CREDITS"</c>, …), or null.</summary>
         public string Code { get; }
 
         /// <summary>The HTTP status of the failed response, or null when the server did not answer.</summary>
@@ -99,177 +98,60 @@ namespace Renderiq.Sdk
         public string RequestId { get; }
 
         /// <summary>
-        /// The whole error as JSON: <c>{"kind", "code", "message", "display", "status",
-        /// "requestId", "details", "requiredCredits", "availableCredits", "retryAfter"}</c>;
-        /// <c>details</c> holds field errors for validation failures.
+        /// The whole error as the native library reports it: <c>{"kind", "code", "message", "hint",
+        /// "status", "requestId", "details", …}</c>.
         /// </summary>
-        public string DetailsJson { get; }
+        public string ErrorJson { get; }
 
         /// <summary>
-        /// The error's <c>details</c> as JSON text, or null when it has none: the API's field-error
-        /// map for validation failures (<c>{"limit": "…"}</c>), the render for a failed render.
+        /// The error's <c>details</c> as JSON text, or null: the API's field-error map for
+        /// validation failures (<c>{"limit": "…"}</c>).
         /// </summary>
-        public string Details { get { return ErrorDetails.Of(DetailsJson); } }
+        public string Details { get; }
 
         /// <summary>
-        /// What to do next, naming this SDK's C# methods (e.g. <c>check the e-mail and password
-        /// given to SignInAsync</c>); also the part of <see cref="Exception.Message"/> in
-        /// parentheses. Null when there is no hint.
-        /// </summary>
-        public string Hint { get { return ErrorDetails.Hint(DetailsJson); } }
-    }
-
-    /// <summary>Reads the <c>details</c> member of an error's JSON.</summary>
-    internal static class ErrorDetails
-    {
-        internal static string Hint(string errorJson)
-        {
-            if (string.IsNullOrEmpty(errorJson)) return null;
-            try
-            {
-                return Native.ErrorHints.For(JsonReader.ParseObject(errorJson).Raw("hintId") as string);
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-
-        internal static string Of(string errorJson)
-        {
-            if (string.IsNullOrEmpty(errorJson)) return null;
-            try
-            {
-                object details = JsonReader.ParseObject(errorJson).Raw("details");
-                return details == null ? null : JsonWriter.Serialize(details);
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>Not signed in, the session expired and could not be refreshed, or wrong email/password (HTTP 401).</summary>
-    public class AuthenticationException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public AuthenticationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Auth, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>The API key lacks a scope the call needs (HTTP 403, <c>INSUFFICIENT_SCOPE</c>).</summary>
-    public class PermissionDeniedException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public PermissionDeniedException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.PermissionDenied, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>No such render, project, key or webhook, or it belongs to someone else (HTTP 404).</summary>
-    public class NotFoundException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public NotFoundException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.NotFound, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>
-    /// The request was rejected as invalid, by the server (HTTP 400/413, field errors in
-    /// <see cref="RenderiqException.DetailsJson"/>) or by the SDK before sending.
-    /// </summary>
-    public class ValidationException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public ValidationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.InvalidInput, code, httpStatus, requestId, detailsJson)
-        {
-            FieldErrors = ReadFieldErrors(detailsJson);
-        }
-
-        /// <summary>
-        /// What is wrong with each field, by the API's field name (<c>style</c>,
-        /// <c>aspectRatio</c>, <c>image</c>, …); empty when the server named no field.
+        /// The API's field-error map read from <see cref="Details"/>: what is wrong with each field
+        /// (<c>style</c>, <c>aspectRatio</c>, …); empty when the server named no field.
         /// </summary>
         public IReadOnlyDictionary<string, string> FieldErrors { get; }
 
-        private static IReadOnlyDictionary<string, string> ReadFieldErrors(string json)
+        /// <summary>What to do next, naming this SDK's C# methods; null when there is no hint.</summary>
+        public string Hint { get { return ErrorJsonReader.Hint(ErrorJson); } }
+    }
+
+    /// <summary>Reads the members of an error's JSON; a malformed document reads as empty.</summary>
+    internal static class ErrorJsonReader
+    {
+        private static JsonObject? Parse(string errorJson)
+        {
+            if (string.IsNullOrEmpty(errorJson)) return null;
+            try { return JsonReader.ParseObject(errorJson); }
+            catch (FormatException) { return null; }
+        }
+
+        internal static string Hint(string errorJson)
+        {
+            JsonObject? o = Parse(errorJson);
+            return o.HasValue ? Native.ErrorHints.For(o.Value.Raw("hintId") as string) : null;
+        }
+
+        internal static string Details(string errorJson)
+        {
+            JsonObject? o = Parse(errorJson);
+            object details = o.HasValue ? o.Value.Raw("details") : null;
+            return details == null ? null : JsonWriter.Serialize(details);
+        }
+
+        internal static IReadOnlyDictionary<string, string> FieldErrors(string errorJson)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (string.IsNullOrEmpty(json)) return result;
-            try
-            {
-                JsonObject? details = JsonReader.ParseObject(json).Object("details");
-                if (details.HasValue)
-                    foreach (var kv in details.Value.Values)
-                        result[kv.Key] = kv.Value as string ?? JsonWriter.Serialize(kv.Value);
-            }
-            catch (FormatException)
-            {
-                // Details are a convenience: a malformed document leaves them empty.
-            }
-            catch (ArgumentException)
-            {
-            }
+            JsonObject? o = Parse(errorJson);
+            var details = o.HasValue ? o.Value.Raw("details") as Dictionary<string, object> : null;
+            if (details != null)
+                foreach (var kv in details)
+                    result[kv.Key] = kv.Value as string ?? JsonWriter.Serialize(kv.Value);
             return result;
         }
-    }
-
-    /// <summary>Not enough credits for the render (HTTP 402). Nothing was charged.</summary>
-    public class InsufficientCreditsException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public InsufficientCreditsException(string message, long? requiredCredits, long? availableCredits,
-            string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.InsufficientCredits, code, httpStatus, requestId, detailsJson)
-        {
-            RequiredCredits = requiredCredits;
-            AvailableCredits = availableCredits;
-        }
-
-        /// <summary>Credits the render needed, when the server said.</summary>
-        public long? RequiredCredits { get; }
-
-        /// <summary>Credits the account has, when the server said.</summary>
-        public long? AvailableCredits { get; }
-    }
-
-    /// <summary>Too many requests (HTTP 429): wait <see cref="RetryAfter"/> and try again.</summary>
-    public class RateLimitException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public RateLimitException(string message, TimeSpan? retryAfter,
-            string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.RateLimited, code, httpStatus, requestId, detailsJson)
-        {
-            RetryAfter = retryAfter;
-        }
-
-        /// <summary>How long the server asked to wait, when it said.</summary>
-        public TimeSpan? RetryAfter { get; }
-    }
-
-    /// <summary>An idempotency key reused with another body, or a state that does not allow the call (HTTP 409).</summary>
-    public class ConflictException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public ConflictException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Conflict, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>The server failed (HTTP 5xx) or answered something the SDK could not understand.</summary>
-    public class ServerException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public ServerException(string message, RenderiqErrorKind kind = RenderiqErrorKind.Server, string code = null,
-            int? httpStatus = null, string requestId = null, string detailsJson = null, TimeSpan? retryAfter = null)
-            : base(message, kind, code, httpStatus, requestId, detailsJson)
-        {
-            RetryAfter = retryAfter;
-        }
-
-        /// <summary>How long the server asked to wait before trying again (a 503's <c>Retry-After</c>), when it said.</summary>
-        public TimeSpan? RetryAfter { get; }
     }
 
     /// <summary>
@@ -278,17 +160,19 @@ namespace Renderiq.Sdk
     /// as every cancellation in .NET; cancelling your own token or operation gives a plain
     /// <see cref="System.Threading.Tasks.TaskCanceledException"/>.
     /// </summary>
+    /// <example><code>catch (RenderiqCancelledException e) { Log("cancelled: " + e.Details); }</code></example>
     public class RenderiqCancelledException : OperationCanceledException
     {
         /// <summary>Creates the error.</summary>
         public RenderiqCancelledException(string message, string code = null, int? httpStatus = null, string requestId = null,
-            string detailsJson = null, System.Threading.CancellationToken token = default(System.Threading.CancellationToken))
+            string errorJson = null, System.Threading.CancellationToken token = default(System.Threading.CancellationToken))
             : base(message, token)
         {
             Code = code;
             HttpStatus = httpStatus;
             RequestId = requestId;
-            DetailsJson = detailsJson;
+            ErrorJson = errorJson;
+            Details = ErrorJsonReader.Details(errorJson);
         }
 
         /// <summary>Always <see cref="RenderiqErrorKind.Cancelled"/>.</summary>
@@ -303,75 +187,11 @@ namespace Renderiq.Sdk
         /// <summary>The server's request id, or null.</summary>
         public string RequestId { get; }
 
-        /// <summary>The whole error as JSON (see <see cref="RenderiqException.DetailsJson"/>).</summary>
-        public string DetailsJson { get; }
+        /// <summary>The whole error as JSON (see <see cref="RenderiqException.ErrorJson"/>).</summary>
+        public string ErrorJson { get; }
 
         /// <summary>The error's <c>details</c> as JSON text (the cancelled render), or null.</summary>
-        public string Details { get { return ErrorDetails.Of(DetailsJson); } }
-    }
-
-    /// <summary>The render ended in the failed state; its credits were refunded.</summary>
-    public class RenderFailedException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public RenderFailedException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.RenderFailed, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>The server could not be reached (DNS, connection refused, TLS, reset).</summary>
-    public class NetworkException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public NetworkException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Network, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>
-    /// A request timed out, or a wait passed its deadline (the render keeps running on the
-    /// server: wait again or look it up later).
-    /// </summary>
-    public class RenderiqTimeoutException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public RenderiqTimeoutException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Timeout, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>A screenshot could not be read, decoded or encoded.</summary>
-    public class ImageException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public ImageException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Image, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>
-    /// A webhook delivery failed verification; <see cref="RenderiqException.Code"/> says why
-    /// (<c>WEBHOOK_BAD_SIGNATURE</c>, <c>WEBHOOK_TIMESTAMP_TOO_OLD</c>,
-    /// <c>WEBHOOK_TIMESTAMP_TOO_NEW</c>, <c>WEBHOOK_INVALID_TIMESTAMP</c>,
-    /// <c>WEBHOOK_MISSING_HEADER</c>). Answer the delivery with HTTP 400.
-    /// </summary>
-    public class WebhookVerificationException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public WebhookVerificationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.WebhookVerification, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>The token store (Windows Credential Manager, macOS Keychain, the encrypted file) failed.</summary>
-    public class TokenStoreException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public TokenStoreException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.TokenStore, code, httpStatus, requestId, detailsJson) { }
-    }
-
-    /// <summary>The client was configured wrongly (base URL, certificate, proxy, token store, webhook secret).</summary>
-    public class ConfigurationException : RenderiqException
-    {
-        /// <summary>Creates the error.</summary>
-        public ConfigurationException(string message, string code = null, int? httpStatus = null, string requestId = null, string detailsJson = null)
-            : base(message, RenderiqErrorKind.Config, code, httpStatus, requestId, detailsJson) { }
+        public string Details { get; }
     }
 
     /// <summary>

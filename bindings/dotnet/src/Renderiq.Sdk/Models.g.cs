@@ -8,7 +8,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using Renderiq.Sdk.Json;
 
-namespace Renderiq.Sdk.Generated
+namespace Renderiq.Sdk
 {
     /// <summary>The host application a plugin runs in.</summary>
     public enum Platform
@@ -236,7 +236,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>An API key as listed (the secret itself is never listed).</summary>
-    public sealed class ApiKey
+    public sealed partial class ApiKey
     {
         /// <summary>Key id.</summary>
         public string Id { get; set; }
@@ -282,7 +282,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary><c>GET /webhooks/callback-secret</c> answer: the <c>whsec_…</c> secret that signs deliveries to a render's own <c>callbackUrl</c> (one per user; registered webhooks use their own secrets).</summary>
-    public sealed class CallbackSecret
+    public sealed partial class CallbackSecret
     {
         /// <summary><c>whsec_…</c> signing secret; verify callback deliveries with it.</summary>
         public string Secret { get; set; }
@@ -307,7 +307,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary><c>POST /keys</c> answer: the key, shown this once.</summary>
-    public sealed class CreatedApiKey
+    public sealed partial class CreatedApiKey
     {
         /// <summary>The full secret key; store it now, it is not shown again.</summary>
         public string Key { get; set; }
@@ -336,7 +336,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>One entry of the credit ledger.</summary>
-    public sealed class CreditTransaction
+    public sealed partial class CreditTransaction
     {
         /// <summary>Entry id.</summary>
         public string Id { get; set; }
@@ -382,7 +382,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>Credit balance.</summary>
-    public sealed class Credits
+    public sealed partial class Credits
     {
         /// <summary>Credits available now.</summary>
         public long Balance { get; set; }
@@ -412,7 +412,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary><c>GET /health</c> answer.</summary>
-    public sealed class Health
+    public sealed partial class Health
     {
         /// <summary><c>"ok"</c> or <c>"degraded"</c>.</summary>
         public string Status { get; set; }
@@ -450,7 +450,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A page of results.</summary>
-    public sealed class Page<T>
+    public sealed partial class Page<T>
     {
         /// <summary>Items of this page.</summary>
         public IReadOnlyList<T> Items { get; set; } = new List<T>();
@@ -488,7 +488,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A project.</summary>
-    public sealed class Project
+    public sealed partial class Project
     {
         /// <summary>Project id.</summary>
         public string Id { get; set; }
@@ -530,7 +530,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A render job.</summary>
-    public sealed class Render
+    public sealed partial class Render
     {
         /// <summary>Render id.</summary>
         public string Id { get; set; }
@@ -612,7 +612,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>How far an operation got. Serialises as <c>{"percent", "stage", "render", "version"}</c>.</summary>
-    public sealed class Progress
+    public sealed partial class Progress
     {
         /// <summary>0–100.</summary>
         public int Percent { get; set; }
@@ -646,7 +646,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>User settings.</summary>
-    public sealed class Settings
+    public sealed partial class Settings
     {
         /// <summary>Default style for new renders.</summary>
         public string DefaultStyle { get; set; }
@@ -684,7 +684,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary><c>PATCH /settings</c> body: only the given fields change.</summary>
-    public sealed class SettingsUpdate
+    public sealed partial class SettingsUpdate
     {
         /// <summary>New default aspect ratio.</summary>
         public string DefaultAspectRatio { get; set; }
@@ -721,7 +721,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A signed-in user.</summary>
-    public sealed class User
+    public sealed partial class User
     {
         /// <summary>User id (UUID).</summary>
         public string Id { get; set; }
@@ -755,7 +755,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A registered webhook.</summary>
-    public sealed class WebhookEndpoint
+    public sealed partial class WebhookEndpoint
     {
         /// <summary>Webhook id.</summary>
         public string Id { get; set; }
@@ -801,7 +801,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary><c>POST /webhooks/register</c> answer: the signing secret, shown this once.</summary>
-    public sealed class CreatedWebhook
+    public sealed partial class CreatedWebhook
     {
         /// <summary><c>whsec_…</c> signing secret.</summary>
         public string Secret { get; set; }
@@ -830,7 +830,7 @@ namespace Renderiq.Sdk.Generated
     }
 
     /// <summary>A render event's delivery body (Standard Webhooks payload shape), as the server sends it. A receiver reads deliveries as an <c>Event</c>, which also takes bodies of any other shape.</summary>
-    public sealed class WebhookEvent
+    public sealed partial class WebhookEvent
     {
         /// <summary>Event type, see <c>events</c>.</summary>
         public string Type { get; set; }

@@ -126,6 +126,24 @@ namespace Renderiq.Sdk
         /// <summary>Height in pixels (raw pixels only; 0 otherwise).</summary>
         public int Height { get { return _height; } }
 
+        /// <summary>
+        /// The call's <c>image</c> field; <paramref name="data"/> receives the bytes that travel
+        /// beside the call (the encoded file or the pixels, copied from unmanaged memory).
+        /// </summary>
+        internal Json.JsonWriter ToCall(out byte[] data)
+        {
+            data = _bytes;
+            if (_kind == NativeMethods.RENDERIQ_IMAGE_FILE) return new Json.JsonWriter().Add("kind", "file").Add("path", _path);
+            if (_kind == NativeMethods.RENDERIQ_IMAGE_ENCODED) return new Json.JsonWriter().Add("kind", "bytes");
+            if (data == null)
+            {
+                data = new byte[_length];
+                System.Runtime.InteropServices.Marshal.Copy(_pointer, data, 0, data.Length);
+            }
+            return new Json.JsonWriter().Add("kind", "raw").Add("width", _width).Add("height", _height).Add("stride", _stride)
+                .Add("pixelFormat", _format == PixelFormat.Rgba32 ? "rgba8" : "bgra8").Add("bottomUp", _bottomUp);
+        }
+
         internal unsafe delegate int NativeCall(RenderiqImage* image);
 
         /// <summary>

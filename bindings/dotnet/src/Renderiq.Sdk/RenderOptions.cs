@@ -42,40 +42,40 @@ namespace Renderiq.Sdk
         /// <summary>How long <see cref="RenderiqClient.RenderAsync"/> waits for the result after the upload. Default is 10 minutes.</summary>
         public TimeSpan? WaitTimeout { get; set; }
 
-        internal string ToJson()
+        /// <summary>Adds the call's <c>settings</c>, <c>prepare</c> and (with <paramref name="wait"/>) <c>wait</c> fields; the core checks them.</summary>
+        internal JsonWriter AddTo(JsonWriter call, bool wait)
         {
-            string format = null;
-            if (Format.HasValue)
-                format = Format.Value == UploadFormat.Png ? "png" : Format.Value == UploadFormat.WebP ? "webp" : "jpeg";
-            if (MaxEdge.HasValue && MaxEdge.Value <= 0) throw new ArgumentOutOfRangeException(nameof(MaxEdge), MaxEdge, "must be positive");
-            if (MaxBytes.HasValue && MaxBytes.Value <= 0) throw new ArgumentOutOfRangeException(nameof(MaxBytes), MaxBytes, "must be positive");
-            if (JpegQuality.HasValue && (JpegQuality.Value < 1 || JpegQuality.Value > 100))
-                throw new ArgumentOutOfRangeException(nameof(JpegQuality), JpegQuality, "must be 1 to 100");
-            return new JsonWriter()
+            var settings = new JsonWriter()
                 .Add("prompt", Prompt)
                 .Add("style", Style)
-                .Add("quality", Quality.HasValue ? Wire.Name(Quality.Value) : null)
+                .Add("quality", Quality.HasValue ? Quality.Value.ToWire() : null)
                 .Add("aspectRatio", AspectRatio)
                 .Add("projectId", ProjectId)
                 .Add("callbackUrl", CallbackUrl)
-                .Add("idempotencyKey", IdempotencyKey)
-                .Add("maxEdge", MaxEdge)
-                .Add("format", format)
-                .Add("maxBytes", MaxBytes)
-                .Add("jpegQuality", JpegQuality)
-                .ToString();
+                .Add("idempotencyKey", IdempotencyKey);
+            call.Add("settings", settings).Add("prepare", PrepareJson());
+            return wait ? call.Add("wait", WaitSpec(WaitTimeout)) : call;
         }
 
-        internal static uint TimeoutMs(TimeSpan? timeout)
+        /// <summary>The call's <c>prepare</c> field (also the parameters of <see cref="RenderiqClient.PrepareImage"/>).</summary>
+        internal JsonWriter PrepareJson()
         {
-            if (!timeout.HasValue) return 0; // the SDK's default
-            if (timeout.Value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "must be positive");
-            double ms = Math.Ceiling(timeout.Value.TotalMilliseconds);
-            return ms >= uint.MaxValue - 1 ? uint.MaxValue - 1 : (uint)ms;
+            return new JsonWriter()
+                .Add("maxEdge", MaxEdge)
+                .Add("format", Format.HasValue ? Format.Value.ToString().ToLowerInvariant() : null)
+                .Add("maxBytes", MaxBytes)
+                .Add("jpegQuality", JpegQuality);
+        }
+
+        /// <summary>A call's <c>wait</c> field: <c>{"timeoutMs"}</c> (empty for the core's default).</summary>
+        internal static JsonWriter WaitSpec(TimeSpan? timeout)
+        {
+            return new JsonWriter().Add("timeoutMs", timeout.HasValue ? (object)(long)Math.Ceiling(timeout.Value.TotalMilliseconds) : null);
         }
     }
 
     /// <summary>Filters of <see cref="RenderiqClient.ListRendersAsync"/>.</summary>
+    /// <example><code>await client.ListRendersAsync(new ListRendersQuery { Status = RenderStatus.Completed, Limit = 50 });</code></example>
     public sealed class ListRendersQuery
     {
         /// <summary>Page number, from 1.</summary>
@@ -87,16 +87,13 @@ namespace Renderiq.Sdk
         /// <summary>Only renders of this project.</summary>
         public string ProjectId { get; set; }
 
-        internal string ToJson()
+        internal JsonWriter AddTo(JsonWriter call)
         {
-            if (Page.HasValue && Page.Value < 1) throw new ArgumentOutOfRangeException(nameof(Page), Page, "pages start at 1");
-            if (Limit.HasValue && Limit.Value < 1) throw new ArgumentOutOfRangeException(nameof(Limit), Limit, "must be positive");
-            return new JsonWriter()
+            return call
                 .Add("page", Page)
                 .Add("limit", Limit)
-                .Add("status", Status.HasValue ? Wire.Name(Status.Value) : null)
-                .Add("projectId", ProjectId)
-                .ToString();
+                .Add("status", Status.HasValue ? Status.Value.ToWire() : null)
+                .Add("projectId", ProjectId);
         }
     }
 }

@@ -44,7 +44,7 @@ namespace Renderiq.Sdk
         private int _disposed;
 
         /// <summary>Creates a client.</summary>
-        /// <exception cref="ConfigurationException">A malformed option (base URL, certificate, proxy, token store).</exception>
+        /// <exception cref="ConfigException">A malformed option (base URL, certificate, proxy, token store).</exception>
         /// <exception cref="DllNotFoundException">The native library is not beside Renderiq.Sdk.dll (see the README's troubleshooting).</exception>
         /// <exception cref="NativeLibraryMismatchException">The native library is from another release.</exception>
         public RenderiqClient(ClientOptions options = null)
@@ -100,60 +100,21 @@ namespace Renderiq.Sdk
             if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(RenderiqClient));
         }
 
-        // ---- the thin layer over NativeMethods ------------------------------------------------
-
-        private delegate int JsonCall(RenderiqClient_* client, byte** outJson, RenderiqError** outError);
-        private delegate int UnitCall(RenderiqClient_* client, RenderiqError** outError);
-        private delegate int StartCall(RenderiqClient_* client, RenderiqOp** outOp, RenderiqError** outError);
-
-        private string CallJson(JsonCall call)
-        {
-            ThrowIfDisposed();
-            using (_handle.Acquire())
-            {
-                byte* json = null;
-                RenderiqError* error = null;
-                int status = call(_handle.Ptr, &json, &error);
-                string text = Interop.TakeString(json);
-                Interop.Check(status, error);
-                return text;
-            }
-        }
-
-        private void CallUnit(UnitCall call)
-        {
-            ThrowIfDisposed();
-            using (_handle.Acquire())
-            {
-                RenderiqError* error = null;
-                int status = call(_handle.Ptr, &error);
-                Interop.Check(status, error);
-            }
-        }
-
-        private OperationHandle StartOperation(StartCall call)
-        {
-            ThrowIfDisposed();
-            using (_handle.Acquire())
-            {
-                RenderiqOp* op = null;
-                RenderiqError* error = null;
-                int status = call(_handle.Ptr, &op, &error);
-                Interop.Check(status, error);
-                return new OperationHandle(op);
-            }
-        }
+        // ---- the thin layer over the call surface ---------------------------------------------
 
         private static JsonObject Obj(string json)
         {
             return JsonReader.ParseObject(json);
         }
 
-        private static List<object> Arr(string json)
+        private static Func<string, IReadOnlyList<T>> ListOf<T>(string what, Func<JsonObject, T> item)
         {
-            var list = JsonReader.Parse(json) as List<object>;
-            if (list == null) throw new FormatException("expected a JSON array");
-            return list;
+            return j => JsonObject.MapArray(JsonReader.Parse(j) as List<object>, what, item);
+        }
+
+        private static Func<string, Page<T>> PageOf<T>(Func<JsonObject, T> item)
+        {
+            return j => Page<T>.FromJson(Obj(j), item);
         }
 
         /// <summary>The JSON of a call of the core's call surface: <c>{"call": name, …}</c>.</summary>
@@ -162,26 +123,34 @@ namespace Renderiq.Sdk
             return new JsonWriter().Add("call", name);
         }
 
-        /// <summary>A typed <c>…Async</c> method: one call through <see cref="CallAsync"/>, its result parsed.</summary>
-        private Task<T> CallAsync<T>(JsonWriter call, Func<string, T> parse, CancellationToken ct)
+        /// <summary>A typed method: one call through <see cref="Call"/>, its result parsed.</summary>
+        private T Sync<T>(JsonWriter call, Func<string, T> parse, byte[] data = null)
         {
-            return TaskHelpers.Then(CallAsync(call.ToString(), null, ct), parse);
+            return parse(Call(call.ToString(), data));
         }
 
-        private static Task<T> Run<T>(Func<T> f, CancellationToken ct)
+        /// <summary>A typed <c>…Async</c> method: one call through <see cref="CallAsync"/>, its result parsed.</summary>
+        private Task<T> Async<T>(JsonWriter call, Func<string, T> parse, CancellationToken ct,
+            byte[] data = null, IProgress<RenderProgress> progress = null)
         {
-            // For DownloadRenderAsync only (no call answers bytes): a pool thread waits for the
-            // native call; the token is observed before the request starts (a request is bounded
-            // by ClientOptions.Timeout).
             if (ct.IsCancellationRequested) return Task.FromCanceled<T>(ct);
-            return Task.Run(f, ct);
+            return TaskHelpers.Then(NativeOperation.Run(StartCallOperation(call.ToString(), data), progress, ct), parse);
         }
 
         private static void NotNullOrEmpty(string value, string name)
         {
             if (value == null) throw new ArgumentNullException(name);
             if (value.Length == 0) throw new ArgumentException("must not be empty", name);
+            if (value.IndexOf('\0') >= 0) throw new ArgumentException("must not contain NUL characters", name);
         }
+
+        private static JsonWriter RenderCall(string name, RenderImage image, RenderOptions options, out byte[] data)
+        {
+            if (image == null) throw new ArgumentNullException(nameof(image));
+            return (options ?? new RenderOptions()).AddTo(CallOf(name).Add("image", image.ToCall(out data)), name == "render");
+        }
+
+        private static Func<string, Render> RenderResult { get { return Sdk.Render.Parse; } }
 
         // ---- the generic call entry --------------------------------------------------------------
 
@@ -219,16 +188,24 @@ namespace Renderiq.Sdk
         /// Makes any call, blocking the calling thread (on a UI thread use <see cref="CallAsync"/>).
         /// Arguments and result as for <see cref="CallAsync"/>.
         /// </summary>
+        /// <example><code>string me = client.Call("{\"call\":\"me\"}");</code></example>
         public string Call(string callJson, byte[] data = null)
         {
             NotNullOrEmpty(callJson, nameof(callJson));
             byte[] c = Interop.Utf8Z(callJson, nameof(callJson));
-            return CallJson((client, o, err) =>
+            ThrowIfDisposed();
+            using (_handle.Acquire())
             {
+                byte* json = null;
+                RenderiqError* error = null;
+                int status;
                 fixed (byte* cp = c)
                 fixed (byte* dp = data)
-                    return NativeMethods.renderiq_call(client, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), o, err);
-            });
+                    status = NativeMethods.renderiq_call(_handle.Ptr, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), &json, &error);
+                string text = Interop.TakeString(json);
+                Interop.Check(status, error);
+                return text;
+            }
         }
 
         /// <summary>
@@ -251,128 +228,103 @@ namespace Renderiq.Sdk
         private OperationHandle StartCallOperation(string callJson, byte[] data)
         {
             byte[] c = Interop.Utf8Z(callJson, nameof(callJson));
-            // `data` is pinned for the start call only: the native library copies it.
-            return StartOperation((client, o, err) =>
+            ThrowIfDisposed();
+            using (_handle.Acquire())
             {
+                RenderiqOp* op = null;
+                RenderiqError* error = null;
+                int status;
+                // `data` is pinned for the start call only: the native library copies it.
                 fixed (byte* cp = c)
                 fixed (byte* dp = data)
-                    return NativeMethods.renderiq_call_start(client, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), o, err);
-            });
+                    status = NativeMethods.renderiq_call_start(_handle.Ptr, cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), &op, &error);
+                Interop.Check(status, error);
+                return new OperationHandle(op);
+            }
         }
 
         // ---- auth -----------------------------------------------------------------------------
 
-        /// <summary>Signs in with email and password and keeps the session in the token store.</summary>
-        /// <exception cref="AuthenticationException">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>
-        public User SignIn(string email, string password)
+        private static JsonWriter SignInCall(string email, string password)
         {
             NotNullOrEmpty(email, nameof(email));
             NotNullOrEmpty(password, nameof(password));
-            byte[] e = Interop.Utf8Z(email, nameof(email));
-            byte[] p = Interop.Utf8Z(password, nameof(password));
-            string json = CallJson((c, o, err) =>
-            {
-                fixed (byte* ep = e)
-                fixed (byte* pp = p)
-                    return NativeMethods.renderiq_client_sign_in(c, ep, pp, o, err);
-            });
-            Array.Clear(p, 0, p.Length);
-            return User.FromJson(Obj(json));
+            return CallOf("sign_in").Add("email", email).Add("password", password);
         }
+
+        /// <summary>Signs in with email and password and keeps the session in the token store.</summary>
+        /// <exception cref="AuthException">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>
+        public User SignIn(string email, string password) { return Sync(SignInCall(email, password), j => User.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="SignIn"/>
         public Task<User> SignInAsync(string email, string password, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(email, nameof(email));
-            NotNullOrEmpty(password, nameof(password));
-            return CallAsync(CallOf("sign_in").Add("email", email).Add("password", password), j => User.FromJson(Obj(j)), cancellationToken);
+            return Async(SignInCall(email, password), j => User.FromJson(Obj(j)), cancellationToken);
+        }
+
+        private static JsonWriter IdCall(string name, string field, string value, string paramName)
+        {
+            NotNullOrEmpty(value, paramName);
+            return CallOf(name).Add(field, value);
         }
 
         /// <summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>
-        public void UseApiKey(string apiKey)
-        {
-            NotNullOrEmpty(apiKey, nameof(apiKey));
-            byte[] k = Interop.Utf8Z(apiKey, nameof(apiKey));
-            CallUnit((c, err) => { fixed (byte* kp = k) return NativeMethods.renderiq_client_use_api_key(c, kp, err); });
-            Array.Clear(k, 0, k.Length);
-        }
+        public void UseApiKey(string apiKey) { Call(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString()); }
 
         /// <inheritdoc cref="UseApiKey"/>
         public Task UseApiKeyAsync(string apiKey, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(apiKey, nameof(apiKey));
-            return CallAsync(CallOf("use_api_key").Add("key", apiKey).ToString(), null, cancellationToken);
+            return CallAsync(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString(), null, cancellationToken);
         }
 
         /// <summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>
-        public void SignOut()
-        {
-            CallUnit((c, err) => NativeMethods.renderiq_client_sign_out(c, err));
-        }
+        public void SignOut() { Call("{\"call\":\"sign_out\"}"); }
 
         /// <inheritdoc cref="SignOut"/>
         public Task SignOutAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("sign_out").ToString(), null, cancellationToken);
+            return CallAsync("{\"call\":\"sign_out\"}", null, cancellationToken);
         }
 
+        private static bool ParseBool(string json) { return JsonReader.Parse(json) as bool? == true; }
+
         /// <summary>Whether a session or an API key is available (reads the token store; no request).</summary>
-        public bool IsSignedIn()
-        {
-            ThrowIfDisposed();
-            using (_handle.Acquire())
-            {
-                byte signedIn = 0;
-                RenderiqError* error = null;
-                int status = NativeMethods.renderiq_client_is_signed_in(_handle.Ptr, &signedIn, &error);
-                Interop.Check(status, error);
-                return signedIn != 0;
-            }
-        }
+        public bool IsSignedIn() { return Sync(CallOf("is_signed_in"), ParseBool); }
 
         /// <inheritdoc cref="IsSignedIn"/>
         public Task<bool> IsSignedInAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("is_signed_in"), j => JsonReader.Parse(j) as bool? == true, cancellationToken);
+            return Async(CallOf("is_signed_in"), ParseBool, cancellationToken);
         }
 
         /// <summary>The signed-in user.</summary>
-        /// <exception cref="AuthenticationException">Not signed in.</exception>
-        public User Me()
-        {
-            return User.FromJson(Obj(CallJson((c, o, err) => NativeMethods.renderiq_client_me(c, o, err))));
-        }
+        /// <exception cref="AuthException">Not signed in.</exception>
+        public User Me() { return Sync(CallOf("me"), j => User.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="Me"/>
         public Task<User> MeAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
+            return Async(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>Server health; needs no sign-in.</summary>
-        public Health Health()
-        {
-            return Sdk.Health.FromJson(Obj(CallJson((c, o, err) => NativeMethods.renderiq_client_health(c, o, err))));
-        }
+        public Health Health() { return Sync(CallOf("health"), j => Sdk.Health.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="Health"/>
         public Task<Health> HealthAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
+            return Async(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
         }
 
         // ---- credits, projects, settings ----------------------------------------------------------
 
         /// <summary>The credit balance.</summary>
-        public Credits GetCredits()
-        {
-            return Credits.FromJson(Obj(CallJson((c, o, err) => NativeMethods.renderiq_client_credits(c, o, err))));
-        }
+        public Credits GetCredits() { return Sync(CallOf("credits"), j => Credits.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="GetCredits"/>
         public Task<Credits> GetCreditsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
+            return Async(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>One page of the credit ledger, newest first.</summary>
@@ -380,83 +332,68 @@ namespace Renderiq.Sdk
         /// <param name="limit">Page size.</param>
         public Page<CreditTransaction> GetCreditTransactions(int page = 1, int limit = 20)
         {
-            if (page < 1) throw new ArgumentOutOfRangeException(nameof(page), page, "pages start at 1");
-            if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, "must be positive");
-            string json = CallJson((c, o, err) => NativeMethods.renderiq_client_credit_transactions(c, (uint)page, (uint)limit, o, err));
-            return Page<CreditTransaction>.FromJson(Obj(json), CreditTransaction.FromJson);
+            return Sync(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson));
         }
 
         /// <inheritdoc cref="GetCreditTransactions"/>
         public Task<Page<CreditTransaction>> GetCreditTransactionsAsync(int page = 1, int limit = 20, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("credit_transactions").Add("page", page).Add("limit", limit),
-                j => Page<CreditTransaction>.FromJson(Obj(j), CreditTransaction.FromJson), cancellationToken);
+            return Async(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson), cancellationToken);
         }
 
         /// <summary>The user's projects.</summary>
-        public IReadOnlyList<Project> ListProjects()
-        {
-            string json = CallJson((c, o, err) => NativeMethods.renderiq_client_projects_list(c, o, err));
-            return JsonObject.MapArray(Arr(json), "projects", Project.FromJson);
-        }
+        public IReadOnlyList<Project> ListProjects() { return Sync(CallOf("projects"), ListOf("projects", Project.FromJson)); }
 
         /// <inheritdoc cref="ListProjects"/>
         public Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync<IReadOnlyList<Project>>(CallOf("projects"), j => JsonObject.MapArray(Arr(j), "projects", Project.FromJson), cancellationToken);
+            return Async(CallOf("projects"), ListOf("projects", Project.FromJson), cancellationToken);
         }
 
         /// <summary>Creates a project.</summary>
         public Project CreateProject(string name, string description = null)
         {
-            NotNullOrEmpty(name, nameof(name));
-            byte[] n = Interop.Utf8Z(name, nameof(name));
-            byte[] d = Interop.Utf8Z(description, nameof(description));
-            string json = CallJson((c, o, err) =>
-            {
-                fixed (byte* np = n)
-                fixed (byte* dp = d)
-                    return NativeMethods.renderiq_client_project_create(c, np, dp, o, err);
-            });
-            return Project.FromJson(Obj(json));
+            return Sync(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)));
         }
 
         /// <inheritdoc cref="CreateProject"/>
         public Task<Project> CreateProjectAsync(string name, string description = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(name, nameof(name));
-            return CallAsync(CallOf("create_project").Add("name", name).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
+            return Async(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>The user's settings.</summary>
-        public Settings GetSettings()
-        {
-            return Settings.FromJson(Obj(CallJson((c, o, err) => NativeMethods.renderiq_client_settings_get(c, o, err))));
-        }
+        public Settings GetSettings() { return Sync(CallOf("settings"), j => Settings.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="GetSettings"/>
         public Task<Settings> GetSettingsAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
+            return Async(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
+        }
+
+        private static JsonWriter UpdateSettingsCall(SettingsUpdate update)
+        {
+            if (update == null) throw new ArgumentNullException(nameof(update));
+            return CallOf("update_settings").Add("settings", update.ToJson());
         }
 
         /// <summary>Changes the settings that are set in <paramref name="update"/>; returns all settings.</summary>
-        public Settings UpdateSettings(SettingsUpdate update)
-        {
-            if (update == null) throw new ArgumentNullException(nameof(update));
-            byte[] u = Interop.Utf8Z(update.ToJson());
-            string json = CallJson((c, o, err) => { fixed (byte* up = u) return NativeMethods.renderiq_client_settings_update(c, up, o, err); });
-            return Settings.FromJson(Obj(json));
-        }
+        public Settings UpdateSettings(SettingsUpdate update) { return Sync(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="UpdateSettings"/>
         public Task<Settings> UpdateSettingsAsync(SettingsUpdate update, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (update == null) throw new ArgumentNullException(nameof(update));
-            return CallAsync(CallOf("update_settings").Add("settings", JsonReader.Parse(update.ToJson())), j => Settings.FromJson(Obj(j)), cancellationToken);
+            return Async(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j)), cancellationToken);
         }
 
         // ---- API keys ----------------------------------------------------------------------------
+
+        private static JsonWriter CreateApiKeyCall(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt)
+        {
+            if (scopes == null) throw new ArgumentNullException(nameof(scopes));
+            return IdCall("create_api_key", "name", name, nameof(name)).Add("scopes", new List<string>(scopes))
+                .Add("expiresAt", expiresAt.HasValue ? WireRead.FormatTime(expiresAt.Value) : null);
+        }
 
         /// <summary>Creates an API key; its secret is in the result this once.</summary>
         /// <param name="name">A name to recognise it by.</param>
@@ -464,119 +401,72 @@ namespace Renderiq.Sdk
         /// <param name="expiresAt">Expiry; null for none.</param>
         public CreatedApiKey CreateApiKey(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null)
         {
-            NotNullOrEmpty(name, nameof(name));
-            if (scopes == null) throw new ArgumentNullException(nameof(scopes));
-            byte[] n = Interop.Utf8Z(name, nameof(name));
-            byte[] s = Interop.Utf8Z(JsonWriter.Serialize(new List<string>(scopes)));
-            byte[] x = Interop.Utf8Z(Rfc3339(expiresAt));
-            string json = CallJson((c, o, err) =>
-            {
-                fixed (byte* np = n)
-                fixed (byte* sp = s)
-                fixed (byte* xp = x)
-                    return NativeMethods.renderiq_client_api_key_create(c, np, sp, xp, o, err);
-            });
-            return CreatedApiKey.FromJson(Obj(json));
+            return Sync(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)));
         }
 
         /// <inheritdoc cref="CreateApiKey"/>
         public Task<CreatedApiKey> CreateApiKeyAsync(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(name, nameof(name));
-            if (scopes == null) throw new ArgumentNullException(nameof(scopes));
-            return CallAsync(CallOf("create_api_key").Add("name", name).Add("scopes", new List<string>(scopes)).Add("expiresAt", Rfc3339(expiresAt)),
-                j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
-        }
-
-        private static string Rfc3339(DateTimeOffset? t)
-        {
-            return t.HasValue ? t.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : null;
+            return Async(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>The user's API keys (without secrets).</summary>
-        public IReadOnlyList<ApiKey> ListApiKeys()
-        {
-            string json = CallJson((c, o, err) => NativeMethods.renderiq_client_api_keys_list(c, o, err));
-            return JsonObject.MapArray(Arr(json), "apiKeys", ApiKey.FromJson);
-        }
+        public IReadOnlyList<ApiKey> ListApiKeys() { return Sync(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson)); }
 
         /// <inheritdoc cref="ListApiKeys"/>
         public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync<IReadOnlyList<ApiKey>>(CallOf("api_keys"), j => JsonObject.MapArray(Arr(j), "apiKeys", ApiKey.FromJson), cancellationToken);
+            return Async(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson), cancellationToken);
         }
 
         /// <summary>Revokes an API key.</summary>
-        public void RevokeApiKey(string keyId)
-        {
-            NotNullOrEmpty(keyId, nameof(keyId));
-            byte[] k = Interop.Utf8Z(keyId, nameof(keyId));
-            CallUnit((c, err) => { fixed (byte* kp = k) return NativeMethods.renderiq_client_api_key_revoke(c, kp, err); });
-        }
+        public void RevokeApiKey(string keyId) { Call(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString()); }
 
         /// <inheritdoc cref="RevokeApiKey"/>
         public Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(keyId, nameof(keyId));
-            return CallAsync(CallOf("revoke_api_key").Add("id", keyId).ToString(), null, cancellationToken);
+            return CallAsync(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString(), null, cancellationToken);
         }
 
         // ---- webhooks ----------------------------------------------------------------------------
+
+        private static JsonWriter RegisterWebhookCall(string url, IEnumerable<string> events)
+        {
+            if (events == null) throw new ArgumentNullException(nameof(events));
+            return IdCall("register_webhook", "url", url, nameof(url)).Add("events", new List<string>(events));
+        }
 
         /// <summary>Registers a webhook; its signing secret is in the result this once.</summary>
         /// <param name="url">Delivery URL.</param>
         /// <param name="events">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>
         public CreatedWebhook RegisterWebhook(string url, IEnumerable<string> events)
         {
-            NotNullOrEmpty(url, nameof(url));
-            if (events == null) throw new ArgumentNullException(nameof(events));
-            byte[] u = Interop.Utf8Z(url, nameof(url));
-            byte[] e = Interop.Utf8Z(JsonWriter.Serialize(new List<string>(events)));
-            string json = CallJson((c, o, err) =>
-            {
-                fixed (byte* up = u)
-                fixed (byte* ep = e)
-                    return NativeMethods.renderiq_client_webhook_register(c, up, ep, o, err);
-            });
-            return CreatedWebhook.FromJson(Obj(json));
+            return Sync(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)));
         }
 
         /// <inheritdoc cref="RegisterWebhook"/>
         public Task<CreatedWebhook> RegisterWebhookAsync(string url, IEnumerable<string> events, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(url, nameof(url));
-            if (events == null) throw new ArgumentNullException(nameof(events));
-            return CallAsync(CallOf("register_webhook").Add("url", url).Add("events", new List<string>(events)),
-                j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
+            return Async(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
         }
 
         /// <summary>The user's webhooks.</summary>
-        public IReadOnlyList<WebhookEndpoint> ListWebhooks()
-        {
-            string json = CallJson((c, o, err) => NativeMethods.renderiq_client_webhooks_list(c, o, err));
-            return JsonObject.MapArray(Arr(json), "webhooks", WebhookEndpoint.FromJson);
-        }
+        public IReadOnlyList<WebhookEndpoint> ListWebhooks() { return Sync(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson)); }
 
         /// <inheritdoc cref="ListWebhooks"/>
         public Task<IReadOnlyList<WebhookEndpoint>> ListWebhooksAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            return CallAsync<IReadOnlyList<WebhookEndpoint>>(CallOf("webhooks"), j => JsonObject.MapArray(Arr(j), "webhooks", WebhookEndpoint.FromJson), cancellationToken);
+            return Async(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson), cancellationToken);
         }
 
         /// <summary>Deletes a webhook.</summary>
-        public void DeleteWebhook(string webhookId)
-        {
-            NotNullOrEmpty(webhookId, nameof(webhookId));
-            byte[] w = Interop.Utf8Z(webhookId, nameof(webhookId));
-            CallUnit((c, err) => { fixed (byte* wp = w) return NativeMethods.renderiq_client_webhook_delete(c, wp, err); });
-        }
+        public void DeleteWebhook(string webhookId) { Call(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString()); }
 
         /// <inheritdoc cref="DeleteWebhook"/>
         public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(webhookId, nameof(webhookId));
-            return CallAsync(CallOf("delete_webhook").Add("id", webhookId).ToString(), null, cancellationToken);
+            return CallAsync(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString(), null, cancellationToken);
         }
 
         // ---- renders -----------------------------------------------------------------------------
@@ -587,16 +477,13 @@ namespace Renderiq.Sdk
         /// <see cref="CreateRenderAsync"/> or <see cref="RenderAsync"/>.
         /// </summary>
         /// <exception cref="InsufficientCreditsException">Not enough credits; nothing was charged.</exception>
-        /// <exception cref="RateLimitException">Too many renders; see <see cref="RateLimitException.RetryAfter"/>.</exception>
-        /// <exception cref="ValidationException">The server rejected the parameters.</exception>
+        /// <exception cref="ValidationException">The parameters were refused; <see cref="RenderiqException.FieldErrors"/> names them.</exception>
         /// <exception cref="ImageException">The image could not be read or encoded.</exception>
         public Render CreateRender(RenderImage image, RenderOptions options = null)
         {
-            if (image == null) throw new ArgumentNullException(nameof(image));
-            byte[] p = Interop.Utf8Z((options ?? new RenderOptions()).ToJson());
-            string json = CallJson((c, o, err) =>
-                image.With(img => { fixed (byte* pp = p) return NativeMethods.renderiq_client_render_create(c, img, pp, o, err); }));
-            return Sdk.Render.Parse(json);
+            byte[] data;
+            JsonWriter call = RenderCall("create_render", image, options, out data);
+            return Sync(call, RenderResult, data);
         }
 
         /// <summary>
@@ -607,12 +494,14 @@ namespace Renderiq.Sdk
         public Task<Render> CreateRenderAsync(RenderImage image, RenderOptions options = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (image == null) throw new ArgumentNullException(nameof(image));
-            byte[] p = Interop.Utf8Z((options ?? new RenderOptions()).ToJson());
-            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Render>(cancellationToken);
-            OperationHandle op = StartOperation((c, o, err) =>
-                image.With(img => { fixed (byte* pp = p) return NativeMethods.renderiq_render_create_start(c, img, pp, o, err); }));
-            return ParseRender(NativeOperation.Run(op, progress, cancellationToken));
+            byte[] data;
+            JsonWriter call = RenderCall("create_render", image, options, out data);
+            return Async(call, RenderResult, cancellationToken, data, progress);
+        }
+
+        private static JsonWriter WaitCall(string renderId, TimeSpan? timeout)
+        {
+            return IdCall("wait_for_render", "id", renderId, nameof(renderId)).Add("wait", RenderOptions.WaitSpec(timeout));
         }
 
         /// <summary>Waits until the render is finished (long-poll). Blocks: on a UI thread use <see cref="WaitForRenderAsync"/>.</summary>
@@ -620,14 +509,7 @@ namespace Renderiq.Sdk
         /// <param name="timeout">How long to wait. Default is 10 minutes.</param>
         /// <exception cref="RenderFailedException">The render failed (credits refunded).</exception>
         /// <exception cref="RenderiqTimeoutException">Not finished in time; it keeps running on the server.</exception>
-        public Render WaitForRender(string renderId, TimeSpan? timeout = null)
-        {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            byte[] id = Interop.Utf8Z(renderId, nameof(renderId));
-            uint ms = RenderOptions.TimeoutMs(timeout);
-            string json = CallJson((c, o, err) => { fixed (byte* ip = id) return NativeMethods.renderiq_client_render_wait(c, ip, ms, o, err); });
-            return Sdk.Render.Parse(json);
-        }
+        public Render WaitForRender(string renderId, TimeSpan? timeout = null) { return Sync(WaitCall(renderId, timeout), RenderResult); }
 
         /// <summary>
         /// Waits in the background until the render is finished. Cancelling the token stops
@@ -636,115 +518,78 @@ namespace Renderiq.Sdk
         public Task<Render> WaitForRenderAsync(string renderId, TimeSpan? timeout = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            byte[] id = Interop.Utf8Z(renderId, nameof(renderId));
-            uint ms = RenderOptions.TimeoutMs(timeout);
-            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Render>(cancellationToken);
-            OperationHandle op = StartOperation((c, o, err) =>
-            {
-                fixed (byte* ip = id) return NativeMethods.renderiq_render_wait_start(c, ip, ms, o, err);
-            });
-            return ParseRender(NativeOperation.Run(op, progress, cancellationToken));
+            return Async(WaitCall(renderId, timeout), RenderResult, cancellationToken, null, progress);
         }
 
         /// <summary>
-        /// Creates a render and waits for it: the whole "Render" button. Blocks: on a UI thread use
-        /// <see cref="RenderAsync"/>.
+        /// Creates a render and waits for it (the <c>render</c> call): the whole "Render" button.
+        /// Blocks: on a UI thread use <see cref="RenderAsync"/>.
         /// </summary>
         public Render Render(RenderImage image, RenderOptions options = null)
         {
-            if (image == null) throw new ArgumentNullException(nameof(image));
-            options = options ?? new RenderOptions();
-            byte[] p = Interop.Utf8Z(options.ToJson());
-            uint ms = RenderOptions.TimeoutMs(options.WaitTimeout);
-            using (OperationHandle op = StartOperation((c, o, err) =>
-                image.With(img => { fixed (byte* pp = p) return NativeMethods.renderiq_render_start(c, img, pp, ms, o, err); })))
-            using (op.Acquire())
-            {
-                byte* json = null;
-                RenderiqError* error = null;
-                int status = NativeMethods.renderiq_op_wait(op.Ptr, NativeMethods.RENDERIQ_WAIT_FOREVER, &json, &error);
-                string text = Interop.TakeString(json);
-                Interop.Check(status, error);
-                return Sdk.Render.Parse(text);
-            }
+            byte[] data;
+            JsonWriter call = RenderCall("render", image, options, out data);
+            return Sync(call, RenderResult, data);
         }
 
         /// <summary>
-        /// Creates a render and follows it to completion in one background operation: the whole
-        /// "Render" button of a plugin. The image is copied before this method returns. Progress
-        /// stages: <c>preparing</c>, <c>uploading</c>, then the render's status (<c>pending</c>,
-        /// <c>processing</c>, <c>completed</c>). Cancelling the token stops the operation at once
-        /// (the task becomes canceled) and, when the render already exists and has not started
-        /// processing, cancels it on the server too, which refunds its credits.
+        /// Creates a render and follows it to completion in one background operation (the
+        /// <c>render</c> call). The image is copied before this method returns. Progress stages:
+        /// <c>preparing</c>, <c>uploading</c>, then the render's status. Cancelling the token
+        /// stops the operation at once (the task becomes canceled) and withdraws the render while
+        /// it is pending, which refunds its credits.
         /// </summary>
         /// <exception cref="InsufficientCreditsException">Not enough credits (from the task).</exception>
         /// <exception cref="RenderFailedException">The render failed; credits refunded (from the task).</exception>
         public Task<Render> RenderAsync(RenderImage image, RenderOptions options = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (image == null) throw new ArgumentNullException(nameof(image));
-            options = options ?? new RenderOptions();
-            byte[] p = Interop.Utf8Z(options.ToJson());
-            uint ms = RenderOptions.TimeoutMs(options.WaitTimeout);
-            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Render>(cancellationToken);
-            OperationHandle op = StartOperation((c, o, err) =>
-                image.With(img => { fixed (byte* pp = p) return NativeMethods.renderiq_render_start(c, img, pp, ms, o, err); }));
-            return ParseRender(NativeOperation.Run(op, progress, cancellationToken));
+            byte[] data;
+            JsonWriter call = RenderCall("render", image, options, out data);
+            return Async(call, RenderResult, cancellationToken, data, progress);
         }
 
-        private static Task<Render> ParseRender(Task<string> json)
-        {
-            return TaskHelpers.Then(json, Sdk.Render.Parse);
-        }
-
-        /// <summary>A render's current state.</summary>
+        /// <summary>A render's current state (the <c>retrieve_render</c> call).</summary>
         /// <exception cref="NotFoundException">No such render.</exception>
-        public Render GetRender(string renderId)
+        public Render RetrieveRender(string renderId) { return Sync(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult); }
+
+        /// <inheritdoc cref="RetrieveRender"/>
+        public Task<Render> RetrieveRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            byte[] id = Interop.Utf8Z(renderId, nameof(renderId));
-            return Sdk.Render.Parse(CallJson((c, o, err) => { fixed (byte* ip = id) return NativeMethods.renderiq_client_render_get(c, ip, o, err); }));
+            return Async(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
         }
 
-        /// <inheritdoc cref="GetRender"/>
+        /// <summary>Deprecated name of <see cref="RetrieveRender"/>.</summary>
+        [Obsolete("Use RetrieveRender, the call's name.")]
+        public Render GetRender(string renderId) { return RetrieveRender(renderId); }
+
+        /// <summary>Deprecated name of <see cref="RetrieveRenderAsync"/>.</summary>
+        [Obsolete("Use RetrieveRenderAsync, the call's name.")]
         public Task<Render> GetRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            return CallAsync(CallOf("retrieve_render").Add("id", renderId), Sdk.Render.Parse, cancellationToken);
+            return RetrieveRenderAsync(renderId, cancellationToken);
         }
 
         /// <summary>One page of the user's renders, newest first.</summary>
         public Page<Render> ListRenders(ListRendersQuery query = null)
         {
-            byte[] q = Interop.Utf8Z((query ?? new ListRendersQuery()).ToJson());
-            string json = CallJson((c, o, err) => { fixed (byte* qp = q) return NativeMethods.renderiq_client_render_list(c, qp, o, err); });
-            return Page<Render>.FromJson(Obj(json), o => Sdk.Render.FromJson(o));
+            return Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)));
         }
 
         /// <inheritdoc cref="ListRenders"/>
         public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
         {
-            var call = (Dictionary<string, object>)JsonReader.Parse((query ?? new ListRendersQuery()).ToJson());
-            call["call"] = "list_renders";
-            return TaskHelpers.Then(CallAsync(JsonWriter.Serialize(call), null, cancellationToken),
-                j => Page<Render>.FromJson(Obj(j), o => Sdk.Render.FromJson(o)));
+            return Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)), cancellationToken);
         }
 
         /// <summary>Cancels a render that has not started processing; its credits are refunded.</summary>
         /// <exception cref="ConflictException">It already started.</exception>
-        public Render CancelRender(string renderId)
-        {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            byte[] id = Interop.Utf8Z(renderId, nameof(renderId));
-            return Sdk.Render.Parse(CallJson((c, o, err) => { fixed (byte* ip = id) return NativeMethods.renderiq_client_render_cancel(c, ip, o, err); }));
-        }
+        public Render CancelRender(string renderId) { return Sync(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult); }
 
         /// <inheritdoc cref="CancelRender"/>
         public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            return CallAsync(CallOf("cancel_render").Add("id", renderId), Sdk.Render.Parse, cancellationToken);
+            return Async(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
         }
 
         /// <summary>Downloads a completed render's image.</summary>
@@ -752,19 +597,14 @@ namespace Renderiq.Sdk
         public byte[] DownloadRender(Render render)
         {
             if (render == null) throw new ArgumentNullException(nameof(render));
-            return DownloadRenderCore(render.Json ?? render.Id);
+            return DownloadRender(render.Id);
         }
 
-        /// <summary>Downloads a completed render's image by id.</summary>
+        /// <summary>Downloads a completed render's image by id (no call answers bytes: this one is a native function of its own).</summary>
         public byte[] DownloadRender(string renderId)
         {
             NotNullOrEmpty(renderId, nameof(renderId));
-            return DownloadRenderCore(renderId);
-        }
-
-        private byte[] DownloadRenderCore(string renderOrJson)
-        {
-            byte[] r = Interop.Utf8Z(renderOrJson);
+            byte[] r = Interop.Utf8Z(renderId);
             ThrowIfDisposed();
             using (_handle.Acquire())
             {
@@ -773,9 +613,7 @@ namespace Renderiq.Sdk
                 RenderiqError* error = null;
                 int status;
                 fixed (byte* rp = r)
-                {
                     status = NativeMethods.renderiq_client_render_download(_handle.Ptr, rp, &data, &len, &error);
-                }
                 byte[] bytes = Interop.TakeBytes(data, len);
                 Interop.Check(status, error);
                 return bytes;
@@ -786,46 +624,33 @@ namespace Renderiq.Sdk
         public Task<byte[]> DownloadRenderAsync(Render render, CancellationToken cancellationToken = default(CancellationToken))
         {
             if (render == null) throw new ArgumentNullException(nameof(render));
-            return Run(() => DownloadRender(render), cancellationToken);
+            return DownloadRenderAsync(render.Id, cancellationToken);
         }
 
         /// <inheritdoc cref="DownloadRender(string)"/>
         public Task<byte[]> DownloadRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(renderId, nameof(renderId));
-            return Run(() => DownloadRender(renderId), cancellationToken);
+            // A pool thread waits for the native call; the token is observed before the request
+            // starts (a request is bounded by ClientOptions.Timeout).
+            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<byte[]>(cancellationToken);
+            return Task.Run(() => DownloadRender(renderId), cancellationToken);
         }
 
-        /// <summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>
-        public long DownloadRenderToFile(Render render, string path)
+        private static JsonWriter DownloadCall(Render render, string path)
         {
             if (render == null) throw new ArgumentNullException(nameof(render));
             NotNullOrEmpty(path, nameof(path));
-            byte[] r = Interop.Utf8Z(render.Json ?? render.Id);
-            byte[] p = Interop.Utf8Z(System.IO.Path.GetFullPath(path), nameof(path));
-            ThrowIfDisposed();
-            using (_handle.Acquire())
-            {
-                ulong size = 0;
-                RenderiqError* error = null;
-                int status;
-                fixed (byte* rp = r)
-                fixed (byte* pp = p)
-                {
-                    status = NativeMethods.renderiq_client_render_download_to_file(_handle.Ptr, rp, pp, &size, &error);
-                }
-                Interop.Check(status, error);
-                return (long)size;
-            }
+            return CallOf("download_render").Add("id", render.Id).Add("path", System.IO.Path.GetFullPath(path));
         }
+
+        /// <summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>
+        public long DownloadRenderToFile(Render render, string path) { return Sync(DownloadCall(render, path), j => Obj(j).Long("bytes")); }
 
         /// <inheritdoc cref="DownloadRenderToFile"/>
         public Task<long> DownloadRenderToFileAsync(Render render, string path, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (render == null) throw new ArgumentNullException(nameof(render));
-            NotNullOrEmpty(path, nameof(path));
-            return CallAsync(CallOf("download_render").Add("id", render.Id).Add("path", System.IO.Path.GetFullPath(path)),
-                j => Obj(j).Long("bytes"), cancellationToken);
+            return Async(DownloadCall(render, path), j => Obj(j).Long("bytes"), cancellationToken);
         }
 
         /// <summary>
@@ -833,11 +658,12 @@ namespace Renderiq.Sdk
         /// metadata stripped) without uploading it: to preview what will be sent. Runs on the
         /// calling thread (tens of milliseconds for a 4K capture); needs no client.
         /// </summary>
+        /// <example><code>PreparedImage p = RenderiqClient.PrepareImage(RenderImage.FromFile("view.png"), new RenderOptions { MaxEdge = 1024 });</code></example>
         public static PreparedImage PrepareImage(RenderImage image, RenderOptions options = null)
         {
             if (image == null) throw new ArgumentNullException(nameof(image));
             NativeLibraryLoader.EnsureLoaded();
-            byte[] p = Interop.Utf8Z((options ?? new RenderOptions()).ToJson());
+            byte[] p = Interop.Utf8Z((options ?? new RenderOptions()).PrepareJson().ToString());
             IntPtr data = IntPtr.Zero, info = IntPtr.Zero, error = IntPtr.Zero;
             UIntPtr len = UIntPtr.Zero;
             int status = image.With(img =>
@@ -858,14 +684,7 @@ namespace Renderiq.Sdk
             string infoJson = Interop.TakeString((byte*)info);
             Interop.Check(status, (RenderiqError*)error);
             JsonObject o = Obj(infoJson);
-            return new PreparedImage
-            {
-                Bytes = bytes,
-                MimeType = o.String("mimeType"),
-                Format = o.String("format"),
-                Width = o.Int("width"),
-                Height = o.Int("height"),
-            };
+            return new PreparedImage { Bytes = bytes, MimeType = o.String("mimeType"), Format = o.String("format"), Width = o.Int("width"), Height = o.Int("height") };
         }
     }
 

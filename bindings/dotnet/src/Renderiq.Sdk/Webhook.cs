@@ -39,7 +39,7 @@ namespace Renderiq.Sdk
         /// <param name="headers">The request headers (names compared case-insensitively).</param>
         /// <param name="now">The current time for the tolerance check; default is the system clock.</param>
         /// <exception cref="WebhookVerificationException">Bad signature, timestamp out of tolerance, or a header missing; <see cref="RenderiqException.Code"/> says which.</exception>
-        /// <exception cref="ConfigurationException">A malformed secret (<c>WEBHOOK_BAD_SECRET</c>).</exception>
+        /// <exception cref="ConfigException">A malformed secret (<c>WEBHOOK_BAD_SECRET</c>).</exception>
         public static void Verify(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
@@ -59,14 +59,29 @@ namespace Renderiq.Sdk
         /// Verifies a delivery and reads its event. A correctly signed body is never refused for
         /// what it holds: for anything but a render event <see cref="WebhookEvent.Data"/> is null.
         /// </summary>
-        /// <exception cref="ServerException">The verified body is not JSON (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
+        /// <exception cref="DecodeException">The verified body is not JSON (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
         public static WebhookEvent VerifyEvent(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
             string id, timestamp, signature;
             Find(headers, out id, out timestamp, out signature);
             string json = VerifyCore(secret, body, id, timestamp, signature, now, true);
-            return WebhookEvent.FromJson(JsonReader.ParseObject(json));
+            return ParseEvent(json);
+        }
+
+        /// <summary>The event; <c>data</c> is read as a render for <c>render.*</c> events only, a missing timestamp reads as the default.</summary>
+        private static WebhookEvent ParseEvent(string json)
+        {
+            JsonObject o = JsonReader.ParseObject(json);
+            JsonObject? d = o.Object("data");
+            string type = o.String("type");
+            bool render = d.HasValue && type != null && type.StartsWith("render.", StringComparison.Ordinal);
+            return new WebhookEvent
+            {
+                Type = type,
+                Timestamp = o.Has("timestamp") ? o.Date("timestamp") : default(DateTimeOffset),
+                Data = render ? Render.FromJson(d.Value) : null,
+            };
         }
 
         /// <inheritdoc cref="VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
@@ -74,7 +89,7 @@ namespace Renderiq.Sdk
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
             string json = VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, true);
-            return WebhookEvent.FromJson(JsonReader.ParseObject(json));
+            return ParseEvent(json);
         }
 
         /// <summary>

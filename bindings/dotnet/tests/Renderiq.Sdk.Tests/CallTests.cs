@@ -53,7 +53,7 @@ namespace Renderiq.Sdk.Tests
             {
                 JsonObject render = JsonReader.ParseObject(client.Call(SmallRawRender, SmallRawPixels));
                 Assert.IsNotNull(render.String("id"));
-                Assert.AreEqual(render.String("id"), client.GetRender(render.String("id")).Id);
+                Assert.AreEqual(render.String("id"), client.RetrieveRender(render.String("id")).Id);
             }
         }
 
@@ -62,7 +62,7 @@ namespace Renderiq.Sdk.Tests
         {
             using (RenderiqClient client = Servers.Default.NewClient())
             {
-                var e = Assert.Throws<AuthenticationException>(() => client.CallAsync(
+                var e = Assert.Throws<AuthException>(() => client.CallAsync(
                     "{\"call\":\"sign_in\",\"email\":\"" + Servers.Main + "\",\"password\":\"not-it\"}").GetAwaiter().GetResult());
                 StringAssert.Contains("SignInAsync", e.Message);
                 StringAssert.DoesNotContain("sign_in", e.Message);
@@ -133,7 +133,7 @@ namespace Renderiq.Sdk.Tests
         [Test]
         public void ClientOptions_NegativeMaxRetries_IsRefusedByTheCore()
         {
-            var e = Assert.Throws<ConfigurationException>(() => new RenderiqClient(new ClientOptions { BaseUrl = "http://127.0.0.1:9", MaxRetries = -1 }));
+            var e = Assert.Throws<ConfigException>(() => new RenderiqClient(new ClientOptions { BaseUrl = "http://127.0.0.1:9", MaxRetries = -1 }));
             StringAssert.Contains("-1", e.Message);
         }
 
@@ -172,7 +172,7 @@ namespace Renderiq.Sdk.Tests
             using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
             {
                 var e = Assert.Throws<ValidationException>(() => client.GetCreditTransactionsAsync(0).GetAwaiter().GetResult());
-                Assert.IsTrue(e.FieldErrors.ContainsKey("page"), e.DetailsJson);
+                Assert.IsTrue(e.FieldErrors.ContainsKey("page"), e.ErrorJson);
             }
         }
 
@@ -199,12 +199,12 @@ namespace Renderiq.Sdk.Tests
         private static void AssertWithdrawn(RenderiqClient client, string id, long before)
         {
             // The withdrawal runs in the background: wait for the server to say so.
-            Render now = client.GetRender(id);
+            Render now = client.RetrieveRender(id);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (now.Status == RenderStatus.Pending && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(20);
-                now = client.GetRender(id);
+                now = client.RetrieveRender(id);
             }
             Assert.AreEqual(RenderStatus.Cancelled, now.Status);
             Assert.AreEqual(before, client.GetCredits().Balance, "refunded");

@@ -42,13 +42,13 @@ namespace Renderiq.Sdk.Tests
             client.Dispose(); // the operation holds its own reference to the native client
             Render r = await task;
             Assert.AreEqual(RenderStatus.Completed, r.Status);
-            Assert.Throws<ObjectDisposedException>(() => client.GetRender(r.Id));
+            Assert.Throws<ObjectDisposedException>(() => client.RetrieveRender(r.Id));
         }
 
         [Test]
-        public void Constructor_MalformedBaseUrl_ThrowsConfigurationException()
+        public void Constructor_MalformedBaseUrl_ThrowsConfigException()
         {
-            var e = Assert.Throws<ConfigurationException>(() =>
+            var e = Assert.Throws<ConfigException>(() =>
                 new RenderiqClient(new ClientOptions { BaseUrl = "not a url", TokenStore = TokenStore.Memory }));
             Assert.AreEqual(RenderiqErrorKind.Config, e.Kind);
             StringAssert.Contains("not a url", e.Message);
@@ -68,7 +68,7 @@ namespace Renderiq.Sdk.Tests
             string json = new ClientOptions
             {
                 BaseUrl = "http://h",
-                Platform = Platform.AutoCad,
+                Platform = Platform.Autocad,
                 PluginName = "p",
                 PluginVersion = "1",
                 Timeout = TimeSpan.FromSeconds(1.5),
@@ -127,37 +127,37 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
-        public void SignIn_WrongPassword_ThrowsAuthenticationExceptionWithFields()
+        public void SignIn_WrongPassword_ThrowsAuthExceptionWithFields()
         {
             using (RenderiqClient client = Servers.Default.NewClient())
             {
-                var e = Assert.Throws<AuthenticationException>(() => client.SignIn(Servers.Main, "wrong password"));
+                var e = Assert.Throws<AuthException>(() => client.SignIn(Servers.Main, "wrong password"));
                 Assert.AreEqual(RenderiqErrorKind.Auth, e.Kind);
                 Assert.AreEqual("INVALID_CREDENTIALS", e.Code);
                 Assert.AreEqual(401, e.HttpStatus);
                 Assert.IsNotNullOrEmpty(e.RequestId);
                 StringAssert.Contains(e.RequestId, e.Message);
-                StringAssert.Contains("\"kind\":\"auth\"", e.DetailsJson);
-                StringAssert.DoesNotContain("wrong password", e.Message + e.DetailsJson);
+                StringAssert.Contains("\"kind\":\"auth\"", e.ErrorJson);
+                StringAssert.DoesNotContain("wrong password", e.Message + e.ErrorJson);
                 Assert.IsInstanceOf<RenderiqException>(e);
             }
         }
 
         [Test]
-        public void SignInAsync_WrongPassword_FaultsWithAuthenticationException()
+        public void SignInAsync_WrongPassword_FaultsWithAuthException()
         {
             using (RenderiqClient client = Servers.Default.NewClient())
             {
-                Assert.Throws<AuthenticationException>(() => client.SignInAsync(Servers.Main, "nope").GetAwaiter().GetResult());
+                Assert.Throws<AuthException>(() => client.SignInAsync(Servers.Main, "nope").GetAwaiter().GetResult());
             }
         }
 
         [Test]
-        public void Me_NotSignedIn_ThrowsAuthenticationException()
+        public void Me_NotSignedIn_ThrowsAuthException()
         {
             using (RenderiqClient client = Servers.Default.NewClient())
             {
-                var e = Assert.Throws<AuthenticationException>(() => client.Me());
+                var e = Assert.Throws<AuthException>(() => client.Me());
                 Assert.AreEqual(RenderiqErrorKind.Auth, e.Kind);
             }
         }
@@ -169,7 +169,7 @@ namespace Renderiq.Sdk.Tests
             {
                 await client.SignOutAsync();
                 Assert.IsFalse(client.IsSignedIn());
-                Assert.Throws<AuthenticationException>(() => client.Me());
+                Assert.Throws<AuthException>(() => client.Me());
             }
         }
 
@@ -200,7 +200,7 @@ namespace Renderiq.Sdk.Tests
                 var keys = await owner.ListApiKeysAsync();
                 Assert.IsTrue(new System.Collections.Generic.List<ApiKey>(keys).Exists(k => k.Id == created.ApiKey.Id));
                 await owner.RevokeApiKeyAsync(created.ApiKey.Id);
-                Assert.Throws<AuthenticationException>(() => keyed.ListRenders());
+                Assert.Throws<AuthException>(() => keyed.ListRenders());
             }
         }
 

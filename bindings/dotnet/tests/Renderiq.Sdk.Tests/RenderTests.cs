@@ -116,7 +116,7 @@ namespace Renderiq.Sdk.Tests
                 Assert.IsTrue(progress.Reports.Last().Done);
                 Assert.AreEqual("completed", progress.Reports.Last().Stage);
                 progress.AssertNeverWentBack();
-                Assert.AreEqual(RenderStatus.Completed, (await client.GetRenderAsync(r.Id)).Status);
+                Assert.AreEqual(RenderStatus.Completed, (await client.RetrieveRenderAsync(r.Id)).Status);
             }
         }
 
@@ -225,7 +225,7 @@ namespace Renderiq.Sdk.Tests
                 Assert.AreEqual(10, e.RequiredCredits);
                 Assert.AreEqual(0, e.AvailableCredits);
                 Assert.IsNotNullOrEmpty(e.RequestId);
-                StringAssert.Contains("\"requiredCredits\":10", e.DetailsJson);
+                StringAssert.Contains("\"requiredCredits\":10", e.ErrorJson);
             }
         }
 
@@ -234,7 +234,7 @@ namespace Renderiq.Sdk.Tests
         {
             using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
             {
-                var e = Assert.Throws<NotFoundException>(() => client.GetRenderAsync("rnd_does_not_exist").GetAwaiter().GetResult());
+                var e = Assert.Throws<NotFoundException>(() => client.RetrieveRenderAsync("rnd_does_not_exist").GetAwaiter().GetResult());
                 Assert.AreEqual(404, e.HttpStatus);
                 Assert.AreEqual("NOT_FOUND", e.Code);
                 Assert.IsNotNullOrEmpty(e.RequestId);
@@ -251,8 +251,8 @@ namespace Renderiq.Sdk.Tests
                 Assert.AreEqual(RenderiqErrorKind.InvalidInput, e.Kind);
                 Assert.AreEqual("INVALID_INPUT", e.Code);
                 Assert.AreEqual(400, e.HttpStatus);
-                Assert.IsTrue(e.FieldErrors.ContainsKey("style"), e.DetailsJson);
-                Assert.IsTrue(e.FieldErrors.ContainsKey("aspectRatio"), e.DetailsJson);
+                Assert.IsTrue(e.FieldErrors.ContainsKey("style"), e.ErrorJson);
+                Assert.IsTrue(e.FieldErrors.ContainsKey("aspectRatio"), e.ErrorJson);
             }
         }
 
@@ -340,7 +340,7 @@ namespace Renderiq.Sdk.Tests
                 // Prompt: the task ended before its 15 s render could, on the server's own timeline
                 // (the render is still running, or was withdrawn while pending), whatever the load.
                 string id = progress.Reports.Where(p => p.Render != null && p.Render.Id != null).Select(p => p.Render.Id).First();
-                Assert.AreNotEqual(RenderStatus.Completed, client.GetRenderAsync(id).GetAwaiter().GetResult().Status,
+                Assert.AreNotEqual(RenderStatus.Completed, client.RetrieveRenderAsync(id).GetAwaiter().GetResult().Status,
                     "the cancelled task waited for the render to finish");
                 Assert.AreEqual(cts.Token, e.CancellationToken);
                 Assert.IsTrue(task.IsCanceled);
@@ -360,7 +360,7 @@ namespace Renderiq.Sdk.Tests
                 Assert.IsFalse(wait.IsCompleted);
                 cts.Cancel();
                 Assert.Throws<TaskCanceledException>(() => wait.GetAwaiter().GetResult());
-                Render now = client.GetRender(created.Id);
+                Render now = client.RetrieveRender(created.Id);
                 Assert.That(now.Status, Is.EqualTo(RenderStatus.Pending).Or.EqualTo(RenderStatus.Processing));
             }
         }
@@ -398,7 +398,7 @@ namespace Renderiq.Sdk.Tests
                 Assert.AreEqual(before - created.CreditsCost, client.GetCredits().Balance, "charged");
                 Render cancelled = await client.CancelRenderAsync(created.Id);
                 Assert.AreEqual(RenderStatus.Cancelled, cancelled.Status);
-                Assert.AreEqual(RenderStatus.Cancelled, client.GetRender(created.Id).Status);
+                Assert.AreEqual(RenderStatus.Cancelled, client.RetrieveRender(created.Id).Status);
                 Assert.AreEqual(before, client.GetCredits().Balance, "refunded");
             }
         }
@@ -422,12 +422,12 @@ namespace Renderiq.Sdk.Tests
                 cts.Cancel();
                 Assert.Throws<TaskCanceledException>(() => task.GetAwaiter().GetResult());
                 // The withdrawal runs in the background: wait for the server to say so.
-                Render now = client.GetRender(queued.Id);
+                Render now = client.RetrieveRender(queued.Id);
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
                 while (now.Status == RenderStatus.Pending && DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(20);
-                    now = client.GetRender(queued.Id);
+                    now = client.RetrieveRender(queued.Id);
                 }
                 Assert.AreEqual(RenderStatus.Cancelled, now.Status);
                 Assert.AreEqual(before, client.GetCredits().Balance, "refunded");
@@ -440,13 +440,13 @@ namespace Renderiq.Sdk.Tests
             using (RenderiqClient client = Servers.Slow.SignedIn(Servers.Main))
             {
                 Render created = client.CreateRender(Small());
-                Render now = client.GetRender(created.Id);
+                Render now = client.RetrieveRender(created.Id);
                 // Earlier tests may have left 15 s renders queued on the slow server's two workers.
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
                 while (now.Status == RenderStatus.Pending && DateTime.UtcNow < deadline)
                 {
                     Thread.Sleep(20);
-                    now = client.GetRender(created.Id);
+                    now = client.RetrieveRender(created.Id);
                 }
                 Assert.AreEqual(RenderStatus.Processing, now.Status, "a worker picked it up (15 s renders)");
                 var e = Assert.Throws<ConflictException>(() => client.CancelRender(created.Id));
@@ -513,11 +513,11 @@ namespace Renderiq.Sdk.Tests
                 CreatedWebhook created = await client.RegisterWebhookAsync("http://127.0.0.1:9/hook", new[] { "render.completed", "render.failed" });
                 StringAssert.StartsWith("whsec_", created.Secret);
                 StringAssert.DoesNotContain(created.Secret, created.ToString());
-                CollectionAssert.AreEquivalent(new[] { "render.completed", "render.failed" }, created.Endpoint.Events);
-                Assert.IsTrue((await client.ListWebhooksAsync()).Any(w => w.Id == created.Endpoint.Id));
-                await client.DeleteWebhookAsync(created.Endpoint.Id);
-                Assert.IsFalse((await client.ListWebhooksAsync()).Any(w => w.Id == created.Endpoint.Id));
-                Assert.Throws<NotFoundException>(() => client.DeleteWebhook(created.Endpoint.Id));
+                CollectionAssert.AreEquivalent(new[] { "render.completed", "render.failed" }, created.Webhook.Events);
+                Assert.IsTrue((await client.ListWebhooksAsync()).Any(w => w.Id == created.Webhook.Id));
+                await client.DeleteWebhookAsync(created.Webhook.Id);
+                Assert.IsFalse((await client.ListWebhooksAsync()).Any(w => w.Id == created.Webhook.Id));
+                Assert.Throws<NotFoundException>(() => client.DeleteWebhook(created.Webhook.Id));
             }
         }
     }

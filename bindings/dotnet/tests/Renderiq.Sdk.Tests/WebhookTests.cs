@@ -106,9 +106,9 @@ namespace Renderiq.Sdk.Tests
         }
 
         [Test]
-        public void Verify_MalformedSecret_ThrowsConfigurationException()
+        public void Verify_MalformedSecret_ThrowsConfigException()
         {
-            var e = Assert.Throws<ConfigurationException>(() =>
+            var e = Assert.Throws<ConfigException>(() =>
                 Webhook.Verify("not-a-secret!", new byte[] { 1 }, Headers("m", 1, "v1,x"), DateTimeOffset.FromUnixTimeSeconds(1)));
             Assert.AreEqual("WEBHOOK_BAD_SECRET", e.Code);
         }
@@ -125,7 +125,7 @@ namespace Renderiq.Sdk.Tests
             WebhookEvent e = Webhook.VerifyEvent(secret, body, Headers("msg_42", ts, sig));
             Assert.AreEqual("render.completed", e.Type);
             Assert.AreEqual("rnd_9", e.Data.Id);
-            Assert.AreEqual(Platform.AutoCad, e.Data.Platform);
+            Assert.AreEqual(Platform.Autocad, e.Data.Platform);
             Assert.AreEqual(RenderStatus.Completed, e.Data.Status);
         }
 
@@ -149,7 +149,7 @@ namespace Renderiq.Sdk.Tests
             long ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             string sig = Webhook.Sign(secret, "msg_1", ts, body);
             Webhook.Verify(secret, body, Headers("msg_1", ts, sig));
-            var e = Assert.Throws<ServerException>(() => Webhook.VerifyEvent(secret, body, Headers("msg_1", ts, sig)));
+            var e = Assert.Throws<DecodeException>(() => Webhook.VerifyEvent(secret, body, Headers("msg_1", ts, sig)));
             Assert.AreEqual(RenderiqErrorKind.Decode, e.Kind);
         }
     }

@@ -79,37 +79,25 @@ namespace Renderiq.Sdk.Native
             return ToException(Read(status, error), token);
         }
 
-        /// <summary>The exception class for each kind; cancellation becomes <see cref="OperationCanceledException"/>.</summary>
+        /// <summary>
+        /// The generated exception class for each kind (<see cref="ErrorTable.Create"/>; the C
+        /// ABI's statuses 1–17 are the table's kinds in order); cancellation becomes
+        /// <see cref="OperationCanceledException"/>.
+        /// </summary>
         internal static Exception ToException(Info i, CancellationToken token)
         {
             string m = i.Message ?? "Renderiq call failed";
-            switch ((RenderiqErrorKind)i.Status)
-            {
-                case RenderiqErrorKind.Auth: return new AuthenticationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.PermissionDenied: return new PermissionDeniedException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.NotFound: return new NotFoundException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.InvalidInput: return new ValidationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.InsufficientCredits:
-                    return new InsufficientCreditsException(m, i.RequiredCredits, i.AvailableCredits, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.RateLimited: return new RateLimitException(m, i.RetryAfter, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Conflict: return new ConflictException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Server: return new ServerException(m, RenderiqErrorKind.Server, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, i.RetryAfter);
-                case RenderiqErrorKind.Decode: return new ServerException(m, RenderiqErrorKind.Decode, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, i.RetryAfter);
-                case RenderiqErrorKind.RenderFailed: return new RenderFailedException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Network: return new NetworkException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Timeout: return new RenderiqTimeoutException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Cancelled: return new RenderiqCancelledException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, token);
-                case RenderiqErrorKind.Image: return new ImageException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.WebhookVerification: return new WebhookVerificationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.TokenStore: return new TokenStoreException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                case RenderiqErrorKind.Config: return new ConfigurationException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-                default:
-                    // 100+: misuse of the ABI. The wrapper validates its arguments first, so this
-                    // means a bug in the binding or a mismatched native library.
-                    RenderiqErrorKind kind = Enum.IsDefined(typeof(RenderiqErrorKind), i.Status)
-                        ? (RenderiqErrorKind)i.Status : RenderiqErrorKind.InvalidArgument;
-                    return new RenderiqException(m, kind, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
-            }
+            if (i.Status == (int)RenderiqErrorKind.Cancelled)
+                return new RenderiqCancelledException(m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json, token);
+            RenderiqException known = i.Status >= 1 && i.Status <= ErrorTable.Classes.Count
+                ? ErrorTable.Create(ErrorTable.Classes[i.Status - 1].Kind, m, i.ApiCode, i.HttpStatus, i.RequestId, i.Json,
+                    i.RequiredCredits, i.AvailableCredits, i.RetryAfter)
+                : null;
+            if (known != null) return known;
+            // 100+: misuse of the ABI, a bug in the binding or a mismatched native library.
+            RenderiqErrorKind kind = Enum.IsDefined(typeof(RenderiqErrorKind), i.Status)
+                ? (RenderiqErrorKind)i.Status : RenderiqErrorKind.InvalidArgument;
+            return new RenderiqException(m, kind, i.ApiCode, i.HttpStatus, i.RequestId, i.Json);
         }
     }
 }

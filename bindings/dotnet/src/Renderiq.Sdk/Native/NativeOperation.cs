@@ -279,7 +279,7 @@ namespace Renderiq.Sdk.Native
                     // cancelled): a RenderiqCancelledException that carries them.
                     NativeError.Info info = NativeError.Read(status, error);
                     if (_token.IsCancellationRequested) _tcs.TrySetCanceled(_token);
-                    else if (ErrorDetails.Of(info.Json) != null) _tcs.TrySetException(NativeError.ToException(info, _token));
+                    else if (ErrorJsonReader.Details(info.Json) != null) _tcs.TrySetException(NativeError.ToException(info, _token));
                     else _tcs.TrySetCanceled();
                 }
                 else
