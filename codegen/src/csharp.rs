@@ -293,7 +293,10 @@ fn model_class(m: &Model) -> String {
     let name = type_name(&m.name);
     let generic = if m.generic { "<T>" } else { "" };
     let mut s = summary("    ", &m.doc);
-    let _ = write!(s, "    public sealed partial class {name}{generic}\n    {{\n");
+    let _ = write!(
+        s,
+        "    public sealed partial class {name}{generic}\n    {{\n"
+    );
     for f in &m.fields {
         s.push_str(&summary("        ", &f.doc));
         let init = match &f.presence {
