@@ -43,6 +43,17 @@ class OperationTest < Minitest::Test
     assert_match(/done/, op.inspect)
   end
 
+  def test_render_creates_and_waits_in_one_call_with_progress
+    client = signed_in_client
+    stages = []
+    render = client.render(image: png_file, quality: :standard, timeout: 60) { |p| stages << p.stage }
+    assert render.completed?
+    assert_equal :completed, stages.last, "the block saw the render end"
+    assert(stages.all? { |s| %i[preparing uploading pending processing completed].include?(s) }, stages.inspect)
+    assert_equal render, client.retrieve_render(render.id)
+    refute_empty client.callback_secret
+  end
+
   def test_create_render_async_then_wait_for_render_async
     client = signed_in_client
     created = client.create_render_async(image: Renderiq::Image.encoded(png), quality: :standard)
