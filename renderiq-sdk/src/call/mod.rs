@@ -213,12 +213,14 @@ impl Call {
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
         serde_json::from_str(json).map_err(|e| {
-            let mut message = format!("the call is not valid: {e}");
-            if message.contains("unknown variant") {
-                message.push_str(". Known calls: ");
-                message.push_str(&CALL_NAMES.join(", "));
+            // serde's message names an unknown call or field and lists the allowed ones, but
+            // not the field whose value it refused: find that field by leaving each out.
+            match refused_field(json) {
+                Some(field) => {
+                    image::field_error(&field, format!("the call's `{field}` is not valid: {e}"))
+                }
+                None => Error::invalid_input(format!("the call is not valid: {e}")),
             }
-            Error::invalid_input(message)
         })
     }
 
@@ -278,6 +280,25 @@ impl Call {
             ))),
         }
     }
+}
+
+/// The top-level field of a call that could not be read: the one whose absence makes the rest
+/// readable (or only missing). Runs on the error path only.
+fn refused_field(json: &str) -> Option<String> {
+    let serde_json::Value::Object(fields) = serde_json::from_str(json).ok()? else {
+        return None;
+    };
+    fields.keys().filter(|k| *k != "call").find_map(|key| {
+        let mut rest = fields.clone();
+        rest.remove(key);
+        match serde_json::from_value::<Call>(serde_json::Value::Object(rest)) {
+            Ok(_) => Some(key.clone()),
+            Err(e) if e.to_string().contains(&format!("missing field `{key}`")) => {
+                Some(key.clone())
+            }
+            Err(_) => None,
+        }
+    })
 }
 
 /// What to render: the image, the render settings, how to prepare the image and, for
@@ -421,6 +442,13 @@ mod tests {
     fn unknown_calls_and_fields_are_named() {
         let e = Call::from_json(r#"{"call":"fly"}"#).unwrap_err();
         assert!(e.message().contains("create_render"), "{e}");
+        let e = Call::from_json(r#"{"call":"wait_for_render","id":"r","wait":{"timeoutMs":-1}}"#)
+            .unwrap_err();
+        assert!(
+            e.details().is_some_and(|d| d.get("wait").is_some()),
+            "{e}: {:?}",
+            e.details()
+        );
         let e = Call::from_json(r#"{"call":"create_project","nmae":"x"}"#).unwrap_err();
         assert!(e.message().contains("nmae"), "{e}");
         let e = Call::from_json(r#"{"call":"credits","page":2}"#).unwrap_err();
