@@ -157,7 +157,9 @@ impl ClientBuilder {
     }
 
     /// Where the session is saved. Default is the OS keychain (feature `keychain`, entry per
-    /// base URL), else an in-memory store.
+    /// base URL), else an in-memory store. When the machine has no keychain service (a headless
+    /// Linux box), the default keeps the session in memory and logs one warning; pass an
+    /// [`EncryptedFileStore`](crate::token_store::EncryptedFileStore) to keep it there.
     pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
         self.token_store = Some(Arc::new(store));
         self
@@ -318,10 +320,12 @@ fn parse_base_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// The OS keychain entry for this server; on a machine with no keychain service, memory (with
+/// one warning naming the way to keep the session: an `EncryptedFileStore`).
 #[cfg(feature = "keychain")]
 fn default_store(base: &Url) -> Arc<dyn TokenStore> {
-    Arc::new(crate::token_store::KeychainStore::default_for(
-        base.as_str(),
+    Arc::new(crate::token_store::MemoryFallback::new(
+        crate::token_store::KeychainStore::default_for(base.as_str()),
     ))
 }
 

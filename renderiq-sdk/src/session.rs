@@ -7,6 +7,7 @@
 //! token is handed out; a refresh the server rejects clears the store and surfaces as an auth
 //! error.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,6 +56,8 @@ pub(crate) struct Session {
     loaded: OnceCell<()>,
     refresh_lock: Mutex<()>,
     margin: Duration,
+    /// Set once `is_signed_in` has warned about an unreadable store.
+    warned_unreadable: AtomicBool,
 }
 
 impl Session {
@@ -71,6 +74,7 @@ impl Session {
             loaded,
             refresh_lock: Mutex::new(()),
             margin,
+            warned_unreadable: AtomicBool::new(false),
         }
     }
 
@@ -96,9 +100,20 @@ impl Session {
         Ok(self.state.read().await.clone())
     }
 
-    /// `true` when a credential is present.
+    /// `true` when a credential is present. A store that cannot be read answers `false` (with
+    /// one warning per client): the host then offers to sign in, and the next request reports
+    /// what is wrong with the store.
     pub async fn is_signed_in(&self) -> Result<bool> {
-        Ok(self.current().await?.is_some())
+        match self.current().await {
+            Ok(credential) => Ok(credential.is_some()),
+            Err(e) => {
+                if !self.warned_unreadable.swap(true, Ordering::Relaxed) {
+                    // Store errors name the store and the cause, never a token.
+                    tracing::warn!("the token store could not be read, so not signed in: {e}");
+                }
+                Ok(false)
+            }
+        }
     }
 
     /// Saves a new session (store first, then memory).

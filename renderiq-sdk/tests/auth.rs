@@ -5,7 +5,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use renderiq_sdk::token_store::{MemoryStore, TokenStore};
+use renderiq_sdk::token_store::{EncryptedFileStore, MemoryStore, TokenStore};
 use renderiq_sdk::ErrorKind;
 use serde_json::json;
 use support::*;
@@ -334,4 +334,25 @@ async fn secrets_never_appear_in_debug_or_error_output() {
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_unreadable_token_store_answers_not_signed_in_and_the_next_call_says_why() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.rqts");
+    // A session sealed with one key, read with another: the store cannot be read.
+    EncryptedFileStore::with_key(&path, [1; 32])
+        .save(&stored("acc-1", "refresh-1", 3600))
+        .unwrap();
+    let client = client_with_store(
+        &server,
+        Arc::new(EncryptedFileStore::with_key(&path, [2; 32])),
+    );
+    for _ in 0..2 {
+        assert!(!client.is_signed_in().await.unwrap());
+    }
+    let err = client.me().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TokenStore, "{err}");
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -30,11 +30,16 @@ use crate::error::Result;
 
 mod credential;
 mod encrypted_file;
+// The default store wraps the keychain store; without that feature nothing uses it but its tests.
+#[cfg_attr(not(feature = "keychain"), allow(dead_code))]
+mod fallback;
 #[cfg(feature = "keychain")]
 mod keychain;
 
 pub use credential::{Credential, StoredSession};
 pub use encrypted_file::EncryptedFileStore;
+#[cfg(feature = "keychain")]
+pub(crate) use fallback::MemoryFallback;
 #[cfg(feature = "keychain")]
 pub use keychain::KeychainStore;
 
