@@ -15,10 +15,7 @@ namespace Renderiq.Sdk
             get { return Status == RenderStatus.Completed || Status == RenderStatus.Failed || Status == RenderStatus.Cancelled; }
         }
 
-        internal static Render Parse(string json)
-        {
-            return FromJson(JsonReader.ParseObject(json));
-        }
+        internal static Render Parse(string json) => FromJson(JsonReader.ParseObject(json));
 
         /// <inheritdoc/>
         public override string ToString() { return "Render " + Id + " (" + Status + ", " + Progress + "%)"; }

@@ -101,10 +101,7 @@ namespace Renderiq.Sdk
             return new RenderImage(NativeMethods.RENDERIQ_IMAGE_RAW, null, null, pixels, RequiredLength(width, height, stride), width, height, stride, format, bottomUp);
         }
 
-        private static long RequiredLength(int width, int height, long stride)
-        {
-            return stride * (height - 1) + (long)width * 4;
-        }
+        private static long RequiredLength(int width, int height, long stride) => stride * (height - 1) + (long)width * 4;
 
         private static void CheckGeometry(int width, int height, long stride, long length)
         {

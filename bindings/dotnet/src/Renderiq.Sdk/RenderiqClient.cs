@@ -102,32 +102,18 @@ namespace Renderiq.Sdk
 
         // ---- the thin layer over the call surface ---------------------------------------------
 
-        private static JsonObject Obj(string json)
-        {
-            return JsonReader.ParseObject(json);
-        }
+        private static JsonObject Obj(string json) => JsonReader.ParseObject(json);
 
         private static Func<string, IReadOnlyList<T>> ListOf<T>(string what, Func<JsonObject, T> item)
-        {
-            return j => JsonObject.MapArray(JsonReader.Parse(j) as List<object>, what, item);
-        }
+            => j => JsonObject.MapArray(JsonReader.Parse(j) as List<object>, what, item);
 
-        private static Func<string, Page<T>> PageOf<T>(Func<JsonObject, T> item)
-        {
-            return j => Page<T>.FromJson(Obj(j), item);
-        }
+        private static Func<string, Page<T>> PageOf<T>(Func<JsonObject, T> item) => j => Page<T>.FromJson(Obj(j), item);
 
         /// <summary>The JSON of a call of the core's call surface: <c>{"call": name, …}</c>.</summary>
-        private static JsonWriter CallOf(string name)
-        {
-            return new JsonWriter().Add("call", name);
-        }
+        private static JsonWriter CallOf(string name) => new JsonWriter().Add("call", name);
 
         /// <summary>A typed method: one call through <see cref="Call"/>, its result parsed.</summary>
-        private T Sync<T>(JsonWriter call, Func<string, T> parse, byte[] data = null)
-        {
-            return parse(Call(call.ToString(), data));
-        }
+        private T Sync<T>(JsonWriter call, Func<string, T> parse, byte[] data = null) => parse(Call(call.ToString(), data));
 
         /// <summary>A typed <c>…Async</c> method: one call through <see cref="CallAsync"/>, its result parsed.</summary>
         private Task<T> Async<T>(JsonWriter call, Func<string, T> parse, CancellationToken ct,
@@ -258,9 +244,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="SignIn"/>
         public Task<User> SignInAsync(string email, string password, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(SignInCall(email, password), j => User.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(SignInCall(email, password), j => User.FromJson(Obj(j)), cancellationToken);
 
         private static JsonWriter IdCall(string name, string field, string value, string paramName)
         {
@@ -273,18 +257,14 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="UseApiKey"/>
         public Task UseApiKeyAsync(string apiKey, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return CallAsync(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString(), null, cancellationToken);
-        }
+            => CallAsync(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString(), null, cancellationToken);
 
         /// <summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>
         public void SignOut() { Call("{\"call\":\"sign_out\"}"); }
 
         /// <inheritdoc cref="SignOut"/>
         public Task SignOutAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return CallAsync("{\"call\":\"sign_out\"}", null, cancellationToken);
-        }
+            => CallAsync("{\"call\":\"sign_out\"}", null, cancellationToken);
 
         private static bool ParseBool(string json) { return JsonReader.Parse(json) as bool? == true; }
 
@@ -293,9 +273,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="IsSignedIn"/>
         public Task<bool> IsSignedInAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("is_signed_in"), ParseBool, cancellationToken);
-        }
+            => Async(CallOf("is_signed_in"), ParseBool, cancellationToken);
 
         /// <summary>The signed-in user.</summary>
         /// <exception cref="AuthException">Not signed in.</exception>
@@ -303,18 +281,14 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="Me"/>
         public Task<User> MeAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
 
         /// <summary>Server health; needs no sign-in.</summary>
         public Health Health() { return Sync(CallOf("health"), j => Sdk.Health.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="Health"/>
         public Task<Health> HealthAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
 
         // ---- credits, projects, settings ----------------------------------------------------------
 
@@ -323,53 +297,39 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="GetCredits"/>
         public Task<Credits> GetCreditsAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
 
         /// <summary>One page of the credit ledger, newest first.</summary>
         /// <param name="page">Page number, from 1.</param>
         /// <param name="limit">Page size.</param>
         public Page<CreditTransaction> GetCreditTransactions(int page = 1, int limit = 20)
-        {
-            return Sync(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson));
-        }
+            => Sync(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson));
 
         /// <inheritdoc cref="GetCreditTransactions"/>
         public Task<Page<CreditTransaction>> GetCreditTransactionsAsync(int page = 1, int limit = 20, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson), cancellationToken);
-        }
+            => Async(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson), cancellationToken);
 
         /// <summary>The user's projects.</summary>
         public IReadOnlyList<Project> ListProjects() { return Sync(CallOf("projects"), ListOf("projects", Project.FromJson)); }
 
         /// <inheritdoc cref="ListProjects"/>
         public Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("projects"), ListOf("projects", Project.FromJson), cancellationToken);
-        }
+            => Async(CallOf("projects"), ListOf("projects", Project.FromJson), cancellationToken);
 
         /// <summary>Creates a project.</summary>
         public Project CreateProject(string name, string description = null)
-        {
-            return Sync(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)));
-        }
+            => Sync(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)));
 
         /// <inheritdoc cref="CreateProject"/>
         public Task<Project> CreateProjectAsync(string name, string description = null, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
 
         /// <summary>The user's settings.</summary>
         public Settings GetSettings() { return Sync(CallOf("settings"), j => Settings.FromJson(Obj(j))); }
 
         /// <inheritdoc cref="GetSettings"/>
         public Task<Settings> GetSettingsAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
 
         private static JsonWriter UpdateSettingsCall(SettingsUpdate update)
         {
@@ -382,9 +342,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="UpdateSettings"/>
         public Task<Settings> UpdateSettingsAsync(SettingsUpdate update, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j)), cancellationToken);
 
         // ---- API keys ----------------------------------------------------------------------------
 
@@ -400,34 +358,26 @@ namespace Renderiq.Sdk
         /// <param name="scopes">Scopes, e.g. <c>renders:create</c>, <c>renders:read</c>.</param>
         /// <param name="expiresAt">Expiry; null for none.</param>
         public CreatedApiKey CreateApiKey(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null)
-        {
-            return Sync(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)));
-        }
+            => Sync(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)));
 
         /// <inheritdoc cref="CreateApiKey"/>
         public Task<CreatedApiKey> CreateApiKeyAsync(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null,
             CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
-        }
+                => Async(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
 
         /// <summary>The user's API keys (without secrets).</summary>
         public IReadOnlyList<ApiKey> ListApiKeys() { return Sync(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson)); }
 
         /// <inheritdoc cref="ListApiKeys"/>
         public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson), cancellationToken);
-        }
+            => Async(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson), cancellationToken);
 
         /// <summary>Revokes an API key.</summary>
         public void RevokeApiKey(string keyId) { Call(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString()); }
 
         /// <inheritdoc cref="RevokeApiKey"/>
         public Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return CallAsync(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString(), null, cancellationToken);
-        }
+            => CallAsync(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString(), null, cancellationToken);
 
         // ---- webhooks ----------------------------------------------------------------------------
 
@@ -441,33 +391,25 @@ namespace Renderiq.Sdk
         /// <param name="url">Delivery URL.</param>
         /// <param name="events">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>
         public CreatedWebhook RegisterWebhook(string url, IEnumerable<string> events)
-        {
-            return Sync(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)));
-        }
+            => Sync(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)));
 
         /// <inheritdoc cref="RegisterWebhook"/>
         public Task<CreatedWebhook> RegisterWebhookAsync(string url, IEnumerable<string> events, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
-        }
+            => Async(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
 
         /// <summary>The user's webhooks.</summary>
         public IReadOnlyList<WebhookEndpoint> ListWebhooks() { return Sync(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson)); }
 
         /// <inheritdoc cref="ListWebhooks"/>
         public Task<IReadOnlyList<WebhookEndpoint>> ListWebhooksAsync(CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson), cancellationToken);
-        }
+            => Async(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson), cancellationToken);
 
         /// <summary>Deletes a webhook.</summary>
         public void DeleteWebhook(string webhookId) { Call(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString()); }
 
         /// <inheritdoc cref="DeleteWebhook"/>
         public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return CallAsync(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString(), null, cancellationToken);
-        }
+            => CallAsync(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString(), null, cancellationToken);
 
         // ---- renders -----------------------------------------------------------------------------
 
@@ -500,9 +442,7 @@ namespace Renderiq.Sdk
         }
 
         private static JsonWriter WaitCall(string renderId, TimeSpan? timeout)
-        {
-            return IdCall("wait_for_render", "id", renderId, nameof(renderId)).Add("wait", RenderOptions.WaitSpec(timeout));
-        }
+            => IdCall("wait_for_render", "id", renderId, nameof(renderId)).Add("wait", RenderOptions.WaitSpec(timeout));
 
         /// <summary>Waits until the render is finished (long-poll). Blocks: on a UI thread use <see cref="WaitForRenderAsync"/>.</summary>
         /// <param name="renderId">The render.</param>
@@ -517,9 +457,7 @@ namespace Renderiq.Sdk
         /// </summary>
         public Task<Render> WaitForRenderAsync(string renderId, TimeSpan? timeout = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(WaitCall(renderId, timeout), RenderResult, cancellationToken, null, progress);
-        }
+                => Async(WaitCall(renderId, timeout), RenderResult, cancellationToken, null, progress);
 
         /// <summary>
         /// Creates a render and waits for it (the <c>render</c> call): the whole "Render" button.
@@ -555,9 +493,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="RetrieveRender"/>
         public Task<Render> RetrieveRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
-        }
+            => Async(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
 
         /// <summary>Deprecated name of <see cref="RetrieveRender"/>.</summary>
         [Obsolete("Use RetrieveRender, the call's name.")]
@@ -566,21 +502,15 @@ namespace Renderiq.Sdk
         /// <summary>Deprecated name of <see cref="RetrieveRenderAsync"/>.</summary>
         [Obsolete("Use RetrieveRenderAsync, the call's name.")]
         public Task<Render> GetRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return RetrieveRenderAsync(renderId, cancellationToken);
-        }
+            => RetrieveRenderAsync(renderId, cancellationToken);
 
         /// <summary>One page of the user's renders, newest first.</summary>
         public Page<Render> ListRenders(ListRendersQuery query = null)
-        {
-            return Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)));
-        }
+            => Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)));
 
         /// <inheritdoc cref="ListRenders"/>
         public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)), cancellationToken);
-        }
+            => Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)), cancellationToken);
 
         /// <summary>Cancels a render that has not started processing; its credits are refunded.</summary>
         /// <exception cref="ConflictException">It already started.</exception>
@@ -588,9 +518,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="CancelRender"/>
         public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
-        }
+            => Async(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
 
         /// <summary>Downloads a completed render's image.</summary>
         /// <exception cref="ValidationException">The render has no output yet.</exception>
@@ -649,9 +577,7 @@ namespace Renderiq.Sdk
 
         /// <inheritdoc cref="DownloadRenderToFile"/>
         public Task<long> DownloadRenderToFileAsync(Render render, string path, CancellationToken cancellationToken = default(CancellationToken))
-        {
-            return Async(DownloadCall(render, path), j => Obj(j).Long("bytes"), cancellationToken);
-        }
+            => Async(DownloadCall(render, path), j => Obj(j).Long("bytes"), cancellationToken);
 
         /// <summary>
         /// Prepares an image exactly as a render would upload it (oriented, down-scaled, encoded,
@@ -691,9 +617,6 @@ namespace Renderiq.Sdk
     /// <summary>Continuations kept out of the unsafe client class (C# forbids await in unsafe code).</summary>
     internal static class TaskHelpers
     {
-        internal static async Task<TOut> Then<TIn, TOut>(Task<TIn> task, Func<TIn, TOut> map)
-        {
-            return map(await task.ConfigureAwait(false));
-        }
+        internal static async Task<TOut> Then<TIn, TOut>(Task<TIn> task, Func<TIn, TOut> map) => map(await task.ConfigureAwait(false));
     }
 }

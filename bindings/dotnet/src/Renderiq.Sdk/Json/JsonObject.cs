@@ -18,8 +18,6 @@ namespace Renderiq.Sdk.Json
             _values = values ?? new Dictionary<string, object>(StringComparer.Ordinal);
         }
 
-        internal Dictionary<string, object> Values { get { return _values; } }
-
         internal bool Has(string key)
         {
             object v;
@@ -47,13 +45,6 @@ namespace Renderiq.Sdk.Json
             return s;
         }
 
-        internal string RequiredString(string key)
-        {
-            string s = String(key);
-            if (s == null) throw new FormatException("JSON field \"" + key + "\" is missing");
-            return s;
-        }
-
         internal long? NullableLong(string key)
         {
             object v = Raw(key);
@@ -67,10 +58,7 @@ namespace Renderiq.Sdk.Json
             throw Wrong(key, "an integer", v);
         }
 
-        internal long Long(string key)
-        {
-            return NullableLong(key) ?? 0;
-        }
+        internal long Long(string key) => NullableLong(key) ?? 0;
 
         internal int Int(string key)
         {
@@ -96,10 +84,7 @@ namespace Renderiq.Sdk.Json
             throw Wrong(key, "true or false", v);
         }
 
-        internal bool Bool(string key)
-        {
-            return NullableBool(key) ?? false;
-        }
+        internal bool Bool(string key) => NullableBool(key) ?? false;
 
         internal DateTimeOffset? NullableDate(string key)
         {
@@ -110,10 +95,7 @@ namespace Renderiq.Sdk.Json
             return d;
         }
 
-        internal DateTimeOffset Date(string key)
-        {
-            return NullableDate(key) ?? default(DateTimeOffset);
-        }
+        internal DateTimeOffset Date(string key) => NullableDate(key) ?? default(DateTimeOffset);
 
         internal JsonObject? Object(string key)
         {
@@ -147,10 +129,7 @@ namespace Renderiq.Sdk.Json
             return result;
         }
 
-        internal List<T> ObjectList<T>(string key, Func<JsonObject, T> map)
-        {
-            return MapArray(Array(key), key, map);
-        }
+        internal List<T> ObjectList<T>(string key, Func<JsonObject, T> map) => MapArray(Array(key), key, map);
 
         internal static List<T> MapArray<T>(List<object> a, string what, Func<JsonObject, T> map)
         {

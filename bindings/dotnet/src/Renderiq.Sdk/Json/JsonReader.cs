@@ -54,9 +54,7 @@ namespace Renderiq.Sdk.Json
         }
 
         private FormatException Error(string what)
-        {
-            return new FormatException(string.Format(CultureInfo.InvariantCulture, "invalid JSON at offset {0}: {1}", _pos, what));
-        }
+            => new FormatException(string.Format(CultureInfo.InvariantCulture, "invalid JSON at offset {0}: {1}", _pos, what));
 
         private void SkipWhitespace()
         {

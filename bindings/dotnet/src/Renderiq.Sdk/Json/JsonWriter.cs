@@ -21,8 +21,6 @@ namespace Renderiq.Sdk.Json
             return this;
         }
 
-        internal bool IsEmpty { get { return _fields.Count == 0; } }
-
         public override string ToString()
         {
             var sb = new StringBuilder();

@@ -75,9 +75,7 @@ namespace Renderiq.Sdk.Native
         }
 
         internal static Exception ToException(int status, RenderiqError* error, CancellationToken token)
-        {
-            return ToException(Read(status, error), token);
-        }
+            => ToException(Read(status, error), token);
 
         /// <summary>
         /// The generated exception class for each kind (<see cref="ErrorTable.Create"/>; the C

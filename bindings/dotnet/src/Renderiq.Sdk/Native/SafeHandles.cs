@@ -70,10 +70,7 @@ namespace Renderiq.Sdk.Native
 
         internal RenderiqClient* Ptr { get { return (RenderiqClient*)handle; } }
 
-        protected override bool ReleaseHandle()
-        {
-            return NativeMethods.renderiq_client_free((RenderiqClient*)handle) == NativeMethods.RENDERIQ_OK;
-        }
+        protected override bool ReleaseHandle() => NativeMethods.renderiq_client_free((RenderiqClient*)handle) == NativeMethods.RENDERIQ_OK;
     }
 
     /// <summary>
@@ -86,10 +83,7 @@ namespace Renderiq.Sdk.Native
 
         internal RenderiqOp* Ptr { get { return (RenderiqOp*)handle; } }
 
-        protected override bool ReleaseHandle()
-        {
-            return NativeMethods.renderiq_op_free((RenderiqOp*)handle) == NativeMethods.RENDERIQ_OK;
-        }
+        protected override bool ReleaseHandle() => NativeMethods.renderiq_op_free((RenderiqOp*)handle) == NativeMethods.RENDERIQ_OK;
     }
 
     /// <summary>Owns a <c>RenderiqError*</c>; released with <c>renderiq_error_free</c>.</summary>
@@ -99,9 +93,6 @@ namespace Renderiq.Sdk.Native
 
         internal RenderiqError* Ptr { get { return (RenderiqError*)handle; } }
 
-        protected override bool ReleaseHandle()
-        {
-            return NativeMethods.renderiq_error_free((RenderiqError*)handle) == NativeMethods.RENDERIQ_OK;
-        }
+        protected override bool ReleaseHandle() => NativeMethods.renderiq_error_free((RenderiqError*)handle) == NativeMethods.RENDERIQ_OK;
     }
 }
