@@ -211,8 +211,8 @@ typedef struct RenderiqError RenderiqError;
 /**
  * An operation running in the background, for a UI thread that must never block.
  *
- * Started by `renderiq_call_start` (any call), or by `renderiq_render_create_start`,
- * `renderiq_render_wait_start` or `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+ * Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
+ * `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
  * `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
  * `renderiq_op_free`. Thread-safe.
  */
@@ -405,165 +405,6 @@ int32_t renderiq_client_sign_in(const struct RenderiqClient *client,
                                 struct RenderiqError **out_error);
 
 /**
- * Uses an API key for every further request and saves it in the token store. Blocking.
- */
-int32_t renderiq_client_use_api_key(const struct RenderiqClient *client,
-                                    const char *api_key,
-                                    struct RenderiqError **out_error);
-
-/**
- * Signs out: revokes the session on the server (best effort) and clears the token store.
- * Blocking.
- */
-int32_t renderiq_client_sign_out(const struct RenderiqClient *client,
-                                 struct RenderiqError **out_error);
-
-/**
- * Whether a session or API key is available. Blocking (reads the token store).
- * `*out_signed_in` (required) receives 1 or 0.
- */
-int32_t renderiq_client_is_signed_in(const struct RenderiqClient *client,
-                                     uint8_t *out_signed_in,
-                                     struct RenderiqError **out_error);
-
-/**
- * The signed-in user as `User` JSON in `*out_user_json`. Blocking.
- * Errors: `RENDERIQ_ERROR_AUTH` when not signed in.
- */
-int32_t renderiq_client_me(const struct RenderiqClient *client,
-                           char **out_user_json,
-                           struct RenderiqError **out_error);
-
-/**
- * Server health as `Health` JSON (`{"status","version","database","longPoll","time"}`); needs
- * no sign-in. Blocking.
- */
-int32_t renderiq_client_health(const struct RenderiqClient *client,
-                               char **out_health_json,
-                               struct RenderiqError **out_error);
-
-/**
- * The credit balance as `Credits` JSON (`{"balance","totalEarned","totalSpent"}`). Blocking.
- */
-int32_t renderiq_client_credits(const struct RenderiqClient *client,
-                                char **out_credits_json,
-                                struct RenderiqError **out_error);
-
-/**
- * One page of the credit ledger, newest first, as `Page<CreditTransaction>` JSON
- * (`{"items":[…],"page","limit","total","hasMore"}`). `page` starts at 1; `limit` 0 means the
- * server's default. Blocking.
- */
-int32_t renderiq_client_credit_transactions(const struct RenderiqClient *client,
-                                            uint32_t page,
-                                            uint32_t limit,
-                                            char **out_page_json,
-                                            struct RenderiqError **out_error);
-
-/**
- * The user's projects as a JSON array of `Project`. Blocking.
- */
-int32_t renderiq_client_projects_list(const struct RenderiqClient *client,
-                                      char **out_projects_json,
-                                      struct RenderiqError **out_error);
-
-/**
- * Creates a project (`description` may be NULL) and returns it as `Project` JSON. Blocking.
- */
-int32_t renderiq_client_project_create(const struct RenderiqClient *client,
-                                       const char *name,
-                                       const char *description,
-                                       char **out_project_json,
-                                       struct RenderiqError **out_error);
-
-/**
- * The user's settings as `Settings` JSON. Blocking.
- */
-int32_t renderiq_client_settings_get(const struct RenderiqClient *client,
-                                     char **out_settings_json,
-                                     struct RenderiqError **out_error);
-
-/**
- * Changes the settings named in `update_json` (`SettingsUpdate`: `{"defaultStyle",
- * "defaultQuality", "defaultAspectRatio", "defaultProjectId", "notifyOnComplete"}`, each
- * optional) and returns all settings as `Settings` JSON. Blocking.
- */
-int32_t renderiq_client_settings_update(const struct RenderiqClient *client,
-                                        const char *update_json,
-                                        char **out_settings_json,
-                                        struct RenderiqError **out_error);
-
-/**
- * Creates an API key. `scopes_json` is a JSON array of scope names (`["renders:create",
- * "renders:read"]`); `expires_at` is an RFC 3339 time or NULL for no expiry. Returns
- * `CreatedApiKey` JSON (`{"key": "rq_…", "apiKey": {…}}`): the key is shown this once.
- * Blocking.
- */
-int32_t renderiq_client_api_key_create(const struct RenderiqClient *client,
-                                       const char *name,
-                                       const char *scopes_json,
-                                       const char *expires_at,
-                                       char **out_created_json,
-                                       struct RenderiqError **out_error);
-
-/**
- * The user's API keys (without secrets) as a JSON array of `ApiKey`. Blocking.
- */
-int32_t renderiq_client_api_keys_list(const struct RenderiqClient *client,
-                                      char **out_keys_json,
-                                      struct RenderiqError **out_error);
-
-/**
- * Revokes an API key by id. Blocking.
- */
-int32_t renderiq_client_api_key_revoke(const struct RenderiqClient *client,
-                                       const char *key_id,
-                                       struct RenderiqError **out_error);
-
-/**
- * Registers a webhook for the events in `events_json` (a JSON array such as
- * `["render.completed", "render.failed"]`). Returns `CreatedWebhook` JSON
- * (`{"secret": "whsec_…", "webhook": {…}}`): the secret is shown this once. Blocking.
- */
-int32_t renderiq_client_webhook_register(const struct RenderiqClient *client,
-                                         const char *url,
-                                         const char *events_json,
-                                         char **out_created_json,
-                                         struct RenderiqError **out_error);
-
-/**
- * The user's webhooks as a JSON array of `Webhook`. Blocking.
- */
-int32_t renderiq_client_webhooks_list(const struct RenderiqClient *client,
-                                      char **out_webhooks_json,
-                                      struct RenderiqError **out_error);
-
-/**
- * Deletes a webhook by id. Blocking.
- */
-int32_t renderiq_client_webhook_delete(const struct RenderiqClient *client,
-                                       const char *webhook_id,
-                                       struct RenderiqError **out_error);
-
-/**
- * Prepares the image and creates a render; returns the new `Render` JSON (status `pending`).
- * Blocking: it encodes and uploads the image. From a UI thread use
- * `renderiq_render_create_start` or `renderiq_render_start` instead.
- *
- * `image` is borrowed for the call (see `RenderiqImage`); `params_json` (may be NULL) is
- * `{"prompt","style","quality","aspectRatio","projectId","callbackUrl","idempotencyKey",
- * "maxEdge","format","maxBytes","jpegQuality"}`, each optional.
- * Errors: `RENDERIQ_ERROR_INSUFFICIENT_CREDITS` (see `renderiq_error_required_credits`),
- * `RENDERIQ_ERROR_RATE_LIMITED`, `RENDERIQ_ERROR_IMAGE`, `RENDERIQ_ERROR_INVALID_INPUT`,
- * `RENDERIQ_ERROR_INVALID_ARGUMENT` for an inconsistent `RenderiqImage` or malformed params.
- */
-int32_t renderiq_client_render_create(const struct RenderiqClient *client,
-                                      const struct RenderiqImage *image,
-                                      const char *params_json,
-                                      char **out_render_json,
-                                      struct RenderiqError **out_error);
-
-/**
  * A render's current state as `Render` JSON (`{"id","status","progress","prompt","style",
  * "quality","aspectRatio","projectId","creditsCost","inputUrl","outputUrl","error",
  * "platform","createdAt","updatedAt","completedAt"}`). Blocking.
@@ -573,37 +414,6 @@ int32_t renderiq_client_render_get(const struct RenderiqClient *client,
                                    const char *render_id,
                                    char **out_render_json,
                                    struct RenderiqError **out_error);
-
-/**
- * One page of the user's renders, newest first, as `Page<Render>` JSON. `query_json` (may be
- * NULL) is `{"page": 1, "limit": 20, "status": "completed", "projectId": "…"}`, each optional.
- * Blocking.
- */
-int32_t renderiq_client_render_list(const struct RenderiqClient *client,
-                                    const char *query_json,
-                                    char **out_page_json,
-                                    struct RenderiqError **out_error);
-
-/**
- * Cancels a render that has not started processing (its credits are refunded) and returns it
- * as `Render` JSON. Blocking. Errors: `RENDERIQ_ERROR_CONFLICT` when it already started.
- */
-int32_t renderiq_client_render_cancel(const struct RenderiqClient *client,
-                                      const char *render_id,
-                                      char **out_render_json,
-                                      struct RenderiqError **out_error);
-
-/**
- * Waits until the render completes and returns it as `Render` JSON. Blocking: long-polls the
- * server. `timeout_ms` 0 means the default (10 minutes).
- * Errors: `RENDERIQ_ERROR_RENDER_FAILED` (credits refunded), `RENDERIQ_ERROR_CANCELLED`,
- * `RENDERIQ_ERROR_TIMEOUT` (the render keeps running).
- */
-int32_t renderiq_client_render_wait(const struct RenderiqClient *client,
-                                    const char *render_id,
-                                    uint32_t timeout_ms,
-                                    char **out_render_json,
-                                    struct RenderiqError **out_error);
 
 /**
  * Downloads a completed render's output image. `render` is the render's id, or its `Render`
@@ -618,17 +428,6 @@ int32_t renderiq_client_render_download(const struct RenderiqClient *client,
                                         uint8_t **out_data,
                                         size_t *out_len,
                                         struct RenderiqError **out_error);
-
-/**
- * Downloads a completed render's output to the file at `path` (UTF-8; written atomically).
- * `render` is an id or `Render` JSON, as for `renderiq_client_render_download`.
- * `*out_size` (may be NULL) receives the number of bytes written. Blocking.
- */
-int32_t renderiq_client_render_download_to_file(const struct RenderiqClient *client,
-                                                const char *render,
-                                                const char *path,
-                                                uint64_t *out_size,
-                                                struct RenderiqError **out_error);
 
 /**
  * The status code of `error` (one of the `RENDERIQ_ERROR_*` constants), or
@@ -729,7 +528,7 @@ const char *renderiq_error_json(const struct RenderiqError *error);
 int32_t renderiq_error_free(struct RenderiqError *error);
 
 /**
- * Prepares an image for upload as `renderiq_client_render_create` would, without uploading
+ * Prepares an image for upload as a `create_render` call would, without uploading
  * it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
  * no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
  * calling thread (tens of milliseconds for a 4K capture).
@@ -763,21 +562,6 @@ int32_t renderiq_string_free(char *s);
  */
 int32_t renderiq_bytes_free(uint8_t *data,
                             size_t len);
-
-/**
- * Starts creating a render in the background: the image is copied now, then prepared and
- * uploaded on a worker thread; progress stages are `"preparing"` and `"uploading"`. The
- * result is the new `Render` JSON. Returns at once.
- *
- * `image` and `params_json` as for `renderiq_client_render_create`, borrowed for this call
- * only. On success `*out_op` receives a handle freed with `renderiq_op_free`. Errors here are
- * about the arguments; the operation's own failures come from `renderiq_op_take_result`.
- */
-int32_t renderiq_render_create_start(const struct RenderiqClient *client,
-                                     const struct RenderiqImage *image,
-                                     const char *params_json,
-                                     struct RenderiqOp **out_op,
-                                     struct RenderiqError **out_error);
 
 /**
  * Starts waiting for a render in the background (long-poll); the progress JSON carries the
@@ -879,8 +663,8 @@ int32_t renderiq_op_wait(const struct RenderiqOp *op,
  *
  * The callback must return quickly and must not block or throw: post a message to your UI
  * thread and take the result there. It may call `renderiq_op_poll`,
- * `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_client_*` call
- * (they fail with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
+ * `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+ * (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
  * untouched; keep whatever it points to alive until the callback ran.
  */
 int32_t renderiq_op_set_callback(const struct RenderiqOp *op,

@@ -165,7 +165,7 @@ pub(crate) unsafe fn render_request(
     Ok(params.into_request(image_source_arg(image)?))
 }
 
-/// Prepares an image for upload as `renderiq_client_render_create` would, without uploading
+/// Prepares an image for upload as a `create_render` call would, without uploading
 /// it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
 /// no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
 /// calling thread (tens of milliseconds for a 4K capture).

@@ -6,9 +6,11 @@
 //! through P/Invoke; Ruby's Fiddle backend loads it at run time. No SDK logic lives here: every
 //! request is a `renderiq_sdk::call::Call` made through `renderiq_call` / `renderiq_call_start`
 //! (defaults, validation and waiting are the core's); this crate converts handles, borrowed
-//! buffers, JSON text and errors. Typed entry points remain where a data path needs them
-//! (borrowed raw pixels in `RenderiqImage`, downloads into caller memory, the webhook-verify hot
-//! path) and for the ABI-1 functions kept for existing callers, which build the same calls.
+//! buffers, JSON text and errors. Typed entry points remain only where a data path needs them
+//! (`renderiq_image_prepare` and `renderiq_client_render_download` hand bytes back, the
+//! webhook-verify hot path) and for the few ABI-1 functions existing callers still link
+//! (`renderiq_client_sign_in`, `_render_get`, `renderiq_render_start`, `_wait_start`,
+//! `renderiq_prepare_image` with `RenderiqImage`), which build the same calls.
 //!
 //! ## Conventions (the same for every function)
 //!
@@ -38,7 +40,7 @@
 //!   `RENDERIQ_ERROR_PANIC`.
 //! - **Threads.** A client may be used from several threads at once. Blocking calls run on the
 //!   process's one shared tokio runtime; never call them from a UI thread for long work: use
-//!   the `renderiq_render_*_start` operation handles and poll them from a timer.
+//!   `renderiq_call_start` and poll its operation handle from a timer.
 //!
 //! ## Safety
 //!

@@ -22,8 +22,8 @@ pub const RENDERIQ_WAIT_FOREVER: u32 = 0xFFFF_FFFF;
 
 /// An operation running in the background, for a UI thread that must never block.
 ///
-/// Started by `renderiq_call_start` (any call), or by `renderiq_render_create_start`,
-/// `renderiq_render_wait_start` or `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+/// Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
+/// `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
 /// `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
 /// `renderiq_op_free`. Thread-safe.
 pub struct RenderiqOp {
@@ -53,28 +53,6 @@ pub(crate) unsafe fn start(
             callback_set: AtomicBool::new(false),
         });
         Ok(())
-    })
-}
-
-/// Starts creating a render in the background: the image is copied now, then prepared and
-/// uploaded on a worker thread; progress stages are `"preparing"` and `"uploading"`. The
-/// result is the new `Render` JSON. Returns at once.
-///
-/// `image` and `params_json` as for `renderiq_client_render_create`, borrowed for this call
-/// only. On success `*out_op` receives a handle freed with `renderiq_op_free`. Errors here are
-/// about the arguments; the operation's own failures come from `renderiq_op_take_result`.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_render_create_start(
-    client: *const RenderiqClient,
-    image: *const RenderiqImage,
-    params_json: *const c_char,
-    out_op: *mut *mut RenderiqOp,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    start(out_op, out_error, || {
-        let c = client_arg(client)?;
-        let call = Call::CreateRender(render_request(image, params_json)?);
-        Ok(c.client.start(call)?)
     })
 }
 
@@ -292,8 +270,8 @@ unsafe impl Send for UserData {}
 ///
 /// The callback must return quickly and must not block or throw: post a message to your UI
 /// thread and take the result there. It may call `renderiq_op_poll`,
-/// `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_client_*` call
-/// (they fail with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
+/// `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+/// (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
 /// untouched; keep whatever it points to alive until the callback ran.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_set_callback(

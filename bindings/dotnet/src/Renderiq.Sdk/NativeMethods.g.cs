@@ -253,136 +253,6 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_client_sign_in(RenderiqClient* client, byte* email, byte* password, byte** out_user_json, RenderiqError** out_error);
 
         /// <summary>
-        ///  Uses an API key for every further request and saves it in the token store. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_use_api_key", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_use_api_key(RenderiqClient* client, byte* api_key, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Signs out: revokes the session on the server (best effort) and clears the token store.
-        ///  Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_sign_out", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_sign_out(RenderiqClient* client, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Whether a session or API key is available. Blocking (reads the token store).
-        ///  `*out_signed_in` (required) receives 1 or 0.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_is_signed_in", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_is_signed_in(RenderiqClient* client, byte* out_signed_in, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The signed-in user as `User` JSON in `*out_user_json`. Blocking.
-        ///  Errors: `RENDERIQ_ERROR_AUTH` when not signed in.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_me", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_me(RenderiqClient* client, byte** out_user_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Server health as `Health` JSON (`{"status","version","database","longPoll","time"}`); needs
-        ///  no sign-in. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_health", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_health(RenderiqClient* client, byte** out_health_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The credit balance as `Credits` JSON (`{"balance","totalEarned","totalSpent"}`). Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_credits", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_credits(RenderiqClient* client, byte** out_credits_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  One page of the credit ledger, newest first, as `Page&lt;CreditTransaction&gt;` JSON
-        ///  (`{"items":[…],"page","limit","total","hasMore"}`). `page` starts at 1; `limit` 0 means the
-        ///  server's default. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_credit_transactions", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_credit_transactions(RenderiqClient* client, uint page, uint limit, byte** out_page_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The user's projects as a JSON array of `Project`. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_projects_list", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_projects_list(RenderiqClient* client, byte** out_projects_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Creates a project (`description` may be NULL) and returns it as `Project` JSON. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_project_create", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_project_create(RenderiqClient* client, byte* name, byte* description, byte** out_project_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The user's settings as `Settings` JSON. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_settings_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_settings_get(RenderiqClient* client, byte** out_settings_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Changes the settings named in `update_json` (`SettingsUpdate`: `{"defaultStyle",
-        ///  "defaultQuality", "defaultAspectRatio", "defaultProjectId", "notifyOnComplete"}`, each
-        ///  optional) and returns all settings as `Settings` JSON. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_settings_update", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_settings_update(RenderiqClient* client, byte* update_json, byte** out_settings_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Creates an API key. `scopes_json` is a JSON array of scope names (`["renders:create",
-        ///  "renders:read"]`); `expires_at` is an RFC 3339 time or NULL for no expiry. Returns
-        ///  `CreatedApiKey` JSON (`{"key": "rq_…", "apiKey": {…}}`): the key is shown this once.
-        ///  Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_api_key_create", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_api_key_create(RenderiqClient* client, byte* name, byte* scopes_json, byte* expires_at, byte** out_created_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The user's API keys (without secrets) as a JSON array of `ApiKey`. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_api_keys_list", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_api_keys_list(RenderiqClient* client, byte** out_keys_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Revokes an API key by id. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_api_key_revoke", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_api_key_revoke(RenderiqClient* client, byte* key_id, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Registers a webhook for the events in `events_json` (a JSON array such as
-        ///  `["render.completed", "render.failed"]`). Returns `CreatedWebhook` JSON
-        ///  (`{"secret": "whsec_…", "webhook": {…}}`): the secret is shown this once. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_webhook_register", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_webhook_register(RenderiqClient* client, byte* url, byte* events_json, byte** out_created_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  The user's webhooks as a JSON array of `Webhook`. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_webhooks_list", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_webhooks_list(RenderiqClient* client, byte** out_webhooks_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Deletes a webhook by id. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_webhook_delete", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_webhook_delete(RenderiqClient* client, byte* webhook_id, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Prepares the image and creates a render; returns the new `Render` JSON (status `pending`).
-        ///  Blocking: it encodes and uploads the image. From a UI thread use
-        ///  `renderiq_render_create_start` or `renderiq_render_start` instead.
-        ///
-        ///  `image` is borrowed for the call (see `RenderiqImage`); `params_json` (may be NULL) is
-        ///  `{"prompt","style","quality","aspectRatio","projectId","callbackUrl","idempotencyKey",
-        ///  "maxEdge","format","maxBytes","jpegQuality"}`, each optional.
-        ///  Errors: `RENDERIQ_ERROR_INSUFFICIENT_CREDITS` (see `renderiq_error_required_credits`),
-        ///  `RENDERIQ_ERROR_RATE_LIMITED`, `RENDERIQ_ERROR_IMAGE`, `RENDERIQ_ERROR_INVALID_INPUT`,
-        ///  `RENDERIQ_ERROR_INVALID_ARGUMENT` for an inconsistent `RenderiqImage` or malformed params.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_create", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_create(RenderiqClient* client, RenderiqImage* image, byte* params_json, byte** out_render_json, RenderiqError** out_error);
-
-        /// <summary>
         ///  A render's current state as `Render` JSON (`{"id","status","progress","prompt","style",
         ///  "quality","aspectRatio","projectId","creditsCost","inputUrl","outputUrl","error",
         ///  "platform","createdAt","updatedAt","completedAt"}`). Blocking.
@@ -390,30 +260,6 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_client_render_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_client_render_get(RenderiqClient* client, byte* render_id, byte** out_render_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  One page of the user's renders, newest first, as `Page&lt;Render&gt;` JSON. `query_json` (may be
-        ///  NULL) is `{"page": 1, "limit": 20, "status": "completed", "projectId": "…"}`, each optional.
-        ///  Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_list", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_list(RenderiqClient* client, byte* query_json, byte** out_page_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Cancels a render that has not started processing (its credits are refunded) and returns it
-        ///  as `Render` JSON. Blocking. Errors: `RENDERIQ_ERROR_CONFLICT` when it already started.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_cancel", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_cancel(RenderiqClient* client, byte* render_id, byte** out_render_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Waits until the render completes and returns it as `Render` JSON. Blocking: long-polls the
-        ///  server. `timeout_ms` 0 means the default (10 minutes).
-        ///  Errors: `RENDERIQ_ERROR_RENDER_FAILED` (credits refunded), `RENDERIQ_ERROR_CANCELLED`,
-        ///  `RENDERIQ_ERROR_TIMEOUT` (the render keeps running).
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_wait", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_wait(RenderiqClient* client, byte* render_id, uint timeout_ms, byte** out_render_json, RenderiqError** out_error);
 
         /// <summary>
         ///  Downloads a completed render's output image. `render` is the render's id, or its `Render`
@@ -425,14 +271,6 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_client_render_download", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_client_render_download(RenderiqClient* client, byte* render, byte** out_data, System.UIntPtr* out_len, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Downloads a completed render's output to the file at `path` (UTF-8; written atomically).
-        ///  `render` is an id or `Render` JSON, as for `renderiq_client_render_download`.
-        ///  `*out_size` (may be NULL) receives the number of bytes written. Blocking.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_download_to_file", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_download_to_file(RenderiqClient* client, byte* render, byte* path, ulong* out_size, RenderiqError** out_error);
 
         /// <summary>
         ///  The status code of `error` (one of the `RENDERIQ_ERROR_*` constants), or
@@ -548,7 +386,7 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_error_free(RenderiqError* error);
 
         /// <summary>
-        ///  Prepares an image for upload as `renderiq_client_render_create` would, without uploading
+        ///  Prepares an image for upload as a `create_render` call would, without uploading
         ///  it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
         ///  no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
         ///  calling thread (tens of milliseconds for a 4K capture).
@@ -600,18 +438,6 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_bytes_free", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_bytes_free(byte* data, System.UIntPtr len);
-
-        /// <summary>
-        ///  Starts creating a render in the background: the image is copied now, then prepared and
-        ///  uploaded on a worker thread; progress stages are `"preparing"` and `"uploading"`. The
-        ///  result is the new `Render` JSON. Returns at once.
-        ///
-        ///  `image` and `params_json` as for `renderiq_client_render_create`, borrowed for this call
-        ///  only. On success `*out_op` receives a handle freed with `renderiq_op_free`. Errors here are
-        ///  about the arguments; the operation's own failures come from `renderiq_op_take_result`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_render_create_start", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_render_create_start(RenderiqClient* client, RenderiqImage* image, byte* params_json, RenderiqOp** out_op, RenderiqError** out_error);
 
         /// <summary>
         ///  Starts waiting for a render in the background (long-poll); the progress JSON carries the
@@ -702,8 +528,8 @@ namespace Renderiq.Sdk.Native
         ///
         ///  The callback must return quickly and must not block or throw: post a message to your UI
         ///  thread and take the result there. It may call `renderiq_op_poll`,
-        ///  `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_client_*` call
-        ///  (they fail with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
+        ///  `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+        ///  (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
         ///  untouched; keep whatever it points to alive until the callback ran.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_set_callback", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -841,8 +667,8 @@ namespace Renderiq.Sdk.Native
     /// <summary>
     ///  An operation running in the background, for a UI thread that must never block.
     ///
-    ///  Started by `renderiq_call_start` (any call), or by `renderiq_render_create_start`,
-    ///  `renderiq_render_wait_start` or `renderiq_render_start`; polled from a UI timer with `renderiq_op_poll` and
+    ///  Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
+    ///  `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
     ///  `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
     ///  `renderiq_op_free`. Thread-safe.
     /// </summary>

@@ -20,6 +20,7 @@
  */
 #include "renderiq.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,11 +127,65 @@ static RenderiqClient* new_client(const char* base_url, const char* extra) {
     return client;
 }
 
+/* Makes one call through the call entry; its JSON is formatted like printf. */
+static int32_t callf(RenderiqClient* client, char** out, RenderiqError** err, const char* fmt, ...) {
+    char call[2048];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(call, sizeof call, fmt, args);
+    va_end(args);
+    return renderiq_call(client, call, NULL, 0, out, err);
+}
+
+/* Starts one call through the call entry; its JSON is formatted like printf. */
+static int32_t callf_start(RenderiqClient* client, RenderiqOp** op, RenderiqError** err, const char* fmt, ...) {
+    char call[2048];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(call, sizeof call, fmt, args);
+    va_end(args);
+    return renderiq_call_start(client, call, NULL, 0, op, err);
+}
+
+/* The test capture's `image` field: its pixels travel as the call's data. */
+#define CAPTURE_JSON "{\"kind\": \"raw\", \"width\": 97, \"height\": 61, \"stride\": 400, \"pixelFormat\": \"bgra8\"}"
+
+/* The text of a `name` call (create_render, render) of the capture with `settings` (JSON). */
+static const char* render_call(char* buf, size_t n, const char* name, const char* image, const char* settings) {
+    snprintf(buf, n, "{\"call\": \"%s\", \"image\": %s, \"settings\": %s}", name, image, settings);
+    return buf;
+}
+
+/* A create_render call of the capture `px`, blocking. */
+static int32_t create_render(RenderiqClient* client, const uint8_t* px, size_t len, const char* settings, char** out,
+                             RenderiqError** err) {
+    char call[1024];
+    return renderiq_call(client, render_call(call, sizeof call, "create_render", CAPTURE_JSON, settings), px, len, out, err);
+}
+
+/* A `name` call (render, create_render) of the capture `px`, started in the background. */
+static int32_t start_render(RenderiqClient* client, const char* name, const uint8_t* px, size_t len,
+                            const char* settings, RenderiqOp** op, RenderiqError** err) {
+    char call[1024];
+    return renderiq_call_start(client, render_call(call, sizeof call, name, CAPTURE_JSON, settings), px, len, op, err);
+}
+
+/* Whether the client has a session or key, through the is_signed_in call (-1 on error). */
+static int is_signed_in(RenderiqClient* client) {
+    char* out = NULL;
+    RenderiqError* err = NULL;
+    int32_t rc = callf(client, &out, &err, "{\"call\": \"is_signed_in\"}");
+    int result = rc != RENDERIQ_OK ? -1 : contains(out, "true");
+    EXPECT(rc, err, RENDERIQ_OK);
+    renderiq_string_free(out);
+    return result;
+}
+
 static RenderiqClient* signed_in_client_as(const char* base_url, const char* email) {
     RenderiqClient* client = new_client(base_url, NULL);
     RenderiqError* err = NULL;
-    int32_t rc = renderiq_client_sign_in(client, email, env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"),
-                                         NULL, &err);
+    int32_t rc = callf(client, NULL, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}", email,
+                       env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"));
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_error_free(err);
     return client;
@@ -139,9 +194,8 @@ static RenderiqClient* signed_in_client_as(const char* base_url, const char* ema
 static RenderiqClient* signed_in_client(const char* base_url, const char* extra) {
     RenderiqClient* client = new_client(base_url, extra);
     RenderiqError* err = NULL;
-    int32_t rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"),
-                                         env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"),
-                                         NULL, &err);
+    int32_t rc = callf(client, NULL, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}",
+                       env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"), env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"));
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_error_free(err);
     return client;
@@ -223,44 +277,48 @@ static void test_misuse(void) {
     CHECK(renderiq_client_new("{\"nope\": 1}", &client, NULL) == RENDERIQ_ERROR_CONFIG);
 
     client = new_client("http://127.0.0.1:9", NULL);
-    rc = renderiq_client_sign_in(client, bad_utf8, "pw", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"pw\"}", bad_utf8);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_UTF8);
     CHECK(out == NULL);
-    CHECK(contains(renderiq_error_message(err), "email"));
+    CHECK(contains(renderiq_error_message(err), "call_json"));
     renderiq_error_free(err);
 
-    rc = renderiq_client_sign_in(client, NULL, "pw", &out, &err);
+    rc = renderiq_call(client, NULL, NULL, 0, &out, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+    /* data with a length but no pointer */
+    rc = renderiq_call(client, "{\"call\": \"create_render\", \"image\": {\"kind\": \"bytes\"}}", NULL, 5, &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
 
-    /* JSON arguments of the wrong shape */
-    rc = renderiq_client_render_list(client, "{\"status\": \"nonsense\"}", &out, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    /* calls of the wrong shape: the core refuses them, naming what to fix */
+    rc = callf(client, &out, &err, "{\"call\": \"list_renders\", \"status\": \"nonsense\"}");
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
-    rc = renderiq_client_settings_update(client, "{not json", &out, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    rc = callf(client, &out, &err, "{\"call\": \"update_settings\", \"settings\": {not json}");
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
-    rc = renderiq_client_api_key_create(client, "k", "[\"renders:read\"]", "yesterday", &out, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
-    CHECK(contains(renderiq_error_message(err), "RFC 3339"));
+    rc = callf(client, &out, &err, "{\"call\": \"create_api_key\", \"name\": \"k\", \"scopes\": [\"renders:read\"], \"expiresAt\": \"yesterday\"}");
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(contains(renderiq_error_message(err), "not valid"));
     renderiq_error_free(err);
 
     /* an unreachable server is a network error, with the SDK's hint */
-    rc = renderiq_client_health(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"health\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_NETWORK);
     CHECK(renderiq_error_http_status(err) == 0);
     CHECK(renderiq_error_request_id(err) == NULL);
     renderiq_error_free(err);
 
     /* NULL, foreign and freed handles */
-    rc = renderiq_client_me(NULL, &out, &err);
+    rc = callf(NULL, &out, &err, "{\"call\": \"me\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
-    rc = renderiq_client_me((RenderiqClient*)&not_a_handle, &out, &err);
+    rc = callf((RenderiqClient*)&not_a_handle, &out, &err, "{\"call\": \"me\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_HANDLE);
     renderiq_error_free(err);
     CHECK(renderiq_client_free(client) == RENDERIQ_OK);
-    rc = renderiq_client_me(client, &out, &err); /* use after free */
+    rc = callf(client, &out, &err, "{\"call\": \"me\"}"); /* use after free */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_HANDLE);
     CHECK(contains(renderiq_error_message(err), "already freed"));
     renderiq_error_free(err);
@@ -551,26 +609,24 @@ static void test_auth(void) {
     RenderiqClient* client = new_client(base, NULL);
     RenderiqError* err = NULL;
     char* out = NULL;
-    uint8_t signed_in = 9;
     int32_t rc;
 
-    rc = renderiq_client_health(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"health\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"status\":\"ok\""));
     renderiq_string_free(out);
 
-    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
-    EXPECT(rc, err, RENDERIQ_OK);
-    CHECK(signed_in == 0);
+    CHECK(is_signed_in(client) == 0);
 
     /* not signed in */
-    rc = renderiq_client_me(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"me\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
     CHECK(out == NULL);
     renderiq_error_free(err);
 
     /* wrong password: auth, with the server's fields */
-    rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"), "wrong password", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"wrong password\"}",
+               env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"));
     EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
     CHECK(renderiq_error_http_status(err) == 401);
     CHECK(contains(renderiq_error_api_code(err), "INVALID_CREDENTIALS"));
@@ -580,33 +636,29 @@ static void test_auth(void) {
     CHECK(!contains(renderiq_error_message(err), "wrong password"));
     renderiq_error_free(err);
 
-    rc = renderiq_client_sign_in(client, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"),
-                                 env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"), &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}",
+               env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"), env_or("RENDERIQ_TEST_PASSWORD", "correct horse battery"));
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, env_or("RENDERIQ_TEST_EMAIL", "ada@example.com")));
     CHECK(contains(out, "\"createdAt\""));
     renderiq_string_free(out);
 
-    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
-    EXPECT(rc, err, RENDERIQ_OK);
-    CHECK(signed_in == 1);
+    CHECK(is_signed_in(client) == 1);
 
-    rc = renderiq_client_me(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"me\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"email\""));
     renderiq_string_free(out);
 
-    rc = renderiq_client_credits(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"credits\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"balance\":") && contains(out, "\"totalEarned\":"));
     renderiq_string_free(out);
 
-    rc = renderiq_client_sign_out(client, &err);
+    rc = callf(client, NULL, &err, "{\"call\": \"sign_out\"}");
     EXPECT(rc, err, RENDERIQ_OK);
-    rc = renderiq_client_is_signed_in(client, &signed_in, &err);
-    EXPECT(rc, err, RENDERIQ_OK);
-    CHECK(signed_in == 0);
-    rc = renderiq_client_me(client, NULL, &err);
+    CHECK(is_signed_in(client) == 0);
+    rc = callf(client, NULL, &err, "{\"call\": \"me\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
     renderiq_error_free(err);
 
@@ -615,25 +667,25 @@ static void test_auth(void) {
         RenderiqClient* owner = signed_in_client(base, NULL);
         char key[256];
         char key_id[128];
-        rc = renderiq_client_api_key_create(owner, "ffi-c-test", "[\"credits:read\"]", NULL, &out, &err);
+        rc = callf(owner, &out, &err, "{\"call\": \"create_api_key\", \"name\": \"ffi-c-test\", \"scopes\": [\"credits:read\"]}");
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(json_string_field(out, "key", key, sizeof key));
         CHECK(json_string_field(strstr(out ? out : "", "\"apiKey\""), "id", key_id, sizeof key_id));
         renderiq_string_free(out);
 
-        rc = renderiq_client_use_api_key(client, key, &err);
+        rc = callf(client, NULL, &err, "{\"call\": \"use_api_key\", \"key\": \"%s\"}", key);
         EXPECT(rc, err, RENDERIQ_OK);
-        rc = renderiq_client_credits(client, NULL, &err);
+        rc = callf(client, NULL, &err, "{\"call\": \"credits\"}");
         EXPECT(rc, err, RENDERIQ_OK);
         /* a scope the key lacks */
-        rc = renderiq_client_projects_list(client, &out, &err);
+        rc = callf(client, &out, &err, "{\"call\": \"projects\"}");
         EXPECT(rc, err, RENDERIQ_ERROR_PERMISSION_DENIED);
         CHECK(renderiq_error_http_status(err) == 403);
         renderiq_error_free(err);
 
-        rc = renderiq_client_api_key_revoke(owner, key_id, &err);
+        rc = callf(owner, NULL, &err, "{\"call\": \"revoke_api_key\", \"id\": \"%s\"}", key_id);
         EXPECT(rc, err, RENDERIQ_OK);
-        rc = renderiq_client_credits(client, NULL, &err);
+        rc = callf(client, NULL, &err, "{\"call\": \"credits\"}");
         EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
         renderiq_error_free(err);
         renderiq_client_free(owner);
@@ -649,11 +701,10 @@ static void test_errors(void) {
     char* out = NULL;
     size_t len = 0;
     uint8_t* px = make_bgra(&len);
-    RenderiqImage img = raw_image(px, len);
     int32_t rc;
 
     /* not found */
-    rc = renderiq_client_render_get(client, "00000000-0000-0000-0000-000000000000", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"retrieve_render\", \"id\": \"00000000-0000-0000-0000-000000000000\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
     CHECK(renderiq_error_http_status(err) == 404);
     CHECK(contains(renderiq_error_api_code(err), "NOT_FOUND"));
@@ -661,24 +712,25 @@ static void test_errors(void) {
     renderiq_error_free(err);
 
     /* invalid input, caught by the SDK before sending */
-    rc = renderiq_client_render_get(client, "../etc/passwd", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"retrieve_render\", \"id\": \"../etc/passwd\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(renderiq_error_http_status(err) == 0);
     renderiq_error_free(err);
 
     /* invalid input, rejected by the server with field details */
-    rc = renderiq_client_render_create(client, &img, "{\"style\": \"cubism\", \"quality\": \"standard\"}", &out, &err);
+    rc = create_render(client, px, len, "{\"style\": \"cubism\", \"quality\": \"standard\"}", &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(renderiq_error_http_status(err) == 400);
     CHECK(contains(renderiq_error_api_code(err), "INVALID_INPUT"));
     CHECK(contains(renderiq_error_json(err), "\"details\":{"));
+    CHECK(contains(renderiq_error_details_json(err), "style"));
     renderiq_error_free(err);
 
     /* insufficient credits: required and available */
-    rc = renderiq_client_sign_in(poor, env_or("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"),
-                                 env_or("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"), NULL, &err);
+    rc = callf(poor, NULL, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}",
+               env_or("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"), env_or("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"));
     EXPECT(rc, err, RENDERIQ_OK);
-    rc = renderiq_client_render_create(poor, &img, "{\"prompt\": \"dusk\", \"quality\": \"ultra\"}", &out, &err);
+    rc = create_render(poor, px, len, "{\"prompt\": \"dusk\", \"quality\": \"ultra\"}", &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INSUFFICIENT_CREDITS);
     CHECK(renderiq_error_http_status(err) == 402);
     CHECK(renderiq_error_required_credits(err) == 20);
@@ -691,11 +743,11 @@ static void test_errors(void) {
     /* a render that fails: RENDER_FAILED from the wait, credits refunded */
     {
         char id[128];
-        rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"[fail] please\", \"quality\": \"standard\"}", &out, &err);
+        rc = create_render(client, px, len, "{\"prompt\": \"[fail] please\", \"quality\": \"standard\"}", &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(json_string_field(out, "id", id, sizeof id));
         renderiq_string_free(out);
-        rc = renderiq_client_render_wait(client, id, 60000, &out, &err);
+        rc = callf(client, &out, &err, "{\"call\": \"wait_for_render\", \"id\": \"%s\", \"wait\": {\"timeoutMs\": 60000}}", id);
         EXPECT(rc, err, RENDERIQ_ERROR_RENDER_FAILED);
         CHECK(out == NULL);
         CHECK(contains(renderiq_error_api_code(err), "RENDER_FAILED"));
@@ -706,13 +758,13 @@ static void test_errors(void) {
     /* cancelling a completed render is a conflict */
     {
         char id[128];
-        rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"ok\", \"quality\": \"standard\"}", &out, &err);
+        rc = create_render(client, px, len, "{\"prompt\": \"ok\", \"quality\": \"standard\"}", &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(json_string_field(out, "id", id, sizeof id));
         renderiq_string_free(out);
-        rc = renderiq_client_render_wait(client, id, 60000, NULL, &err);
+        rc = callf(client, NULL, &err, "{\"call\": \"wait_for_render\", \"id\": \"%s\", \"wait\": {\"timeoutMs\": 60000}}", id);
         EXPECT(rc, err, RENDERIQ_OK);
-        rc = renderiq_client_render_cancel(client, id, &out, &err);
+        rc = callf(client, &out, &err, "{\"call\": \"cancel_render\", \"id\": \"%s\"}", id);
         EXPECT(rc, err, RENDERIQ_ERROR_CONFLICT);
         CHECK(renderiq_error_http_status(err) == 409);
         renderiq_error_free(err);
@@ -724,7 +776,7 @@ static void test_errors(void) {
         RenderiqClient* limited = signed_in_client(rate, "\"maxRetries\": 0");
         int i, got429 = 0;
         for (i = 0; i < 3 && !got429; i++) {
-            rc = renderiq_client_render_create(limited, &img, "{\"quality\": \"standard\"}", NULL, &err);
+            rc = create_render(limited, px, len, "{\"quality\": \"standard\"}", NULL, &err);
             if (rc == RENDERIQ_ERROR_RATE_LIMITED) {
                 got429 = 1;
                 CHECK(renderiq_error_http_status(err) == 429);
@@ -753,77 +805,77 @@ static void test_resources(void) {
     char id[128];
     int32_t rc;
 
-    rc = renderiq_client_project_create(client, "Villa Savoye", "ffi test", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"create_project\", \"name\": \"Villa Savoye\", \"description\": \"ffi test\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"name\":\"Villa Savoye\"") && contains(out, "\"slug\":"));
     renderiq_string_free(out);
-    rc = renderiq_client_project_create(client, "  ", NULL, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"create_project\", \"name\": \"  \"}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
-    rc = renderiq_client_projects_list(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"projects\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(out && out[0] == '[' && contains(out, "Villa Savoye"));
     renderiq_string_free(out);
 
-    rc = renderiq_client_settings_get(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"settings\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"defaultStyle\":"));
     renderiq_string_free(out);
-    rc = renderiq_client_settings_update(client, "{\"defaultStyle\": \"sketch\", \"defaultQuality\": \"standard\"}", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"update_settings\", \"settings\": {\"defaultStyle\": \"sketch\", \"defaultQuality\": \"standard\"}}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"defaultStyle\":\"sketch\""));
     renderiq_string_free(out);
-    rc = renderiq_client_settings_update(client, "{\"defaultStyle\": \"cubism\"}", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"update_settings\", \"settings\": {\"defaultStyle\": \"cubism\"}}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    rc = renderiq_client_credit_transactions(client, 1, 5, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"credit_transactions\", \"page\": 1, \"limit\": 5}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"items\":[") && contains(out, "\"hasMore\":"));
     renderiq_string_free(out);
 
-    rc = renderiq_client_api_key_create(client, "ci", "[\"renders:read\"]", "2099-01-01T00:00:00Z", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"create_api_key\", \"name\": \"ci\", \"scopes\": [\"renders:read\"], \"expiresAt\": \"2099-01-01T00:00:00Z\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"key\":\"") && contains(out, "\"expiresAt\":\"2099-01-01T00:00:00Z\""));
     CHECK(json_string_field(strstr(out ? out : "", "\"apiKey\""), "id", id, sizeof id));
     renderiq_string_free(out);
-    rc = renderiq_client_api_keys_list(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"api_keys\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, id));
     CHECK(!contains(out, "\"key\":\""));
     renderiq_string_free(out);
-    rc = renderiq_client_api_key_revoke(client, id, &err);
+    rc = callf(client, NULL, &err, "{\"call\": \"revoke_api_key\", \"id\": \"%s\"}", id);
     EXPECT(rc, err, RENDERIQ_OK);
-    rc = renderiq_client_api_key_revoke(client, "no-such-key", &err);
+    rc = callf(client, NULL, &err, "{\"call\": \"revoke_api_key\", \"id\": \"%s\"}", "no-such-key");
     EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
     renderiq_error_free(err);
-    rc = renderiq_client_api_key_create(client, "bad", "[\"everything\"]", NULL, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"create_api_key\", \"name\": \"bad\", \"scopes\": [\"everything\"]}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    rc = renderiq_client_webhook_register(client, "http://127.0.0.1:9/hook", "[\"render.completed\"]", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"register_webhook\", \"url\": \"http://127.0.0.1:9/hook\", \"events\": [\"render.completed\"]}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"secret\":\"whsec_"));
     CHECK(json_string_field(strstr(out ? out : "", "\"webhook\""), "id", id, sizeof id));
     renderiq_string_free(out);
-    rc = renderiq_client_webhooks_list(client, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"webhooks\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, id));
     renderiq_string_free(out);
-    rc = renderiq_client_webhook_delete(client, id, &err);
+    rc = callf(client, NULL, &err, "{\"call\": \"delete_webhook\", \"id\": \"%s\"}", id);
     EXPECT(rc, err, RENDERIQ_OK);
-    rc = renderiq_client_webhook_delete(client, id, &err);
+    rc = callf(client, NULL, &err, "{\"call\": \"delete_webhook\", \"id\": \"%s\"}", id);
     EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
     renderiq_error_free(err);
-    rc = renderiq_client_webhook_register(client, "http://127.0.0.1:9/hook", "[\"render.exploded\"]", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"register_webhook\", \"url\": \"http://127.0.0.1:9/hook\", \"events\": [\"render.exploded\"]}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    rc = renderiq_client_render_list(client, "{\"page\": 1, \"limit\": 2}", &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"list_renders\", \"page\": 1, \"limit\": 2}");
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"limit\":2"));
     renderiq_string_free(out);
-    rc = renderiq_client_render_list(client, NULL, &out, &err);
+    rc = callf(client, &out, &err, "{\"call\": \"list_renders\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_string_free(out);
 
@@ -850,13 +902,15 @@ static void test_render(void) {
     char id[128];
     size_t len = 0;
     uint8_t* px = make_bgra(&len);
-    RenderiqImage img = raw_image(px, len);
     uint8_t percent = 0, last_percent = 0;
     int polls = 0, last_rank = -1, done;
     int32_t rc;
 
-    rc = renderiq_render_start(client, &img, "{\"prompt\": \"dusk, warm light\", \"style\": \"photorealistic\", "
-                                             "\"quality\": \"standard\", \"aspectRatio\": \"16:9\"}", 120000, &op, &err);
+    rc = renderiq_call_start(client,
+                             "{\"call\": \"render\", \"image\": " CAPTURE_JSON ", \"settings\": {\"prompt\": \"dusk, warm light\", "
+                             "\"style\": \"photorealistic\", \"quality\": \"standard\", \"aspectRatio\": \"16:9\"}, "
+                             "\"wait\": {\"timeoutMs\": 120000}}",
+                             px, len, &op, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     /* the pixels were copied: the host may reuse its buffer at once */
     memset(px, 0, len);
@@ -926,7 +980,7 @@ static void test_render(void) {
     {
         uint8_t* data = NULL;
         size_t n = 0;
-        uint64_t size = 0;
+        char* json = NULL;
         const char* path = "renderiq-ffi-test-output.img";
         rc = renderiq_client_render_download(client, out, &data, &n, &err);
         EXPECT(rc, err, RENDERIQ_OK);
@@ -936,9 +990,10 @@ static void test_render(void) {
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(n > 100);
         renderiq_bytes_free(data, n);
-        rc = renderiq_client_render_download_to_file(client, id, path, &size, &err);
+        rc = callf(client, &json, &err, "{\"call\": \"download_render\", \"id\": \"%s\", \"path\": \"%s\"}", id, path);
         EXPECT(rc, err, RENDERIQ_OK);
-        CHECK(size == n);
+        CHECK(json_int_field(json, "bytes", -1) == (long long)n);
+        renderiq_string_free(json);
         remove(path);
         rc = renderiq_client_render_download(client, "{\"id\": 5}", &data, &n, &err);
         EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
@@ -951,29 +1006,30 @@ static void test_render(void) {
     {
         size_t l2 = 0;
         uint8_t* px2 = make_bgra(&l2);
-        RenderiqImage img2 = raw_image(px2, l2);
-        char params[160];
+        char params[160], call[1024];
         /* a key of its own per run: the server remembers keys */
         snprintf(params, sizeof params, "{\"quality\": \"standard\", \"idempotencyKey\": \"ffi-c-%ld-%ld-%lx\"}",
                  (long)time(NULL), (long)clock(), (unsigned long)(size_t)&l2);
-        img2.pixel_format = RENDERIQ_PIXEL_RGBA8;
-        img2.bottom_up = 1;
-        rc = renderiq_client_render_create(client, &img2, params, &out, &err);
+        /* the same bytes read as bottom-up RGBA */
+        render_call(call, sizeof call, "create_render",
+                    "{\"kind\": \"raw\", \"width\": 97, \"height\": 61, \"stride\": 400, \"pixelFormat\": \"rgba8\", \"bottomUp\": true}",
+                    params);
+        rc = renderiq_call(client, call, px2, l2, &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(contains(out, "\"status\":\"pending\"") || contains(out, "\"status\":\"processing\""));
         CHECK(json_string_field(out, "id", id, sizeof id));
         renderiq_string_free(out);
         /* the same idempotency key returns the same render */
-        rc = renderiq_client_render_create(client, &img2, params, &out, &err);
+        rc = renderiq_call(client, call, px2, l2, &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(contains(out, id));
         renderiq_string_free(out);
-        rc = renderiq_client_render_wait(client, id, 0, &out, &err);
+        rc = callf(client, &out, &err, "{\"call\": \"wait_for_render\", \"id\": \"%s\"}", id);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(contains(out, "\"status\":\"completed\""));
         renderiq_string_free(out);
         /* wait_start on a render that already completed */
-        rc = renderiq_render_wait_start(client, id, 0, &op, &err);
+        rc = callf_start(client, &op, &err, "{\"call\": \"wait_for_render\", \"id\": \"%s\"}", id);
         EXPECT(rc, err, RENDERIQ_OK);
         rc = renderiq_op_wait(op, RENDERIQ_WAIT_FOREVER, &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
@@ -1013,12 +1069,11 @@ static void test_ops(void) {
     char render_id[128] = "";
     size_t len = 0;
     uint8_t* px = make_bgra(&len);
-    RenderiqImage img = raw_image(px, len);
     int polls = 0;
     int32_t rc;
 
     /* cancelled midway, after the render was created on the server */
-    rc = renderiq_render_start(client, &img, "{\"prompt\": \"slow\", \"quality\": \"standard\"}", 0, &op, &err);
+    rc = start_render(client, "render", px, len, "{\"prompt\": \"slow\", \"quality\": \"standard\"}", &op, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     while (polls < 1500) {
         char* progress = NULL;
@@ -1062,7 +1117,7 @@ static void test_ops(void) {
         int a = 0, b = 0, i;
         int before = cb_calls();
         RenderiqOp* op2 = NULL;
-        rc = renderiq_render_create_start(client, &img, "{\"quality\": \"standard\"}", &op, &err);
+        rc = start_render(client, "create_render", px, len, "{\"quality\": \"standard\"}", &op, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         rc = renderiq_op_set_callback(op, on_done, &a, &err);
         EXPECT(rc, err, RENDERIQ_OK);
@@ -1073,7 +1128,7 @@ static void test_ops(void) {
         EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
         renderiq_error_free(err);
 
-        rc = renderiq_render_wait_start(client, "00000000-0000-0000-0000-000000000000", 0, &op2, &err);
+        rc = callf_start(client, &op2, &err, "{\"call\": \"wait_for_render\", \"id\": \"00000000-0000-0000-0000-000000000000\"}");
         EXPECT(rc, err, RENDERIQ_OK);
         rc = renderiq_op_set_callback(op2, on_done, &b, &err);
         EXPECT(rc, err, RENDERIQ_OK);
@@ -1089,7 +1144,7 @@ static void test_ops(void) {
         CHECK(contains(out, "\"status\":\"pending\"") || contains(out, "\"status\":\"processing\""));
         renderiq_string_free(out);
         /* a callback registered after completion runs at once, on this thread */
-        rc = renderiq_render_wait_start(client, "nope!", 0, &op2, &err);
+        rc = callf_start(client, &op2, &err, "{\"call\": \"wait_for_render\", \"id\": \"nope!\"}");
         EXPECT(rc, err, RENDERIQ_OK);
         rc = renderiq_op_wait(op2, RENDERIQ_WAIT_FOREVER, NULL, &err);
         EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
@@ -1105,19 +1160,23 @@ static void test_ops(void) {
 #endif
 
     /* start errors are about the arguments */
-    rc = renderiq_render_start(client, NULL, NULL, 0, &op, &err);
+    rc = renderiq_call_start(client, NULL, NULL, 0, &op, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     CHECK(op == NULL);
     renderiq_error_free(err);
-    rc = renderiq_render_start(client, &img, "[1,2]", 0, &op, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    rc = start_render(client, "render", px, len, "[1,2]", &op, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
+    CHECK(op == NULL);
     renderiq_error_free(err);
-    rc = renderiq_render_start(client, &img, NULL, 0, NULL, &err);
+    rc = start_render(client, "render", NULL, len, "{}", &op, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
+    renderiq_error_free(err);
+    rc = start_render(client, "render", px, len, "{}", NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
 
     /* an operation outlives the client it was started from */
-    rc = renderiq_render_wait_start(client, "00000000-0000-0000-0000-000000000000", 0, &op, &err);
+    rc = callf_start(client, &op, &err, "{\"call\": \"wait_for_render\", \"id\": \"00000000-0000-0000-0000-000000000000\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_client_free(client);
     rc = renderiq_op_wait(op, 30000, &out, &err);
@@ -1132,7 +1191,7 @@ static long long balance_of(RenderiqClient* client) {
     RenderiqError* err = NULL;
     char* out = NULL;
     long long balance;
-    int32_t rc = renderiq_client_credits(client, &out, &err);
+    int32_t rc = callf(client, &out, &err, "{\"call\": \"credits\"}");
     EXPECT(rc, err, RENDERIQ_OK);
     balance = json_int_field(out, "balance", -1);
     renderiq_string_free(out);
@@ -1153,7 +1212,6 @@ static void test_withdraw(void) {
     char status[32] = "";
     size_t len = 0;
     uint8_t* px;
-    RenderiqImage img;
     long long before, charged;
     int i;
     int32_t rc;
@@ -1166,10 +1224,9 @@ static void test_withdraw(void) {
     }
     client = signed_in_client_as(url, email);
     px = make_bgra(&len);
-    img = raw_image(px, len);
 
     /* the only worker is busy with this one for 20 s */
-    rc = renderiq_client_render_create(client, &img, "{\"prompt\": \"keeps the worker busy\", \"quality\": \"standard\"}",
+    rc = create_render(client, px, len, "{\"prompt\": \"keeps the worker busy\", \"quality\": \"standard\"}",
                                        &out, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_string_free(out);
@@ -1177,7 +1234,7 @@ static void test_withdraw(void) {
     before = balance_of(client);
     CHECK(before > 0);
 
-    rc = renderiq_render_start(client, &img, "{\"prompt\": \"withdrawn\", \"quality\": \"standard\"}", 0, &op, &err);
+    rc = start_render(client, "render", px, len, "{\"prompt\": \"withdrawn\", \"quality\": \"standard\"}", &op, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     for (i = 0; i < 3000 && render_id[0] == '\0'; i++) {
         char* progress = NULL;
@@ -1208,7 +1265,7 @@ static void test_withdraw(void) {
     /* the withdrawal goes on in the background: wait for the server to say so */
     strcpy(status, "pending");
     for (i = 0; i < 3000 && render_id[0] && strcmp(status, "pending") == 0; i++) {
-        rc = renderiq_client_render_get(client, render_id, &out, &err);
+        rc = callf(client, &out, &err, "{\"call\": \"retrieve_render\", \"id\": \"%s\"}", render_id);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(json_string_field(out, "status", status, sizeof status));
         renderiq_string_free(out);
@@ -1360,7 +1417,7 @@ static void* worker(void* p) {
     for (i = 0; i < 10; i++) {
         char* out = NULL;
         RenderiqError* err = NULL;
-        if (renderiq_client_credits(a->client, &out, &err) != RENDERIQ_OK) a->failures++;
+        if (callf(a->client, &out, &err, "{\"call\": \"credits\"}") != RENDERIQ_OK) a->failures++;
         if (!contains(out, "\"balance\"")) a->failures++;
         renderiq_string_free(out);
         renderiq_error_free(err);
