@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using Renderiq.Sdk.Native;
 
 namespace Renderiq.Sdk
 {
@@ -21,6 +20,7 @@ namespace Renderiq.Sdk
     /// </summary>
     public sealed class RenderImage
     {
+        private const uint KindFile = 0, KindBytes = 1, KindRaw = 2;
         private readonly uint _kind;
         private readonly string _path;
         private readonly byte[] _bytes;
@@ -52,7 +52,7 @@ namespace Renderiq.Sdk
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (path.Length == 0) throw new ArgumentException("the path is empty", nameof(path));
-            return new RenderImage(NativeMethods.RENDERIQ_IMAGE_FILE, System.IO.Path.GetFullPath(path), null, IntPtr.Zero, 0, 0, 0, 0, default(PixelFormat), false);
+            return new RenderImage(KindFile, System.IO.Path.GetFullPath(path), null, IntPtr.Zero, 0, 0, 0, 0, default(PixelFormat), false);
         }
 
         /// <summary>Encoded image bytes: PNG, JPEG or WebP.</summary>
@@ -60,7 +60,7 @@ namespace Renderiq.Sdk
         {
             if (encoded == null) throw new ArgumentNullException(nameof(encoded));
             if (encoded.Length == 0) throw new ArgumentException("the image is empty", nameof(encoded));
-            return new RenderImage(NativeMethods.RENDERIQ_IMAGE_ENCODED, null, encoded, IntPtr.Zero, encoded.Length, 0, 0, 0, default(PixelFormat), false);
+            return new RenderImage(KindBytes, null, encoded, IntPtr.Zero, encoded.Length, 0, 0, 0, default(PixelFormat), false);
         }
 
         /// <summary>
@@ -76,7 +76,7 @@ namespace Renderiq.Sdk
         {
             if (pixels == null) throw new ArgumentNullException(nameof(pixels));
             CheckGeometry(width, height, stride, pixels.LongLength);
-            return new RenderImage(NativeMethods.RENDERIQ_IMAGE_RAW, null, pixels, IntPtr.Zero, pixels.LongLength, width, height, stride, format, bottomUp);
+            return new RenderImage(KindRaw, null, pixels, IntPtr.Zero, pixels.LongLength, width, height, stride, format, bottomUp);
         }
 
         /// <summary>
@@ -95,10 +95,10 @@ namespace Renderiq.Sdk
                 long absStride = -(long)stride;
                 pixels = new IntPtr(pixels.ToInt64() - absStride * (height - 1));
                 CheckGeometry(width, height, absStride, absStride * height);
-                return new RenderImage(NativeMethods.RENDERIQ_IMAGE_RAW, null, null, pixels, RequiredLength(width, height, absStride), width, height, absStride, format, !bottomUp);
+                return new RenderImage(KindRaw, null, null, pixels, RequiredLength(width, height, absStride), width, height, absStride, format, !bottomUp);
             }
             CheckGeometry(width, height, stride, (long)stride * height);
-            return new RenderImage(NativeMethods.RENDERIQ_IMAGE_RAW, null, null, pixels, RequiredLength(width, height, stride), width, height, stride, format, bottomUp);
+            return new RenderImage(KindRaw, null, null, pixels, RequiredLength(width, height, stride), width, height, stride, format, bottomUp);
         }
 
         private static long RequiredLength(int width, int height, long stride) => stride * (height - 1) + (long)width * 4;
@@ -130,8 +130,8 @@ namespace Renderiq.Sdk
         internal Json.JsonWriter ToCall(out byte[] data)
         {
             data = _bytes;
-            if (_kind == NativeMethods.RENDERIQ_IMAGE_FILE) return new Json.JsonWriter().Add("kind", "file").Add("path", _path);
-            if (_kind == NativeMethods.RENDERIQ_IMAGE_ENCODED) return new Json.JsonWriter().Add("kind", "bytes");
+            if (_kind == KindFile) return new Json.JsonWriter().Add("kind", "file").Add("path", _path);
+            if (_kind == KindBytes) return new Json.JsonWriter().Add("kind", "bytes");
             if (data == null)
             {
                 data = new byte[_length];
@@ -141,39 +141,13 @@ namespace Renderiq.Sdk
                 .Add("pixelFormat", _format == PixelFormat.Rgba32 ? "rgba8" : "bgra8").Add("bottomUp", _bottomUp);
         }
 
-        internal unsafe delegate int NativeCall(RenderiqImage* image);
-
-        /// <summary>
-        /// Runs <paramref name="call"/> with a <c>RenderiqImage</c> describing this image, its
-        /// buffers pinned for the duration of the call.
-        /// </summary>
-        internal unsafe int With(NativeCall call)
-        {
-            var img = new RenderiqImage();
-            img.kind = _kind;
-            byte[] path = Interop.Utf8Z(_path, "path");
-            fixed (byte* pathPtr = path)
-            fixed (byte* bytesPtr = _bytes)
-            {
-                img.path = pathPtr;
-                img.data = _bytes != null ? bytesPtr : (byte*)_pointer;
-                img.len = new UIntPtr((ulong)_length);
-                img.width = (uint)_width;
-                img.height = (uint)_height;
-                img.stride = new UIntPtr((ulong)_stride);
-                img.pixel_format = _format == PixelFormat.Rgba32 ? NativeMethods.RENDERIQ_PIXEL_RGBA8 : NativeMethods.RENDERIQ_PIXEL_BGRA8;
-                img.bottom_up = _bottomUp ? 1u : 0u;
-                return call(&img);
-            }
-        }
-
         /// <inheritdoc/>
         public override string ToString()
         {
             switch (_kind)
             {
-                case NativeMethods.RENDERIQ_IMAGE_FILE: return "RenderImage file " + _path;
-                case NativeMethods.RENDERIQ_IMAGE_ENCODED: return "RenderImage " + _length + " encoded bytes";
+                case KindFile: return "RenderImage file " + _path;
+                case KindBytes: return "RenderImage " + _length + " encoded bytes";
                 default: return string.Format(CultureInfo.InvariantCulture, "RenderImage {0}x{1} {2}{3}", _width, _height, _format, _bottomUp ? " bottom-up" : "");
             }
         }

@@ -589,26 +589,19 @@ namespace Renderiq.Sdk
         {
             if (image == null) throw new ArgumentNullException(nameof(image));
             NativeLibraryLoader.EnsureLoaded();
-            byte[] p = Interop.Utf8Z((options ?? new RenderOptions()).PrepareJson().ToString());
-            IntPtr data = IntPtr.Zero, info = IntPtr.Zero, error = IntPtr.Zero;
+            byte[] data;
+            JsonWriter call = CallOf("prepare_image").Add("image", image.ToCall(out data)).Add("prepare", (options ?? new RenderOptions()).PrepareJson());
+            byte[] c = Interop.Utf8Z(call.ToString());
+            byte* d = null, info = null;
             UIntPtr len = UIntPtr.Zero;
-            int status = image.With(img =>
-            {
-                byte* d = null;
-                UIntPtr l = UIntPtr.Zero;
-                byte* i = null;
-                RenderiqError* e = null;
-                int s;
-                fixed (byte* pp = p) s = NativeMethods.renderiq_prepare_image(img, pp, &d, &l, &i, &e);
-                data = (IntPtr)d;
-                len = l;
-                info = (IntPtr)i;
-                error = (IntPtr)e;
-                return s;
-            });
-            byte[] bytes = Interop.TakeBytes((byte*)data, len);
-            string infoJson = Interop.TakeString((byte*)info);
-            Interop.Check(status, (RenderiqError*)error);
+            RenderiqError* error = null;
+            int status;
+            fixed (byte* cp = c)
+            fixed (byte* dp = data)
+                status = NativeMethods.renderiq_image_prepare(cp, dp, new UIntPtr(data == null ? 0u : (uint)data.Length), &d, &len, &info, &error);
+            byte[] bytes = Interop.TakeBytes(d, len);
+            string infoJson = Interop.TakeString(info);
+            Interop.Check(status, error);
             JsonObject o = Obj(infoJson);
             return new PreparedImage { Bytes = bytes, MimeType = o.String("mimeType"), Format = o.String("format"), Width = o.Int("width"), Height = o.Int("height") };
         }
