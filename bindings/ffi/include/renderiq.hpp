@@ -29,13 +29,7 @@
 #define RENDERIQ_HPP
 
 #include "renderiq.h"
-// The generated error table: hints in this wrapper's names (renderiq-codegen).
-#if defined(__has_include)
-#if __has_include("renderiq_models.hpp")
-#include "renderiq_models.hpp"
-#define RENDERIQ_HPP_GENERATED_HINTS 1
-#endif
-#endif
+#include "renderiq_models.hpp"  // generated: models, error table, hints in C++'s names
 
 #include <chrono>
 #include <cstddef>
@@ -205,7 +199,6 @@ inline std::optional<int64_t> nonNegative(int64_t v) {
 /// request id: "invalid email or password (check the e-mail and password given to signIn)
 /// [request req_…]".
 inline std::string message(const RenderiqError* e) {
-#ifdef RENDERIQ_HPP_GENERATED_HINTS
     std::string text = str(renderiq_error_bare_message(e));
     const char* hintId = renderiq_error_hint_id(e);
     const std::string_view hint = hintId ? models::hintFor(hintId) : std::string_view();
@@ -213,9 +206,6 @@ inline std::string message(const RenderiqError* e) {
     const char* requestId = renderiq_error_request_id(e);
     if (requestId && *requestId) text.append(" [request ").append(requestId).append("]");
     return text;
-#else
-    return str(renderiq_error_message(e));  // the hint in C's names
-#endif
 }
 
 template <class E>

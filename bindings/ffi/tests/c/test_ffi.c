@@ -156,6 +156,15 @@ static const char* render_call(char* buf, size_t n, const char* name, const char
     return buf;
 }
 
+/* A prepare_image call of `image` (JSON) with `prepare` (JSON, or NULL for none) and its data. */
+static int32_t prepare(const char* image, const char* prepare_json, const uint8_t* data, size_t len, uint8_t** out,
+                       size_t* out_len, char** info, RenderiqError** err) {
+    char call[1024];
+    snprintf(call, sizeof call, "{\"call\": \"prepare_image\", \"image\": %s%s%s}", image,
+             prepare_json ? ", \"prepare\": " : "", prepare_json ? prepare_json : "");
+    return renderiq_image_prepare(call, data, len, out, out_len, info, err);
+}
+
 /* A create_render call of the capture `px`, blocking. */
 static int32_t create_render(RenderiqClient* client, const uint8_t* px, size_t len, const char* settings, char** out,
                              RenderiqError** err) {
@@ -359,8 +368,7 @@ static void test_misuse(void) {
         {
             size_t px_len = 0;
             uint8_t* px = make_bgra(&px_len);
-            RenderiqImage img = raw_image(px, px_len);
-            rc = renderiq_prepare_image(&img, "{\"format\": \"png\"}", &data, &len, NULL, &err);
+            rc = prepare(CAPTURE_JSON, "{\"format\": \"png\"}", px, px_len, &data, &len, NULL, &err);
             EXPECT(rc, err, RENDERIQ_OK);
             free(px);
         }
@@ -381,8 +389,7 @@ static void test_image(void) {
     int32_t rc;
 
     /* a padded BGRA buffer prepares to a JPEG of the same size */
-    img = raw_image(px, len);
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, &info, &err);
+    rc = prepare(CAPTURE_JSON, NULL, px, len, &data, &out_len, &info, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(out_len > 100 && data[0] == 0xFF && data[1] == 0xD8);
     CHECK(contains(info, "\"mimeType\":\"image/jpeg\""));
@@ -391,7 +398,7 @@ static void test_image(void) {
     renderiq_string_free(info);
 
     /* max edge and PNG */
-    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 48, \"format\": \"png\"}", &data, &out_len, &info, &err);
+    rc = prepare(CAPTURE_JSON, "{\"maxEdge\": 48, \"format\": \"png\"}", px, len, &data, &out_len, &info, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(info, "\"width\":48") && contains(info, "image/png"));
     CHECK(out_len > 8 && memcmp(data, "\x89PNG", 4) == 0);
@@ -402,21 +409,15 @@ static void test_image(void) {
     {
         uint8_t* png = NULL;
         size_t png_len = 0;
-        RenderiqImage enc;
-        rc = renderiq_prepare_image(&img, "{\"format\": \"png\"}", &png, &png_len, NULL, &err);
+        rc = prepare(CAPTURE_JSON, "{\"format\": \"png\"}", px, len, &png, &png_len, NULL, &err);
         EXPECT(rc, err, RENDERIQ_OK);
-        memset(&enc, 0, sizeof enc);
-        enc.kind = RENDERIQ_IMAGE_ENCODED;
-        enc.data = png;
-        enc.len = png_len;
-        rc = renderiq_prepare_image(&enc, "{\"format\": \"webp\"}", &data, &out_len, &info, &err);
+        rc = prepare("{\"kind\": \"bytes\"}", "{\"format\": \"webp\"}", png, png_len, &data, &out_len, &info, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(contains(info, "image/webp"));
         renderiq_bytes_free(data, out_len);
         renderiq_string_free(info);
         /* truncated encoded bytes are an image error from the SDK */
-        enc.len = 20;
-        rc = renderiq_prepare_image(&enc, NULL, &data, &out_len, NULL, &err);
+        rc = prepare("{\"kind\": \"bytes\"}", NULL, png, 20, &data, &out_len, NULL, &err);
         EXPECT(rc, err, RENDERIQ_ERROR_IMAGE);
         CHECK(data == NULL && out_len == 0);
         renderiq_error_free(err);
@@ -425,81 +426,86 @@ static void test_image(void) {
 
     /* wrong sizes: never read past the buffer. The geometry is checked once, in the core, for
        every language: an invalid-input error whose details name the field to fix. */
-    img = raw_image(px, len - 1); /* one byte short */
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, &info, &err);
+    rc = prepare(CAPTURE_JSON, NULL, px, len - 1, &data, &out_len, &info, &err); /* one byte short */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(contains(renderiq_error_message(err), "needs"));
-    CHECK(contains(renderiq_error_json(err), "\"details\":{\"data\":"));
+    CHECK(contains(renderiq_error_details_json(err), "\"data\":"));
     CHECK(data == NULL && info == NULL);
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    img.stride = IMG_W * 4 - 1; /* stride shorter than a row */
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    rc = prepare("{\"kind\": \"raw\", \"width\": 97, \"height\": 61, \"stride\": 387, \"pixelFormat\": \"bgra8\"}", NULL, px,
+                 len, &data, &out_len, NULL, &err); /* stride shorter than a row */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
-    CHECK(contains(renderiq_error_json(err), "\"details\":{\"stride\":"));
+    CHECK(contains(renderiq_error_details_json(err), "\"stride\":"));
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    img.width = 0xFFFFFFFFu; /* sizes that overflow */
-    img.height = 0xFFFFFFFFu;
-    img.stride = (size_t)-1;
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    rc = prepare("{\"kind\": \"raw\", \"width\": 4294967295, \"height\": 4294967295, \"stride\": 18446744073709551615, "
+                 "\"pixelFormat\": \"bgra8\"}",
+                 NULL, px, len, &data, &out_len, NULL, &err); /* sizes that overflow */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(contains(renderiq_error_message(err), "too large"));
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    img.height = IMG_H + 1; /* one row too many for the buffer */
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    rc = prepare("{\"kind\": \"raw\", \"width\": 97, \"height\": 62, \"stride\": 400, \"pixelFormat\": \"bgra8\"}", NULL, px,
+                 len, &data, &out_len, NULL, &err); /* one row too many for the buffer */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    img = raw_image(NULL, len);
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    rc = prepare(CAPTURE_JSON, NULL, NULL, len, &data, &out_len, NULL, &err); /* a length without data */
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    img.pixel_format = 7;
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    rc = prepare("{\"kind\": \"raw\", \"width\": 97, \"height\": 61, \"stride\": 400, \"pixelFormat\": \"argb7\"}", NULL, px,
+                 len, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    img.kind = 42;
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    rc = prepare("{\"kind\": \"tiff\"}", NULL, px, len, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
-    rc = renderiq_prepare_image(NULL, NULL, &data, &out_len, NULL, &err);
+    rc = renderiq_image_prepare(NULL, NULL, 0, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
 
-    img = raw_image(px, len);
-    rc = renderiq_prepare_image(&img, NULL, NULL, &out_len, NULL, &err);
+    rc = prepare(CAPTURE_JSON, NULL, px, len, NULL, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NULL_ARGUMENT);
     renderiq_error_free(err);
 
-    /* params: unknown field, bad format value, bad quality */
-    rc = renderiq_prepare_image(&img, "{\"maxedge\": 5}", &data, &out_len, NULL, &err);
+    /* another call is not a prepare_image call */
+    rc = renderiq_image_prepare("{\"call\": \"credits\"}", NULL, 0, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
+    CHECK(contains(renderiq_error_message(err), "prepare_image"));
+    renderiq_error_free(err);
+
+    /* prepare fields: unknown field, bad format value, bad max edge */
+    rc = prepare(CAPTURE_JSON, "{\"maxedge\": 5}", px, len, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(contains(renderiq_error_message(err), "maxedge"));
     renderiq_error_free(err);
-    rc = renderiq_prepare_image(&img, "{\"format\": \"gif\"}", &data, &out_len, NULL, &err);
+    rc = prepare(CAPTURE_JSON, "{\"format\": \"gif\"}", px, len, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
-    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 0}", &data, &out_len, NULL, &err);
+    rc = prepare(CAPTURE_JSON, "{\"maxEdge\": 0}", px, len, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     renderiq_error_free(err);
 
     /* a missing file */
-    memset(&img, 0, sizeof img);
-    img.kind = RENDERIQ_IMAGE_FILE;
-    img.path = "/nonexistent/viewport.png";
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    rc = prepare("{\"kind\": \"file\", \"path\": \"/nonexistent/viewport.png\"}", NULL, NULL, 0, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_IMAGE);
     CHECK(contains(renderiq_error_message(err), "/nonexistent/viewport.png"));
+    renderiq_error_free(err);
+
+    /* the ABI-1 form, kept for existing callers: RenderiqImage and flat parameters */
+    img = raw_image(px, len);
+    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 48, \"format\": \"png\"}", &data, &out_len, &info, &err);
+    EXPECT(rc, err, RENDERIQ_OK);
+    CHECK(contains(info, "\"width\":48"));
+    renderiq_bytes_free(data, out_len);
+    renderiq_string_free(info);
+    img.pixel_format = 7;
+    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
+    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
     renderiq_error_free(err);
 
     free(px);
