@@ -8,28 +8,12 @@ using System.Runtime.InteropServices;
 namespace Renderiq.Sdk.Native
 {
     /// <summary>
-    /// Loads the native library by absolute path from this assembly's own folder before the
-    /// first P/Invoke, then checks its ABI version.
+    /// Loads the native library by absolute path from this assembly's folder (or
+    /// runtimes/&lt;rid&gt;/native/, or RENDERIQ_NATIVE_LIBRARY) before the first P/Invoke, so
+    /// add-in hosts such as Revit never pick another copy; then checks its ABI version.
+    /// .NET 5+: DllImport resolver; .NET Framework: LoadLibraryEx; Mono: dlopen (the file
+    /// must then sit beside Renderiq.Sdk.dll or on LD_LIBRARY_PATH).
     /// </summary>
-    /// <remarks>
-    /// <para>Revit and AutoCAD load many add-ins into one process, and a bare
-    /// <c>[DllImport("renderiq")]</c> searches the host's folder, the system folders and PATH,
-    /// never the add-in's folder. So the library is pinned to the file beside
-    /// <c>Renderiq.Sdk.dll</c> (or <c>runtimes/&lt;rid&gt;/native/</c> under it, the NuGet
-    /// layout; or the absolute path in the <c>RENDERIQ_NATIVE_LIBRARY</c> environment
-    /// variable):</para>
-    /// <list type="bullet">
-    /// <item>.NET 5+ (Revit/AutoCAD 2025+): <c>NativeLibrary.SetDllImportResolver</c> for this
-    /// assembly, found by reflection because this assembly targets netstandard2.0.</item>
-    /// <item>.NET Framework on Windows (Revit/AutoCAD 2024 and older): <c>LoadLibraryEx</c> by
-    /// absolute path; the later <c>DllImport</c> finds the module already loaded under the name
-    /// <c>renderiq.dll</c>.</item>
-    /// <item>Mono (Linux, macOS: the test suite): <c>dlopen</c> by absolute path, which reports a
-    /// broken or foreign file precisely; Mono's own <c>DllImport</c> probing then finds the same
-    /// file beside the assembly (Mono does not bind a DllImport to a library loaded by path, so
-    /// there the library must sit beside Renderiq.Sdk.dll or on LD_LIBRARY_PATH).</item>
-    /// </list>
-    /// </remarks>
     internal static class NativeLibraryLoader
     {
         internal const string LibraryName = "renderiq";
@@ -45,7 +29,7 @@ namespace Renderiq.Sdk.Native
         private static IntPtr _resolvedHandle;
 
         /// <summary>The absolute path the library was loaded from; null when the system's search found it.</summary>
-        internal static string LoadedPath { get { return _path; } }
+        internal static string LoadedPath => _path;
 
         /// <summary>How the library was pinned to its path (for diagnostics and tests).</summary>
         internal static string Strategy { get; private set; }
@@ -62,28 +46,12 @@ namespace Renderiq.Sdk.Native
             }
         }
 
-        internal static bool IsMono { get { return Type.GetType("Mono.Runtime") != null; } }
-
-        internal static bool IsWindows
-        {
-            get { return RuntimeInformation.IsOSPlatform(OSPlatform.Windows); }
-        }
-
-        internal static bool IsMacOS
-        {
-            get { return RuntimeInformation.IsOSPlatform(OSPlatform.OSX); }
-        }
+        internal static bool IsMono => Type.GetType("Mono.Runtime") != null;
+        internal static bool IsWindows => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        internal static bool IsMacOS => RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
 
         /// <summary>The platform's file name of the library: renderiq.dll, librenderiq.dylib or librenderiq.so.</summary>
-        internal static string FileName
-        {
-            get
-            {
-                if (IsWindows) return "renderiq.dll";
-                if (IsMacOS) return "librenderiq.dylib";
-                return "librenderiq.so";
-            }
-        }
+        internal static string FileName => IsWindows ? "renderiq.dll" : IsMacOS ? "librenderiq.dylib" : "librenderiq.so";
 
         /// <summary>The NuGet runtime identifier of this process, e.g. win-x64, linux-x64, osx-arm64.</summary>
         internal static string RuntimeIdentifier
@@ -156,15 +124,7 @@ namespace Renderiq.Sdk.Native
         private static void Load()
         {
             List<string> tried = Candidates();
-            string path = null;
-            foreach (string candidate in tried)
-            {
-                if (File.Exists(candidate))
-                {
-                    path = candidate;
-                    break;
-                }
-            }
+            string path = tried.Find(File.Exists);
             _path = path;
             Strategy = "system search";
             if (path != null)
@@ -179,7 +139,6 @@ namespace Renderiq.Sdk.Native
             CheckAbi(tried);
         }
 
-        // ---- .NET 5+ -----------------------------------------------------------------------
 
         /// <summary>Registers a DllImport resolver when the runtime has <c>NativeLibrary</c> (.NET Core 3+, .NET 5+).</summary>
         private static bool InstallDllImportResolver()
@@ -225,7 +184,6 @@ namespace Renderiq.Sdk.Native
             }
         }
 
-        // ---- .NET Framework on Windows -------------------------------------------------------
 
         private const uint LOAD_WITH_ALTERED_SEARCH_PATH = 0x00000008;
         private const int ERROR_MOD_NOT_FOUND = 126;
@@ -261,7 +219,6 @@ namespace Renderiq.Sdk.Native
                     : "Check that the file is complete and not blocked (file Properties > Unblock)."));
         }
 
-        // ---- Mono and other Unix runtimes ----------------------------------------------------
 
         private const int RTLD_NOW = 2;
         private const int RTLD_GLOBAL_LINUX = 0x100;
@@ -302,13 +259,9 @@ namespace Renderiq.Sdk.Native
                     if (h == IntPtr.Zero) error = Marshal.PtrToStringAnsi(LibDl.dlerror());
                 }
             }
-            catch (DllNotFoundException)
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
             {
                 h = IntPtr.Zero; // no libdl to ask: let DllImport try on its own
-            }
-            catch (EntryPointNotFoundException)
-            {
-                h = IntPtr.Zero;
             }
             if (error != null)
             {
@@ -321,13 +274,10 @@ namespace Renderiq.Sdk.Native
                 throw new DllNotFoundException(string.Format(CultureInfo.InvariantCulture,
                     "Unable to load the Renderiq native library '{0}': {1}", path, error));
             }
-            // Mono's DllImport("renderiq") then finds the same file beside the assembly by its
-            // own probing (glibc would match the loaded library by SONAME, but Mono's probing
-            // does not ask it).
+            // Mono's DllImport("renderiq") then finds the same file beside the assembly.
             Strategy = h != IntPtr.Zero ? "dlopen" : "system search";
         }
 
-        // ---- the ABI handshake ---------------------------------------------------------------
 
         private static void CheckAbi(List<string> tried)
         {
@@ -373,14 +323,8 @@ namespace Renderiq.Sdk.Native
 
         private static unsafe string SafeNativeVersion()
         {
-            try
-            {
-                return Interop.ReadBorrowed(NativeMethods.renderiq_version());
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return null;
-            }
+            try { return Interop.ReadBorrowed(NativeMethods.renderiq_version()); }
+            catch (EntryPointNotFoundException) { return null; }
         }
     }
 }
