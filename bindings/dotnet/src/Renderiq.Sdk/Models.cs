@@ -36,6 +36,8 @@ namespace Renderiq.Sdk
         public bool Done { get; set; }
         /// <summary>The render as last seen, once it exists on the server; else null.</summary>
         public Render Render { get; set; }
+        /// <summary>Grows by one with every change the core makes to this progress.</summary>
+        public long Version { get; set; }
 
         internal static RenderProgress Parse(string json)
         {
@@ -46,6 +48,7 @@ namespace Renderiq.Sdk
                 Percent = o.Int("percent"),
                 Stage = o.String("stage"),
                 Done = o.Bool("done"),
+                Version = o.Long("version"),
                 Render = r.HasValue ? Render.FromJson(r.Value) : null,
             };
         }

@@ -28,14 +28,10 @@ namespace Renderiq.Sdk
     {
         private readonly OperationHandle _op;
         private readonly Task<string> _completion;
-        private string _finalProgressJson;
-
         internal RenderiqOperation(OperationHandle op)
         {
-            _op = op;
-            // NativeOperation owns the handle from here and frees it when the call ends; the
-            // last progress is kept for readers that come later.
-            _completion = NativeOperation.Run(op, null, CancellationToken.None, json => Volatile.Write(ref _finalProgressJson, json));
+            _op = op; // kept (and freed by Dispose) so progress stays readable after the end
+            _completion = NativeOperation.Run(op, null, CancellationToken.None, ownsHandle: false);
         }
 
         /// <summary>
@@ -60,14 +56,11 @@ namespace Renderiq.Sdk
                 {
                     using (lease)
                     {
-                        byte* json = null;
-                        byte percent;
-                        int status = NativeMethods.renderiq_op_progress(_op.Ptr, &percent, &json, null);
-                        string text = Interop.TakeString(json);
-                        if (status == NativeMethods.RENDERIQ_OK && text != null) return text;
+                        string text = NativeOperation.ReadProgressJson(_op);
+                        if (text != null) return text;
                     }
                 }
-                return Volatile.Read(ref _finalProgressJson) ?? "{\"percent\":0,\"stage\":null,\"done\":true,\"render\":null,\"version\":0}";
+                return "{\"percent\":0,\"stage\":null,\"done\":true,\"render\":null,\"version\":0}";
             }
         }
 
@@ -85,10 +78,12 @@ namespace Renderiq.Sdk
             using (lease) NativeMethods.renderiq_op_cancel(_op.Ptr);
         }
 
-        /// <summary>Cancels the call when it is still running (nobody will read its result).</summary>
+        /// <summary>Cancels the call when it is still running (nobody will read its result) and frees it.</summary>
         public void Dispose()
         {
-            if (!_completion.IsCompleted) Cancel();
+            if (_completion.IsCompleted) { _op.Dispose(); return; }
+            Cancel();
+            _completion.ContinueWith(_ => _op.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
         }
     }
 }

@@ -37,7 +37,8 @@ namespace Renderiq.Sdk.Native
     /// <para>Cancellation: the <see cref="CancellationToken"/> calls <c>renderiq_op_cancel</c>; the
     /// operation then finishes as cancelled, and the task becomes canceled with that token.
     /// Progress: <c>renderiq_op_progress</c> is read on a timer and reported through
-    /// <see cref="IProgress{T}"/> when it changed, and once more at the end.</para>
+    /// <see cref="IProgress{T}"/> whenever the core's <c>version</c> grew. The outcome is read
+    /// with <c>renderiq_op_outcome</c>, which leaves the handle readable.</para>
     /// </remarks>
     internal sealed unsafe class NativeOperation
     {
@@ -61,23 +62,24 @@ namespace Renderiq.Sdk.Native
             new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationToken _token;
         private readonly IProgress<RenderProgress> _progress;
-        private readonly Action<string> _finalProgress;
         private readonly CompletionMode _mode;
         private readonly object _gate = new object();
         private CancellationTokenRegistration _registration;
         private Timer _timer;
         private int _ticking;
         private int _finishing;
-        private string _lastProgressJson;
+        private long _lastVersion = -1;
         private DateTime _lastProgressRead = DateTime.MinValue;
         private bool _finished;
 
+        private readonly bool _ownsHandle;
+
         private NativeOperation(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
-            CompletionMode mode, Action<string> finalProgress)
+            CompletionMode mode, bool ownsHandle)
         {
             _op = op;
             _progress = progress;
-            _finalProgress = finalProgress;
+            _ownsHandle = ownsHandle;
             _token = token;
             _mode = mode;
         }
@@ -100,13 +102,11 @@ namespace Renderiq.Sdk.Native
         /// Cancels the operation (a render operation also withdraws its render on the server while
         /// it is pending: the core does that).
         /// </param>
-        /// <param name="finalProgress">
-        /// Called once with the last progress JSON, just before the handle is freed (or null).
-        /// </param>
+        /// <param name="ownsHandle">False when the caller keeps <paramref name="op"/> and frees it.</param>
         internal static Task<string> Run(OperationHandle op, IProgress<RenderProgress> progress, CancellationToken token,
-            Action<string> finalProgress = null)
+            bool ownsHandle = true)
         {
-            var state = new NativeOperation(op, progress, token, DefaultMode, finalProgress);
+            var state = new NativeOperation(op, progress, token, DefaultMode, ownsHandle);
             state.Start();
             return state._tcs.Task;
         }
@@ -138,7 +138,7 @@ namespace Renderiq.Sdk.Native
             if (status == NativeMethods.RENDERIQ_OK) return true; // the callback owns `self` now; it runs exactly once
             self.Free();
             Exception e = NativeError.ToException(status, error, _token);
-            _op.Dispose();
+            if (_ownsHandle) _op.Dispose();
             _tcs.TrySetException(e);
             return false;
         }
@@ -153,11 +153,12 @@ namespace Renderiq.Sdk.Native
             }
         }
 
-        private string ReadProgressJson()
+        /// <summary>The progress JSON of a leased handle, or null when it cannot be read.</summary>
+        internal static string ReadProgressJson(OperationHandle op)
         {
             byte* json = null;
             byte percent;
-            int status = NativeMethods.renderiq_op_progress(_op.Ptr, &percent, &json, null);
+            int status = NativeMethods.renderiq_op_progress(op.Ptr, &percent, &json, null);
             string text = Interop.TakeString(json);
             return status == NativeMethods.RENDERIQ_OK ? text : null;
         }
@@ -192,12 +193,14 @@ namespace Renderiq.Sdk.Native
         private void ReportProgress()
         {
             _lastProgressRead = DateTime.UtcNow;
-            string json = ReadProgressJson();
-            if (json == null || json == _lastProgressJson) return;
-            _lastProgressJson = json;
+            string json = ReadProgressJson(_op);
+            if (json == null) return;
             try
             {
-                _progress.Report(RenderProgress.Parse(json));
+                RenderProgress p = RenderProgress.Parse(json);
+                if (p.Version <= _lastVersion) return;
+                _lastVersion = p.Version;
+                _progress.Report(p);
             }
             catch (Exception)
             {
@@ -248,16 +251,9 @@ namespace Renderiq.Sdk.Native
                         if (timer.Dispose(stopped)) stopped.WaitOne();
                     }
                 }
-                if (_progress != null || _finalProgress != null)
-                {
-                    NativeHandle.Lease lease;
-                    if (_op.TryAcquire(out lease))
-                        using (lease)
-                        {
-                            if (_progress != null) ReportProgress();
-                            if (_finalProgress != null) _finalProgress(ReadProgressJson());
-                        }
-                }
+                NativeHandle.Lease lease;
+                if (_progress != null && _op.TryAcquire(out lease))
+                    using (lease) ReportProgress();
                 _registration.Dispose();
 
                 byte* json = null;
@@ -265,7 +261,7 @@ namespace Renderiq.Sdk.Native
                 int status;
                 using (_op.Acquire())
                 {
-                    status = NativeMethods.renderiq_op_take_result(_op.Ptr, &json, &error);
+                    status = NativeMethods.renderiq_op_outcome(_op.Ptr, &json, &error);
                 }
                 string result = Interop.TakeString(json);
                 if (status == NativeMethods.RENDERIQ_OK)
@@ -293,7 +289,7 @@ namespace Renderiq.Sdk.Native
             }
             finally
             {
-                _op.Dispose();
+                if (_ownsHandle) _op.Dispose();
             }
         }
     }
