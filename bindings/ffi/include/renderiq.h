@@ -528,26 +528,6 @@ const char *renderiq_error_json(const struct RenderiqError *error);
 int32_t renderiq_error_free(struct RenderiqError *error);
 
 /**
- * Prepares an image for upload as a `create_render` call would, without uploading
- * it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
- * no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
- * calling thread (tens of milliseconds for a 4K capture).
- *
- * `image` is borrowed; `params_json` (may be NULL) uses the `maxEdge` (default 2048),
- * `format` (`"jpeg"` default, `"png"`, `"webp"`), `maxBytes` (default 10 MiB) and
- * `jpegQuality` (default 85) fields of the render parameters; other fields are ignored.
- * On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
- * `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
- * `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
- */
-int32_t renderiq_prepare_image(const struct RenderiqImage *image,
-                               const char *params_json,
-                               uint8_t **out_data,
-                               size_t *out_len,
-                               char **out_info_json,
-                               struct RenderiqError **out_error);
-
-/**
  * Frees a string returned by this library (through a `char**` output). NULL is accepted and
  * ignored. Returns `RENDERIQ_OK`, or `RENDERIQ_ERROR_INVALID_HANDLE` (and frees nothing) for a
  * string that was already freed or did not come from this library.

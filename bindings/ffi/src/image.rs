@@ -2,14 +2,12 @@
 
 use std::ffi::c_char;
 
-use renderiq_sdk::call::{
-    prepared_info, ImageSource, PixelFormatName, PrepareSpec, RawGeometry, RenderRequest,
-};
+use renderiq_sdk::call::{ImageSource, PixelFormatName, PrepareSpec, RawGeometry, RenderRequest};
 use renderiq_sdk::RenderSettings;
 use serde::Deserialize;
 
-use crate::error::{guard, FfiError, FfiResult, RenderiqError};
-use crate::memory::{bytes_arg, clear, json_arg, put_bytes, put_json, str_arg};
+use crate::error::{FfiError, FfiResult};
+use crate::memory::{bytes_arg, json_arg, str_arg};
 
 /// `RenderiqImage.kind`: a PNG, JPEG or WebP file at `path`.
 pub const RENDERIQ_IMAGE_FILE: u32 = 1;
@@ -163,42 +161,4 @@ pub(crate) unsafe fn render_request(
 ) -> FfiResult<RenderRequest> {
     let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
     Ok(params.into_request(image_source_arg(image)?))
-}
-
-/// Prepares an image for upload as a `create_render` call would, without uploading
-/// it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
-/// no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
-/// calling thread (tens of milliseconds for a 4K capture).
-///
-/// `image` is borrowed; `params_json` (may be NULL) uses the `maxEdge` (default 2048),
-/// `format` (`"jpeg"` default, `"png"`, `"webp"`), `maxBytes` (default 10 MiB) and
-/// `jpegQuality` (default 85) fields of the render parameters; other fields are ignored.
-/// On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
-/// `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
-/// `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_prepare_image(
-    image: *const RenderiqImage,
-    params_json: *const c_char,
-    out_data: *mut *mut u8,
-    out_len: *mut usize,
-    out_info_json: *mut *mut c_char,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    clear(out_data);
-    clear(out_info_json);
-    if !out_len.is_null() {
-        *out_len = 0;
-    }
-    guard(out_error, || {
-        if out_data.is_null() || out_len.is_null() {
-            return Err(FfiError::null("`out_data` or `out_len`"));
-        }
-        let params: RenderParams = json_arg(params_json, "params_json")?.unwrap_or_default();
-        let prepared = image_source_arg(image)?.prepare(&params.prepare())?;
-        let info = prepared_info(&prepared);
-        put_json(out_info_json, &info)?;
-        put_bytes(out_data, out_len, prepared.bytes);
-        Ok(())
-    })
 }

@@ -9,8 +9,8 @@
 //! buffers, JSON text and errors. Typed entry points remain only where a data path needs them
 //! (`renderiq_image_prepare` and `renderiq_client_render_download` hand bytes back, the
 //! webhook-verify hot path) and for the few ABI-1 functions existing callers still link
-//! (`renderiq_client_sign_in`, `_render_get`, `renderiq_render_start`, `_wait_start`,
-//! `renderiq_prepare_image` with `RenderiqImage`), which build the same calls.
+//! (`renderiq_client_sign_in`, `_render_get`, `renderiq_render_start` with `RenderiqImage`,
+//! `_wait_start`), which build the same calls.
 //!
 //! ## Conventions (the same for every function)
 //!

@@ -386,22 +386,6 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_error_free(RenderiqError* error);
 
         /// <summary>
-        ///  Prepares an image for upload as a `create_render` call would, without uploading
-        ///  it: decoded, oriented, down-scaled to `maxEdge`, encoded as `format` within `maxBytes`, with
-        ///  no metadata. For hosts that upload themselves or want to show what will be sent. Runs on the
-        ///  calling thread (tens of milliseconds for a 4K capture).
-        ///
-        ///  `image` is borrowed; `params_json` (may be NULL) uses the `maxEdge` (default 2048),
-        ///  `format` (`"jpeg"` default, `"png"`, `"webp"`), `maxBytes` (default 10 MiB) and
-        ///  `jpegQuality` (default 85) fields of the render parameters; other fields are ignored.
-        ///  On success `*out_data` / `*out_len` (required) receive the encoded bytes, freed with
-        ///  `renderiq_bytes_free(data, len)`, and `*out_info_json` (may be NULL) receives
-        ///  `{"mimeType","format","width","height","size"}`, freed with `renderiq_string_free`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_prepare_image", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_prepare_image(RenderiqImage* image, byte* params_json, byte** out_data, System.UIntPtr* out_len, byte** out_info_json, RenderiqError** out_error);
-
-        /// <summary>
         ///  The ABI version of the loaded library. Compare it with `RENDERIQ_ABI_VERSION` from the
         ///  header you compiled against; they must be equal.
         /// </summary>

@@ -226,20 +226,6 @@ static uint8_t* make_bgra(size_t* len) {
     return px;
 }
 
-static RenderiqImage raw_image(const uint8_t* px, size_t len) {
-    RenderiqImage img;
-    memset(&img, 0, sizeof img);
-    img.kind = RENDERIQ_IMAGE_RAW;
-    img.data = px;
-    img.len = len;
-    img.width = IMG_W;
-    img.height = IMG_H;
-    img.stride = IMG_STRIDE;
-    img.pixel_format = RENDERIQ_PIXEL_BGRA8;
-    img.bottom_up = 0;
-    return img;
-}
-
 /* ---- groups ---------------------------------------------------------------------------- */
 
 static void test_abi(void) {
@@ -381,7 +367,6 @@ static void test_misuse(void) {
 static void test_image(void) {
     size_t len = 0;
     uint8_t* px = make_bgra(&len);
-    RenderiqImage img;
     RenderiqError* err = NULL;
     uint8_t* data = NULL;
     size_t out_len = 0;
@@ -494,18 +479,6 @@ static void test_image(void) {
     rc = prepare("{\"kind\": \"file\", \"path\": \"/nonexistent/viewport.png\"}", NULL, NULL, 0, &data, &out_len, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_IMAGE);
     CHECK(contains(renderiq_error_message(err), "/nonexistent/viewport.png"));
-    renderiq_error_free(err);
-
-    /* the ABI-1 form, kept for existing callers: RenderiqImage and flat parameters */
-    img = raw_image(px, len);
-    rc = renderiq_prepare_image(&img, "{\"maxEdge\": 48, \"format\": \"png\"}", &data, &out_len, &info, &err);
-    EXPECT(rc, err, RENDERIQ_OK);
-    CHECK(contains(info, "\"width\":48"));
-    renderiq_bytes_free(data, out_len);
-    renderiq_string_free(info);
-    img.pixel_format = 7;
-    rc = renderiq_prepare_image(&img, NULL, &data, &out_len, NULL, &err);
-    EXPECT(rc, err, RENDERIQ_ERROR_INVALID_ARGUMENT);
     renderiq_error_free(err);
 
     free(px);
