@@ -208,20 +208,24 @@ impl<T: Send + 'static> Operation<T> {
                 _ = cancel.cancelled() => Err(Error::cancelled()),
                 r = guarded => r.unwrap_or_else(|panic| Err(panic_error(&*panic))),
             };
+            // Taken in every case: a clean-up holds the operation's context, so one left behind
+            // after the operation ended would keep it alive for ever (a reference cycle).
+            let cleanups = std::mem::take(
+                &mut *task_shared
+                    .cleanups
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
             if cancel.is_cancelled() {
                 // Clean-ups registered with `on_cancel` finish before the operation does, so a
                 // caller who sees it cancelled also sees what the cancel undid (a withdrawn
                 // render), never a window where the server still has it pending.
-                let cleanups = std::mem::take(
-                    &mut *task_shared
-                        .cleanups
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner()),
-                );
                 let all = futures_util::future::join_all(cleanups);
                 if tokio::time::timeout(CLEANUP_LIMIT, all).await.is_err() {
                     tracing::debug!("an operation's clean-up after cancel did not finish in time");
                 }
+            } else {
+                drop(cleanups);
             }
             let callbacks = {
                 let mut st = task_shared.lock();
@@ -444,6 +448,32 @@ mod tests {
         assert!(
             cleaned.load(std::sync::atomic::Ordering::SeqCst),
             "clean-up ran first"
+        );
+    }
+
+    #[test]
+    fn an_operation_that_ends_without_a_cancel_drops_its_clean_ups() {
+        let (tx, rx) = std::sync::mpsc::channel::<std::sync::Weak<Shared>>();
+        let op = Operation::spawn(move |ctx| {
+            let held = ctx.clone();
+            // The clean-up holds the context, as a render's withdrawal does.
+            ctx.on_cancel(async move {
+                drop(held);
+            });
+            let _ = tx.send(Arc::downgrade(&ctx.shared));
+            async { Ok(1) }
+        })
+        .unwrap();
+        assert_eq!(op.wait(Some(Duration::from_secs(5))).unwrap().unwrap(), 1);
+        let weak = rx.recv().unwrap();
+        drop(op);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while weak.upgrade().is_some() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            weak.upgrade().is_none(),
+            "the operation's state was never freed"
         );
     }
 
