@@ -100,8 +100,6 @@ namespace Renderiq.Sdk
             if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(RenderiqClient));
         }
 
-        // ---- the thin layer over the call surface ---------------------------------------------
-
         private static JsonObject Obj(string json) => JsonReader.ParseObject(json);
 
         private static Func<string, IReadOnlyList<T>> ListOf<T>(string what, Func<JsonObject, T> item)
@@ -138,7 +136,20 @@ namespace Renderiq.Sdk
 
         private static Func<string, Render> RenderResult { get { return Sdk.Render.Parse; } }
 
-        // ---- the generic call entry --------------------------------------------------------------
+        /// <summary><c>create_render</c> or <c>render</c>, blocking.</summary>
+        private Render RenderSync(string name, RenderImage image, RenderOptions options)
+        {
+            byte[] data;
+            return Sync(RenderCall(name, image, options, out data), RenderResult, data);
+        }
+
+        /// <summary><c>create_render</c> or <c>render</c> in a background operation.</summary>
+        private Task<Render> RenderInBackground(string name, RenderImage image, RenderOptions options,
+            IProgress<RenderProgress> progress, CancellationToken ct)
+        {
+            byte[] data;
+            return Async(RenderCall(name, image, options, out data), RenderResult, ct, data, progress);
+        }
 
         /// <summary>
         /// Makes any call of the SDK, given as JSON, and answers its result JSON (the API object
@@ -229,8 +240,6 @@ namespace Renderiq.Sdk
             }
         }
 
-        // ---- auth -----------------------------------------------------------------------------
-
         private static JsonWriter SignInCall(string email, string password)
         {
             NotNullOrEmpty(email, nameof(email));
@@ -290,8 +299,6 @@ namespace Renderiq.Sdk
         public Task<Health> HealthAsync(CancellationToken cancellationToken = default(CancellationToken))
             => Async(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
 
-        // ---- credits, projects, settings ----------------------------------------------------------
-
         /// <summary>The credit balance.</summary>
         public Credits GetCredits() { return Sync(CallOf("credits"), j => Credits.FromJson(Obj(j))); }
 
@@ -344,8 +351,6 @@ namespace Renderiq.Sdk
         public Task<Settings> UpdateSettingsAsync(SettingsUpdate update, CancellationToken cancellationToken = default(CancellationToken))
             => Async(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j)), cancellationToken);
 
-        // ---- API keys ----------------------------------------------------------------------------
-
         private static JsonWriter CreateApiKeyCall(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt)
         {
             if (scopes == null) throw new ArgumentNullException(nameof(scopes));
@@ -379,8 +384,6 @@ namespace Renderiq.Sdk
         public Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
             => CallAsync(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString(), null, cancellationToken);
 
-        // ---- webhooks ----------------------------------------------------------------------------
-
         private static JsonWriter RegisterWebhookCall(string url, IEnumerable<string> events)
         {
             if (events == null) throw new ArgumentNullException(nameof(events));
@@ -411,8 +414,6 @@ namespace Renderiq.Sdk
         public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
             => CallAsync(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString(), null, cancellationToken);
 
-        // ---- renders -----------------------------------------------------------------------------
-
         /// <summary>
         /// Prepares the image and creates a render (status <see cref="RenderStatus.Pending"/>).
         /// Blocks while the image is encoded and uploaded: on a UI thread use
@@ -421,12 +422,7 @@ namespace Renderiq.Sdk
         /// <exception cref="InsufficientCreditsException">Not enough credits; nothing was charged.</exception>
         /// <exception cref="ValidationException">The parameters were refused; <see cref="RenderiqException.FieldErrors"/> names them.</exception>
         /// <exception cref="ImageException">The image could not be read or encoded.</exception>
-        public Render CreateRender(RenderImage image, RenderOptions options = null)
-        {
-            byte[] data;
-            JsonWriter call = RenderCall("create_render", image, options, out data);
-            return Sync(call, RenderResult, data);
-        }
+        public Render CreateRender(RenderImage image, RenderOptions options = null) => RenderSync("create_render", image, options);
 
         /// <summary>
         /// Creates a render in the background: the image is copied before this method returns,
@@ -435,11 +431,7 @@ namespace Renderiq.Sdk
         /// </summary>
         public Task<Render> CreateRenderAsync(RenderImage image, RenderOptions options = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
-        {
-            byte[] data;
-            JsonWriter call = RenderCall("create_render", image, options, out data);
-            return Async(call, RenderResult, cancellationToken, data, progress);
-        }
+            => RenderInBackground("create_render", image, options, progress, cancellationToken);
 
         private static JsonWriter WaitCall(string renderId, TimeSpan? timeout)
             => IdCall("wait_for_render", "id", renderId, nameof(renderId)).Add("wait", RenderOptions.WaitSpec(timeout));
@@ -463,12 +455,7 @@ namespace Renderiq.Sdk
         /// Creates a render and waits for it (the <c>render</c> call): the whole "Render" button.
         /// Blocks: on a UI thread use <see cref="RenderAsync"/>.
         /// </summary>
-        public Render Render(RenderImage image, RenderOptions options = null)
-        {
-            byte[] data;
-            JsonWriter call = RenderCall("render", image, options, out data);
-            return Sync(call, RenderResult, data);
-        }
+        public Render Render(RenderImage image, RenderOptions options = null) => RenderSync("render", image, options);
 
         /// <summary>
         /// Creates a render and follows it to completion in one background operation (the
@@ -481,11 +468,7 @@ namespace Renderiq.Sdk
         /// <exception cref="RenderFailedException">The render failed; credits refunded (from the task).</exception>
         public Task<Render> RenderAsync(RenderImage image, RenderOptions options = null, IProgress<RenderProgress> progress = null,
             CancellationToken cancellationToken = default(CancellationToken))
-        {
-            byte[] data;
-            JsonWriter call = RenderCall("render", image, options, out data);
-            return Async(call, RenderResult, cancellationToken, data, progress);
-        }
+            => RenderInBackground("render", image, options, progress, cancellationToken);
 
         /// <summary>A render's current state (the <c>retrieve_render</c> call).</summary>
         /// <exception cref="NotFoundException">No such render.</exception>
