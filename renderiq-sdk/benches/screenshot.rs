@@ -5,6 +5,10 @@
 //! cargo bench -p renderiq-sdk --bench screenshot
 //! ```
 
+// A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
+// the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/viewport.rs"]
 mod viewport;
 

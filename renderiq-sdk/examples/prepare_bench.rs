@@ -9,6 +9,10 @@
 //! `--raw-out` writes the capture's pixels (tight RGBA rows) so another tool can time the same
 //! work on the same image; `--jpeg-out` writes the prepared JPEG.
 
+// A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
+// the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../benches/support/viewport.rs"]
 mod viewport;
 

@@ -45,9 +45,10 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -128,9 +129,26 @@ pub struct Webhook {
     tolerance: Duration,
 }
 
-/// The raw HMAC key; zeroed when dropped.
+/// The HMAC key as one SHA-256 block (RFC 2104: a key longer than a block is replaced by its
+/// hash, a shorter one padded with zeros), so that keying the MAC cannot fail; zeroed when
+/// dropped.
 #[derive(Clone)]
-struct Key(Vec<u8>);
+struct Key([u8; HMAC_BLOCK_LEN]);
+
+/// SHA-256's block size, the length of an HMAC-SHA256 key block.
+const HMAC_BLOCK_LEN: usize = 64;
+
+impl Key {
+    fn new(raw: &[u8]) -> Self {
+        let mut block = [0u8; HMAC_BLOCK_LEN];
+        if raw.len() > HMAC_BLOCK_LEN {
+            block[..SIGNATURE_LEN].copy_from_slice(&Sha256::digest(raw));
+        } else {
+            block[..raw.len()].copy_from_slice(raw);
+        }
+        Self(block)
+    }
+}
 
 impl Drop for Key {
     fn drop(&mut self) {
@@ -195,7 +213,7 @@ impl Webhook {
     /// ```
     pub fn from_bytes(key: &[u8]) -> Self {
         Self {
-            key: Key(key.to_vec()),
+            key: Key::new(key),
             tolerance: DEFAULT_TOLERANCE,
         }
     }
@@ -440,8 +458,7 @@ impl Webhook {
     }
 
     fn tag(&self, msg_id: &str, timestamp: &str, payload: &[u8]) -> [u8; SIGNATURE_LEN] {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.key.0).expect("HMAC accepts keys of any length");
+        let mut mac = <HmacSha256 as KeyInit>::new(&self.key.0.into());
         mac.update(msg_id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.as_bytes());
@@ -637,6 +654,21 @@ mod tests {
         let err = Webhook::new("whsec_sup3r$ecret").unwrap_err();
         assert!(!err.to_string().contains("sup3r"), "{err}");
         assert!(!format!("{err:?}").contains("sup3r"), "{err:?}");
+    }
+
+    #[test]
+    fn keys_of_every_length_sign_as_the_hmac_crate_keys_them() {
+        for len in [0, 1, 32, 63, 64, 65, 200] {
+            let raw: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut reference = <HmacSha256 as Mac>::new_from_slice(&raw).unwrap();
+            reference.update(b"m.10.x");
+            let expected: [u8; SIGNATURE_LEN] = reference.finalize().into_bytes().into();
+            assert_eq!(
+                Webhook::from_bytes(&raw).tag("m", "10", b"x"),
+                expected,
+                "key of {len} bytes"
+            );
+        }
     }
 
     #[test]

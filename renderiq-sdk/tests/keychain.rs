@@ -4,6 +4,10 @@
 //! ```text
 //! scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
 //! ```
+
+// A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
+// the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(feature = "keychain")]
 
 use chrono::{TimeZone, Utc};

@@ -1,5 +1,9 @@
 //! Screenshot preparation through the public API, on real pixel data.
 
+// A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
+// the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Cursor;
 
 use image::{ImageFormat, RgbaImage};

@@ -233,9 +233,9 @@ impl EncryptedFileStore {
             return Err(self.tampered());
         }
         let (header, sealed) = file.split_at(HEADER_LEN);
-        let salt: [u8; SALT_LEN] = header[MAGIC.len() + 1..MAGIC.len() + 1 + SALT_LEN]
-            .try_into()
-            .expect("salt length");
+        let Ok(salt) = <[u8; SALT_LEN]>::try_from(&header[MAGIC.len() + 1..][..SALT_LEN]) else {
+            return Err(self.tampered());
+        };
         let nonce = &header[HEADER_LEN - NONCE_LEN..];
 
         let key = self.key_for_salt(&salt)?;
@@ -318,19 +318,20 @@ impl EncryptedFileStore {
 }
 
 fn derive_key(passphrase: &Secret, salt: &[u8; SALT_LEN]) -> Result<Key> {
+    let kdf_error = |e: argon2::Error| {
+        Error::new(
+            ErrorKind::TokenStore,
+            format!("could not derive the token file key from the passphrase: {e}"),
+        )
+        .with_code("TOKEN_STORE_KDF")
+    };
     let params = argon2::Params::new(ARGON2_M_COST_KIB, ARGON2_T_COST, ARGON2_P_COST, Some(32))
-        .expect("valid Argon2 parameters");
+        .map_err(kdf_error)?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Key([0; 32]);
     argon
         .hash_password_into(passphrase.expose().as_bytes(), salt, &mut key.0)
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::TokenStore,
-                format!("could not derive the token file key from the passphrase: {e}"),
-            )
-            .with_code("TOKEN_STORE_KDF")
-        })?;
+        .map_err(kdf_error)?;
     Ok(key)
 }
 

@@ -91,7 +91,8 @@ macro_rules! wire_enum {
     };
 }
 
-#[cfg(all(test, feature = "openapi"))]
+#[cfg(test)]
+#[cfg(feature = "openapi")]
 mod tests {
     use utoipa::PartialSchema;
 
