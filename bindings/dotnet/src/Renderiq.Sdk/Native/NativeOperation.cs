@@ -8,38 +8,23 @@ namespace Renderiq.Sdk.Native
     /// <summary>How a <see cref="NativeOperation"/> learns that its operation finished.</summary>
     internal enum CompletionMode
     {
-        /// <summary>
-        /// <c>renderiq_op_set_callback</c>: the native library calls back on one of its worker
-        /// threads. The default on .NET Framework and .NET (Revit, AutoCAD).
-        /// </summary>
+        /// <summary><c>renderiq_op_set_callback</c> on a native worker thread (.NET Framework, .NET).</summary>
         Callback,
 
         /// <summary>
-        /// A timer reads <c>renderiq_op_poll</c> every <see cref="NativeOperation.PollInterval"/>.
-        /// The default on Mono, which registers a native thread that calls into managed code as
-        /// one of its own and then waits for it forever at process exit (a Tokio worker never
-        /// ends): there no native thread may ever call managed code.
+        /// A timer reads <c>renderiq_op_poll</c>: the default on Mono, which would wait forever at
+        /// exit for a native thread that once called managed code.
         /// </summary>
         Poll,
     }
 
     /// <summary>
-    /// Follows one native operation handle (<c>RenderiqOp*</c>) to completion as a
-    /// <see cref="Task{TResult}"/> of its result JSON.
+    /// Follows one native operation handle to completion as a <see cref="Task{TResult}"/> of its
+    /// result JSON. The callback (a static delegate, with a <see cref="GCHandle"/> to this object
+    /// that it frees) only queues the rest to the thread pool: a native worker never runs user
+    /// code. The token calls <c>renderiq_op_cancel</c>; progress is reported whenever the core's
+    /// <c>version</c> grew; the outcome is read with <c>renderiq_op_outcome</c>.
     /// </summary>
-    /// <remarks>
-    /// <para>Callback mode: the native library calls a static delegate (rooted for the process's
-    /// lifetime, so never collected) on one of its worker threads, with a <see cref="GCHandle"/>
-    /// to this object as user data; the handle keeps the object (and through it the operation
-    /// handle, its timer and its task) alive until that call, which frees it. The callback only
-    /// queues the rest to the thread pool: a Renderiq worker thread never runs user code, never
-    /// blocks and never sees an exception.</para>
-    /// <para>Cancellation: the <see cref="CancellationToken"/> calls <c>renderiq_op_cancel</c>; the
-    /// operation then finishes as cancelled, and the task becomes canceled with that token.
-    /// Progress: <c>renderiq_op_progress</c> is read on a timer and reported through
-    /// <see cref="IProgress{T}"/> whenever the core's <c>version</c> grew. The outcome is read
-    /// with <c>renderiq_op_outcome</c>, which leaves the handle readable.</para>
-    /// </remarks>
     internal sealed unsafe class NativeOperation
     {
         /// <summary>How often progress is read while an <see cref="IProgress{T}"/> listens.</summary>
