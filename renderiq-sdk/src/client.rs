@@ -143,11 +143,8 @@ impl Client {
             .await
     }
 
-    /// `true` when a session or API key is available (in memory or in the token store).
-    ///
-    /// # Errors
-    ///
-    /// [`TokenStore`](crate::ErrorKind::TokenStore) when the store cannot be read.
+    /// `true` when a session or API key is available (in memory or in the token store);
+    /// `false`, never an error, when the token store cannot be read (a warning is logged once).
     pub async fn is_signed_in(&self) -> Result<bool> {
         self.inner.session.is_signed_in().await
     }

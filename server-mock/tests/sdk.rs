@@ -185,11 +185,20 @@ async fn cancelling_a_render_operation_before_it_starts_withdraws_it_and_refunds
         "it was charged"
     );
     op.cancel();
-    let err = op
-        .wait(Some(Duration::from_secs(5)))
+    // Awaited, not a blocking wait: the withdrawal it waits for is answered by the server
+    // running on this test's runtime.
+    let err = tokio::time::timeout(Duration::from_secs(30), op.finished())
+        .await
         .expect("cancelled promptly")
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
+    // The operation ends after the withdrawal, so the server already has it cancelled.
+    let now = client.retrieve_render(&queued.id).await.unwrap();
+    assert_eq!(
+        now.status,
+        RenderStatus::Cancelled,
+        "withdrawn before the operation ended"
+    );
     let withdrawn = loop {
         let now = client.retrieve_render(&queued.id).await.unwrap();
         if now.status != RenderStatus::Pending {
