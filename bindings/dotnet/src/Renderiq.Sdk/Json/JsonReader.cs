@@ -6,18 +6,10 @@ using System.Text;
 namespace Renderiq.Sdk.Json
 {
     /// <summary>
-    /// A small, strict JSON (RFC 8259) reader: a recursive-descent parser into
-    /// <see cref="Dictionary{TKey,TValue}"/> (objects), <see cref="List{T}"/> (arrays),
-    /// <see cref="string"/>, <see cref="long"/> (integers that fit), <see cref="double"/> (other
-    /// numbers), <see cref="bool"/> and <c>null</c>.
+    /// A small, strict JSON (RFC 8259) reader into dictionaries, lists, strings, longs, doubles,
+    /// bools and null (netstandard2.0 has no JSON in the box, and an add-in must not bring a
+    /// second copy of a JSON package into a host process). Nesting is bounded.
     /// </summary>
-    /// <remarks>
-    /// netstandard2.0 has no JSON library in the box, and the add-ins this SDK serves must not
-    /// drag a second copy of a popular JSON package into a host process that may already hold
-    /// another version of it. The documents read here are the library's own answers, so a
-    /// small reader is enough; it is strict all the same (no trailing commas, no comments, no
-    /// single quotes, no leading zeros, no lone surrogates left unchecked) and bounds nesting.
-    /// </remarks>
     internal sealed class JsonReader
     {
         /// <summary>Deepest nesting accepted; deeper documents are rejected, never overflow the stack.</summary>
@@ -26,10 +18,7 @@ namespace Renderiq.Sdk.Json
         private readonly string _text;
         private int _pos;
 
-        private JsonReader(string text)
-        {
-            _text = text;
-        }
+        private JsonReader(string text) => _text = text;
 
         /// <summary>Parses one JSON document; whitespace may surround it, nothing else.</summary>
         /// <exception cref="FormatException">The text is not valid JSON; the message gives the offset.</exception>
