@@ -24,7 +24,14 @@ log "building librenderiq and renderiq-server"
 (cd "$REPO_ROOT" && cargo build -p renderiq-ffi -p renderiq-server)
 
 log "checking that NativeMethods.g.cs is fresh"
-(cd "$REPO_ROOT" && cargo run -q -p renderiq-dotnet-codegen -- --check)
+fresh="$(mktemp "${TMPDIR:-/tmp}/NativeMethods.XXXXXX.g.cs")"
+(cd "$REPO_ROOT" && cargo run -q -p renderiq-dotnet-codegen -- --out "$fresh" >/dev/null)
+if ! cmp -s "$fresh" "$DOTNET/src/Renderiq.Sdk/NativeMethods.g.cs"; then
+    diff -u "$DOTNET/src/Renderiq.Sdk/NativeMethods.g.cs" "$fresh" | head -n 50 >&2 || true
+    echo "NativeMethods.g.cs is stale: the C ABI changed. Run scripts/regenerate.sh and commit the result." >&2
+    rm -f "$fresh"; exit 1
+fi
+rm -f "$fresh"
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 case "$(uname -s)" in

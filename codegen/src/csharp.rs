@@ -1,7 +1,8 @@
 //! The C# binding's generated files: `Models.g.cs` (sealed classes with PascalCase properties,
 //! `FromJson` over the binding's own `Renderiq.Sdk.Json` reader and `ToJson` over its writer),
-//! `ErrorTable.g.cs` (one exception class per error kind, deriving from `RenderiqException`) and
-//! `ErrorHints.g.cs` (the hints in C#'s names).
+//! `ErrorTable.g.cs` (the `RenderiqErrorKind` enum and one exception class per error kind,
+//! deriving from `RenderiqException`), `ErrorHints.g.cs` (the hints in C#'s names) and
+//! `RenderiqClient.Calls.g.cs` (the typed methods of the simple calls, from [`CALLS`]).
 //!
 //! The output compiles with `mcs -langversion:7.2` for .NET Framework 4.8: no records, no
 //! `System.Text.Json`, no nullable reference annotations.
@@ -17,7 +18,7 @@ use std::fmt::Write as _;
 
 use renderiq_sdk::error_table::BASE_FIELDS;
 
-use crate::errors::{self, FieldType, FIELD_TYPES};
+use crate::errors::{self, FieldType};
 use crate::schema::{Api, DefaultValue, EnumDef, Field, Model, Presence, Ty};
 use crate::text::{csharp_doc, csharp_quoted, pascal};
 use crate::{header, Target};
@@ -28,6 +29,8 @@ pub const MODELS_PATH: &str = "bindings/dotnet/src/Renderiq.Sdk/Models.g.cs";
 pub const ERROR_TABLE_PATH: &str = "bindings/dotnet/src/Renderiq.Sdk/ErrorTable.g.cs";
 /// Where the hints go.
 pub const ERROR_HINTS_PATH: &str = "bindings/dotnet/src/Renderiq.Sdk/ErrorHints.g.cs";
+/// Where the typed call methods go.
+pub const CALLS_PATH: &str = "bindings/dotnet/src/Renderiq.Sdk/RenderiqClient.Calls.g.cs";
 
 /// The namespace of the generated models and exceptions. Until the binding's hand-written
 /// `Models.cs` and `Exceptions.cs` are deleted, their classes have the same names in
@@ -428,8 +431,9 @@ pub fn render_error_table() -> String {
     let mut s = file_header("its error table (renderiq_sdk::error_table::CLASSES)");
     let _ = write!(
         s,
-        "using System;\nusing System.Collections.Generic;\n\nnamespace {NAMESPACE}\n{{\n"
+        "using System;\nusing System.Collections.Generic;\nusing Renderiq.Sdk.Json;\n\nnamespace {NAMESPACE}\n{{\n"
     );
+    s.push_str(&error_kind_enum());
     let base_params = "string code = null, int? httpStatus = null, string requestId = null, string errorJson = null";
     for c in errors::classes(Target::CSharp) {
         s.push_str(&summary(
@@ -532,21 +536,26 @@ pub fn render_error_table() -> String {
         );
     }
     s.push_str("        };\n\n");
-    let extra_params: Vec<String> = FIELD_TYPES
-        .iter()
-        .map(|(f, t)| format!("{} {}", field_cs_type(*t), param_name(f)))
-        .collect();
     s.push_str(
-        "        /// <summary>The exception for an error of <paramref name=\"kind\"/> (the error JSON's <c>kind</c>), or null for a kind this table does not have.</summary>\n",
+        "        /// <summary>The exception for the error JSON <paramref name=\"o\"/> (the class of its <c>kind</c>, with its fields), or null for a kind this table does not have.</summary>\n",
     );
-    let _ = write!(
-        s,
-        "        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string errorJson, {})\n        {{\n            switch (kind)\n            {{\n",
-        extra_params.join(", ")
+    s.push_str(
+        "        internal static RenderiqException Create(JsonObject o, string message, string errorJson)\n        {\n            \
+         string code = o.String(\"code\"), requestId = o.String(\"requestId\");\n            \
+         int? httpStatus = o.Has(\"status\") ? (int?)o.Int(\"status\") : null;\n            \
+         switch (o.String(\"kind\"))\n            {\n",
     );
     for c in errors::classes(Target::CSharp) {
         let mut args: Vec<String> = vec!["message".into()];
-        args.extend(c.fields.iter().map(|f| param_name(f)));
+        args.extend(c.fields.iter().map(|f| {
+            let k = csharp_quoted(f);
+            match errors::field_type(f).expect("every class field has a type") {
+                FieldType::Int => format!("o.NullableLong({k})"),
+                FieldType::Seconds => {
+                    format!("o.Has({k}) ? TimeSpan.FromSeconds(o.Double({k})) : (TimeSpan?)null")
+                }
+            }
+        }));
         args.extend(["code", "httpStatus", "requestId", "errorJson"].map(String::from));
         let _ = writeln!(
             s,
@@ -557,6 +566,51 @@ pub fn render_error_table() -> String {
         );
     }
     s.push_str("                default: return null;\n            }\n        }\n    }\n}\n");
+    s
+}
+
+/// The C ABI's misuse statuses (renderiq.h's `RENDERIQ_ERROR_*` from 100): the ABI misused, a
+/// bug in a binding or a mismatched native library. The error kinds are 1 to 17, in
+/// `ErrorKind::ALL` order; a test checks both against the header.
+const MISUSE_STATUSES: [(&str, i32, &str); 7] = [
+    ("null_argument", 100, "Misuse: a required pointer was NULL."),
+    ("invalid_utf8", 101, "Misuse: a string was not valid UTF-8."),
+    ("invalid_argument", 102, "Misuse: a malformed argument."),
+    ("invalid_handle", 103, "Misuse: a handle that is not live."),
+    (
+        "panic",
+        104,
+        "A bug inside the native library was caught at the boundary.",
+    ),
+    ("not_ready", 105, "The operation is still running."),
+    (
+        "already_taken",
+        106,
+        "The operation's result was already taken.",
+    ),
+];
+
+/// Every status of `RenderiqErrorKind`: the error kinds (1…), then [`MISUSE_STATUSES`].
+fn error_statuses() -> Vec<(&'static str, i32, &'static str)> {
+    let kinds = errors::classes(Target::CSharp).into_iter().enumerate();
+    kinds
+        .map(|(i, c)| (c.kind, i as i32 + 1, c.doc))
+        .chain(MISUSE_STATUSES)
+        .collect()
+}
+
+/// `RenderiqErrorKind`, valued as the C ABI's status codes.
+fn error_kind_enum() -> String {
+    let mut s = summary(
+        "    ",
+        "What kind of failure a `RenderiqException` is. The numeric values are the C ABI's status codes (renderiq.h's `RENDERIQ_ERROR_*`): 1 to 17 are the core's error kinds, 100 and up are misuse of the native library itself (a bug in the binding or a mismatched native library).",
+    );
+    s.push_str("    public enum RenderiqErrorKind\n    {\n");
+    for (kind, status, doc) in error_statuses() {
+        s.push_str(&summary("        ", &format!("{doc} Kind `{kind}`.")));
+        let _ = writeln!(s, "        {} = {status},", pascal(kind));
+    }
+    s.push_str("    }\n\n");
     s
 }
 
@@ -609,9 +663,277 @@ pub fn render_error_hints() -> String {
     s
 }
 
+/// A parameter of a generated call method: the call field it fills and its C# name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// A string that must not be null or empty (an `ArgumentException` before any call).
+    Text(&'static str, &'static str),
+    /// A string that may be null (left out of the call).
+    OptionalText(&'static str, &'static str),
+    /// An `int` with a default value.
+    Int(&'static str, &'static str, i32),
+    /// Strings, not null (`IEnumerable<string>`).
+    Texts(&'static str, &'static str),
+    /// A time that may be null (`DateTimeOffset?`, RFC 3339 on the wire).
+    OptionalTime(&'static str, &'static str),
+    /// A generated model, not null: the call field is its JSON.
+    Model(&'static str, &'static str, &'static str),
+}
+
+impl Param {
+    fn wire(self) -> &'static str {
+        match self {
+            Self::Text(w, _)
+            | Self::OptionalText(w, _)
+            | Self::Int(w, _, _)
+            | Self::Texts(w, _)
+            | Self::OptionalTime(w, _)
+            | Self::Model(w, _, _) => w,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Text(_, n)
+            | Self::OptionalText(_, n)
+            | Self::Int(_, n, _)
+            | Self::Texts(_, n)
+            | Self::OptionalTime(_, n)
+            | Self::Model(_, n, _) => n,
+        }
+    }
+
+    fn declaration(self) -> String {
+        let n = self.name();
+        match self {
+            Self::Text(..) => format!("string {n}"),
+            Self::OptionalText(..) => format!("string {n} = null"),
+            Self::Int(_, _, d) => format!("int {n} = {d}"),
+            Self::Texts(..) => format!("IEnumerable<string> {n}"),
+            Self::OptionalTime(..) => format!("DateTimeOffset? {n} = null"),
+            Self::Model(_, _, ty) => format!("{ty} {n}"),
+        }
+    }
+
+    /// The argument check, if any.
+    fn check(self) -> Option<String> {
+        let n = self.name();
+        match self {
+            Self::Text(..) => Some(format!("NotNullOrEmpty({n}, nameof({n}));")),
+            Self::Texts(..) | Self::Model(..) => Some(format!(
+                "if ({n} == null) throw new ArgumentNullException(nameof({n}));"
+            )),
+            _ => None,
+        }
+    }
+
+    /// The call field's value.
+    fn value(self) -> String {
+        let n = self.name();
+        match self {
+            Self::Text(..) | Self::OptionalText(..) | Self::Int(..) => n.to_owned(),
+            Self::Texts(..) => format!("new List<string>({n})"),
+            Self::OptionalTime(..) => {
+                format!("{n}.HasValue ? WireRead.FormatTime({n}.Value) : null")
+            }
+            Self::Model(..) => format!("{n}.ToJson()"),
+        }
+    }
+
+    /// A value of the field's wire type, for the test that the call parses in the core.
+    #[cfg(test)]
+    fn sample(self) -> serde_json::Value {
+        match self {
+            Self::Text(..) | Self::OptionalText(..) => "x".into(),
+            Self::Int(_, _, d) => d.into(),
+            Self::Texts(..) => serde_json::json!(["renders:read"]),
+            Self::OptionalTime(..) => "2030-01-02T03:04:05Z".into(),
+            Self::Model(..) => serde_json::json!({}),
+        }
+    }
+}
+
+/// What a generated call method answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// Nothing (`void`, `Task`): the call answers `null`.
+    Nothing,
+    /// `bool`.
+    Bool,
+    /// One generated model, by its core name.
+    Model(&'static str),
+    /// A list of a generated model.
+    List(&'static str),
+    /// A `Page<T>` of a generated model.
+    Page(&'static str),
+}
+
+impl Returns {
+    fn cs_type(self) -> String {
+        match self {
+            Self::Nothing => "void".into(),
+            Self::Bool => "bool".into(),
+            Self::Model(m) => type_name(m).to_owned(),
+            Self::List(m) => format!("IReadOnlyList<{}>", type_name(m)),
+            Self::Page(m) => format!("Page<{}>", type_name(m)),
+        }
+    }
+
+    /// The parser of the result JSON (a `Func<string, T>` of the hand-written client).
+    fn parser(self, call: &str) -> String {
+        match self {
+            Self::Nothing => String::new(),
+            Self::Bool => "ParseBool".into(),
+            Self::Model(m) => format!("One(Sdk.{}.FromJson)", type_name(m)),
+            Self::List(m) => format!(
+                "ListOf({}, Sdk.{}.FromJson)",
+                csharp_quoted(call),
+                type_name(m)
+            ),
+            Self::Page(m) => format!("PageOf<{0}>(Sdk.{0}.FromJson)", type_name(m)),
+        }
+    }
+}
+
+/// One typed method pair (`Name` and `NameAsync`) of `RenderiqClient` that is one call of the
+/// core's call surface with simple arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct CallMethod {
+    /// The call's name in `renderiq_sdk::call::Call` (`"credits"`).
+    pub call: &'static str,
+    /// The blocking method's name (`GetCredits`); the other is `…Async`.
+    pub method: &'static str,
+    /// Its parameters, in order.
+    pub params: &'static [Param],
+    /// What it answers.
+    pub returns: Returns,
+    /// The blocking method's XML documentation, one line each (without `///`).
+    pub doc: &'static [&'static str],
+}
+
+/// The generated methods. The calls with images, waiting, progress or files (`create_render`,
+/// `render`, `wait_for_render`, `list_renders`, `download_render`, `prepare_image`) stay
+/// hand-written in `RenderiqClient.cs`.
+#[rustfmt::skip]
+pub const CALLS: [CallMethod; 20] = [
+    CallMethod { call: "sign_in", method: "SignIn", params: &[Param::Text("email", "email"), Param::Text("password", "password")], returns: Returns::Model("User"),
+        doc: &["<summary>Signs in with email and password and keeps the session in the token store.</summary>", "<exception cref=\"AuthException\">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>"] },
+    CallMethod { call: "use_api_key", method: "UseApiKey", params: &[Param::Text("key", "apiKey")], returns: Returns::Nothing,
+        doc: &["<summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>"] },
+    CallMethod { call: "sign_out", method: "SignOut", params: &[], returns: Returns::Nothing,
+        doc: &["<summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>"] },
+    CallMethod { call: "is_signed_in", method: "IsSignedIn", params: &[], returns: Returns::Bool,
+        doc: &["<summary>Whether a session or an API key is available (reads the token store; no request).</summary>"] },
+    CallMethod { call: "me", method: "Me", params: &[], returns: Returns::Model("User"),
+        doc: &["<summary>The signed-in user.</summary>", "<exception cref=\"AuthException\">Not signed in.</exception>"] },
+    CallMethod { call: "health", method: "Health", params: &[], returns: Returns::Model("Health"),
+        doc: &["<summary>Server health; needs no sign-in.</summary>"] },
+    CallMethod { call: "credits", method: "GetCredits", params: &[], returns: Returns::Model("Credits"),
+        doc: &["<summary>The credit balance.</summary>"] },
+    CallMethod { call: "credit_transactions", method: "GetCreditTransactions", params: &[Param::Int("page", "page", 1), Param::Int("limit", "limit", 20)], returns: Returns::Page("CreditTransaction"),
+        doc: &["<summary>One page of the credit ledger, newest first.</summary>", "<param name=\"page\">Page number, from 1.</param>", "<param name=\"limit\">Page size.</param>"] },
+    CallMethod { call: "projects", method: "ListProjects", params: &[], returns: Returns::List("Project"),
+        doc: &["<summary>The user's projects.</summary>"] },
+    CallMethod { call: "create_project", method: "CreateProject", params: &[Param::Text("name", "name"), Param::OptionalText("description", "description")], returns: Returns::Model("Project"),
+        doc: &["<summary>Creates a project.</summary>"] },
+    CallMethod { call: "settings", method: "GetSettings", params: &[], returns: Returns::Model("Settings"),
+        doc: &["<summary>The user's settings.</summary>"] },
+    CallMethod { call: "update_settings", method: "UpdateSettings", params: &[Param::Model("settings", "update", "SettingsUpdate")], returns: Returns::Model("Settings"),
+        doc: &["<summary>Changes the settings that are set in <paramref name=\"update\"/>; returns all settings.</summary>"] },
+    CallMethod { call: "create_api_key", method: "CreateApiKey", params: &[Param::Text("name", "name"), Param::Texts("scopes", "scopes"), Param::OptionalTime("expiresAt", "expiresAt")], returns: Returns::Model("CreatedApiKey"),
+        doc: &["<summary>Creates an API key; its secret is in the result this once.</summary>", "<param name=\"name\">A name to recognise it by.</param>", "<param name=\"scopes\">Scopes, e.g. <c>renders:create</c>, <c>renders:read</c>.</param>", "<param name=\"expiresAt\">Expiry; null for none.</param>"] },
+    CallMethod { call: "api_keys", method: "ListApiKeys", params: &[], returns: Returns::List("ApiKey"),
+        doc: &["<summary>The user's API keys (without secrets).</summary>"] },
+    CallMethod { call: "revoke_api_key", method: "RevokeApiKey", params: &[Param::Text("id", "keyId")], returns: Returns::Nothing,
+        doc: &["<summary>Revokes an API key.</summary>"] },
+    CallMethod { call: "register_webhook", method: "RegisterWebhook", params: &[Param::Text("url", "url"), Param::Texts("events", "events")], returns: Returns::Model("CreatedWebhook"),
+        doc: &["<summary>Registers a webhook; its signing secret is in the result this once.</summary>", "<param name=\"url\">Delivery URL.</param>", "<param name=\"events\">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>"] },
+    CallMethod { call: "webhooks", method: "ListWebhooks", params: &[], returns: Returns::List("Webhook"),
+        doc: &["<summary>The user's webhooks.</summary>"] },
+    CallMethod { call: "delete_webhook", method: "DeleteWebhook", params: &[Param::Text("id", "webhookId")], returns: Returns::Nothing,
+        doc: &["<summary>Deletes a webhook.</summary>"] },
+    CallMethod { call: "retrieve_render", method: "RetrieveRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"),
+        doc: &["<summary>A render's current state.</summary>", "<exception cref=\"NotFoundException\">No such render.</exception>"] },
+    CallMethod { call: "cancel_render", method: "CancelRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"),
+        doc: &["<summary>Cancels a render that has not started processing; its credits are refunded.</summary>", "<exception cref=\"ConflictException\">It already started.</exception>"] },
+];
+
+/// `RenderiqClient.Calls.g.cs`: each of [`CALLS`] as a blocking method and an `…Async` one,
+/// over the hand-written client's `Sync`, `Async`, `Call` and `CallAsync`.
+pub fn render_calls() -> String {
+    let mut s = file_header(
+        "its call surface (renderiq_sdk::call::Call) and codegen/src/csharp.rs's CALLS",
+    );
+    let _ = write!(
+        s,
+        "using System;\nusing System.Collections.Generic;\nusing System.Threading;\nusing System.Threading.Tasks;\nusing Renderiq.Sdk.Json;\n\nnamespace {NAMESPACE}\n{{\n    public sealed partial class RenderiqClient\n    {{\n"
+    );
+    let token = "CancellationToken cancellationToken = default(CancellationToken)";
+    for (i, c) in CALLS.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        let m = c.method;
+        let decls: Vec<String> = c.params.iter().map(|p| p.declaration()).collect();
+        let names: Vec<&str> = c.params.iter().map(|p| p.name()).collect();
+        let call = if c.params.is_empty() {
+            format!("CallOf({})", csharp_quoted(c.call))
+        } else {
+            let _ = write!(
+                s,
+                "        private static JsonWriter {m}Call({})\n        {{\n",
+                decls
+                    .iter()
+                    .map(|d| d.split(" = ").next().unwrap_or(d))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for check in c.params.iter().filter_map(|p| p.check()) {
+                let _ = writeln!(s, "            {check}");
+            }
+            let _ = write!(s, "            return CallOf({})", csharp_quoted(c.call));
+            for p in c.params {
+                let _ = write!(
+                    s,
+                    "\n                .Add({}, {})",
+                    csharp_quoted(p.wire()),
+                    p.value()
+                );
+            }
+            s.push_str(";\n        }\n\n");
+            format!("{m}Call({})", names.join(", "))
+        };
+        for line in c.doc {
+            let _ = writeln!(s, "        /// {line}");
+        }
+        let ty = c.returns.cs_type();
+        let params = decls.join(", ");
+        let async_params = if decls.is_empty() {
+            token.to_owned()
+        } else {
+            format!("{params}, {token}")
+        };
+        if c.returns == Returns::Nothing {
+            let _ = write!(
+                s,
+                "        public void {m}({params}) {{ Call({call}.ToString()); }}\n\n        /// <inheritdoc cref=\"{m}\"/>\n        public Task {m}Async({async_params})\n            => CallAsync({call}.ToString(), null, cancellationToken);\n"
+            );
+        } else {
+            let parse = c.returns.parser(c.call);
+            let _ = write!(
+                s,
+                "        public {ty} {m}({params}) => Sync({call}, {parse});\n\n        /// <inheritdoc cref=\"{m}\"/>\n        public Task<{ty}> {m}Async({async_params})\n            => Async({call}, {parse}, cancellationToken);\n"
+            );
+        }
+    }
+    s.push_str("    }\n}\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::screaming;
 
     #[test]
     fn credits_renders_the_expected_lines() {
@@ -658,10 +980,59 @@ mod tests {
         assert!(t.contains("        public TimeSpan? RetryAfter { get; }\n"));
         assert!(t.contains("    public class RenderiqTimeoutException : RenderiqException\n"));
         assert!(t.contains(
-            "                case \"insufficient_credits\": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, errorJson);\n"
+            "                case \"insufficient_credits\": return new InsufficientCreditsException(message, o.NullableLong(\"requiredCredits\"), o.NullableLong(\"availableCredits\"), code, httpStatus, requestId, errorJson);\n"
         ));
+        assert!(t.contains("        InsufficientCredits = 5,\n"));
+        assert!(t.contains("        AlreadyTaken = 106,\n"));
         let hints = render_error_hints();
         assert!(hints.contains("SignInAsync"));
         assert!(hints.contains("                default: return null;\n"));
+    }
+
+    #[test]
+    fn error_kind_values_are_the_c_abi_statuses() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../bindings/ffi/include/renderiq.h"
+        );
+        let header = std::fs::read_to_string(path).unwrap();
+        let statuses = error_statuses();
+        for (kind, status, _) in &statuses {
+            let define = format!("#define RENDERIQ_ERROR_{} {status}\n", screaming(kind));
+            assert!(header.contains(&define), "renderiq.h has no `{define}`");
+        }
+        let defines = header.matches("#define RENDERIQ_ERROR_").count();
+        assert_eq!(
+            defines,
+            statuses.len(),
+            "a status of renderiq.h is missing here"
+        );
+    }
+
+    #[test]
+    fn every_generated_call_parses_as_a_core_call() {
+        for c in CALLS {
+            let mut json = serde_json::json!({ "call": c.call });
+            for p in c.params {
+                json[p.wire()] = p.sample();
+            }
+            let call: renderiq_sdk::call::Call = serde_json::from_value(json.clone())
+                .unwrap_or_else(|e| panic!("{}: {json} is not a core call: {e}", c.method));
+            assert_eq!(call.name(), c.call);
+        }
+    }
+
+    #[test]
+    fn calls_render_both_forms() {
+        let t = render_calls();
+        assert!(t.contains(
+            "        public Credits GetCredits() => Sync(CallOf(\"credits\"), One(Sdk.Credits.FromJson));\n"
+        ), "{t}");
+        assert!(t.contains("        public Task<IReadOnlyList<WebhookEndpoint>> ListWebhooksAsync(CancellationToken cancellationToken = default(CancellationToken))\n"));
+        assert!(t.contains("            NotNullOrEmpty(renderId, nameof(renderId));\n"));
+        assert!(t.contains("                .Add(\"expiresAt\", expiresAt.HasValue ? WireRead.FormatTime(expiresAt.Value) : null);\n"));
+        assert!(t.contains(
+            "        public void SignOut() { Call(CallOf(\"sign_out\").ToString()); }\n"
+        ));
     }
 }

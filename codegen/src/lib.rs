@@ -92,6 +92,10 @@ pub fn files() -> Vec<GeneratedFile> {
             text: csharp::render_error_hints(),
         },
         GeneratedFile {
+            path: csharp::CALLS_PATH,
+            text: csharp::render_calls(),
+        },
+        GeneratedFile {
             path: cpp::PATH,
             text: cpp::render(&api),
         },

@@ -4,13 +4,12 @@
 //!
 //! ```text
 //! cargo run -p renderiq-dotnet-codegen -- --out PATH   # write PATH
-//! cargo run -p renderiq-dotnet-codegen                 # rewrite the checked-in files
-//! cargo run -p renderiq-dotnet-codegen -- --check      # exit 1 when a checked-in file is stale
+//! cargo run -p renderiq-dotnet-codegen                 # rewrite the checked-in file
 //! ```
 //!
 //! It runs only when asked, never as part of a build. `scripts/regenerate.sh` refreshes every
-//! checked-in generated file; `scripts/check-generated.sh` regenerates them into a temporary
-//! folder and diffs.
+//! checked-in generated file; `scripts/check-generated.sh` (and `scripts/test-dotnet.sh`)
+//! regenerate into a temporary folder and compare.
 //!
 //! The output must compile with `mcs -langversion:7.2` for .NET Framework 4.8 (what Revit and
 //! AutoCAD 2024 run): no function-pointer types (`delegate* unmanaged`) and no `nint`/`nuint`.
@@ -69,48 +68,16 @@ fn generate(root: &Path, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> ExitCode {
     let root = repo_root();
-    let checked_in = root.join("bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs");
+    let mut out = root.join("bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs");
     let mut args = std::env::args().skip(1);
-    let mut check = false;
-    let mut out = checked_in.clone();
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--check" => check = true,
-            "--out" => out = PathBuf::from(args.next().expect("--out needs a path")),
-            other => {
-                eprintln!("unknown argument {other:?}; usage: renderiq-dotnet-codegen [--check] [--out PATH]");
+        match (a.as_str(), args.next()) {
+            ("--out", Some(path)) => out = PathBuf::from(path),
+            _ => {
+                eprintln!("unknown argument {a:?}; usage: renderiq-dotnet-codegen [--out PATH]");
                 return ExitCode::from(2);
             }
         }
-    }
-    if check {
-        let dir =
-            std::env::temp_dir().join(format!("renderiq-dotnet-codegen.{}", std::process::id()));
-        let tmp = dir.join("NativeMethods.g.cs");
-        let written = std::fs::create_dir_all(&dir)
-            .map_err(Box::<dyn std::error::Error>::from)
-            .and_then(|()| generate(&root, &tmp));
-        if let Err(e) = written {
-            eprintln!("generating failed: {e}");
-            let _ = std::fs::remove_dir_all(&dir);
-            return ExitCode::FAILURE;
-        }
-        let stale = std::fs::read(&tmp).unwrap_or_default()
-            != std::fs::read(&checked_in).unwrap_or_default();
-        if stale {
-            eprintln!(
-                "{} is stale: the C ABI changed. Run `scripts/regenerate.sh` and commit the result.",
-                checked_in.display()
-            );
-        } else {
-            println!("{} is up to date", checked_in.display());
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        return if stale {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        };
     }
     match generate(&root, &out) {
         Ok(()) => {

@@ -5,9 +5,63 @@
 // </auto-generated>
 using System;
 using System.Collections.Generic;
+using Renderiq.Sdk.Json;
 
 namespace Renderiq.Sdk
 {
+    /// <summary>What kind of failure a <c>RenderiqException</c> is. The numeric values are the C ABI's status codes (renderiq.h's <c>RENDERIQ_ERROR_*</c>): 1 to 17 are the core's error kinds, 100 and up are misuse of the native library itself (a bug in the binding or a mismatched native library).</summary>
+    public enum RenderiqErrorKind
+    {
+        /// <summary>Not signed in, a session that could not be refreshed, a wrong password or API key. Kind <c>auth</c>.</summary>
+        Auth = 1,
+        /// <summary>The API key lacks a scope the call needs. Kind <c>permission_denied</c>.</summary>
+        PermissionDenied = 2,
+        /// <summary>No such render, project, key or webhook for this account. Kind <c>not_found</c>.</summary>
+        NotFound = 3,
+        /// <summary>A value was refused, before sending or by the server; details names the fields. Kind <c>invalid_input</c>.</summary>
+        InvalidInput = 4,
+        /// <summary>The account has too few credits for the render. Kind <c>insufficient_credits</c>.</summary>
+        InsufficientCredits = 5,
+        /// <summary>Too many requests; retry after the time it gives. Kind <c>rate_limited</c>.</summary>
+        RateLimited = 6,
+        /// <summary>An idempotency key reused for another request, or a render that can no longer change. Kind <c>conflict</c>.</summary>
+        Conflict = 7,
+        /// <summary>The server failed (HTTP 5xx). Kind <c>server</c>.</summary>
+        Server = 8,
+        /// <summary>The render ended in the failed state; its credits were refunded. Kind <c>render_failed</c>.</summary>
+        RenderFailed = 9,
+        /// <summary>The server could not be reached (DNS, connection, TLS, proxy). Kind <c>network</c>.</summary>
+        Network = 10,
+        /// <summary>A request timed out, or a wait passed its deadline (the render keeps running). Kind <c>timeout</c>.</summary>
+        Timeout = 11,
+        /// <summary>The caller cancelled the operation. Kind <c>cancelled</c>.</summary>
+        Cancelled = 12,
+        /// <summary>The screenshot could not be read or encoded. Kind <c>image</c>.</summary>
+        Image = 13,
+        /// <summary>A webhook delivery failed verification; code says why. Kind <c>webhook_verification</c>.</summary>
+        WebhookVerification = 14,
+        /// <summary>The token store (keychain, encrypted file) failed. Kind <c>token_store</c>.</summary>
+        TokenStore = 15,
+        /// <summary>The client is configured wrongly. Kind <c>config</c>.</summary>
+        Config = 16,
+        /// <summary>The server's answer could not be understood. Kind <c>decode</c>.</summary>
+        Decode = 17,
+        /// <summary>Misuse: a required pointer was NULL. Kind <c>null_argument</c>.</summary>
+        NullArgument = 100,
+        /// <summary>Misuse: a string was not valid UTF-8. Kind <c>invalid_utf8</c>.</summary>
+        InvalidUtf8 = 101,
+        /// <summary>Misuse: a malformed argument. Kind <c>invalid_argument</c>.</summary>
+        InvalidArgument = 102,
+        /// <summary>Misuse: a handle that is not live. Kind <c>invalid_handle</c>.</summary>
+        InvalidHandle = 103,
+        /// <summary>A bug inside the native library was caught at the boundary. Kind <c>panic</c>.</summary>
+        Panic = 104,
+        /// <summary>The operation is still running. Kind <c>not_ready</c>.</summary>
+        NotReady = 105,
+        /// <summary>The operation's result was already taken. Kind <c>already_taken</c>.</summary>
+        AlreadyTaken = 106,
+    }
+
     /// <summary>Not signed in, a session that could not be refreshed, a wrong password or API key. Error kind <c>auth</c>.</summary>
     public class AuthException : RenderiqException
     {
@@ -246,19 +300,21 @@ namespace Renderiq.Sdk
             new ErrorClassInfo("decode", "DecodeException", "RenderiqException", new string[0], "The server's answer could not be understood."),
         };
 
-        /// <summary>The exception for an error of <paramref name="kind"/> (the error JSON's <c>kind</c>), or null for a kind this table does not have.</summary>
-        internal static RenderiqException Create(string kind, string message, string code, int? httpStatus, string requestId, string errorJson, long? requiredCredits, long? availableCredits, TimeSpan? retryAfter)
+        /// <summary>The exception for the error JSON <paramref name="o"/> (the class of its <c>kind</c>, with its fields), or null for a kind this table does not have.</summary>
+        internal static RenderiqException Create(JsonObject o, string message, string errorJson)
         {
-            switch (kind)
+            string code = o.String("code"), requestId = o.String("requestId");
+            int? httpStatus = o.Has("status") ? (int?)o.Int("status") : null;
+            switch (o.String("kind"))
             {
                 case "auth": return new AuthException(message, code, httpStatus, requestId, errorJson);
                 case "permission_denied": return new PermissionDeniedException(message, code, httpStatus, requestId, errorJson);
                 case "not_found": return new NotFoundException(message, code, httpStatus, requestId, errorJson);
                 case "invalid_input": return new ValidationException(message, code, httpStatus, requestId, errorJson);
-                case "insufficient_credits": return new InsufficientCreditsException(message, requiredCredits, availableCredits, code, httpStatus, requestId, errorJson);
-                case "rate_limited": return new RateLimitException(message, retryAfter, code, httpStatus, requestId, errorJson);
+                case "insufficient_credits": return new InsufficientCreditsException(message, o.NullableLong("requiredCredits"), o.NullableLong("availableCredits"), code, httpStatus, requestId, errorJson);
+                case "rate_limited": return new RateLimitException(message, o.Has("retryAfter") ? TimeSpan.FromSeconds(o.Double("retryAfter")) : (TimeSpan?)null, code, httpStatus, requestId, errorJson);
                 case "conflict": return new ConflictException(message, code, httpStatus, requestId, errorJson);
-                case "server": return new ServerException(message, retryAfter, code, httpStatus, requestId, errorJson);
+                case "server": return new ServerException(message, o.Has("retryAfter") ? TimeSpan.FromSeconds(o.Double("retryAfter")) : (TimeSpan?)null, code, httpStatus, requestId, errorJson);
                 case "render_failed": return new RenderFailedException(message, code, httpStatus, requestId, errorJson);
                 case "network": return new NetworkException(message, code, httpStatus, requestId, errorJson);
                 case "timeout": return new RenderiqTimeoutException(message, code, httpStatus, requestId, errorJson);

@@ -6,63 +6,6 @@ using Renderiq.Sdk.Json;
 namespace Renderiq.Sdk
 {
     /// <summary>
-    /// What kind of failure a <see cref="RenderiqException"/> is. The numeric values are the C
-    /// ABI's status codes: 1–17 are the SDK's error kinds, 100 and up are misuse of the native
-    /// library itself (a bug in the binding or a mismatched native library).
-    /// </summary>
-    public enum RenderiqErrorKind
-    {
-        /// <summary>Not signed in, token invalid or expired, wrong credentials.</summary>
-        Auth = 1,
-        /// <summary>The API key lacks a scope.</summary>
-        PermissionDenied = 2,
-        /// <summary>No such resource.</summary>
-        NotFound = 3,
-        /// <summary>The request was rejected as invalid.</summary>
-        InvalidInput = 4,
-        /// <summary>Not enough credits.</summary>
-        InsufficientCredits = 5,
-        /// <summary>Too many requests.</summary>
-        RateLimited = 6,
-        /// <summary>Idempotency-key reuse with another body, or a state conflict.</summary>
-        Conflict = 7,
-        /// <summary>The server failed (5xx).</summary>
-        Server = 8,
-        /// <summary>A render ended in the failed state (its credits were refunded).</summary>
-        RenderFailed = 9,
-        /// <summary>The server could not be reached.</summary>
-        Network = 10,
-        /// <summary>A request timed out or a wait passed its deadline.</summary>
-        Timeout = 11,
-        /// <summary>The operation was cancelled (surfaces as <see cref="OperationCanceledException"/>).</summary>
-        Cancelled = 12,
-        /// <summary>A screenshot could not be read or encoded.</summary>
-        Image = 13,
-        /// <summary>A webhook delivery failed verification.</summary>
-        WebhookVerification = 14,
-        /// <summary>The token store (keychain, file) failed.</summary>
-        TokenStore = 15,
-        /// <summary>The client was configured wrongly.</summary>
-        Config = 16,
-        /// <summary>The server's answer could not be understood.</summary>
-        Decode = 17,
-        /// <summary>Misuse: a required pointer was NULL.</summary>
-        NullArgument = 100,
-        /// <summary>Misuse: a string was not valid UTF-8.</summary>
-        InvalidUtf8 = 101,
-        /// <summary>Misuse: a malformed argument.</summary>
-        InvalidArgument = 102,
-        /// <summary>Misuse: a handle that is not live.</summary>
-        InvalidHandle = 103,
-        /// <summary>A bug inside the native library was caught at the boundary.</summary>
-        Panic = 104,
-        /// <summary>The operation is still running.</summary>
-        NotReady = 105,
-        /// <summary>The operation's result was already taken.</summary>
-        AlreadyTaken = 106,
-    }
-
-    /// <summary>
     /// The base of every error the Renderiq service or SDK reports; one subclass per error kind
     /// is generated from the core's error table (ErrorTable.g.cs: <see cref="AuthException"/>,
     /// <see cref="InsufficientCreditsException"/>, …). Cancellation is not a
@@ -116,37 +59,30 @@ namespace Renderiq.Sdk
         public IReadOnlyDictionary<string, string> FieldErrors { get; }
 
         /// <summary>What to do next, naming this SDK's C# methods; null when there is no hint.</summary>
-        public string Hint { get { return ErrorJsonReader.Hint(ErrorJson); } }
+        public string Hint { get { return Native.ErrorHints.For(ErrorJsonReader.Parse(ErrorJson)?.Raw("hintId") as string); } }
     }
 
     /// <summary>Reads the members of an error's JSON; a malformed document reads as empty.</summary>
     internal static class ErrorJsonReader
     {
-        private static JsonObject? Parse(string errorJson)
+        /// <summary>The error JSON as an object; null when it is missing or malformed.</summary>
+        internal static JsonObject? Parse(string errorJson)
         {
             if (string.IsNullOrEmpty(errorJson)) return null;
             try { return JsonReader.ParseObject(errorJson); }
             catch (FormatException) { return null; }
         }
 
-        internal static string Hint(string errorJson)
-        {
-            JsonObject? o = Parse(errorJson);
-            return o.HasValue ? Native.ErrorHints.For(o.Value.Raw("hintId") as string) : null;
-        }
-
         internal static string Details(string errorJson)
         {
-            JsonObject? o = Parse(errorJson);
-            object details = o.HasValue ? o.Value.Raw("details") : null;
+            object details = Parse(errorJson)?.Raw("details");
             return details == null ? null : JsonWriter.Serialize(details);
         }
 
         internal static IReadOnlyDictionary<string, string> FieldErrors(string errorJson)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            JsonObject? o = Parse(errorJson);
-            var details = o.HasValue ? o.Value.Raw("details") as Dictionary<string, object> : null;
+            var details = Parse(errorJson)?.Raw("details") as Dictionary<string, object>;
             if (details != null)
                 foreach (var kv in details)
                     result[kv.Key] = kv.Value as string ?? JsonWriter.Serialize(kv.Value);

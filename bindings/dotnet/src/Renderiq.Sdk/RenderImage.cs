@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using Renderiq.Sdk.Json;
 
 namespace Renderiq.Sdk
 {
@@ -20,31 +21,21 @@ namespace Renderiq.Sdk
     /// </summary>
     public sealed class RenderImage
     {
-        private const uint KindFile = 0, KindBytes = 1, KindRaw = 2;
-        private readonly uint _kind;
-        private readonly string _path;
-        private readonly byte[] _bytes;
-        private readonly IntPtr _pointer;
+        private readonly JsonWriter _spec; // the call's image field
+        private readonly byte[] _bytes; // what travels beside the call; null for a file or unmanaged pixels
+        private readonly IntPtr _pointer; // unmanaged pixels, copied by each call that takes the image
         private readonly long _length;
-        private readonly int _width;
-        private readonly int _height;
-        private readonly long _stride;
-        private readonly PixelFormat _format;
-        private readonly bool _bottomUp;
+        private readonly string _description;
 
-        private RenderImage(uint kind, string path, byte[] bytes, IntPtr pointer, long length,
-            int width, int height, long stride, PixelFormat format, bool bottomUp)
+        private RenderImage(JsonWriter spec, string description, byte[] bytes, IntPtr pointer = default(IntPtr), long length = 0, int width = 0, int height = 0)
         {
-            _kind = kind;
-            _path = path;
+            _spec = spec;
+            _description = description;
             _bytes = bytes;
             _pointer = pointer;
             _length = length;
-            _width = width;
-            _height = height;
-            _stride = stride;
-            _format = format;
-            _bottomUp = bottomUp;
+            Width = width;
+            Height = height;
         }
 
         /// <summary>A PNG, JPEG or WebP file (read when the render is created).</summary>
@@ -52,7 +43,8 @@ namespace Renderiq.Sdk
         {
             if (path == null) throw new ArgumentNullException(nameof(path));
             if (path.Length == 0) throw new ArgumentException("the path is empty", nameof(path));
-            return new RenderImage(KindFile, System.IO.Path.GetFullPath(path), null, IntPtr.Zero, 0, 0, 0, 0, default(PixelFormat), false);
+            string full = System.IO.Path.GetFullPath(path);
+            return new RenderImage(new JsonWriter().Add("kind", "file").Add("path", full), "RenderImage file " + full, null);
         }
 
         /// <summary>Encoded image bytes: PNG, JPEG or WebP.</summary>
@@ -60,7 +52,7 @@ namespace Renderiq.Sdk
         {
             if (encoded == null) throw new ArgumentNullException(nameof(encoded));
             if (encoded.Length == 0) throw new ArgumentException("the image is empty", nameof(encoded));
-            return new RenderImage(KindBytes, null, encoded, IntPtr.Zero, encoded.Length, 0, 0, 0, default(PixelFormat), false);
+            return new RenderImage(new JsonWriter().Add("kind", "bytes"), "RenderImage " + encoded.Length + " encoded bytes", encoded);
         }
 
         /// <summary>
@@ -76,7 +68,7 @@ namespace Renderiq.Sdk
         {
             if (pixels == null) throw new ArgumentNullException(nameof(pixels));
             CheckGeometry(width, height, stride, pixels.LongLength);
-            return new RenderImage(KindRaw, null, pixels, IntPtr.Zero, pixels.LongLength, width, height, stride, format, bottomUp);
+            return Raw(pixels, IntPtr.Zero, width, height, stride, format, bottomUp);
         }
 
         /// <summary>
@@ -95,10 +87,18 @@ namespace Renderiq.Sdk
                 long absStride = -(long)stride;
                 pixels = new IntPtr(pixels.ToInt64() - absStride * (height - 1));
                 CheckGeometry(width, height, absStride, absStride * height);
-                return new RenderImage(KindRaw, null, null, pixels, RequiredLength(width, height, absStride), width, height, absStride, format, !bottomUp);
+                return Raw(null, pixels, width, height, absStride, format, !bottomUp);
             }
             CheckGeometry(width, height, stride, (long)stride * height);
-            return new RenderImage(KindRaw, null, null, pixels, RequiredLength(width, height, stride), width, height, stride, format, bottomUp);
+            return Raw(null, pixels, width, height, stride, format, bottomUp);
+        }
+
+        private static RenderImage Raw(byte[] bytes, IntPtr pointer, int width, int height, long stride, PixelFormat format, bool bottomUp)
+        {
+            JsonWriter spec = new JsonWriter().Add("kind", "raw").Add("width", width).Add("height", height).Add("stride", stride)
+                .Add("pixelFormat", format == PixelFormat.Rgba32 ? "rgba8" : "bgra8").Add("bottomUp", bottomUp);
+            string description = string.Format(CultureInfo.InvariantCulture, "RenderImage {0}x{1} {2}{3}", width, height, format, bottomUp ? " bottom-up" : "");
+            return new RenderImage(spec, description, bytes, pointer, RequiredLength(width, height, stride), width, height);
         }
 
         private static long RequiredLength(int width, int height, long stride) => stride * (height - 1) + (long)width * 4;
@@ -118,38 +118,27 @@ namespace Renderiq.Sdk
         }
 
         /// <summary>Width in pixels (raw pixels only; 0 otherwise).</summary>
-        public int Width { get { return _width; } }
+        public int Width { get; }
 
         /// <summary>Height in pixels (raw pixels only; 0 otherwise).</summary>
-        public int Height { get { return _height; } }
+        public int Height { get; }
 
         /// <summary>
         /// The call's <c>image</c> field; <paramref name="data"/> receives the bytes that travel
         /// beside the call (the encoded file or the pixels, copied from unmanaged memory).
         /// </summary>
-        internal Json.JsonWriter ToCall(out byte[] data)
+        internal JsonWriter ToCall(out byte[] data)
         {
             data = _bytes;
-            if (_kind == KindFile) return new Json.JsonWriter().Add("kind", "file").Add("path", _path);
-            if (_kind == KindBytes) return new Json.JsonWriter().Add("kind", "bytes");
-            if (data == null)
+            if (data == null && _pointer != IntPtr.Zero)
             {
                 data = new byte[_length];
                 System.Runtime.InteropServices.Marshal.Copy(_pointer, data, 0, data.Length);
             }
-            return new Json.JsonWriter().Add("kind", "raw").Add("width", _width).Add("height", _height).Add("stride", _stride)
-                .Add("pixelFormat", _format == PixelFormat.Rgba32 ? "rgba8" : "bgra8").Add("bottomUp", _bottomUp);
+            return _spec;
         }
 
         /// <inheritdoc/>
-        public override string ToString()
-        {
-            switch (_kind)
-            {
-                case KindFile: return "RenderImage file " + _path;
-                case KindBytes: return "RenderImage " + _length + " encoded bytes";
-                default: return string.Format(CultureInfo.InvariantCulture, "RenderImage {0}x{1} {2}{3}", _width, _height, _format, _bottomUp ? " bottom-up" : "");
-            }
-        }
+        public override string ToString() { return _description; }
     }
 }

@@ -38,7 +38,7 @@ namespace Renderiq.Sdk
     /// }
     /// </code>
     /// </example>
-    public sealed unsafe class RenderiqClient : IDisposable
+    public sealed unsafe partial class RenderiqClient : IDisposable
     {
         private readonly ClientHandle _handle;
         private int _disposed;
@@ -102,6 +102,10 @@ namespace Renderiq.Sdk
 
         private static JsonObject Obj(string json) => JsonReader.ParseObject(json);
 
+        private static Func<string, T> One<T>(Func<JsonObject, T> model) => j => model(Obj(j));
+
+        private static bool ParseBool(string json) => JsonReader.Parse(json) as bool? == true;
+
         private static Func<string, IReadOnlyList<T>> ListOf<T>(string what, Func<JsonObject, T> item)
             => j => JsonObject.MapArray(JsonReader.Parse(j) as List<object>, what, item);
 
@@ -134,7 +138,7 @@ namespace Renderiq.Sdk
             return (options ?? new RenderOptions()).AddTo(CallOf(name).Add("image", image.ToCall(out data)), name == "render");
         }
 
-        private static Func<string, Render> RenderResult { get { return Sdk.Render.Parse; } }
+        private static readonly Func<string, Render> RenderResult = One(Sdk.Render.FromJson);
 
         /// <summary><c>create_render</c> or <c>render</c>, blocking.</summary>
         private Render RenderSync(string name, RenderImage image, RenderOptions options)
@@ -240,180 +244,6 @@ namespace Renderiq.Sdk
             }
         }
 
-        private static JsonWriter SignInCall(string email, string password)
-        {
-            NotNullOrEmpty(email, nameof(email));
-            NotNullOrEmpty(password, nameof(password));
-            return CallOf("sign_in").Add("email", email).Add("password", password);
-        }
-
-        /// <summary>Signs in with email and password and keeps the session in the token store.</summary>
-        /// <exception cref="AuthException">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>
-        public User SignIn(string email, string password) { return Sync(SignInCall(email, password), j => User.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="SignIn"/>
-        public Task<User> SignInAsync(string email, string password, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(SignInCall(email, password), j => User.FromJson(Obj(j)), cancellationToken);
-
-        private static JsonWriter IdCall(string name, string field, string value, string paramName)
-        {
-            NotNullOrEmpty(value, paramName);
-            return CallOf(name).Add(field, value);
-        }
-
-        /// <summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>
-        public void UseApiKey(string apiKey) { Call(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString()); }
-
-        /// <inheritdoc cref="UseApiKey"/>
-        public Task UseApiKeyAsync(string apiKey, CancellationToken cancellationToken = default(CancellationToken))
-            => CallAsync(IdCall("use_api_key", "key", apiKey, nameof(apiKey)).ToString(), null, cancellationToken);
-
-        /// <summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>
-        public void SignOut() { Call("{\"call\":\"sign_out\"}"); }
-
-        /// <inheritdoc cref="SignOut"/>
-        public Task SignOutAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => CallAsync("{\"call\":\"sign_out\"}", null, cancellationToken);
-
-        private static bool ParseBool(string json) { return JsonReader.Parse(json) as bool? == true; }
-
-        /// <summary>Whether a session or an API key is available (reads the token store; no request).</summary>
-        public bool IsSignedIn() { return Sync(CallOf("is_signed_in"), ParseBool); }
-
-        /// <inheritdoc cref="IsSignedIn"/>
-        public Task<bool> IsSignedInAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("is_signed_in"), ParseBool, cancellationToken);
-
-        /// <summary>The signed-in user.</summary>
-        /// <exception cref="AuthException">Not signed in.</exception>
-        public User Me() { return Sync(CallOf("me"), j => User.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="Me"/>
-        public Task<User> MeAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("me"), j => User.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>Server health; needs no sign-in.</summary>
-        public Health Health() { return Sync(CallOf("health"), j => Sdk.Health.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="Health"/>
-        public Task<Health> HealthAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("health"), j => Sdk.Health.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>The credit balance.</summary>
-        public Credits GetCredits() { return Sync(CallOf("credits"), j => Credits.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="GetCredits"/>
-        public Task<Credits> GetCreditsAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("credits"), j => Credits.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>One page of the credit ledger, newest first.</summary>
-        /// <param name="page">Page number, from 1.</param>
-        /// <param name="limit">Page size.</param>
-        public Page<CreditTransaction> GetCreditTransactions(int page = 1, int limit = 20)
-            => Sync(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson));
-
-        /// <inheritdoc cref="GetCreditTransactions"/>
-        public Task<Page<CreditTransaction>> GetCreditTransactionsAsync(int page = 1, int limit = 20, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("credit_transactions").Add("page", page).Add("limit", limit), PageOf(CreditTransaction.FromJson), cancellationToken);
-
-        /// <summary>The user's projects.</summary>
-        public IReadOnlyList<Project> ListProjects() { return Sync(CallOf("projects"), ListOf("projects", Project.FromJson)); }
-
-        /// <inheritdoc cref="ListProjects"/>
-        public Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("projects"), ListOf("projects", Project.FromJson), cancellationToken);
-
-        /// <summary>Creates a project.</summary>
-        public Project CreateProject(string name, string description = null)
-            => Sync(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)));
-
-        /// <inheritdoc cref="CreateProject"/>
-        public Task<Project> CreateProjectAsync(string name, string description = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(IdCall("create_project", "name", name, nameof(name)).Add("description", description), j => Project.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>The user's settings.</summary>
-        public Settings GetSettings() { return Sync(CallOf("settings"), j => Settings.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="GetSettings"/>
-        public Task<Settings> GetSettingsAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("settings"), j => Settings.FromJson(Obj(j)), cancellationToken);
-
-        private static JsonWriter UpdateSettingsCall(SettingsUpdate update)
-        {
-            if (update == null) throw new ArgumentNullException(nameof(update));
-            return CallOf("update_settings").Add("settings", update.ToJson());
-        }
-
-        /// <summary>Changes the settings that are set in <paramref name="update"/>; returns all settings.</summary>
-        public Settings UpdateSettings(SettingsUpdate update) { return Sync(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j))); }
-
-        /// <inheritdoc cref="UpdateSettings"/>
-        public Task<Settings> UpdateSettingsAsync(SettingsUpdate update, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(UpdateSettingsCall(update), j => Settings.FromJson(Obj(j)), cancellationToken);
-
-        private static JsonWriter CreateApiKeyCall(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt)
-        {
-            if (scopes == null) throw new ArgumentNullException(nameof(scopes));
-            return IdCall("create_api_key", "name", name, nameof(name)).Add("scopes", new List<string>(scopes))
-                .Add("expiresAt", expiresAt.HasValue ? WireRead.FormatTime(expiresAt.Value) : null);
-        }
-
-        /// <summary>Creates an API key; its secret is in the result this once.</summary>
-        /// <param name="name">A name to recognise it by.</param>
-        /// <param name="scopes">Scopes, e.g. <c>renders:create</c>, <c>renders:read</c>.</param>
-        /// <param name="expiresAt">Expiry; null for none.</param>
-        public CreatedApiKey CreateApiKey(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null)
-            => Sync(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)));
-
-        /// <inheritdoc cref="CreateApiKey"/>
-        public Task<CreatedApiKey> CreateApiKeyAsync(string name, IEnumerable<string> scopes, DateTimeOffset? expiresAt = null,
-            CancellationToken cancellationToken = default(CancellationToken))
-                => Async(CreateApiKeyCall(name, scopes, expiresAt), j => CreatedApiKey.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>The user's API keys (without secrets).</summary>
-        public IReadOnlyList<ApiKey> ListApiKeys() { return Sync(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson)); }
-
-        /// <inheritdoc cref="ListApiKeys"/>
-        public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("api_keys"), ListOf("apiKeys", ApiKey.FromJson), cancellationToken);
-
-        /// <summary>Revokes an API key.</summary>
-        public void RevokeApiKey(string keyId) { Call(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString()); }
-
-        /// <inheritdoc cref="RevokeApiKey"/>
-        public Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
-            => CallAsync(IdCall("revoke_api_key", "id", keyId, nameof(keyId)).ToString(), null, cancellationToken);
-
-        private static JsonWriter RegisterWebhookCall(string url, IEnumerable<string> events)
-        {
-            if (events == null) throw new ArgumentNullException(nameof(events));
-            return IdCall("register_webhook", "url", url, nameof(url)).Add("events", new List<string>(events));
-        }
-
-        /// <summary>Registers a webhook; its signing secret is in the result this once.</summary>
-        /// <param name="url">Delivery URL.</param>
-        /// <param name="events">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>
-        public CreatedWebhook RegisterWebhook(string url, IEnumerable<string> events)
-            => Sync(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)));
-
-        /// <inheritdoc cref="RegisterWebhook"/>
-        public Task<CreatedWebhook> RegisterWebhookAsync(string url, IEnumerable<string> events, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(RegisterWebhookCall(url, events), j => CreatedWebhook.FromJson(Obj(j)), cancellationToken);
-
-        /// <summary>The user's webhooks.</summary>
-        public IReadOnlyList<WebhookEndpoint> ListWebhooks() { return Sync(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson)); }
-
-        /// <inheritdoc cref="ListWebhooks"/>
-        public Task<IReadOnlyList<WebhookEndpoint>> ListWebhooksAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Async(CallOf("webhooks"), ListOf("webhooks", WebhookEndpoint.FromJson), cancellationToken);
-
-        /// <summary>Deletes a webhook.</summary>
-        public void DeleteWebhook(string webhookId) { Call(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString()); }
-
-        /// <inheritdoc cref="DeleteWebhook"/>
-        public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
-            => CallAsync(IdCall("delete_webhook", "id", webhookId, nameof(webhookId)).ToString(), null, cancellationToken);
-
         /// <summary>
         /// Prepares the image and creates a render (status <see cref="RenderStatus.Pending"/>).
         /// Blocks while the image is encoded and uploaded: on a UI thread use
@@ -434,7 +264,10 @@ namespace Renderiq.Sdk
             => RenderInBackground("create_render", image, options, progress, cancellationToken);
 
         private static JsonWriter WaitCall(string renderId, TimeSpan? timeout)
-            => IdCall("wait_for_render", "id", renderId, nameof(renderId)).Add("wait", RenderOptions.WaitSpec(timeout));
+        {
+            NotNullOrEmpty(renderId, nameof(renderId));
+            return CallOf("wait_for_render").Add("id", renderId).Add("wait", RenderOptions.WaitSpec(timeout));
+        }
 
         /// <summary>Waits until the render is finished (long-poll). Blocks: on a UI thread use <see cref="WaitForRenderAsync"/>.</summary>
         /// <param name="renderId">The render.</param>
@@ -470,14 +303,6 @@ namespace Renderiq.Sdk
             CancellationToken cancellationToken = default(CancellationToken))
             => RenderInBackground("render", image, options, progress, cancellationToken);
 
-        /// <summary>A render's current state (the <c>retrieve_render</c> call).</summary>
-        /// <exception cref="NotFoundException">No such render.</exception>
-        public Render RetrieveRender(string renderId) { return Sync(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult); }
-
-        /// <inheritdoc cref="RetrieveRender"/>
-        public Task<Render> RetrieveRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(IdCall("retrieve_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
-
         /// <summary>Deprecated name of <see cref="RetrieveRender"/>.</summary>
         [Obsolete("Use RetrieveRender, the call's name.")]
         public Render GetRender(string renderId) { return RetrieveRender(renderId); }
@@ -494,14 +319,6 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="ListRenders"/>
         public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
             => Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)), cancellationToken);
-
-        /// <summary>Cancels a render that has not started processing; its credits are refunded.</summary>
-        /// <exception cref="ConflictException">It already started.</exception>
-        public Render CancelRender(string renderId) { return Sync(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult); }
-
-        /// <inheritdoc cref="CancelRender"/>
-        public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(IdCall("cancel_render", "id", renderId, nameof(renderId)), RenderResult, cancellationToken);
 
         /// <summary>Downloads a completed render's image.</summary>
         /// <exception cref="ValidationException">The render has no output yet.</exception>

@@ -41,19 +41,11 @@ namespace Renderiq.Sdk
         /// <exception cref="WebhookVerificationException">Bad signature, timestamp out of tolerance, or a header missing; <see cref="RenderiqException.Code"/> says which.</exception>
         /// <exception cref="ConfigException">A malformed secret (<c>WEBHOOK_BAD_SECRET</c>).</exception>
         public static void Verify(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
-        {
-            if (headers == null) throw new ArgumentNullException(nameof(headers));
-            string id, timestamp, signature;
-            Find(headers, out id, out timestamp, out signature);
-            VerifyCore(secret, body, id, timestamp, signature, now, false);
-        }
+            => VerifyCore(secret, body, headers, now, false);
 
         /// <inheritdoc cref="Verify(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
         public static void Verify(string secret, byte[] body, NameValueCollection headers, DateTimeOffset? now = null)
-        {
-            if (headers == null) throw new ArgumentNullException(nameof(headers));
-            VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, false);
-        }
+            => VerifyCore(secret, body, Pairs(headers), now, false);
 
         /// <summary>
         /// Verifies a delivery and reads its event. A correctly signed body is never refused for
@@ -61,12 +53,17 @@ namespace Renderiq.Sdk
         /// </summary>
         /// <exception cref="DecodeException">The verified body is not JSON (kind <see cref="RenderiqErrorKind.Decode"/>).</exception>
         public static WebhookEvent VerifyEvent(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now = null)
+            => ParseEvent(VerifyCore(secret, body, headers, now, true));
+
+        /// <inheritdoc cref="VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
+        public static WebhookEvent VerifyEvent(string secret, byte[] body, NameValueCollection headers, DateTimeOffset? now = null)
+            => ParseEvent(VerifyCore(secret, body, Pairs(headers), now, true));
+
+        /// <summary>The three Standard Webhooks headers of a <see cref="NameValueCollection"/> (which compares names case-insensitively).</summary>
+        private static KeyValuePair<string, string>[] Pairs(NameValueCollection headers)
         {
             if (headers == null) throw new ArgumentNullException(nameof(headers));
-            string id, timestamp, signature;
-            Find(headers, out id, out timestamp, out signature);
-            string json = VerifyCore(secret, body, id, timestamp, signature, now, true);
-            return ParseEvent(json);
+            return Array.ConvertAll(new[] { IdHeader, TimestampHeader, SignatureHeader }, n => new KeyValuePair<string, string>(n, headers[n]));
         }
 
         /// <summary>The event; <c>data</c> is read as a render for <c>render.*</c> events only, a missing timestamp reads as the default.</summary>
@@ -82,14 +79,6 @@ namespace Renderiq.Sdk
                 Timestamp = o.Has("timestamp") ? o.Date("timestamp") : default(DateTimeOffset),
                 Data = render ? Render.FromJson(d.Value) : null,
             };
-        }
-
-        /// <inheritdoc cref="VerifyEvent(string, byte[], IEnumerable{KeyValuePair{string, string}}, DateTimeOffset?)"/>
-        public static WebhookEvent VerifyEvent(string secret, byte[] body, NameValueCollection headers, DateTimeOffset? now = null)
-        {
-            if (headers == null) throw new ArgumentNullException(nameof(headers));
-            string json = VerifyCore(secret, body, headers[IdHeader], headers[TimestampHeader], headers[SignatureHeader], now, true);
-            return ParseEvent(json);
         }
 
         /// <summary>
@@ -131,8 +120,11 @@ namespace Renderiq.Sdk
             }
         }
 
-        private static string VerifyCore(string secret, byte[] body, string id, string timestamp, string signature, DateTimeOffset? now, bool parse)
+        private static string VerifyCore(string secret, byte[] body, IEnumerable<KeyValuePair<string, string>> headers, DateTimeOffset? now, bool parse)
         {
+            if (headers == null) throw new ArgumentNullException(nameof(headers));
+            string id, timestamp, signature;
+            Find(headers, out id, out timestamp, out signature);
             if (secret == null) throw new ArgumentNullException(nameof(secret));
             if (body == null) throw new ArgumentNullException(nameof(body));
             NativeLibraryLoader.EnsureLoaded();

@@ -258,9 +258,9 @@ namespace Renderiq.Sdk.Native
                     // Cancelled by the token or the operation's Cancel: a canceled task. A call
                     // whose own answer is "cancelled" with details (waiting for a render someone
                     // cancelled): a RenderiqCancelledException that carries them.
-                    NativeError.Info info = NativeError.Read(status, error);
+                    string errorJson = NativeError.TakeJson(error);
                     if (_token.IsCancellationRequested) _tcs.TrySetCanceled(_token);
-                    else if (ErrorJsonReader.Details(info.Json) != null) _tcs.TrySetException(NativeError.ToException(info, _token));
+                    else if (ErrorJsonReader.Details(errorJson) != null) _tcs.TrySetException(NativeError.ToException(status, errorJson, _token));
                     else _tcs.TrySetCanceled();
                 }
                 else
