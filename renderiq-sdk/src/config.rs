@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::token_store::{MemoryStore, TokenStore};
+
+/// The most retries a client may be configured with: each waits up to 8 s (more when the
+/// server asks), so more would hold a plugin's button for minutes.
+pub const MAX_RETRIES: u32 = 10;
 use crate::types::{headers, Platform};
 
 /// The production API.
@@ -225,16 +229,51 @@ impl ClientBuilder {
         self
     }
 
+    /// The value rules of every setting, in one place for every language: a binding passes
+    /// what its caller gave and reports the error this returns.
+    fn check_values(&self) -> Result<()> {
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::config(format!(
+                    "the {name} must be at least 1 millisecond: leave it out for the default"
+                )));
+            }
+        }
+        if self.retry.max_retries > MAX_RETRIES {
+            return Err(Error::config(format!(
+                "max retries must be 0 to {MAX_RETRIES}, not {}: leave it out for the default (2)",
+                self.retry.max_retries
+            )));
+        }
+        for (name, value) in [
+            ("plugin name", &self.plugin_name),
+            ("plugin version", &self.plugin_version),
+            ("SDK language", &self.sdk_language),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::config(format!(
+                    "the {name} must not be blank: it is sent with every request (e.g. \"my-plugin\" / \"1.0.0\")"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Builds the client.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a malformed base URL, certificate or
-    /// proxy, or a value that cannot be sent as an HTTP header.
+    /// proxy, a value that cannot be sent as an HTTP header, a zero timeout, more than
+    /// [`MAX_RETRIES`] retries, or a blank plugin name or version.
     pub fn build(self) -> Result<Client> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        self.check_values()?;
         let base_url = parse_base_url(&self.base_url)?;
         let user_agent = format!(
             "renderiq-sdk-{}/{} ({}; {}/{})",
@@ -378,7 +417,9 @@ fn default_store(_base: &Url) -> Arc<dyn TokenStore> {
 pub struct ClientConfig {
     /// Server URL. See [`ClientBuilder::base_url`].
     pub base_url: Option<String>,
-    /// Host application. See [`ClientBuilder::platform`].
+    /// Host application. See [`ClientBuilder::platform`]. Unlike a server's answer, where an
+    /// unknown name reads as `other`, a configuration must name one this SDK knows.
+    #[serde(default, deserialize_with = "known_platform")]
     pub platform: Option<Platform>,
     /// Plugin name. See [`ClientBuilder::plugin`].
     pub plugin_name: Option<String>,
@@ -492,6 +533,15 @@ impl TryFrom<serde_json::Value> for TokenStoreConfig {
     }
 }
 
+/// A platform name this SDK knows (any case), for [`ClientConfig::platform`].
+fn known_platform<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Platform>, D::Error> {
+    let name = <Option<String> as serde::Deserialize>::deserialize(d)?;
+    name.map(|n| n.parse().map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 impl ClientConfig {
     /// Parses a configuration from JSON text.
     ///
@@ -501,8 +551,18 @@ impl ClientConfig {
     /// unknown field or a value of the wrong type; the message names the field and its line
     /// and column.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json)
-            .map_err(|e| Error::config(format!("invalid client configuration JSON: {e}")))
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            let e = e.into_inner();
+            if field == "." {
+                Error::config(format!("invalid client configuration JSON: {e}"))
+            } else {
+                Error::config(format!(
+                    "invalid client configuration: `{field}` is not valid: {e}"
+                ))
+            }
+        })
     }
 
     /// A [`ClientBuilder`] with these settings applied.
@@ -628,6 +688,49 @@ mod tests {
             assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
             assert!(err.to_string().contains("token store"), "{err}");
         }
+    }
+
+    #[test]
+    fn value_rules_are_config_errors_that_say_what_to_do() {
+        let with = |b: ClientBuilder| b.token_store(MemoryStore::new()).build().unwrap_err();
+        for (err, says) in [
+            (with(ClientBuilder::new().timeout(Duration::ZERO)), "timeout"),
+            (with(ClientBuilder::new().connect_timeout(Duration::ZERO)), "connect timeout"),
+            (with(ClientBuilder::new().plugin(" ", "1.0")), "plugin name"),
+            (with(ClientBuilder::new().plugin("p", "")), "plugin version"),
+            (
+                with(ClientBuilder::new().retry_policy(RetryPolicy::default().max_retries(11))),
+                "0 to 10",
+            ),
+        ] {
+            assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+            assert!(err.to_string().contains(says), "{err}");
+        }
+        let ok = ClientBuilder::new()
+            .retry_policy(RetryPolicy::default().max_retries(MAX_RETRIES))
+            .timeout(Duration::from_millis(1))
+            .token_store(MemoryStore::new())
+            .build();
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn client_config_names_the_refused_field_and_knows_its_platforms() {
+        let err = ClientConfig::from_json(r#"{"platform": "revit", "timeoutMs": "soon"}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("`timeoutMs`"), "{err}");
+        let err = ClientConfig::from_json(r#"{"platform": "revitt"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains("`platform`"), "{err}");
+        assert!(err.to_string().contains("archicad"), "{err}");
+        let c = ClientConfig::from_json(r#"{"platform": "Revit"}"#).unwrap();
+        assert_eq!(c.platform, Some(Platform::Revit));
+        let c = ClientConfig::from_json(r#"{"platform": null}"#).unwrap();
+        assert_eq!(c.platform, None);
+        let err = ClientConfig::from_json(r#"{"timeoutMs": 0, "tokenStore": "memory"}"#)
+            .and_then(|c| c.into_builder()?.build())
+            .unwrap_err();
+        assert!(err.to_string().contains("at least 1 millisecond"), "{err}");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! [`Error`] becomes a Python exception.
 //!
 //! Each row of [`error_table::CLASSES`] is a class `renderiq.<Stem>Error` derived from
-//! `RenderiqError`, with the row's doc. Python's extras: `RenderFailedError` is a `ServerError`,
-//! `TimeoutError` is also the built-in `TimeoutError`, and `ValidationError` is also a
-//! `ValueError` (a value the core refused is a wrong argument value).
+//! `RenderiqError` (the parent every language gives it), with the row's doc. Python's extras are
+//! second bases only: `TimeoutError` is also the built-in `TimeoutError`, and `ValidationError`
+//! is also a `ValueError` (a value the core refused is a wrong argument value).
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTimeoutError, PyValueError};
@@ -49,14 +49,7 @@ fn make_classes(py: Python<'_>) -> PyResult<Vec<Py<PyType>>> {
     let new_type = py.import("builtins")?.getattr("type")?;
     let mut made: Vec<Py<PyType>> = Vec::new();
     for row in error_table::CLASSES {
-        let base = match row.kind {
-            ErrorKind::RenderFailed => index(ErrorKind::Server)
-                .and_then(|i| made.get(i))
-                .map(|c| c.bind(py).clone().into_any()),
-            _ => None,
-        }
-        .unwrap_or_else(|| py.get_type::<RenderiqError>().into_any());
-        let mut bases = vec![base];
+        let mut bases = vec![py.get_type::<RenderiqError>().into_any()];
         match row.kind {
             ErrorKind::Timeout => bases.push(py.get_type::<PyTimeoutError>().into_any()),
             ErrorKind::InvalidInput => bases.push(py.get_type::<PyValueError>().into_any()),

@@ -88,7 +88,7 @@ def test_failed_render_raises_render_failed_and_refunds(client: renderiq.Client,
     with pytest.raises(renderiq.RenderFailedError) as info:
         client.wait_for_render(render, timeout=60)
     e = info.value
-    assert isinstance(e, renderiq.ServerError)
+    assert not isinstance(e, renderiq.ServerError), "one parent in every language: RenderiqError"
     assert e.kind == "render_failed" and e.code == "RENDER_FAILED"
     assert e.details["status"] == "failed" and e.details["id"] == render.id
     assert client.get_render(render.id).error

@@ -99,7 +99,9 @@ pub enum Call {
     Settings {},
     /// Changes the user's settings; answers the new `Settings`.
     UpdateSettings {
-        /// The fields to change.
+        /// The fields to change; a field this SDK does not know is refused (a misspelt
+        /// setting would otherwise change nothing, silently).
+        #[serde(deserialize_with = "known_settings")]
         settings: SettingsUpdate,
     },
     /// Creates an API key; answers the `CreatedApiKey` (its secret shown once).
@@ -282,6 +284,34 @@ impl Call {
     }
 }
 
+/// A [`SettingsUpdate`] whose every field is one the type has.
+fn known_settings<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<SettingsUpdate, D::Error> {
+    use serde::de::Error as _;
+    let value = serde_json::Value::deserialize(d)?;
+    // Every field set, so that its serialisation lists them all: a field added to the type is
+    // known here at once (the literal does not compile without it).
+    let every = SettingsUpdate {
+        default_style: Some(String::new()),
+        default_quality: Some(crate::types::Quality::default()),
+        default_aspect_ratio: Some(String::new()),
+        default_project_id: Some(String::new()),
+        notify_on_complete: Some(false),
+    };
+    let known = serde_json::to_value(every).map_err(D::Error::custom)?;
+    if let (Some(given), Some(known)) = (value.as_object(), known.as_object()) {
+        if let Some(unknown) = given.keys().find(|k| !known.contains_key(*k)) {
+            let names: Vec<&str> = known.keys().map(String::as_str).collect();
+            return Err(D::Error::custom(format!(
+                "unknown setting `{unknown}`, expected one of {}",
+                names.join(", ")
+            )));
+        }
+    }
+    serde_json::from_value(value).map_err(D::Error::custom)
+}
+
 /// The top-level field of a call that could not be read: the one whose absence makes the rest
 /// readable (or only missing). Runs on the error path only.
 fn refused_field(json: &str) -> Option<String> {
@@ -453,6 +483,13 @@ mod tests {
         assert!(e.message().contains("nmae"), "{e}");
         let e = Call::from_json(r#"{"call":"credits","page":2}"#).unwrap_err();
         assert!(e.message().contains("page"), "{e}");
+        let e = Call::from_json(r#"{"call":"update_settings","settings":{"defaultStyel":"x"}}"#)
+            .unwrap_err();
+        assert!(e.message().contains("defaultStyel"), "{e}");
+        assert!(e.message().contains("defaultStyle"), "{e}");
+        assert!(e.details().is_some_and(|d| d.get("settings").is_some()), "{e}");
+        let ok = Call::from_json(r#"{"call":"update_settings","settings":{"defaultStyle":"x"}}"#);
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

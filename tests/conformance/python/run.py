@@ -237,8 +237,8 @@ def client_keywords(options: Mapping[str, Any]) -> Dict[str, Any]:
     Python has no keyword for is passed in snake_case, and refused by Python."""
     keywords: Dict[str, Any] = {}
     for key, value in options.items():
-        if key == "timeoutMs":
-            keywords["timeout"] = value / 1000 if _number(value) else value
+        if key in ("timeoutMs", "connectTimeoutMs"):
+            keywords[key[:-2].replace("T", "_t").lower()] = value / 1000 if _number(value) else value
         elif key == "tokenStore" and isinstance(value, dict):
             keywords["token_store"] = renderiq.EncryptedFileStore(value.get("file"), passphrase=value.get("passphrase"))
         else:

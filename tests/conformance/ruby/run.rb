@@ -277,6 +277,7 @@ module Conformance
     options.to_h do |key, value|
       case key
       when "timeoutMs" then [:timeout, value.is_a?(Numeric) ? value / 1000.0 : value]
+      when "connectTimeoutMs" then [:connect_timeout, value.is_a?(Numeric) ? value / 1000.0 : value]
       when "tokenStore"
         [:token_store, value.is_a?(Hash) ? Renderiq::EncryptedFileStore.new(value["file"], passphrase: value["passphrase"]) : value.to_sym]
       when "platform" then [:platform, value.is_a?(String) ? value.to_sym : value]

@@ -94,7 +94,14 @@ class Client:
             or an :class:`EncryptedFileStore`.
         api_key: Authenticate with an API key instead of signing in.
         timeout: Seconds one request may take (long-polls add their wait).
-        max_retries: Retries of transient failures (network, 429, 5xx).
+        connect_timeout: Seconds connecting may take.
+        max_retries: Retries of transient failures (network, 429, 5xx), 0 to 10.
+        proxy: Send every request through this proxy (``"http://proxy:3128"``); default the
+            ``HTTPS_PROXY`` / ``NO_PROXY`` environment, which ``no_proxy=True`` ignores.
+        root_certificate_pem: An extra root certificate to trust (PEM text), e.g. an office's
+            TLS-inspecting proxy.
+
+    Every option left out takes the core's default, the same in every language.
     """
 
     __slots__ = ("_native",)
@@ -109,7 +116,11 @@ class Client:
         token_store: TokenStore = "keychain",
         api_key: Optional[str] = None,
         timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        proxy: Optional[str] = None,
+        no_proxy: Optional[bool] = None,
+        root_certificate_pem: Optional[str] = None,
     ) -> None:
         store = None if isinstance(token_store, str) else token_store  # an EncryptedFileStore
         config = _camel({
@@ -117,7 +128,9 @@ class Client:
             "plugin_version": plugin_version, "sdk_language": "python",
             "sdk_language_version": "{}.{}.{}".format(*sys.version_info[:3]),
             "timeout_ms": None if timeout is None else _ms(timeout), "max_retries": max_retries,
+            "connect_timeout_ms": None if connect_timeout is None else _ms(connect_timeout),
             "api_key": api_key, "token_store": token_store if store is None else None,
+            "proxy": proxy, "no_proxy": no_proxy, "root_certificate_pem": root_certificate_pem,
         })
         self._native = _native.Client(json.dumps(config), store)
 

@@ -24,7 +24,7 @@ module Renderiq
 
     # Seconds as whole milliseconds (the core checks the value); nil stays nil.
     def millis(seconds)
-      seconds.is_a?(Numeric) && seconds.to_f.finite? && seconds.positive? ? (seconds * 1000).ceil : seconds
+      seconds.is_a?(Numeric) && seconds.to_f.finite? && !seconds.negative? ? (seconds * 1000).ceil : seconds
     end
 
     # Keyword arguments as the core's camelCase fields, nil values left out.

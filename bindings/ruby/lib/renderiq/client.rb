@@ -28,11 +28,16 @@ module Renderiq
     # @param platform [Symbol, nil] the host application (+:sketchup+, …); default +:other+
     # @param token_store [Symbol, EncryptedFileStore] +:keychain+, +:memory+ or an {EncryptedFileStore}
     # @param api_key [String, nil] authenticate with an API key instead of signing in
-    # @param timeout [Numeric] seconds one request may take
-    # @param max_retries [Integer, nil] retries of transient failures; default the core's
+    # @param timeout [Numeric, nil] seconds one request may take; default the core's (60)
+    # @param connect_timeout [Numeric, nil] seconds connecting may take
+    # @param max_retries [Integer, nil] retries of transient failures (0 to 10); default the core's
+    # @param proxy [String, nil] send every request through this proxy (+"http://proxy:3128"+);
+    #   default the +HTTPS_PROXY+ / +NO_PROXY+ environment, which +no_proxy: true+ ignores
+    # @param root_certificate_pem [String, nil] an extra root certificate to trust (PEM text)
     # @raise [ConfigError] for a value the core refuses (a malformed URL, an unknown token store, …)
-    def initialize(base_url:, plugin_name:, plugin_version:, platform: nil, token_store: :keychain,
-                   api_key: nil, timeout: 60, max_retries: nil)
+    def initialize(base_url:, plugin_name:, plugin_version:, platform: nil, token_store: :keychain, api_key: nil,
+                   timeout: nil, connect_timeout: nil, max_retries: nil, proxy: nil, no_proxy: nil,
+                   root_certificate_pem: nil)
       @base_url = Check.string!("base_url", base_url)
       @backend = Backend.current
       store = token_store.is_a?(EncryptedFileStore) ? token_store.to_config : Check.string!("token_store", token_store)
@@ -40,7 +45,8 @@ module Renderiq
                  "pluginVersion" => Check.string!("plugin_version", plugin_version), "sdkLanguage" => "ruby",
                  "sdkLanguageVersion" => "#{RUBY_VERSION} #{RUBY_PLATFORM} #{@backend.name}",
                  "timeoutMs" => Check.millis(timeout), "tokenStore" => store, "platform" => platform,
-                 "apiKey" => api_key, "maxRetries" => max_retries }.compact
+                 "apiKey" => api_key, "maxRetries" => max_retries, "connectTimeoutMs" => Check.millis(connect_timeout),
+                 "proxy" => proxy, "noProxy" => no_proxy, "rootCertificatePem" => root_certificate_pem }.compact
       @c = @backend.client(config)
     end
 

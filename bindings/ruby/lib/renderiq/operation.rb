@@ -84,14 +84,14 @@ module Renderiq
 
     private
 
-    # Yields the progress when it changed and says something (a stage or a render).
+    # Yields the progress when the core's change counter moved past +seen+ and it says
+    # something (a stage or a render); answers the version seen.
     def report(seen)
-      json = @op.progress_json
-      return seen if json == seen
+      progress = self.progress
+      return seen if progress.version == seen
 
-      progress = Progress.from_core(JSON.parse(json))
       yield progress if progress.stage || progress.render
-      json
+      progress.version
     end
   end
 end
