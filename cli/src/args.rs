@@ -512,7 +512,7 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
         return Ok(t.with_timezone(&Utc));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
     }
     Err(format!(
         "{s:?} is not a time: use 2026-01-31 or 2026-01-31T12:00:00Z"

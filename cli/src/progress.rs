@@ -7,6 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use renderiq_sdk::WaitProgress;
 
 const UPLOAD_TEMPLATE: &str = "{spinner} uploading  [{bar:30}] {bytes}/{total_bytes}";
+const PREPARE_TEMPLATE: &str = "{spinner} preparing the image";
+const RENDER_TEMPLATE: &str = "{spinner} rendering  [{bar:30}] {pos:>3}% {msg} {elapsed}";
+const STATUS_TEMPLATE: &str = "{spinner} {msg}";
 
 /// Makes the bars of one command, or hidden ones.
 #[derive(Debug, Clone, Copy)]
@@ -30,11 +33,7 @@ impl Bars {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .expect("valid progress template")
-                .progress_chars("=> "),
-        );
+        bar.set_style(style(template));
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     }
@@ -42,22 +41,19 @@ impl Bars {
     /// The upload bar: a spinner while the image is prepared, then bytes sent of the prepared
     /// image. Feed it with [`upload_progress`].
     pub fn upload(&self) -> ProgressBar {
-        self.bar(0, "{spinner} preparing the image")
+        self.bar(0, PREPARE_TEMPLATE)
     }
 
     /// The wait bar: the render's progress in percent and its state.
     pub fn wait(&self, render_id: &str) -> ProgressBar {
-        let bar = self.bar(
-            100,
-            "{spinner} rendering  [{bar:30}] {pos:>3}% {msg} {elapsed}",
-        );
+        let bar = self.bar(100, RENDER_TEMPLATE);
         bar.set_message(format!("pending ({render_id})"));
         bar
     }
 
     /// A spinner with a message, for short steps (download, sign-in).
     pub fn spinner(&self, message: &str) -> ProgressBar {
-        let bar = self.bar(0, "{spinner} {msg}");
+        let bar = self.bar(0, STATUS_TEMPLATE);
         bar.set_message(message.to_owned());
         bar
     }
@@ -71,11 +67,7 @@ pub fn upload_progress(bar: &ProgressBar) -> impl Fn(u64, u64) + Send + Sync + '
             return;
         }
         if bar.length() != Some(total) {
-            bar.set_style(
-                ProgressStyle::with_template(UPLOAD_TEMPLATE)
-                    .expect("valid progress template")
-                    .progress_chars("=> "),
-            );
+            bar.set_style(style(UPLOAD_TEMPLATE));
             bar.set_length(total);
         }
         bar.set_position(sent);
@@ -94,5 +86,30 @@ pub fn wait_progress(bar: &ProgressBar) -> impl Fn(&WaitProgress) + Send + Sync 
         };
         bar.set_position(u64::from(pct));
         bar.set_message(format!("{} ({})", r.status, r.id));
+    }
+}
+
+/// A bar style from one of this module's templates; the plain default should one not parse (a
+/// test checks that each does).
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        for t in [
+            UPLOAD_TEMPLATE,
+            PREPARE_TEMPLATE,
+            RENDER_TEMPLATE,
+            STATUS_TEMPLATE,
+        ] {
+            assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! Argument parsing: every command, the environment variables, and bad values as usage errors.
 
+// A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::sync::Mutex;
 

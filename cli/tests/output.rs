@@ -1,5 +1,8 @@
 //! Output formats: the human and JSON forms of results and errors, and the exit codes.
 
+// A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use renderiq_cli::error::{exit, CliError};

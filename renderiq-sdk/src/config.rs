@@ -694,8 +694,14 @@ mod tests {
     fn value_rules_are_config_errors_that_say_what_to_do() {
         let with = |b: ClientBuilder| b.token_store(MemoryStore::new()).build().unwrap_err();
         for (err, says) in [
-            (with(ClientBuilder::new().timeout(Duration::ZERO)), "timeout"),
-            (with(ClientBuilder::new().connect_timeout(Duration::ZERO)), "connect timeout"),
+            (
+                with(ClientBuilder::new().timeout(Duration::ZERO)),
+                "timeout",
+            ),
+            (
+                with(ClientBuilder::new().connect_timeout(Duration::ZERO)),
+                "connect timeout",
+            ),
             (with(ClientBuilder::new().plugin(" ", "1.0")), "plugin name"),
             (with(ClientBuilder::new().plugin("p", "")), "plugin version"),
             (
@@ -716,8 +722,8 @@ mod tests {
 
     #[test]
     fn client_config_names_the_refused_field_and_knows_its_platforms() {
-        let err = ClientConfig::from_json(r#"{"platform": "revit", "timeoutMs": "soon"}"#)
-            .unwrap_err();
+        let err =
+            ClientConfig::from_json(r#"{"platform": "revit", "timeoutMs": "soon"}"#).unwrap_err();
         assert!(err.to_string().contains("`timeoutMs`"), "{err}");
         let err = ClientConfig::from_json(r#"{"platform": "revitt"}"#).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);

@@ -55,12 +55,20 @@ impl Clock {
     /// Stops the clock at the current time (test hook): from now on only [`Clock::advance`]
     /// moves it.
     pub fn freeze(&self) {
-        let mut frozen = self.inner.frozen_at.lock().expect("clock lock");
+        let mut frozen = self
+            .inner
+            .frozen_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         frozen.get_or_insert_with(Utc::now);
     }
 
     fn frozen_at(&self) -> Option<DateTime<Utc>> {
-        *self.inner.frozen_at.lock().expect("clock lock")
+        *self
+            .inner
+            .frozen_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sleeps until this clock reads `deadline` or later.

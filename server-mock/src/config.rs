@@ -120,7 +120,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            bind: DEFAULT_BIND.parse().expect("valid default bind address"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8787)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             public_url: None,
@@ -150,7 +150,7 @@ impl Config {
     /// `demo` command want.
     pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
         Self {
-            bind: "127.0.0.1:0".parse().expect("valid address"),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.into(),
             ..Self::default()
         }
@@ -195,6 +195,14 @@ pub fn database_path(data_dir: &Path, database_url: Option<&str>) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_bind_address_is_the_flag_default() {
+        assert_eq!(
+            Config::default().bind,
+            DEFAULT_BIND.parse::<SocketAddr>().unwrap()
+        );
+    }
 
     #[test]
     fn database_url_is_parsed_as_a_sqlite_path() {

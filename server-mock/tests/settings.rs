@@ -1,5 +1,8 @@
 //! Settings: defaults, partial updates, validation, and their effect on new renders.
 
+// A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use serde_json::json;

@@ -487,7 +487,10 @@ mod tests {
             .unwrap_err();
         assert!(e.message().contains("defaultStyel"), "{e}");
         assert!(e.message().contains("defaultStyle"), "{e}");
-        assert!(e.details().is_some_and(|d| d.get("settings").is_some()), "{e}");
+        assert!(
+            e.details().is_some_and(|d| d.get("settings").is_some()),
+            "{e}"
+        );
         let ok = Call::from_json(r#"{"call":"update_settings","settings":{"defaultStyle":"x"}}"#);
         assert!(ok.is_ok(), "{ok:?}");
     }
