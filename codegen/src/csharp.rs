@@ -678,6 +678,12 @@ pub enum Param {
     OptionalTime(&'static str, &'static str),
     /// A generated model, not null: the call field is its JSON.
     Model(&'static str, &'static str, &'static str),
+    /// How long to wait (`TimeSpan?`, default null for the core's default): a `WaitSpec`.
+    Wait(&'static str, &'static str),
+    /// A `Render`, not null: the call field is its id.
+    RenderId(&'static str, &'static str),
+    /// A file path, not empty: the call field is the full path.
+    Path(&'static str, &'static str),
 }
 
 impl Param {
@@ -688,7 +694,10 @@ impl Param {
             | Self::Int(w, _, _)
             | Self::Texts(w, _)
             | Self::OptionalTime(w, _)
-            | Self::Model(w, _, _) => w,
+            | Self::Model(w, _, _)
+            | Self::Wait(w, _)
+            | Self::RenderId(w, _)
+            | Self::Path(w, _) => w,
         }
     }
 
@@ -699,7 +708,10 @@ impl Param {
             | Self::Int(_, n, _)
             | Self::Texts(_, n)
             | Self::OptionalTime(_, n)
-            | Self::Model(_, n, _) => n,
+            | Self::Model(_, n, _)
+            | Self::Wait(_, n)
+            | Self::RenderId(_, n)
+            | Self::Path(_, n) => n,
         }
     }
 
@@ -712,6 +724,9 @@ impl Param {
             Self::Texts(..) => format!("IEnumerable<string> {n}"),
             Self::OptionalTime(..) => format!("DateTimeOffset? {n} = null"),
             Self::Model(_, _, ty) => format!("{ty} {n}"),
+            Self::Wait(..) => format!("TimeSpan? {n} = null"),
+            Self::RenderId(..) => format!("Render {n}"),
+            Self::Path(..) => format!("string {n}"),
         }
     }
 
@@ -719,8 +734,8 @@ impl Param {
     fn check(self) -> Option<String> {
         let n = self.name();
         match self {
-            Self::Text(..) => Some(format!("NotNullOrEmpty({n}, nameof({n}));")),
-            Self::Texts(..) | Self::Model(..) => Some(format!(
+            Self::Text(..) | Self::Path(..) => Some(format!("NotNullOrEmpty({n}, nameof({n}));")),
+            Self::Texts(..) | Self::Model(..) | Self::RenderId(..) => Some(format!(
                 "if ({n} == null) throw new ArgumentNullException(nameof({n}));"
             )),
             _ => None,
@@ -737,6 +752,9 @@ impl Param {
                 format!("{n}.HasValue ? WireRead.FormatTime({n}.Value) : null")
             }
             Self::Model(..) => format!("{n}.ToJson()"),
+            Self::Wait(..) => format!("RenderOptions.WaitSpec({n})"),
+            Self::RenderId(..) => format!("{n}.Id"),
+            Self::Path(..) => format!("System.IO.Path.GetFullPath({n})"),
         }
     }
 
@@ -744,11 +762,14 @@ impl Param {
     #[cfg(test)]
     fn sample(self) -> serde_json::Value {
         match self {
-            Self::Text(..) | Self::OptionalText(..) => "x".into(),
+            Self::Text(..) | Self::OptionalText(..) | Self::RenderId(..) | Self::Path(..) => {
+                "x".into()
+            }
             Self::Int(_, _, d) => d.into(),
             Self::Texts(..) => serde_json::json!(["renders:read"]),
             Self::OptionalTime(..) => "2030-01-02T03:04:05Z".into(),
             Self::Model(..) => serde_json::json!({}),
+            Self::Wait(..) => serde_json::json!({ "timeoutMs": 1000 }),
         }
     }
 }
@@ -766,6 +787,8 @@ pub enum Returns {
     List(&'static str),
     /// A `Page<T>` of a generated model.
     Page(&'static str),
+    /// A `long` field of the result object.
+    Long(&'static str),
 }
 
 impl Returns {
@@ -776,6 +799,7 @@ impl Returns {
             Self::Model(m) => type_name(m).to_owned(),
             Self::List(m) => format!("IReadOnlyList<{}>", type_name(m)),
             Self::Page(m) => format!("Page<{}>", type_name(m)),
+            Self::Long(_) => "long".into(),
         }
     }
 
@@ -791,6 +815,7 @@ impl Returns {
                 type_name(m)
             ),
             Self::Page(m) => format!("PageOf<{0}>(Sdk.{0}.FromJson)", type_name(m)),
+            Self::Long(field) => format!("j => Obj(j).Long({})", csharp_quoted(field)),
         }
     }
 }
@@ -807,55 +832,60 @@ pub struct CallMethod {
     pub params: &'static [Param],
     /// What it answers.
     pub returns: Returns,
+    /// Whether the `…Async` form takes an `IProgress<RenderProgress>` (before the token).
+    pub progress: bool,
     /// The blocking method's XML documentation, one line each (without `///`).
     pub doc: &'static [&'static str],
 }
 
-/// The generated methods. The calls with images, waiting, progress or files (`create_render`,
-/// `render`, `wait_for_render`, `list_renders`, `download_render`, `prepare_image`) stay
-/// hand-written in `RenderiqClient.cs`.
+/// The generated methods. The calls with images or a query object (`create_render`, `render`,
+/// `list_renders`, `prepare_image`) stay hand-written in `RenderiqClient.cs`.
 #[rustfmt::skip]
-pub const CALLS: [CallMethod; 20] = [
-    CallMethod { call: "sign_in", method: "SignIn", params: &[Param::Text("email", "email"), Param::Text("password", "password")], returns: Returns::Model("User"),
+pub const CALLS: [CallMethod; 22] = [
+    CallMethod { call: "sign_in", method: "SignIn", params: &[Param::Text("email", "email"), Param::Text("password", "password")], returns: Returns::Model("User"), progress: false,
         doc: &["<summary>Signs in with email and password and keeps the session in the token store.</summary>", "<exception cref=\"AuthException\">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>"] },
-    CallMethod { call: "use_api_key", method: "UseApiKey", params: &[Param::Text("key", "apiKey")], returns: Returns::Nothing,
+    CallMethod { call: "use_api_key", method: "UseApiKey", params: &[Param::Text("key", "apiKey")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>"] },
-    CallMethod { call: "sign_out", method: "SignOut", params: &[], returns: Returns::Nothing,
+    CallMethod { call: "sign_out", method: "SignOut", params: &[], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>"] },
-    CallMethod { call: "is_signed_in", method: "IsSignedIn", params: &[], returns: Returns::Bool,
+    CallMethod { call: "is_signed_in", method: "IsSignedIn", params: &[], returns: Returns::Bool, progress: false,
         doc: &["<summary>Whether a session or an API key is available (reads the token store; no request).</summary>"] },
-    CallMethod { call: "me", method: "Me", params: &[], returns: Returns::Model("User"),
+    CallMethod { call: "me", method: "Me", params: &[], returns: Returns::Model("User"), progress: false,
         doc: &["<summary>The signed-in user.</summary>", "<exception cref=\"AuthException\">Not signed in.</exception>"] },
-    CallMethod { call: "health", method: "Health", params: &[], returns: Returns::Model("Health"),
+    CallMethod { call: "health", method: "Health", params: &[], returns: Returns::Model("Health"), progress: false,
         doc: &["<summary>Server health; needs no sign-in.</summary>"] },
-    CallMethod { call: "credits", method: "GetCredits", params: &[], returns: Returns::Model("Credits"),
+    CallMethod { call: "credits", method: "GetCredits", params: &[], returns: Returns::Model("Credits"), progress: false,
         doc: &["<summary>The credit balance.</summary>"] },
-    CallMethod { call: "credit_transactions", method: "GetCreditTransactions", params: &[Param::Int("page", "page", 1), Param::Int("limit", "limit", 20)], returns: Returns::Page("CreditTransaction"),
+    CallMethod { call: "credit_transactions", method: "GetCreditTransactions", params: &[Param::Int("page", "page", 1), Param::Int("limit", "limit", 20)], returns: Returns::Page("CreditTransaction"), progress: false,
         doc: &["<summary>One page of the credit ledger, newest first.</summary>", "<param name=\"page\">Page number, from 1.</param>", "<param name=\"limit\">Page size.</param>"] },
-    CallMethod { call: "projects", method: "ListProjects", params: &[], returns: Returns::List("Project"),
+    CallMethod { call: "projects", method: "ListProjects", params: &[], returns: Returns::List("Project"), progress: false,
         doc: &["<summary>The user's projects.</summary>"] },
-    CallMethod { call: "create_project", method: "CreateProject", params: &[Param::Text("name", "name"), Param::OptionalText("description", "description")], returns: Returns::Model("Project"),
+    CallMethod { call: "create_project", method: "CreateProject", params: &[Param::Text("name", "name"), Param::OptionalText("description", "description")], returns: Returns::Model("Project"), progress: false,
         doc: &["<summary>Creates a project.</summary>"] },
-    CallMethod { call: "settings", method: "GetSettings", params: &[], returns: Returns::Model("Settings"),
+    CallMethod { call: "settings", method: "GetSettings", params: &[], returns: Returns::Model("Settings"), progress: false,
         doc: &["<summary>The user's settings.</summary>"] },
-    CallMethod { call: "update_settings", method: "UpdateSettings", params: &[Param::Model("settings", "update", "SettingsUpdate")], returns: Returns::Model("Settings"),
+    CallMethod { call: "update_settings", method: "UpdateSettings", params: &[Param::Model("settings", "update", "SettingsUpdate")], returns: Returns::Model("Settings"), progress: false,
         doc: &["<summary>Changes the settings that are set in <paramref name=\"update\"/>; returns all settings.</summary>"] },
-    CallMethod { call: "create_api_key", method: "CreateApiKey", params: &[Param::Text("name", "name"), Param::Texts("scopes", "scopes"), Param::OptionalTime("expiresAt", "expiresAt")], returns: Returns::Model("CreatedApiKey"),
+    CallMethod { call: "create_api_key", method: "CreateApiKey", params: &[Param::Text("name", "name"), Param::Texts("scopes", "scopes"), Param::OptionalTime("expiresAt", "expiresAt")], returns: Returns::Model("CreatedApiKey"), progress: false,
         doc: &["<summary>Creates an API key; its secret is in the result this once.</summary>", "<param name=\"name\">A name to recognise it by.</param>", "<param name=\"scopes\">Scopes, e.g. <c>renders:create</c>, <c>renders:read</c>.</param>", "<param name=\"expiresAt\">Expiry; null for none.</param>"] },
-    CallMethod { call: "api_keys", method: "ListApiKeys", params: &[], returns: Returns::List("ApiKey"),
+    CallMethod { call: "api_keys", method: "ListApiKeys", params: &[], returns: Returns::List("ApiKey"), progress: false,
         doc: &["<summary>The user's API keys (without secrets).</summary>"] },
-    CallMethod { call: "revoke_api_key", method: "RevokeApiKey", params: &[Param::Text("id", "keyId")], returns: Returns::Nothing,
+    CallMethod { call: "revoke_api_key", method: "RevokeApiKey", params: &[Param::Text("id", "keyId")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Revokes an API key.</summary>"] },
-    CallMethod { call: "register_webhook", method: "RegisterWebhook", params: &[Param::Text("url", "url"), Param::Texts("events", "events")], returns: Returns::Model("CreatedWebhook"),
+    CallMethod { call: "register_webhook", method: "RegisterWebhook", params: &[Param::Text("url", "url"), Param::Texts("events", "events")], returns: Returns::Model("CreatedWebhook"), progress: false,
         doc: &["<summary>Registers a webhook; its signing secret is in the result this once.</summary>", "<param name=\"url\">Delivery URL.</param>", "<param name=\"events\">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>"] },
-    CallMethod { call: "webhooks", method: "ListWebhooks", params: &[], returns: Returns::List("Webhook"),
+    CallMethod { call: "webhooks", method: "ListWebhooks", params: &[], returns: Returns::List("Webhook"), progress: false,
         doc: &["<summary>The user's webhooks.</summary>"] },
-    CallMethod { call: "delete_webhook", method: "DeleteWebhook", params: &[Param::Text("id", "webhookId")], returns: Returns::Nothing,
+    CallMethod { call: "delete_webhook", method: "DeleteWebhook", params: &[Param::Text("id", "webhookId")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Deletes a webhook.</summary>"] },
-    CallMethod { call: "retrieve_render", method: "RetrieveRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"),
+    CallMethod { call: "retrieve_render", method: "RetrieveRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
         doc: &["<summary>A render's current state.</summary>", "<exception cref=\"NotFoundException\">No such render.</exception>"] },
-    CallMethod { call: "cancel_render", method: "CancelRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"),
+    CallMethod { call: "cancel_render", method: "CancelRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
         doc: &["<summary>Cancels a render that has not started processing; its credits are refunded.</summary>", "<exception cref=\"ConflictException\">It already started.</exception>"] },
+    CallMethod { call: "wait_for_render", method: "WaitForRender", params: &[Param::Text("id", "renderId"), Param::Wait("wait", "timeout")], returns: Returns::Model("Render"), progress: true,
+        doc: &["<summary>", "Waits until the render is finished (long-poll). The blocking form blocks: on a UI thread use", "<see cref=\"WaitForRenderAsync\"/>, whose token stops waiting (the render goes on on the server)", "and whose progress carries the render as last seen.", "</summary>", "<param name=\"renderId\">The render.</param>", "<param name=\"timeout\">How long to wait. Default is 10 minutes.</param>", "<exception cref=\"RenderFailedException\">The render failed (credits refunded).</exception>", "<exception cref=\"RenderiqTimeoutException\">Not finished in time; it keeps running on the server.</exception>"] },
+    CallMethod { call: "download_render", method: "DownloadRenderToFile", params: &[Param::RenderId("id", "render"), Param::Path("path", "path")], returns: Returns::Long("bytes"), progress: false,
+        doc: &["<summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>"] },
 ];
 
 /// `RenderiqClient.Calls.g.cs`: each of [`CALLS`] as a blocking method and an `…Async` one,
@@ -908,11 +938,13 @@ pub fn render_calls() -> String {
         }
         let ty = c.returns.cs_type();
         let params = decls.join(", ");
-        let async_params = if decls.is_empty() {
-            token.to_owned()
-        } else {
-            format!("{params}, {token}")
-        };
+        let mut async_decls = decls.clone();
+        if c.progress {
+            async_decls.push("IProgress<RenderProgress> progress = null".into());
+        }
+        async_decls.push(token.into());
+        let async_params = async_decls.join(", ");
+        let progress = if c.progress { ", null, progress" } else { "" };
         if c.returns == Returns::Nothing {
             let _ = write!(
                 s,
@@ -922,7 +954,7 @@ pub fn render_calls() -> String {
             let parse = c.returns.parser(c.call);
             let _ = write!(
                 s,
-                "        public {ty} {m}({params}) => Sync({call}, {parse});\n\n        /// <inheritdoc cref=\"{m}\"/>\n        public Task<{ty}> {m}Async({async_params})\n            => Async({call}, {parse}, cancellationToken);\n"
+                "        public {ty} {m}({params}) => Sync({call}, {parse});\n\n        /// <inheritdoc cref=\"{m}\"/>\n        public Task<{ty}> {m}Async({async_params})\n            => Async({call}, {parse}, cancellationToken{progress});\n"
             );
         }
     }

@@ -61,15 +61,15 @@ namespace Renderiq.Sdk
         /// <summary>Your add-in's version, sent with every request.</summary>
         public string PluginVersion { get; set; }
 
-        /// <summary>Timeout of one HTTP request. Default is 60 seconds.</summary>
+        /// <summary>Timeout of one HTTP request. Default is 60 seconds; zero or less is a <see cref="ConfigException"/>.</summary>
         public TimeSpan? Timeout { get; set; }
 
-        /// <summary>Timeout of establishing a connection. Default is 10 seconds.</summary>
+        /// <summary>Timeout of establishing a connection. Default is 10 seconds; zero or less is a <see cref="ConfigException"/>.</summary>
         public TimeSpan? ConnectTimeout { get; set; }
 
         /// <summary>
         /// Retries of transient failures (connection errors, 429, 5xx on idempotent requests).
-        /// Default is 2; a negative count makes the client's constructor throw <see cref="ConfigException"/>.
+        /// Default is 2; a count outside the core's range (0 to 10) makes the client's constructor throw <see cref="ConfigException"/>.
         /// </summary>
         public int? MaxRetries { get; set; }
 
@@ -95,9 +95,9 @@ namespace Renderiq.Sdk
                 .Add("platform", Platform.HasValue ? Platform.Value.ToWire() : null)
                 .Add("pluginName", PluginName)
                 .Add("pluginVersion", PluginVersion)
-                .Add("timeoutMs", Milliseconds(Timeout, nameof(Timeout)))
-                .Add("connectTimeoutMs", Milliseconds(ConnectTimeout, nameof(ConnectTimeout)))
-                .Add("maxRetries", MaxRetries) // the range is the core's rule (a negative count is a ConfigException)
+                .Add("timeoutMs", Milliseconds(Timeout))
+                .Add("connectTimeoutMs", Milliseconds(ConnectTimeout))
+                .Add("maxRetries", MaxRetries)
                 .Add("apiKey", ApiKey)
                 .Add("tokenStore", TokenStore != null ? TokenStore.ToJsonValue() : null)
                 .Add("rootCertificatePem", RootCertificatePem)
@@ -108,12 +108,9 @@ namespace Renderiq.Sdk
                 .ToString();
         }
 
-        private static object Milliseconds(TimeSpan? t, string name)
-        {
-            if (!t.HasValue) return null;
-            if (t.Value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(name, t.Value, "must be positive");
-            return (long)Math.Ceiling(t.Value.TotalMilliseconds);
-        }
+        /// <summary>A duration as the core's whole milliseconds, rounded up; null stays null. The core checks the range.</summary>
+        internal static object Milliseconds(TimeSpan? t)
+            => t.HasValue ? (object)(long)Math.Ceiling(t.Value.TotalMilliseconds) : null;
 
         internal static string RuntimeDescription()
         {

@@ -42,15 +42,8 @@ namespace Renderiq.Sdk
         internal static RenderProgress Parse(string json)
         {
             JsonObject o = JsonReader.ParseObject(json);
-            JsonObject? r = o.Object("render");
-            return new RenderProgress
-            {
-                Percent = o.Int("percent"),
-                Stage = o.String("stage"),
-                Done = o.Bool("done"),
-                Version = o.Long("version"),
-                Render = r.HasValue ? Render.FromJson(r.Value) : null,
-            };
+            Progress p = Progress.FromJson(o);
+            return new RenderProgress { Percent = p.Percent, Stage = p.Stage, Done = o.Bool("done"), Version = p.Version, Render = p.Render };
         }
 
         /// <inheritdoc/>

@@ -69,7 +69,7 @@ namespace Renderiq.Sdk
 
         /// <summary>A call's <c>wait</c> field: <c>{"timeoutMs"}</c> (empty for the core's default).</summary>
         internal static JsonWriter WaitSpec(TimeSpan? timeout)
-            => new JsonWriter().Add("timeoutMs", timeout.HasValue ? (object)(long)Math.Ceiling(timeout.Value.TotalMilliseconds) : null);
+            => new JsonWriter().Add("timeoutMs", ClientOptions.Milliseconds(timeout));
     }
 
     /// <summary>Filters of <see cref="RenderiqClient.ListRendersAsync"/>.</summary>

@@ -248,5 +248,44 @@ namespace Renderiq.Sdk
         /// <inheritdoc cref="CancelRender"/>
         public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
             => Async(CancelRenderCall(renderId), One(Sdk.Render.FromJson), cancellationToken);
+
+        private static JsonWriter WaitForRenderCall(string renderId, TimeSpan? timeout)
+        {
+            NotNullOrEmpty(renderId, nameof(renderId));
+            return CallOf("wait_for_render")
+                .Add("id", renderId)
+                .Add("wait", RenderOptions.WaitSpec(timeout));
+        }
+
+        /// <summary>
+        /// Waits until the render is finished (long-poll). The blocking form blocks: on a UI thread use
+        /// <see cref="WaitForRenderAsync"/>, whose token stops waiting (the render goes on on the server)
+        /// and whose progress carries the render as last seen.
+        /// </summary>
+        /// <param name="renderId">The render.</param>
+        /// <param name="timeout">How long to wait. Default is 10 minutes.</param>
+        /// <exception cref="RenderFailedException">The render failed (credits refunded).</exception>
+        /// <exception cref="RenderiqTimeoutException">Not finished in time; it keeps running on the server.</exception>
+        public Render WaitForRender(string renderId, TimeSpan? timeout = null) => Sync(WaitForRenderCall(renderId, timeout), One(Sdk.Render.FromJson));
+
+        /// <inheritdoc cref="WaitForRender"/>
+        public Task<Render> WaitForRenderAsync(string renderId, TimeSpan? timeout = null, IProgress<RenderProgress> progress = null, CancellationToken cancellationToken = default(CancellationToken))
+            => Async(WaitForRenderCall(renderId, timeout), One(Sdk.Render.FromJson), cancellationToken, null, progress);
+
+        private static JsonWriter DownloadRenderToFileCall(Render render, string path)
+        {
+            if (render == null) throw new ArgumentNullException(nameof(render));
+            NotNullOrEmpty(path, nameof(path));
+            return CallOf("download_render")
+                .Add("id", render.Id)
+                .Add("path", System.IO.Path.GetFullPath(path));
+        }
+
+        /// <summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>
+        public long DownloadRenderToFile(Render render, string path) => Sync(DownloadRenderToFileCall(render, path), j => Obj(j).Long("bytes"));
+
+        /// <inheritdoc cref="DownloadRenderToFile"/>
+        public Task<long> DownloadRenderToFileAsync(Render render, string path, CancellationToken cancellationToken = default(CancellationToken))
+            => Async(DownloadRenderToFileCall(render, path), j => Obj(j).Long("bytes"), cancellationToken);
     }
 }

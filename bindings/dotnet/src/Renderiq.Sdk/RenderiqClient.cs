@@ -263,27 +263,6 @@ namespace Renderiq.Sdk
             CancellationToken cancellationToken = default(CancellationToken))
             => RenderInBackground("create_render", image, options, progress, cancellationToken);
 
-        private static JsonWriter WaitCall(string renderId, TimeSpan? timeout)
-        {
-            NotNullOrEmpty(renderId, nameof(renderId));
-            return CallOf("wait_for_render").Add("id", renderId).Add("wait", RenderOptions.WaitSpec(timeout));
-        }
-
-        /// <summary>Waits until the render is finished (long-poll). Blocks: on a UI thread use <see cref="WaitForRenderAsync"/>.</summary>
-        /// <param name="renderId">The render.</param>
-        /// <param name="timeout">How long to wait. Default is 10 minutes.</param>
-        /// <exception cref="RenderFailedException">The render failed (credits refunded).</exception>
-        /// <exception cref="RenderiqTimeoutException">Not finished in time; it keeps running on the server.</exception>
-        public Render WaitForRender(string renderId, TimeSpan? timeout = null) { return Sync(WaitCall(renderId, timeout), RenderResult); }
-
-        /// <summary>
-        /// Waits in the background until the render is finished. Cancelling the token stops
-        /// waiting (the render goes on on the server). Progress carries the render as last seen.
-        /// </summary>
-        public Task<Render> WaitForRenderAsync(string renderId, TimeSpan? timeout = null, IProgress<RenderProgress> progress = null,
-            CancellationToken cancellationToken = default(CancellationToken))
-                => Async(WaitCall(renderId, timeout), RenderResult, cancellationToken, null, progress);
-
         /// <summary>
         /// Creates a render and waits for it (the <c>render</c> call): the whole "Render" button.
         /// Blocks: on a UI thread use <see cref="RenderAsync"/>.
@@ -364,20 +343,6 @@ namespace Renderiq.Sdk
             if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<byte[]>(cancellationToken);
             return Task.Run(() => DownloadRender(renderId), cancellationToken);
         }
-
-        private static JsonWriter DownloadCall(Render render, string path)
-        {
-            if (render == null) throw new ArgumentNullException(nameof(render));
-            NotNullOrEmpty(path, nameof(path));
-            return CallOf("download_render").Add("id", render.Id).Add("path", System.IO.Path.GetFullPath(path));
-        }
-
-        /// <summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>
-        public long DownloadRenderToFile(Render render, string path) { return Sync(DownloadCall(render, path), j => Obj(j).Long("bytes")); }
-
-        /// <inheritdoc cref="DownloadRenderToFile"/>
-        public Task<long> DownloadRenderToFileAsync(Render render, string path, CancellationToken cancellationToken = default(CancellationToken))
-            => Async(DownloadCall(render, path), j => Obj(j).Long("bytes"), cancellationToken);
 
         /// <summary>
         /// Prepares an image exactly as a render would upload it (oriented, down-scaled, encoded,

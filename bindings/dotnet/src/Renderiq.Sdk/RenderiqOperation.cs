@@ -24,7 +24,7 @@ namespace Renderiq.Sdk
     /// }
     /// </code>
     /// </example>
-    public sealed unsafe class RenderiqOperation : IDisposable
+    public sealed class RenderiqOperation : IDisposable
     {
         private readonly OperationHandle _op;
         private readonly Task<string> _completion;
@@ -49,19 +49,7 @@ namespace Renderiq.Sdk
         /// </summary>
         public string ProgressJson
         {
-            get
-            {
-                NativeHandle.Lease lease;
-                if (_op.TryAcquire(out lease))
-                {
-                    using (lease)
-                    {
-                        string text = NativeOperation.ReadProgressJson(_op);
-                        if (text != null) return text;
-                    }
-                }
-                return "{\"percent\":0,\"stage\":null,\"done\":true,\"render\":null,\"version\":0}";
-            }
+            get { return _op.ProgressJson() ?? "{\"percent\":0,\"stage\":null,\"done\":true,\"render\":null,\"version\":0}"; }
         }
 
         /// <summary>The progress (see <see cref="ProgressJson"/>). Never blocks.</summary>
@@ -71,12 +59,7 @@ namespace Renderiq.Sdk
         /// Asks the call to stop; <see cref="Completion"/> becomes canceled soon after, unless the
         /// call had already ended. Never blocks; calling it twice is harmless.
         /// </summary>
-        public void Cancel()
-        {
-            NativeHandle.Lease lease;
-            if (!_op.TryAcquire(out lease)) return;
-            using (lease) NativeMethods.renderiq_op_cancel(_op.Ptr);
-        }
+        public void Cancel() { _op.Cancel(); }
 
         /// <summary>Cancels the call when it is still running (nobody will read its result) and frees it.</summary>
         public void Dispose()

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Renderiq.Sdk.Json
 {
@@ -80,188 +81,117 @@ namespace Renderiq.Sdk.Json
             _pos += word.Length;
         }
 
-        private Dictionary<string, object> ReadObject(int depth)
+        /// <summary>
+        /// The items of an object or array (the reader stands on its opening bracket), each read
+        /// by <paramref name="item"/>, up to <paramref name="close"/>.
+        /// </summary>
+        private void ReadItems(char close, int depth, string what, Action item)
         {
             if (depth > MaxDepth) throw Error("nested deeper than " + MaxDepth + " levels");
-            _pos++; // {
-            var result = new Dictionary<string, object>(StringComparer.Ordinal);
+            _pos++; // { or [
             SkipWhitespace();
-            if (_pos < _text.Length && _text[_pos] == '}')
+            if (_pos < _text.Length && _text[_pos] == close)
             {
                 _pos++;
-                return result;
+                return;
             }
             while (true)
             {
                 SkipWhitespace();
+                item();
+                SkipWhitespace();
+                if (_pos >= _text.Length) throw Error("unterminated " + what);
+                char c = _text[_pos++];
+                if (c == close) return;
+                if (c != ',') { _pos--; throw Error("expected ',' or '" + close + "' in an " + what); }
+            }
+        }
+
+        private Dictionary<string, object> ReadObject(int depth)
+        {
+            var result = new Dictionary<string, object>(StringComparer.Ordinal);
+            ReadItems('}', depth, "object", () =>
+            {
                 if (_pos >= _text.Length || _text[_pos] != '"') throw Error("expected a string key");
                 string key = ReadString();
                 SkipWhitespace();
                 if (_pos >= _text.Length || _text[_pos] != ':') throw Error("expected ':' after an object key");
                 _pos++;
                 SkipWhitespace();
-                // The last duplicate wins, as in most JSON libraries.
-                result[key] = ReadValue(depth);
-                SkipWhitespace();
-                if (_pos >= _text.Length) throw Error("unterminated object");
-                char c = _text[_pos++];
-                if (c == '}') return result;
-                if (c != ',') { _pos--; throw Error("expected ',' or '}' in an object"); }
-            }
+                result[key] = ReadValue(depth); // the last duplicate wins, as in most JSON libraries
+            });
+            return result;
         }
 
         private List<object> ReadArray(int depth)
         {
-            if (depth > MaxDepth) throw Error("nested deeper than " + MaxDepth + " levels");
-            _pos++; // [
             var result = new List<object>();
-            SkipWhitespace();
-            if (_pos < _text.Length && _text[_pos] == ']')
-            {
-                _pos++;
-                return result;
-            }
-            while (true)
-            {
-                SkipWhitespace();
-                result.Add(ReadValue(depth));
-                SkipWhitespace();
-                if (_pos >= _text.Length) throw Error("unterminated array");
-                char c = _text[_pos++];
-                if (c == ']') return result;
-                if (c != ',') { _pos--; throw Error("expected ',' or ']' in an array"); }
-            }
+            ReadItems(']', depth, "array", () => result.Add(ReadValue(depth)));
+            return result;
         }
 
         private string ReadString()
         {
             _pos++; // opening quote
-            StringBuilder sb = null;
-            int runStart = _pos;
+            var sb = new StringBuilder();
             while (true)
             {
                 if (_pos >= _text.Length) throw Error("unterminated string");
-                char c = _text[_pos];
-                if (c == '"')
-                {
-                    string tail = _text.Substring(runStart, _pos - runStart);
-                    _pos++;
-                    if (sb == null) return tail;
-                    sb.Append(tail);
-                    return sb.ToString();
-                }
-                if (c < 0x20) throw Error("control character in a string (escape it)");
+                char c = _text[_pos++];
+                if (c == '"') return sb.ToString();
+                if (c < 0x20) { _pos--; throw Error("control character in a string (escape it)"); }
                 if (c != '\\')
                 {
-                    _pos++;
+                    sb.Append(c);
                     continue;
                 }
-                if (sb == null) sb = new StringBuilder();
-                sb.Append(_text, runStart, _pos - runStart);
-                _pos++; // backslash
                 if (_pos >= _text.Length) throw Error("unterminated escape");
                 char e = _text[_pos++];
-                switch (e)
+                int simple = "\"\\/bfnrt".IndexOf(e);
+                if (simple >= 0)
                 {
-                    case '"': sb.Append('"'); break;
-                    case '\\': sb.Append('\\'); break;
-                    case '/': sb.Append('/'); break;
-                    case 'b': sb.Append('\b'); break;
-                    case 'f': sb.Append('\f'); break;
-                    case 'n': sb.Append('\n'); break;
-                    case 'r': sb.Append('\r'); break;
-                    case 't': sb.Append('\t'); break;
-                    case 'u':
-                        char u = ReadHex4();
-                        if (char.IsHighSurrogate(u))
-                        {
-                            if (_pos + 1 < _text.Length && _text[_pos] == '\\' && _text[_pos + 1] == 'u')
-                            {
-                                _pos += 2;
-                                char low = ReadHex4();
-                                if (!char.IsLowSurrogate(low)) throw Error("a high surrogate must be followed by a low surrogate");
-                                sb.Append(u).Append(low);
-                            }
-                            else
-                            {
-                                throw Error("lone high surrogate");
-                            }
-                        }
-                        else if (char.IsLowSurrogate(u))
-                        {
-                            throw Error("lone low surrogate");
-                        }
-                        else
-                        {
-                            sb.Append(u);
-                        }
-                        break;
-                    default:
-                        _pos--;
-                        throw Error("unknown escape '\\" + e + "'");
+                    sb.Append("\"\\/\b\f\n\r\t"[simple]);
+                    continue;
                 }
-                runStart = _pos;
+                if (e != 'u') { _pos--; throw Error("unknown escape '\\" + e + "'"); }
+                char u = ReadHex4();
+                if (char.IsLowSurrogate(u)) throw Error("lone low surrogate");
+                if (char.IsHighSurrogate(u))
+                {
+                    if (string.CompareOrdinal(_text, _pos, "\\u", 0, 2) != 0) throw Error("lone high surrogate");
+                    _pos += 2;
+                    char low = ReadHex4();
+                    if (!char.IsLowSurrogate(low)) throw Error("a high surrogate must be followed by a low surrogate");
+                    sb.Append(u);
+                    u = low;
+                }
+                sb.Append(u);
             }
         }
 
         private char ReadHex4()
         {
-            if (_pos + 4 > _text.Length) throw Error("truncated \\u escape");
-            int v = 0;
-            for (int i = 0; i < 4; i++)
-            {
-                char h = _text[_pos++];
-                int d;
-                if (h >= '0' && h <= '9') d = h - '0';
-                else if (h >= 'a' && h <= 'f') d = h - 'a' + 10;
-                else if (h >= 'A' && h <= 'F') d = h - 'A' + 10;
-                else { _pos--; throw Error("bad hex digit in \\u escape"); }
-                v = (v << 4) | d;
-            }
+            int v;
+            if (_pos + 4 > _text.Length || !int.TryParse(_text.Substring(_pos, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out v))
+                throw Error("a \\u escape needs four hex digits");
+            _pos += 4;
             return (char)v;
         }
 
+        /// <summary>RFC 8259's number: no leading zeros, no bare dot, digits after a dot and an exponent.</summary>
+        private static readonly Regex Number = new Regex(@"\G-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?", RegexOptions.CultureInvariant);
+
+        /// <summary>An integer as a long when it fits, anything else as a double.</summary>
         private object ReadNumber()
         {
-            int start = _pos;
-            bool isInteger = true;
-            if (_text[_pos] == '-') _pos++;
-            if (_pos >= _text.Length) throw Error("a number needs digits");
-            if (_text[_pos] == '0')
-            {
-                _pos++;
-                if (_pos < _text.Length && char.IsDigit(_text[_pos])) throw Error("leading zeros are not allowed");
-            }
-            else if (_text[_pos] >= '1' && _text[_pos] <= '9')
-            {
-                while (_pos < _text.Length && _text[_pos] >= '0' && _text[_pos] <= '9') _pos++;
-            }
-            else
-            {
-                throw Error("a number needs digits");
-            }
-            if (_pos < _text.Length && _text[_pos] == '.')
-            {
-                isInteger = false;
-                _pos++;
-                int digits = _pos;
-                while (_pos < _text.Length && _text[_pos] >= '0' && _text[_pos] <= '9') _pos++;
-                if (_pos == digits) throw Error("a fraction needs digits");
-            }
-            if (_pos < _text.Length && (_text[_pos] == 'e' || _text[_pos] == 'E'))
-            {
-                isInteger = false;
-                _pos++;
-                if (_pos < _text.Length && (_text[_pos] == '+' || _text[_pos] == '-')) _pos++;
-                int digits = _pos;
-                while (_pos < _text.Length && _text[_pos] >= '0' && _text[_pos] <= '9') _pos++;
-                if (_pos == digits) throw Error("an exponent needs digits");
-            }
-            string s = _text.Substring(start, _pos - start);
+            Match m = Number.Match(_text, _pos);
+            if (!m.Success) throw Error("a number needs digits");
+            _pos += m.Length;
             long l;
-            if (isInteger && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out l))
+            if (!m.Groups[1].Success && !m.Groups[2].Success &&
+                long.TryParse(m.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out l))
                 return l;
-            return double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+            return double.Parse(m.Value, NumberStyles.Float, CultureInfo.InvariantCulture);
         }
     }
 }

@@ -15,8 +15,8 @@ namespace Renderiq.Sdk.Native
         internal static string TakeJson(RenderiqError* error)
         {
             if (error == null) return null;
-            using (var handle = new ErrorHandle(error))
-                return Interop.ReadBorrowed(NativeMethods.renderiq_error_json(handle.Ptr));
+            try { return Interop.ReadBorrowed(NativeMethods.renderiq_error_json(error)); }
+            finally { NativeMethods.renderiq_error_free(error); }
         }
 
         internal static Exception ToException(int status, RenderiqError* error, CancellationToken token)

@@ -107,7 +107,7 @@ namespace Renderiq.Sdk.Native
                 else if (_progress != null)
                     _timer = new Timer(_ => Tick(), null, TimeSpan.Zero, ProgressInterval);
                 if (_token.CanBeCanceled)
-                    _registration = _token.Register(CancelFromToken);
+                    _registration = _token.Register(_op.Cancel);
             }
         }
 
@@ -126,26 +126,6 @@ namespace Renderiq.Sdk.Native
             if (_ownsHandle) _op.Dispose();
             _tcs.TrySetException(e);
             return false;
-        }
-
-        private void CancelFromToken()
-        {
-            NativeHandle.Lease lease;
-            if (!_op.TryAcquire(out lease)) return;
-            using (lease)
-            {
-                NativeMethods.renderiq_op_cancel(_op.Ptr);
-            }
-        }
-
-        /// <summary>The progress JSON of a leased handle, or null when it cannot be read.</summary>
-        internal static string ReadProgressJson(OperationHandle op)
-        {
-            byte* json = null;
-            byte percent;
-            int status = NativeMethods.renderiq_op_progress(op.Ptr, &percent, &json, null);
-            string text = Interop.TakeString(json);
-            return status == NativeMethods.RENDERIQ_OK ? text : null;
         }
 
         private void Tick()
@@ -178,7 +158,7 @@ namespace Renderiq.Sdk.Native
         private void ReportProgress()
         {
             _lastProgressRead = DateTime.UtcNow;
-            string json = ReadProgressJson(_op);
+            string json = _op.ProgressJson();
             if (json == null) return;
             try
             {
@@ -236,9 +216,7 @@ namespace Renderiq.Sdk.Native
                         if (timer.Dispose(stopped)) stopped.WaitOne();
                     }
                 }
-                NativeHandle.Lease lease;
-                if (_progress != null && _op.TryAcquire(out lease))
-                    using (lease) ReportProgress();
+                if (_progress != null) ReportProgress();
                 _registration.Dispose();
 
                 byte* json = null;

@@ -84,15 +84,28 @@ namespace Renderiq.Sdk.Native
         internal RenderiqOp* Ptr { get { return (RenderiqOp*)handle; } }
 
         protected override bool ReleaseHandle() => NativeMethods.renderiq_op_free((RenderiqOp*)handle) == NativeMethods.RENDERIQ_OK;
-    }
 
-    /// <summary>Owns a <c>RenderiqError*</c>; released with <c>renderiq_error_free</c>.</summary>
-    internal sealed unsafe class ErrorHandle : NativeHandle
-    {
-        internal ErrorHandle(RenderiqError* ptr) : base((IntPtr)ptr) { }
+        /// <summary>The progress JSON (<c>renderiq_op_progress</c>); null once freed or when it cannot be read. Never blocks.</summary>
+        internal string ProgressJson()
+        {
+            Lease lease;
+            if (!TryAcquire(out lease)) return null;
+            using (lease)
+            {
+                byte* json = null;
+                byte percent;
+                int status = NativeMethods.renderiq_op_progress(Ptr, &percent, &json, null);
+                string text = Interop.TakeString(json);
+                return status == NativeMethods.RENDERIQ_OK ? text : null;
+            }
+        }
 
-        internal RenderiqError* Ptr { get { return (RenderiqError*)handle; } }
-
-        protected override bool ReleaseHandle() => NativeMethods.renderiq_error_free((RenderiqError*)handle) == NativeMethods.RENDERIQ_OK;
+        /// <summary>Asks the operation to stop (<c>renderiq_op_cancel</c>); nothing once freed. Never blocks.</summary>
+        internal void Cancel()
+        {
+            Lease lease;
+            if (!TryAcquire(out lease)) return;
+            using (lease) NativeMethods.renderiq_op_cancel(Ptr);
+        }
     }
 }
