@@ -65,9 +65,10 @@ fn make_classes(py: Python<'_>) -> PyResult<Vec<Py<PyType>>> {
     Ok(made)
 }
 
-/// The exception class of a kind (`RenderiqError` for a kind the table does not know yet).
+/// The exception class of a kind (`RenderiqError` for a kind the table does not know yet, or
+/// before [`register`] made the classes).
 pub fn error_type(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
-    let classes = CLASSES.get_or_init(py, || make_classes(py).expect("the error classes"));
+    let classes = CLASSES.get(py).map(Vec::as_slice).unwrap_or_default();
     match index(kind).and_then(|i| classes.get(i)) {
         Some(class) => class.bind(py).clone(),
         None => py.get_type::<RenderiqError>(),
@@ -131,6 +132,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         base.setattr(attr, py.None())?;
     }
     m.add("RenderiqError", base)?;
+    // Made once per process: a second import of the module reuses them.
+    if CLASSES.get(py).is_none() {
+        let _ = CLASSES.set(py, make_classes(py)?);
+    }
     let table = PyDict::new(py);
     for kind in ErrorKind::ALL {
         let class = error_type(py, kind);
