@@ -6,8 +6,8 @@
 //                          headers, pinning the body, renderiq_webhook_verify, status check
 //   render_get             RenderiqClient.GetRender against the local reference server: the
 //                          P/Invoke, the JSON string out and freed, and parsing it into a Render
-//   render_get_raw         the same call through NativeMethods, JSON text out, no parsing: the
-//                          binding's marshalling cost alone
+//   render_get_raw         the same call through NativeMethods.renderiq_call (a retrieve_render
+//                          call), JSON text out, no parsing: the binding's marshalling cost alone
 //   op_poll                renderiq_op_poll of a finished operation through its SafeHandle
 //                          (AddRef/Release around the call): what a completion poll tick costs
 //
@@ -74,16 +74,16 @@ internal static unsafe class DotnetOverhead
             // The raw call, as the binding's thin layer makes it, without the model parsing.
             var field = typeof(Client).GetField("_handle", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
             var handle = (ClientHandle)field.GetValue(client);
-            byte[] id = Encoding.UTF8.GetBytes(render.Id + "\0");
+            byte[] call = Encoding.UTF8.GetBytes("{\"call\":\"retrieve_render\",\"id\":\"" + render.Id + "\"}\0");
             w = Stopwatch.StartNew();
             for (long i = 0; i < g; i++)
             {
                 using (handle.Acquire())
-                fixed (byte* ip = id)
+                fixed (byte* cp = call)
                 {
                     byte* json = null;
                     RenderiqError* err = null;
-                    int status = NativeMethods.renderiq_client_render_get(handle.Ptr, ip, &json, &err);
+                    int status = NativeMethods.renderiq_call(handle.Ptr, cp, null, UIntPtr.Zero, &json, &err);
                     string text = Interop.TakeString(json);
                     Interop.Check(status, err);
                     if (text.Length == 0) throw new InvalidOperationException();
@@ -95,11 +95,11 @@ internal static unsafe class DotnetOverhead
             // A finished operation, polled as the completion timer polls it.
             RenderiqOp* opPtr = null;
             RenderiqError* e2 = null;
-            byte[] rid = Encoding.UTF8.GetBytes(render.Id + "\0");
+            byte[] wait = Encoding.UTF8.GetBytes("{\"call\":\"wait_for_render\",\"id\":\"" + render.Id + "\"}\0");
             int st;
             using (handle.Acquire())
-            fixed (byte* rp = rid)
-                st = NativeMethods.renderiq_render_wait_start(handle.Ptr, rp, 0, &opPtr, &e2);
+            fixed (byte* wp = wait)
+                st = NativeMethods.renderiq_call_start(handle.Ptr, wp, null, UIntPtr.Zero, &opPtr, &e2);
             Interop.Check(st, e2);
             using (var op = new OperationHandle(opPtr))
             {

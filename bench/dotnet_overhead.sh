@@ -15,7 +15,9 @@ ensure_apt mono-complete
 FFI_PROFILE=release
 OUT="$CARGO_TARGET_DIR/dotnet-bench"
 log "release builds: librenderiq, the Rust example, the reference server"
-cargo build --release -p renderiq-ffi -p renderiq-server --example ffi_overhead
+# Two builds: with --example, cargo builds that example alone (no librenderiq.so, no server).
+cargo build --release -p renderiq-ffi -p renderiq-server
+cargo build --release -p renderiq-ffi --example ffi_overhead
 rm -rf "$OUT" && mkdir -p "$OUT"
 cp "$CARGO_TARGET_DIR/release/librenderiq.so" "$OUT/"
 

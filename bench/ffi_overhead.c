@@ -3,7 +3,8 @@
  * bench/ffi_overhead.sh, which runs bench/ffi_overhead.rs (the same calls from Rust) beside it.
  *
  *   webhook_verify_1k  renderiq_webhook_verify of a 1 KiB body (HMAC-SHA256, no event parsing)
- *   render_get         renderiq_client_render_get against the local reference server (JSON out)
+ *   render_get         renderiq_call of a `retrieve_render` call against the local reference
+ *                      server: the call JSON parsed, the request, the Render JSON out and freed
  *   op_poll            renderiq_op_poll of a finished operation (what a UI timer calls)
  *
  * Environment: RENDERIQ_BENCH_URL, RENDERIQ_TEST_EMAIL, RENDERIQ_TEST_PASSWORD,
@@ -70,22 +71,21 @@ int main(void) {
         char* json = NULL;
         char id[128] = "";
         const char* p;
+        char call[256];
         uint8_t px[64 * 64 * 4];
-        RenderiqImage img;
         if (!url) return 0;
         snprintf(config, sizeof config, "{\"baseUrl\": \"%s\", \"tokenStore\": \"memory\", \"platform\": \"other\"}", url);
         if (renderiq_client_new(config, &client, &err) != RENDERIQ_OK) die("client_new", err);
-        if (renderiq_client_sign_in(client, getenv("RENDERIQ_TEST_EMAIL"), getenv("RENDERIQ_TEST_PASSWORD"), NULL, &err) != RENDERIQ_OK)
-            die("sign_in", err);
+        /* The test account's e-mail and password need no JSON escaping. */
+        snprintf(call, sizeof call, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"%s\"}",
+                 getenv("RENDERIQ_TEST_EMAIL"), getenv("RENDERIQ_TEST_PASSWORD"));
+        if (renderiq_call(client, call, NULL, 0, NULL, &err) != RENDERIQ_OK) die("sign_in", err);
         memset(px, 0x80, sizeof px);
-        memset(&img, 0, sizeof img);
-        img.kind = RENDERIQ_IMAGE_RAW;
-        img.data = px;
-        img.len = sizeof px;
-        img.width = 64;
-        img.height = 64;
-        img.pixel_format = RENDERIQ_PIXEL_BGRA8;
-        if (renderiq_render_start(client, &img, "{\"quality\": \"standard\"}", 0, &op, &err) != RENDERIQ_OK) die("render_start", err);
+        if (renderiq_call_start(client,
+                                "{\"call\": \"render\", \"image\": {\"kind\": \"raw\", \"width\": 64, \"height\": 64, "
+                                "\"pixelFormat\": \"bgra8\"}, \"settings\": {\"quality\": \"standard\"}}",
+                                px, sizeof px, &op, &err) != RENDERIQ_OK)
+            die("render_start", err);
         if (renderiq_op_wait(op, RENDERIQ_WAIT_FOREVER, &json, &err) != RENDERIQ_OK) die("op_wait", err);
         p = strstr(json, "\"id\":\"");
         if (p) {
@@ -94,15 +94,16 @@ int main(void) {
             id[k] = '\0';
         }
         renderiq_string_free(json);
+        snprintf(call, sizeof call, "{\"call\": \"retrieve_render\", \"id\": \"%s\"}", id);
 
         n = env_long("RENDERIQ_BENCH_GET_N", 2000);
         for (i = 0; i < n / 10; i++) { /* warm-up: connection pool, session */
-            renderiq_client_render_get(client, id, &json, NULL);
+            renderiq_call(client, call, NULL, 0, &json, NULL);
             renderiq_string_free(json);
         }
         t0 = now_ns();
         for (i = 0; i < n; i++) {
-            if (renderiq_client_render_get(client, id, &json, &err) != RENDERIQ_OK) die("render_get", err);
+            if (renderiq_call(client, call, NULL, 0, &json, &err) != RENDERIQ_OK) die("render_get", err);
             renderiq_string_free(json);
         }
         t1 = now_ns();

@@ -12,7 +12,9 @@ cd "$REPO_ROOT"
 
 FFI_PROFILE=release
 log "release builds: librenderiq, the Rust example, the reference server"
-cargo build --release -p renderiq-ffi -p renderiq-server --example ffi_overhead
+# Two builds: with --example, cargo builds that example alone (no librenderiq.so, no server).
+cargo build --release -p renderiq-ffi -p renderiq-server
+cargo build --release -p renderiq-ffi --example ffi_overhead
 mkdir -p "$CARGO_TARGET_DIR/ffi-bench"
 cc -O2 -std=c99 -D_POSIX_C_SOURCE=199309L -I bindings/ffi/include bench/ffi_overhead.c \
     -L "$CARGO_TARGET_DIR/release" -lrenderiq -Wl,-rpath,"$CARGO_TARGET_DIR/release" \

@@ -1,6 +1,11 @@
-//! `bindings/ffi/include/renderiq_models.hpp`: C++17 structs of the wire models (`std::optional`
-//! for what may be absent), the enums with their wire spellings, the error-class table and the
-//! hints in C++'s names. Header-only and dependency-free; times stay RFC 3339 strings.
+//! The generated files of the C ABI and its C++ wrapper (`bindings/ffi`):
+//!
+//! - `include/renderiq_models.hpp`: C++17 structs of the wire models (`std::optional` for what
+//!   may be absent), the enums with their wire spellings, the error-class table and the hints in
+//!   C++'s names. Header-only and dependency-free; times stay RFC 3339 strings.
+//! - `include/renderiq_errors.hpp`: one exception class per error kind and the dispatch from a
+//!   status code to its class.
+//! - `src/error_kinds.rs`: the C status code and snake_case name of each error kind.
 //!
 //! ```text
 //! struct Credits {
@@ -16,8 +21,12 @@ use crate::schema::{Api, DefaultValue, EnumDef, Field, Model, Presence, Ty};
 use crate::text::{pascal, quoted};
 use crate::{header, Target};
 
-/// Where the header goes.
+/// Where the models header goes.
 pub const PATH: &str = "bindings/ffi/include/renderiq_models.hpp";
+/// Where the error classes go.
+pub const ERRORS_PATH: &str = "bindings/ffi/include/renderiq_errors.hpp";
+/// Where the status codes of the error kinds go.
+pub const STATUS_CODES_PATH: &str = "bindings/ffi/src/error_kinds.rs";
 
 const PRELUDE: &str = r#"#pragma once
 
@@ -248,6 +257,99 @@ fn error_table() -> String {
     s
 }
 
+/// The C constant of an error kind's status code: `RENDERIQ_ERROR_RATE_LIMITED`.
+fn status_constant(kind: &str) -> String {
+    format!("RENDERIQ_ERROR_{}", kind.to_ascii_uppercase())
+}
+
+/// `renderiq_errors.hpp`: the exception class of each error kind (the core's error table, in
+/// `ErrorKind::ALL` order) and `detail::throwKind`, which throws an `Error` as its kind's class.
+pub fn render_errors() -> String {
+    let mut s = header("//", "its error table (renderiq_sdk::error_table)");
+    s.push_str(
+        "#pragma once\n\n\
+         // The exception class of each error kind, derived from renderiq::Error, and the dispatch\n\
+         // from a status code to its class. renderiq.hpp includes this file after defining\n\
+         // renderiq::Error: include renderiq.hpp, not this file.\n\n\
+         namespace renderiq {\n",
+    );
+    let classes = errors::classes(Target::Cpp);
+    for c in &classes {
+        let fields = if c.fields.is_empty() {
+            String::new()
+        } else {
+            let getters: Vec<String> = c.fields.iter().map(|f| format!("{f}()")).collect();
+            format!(" See {}.", getters.join(" and "))
+        };
+        let _ = write!(
+            s,
+            "\n/// {}{fields}\nclass {1} : public {2} {{\npublic:\n    explicit {1}({2} e) : {2}(std::move(e)) {{}}\n}};\n",
+            c.doc, c.class_name, c.parent
+        );
+    }
+    s.push_str(
+        "\nnamespace detail {\n\n\
+         /// Throws `e` as the class of status `code` when it is an error kind's code\n\
+         /// (RENDERIQ_ERROR_AUTH ... RENDERIQ_ERROR_DECODE); returns for any other code.\n\
+         inline void throwKind(int32_t code, Error e) {\n    switch (code) {\n",
+    );
+    for c in &classes {
+        let _ = writeln!(
+            s,
+            "        case {}: throw {}(std::move(e));",
+            status_constant(c.kind),
+            c.class_name
+        );
+    }
+    s.push_str(
+        "        default: return;\n    }\n}\n\n}  // namespace detail\n}  // namespace renderiq\n",
+    );
+    s
+}
+
+/// `src/error_kinds.rs` of the C ABI: the status code of each error kind, its position in
+/// `ErrorKind::ALL` plus one, documented from the core's error table, and its snake_case name.
+pub fn render_status_codes() -> String {
+    let mut s = header("//", "its error table (renderiq_sdk::error_table)");
+    s.push_str(
+        "//! The status codes of the SDK's error kinds: one per `renderiq_sdk::ErrorKind`, numbered\n\
+         //! by its position in `ErrorKind::ALL` plus one, and the kind's snake_case name.\n\n\
+         use std::ffi::CStr;\n",
+    );
+    let classes = errors::classes(Target::Cpp);
+    for (i, c) in classes.iter().enumerate() {
+        let fields = if c.fields.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = c.fields.iter().map(|f| format!("`{f}`")).collect();
+            format!(" Its JSON carries {}.", quoted.join(" and "))
+        };
+        let _ = write!(
+            s,
+            "\n/// {}{fields} C++: `renderiq::{}`.\npub const {}: i32 = {};\n",
+            c.doc,
+            c.class_name,
+            status_constant(c.kind),
+            i + 1
+        );
+    }
+    s.push_str(
+        "\n/// The snake_case name of an error kind's status code (`ErrorKind::as_str`), or `None` for\n\
+         /// another code.\n\
+         pub(crate) fn kind_name(code: i32) -> Option<&'static CStr> {\n    Some(match code {\n",
+    );
+    for c in &classes {
+        let _ = writeln!(
+            s,
+            "        {} => c{},",
+            status_constant(c.kind),
+            quoted(c.kind)
+        );
+    }
+    s.push_str("        _ => return None,\n    })\n}\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +378,23 @@ mod tests {
             "    {\"insufficient_credits\", \"InsufficientCredits\", \"InsufficientCreditsError\", \"Error\", {\"requiredCredits\", \"availableCredits\"}, "
         ), "{t}");
         assert!(t.contains("    {\"auth\", \"sign in again with signIn, or check the API key given to useApiKey\"},\n"));
+    }
+
+    #[test]
+    fn every_kind_has_a_class_and_a_status_code_in_error_kind_order() {
+        let classes = render_errors();
+        let codes = render_status_codes();
+        for (i, kind) in renderiq_sdk::ErrorKind::ALL.iter().enumerate() {
+            let class = errors::class_name(Target::Cpp, errors::classes(Target::Cpp)[i].stem);
+            let constant = status_constant(kind.as_str());
+            assert!(classes.contains(&format!("class {class} : public Error {{")));
+            assert!(classes.contains(&format!("case {constant}: throw {class}(std::move(e));")));
+            assert!(codes.contains(&format!("pub const {constant}: i32 = {};", i + 1)));
+            assert!(codes.contains(&format!("{constant} => c\"{}\",", kind.as_str())));
+        }
+        assert!(
+            codes.contains("`requiredCredits` and `availableCredits`"),
+            "{codes}"
+        );
     }
 }

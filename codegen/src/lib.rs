@@ -99,6 +99,14 @@ pub fn files() -> Vec<GeneratedFile> {
             path: cpp::PATH,
             text: cpp::render(&api),
         },
+        GeneratedFile {
+            path: cpp::ERRORS_PATH,
+            text: cpp::render_errors(),
+        },
+        GeneratedFile {
+            path: cpp::STATUS_CODES_PATH,
+            text: cpp::render_status_codes(),
+        },
     ]
 }
 

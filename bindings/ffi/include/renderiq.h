@@ -15,8 +15,8 @@
  * - Results are the API objects as camelCase JSON text (Render, User, Credits, Page, ...).
  * - Handles are checked: a NULL, freed (double free) or foreign handle returns
  *   RENDERIQ_ERROR_INVALID_HANDLE; it is never dereferenced. No panic crosses the boundary.
- * - A client is thread-safe. Blocking calls must not run on a UI thread: use the
- *   renderiq_render_*_start operations and poll them from a timer.
+ * - A client is thread-safe. Blocking calls must not run on a UI thread: use
+ *   renderiq_call_start and poll its operation from a timer.
  * - Check renderiq_abi_version() == RENDERIQ_ABI_VERSION when you load the library.
  */
 
@@ -40,91 +40,6 @@
  * Success.
  */
 #define RENDERIQ_OK 0
-
-/**
- * Not signed in, token invalid or expired, wrong credentials (`renderiq::AuthError`).
- */
-#define RENDERIQ_ERROR_AUTH 1
-
-/**
- * The API key lacks a scope (`INSUFFICIENT_SCOPE`).
- */
-#define RENDERIQ_ERROR_PERMISSION_DENIED 2
-
-/**
- * No such resource.
- */
-#define RENDERIQ_ERROR_NOT_FOUND 3
-
-/**
- * The request was rejected as invalid, by the server or by the SDK before sending.
- */
-#define RENDERIQ_ERROR_INVALID_INPUT 4
-
-/**
- * Not enough credits; the error's JSON carries `requiredCredits` and `availableCredits`.
- */
-#define RENDERIQ_ERROR_INSUFFICIENT_CREDITS 5
-
-/**
- * Too many requests; the error carries `retryAfter`.
- */
-#define RENDERIQ_ERROR_RATE_LIMITED 6
-
-/**
- * Idempotency-key reuse with another body, or a state conflict.
- */
-#define RENDERIQ_ERROR_CONFLICT 7
-
-/**
- * The server failed (5xx).
- */
-#define RENDERIQ_ERROR_SERVER 8
-
-/**
- * A render ended in the `failed` state (its credits were refunded).
- */
-#define RENDERIQ_ERROR_RENDER_FAILED 9
-
-/**
- * The server could not be reached (DNS, connect, TLS, reset).
- */
-#define RENDERIQ_ERROR_NETWORK 10
-
-/**
- * A request timed out or a wait passed its deadline.
- */
-#define RENDERIQ_ERROR_TIMEOUT 11
-
-/**
- * The operation was cancelled.
- */
-#define RENDERIQ_ERROR_CANCELLED 12
-
-/**
- * A screenshot could not be read or encoded.
- */
-#define RENDERIQ_ERROR_IMAGE 13
-
-/**
- * A webhook delivery failed verification.
- */
-#define RENDERIQ_ERROR_WEBHOOK_VERIFICATION 14
-
-/**
- * The token store (keychain, file) failed.
- */
-#define RENDERIQ_ERROR_TOKEN_STORE 15
-
-/**
- * The client was configured wrongly (bad config JSON, base URL, certificate, proxy).
- */
-#define RENDERIQ_ERROR_CONFIG 16
-
-/**
- * The server's answer could not be understood.
- */
-#define RENDERIQ_ERROR_DECODE 17
 
 /**
  * A required pointer argument was NULL.
@@ -162,30 +77,89 @@
 #define RENDERIQ_ERROR_ALREADY_TAKEN 106
 
 /**
- * `RenderiqImage.kind`: a PNG, JPEG or WebP file at `path`.
+ * Not signed in, a session that could not be refreshed, a wrong password or API key. C++: `renderiq::AuthError`.
  */
-#define RENDERIQ_IMAGE_FILE 1
+#define RENDERIQ_ERROR_AUTH 1
 
 /**
- * `RenderiqImage.kind`: PNG, JPEG or WebP bytes in `data` / `len`.
+ * The API key lacks a scope the call needs. C++: `renderiq::PermissionDeniedError`.
  */
-#define RENDERIQ_IMAGE_ENCODED 2
+#define RENDERIQ_ERROR_PERMISSION_DENIED 2
 
 /**
- * `RenderiqImage.kind`: raw pixels in `data` / `len`, described by `width`, `height`, `stride`,
- * `pixel_format` and `bottom_up`.
+ * No such render, project, key or webhook for this account. C++: `renderiq::NotFoundError`.
  */
-#define RENDERIQ_IMAGE_RAW 3
+#define RENDERIQ_ERROR_NOT_FOUND 3
 
 /**
- * `RenderiqImage.pixel_format`: 4 bytes per pixel, red first (OpenGL read-backs).
+ * A value was refused, before sending or by the server; details names the fields. C++: `renderiq::ValidationError`.
  */
-#define RENDERIQ_PIXEL_RGBA8 1
+#define RENDERIQ_ERROR_INVALID_INPUT 4
 
 /**
- * `RenderiqImage.pixel_format`: 4 bytes per pixel, blue first (Windows DIBs, Revit captures).
+ * The account has too few credits for the render. Its JSON carries `requiredCredits` and `availableCredits`. C++: `renderiq::InsufficientCreditsError`.
  */
-#define RENDERIQ_PIXEL_BGRA8 2
+#define RENDERIQ_ERROR_INSUFFICIENT_CREDITS 5
+
+/**
+ * Too many requests; retry after the time it gives. Its JSON carries `retryAfter`. C++: `renderiq::RateLimitError`.
+ */
+#define RENDERIQ_ERROR_RATE_LIMITED 6
+
+/**
+ * An idempotency key reused for another request, or a render that can no longer change. C++: `renderiq::ConflictError`.
+ */
+#define RENDERIQ_ERROR_CONFLICT 7
+
+/**
+ * The server failed (HTTP 5xx). Its JSON carries `retryAfter`. C++: `renderiq::ServerError`.
+ */
+#define RENDERIQ_ERROR_SERVER 8
+
+/**
+ * The render ended in the failed state; its credits were refunded. C++: `renderiq::RenderFailedError`.
+ */
+#define RENDERIQ_ERROR_RENDER_FAILED 9
+
+/**
+ * The server could not be reached (DNS, connection, TLS, proxy). C++: `renderiq::NetworkError`.
+ */
+#define RENDERIQ_ERROR_NETWORK 10
+
+/**
+ * A request timed out, or a wait passed its deadline (the render keeps running). C++: `renderiq::TimeoutError`.
+ */
+#define RENDERIQ_ERROR_TIMEOUT 11
+
+/**
+ * The caller cancelled the operation. C++: `renderiq::CancelledError`.
+ */
+#define RENDERIQ_ERROR_CANCELLED 12
+
+/**
+ * The screenshot could not be read or encoded. C++: `renderiq::ImageError`.
+ */
+#define RENDERIQ_ERROR_IMAGE 13
+
+/**
+ * A webhook delivery failed verification; code says why. C++: `renderiq::WebhookVerificationError`.
+ */
+#define RENDERIQ_ERROR_WEBHOOK_VERIFICATION 14
+
+/**
+ * The token store (keychain, encrypted file) failed. C++: `renderiq::TokenStoreError`.
+ */
+#define RENDERIQ_ERROR_TOKEN_STORE 15
+
+/**
+ * The client is configured wrongly. C++: `renderiq::ConfigError`.
+ */
+#define RENDERIQ_ERROR_CONFIG 16
+
+/**
+ * The server's answer could not be understood. C++: `renderiq::DecodeError`.
+ */
+#define RENDERIQ_ERROR_DECODE 17
 
 /**
  * `timeout_ms` of `renderiq_op_wait` that waits without a limit.
@@ -203,77 +177,21 @@ typedef struct RenderiqClient RenderiqClient;
 /**
  * An error: what failed and everything the server said about it.
  *
- * Created by a failing call into `*out_error`; read it with the `renderiq_error_*` accessors;
- * free it with `renderiq_error_free`. Immutable, so it may be read from any thread.
+ * Created by a failing call into `*out_error`; read its code, kind and message with the
+ * `renderiq_error_*` accessors and everything else (HTTP status, request id, API error code,
+ * field errors, credits, retry delay) from `renderiq_error_json`; free it with
+ * `renderiq_error_free`. Immutable, so it may be read from any thread.
  */
 typedef struct RenderiqError RenderiqError;
 
 /**
  * An operation running in the background, for a UI thread that must never block.
  *
- * Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
- * `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
- * `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
+ * Started by `renderiq_call_start`; polled from a UI timer with `renderiq_op_poll` and
+ * `renderiq_op_progress`; its outcome read with `renderiq_op_outcome`; freed with
  * `renderiq_op_free`. Thread-safe.
  */
 typedef struct RenderiqOp RenderiqOp;
-
-/**
- * A viewport capture, borrowed for the duration of one call and copied before any background
- * work starts (so the caller may free or reuse its memory as soon as the call returns).
- *
- * Zero-initialise it and set the fields of its `kind`:
- * - `RENDERIQ_IMAGE_FILE`: `path` (UTF-8).
- * - `RENDERIQ_IMAGE_ENCODED`: `data`, `len` (PNG, JPEG or WebP bytes).
- * - `RENDERIQ_IMAGE_RAW`: `data`, `len`, `width`, `height`, `stride` (bytes from one row's
- *   start to the next; 0 means `width * 4`), `pixel_format` (`RENDERIQ_PIXEL_RGBA8` or
- *   `RENDERIQ_PIXEL_BGRA8`), `bottom_up` (1 when the first row in memory is the image's bottom
- *   row, as OpenGL reads it back; else 0). `len` must be at least
- *   `stride * (height - 1) + width * 4`; only that many bytes are read.
- *
- * Inconsistent fields are answered with `RENDERIQ_ERROR_INVALID_ARGUMENT`, never with a read
- * outside the buffer.
- */
-typedef struct RenderiqImage {
-    /**
-     * `RENDERIQ_IMAGE_FILE`, `RENDERIQ_IMAGE_ENCODED` or `RENDERIQ_IMAGE_RAW`.
-     */
-    uint32_t kind;
-    /**
-     * File path, UTF-8, NUL-terminated (`RENDERIQ_IMAGE_FILE` only).
-     */
-    const char *path;
-    /**
-     * The bytes (`RENDERIQ_IMAGE_ENCODED` and `RENDERIQ_IMAGE_RAW`).
-     */
-    const uint8_t *data;
-    /**
-     * Number of readable bytes at `data`.
-     */
-    size_t len;
-    /**
-     * Width in pixels (`RENDERIQ_IMAGE_RAW`).
-     */
-    uint32_t width;
-    /**
-     * Height in pixels (`RENDERIQ_IMAGE_RAW`).
-     */
-    uint32_t height;
-    /**
-     * Bytes from one row's start to the next, at least `width * 4`; 0 means `width * 4`
-     * (`RENDERIQ_IMAGE_RAW`).
-     */
-    size_t stride;
-    /**
-     * `RENDERIQ_PIXEL_RGBA8` or `RENDERIQ_PIXEL_BGRA8` (`RENDERIQ_IMAGE_RAW`).
-     */
-    uint32_t pixel_format;
-    /**
-     * 1 when the first row in memory is the bottom row of the image, else 0
-     * (`RENDERIQ_IMAGE_RAW`).
-     */
-    uint32_t bottom_up;
-} RenderiqImage;
 
 #ifdef __cplusplus
 extern "C" {
@@ -327,7 +245,7 @@ int32_t renderiq_call(const struct RenderiqClient *client,
 /**
  * Starts a call in the background and returns at once with an operation handle: poll it
  * from a UI timer (`renderiq_op_poll`, `renderiq_op_progress`), read its outcome
- * (`renderiq_op_outcome`, `renderiq_op_take_result`, `renderiq_op_wait`), cancel it
+ * (`renderiq_op_outcome`, `renderiq_op_wait`), cancel it
  * (`renderiq_op_cancel`) and free it (`renderiq_op_free`). Arguments as for `renderiq_call`.
  *
  * Cancelling a call that creates a render (`create_render`, `render`) withdraws the render
@@ -391,31 +309,6 @@ int32_t renderiq_client_new(const char *config_json,
 int32_t renderiq_client_free(struct RenderiqClient *client);
 
 /**
- * Signs in with email and password and saves the session in the token store. Blocking.
- *
- * On success `*out_user_json` (may be NULL) receives the `User` JSON
- * (`{"id","email","name","createdAt"}`), freed with `renderiq_string_free`.
- * Errors: `RENDERIQ_ERROR_AUTH` for wrong credentials, `RENDERIQ_ERROR_INVALID_INPUT` for an
- * empty email or password, `RENDERIQ_ERROR_TOKEN_STORE` when the session cannot be saved.
- */
-int32_t renderiq_client_sign_in(const struct RenderiqClient *client,
-                                const char *email,
-                                const char *password,
-                                char **out_user_json,
-                                struct RenderiqError **out_error);
-
-/**
- * A render's current state as `Render` JSON (`{"id","status","progress","prompt","style",
- * "quality","aspectRatio","projectId","creditsCost","inputUrl","outputUrl","error",
- * "platform","createdAt","updatedAt","completedAt"}`). Blocking.
- * Errors: `RENDERIQ_ERROR_NOT_FOUND` for an unknown id.
- */
-int32_t renderiq_client_render_get(const struct RenderiqClient *client,
-                                   const char *render_id,
-                                   char **out_render_json,
-                                   struct RenderiqError **out_error);
-
-/**
  * Downloads a completed render's output image. `render` is the render's id, or its `Render`
  * JSON as returned by another call (which saves one request). Blocking.
  *
@@ -457,66 +350,12 @@ const char *renderiq_status_name(int32_t code);
 const char *renderiq_error_message(const struct RenderiqError *error);
 
 /**
- * The message alone, without the hint and the request id that `renderiq_error_message`
- * adds: for wrappers that add the hint in their own names (`renderiq_error_hint_id`).
- * Borrowed like `renderiq_error_message`; `""` when `error` is not live.
- */
-const char *renderiq_error_bare_message(const struct RenderiqError *error);
-
-/**
- * The id of the error's hint (`"auth"`, `"conflict.idempotency_conflict"`, …): the row of the
- * generated hint tables that say what to do next in each language's names. A static string,
- * never freed; NULL when the error has no hint or `error` is not live.
- */
-const char *renderiq_error_hint_id(const struct RenderiqError *error);
-
-/**
- * The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or
+ * Everything about the error as one JSON object: `{"kind", "hintId" (the row of the generated
+ * hint tables), "code" (the API errorCode), "message" (without hint and request id),
+ * "display", "status", "requestId", "details" (the API's field errors), "requiredCredits",
+ * "availableCredits", "retryAfter" (seconds)}`; absent values are `null`. Wrappers read
+ * everything else from it. Borrowed: valid until `renderiq_error_free(error)`. `"{}"` when
  * `error` is not live.
- */
-uint16_t renderiq_error_http_status(const struct RenderiqError *error);
-
-/**
- * The request id the server gave the failed request (quote it to support), or NULL when there
- * is none. Borrowed: valid until `renderiq_error_free(error)`.
- */
-const char *renderiq_error_request_id(const struct RenderiqError *error);
-
-/**
- * The API's machine-readable `errorCode` (`"INSUFFICIENT_CREDITS"`, `"WEBHOOK_BAD_SIGNATURE"`,
- * …), or NULL when there is none. Borrowed: valid until `renderiq_error_free(error)`.
- */
-const char *renderiq_error_api_code(const struct RenderiqError *error);
-
-/**
- * Credits the render needed (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
- */
-int64_t renderiq_error_required_credits(const struct RenderiqError *error);
-
-/**
- * Credits available (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
- */
-int64_t renderiq_error_available_credits(const struct RenderiqError *error);
-
-/**
- * Milliseconds to wait before retrying (`RENDERIQ_ERROR_RATE_LIMITED`, 503), or -1 when not
- * given.
- */
-int64_t renderiq_error_retry_after_ms(const struct RenderiqError *error);
-
-/**
- * The API's field errors as a JSON object (`{"limit": "use 1 to 100"}`), or `null` when the
- * error has none. Borrowed: valid until `renderiq_error_free(error)`. `"null"` when `error` is
- * not live.
- */
-const char *renderiq_error_details_json(const struct RenderiqError *error);
-
-/**
- * Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
- * "message", "display", "status", "requestId", "details" (field errors), "requiredCredits",
- * "availableCredits", "retryAfter" (seconds), "hintId" (the row of the generated hint tables)}`;
- * absent values are `null`. Borrowed: valid
- * until `renderiq_error_free(error)`. `"{}"` when `error` is not live.
  */
 const char *renderiq_error_json(const struct RenderiqError *error);
 
@@ -544,34 +383,6 @@ int32_t renderiq_bytes_free(uint8_t *data,
                             size_t len);
 
 /**
- * Starts waiting for a render in the background (long-poll); the progress JSON carries the
- * render as last seen. `timeout_ms` 0 means the default (10 minutes). The result is the
- * completed `Render` JSON. Returns at once.
- */
-int32_t renderiq_render_wait_start(const struct RenderiqClient *client,
-                                   const char *render_id,
-                                   uint32_t timeout_ms,
-                                   struct RenderiqOp **out_op,
-                                   struct RenderiqError **out_error);
-
-/**
- * Creates a render and follows it to completion in one background operation: the whole
- * "Render" button of a plugin. Stages: `"preparing"`, `"uploading"`, then the render's status
- * (`"pending"`, `"processing"`, …). `timeout_ms` bounds the wait after the upload (0 = 10
- * minutes). The result is the completed `Render` JSON. Returns at once.
- *
- * Cancelling the operation stops the SDK's work and, while the render it created is still
- * pending, withdraws it on the server too (its credits are refunded); a render already
- * processing runs to its end.
- */
-int32_t renderiq_render_start(const struct RenderiqClient *client,
-                              const struct RenderiqImage *image,
-                              const char *params_json,
-                              uint32_t timeout_ms,
-                              struct RenderiqOp **out_op,
-                              struct RenderiqError **out_error);
-
-/**
  * Whether the operation finished: 1 when done (successfully, with an error, or cancelled), 0
  * while running, `-RENDERIQ_ERROR_INVALID_HANDLE` (negative) when `op` is NULL or not live.
  * Never blocks; call it from a UI timer.
@@ -584,8 +395,7 @@ int32_t renderiq_op_poll(const struct RenderiqOp *op);
  * `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
  * `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null,
  * "version": 3}` (`version` counts the changes: a poller that saw it has seen everything up
- * to it), freed
- * with `renderiq_string_free`.
+ * to it), freed with `renderiq_string_free`.
  */
 int32_t renderiq_op_progress(const struct RenderiqOp *op,
                              uint8_t *out_percent,
@@ -600,24 +410,10 @@ int32_t renderiq_op_progress(const struct RenderiqOp *op,
 int32_t renderiq_op_cancel(const struct RenderiqOp *op);
 
 /**
- * Takes the operation's result, once. Never blocks.
- *
- * When it succeeded: `RENDERIQ_OK` and `*out_result_json` (may be NULL) receives the `Render`
- * JSON. When it failed: the operation's error (e.g. `RENDERIQ_ERROR_CANCELLED`,
- * `RENDERIQ_ERROR_RENDER_FAILED`, `RENDERIQ_ERROR_INSUFFICIENT_CREDITS`) in `*out_error`.
- * `RENDERIQ_ERROR_NOT_READY` while it runs; `RENDERIQ_ERROR_ALREADY_TAKEN` after the result
- * was taken.
- */
-int32_t renderiq_op_take_result(const struct RenderiqOp *op,
-                                char **out_result_json,
-                                struct RenderiqError **out_error);
-
-/**
  * Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
  * and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
  * NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
- * `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_take_result` or `renderiq_op_wait` took
- * it. Never blocks.
+ * `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
  */
 int32_t renderiq_op_outcome(const struct RenderiqOp *op,
                             char **out_result_json,
@@ -625,9 +421,10 @@ int32_t renderiq_op_outcome(const struct RenderiqOp *op,
 
 /**
  * Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
- * limit, 0 to not wait), then takes its result as `renderiq_op_take_result` does;
- * `RENDERIQ_ERROR_NOT_READY` when the time ran out. Never call it from a UI thread or from a
- * completion callback.
+ * limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
+ * the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
+ * `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
+ * or from a completion callback.
  */
 int32_t renderiq_op_wait(const struct RenderiqOp *op,
                          uint32_t timeout_ms,
@@ -643,7 +440,7 @@ int32_t renderiq_op_wait(const struct RenderiqOp *op,
  *
  * The callback must return quickly and must not block or throw: post a message to your UI
  * thread and take the result there. It may call `renderiq_op_poll`,
- * `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+ * `renderiq_op_outcome` and `renderiq_op_free`, but no blocking `renderiq_call`
  * (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
  * untouched; keep whatever it points to alive until the callback ran.
  */

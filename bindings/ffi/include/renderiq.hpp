@@ -46,110 +46,140 @@
 
 namespace renderiq {
 
-// ---- errors ---------------------------------------------------------------------------------
+namespace detail {
 
-/// Base of every exception this wrapper throws for a failed call.
+/// The end of the JSON value (or object key) starting at `i` in `s`: one past a string, object
+/// or array, or the `,` / `}` after a scalar.
+inline size_t valueEnd(std::string_view s, size_t i) {
+    int depth = 0;
+    bool inString = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                inString = false;
+                if (depth == 0) return i + 1;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']' || c == ',') {
+            if (depth == 0) return i;
+            if (c != ',' && --depth == 0) return i + 1;
+        }
+    }
+    return i;
+}
+
+/// The raw JSON of the member `key` of the compact JSON object `json` (as the library writes
+/// it); empty when there is no such member.
+inline std::string_view member(std::string_view json, std::string_view key) {
+    for (size_t i = 1; i < json.size() && json[i] == '"';) {
+        const size_t keyEnd = valueEnd(json, i);
+        const size_t end = valueEnd(json, keyEnd + 1);
+        if (json.substr(i + 1, keyEnd - i - 2) == key) return json.substr(keyEnd + 1, end - keyEnd - 1);
+        i = end + 1;
+    }
+    return {};
+}
+
+/// The text of a JSON string value; empty for `null` or anything else.
+inline std::string text(std::string_view raw) {
+    std::string out;
+    if (raw.size() < 2 || raw.front() != '"') return out;
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+        char c = raw[i];
+        if (c == '\\' && i + 2 < raw.size()) {
+            c = raw[++i];
+            if (c == 'u' && i + 4 < raw.size()) {  // the library escapes only control characters
+                out += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 4)), nullptr, 16));
+                i += 4;
+                continue;
+            }
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == 'b' ? '\b' : c == 'f' ? '\f' : c;
+        }
+        out += c;
+    }
+    return out;
+}
+
+/// A JSON number value; std::nullopt for `null` or nothing.
+inline std::optional<double> number(std::string_view raw) {
+    if (raw.empty() || raw == "null") return std::nullopt;
+    return std::stod(std::string(raw));
+}
+
+}  // namespace detail
+
+/// Base of every exception this wrapper throws for a failed call: the status code, the message
+/// with what to do next, and the error's JSON (renderiq_error_json), from which the getters read.
 class Error : public std::runtime_error {
 public:
-    Error(int32_t code, std::string kind, const std::string& message, uint16_t httpStatus,
-          std::string requestId, std::string apiCode, std::string json, std::string details,
-          std::optional<int64_t> requiredCredits, std::optional<int64_t> availableCredits,
-          std::optional<int64_t> retryAfterMs)
-        : std::runtime_error(message),
-          code_(code),
-          kind_(std::move(kind)),
-          httpStatus_(httpStatus),
-          requestId_(std::move(requestId)),
-          apiCode_(std::move(apiCode)),
-          json_(std::move(json)),
-          details_(std::move(details)),
-          requiredCredits_(requiredCredits),
-          availableCredits_(availableCredits),
-          retryAfterMs_(retryAfterMs) {}
+    /// An error of status `code` (its snake_case `kind`), saying `message`, described by `json`.
+    Error(int32_t code, std::string kind, const std::string& message, std::string json)
+        : std::runtime_error(message), code_(code), kind_(std::move(kind)), json_(std::move(json)) {}
 
     /// The status code: one of the RENDERIQ_ERROR_* constants.
     [[nodiscard]] int32_t code() const noexcept { return code_; }
     /// Stable snake_case kind name: "auth", "insufficient_credits", "null_argument", ...
     [[nodiscard]] const std::string& kind() const noexcept { return kind_; }
-    /// HTTP status of the failed response; 0 when the server did not answer.
-    [[nodiscard]] uint16_t httpStatus() const noexcept { return httpStatus_; }
-    /// The server's request id (quote it to support); empty when there is none.
-    [[nodiscard]] const std::string& requestId() const noexcept { return requestId_; }
-    /// The API's errorCode ("INSUFFICIENT_CREDITS", "WEBHOOK_BAD_SIGNATURE", ...); may be empty.
-    [[nodiscard]] const std::string& apiCode() const noexcept { return apiCode_; }
-    /// The API's field errors as a JSON object ({"limit": "use 1 to 100"}); "null" when none.
-    [[nodiscard]] const std::string& details() const noexcept { return details_; }
-    /// Everything as JSON: {"kind","code","message","display","status","requestId","details",
-    /// "requiredCredits","availableCredits","retryAfter"}.
+    /// Everything as JSON: {"kind","hintId","code","message","display","status","requestId",
+    /// "details","requiredCredits","availableCredits","retryAfter"}; absent values are null.
     [[nodiscard]] const std::string& json() const noexcept { return json_; }
+    /// HTTP status of the failed response; 0 when the server did not answer.
+    [[nodiscard]] uint16_t httpStatus() const { return static_cast<uint16_t>(field("status").value_or(0)); }
+    /// The server's request id (quote it to support); empty when there is none.
+    [[nodiscard]] std::string requestId() const { return detail::text(detail::member(json_, "requestId")); }
+    /// The API's errorCode ("INSUFFICIENT_CREDITS", "WEBHOOK_BAD_SIGNATURE", ...); may be empty.
+    [[nodiscard]] std::string apiCode() const { return detail::text(detail::member(json_, "code")); }
+    /// The API's field errors as a JSON object ({"limit": "use 1 to 100"}); "null" when none.
+    [[nodiscard]] std::string details() const {
+        const std::string_view raw = detail::member(json_, "details");
+        return raw.empty() ? "null" : std::string(raw);
+    }
     /// Credits the render needed (insufficient credits).
-    [[nodiscard]] std::optional<int64_t> requiredCredits() const noexcept { return requiredCredits_; }
+    [[nodiscard]] std::optional<int64_t> requiredCredits() const { return whole("requiredCredits"); }
     /// Credits available (insufficient credits).
-    [[nodiscard]] std::optional<int64_t> availableCredits() const noexcept { return availableCredits_; }
+    [[nodiscard]] std::optional<int64_t> availableCredits() const { return whole("availableCredits"); }
     /// How long to wait before retrying (rate limited, 503).
-    [[nodiscard]] std::optional<std::chrono::milliseconds> retryAfter() const noexcept {
-        if (!retryAfterMs_) return std::nullopt;
-        return std::chrono::milliseconds(*retryAfterMs_);
+    [[nodiscard]] std::optional<std::chrono::milliseconds> retryAfter() const {
+        const auto seconds = field("retryAfter");
+        if (!seconds) return std::nullopt;
+        return std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000.0 + 0.5));
     }
 
 private:
+    std::optional<double> field(std::string_view key) const { return detail::number(detail::member(json_, key)); }
+    std::optional<int64_t> whole(std::string_view key) const {
+        const auto v = field(key);
+        return v ? std::optional<int64_t>(static_cast<int64_t>(*v)) : std::nullopt;
+    }
+
     int32_t code_;
     std::string kind_;
-    uint16_t httpStatus_;
-    std::string requestId_;
-    std::string apiCode_;
     std::string json_;
-    std::string details_;
-    std::optional<int64_t> requiredCredits_;
-    std::optional<int64_t> availableCredits_;
-    std::optional<int64_t> retryAfterMs_;
 };
 
-#define RENDERIQ_HPP_ERROR(Name)       \
-    class Name : public Error {        \
-    public:                            \
-        using Error::Error;            \
-    };
-/// Not signed in, token invalid or expired, wrong credentials.
-RENDERIQ_HPP_ERROR(AuthError)
-/// The API key lacks a scope.
-RENDERIQ_HPP_ERROR(PermissionDeniedError)
-/// No such resource.
-RENDERIQ_HPP_ERROR(NotFoundError)
-/// The request was rejected as invalid (by the server or the SDK).
-RENDERIQ_HPP_ERROR(ValidationError)
-/// Not enough credits: see requiredCredits() and availableCredits().
-RENDERIQ_HPP_ERROR(InsufficientCreditsError)
-/// Too many requests: see retryAfter().
-RENDERIQ_HPP_ERROR(RateLimitError)
-/// Idempotency-key reuse with another body, or a state conflict.
-RENDERIQ_HPP_ERROR(ConflictError)
-/// The server failed (5xx).
-RENDERIQ_HPP_ERROR(ServerError)
-/// A render ended in the failed state (credits refunded).
-RENDERIQ_HPP_ERROR(RenderFailedError)
-/// The server could not be reached.
-RENDERIQ_HPP_ERROR(NetworkError)
-/// A request timed out or a wait passed its deadline.
-RENDERIQ_HPP_ERROR(TimeoutError)
-/// The operation was cancelled.
-RENDERIQ_HPP_ERROR(CancelledError)
-/// A screenshot could not be read or encoded.
-RENDERIQ_HPP_ERROR(ImageError)
-/// A webhook delivery failed verification.
-RENDERIQ_HPP_ERROR(WebhookVerificationError)
-/// The token store (keychain, file) failed.
-RENDERIQ_HPP_ERROR(TokenStoreError)
-/// The client was configured wrongly.
-RENDERIQ_HPP_ERROR(ConfigError)
-/// The server's answer could not be understood.
-RENDERIQ_HPP_ERROR(DecodeError)
+}  // namespace renderiq
+
+#include "renderiq_errors.hpp"  // generated: one class per error kind, and detail::throwKind
+
+namespace renderiq {
+
 /// The C ABI was misused: NULL or invalid argument, invalid UTF-8, a dead handle, a result
 /// taken twice or too early. A bug in the calling code.
-RENDERIQ_HPP_ERROR(UsageError)
+class UsageError : public Error {
+public:
+    explicit UsageError(Error e) : Error(std::move(e)) {}
+};
 /// A bug inside the library was caught at the boundary.
-RENDERIQ_HPP_ERROR(InternalError)
-#undef RENDERIQ_HPP_ERROR
+class InternalError : public Error {
+public:
+    explicit InternalError(Error e) : Error(std::move(e)) {}
+};
 
 /// The loaded librenderiq speaks another ABI version than the renderiq.h this code was compiled
 /// against.
@@ -191,68 +221,36 @@ struct OpDeleter {
 
 inline std::string str(const char* s) { return s ? std::string(s) : std::string(); }
 
-inline std::optional<int64_t> nonNegative(int64_t v) {
-    return v < 0 ? std::nullopt : std::optional<int64_t>(v);
-}
-
 /// The error's message with what to do next in C++'s names (the generated table) and the
 /// request id: "invalid email or password (check the e-mail and password given to signIn)
 /// [request req_…]".
-inline std::string message(const RenderiqError* e) {
-    std::string text = str(renderiq_error_bare_message(e));
-    const char* hintId = renderiq_error_hint_id(e);
-    const std::string_view hint = hintId ? models::hintFor(hintId) : std::string_view();
+inline std::string message(std::string_view json) {
+    std::string text = detail::text(member(json, "message"));
+    const std::string_view hint = models::hintFor(detail::text(member(json, "hintId")));
     if (!hint.empty()) text.append(" (").append(hint).append(")");
-    const char* requestId = renderiq_error_request_id(e);
-    if (requestId && *requestId) text.append(" [request ").append(requestId).append("]");
+    const std::string requestId = detail::text(member(json, "requestId"));
+    if (!requestId.empty()) text.append(" [request ").append(requestId).append("]");
     return text;
 }
 
-template <class E>
-[[noreturn]] inline void throwAs(int32_t code, const RenderiqError* e) {
-    if (e == nullptr) {  // a call without an error object (poll, cancel)
-        throw E(code, str(renderiq_status_name(code)),
-                "renderiq: " + str(renderiq_status_name(code)), 0, {}, {}, {}, "null", std::nullopt,
-                std::nullopt, std::nullopt);
-    }
-    throw E(code, str(renderiq_status_name(code)), message(e),
-            renderiq_error_http_status(e), str(renderiq_error_request_id(e)),
-            str(renderiq_error_api_code(e)), str(renderiq_error_json(e)),
-            str(renderiq_error_details_json(e)),
-            nonNegative(renderiq_error_required_credits(e)),
-            nonNegative(renderiq_error_available_credits(e)),
-            nonNegative(renderiq_error_retry_after_ms(e)));
-}
-
-/// Throws the exception for status `code`, taking ownership of `raw` (may be NULL).
+/// Throws the exception for status `code`, taking ownership of `raw` (may be NULL, as for a
+/// call without an error object: poll, cancel).
 [[noreturn]] inline void throwError(int32_t code, RenderiqError* raw) {
-    std::unique_ptr<RenderiqError, ErrorDeleter> e(raw);
+    std::unique_ptr<RenderiqError, ErrorDeleter> owned(raw);
+    const std::string kind = str(renderiq_status_name(code));
+    std::string json = raw ? str(renderiq_error_json(raw)) : "{}";
+    const std::string text = raw ? message(json) : "renderiq: " + kind;  // before json is moved
+    Error e(code, kind, text, std::move(json));
+    throwKind(code, e);
     switch (code) {
-        case RENDERIQ_ERROR_AUTH: throwAs<AuthError>(code, e.get());
-        case RENDERIQ_ERROR_PERMISSION_DENIED: throwAs<PermissionDeniedError>(code, e.get());
-        case RENDERIQ_ERROR_NOT_FOUND: throwAs<NotFoundError>(code, e.get());
-        case RENDERIQ_ERROR_INVALID_INPUT: throwAs<ValidationError>(code, e.get());
-        case RENDERIQ_ERROR_INSUFFICIENT_CREDITS: throwAs<InsufficientCreditsError>(code, e.get());
-        case RENDERIQ_ERROR_RATE_LIMITED: throwAs<RateLimitError>(code, e.get());
-        case RENDERIQ_ERROR_CONFLICT: throwAs<ConflictError>(code, e.get());
-        case RENDERIQ_ERROR_SERVER: throwAs<ServerError>(code, e.get());
-        case RENDERIQ_ERROR_RENDER_FAILED: throwAs<RenderFailedError>(code, e.get());
-        case RENDERIQ_ERROR_NETWORK: throwAs<NetworkError>(code, e.get());
-        case RENDERIQ_ERROR_TIMEOUT: throwAs<TimeoutError>(code, e.get());
-        case RENDERIQ_ERROR_CANCELLED: throwAs<CancelledError>(code, e.get());
-        case RENDERIQ_ERROR_IMAGE: throwAs<ImageError>(code, e.get());
-        case RENDERIQ_ERROR_WEBHOOK_VERIFICATION: throwAs<WebhookVerificationError>(code, e.get());
-        case RENDERIQ_ERROR_TOKEN_STORE: throwAs<TokenStoreError>(code, e.get());
-        case RENDERIQ_ERROR_CONFIG: throwAs<ConfigError>(code, e.get());
-        case RENDERIQ_ERROR_DECODE: throwAs<DecodeError>(code, e.get());
-        case RENDERIQ_ERROR_PANIC: throwAs<InternalError>(code, e.get());
+        case RENDERIQ_ERROR_PANIC: throw InternalError(std::move(e));
         case RENDERIQ_ERROR_NULL_ARGUMENT:
         case RENDERIQ_ERROR_INVALID_UTF8:
         case RENDERIQ_ERROR_INVALID_ARGUMENT:
         case RENDERIQ_ERROR_INVALID_HANDLE:
         case RENDERIQ_ERROR_NOT_READY:
-        case RENDERIQ_ERROR_ALREADY_TAKEN: throwAs<UsageError>(code, e.get());
-        default: throwAs<Error>(code, e.get());
+        case RENDERIQ_ERROR_ALREADY_TAKEN: throw UsageError(std::move(e));
+        default: throw e;
     }
 }
 
@@ -267,6 +265,14 @@ inline void check(int32_t code, RenderiqError* e) {
 inline std::string take(char* s) {
     std::unique_ptr<char, StringDeleter> owned(s);
     return str(owned.get());
+}
+
+/// Takes ownership of a byte buffer returned by the library.
+inline std::vector<uint8_t> takeBytes(uint8_t* data, size_t len) {
+    std::vector<uint8_t> out;
+    if (data) out.assign(data, data + len);
+    renderiq_bytes_free(data, len);
+    return out;
 }
 
 /// Calls `f(char** out, RenderiqError** err)` and returns the string it produced.
@@ -454,12 +460,7 @@ struct PreparedImage {
     char* info = nullptr;
     RenderiqError* err = nullptr;
     int32_t rc = renderiq_image_prepare(text.c_str(), image.data().data(), image.data().size(), &data, &len, &info, &err);
-    PreparedImage out;
-    if (data) {
-        out.bytes.assign(data, data + len);
-        renderiq_bytes_free(data, len);
-    }
-    out.infoJson = detail::take(info);
+    PreparedImage out{detail::takeBytes(data, len), detail::take(info)};
     detail::check(rc, err);
     return out;
 }
@@ -505,55 +506,26 @@ public:
 
     /// The outcome once finished, as often as asked: the result JSON (`null` for calls without
     /// one), or the operation's error thrown; std::nullopt while running. Never blocks, never
-    /// takes the result (UsageError only after tryResult() or wait() took it).
+    /// takes the result (UsageError only after wait() took it).
     ///
     ///   if (auto json = op.outcome()) show(*json);  // from a UI timer
     [[nodiscard]] std::optional<std::string> outcome() const {
-        char* out = nullptr;
-        RenderiqError* err = nullptr;
-        int32_t rc = renderiq_op_outcome(op_.get(), &out, &err);
-        if (rc == RENDERIQ_ERROR_NOT_READY) {
-            renderiq_error_free(err);
-            return std::nullopt;
-        }
-        std::string result = detail::take(out);
-        detail::check(rc, err);
-        return result;
+        return unlessNotReady([&](char** o, RenderiqError** e) { return renderiq_op_outcome(op_.get(), o, e); });
     }
 
-    /// The result (Render JSON) once finished, std::nullopt while running; throws the
-    /// operation's error if it failed. The result can be taken once (UsageError after).
-    [[nodiscard]] std::optional<std::string> tryResult() {
-        char* out = nullptr;
-        RenderiqError* err = nullptr;
-        int32_t rc = renderiq_op_take_result(op_.get(), &out, &err);
-        if (rc == RENDERIQ_ERROR_NOT_READY) {
-            renderiq_error_free(err);
-            return std::nullopt;
-        }
-        std::string result = detail::take(out);
-        detail::check(rc, err);
-        return result;
-    }
-
-    /// Blocks up to `timeout` for the result; std::nullopt when the time ran out. Not on a UI
-    /// thread.
+    /// Blocks up to `timeout` for the result and takes it (once: UsageError after); std::nullopt
+    /// when the time ran out. Not on a UI thread.
     [[nodiscard]] std::optional<std::string> wait(std::chrono::milliseconds timeout) {
         const auto ms = timeout.count() < 0 ? 0 : timeout.count();
         const uint32_t t = ms >= static_cast<long long>(RENDERIQ_WAIT_FOREVER)
                                ? RENDERIQ_WAIT_FOREVER - 1
                                : static_cast<uint32_t>(ms);
-        char* out = nullptr;
-        RenderiqError* err = nullptr;
-        int32_t rc = renderiq_op_wait(op_.get(), t, &out, &err);
-        if (rc == RENDERIQ_ERROR_NOT_READY) {
-            renderiq_error_free(err);
-            return std::nullopt;
-        }
-        std::string result = detail::take(out);
-        detail::check(rc, err);
-        return result;
+        return unlessNotReady([&](char** o, RenderiqError** e) { return renderiq_op_wait(op_.get(), t, o, e); });
     }
+
+    /// The result once finished, taken (once: UsageError after), std::nullopt while running;
+    /// throws the operation's error if it failed. Never blocks: wait() with no time to wait.
+    [[nodiscard]] std::optional<std::string> tryResult() { return wait(std::chrono::milliseconds(0)); }
 
     /// Blocks until the operation finishes and returns its result. Not on a UI thread.
     [[nodiscard]] std::string wait() {
@@ -579,6 +551,21 @@ public:
     [[nodiscard]] RenderiqOp* handle() const noexcept { return op_.get(); }
 
 private:
+    /// The string `f(char** out, RenderiqError** err)` produced; std::nullopt when it answered
+    /// RENDERIQ_ERROR_NOT_READY.
+    template <class F>
+    static std::optional<std::string> unlessNotReady(F&& f) {
+        char* out = nullptr;
+        RenderiqError* err = nullptr;
+        const int32_t rc = f(&out, &err);
+        if (rc == RENDERIQ_ERROR_NOT_READY) {
+            renderiq_error_free(err);
+            return std::nullopt;
+        }
+        std::string result = detail::take(out);
+        detail::check(rc, err);
+        return result;
+    }
     static void trampoline(void* data) noexcept {
         std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(data));
         try {
@@ -619,7 +606,7 @@ public:
     ///   std::string balance = client.call(R"({"call": "credits"})");
     std::string call(std::string_view callJson, Bytes data = {}) const {
         const std::string text(callJson);
-        return json([&](char** o, RenderiqError** e) {
+        return detail::callString([&](char** o, RenderiqError** e) {
             return renderiq_call(get(), text.c_str(), data.data(), data.size(), o, e);
         });
     }
@@ -632,9 +619,12 @@ public:
     ///       "width": 800, "height": 600, "stride": 3200, "pixelFormat": "bgra8"}})", pixels);
     [[nodiscard]] Operation start(std::string_view callJson, Bytes data = {}) const {
         const std::string text(callJson);
-        return startWith([&](RenderiqOp** o, RenderiqError** e) {
-            return renderiq_call_start(get(), text.c_str(), data.data(), data.size(), o, e);
-        });
+        RenderiqOp* op = nullptr;
+        RenderiqError* err = nullptr;
+        const int32_t rc = renderiq_call_start(get(), text.c_str(), data.data(), data.size(), &op, &err);
+        Operation result(op);
+        detail::check(rc, err);
+        return result;
     }
 
     // The typed methods below are sugar over call(): each builds one call's JSON. Values are
@@ -747,11 +737,7 @@ public:
         size_t len = 0;
         RenderiqError* err = nullptr;
         int32_t rc = renderiq_client_render_download(get(), renderOrId.c_str(), &data, &len, &err);
-        std::vector<uint8_t> out;
-        if (data) {
-            out.assign(data, data + len);
-            renderiq_bytes_free(data, len);
-        }
+        std::vector<uint8_t> out = detail::takeBytes(data, len);
         detail::check(rc, err);
         return out;
     }
@@ -804,18 +790,6 @@ private:
         if (timeout.count() > 0) c.raw("wait", waitSpec(timeout));
         return c.text();
     }
-    template <class F>
-    static std::string json(F&& f) { return detail::callString(std::forward<F>(f)); }
-    template <class F>
-    static Operation startWith(F&& f) {
-        RenderiqOp* op = nullptr;
-        RenderiqError* err = nullptr;
-        int32_t rc = f(&op, &err);
-        Operation result(op);
-        detail::check(rc, err);
-        return result;
-    }
-
     std::unique_ptr<RenderiqClient, detail::ClientDeleter> client_;
 };
 

@@ -6,8 +6,8 @@ use renderiq_sdk::call::{prepared_info, Call};
 
 use crate::client::{block, client_arg, RenderiqClient};
 use crate::error::{guard, FfiError, FfiResult, RenderiqError};
-use crate::memory::{bytes_arg, clear, put_bytes, put_json, str_arg};
-use crate::op::{start, RenderiqOp};
+use crate::memory::{bytes_arg, clear, clear_bytes, put_bytes, put_json, str_arg};
+use crate::op::{insert, RenderiqOp};
 
 /// Parses the call and attaches the borrowed bytes (copied) when there are any.
 unsafe fn call_arg(call_json: *const c_char, data: *const u8, len: usize) -> FfiResult<Call> {
@@ -56,7 +56,7 @@ pub unsafe extern "C" fn renderiq_call(
 
 /// Starts a call in the background and returns at once with an operation handle: poll it
 /// from a UI timer (`renderiq_op_poll`, `renderiq_op_progress`), read its outcome
-/// (`renderiq_op_outcome`, `renderiq_op_take_result`, `renderiq_op_wait`), cancel it
+/// (`renderiq_op_outcome`, `renderiq_op_wait`), cancel it
 /// (`renderiq_op_cancel`) and free it (`renderiq_op_free`). Arguments as for `renderiq_call`.
 ///
 /// Cancelling a call that creates a render (`create_render`, `render`) withdraws the render
@@ -72,10 +72,14 @@ pub unsafe extern "C" fn renderiq_call_start(
     out_op: *mut *mut RenderiqOp,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    start(out_op, out_error, || {
+    clear(out_op);
+    guard(out_error, || {
+        if out_op.is_null() {
+            return Err(FfiError::null("`out_op`"));
+        }
         let c = client_arg(client)?;
-        let call = call_arg(call_json, data, len)?;
-        Ok(c.client.start(call)?)
+        *out_op = insert(c.client.start(call_arg(call_json, data, len)?)?);
+        Ok(())
     })
 }
 
@@ -100,15 +104,9 @@ pub unsafe extern "C" fn renderiq_image_prepare(
     out_info_json: *mut *mut c_char,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    clear(out_data);
     clear(out_info_json);
-    if !out_len.is_null() {
-        *out_len = 0;
-    }
     guard(out_error, || {
-        if out_data.is_null() || out_len.is_null() {
-            return Err(FfiError::null("`out_data` or `out_len`"));
-        }
+        clear_bytes(out_data, out_len)?;
         let Call::PrepareImage { image, prepare } = call_arg(call_json, data, len)? else {
             return Err(FfiError::invalid_argument(
                 "renderiq_image_prepare takes a `prepare_image` call: {\"call\": \"prepare_image\", \"image\": {…}}",

@@ -1,10 +1,9 @@
-//! The client handle and its blocking calls.
+//! The client handle, and the download of a render's bytes into caller memory.
 
 use std::ffi::c_char;
 use std::future::Future;
 use std::sync::Arc;
 
-use renderiq_sdk::call::WaitSpec;
 use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::types::Render;
 
@@ -12,7 +11,7 @@ use crate::error::{
     guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
 };
 use crate::handle::Registry;
-use crate::memory::{clear, opt_str_arg, put_bytes, put_json, str_arg};
+use crate::memory::{clear, clear_bytes, opt_str_arg, put_bytes, str_arg};
 
 /// A Renderiq API client: the server, the session and its token store.
 ///
@@ -32,26 +31,6 @@ pub(crate) fn client_arg(client: *const RenderiqClient) -> FfiResult<Arc<Renderi
 /// Runs `fut` on the shared runtime, blocking this thread.
 pub(crate) fn block<T>(fut: impl Future<Output = renderiq_sdk::Result<T>>) -> FfiResult<T> {
     renderiq_sdk::runtime::block_on(fut).map_err(FfiError::from)
-}
-
-/// One blocking call that returns a JSON result: looks the client up, runs `f`, writes the JSON.
-unsafe fn call_json<T, F, Fut>(
-    client: *const RenderiqClient,
-    out_json: *mut *mut c_char,
-    out_error: *mut *mut RenderiqError,
-    f: F,
-) -> i32
-where
-    T: serde::Serialize,
-    F: FnOnce(renderiq_sdk::Client) -> FfiResult<Fut>,
-    Fut: Future<Output = renderiq_sdk::Result<T>>,
-{
-    clear(out_json);
-    guard(out_error, || {
-        let c = client_arg(client)?;
-        let value = block(f(c.client.clone())?)?;
-        put_json(out_json, &value)
-    })
 }
 
 /// Creates a client from a JSON configuration (NULL or `""` means all defaults):
@@ -108,78 +87,6 @@ pub extern "C" fn renderiq_client_free(client: *mut RenderiqClient) -> i32 {
     })
 }
 
-// ---- typed calls kept for existing callers ------------------------------------------------------
-// Every other request is a call through `renderiq_call`; these remain for callers that still
-// link them (bench/ffi_overhead.c, bench/dotnet_overhead.cs) and for the download into caller
-// memory.
-
-/// Signs in with email and password and saves the session in the token store. Blocking.
-///
-/// On success `*out_user_json` (may be NULL) receives the `User` JSON
-/// (`{"id","email","name","createdAt"}`), freed with `renderiq_string_free`.
-/// Errors: `RENDERIQ_ERROR_AUTH` for wrong credentials, `RENDERIQ_ERROR_INVALID_INPUT` for an
-/// empty email or password, `RENDERIQ_ERROR_TOKEN_STORE` when the session cannot be saved.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_client_sign_in(
-    client: *const RenderiqClient,
-    email: *const c_char,
-    password: *const c_char,
-    out_user_json: *mut *mut c_char,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    call_json(client, out_user_json, out_error, |c| {
-        let email = str_arg(email, "email")?.to_owned();
-        let password = str_arg(password, "password")?.to_owned();
-        Ok(async move { c.sign_in(&email, &password).await })
-    })
-}
-
-/// A render's current state as `Render` JSON (`{"id","status","progress","prompt","style",
-/// "quality","aspectRatio","projectId","creditsCost","inputUrl","outputUrl","error",
-/// "platform","createdAt","updatedAt","completedAt"}`). Blocking.
-/// Errors: `RENDERIQ_ERROR_NOT_FOUND` for an unknown id.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_client_render_get(
-    client: *const RenderiqClient,
-    render_id: *const c_char,
-    out_render_json: *mut *mut c_char,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    call_json(client, out_render_json, out_error, |c| {
-        let id = str_arg(render_id, "render_id")?.to_owned();
-        Ok(async move { c.retrieve_render(&id).await })
-    })
-}
-
-/// The wait for a timeout in milliseconds (0 = the SDK's default of 10 minutes).
-pub(crate) fn wait_spec(timeout_ms: u32) -> WaitSpec {
-    WaitSpec {
-        timeout_ms: (timeout_ms != 0).then_some(u64::from(timeout_ms)),
-        ..WaitSpec::default()
-    }
-}
-
-/// Reads `render` as either a render's JSON (starts with `{`) or a render id (fetched first).
-async fn resolve_render(
-    c: &renderiq_sdk::Client,
-    render: Result<Render, String>,
-) -> renderiq_sdk::Result<Render> {
-    match render {
-        Ok(r) => Ok(r),
-        Err(id) => c.retrieve_render(&id).await,
-    }
-}
-
-fn render_or_id(s: &str) -> FfiResult<Result<Render, String>> {
-    if s.trim_start().starts_with('{') {
-        serde_json::from_str(s)
-            .map(Ok)
-            .map_err(|e| FfiError::invalid_argument(format!("`render` is not Render JSON: {e}")))
-    } else {
-        Ok(Err(s.trim().to_owned()))
-    }
-}
-
 /// Downloads a completed render's output image. `render` is the render's id, or its `Render`
 /// JSON as returned by another call (which saves one request). Blocking.
 ///
@@ -194,19 +101,21 @@ pub unsafe extern "C" fn renderiq_client_render_download(
     out_len: *mut usize,
     out_error: *mut *mut RenderiqError,
 ) -> i32 {
-    clear(out_data);
-    if !out_len.is_null() {
-        *out_len = 0;
-    }
     guard(out_error, || {
-        if out_data.is_null() || out_len.is_null() {
-            return Err(FfiError::null("`out_data` or `out_len`"));
-        }
-        let c = client_arg(client)?;
-        let target = render_or_id(str_arg(render, "render")?)?;
-        let client = c.client.clone();
+        clear_bytes(out_data, out_len)?;
+        let client = client_arg(client)?.client.clone();
+        let text = str_arg(render, "render")?.trim();
+        // Render JSON saves fetching the render; anything else is its id.
+        let not_json = |e| FfiError::invalid_argument(format!("`render` is not Render JSON: {e}"));
+        let known: Option<Render> = match text.starts_with('{') {
+            true => Some(serde_json::from_str(text).map_err(not_json)?),
+            false => None,
+        };
         let bytes = block(async move {
-            let r = resolve_render(&client, target).await?;
+            let r = match known {
+                Some(r) => r,
+                None => client.retrieve_render(text).await?,
+            };
             client.download_render(&r).await
         })?;
         put_bytes(out_data, out_len, bytes);

@@ -15,7 +15,7 @@
 //! Handles are reference-counted: a call in progress holds its own reference, so a handle
 //! freed from another thread meanwhile stays alive until that call returns.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,11 +27,11 @@ static NEXT_GENERATION: AtomicUsize = AtomicUsize::new(1);
 
 use crate::error::FfiError;
 
-/// The live objects of one handle type, keyed by the address handed to C.
+/// The live objects of one handle type, keyed by the handle handed to C.
 pub(crate) struct Registry<T: 'static> {
     type_name: &'static str,
     tag: usize,
-    map: Mutex<Option<HashMap<usize, Arc<T>>>>,
+    map: Mutex<BTreeMap<usize, Arc<T>>>,
 }
 
 impl<T: Send + Sync + 'static> Registry<T> {
@@ -40,11 +40,11 @@ impl<T: Send + Sync + 'static> Registry<T> {
         Self {
             type_name,
             tag,
-            map: Mutex::new(None),
+            map: Mutex::new(BTreeMap::new()),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Arc<T>>>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<usize, Arc<T>>> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -53,9 +53,7 @@ impl<T: Send + Sync + 'static> Registry<T> {
     pub(crate) fn insert(&self, value: T) -> *mut T {
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
         let handle = (generation << TAG_BITS) | self.tag;
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(handle, Arc::new(value));
+        self.lock().insert(handle, Arc::new(value));
         // An opaque token shaped like a pointer; it is never dereferenced.
         std::ptr::without_provenance_mut(handle)
     }
@@ -65,18 +63,14 @@ impl<T: Send + Sync + 'static> Registry<T> {
         if ptr.is_null() {
             return Err(FfiError::null(&format!("the {} handle", self.type_name)));
         }
-        self.lock()
-            .as_ref()
-            .and_then(|m| m.get(&(ptr as usize)).cloned())
-            .ok_or_else(|| self.invalid())
+        let found = self.lock().get(&(ptr as usize)).cloned();
+        found.ok_or_else(|| self.invalid())
     }
 
     /// Removes the object named by `ptr`; it is dropped once no call is using it.
     pub(crate) fn remove(&self, ptr: *const T) -> Result<Arc<T>, FfiError> {
-        self.lock()
-            .as_mut()
-            .and_then(|m| m.remove(&(ptr as usize)))
-            .ok_or_else(|| self.invalid())
+        let removed = self.lock().remove(&(ptr as usize));
+        removed.ok_or_else(|| self.invalid())
     }
 
     fn invalid(&self) -> FfiError {
@@ -87,25 +81,25 @@ impl<T: Send + Sync + 'static> Registry<T> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().as_ref().map_or(0, HashMap::len)
+        self.lock().len()
     }
 }
 
 /// Owned byte buffers handed to C (strings and byte arrays), keyed by their address.
 pub(crate) struct Buffers {
     type_name: &'static str,
-    map: Mutex<Option<HashMap<usize, Box<[u8]>>>>,
+    map: Mutex<BTreeMap<usize, Box<[u8]>>>,
 }
 
 impl Buffers {
     pub(crate) const fn new(type_name: &'static str) -> Self {
         Self {
             type_name,
-            map: Mutex::new(None),
+            map: Mutex::new(BTreeMap::new()),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Box<[u8]>>>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<usize, Box<[u8]>>> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -114,9 +108,7 @@ impl Buffers {
     pub(crate) fn insert(&self, bytes: Box<[u8]>) -> *mut u8 {
         debug_assert!(!bytes.is_empty());
         let ptr = bytes.as_ptr().cast_mut();
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(ptr as usize, bytes);
+        self.lock().insert(ptr as usize, bytes);
         ptr
     }
 
@@ -126,9 +118,8 @@ impl Buffers {
         ptr: *const u8,
         check: impl FnOnce(&[u8]) -> Result<(), FfiError>,
     ) -> Result<(), FfiError> {
-        let mut guard = self.lock();
-        let map = guard.as_mut();
-        let Some(buf) = map.as_ref().and_then(|m| m.get(&(ptr as usize))) else {
+        let mut map = self.lock();
+        let Some(buf) = map.get(&(ptr as usize)) else {
             return Err(FfiError::invalid_handle(format!(
                 "this {} was already freed, or it was not returned by this library \
                  (free only what a renderiq_ function returned, once)",
@@ -136,12 +127,12 @@ impl Buffers {
             )));
         };
         check(buf)?;
-        map.and_then(|m| m.remove(&(ptr as usize)));
+        map.remove(&(ptr as usize));
         Ok(())
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().as_ref().map_or(0, HashMap::len)
+        self.lock().len()
     }
 }
 

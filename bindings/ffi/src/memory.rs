@@ -4,12 +4,11 @@
 use std::ffi::{c_char, CStr};
 use std::ptr;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{
-    cstring, quiet, FfiError, FfiResult, RENDERIQ_ERROR_INVALID_ARGUMENT,
-    RENDERIQ_ERROR_INVALID_UTF8, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
+    cstring, quiet, FfiError, FfiResult, RENDERIQ_ERROR_INVALID_UTF8, RENDERIQ_ERROR_PANIC,
+    RENDERIQ_OK,
 };
 use crate::handle::Buffers;
 
@@ -57,20 +56,6 @@ pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> F
     Ok(std::slice::from_raw_parts(data, len))
 }
 
-/// An optional JSON argument parsed into `T`: NULL or an empty string is `None`.
-pub(crate) unsafe fn json_arg<T: DeserializeOwned>(
-    p: *const c_char,
-    name: &str,
-) -> FfiResult<Option<T>> {
-    match opt_str_arg(p, name)? {
-        None => Ok(None),
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => serde_json::from_str(s)
-            .map(Some)
-            .map_err(|e| FfiError::invalid_argument(format!("`{name}` is not valid: {e}"))),
-    }
-}
-
 // ---- outputs ------------------------------------------------------------------------------
 
 /// Clears an output pointer so that a failing call leaves NULL behind.
@@ -97,6 +82,18 @@ pub(crate) unsafe fn put_json<T: Serialize>(out: *mut *mut c_char, value: &T) ->
         .map_err(|e| FfiError::invalid_argument(format!("could not serialize the result: {e}")))?;
     put_string(out, json);
     Ok(())
+}
+
+/// Clears a byte output `(out, out_len)`, both required: NULL / 0 until `put_bytes` fills it.
+pub(crate) unsafe fn clear_bytes(out: *mut *mut u8, out_len: *mut usize) -> FfiResult<()> {
+    clear(out);
+    if let Some(len) = out_len.as_mut() {
+        *len = 0;
+    }
+    match out.is_null() || out_len.is_null() {
+        true => Err(FfiError::null("`out_data` or `out_len`")),
+        false => Ok(()),
+    }
 }
 
 /// Hands `bytes` to the caller through `(out, out_len)`, to be freed with `renderiq_bytes_free`.
@@ -138,21 +135,10 @@ pub extern "C" fn renderiq_bytes_free(data: *mut u8, len: usize) -> i32 {
         return RENDERIQ_OK;
     }
     quiet(RENDERIQ_ERROR_PANIC, || {
-        let check = |buf: &[u8]| {
-            // An empty result was stored as one byte.
-            let stored = if buf.len() == 1 && len == 0 {
-                0
-            } else {
-                buf.len()
-            };
-            if stored == len {
-                Ok(())
-            } else {
-                Err(FfiError::misuse(
-                    RENDERIQ_ERROR_INVALID_ARGUMENT,
-                    "length mismatch",
-                ))
-            }
+        // An empty result was stored as one byte.
+        let check = |buf: &[u8]| match buf.len() == len || (len == 0 && buf.len() == 1) {
+            true => Ok(()),
+            false => Err(FfiError::invalid_argument("length mismatch")),
         };
         match BYTES.free(data.cast_const(), check) {
             Ok(()) => RENDERIQ_OK,

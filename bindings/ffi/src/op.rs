@@ -4,27 +4,23 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use renderiq_sdk::call::Call;
 use renderiq_sdk::Operation;
 use serde_json::Value;
 
-use crate::client::{client_arg, wait_spec, RenderiqClient};
 use crate::error::{
     guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_ALREADY_TAKEN,
     RENDERIQ_ERROR_INVALID_HANDLE, RENDERIQ_ERROR_NOT_READY, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
 };
 use crate::handle::Registry;
-use crate::image::{render_request, RenderiqImage};
-use crate::memory::{clear, put_json, str_arg};
+use crate::memory::{clear, put_json};
 
 /// `timeout_ms` of `renderiq_op_wait` that waits without a limit.
 pub const RENDERIQ_WAIT_FOREVER: u32 = 0xFFFF_FFFF;
 
 /// An operation running in the background, for a UI thread that must never block.
 ///
-/// Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
-/// `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
-/// `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
+/// Started by `renderiq_call_start`; polled from a UI timer with `renderiq_op_poll` and
+/// `renderiq_op_progress`; its outcome read with `renderiq_op_outcome`; freed with
 /// `renderiq_op_free`. Thread-safe.
 pub struct RenderiqOp {
     op: Operation<Value>,
@@ -37,69 +33,10 @@ fn op_arg(op: *const RenderiqOp) -> FfiResult<std::sync::Arc<RenderiqOp>> {
     OPS.get(op)
 }
 
-pub(crate) unsafe fn start(
-    out_op: *mut *mut RenderiqOp,
-    out_error: *mut *mut RenderiqError,
-    f: impl FnOnce() -> FfiResult<Operation<Value>>,
-) -> i32 {
-    clear(out_op);
-    guard(out_error, || {
-        if out_op.is_null() {
-            return Err(FfiError::null("`out_op`"));
-        }
-        let op = f()?;
-        *out_op = OPS.insert(RenderiqOp {
-            op,
-            callback_set: AtomicBool::new(false),
-        });
-        Ok(())
-    })
-}
-
-/// Starts waiting for a render in the background (long-poll); the progress JSON carries the
-/// render as last seen. `timeout_ms` 0 means the default (10 minutes). The result is the
-/// completed `Render` JSON. Returns at once.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_render_wait_start(
-    client: *const RenderiqClient,
-    render_id: *const c_char,
-    timeout_ms: u32,
-    out_op: *mut *mut RenderiqOp,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    start(out_op, out_error, || {
-        let c = client_arg(client)?;
-        let call = Call::WaitForRender {
-            id: str_arg(render_id, "render_id")?.to_owned(),
-            wait: wait_spec(timeout_ms),
-        };
-        Ok(c.client.start(call)?)
-    })
-}
-
-/// Creates a render and follows it to completion in one background operation: the whole
-/// "Render" button of a plugin. Stages: `"preparing"`, `"uploading"`, then the render's status
-/// (`"pending"`, `"processing"`, …). `timeout_ms` bounds the wait after the upload (0 = 10
-/// minutes). The result is the completed `Render` JSON. Returns at once.
-///
-/// Cancelling the operation stops the SDK's work and, while the render it created is still
-/// pending, withdraws it on the server too (its credits are refunded); a render already
-/// processing runs to its end.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_render_start(
-    client: *const RenderiqClient,
-    image: *const RenderiqImage,
-    params_json: *const c_char,
-    timeout_ms: u32,
-    out_op: *mut *mut RenderiqOp,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    start(out_op, out_error, || {
-        let c = client_arg(client)?;
-        let mut req = render_request(image, params_json)?;
-        req.wait = Some(wait_spec(timeout_ms));
-        Ok(c.client.start(Call::Render(req))?)
-    })
+/// Hands a started operation to C as a new handle.
+pub(crate) fn insert(op: Operation<Value>) -> *mut RenderiqOp {
+    let callback_set = AtomicBool::new(false);
+    OPS.insert(RenderiqOp { op, callback_set })
 }
 
 /// Whether the operation finished: 1 when done (successfully, with an error, or cancelled), 0
@@ -118,8 +55,7 @@ pub extern "C" fn renderiq_op_poll(op: *const RenderiqOp) -> i32 {
 /// `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
 /// `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null,
 /// "version": 3}` (`version` counts the changes: a poller that saw it has seen everything up
-/// to it), freed
-/// with `renderiq_string_free`.
+/// to it), freed with `renderiq_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_progress(
     op: *const RenderiqOp,
@@ -134,13 +70,9 @@ pub unsafe extern "C" fn renderiq_op_progress(
     guard(out_error, || {
         let o = op_arg(op)?;
         let p = o.op.progress();
-        let json = serde_json::json!({
-            "percent": p.percent,
-            "stage": p.stage,
-            "done": o.op.is_done(),
-            "render": p.render,
-            "version": p.version,
-        });
+        // The core's `Progress` (camelCase), plus whether the operation is done.
+        let mut json = serde_json::to_value(&p).unwrap_or_default();
+        json["done"] = o.op.is_done().into();
         put_json(out_progress_json, &json)?;
         if !out_percent.is_null() {
             *out_percent = p.percent;
@@ -180,33 +112,10 @@ unsafe fn deliver(
     }
 }
 
-/// Takes the operation's result, once. Never blocks.
-///
-/// When it succeeded: `RENDERIQ_OK` and `*out_result_json` (may be NULL) receives the `Render`
-/// JSON. When it failed: the operation's error (e.g. `RENDERIQ_ERROR_CANCELLED`,
-/// `RENDERIQ_ERROR_RENDER_FAILED`, `RENDERIQ_ERROR_INSUFFICIENT_CREDITS`) in `*out_error`.
-/// `RENDERIQ_ERROR_NOT_READY` while it runs; `RENDERIQ_ERROR_ALREADY_TAKEN` after the result
-/// was taken.
-#[no_mangle]
-pub unsafe extern "C" fn renderiq_op_take_result(
-    op: *const RenderiqOp,
-    out_result_json: *mut *mut c_char,
-    out_error: *mut *mut RenderiqError,
-) -> i32 {
-    clear(out_result_json);
-    guard(out_error, || {
-        let o = op_arg(op)?;
-        let outcome = o.op.take_result();
-        let done = o.op.is_done();
-        deliver(outcome, done, out_result_json)
-    })
-}
-
 /// Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
 /// and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
 /// NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
-/// `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_take_result` or `renderiq_op_wait` took
-/// it. Never blocks.
+/// `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_outcome(
     op: *const RenderiqOp,
@@ -223,9 +132,10 @@ pub unsafe extern "C" fn renderiq_op_outcome(
 }
 
 /// Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
-/// limit, 0 to not wait), then takes its result as `renderiq_op_take_result` does;
-/// `RENDERIQ_ERROR_NOT_READY` when the time ran out. Never call it from a UI thread or from a
-/// completion callback.
+/// limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
+/// the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
+/// `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
+/// or from a completion callback.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_wait(
     op: *const RenderiqOp,
@@ -245,7 +155,7 @@ pub unsafe extern "C" fn renderiq_op_wait(
         let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER)
             .then(|| Duration::from_millis(u64::from(timeout_ms)));
         o.op.wait_until_done(timeout);
-        // Taken once, like renderiq_op_take_result; renderiq_op_outcome reads without taking.
+        // Taken once; renderiq_op_outcome reads without taking.
         let outcome = o.op.take_result();
         let done = o.op.is_done();
         deliver(outcome, done, out_result_json)
@@ -270,7 +180,7 @@ unsafe impl Send for UserData {}
 ///
 /// The callback must return quickly and must not block or throw: post a message to your UI
 /// thread and take the result there. It may call `renderiq_op_poll`,
-/// `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+/// `renderiq_op_outcome` and `renderiq_op_free`, but no blocking `renderiq_call`
 /// (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
 /// untouched; keep whatever it points to alive until the callback ran.
 #[no_mangle]

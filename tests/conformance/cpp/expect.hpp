@@ -97,7 +97,7 @@ struct ErrorInfo {
     std::optional<int64_t> requiredCredits, availableCredits;
     std::optional<double> retryAfterSeconds;
     json all;  // renderiq_error_json: the error as the core writes it
-    std::string details;  // Error::details(): renderiq_error_details_json
+    std::string details;  // Error::details(): the error JSON's "details"
     std::string message;  // without the hint: the error JSON's "message"
     std::string hint;     // what what() says beyond the message: the hint the C error carries
 

@@ -25,74 +25,6 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         internal const int RENDERIQ_OK = 0;
         /// <summary>
-        ///  Not signed in, token invalid or expired, wrong credentials (`renderiq::AuthError`).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_AUTH = 1;
-        /// <summary>
-        ///  The API key lacks a scope (`INSUFFICIENT_SCOPE`).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_PERMISSION_DENIED = 2;
-        /// <summary>
-        ///  No such resource.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_NOT_FOUND = 3;
-        /// <summary>
-        ///  The request was rejected as invalid, by the server or by the SDK before sending.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_INVALID_INPUT = 4;
-        /// <summary>
-        ///  Not enough credits; the error's JSON carries `requiredCredits` and `availableCredits`.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_INSUFFICIENT_CREDITS = 5;
-        /// <summary>
-        ///  Too many requests; the error carries `retryAfter`.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_RATE_LIMITED = 6;
-        /// <summary>
-        ///  Idempotency-key reuse with another body, or a state conflict.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_CONFLICT = 7;
-        /// <summary>
-        ///  The server failed (5xx).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_SERVER = 8;
-        /// <summary>
-        ///  A render ended in the `failed` state (its credits were refunded).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_RENDER_FAILED = 9;
-        /// <summary>
-        ///  The server could not be reached (DNS, connect, TLS, reset).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_NETWORK = 10;
-        /// <summary>
-        ///  A request timed out or a wait passed its deadline.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_TIMEOUT = 11;
-        /// <summary>
-        ///  The operation was cancelled.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_CANCELLED = 12;
-        /// <summary>
-        ///  A screenshot could not be read or encoded.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_IMAGE = 13;
-        /// <summary>
-        ///  A webhook delivery failed verification.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_WEBHOOK_VERIFICATION = 14;
-        /// <summary>
-        ///  The token store (keychain, file) failed.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_TOKEN_STORE = 15;
-        /// <summary>
-        ///  The client was configured wrongly (bad config JSON, base URL, certificate, proxy).
-        /// </summary>
-        internal const int RENDERIQ_ERROR_CONFIG = 16;
-        /// <summary>
-        ///  The server's answer could not be understood.
-        /// </summary>
-        internal const int RENDERIQ_ERROR_DECODE = 17;
-        /// <summary>
         ///  A required pointer argument was NULL.
         /// </summary>
         internal const int RENDERIQ_ERROR_NULL_ARGUMENT = 100;
@@ -121,26 +53,73 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         internal const int RENDERIQ_ERROR_ALREADY_TAKEN = 106;
         /// <summary>
-        ///  `RenderiqImage.kind`: a PNG, JPEG or WebP file at `path`.
+        ///  Not signed in, a session that could not be refreshed, a wrong password or API key. C++: `renderiq::AuthError`.
         /// </summary>
-        internal const uint RENDERIQ_IMAGE_FILE = 1;
+        internal const int RENDERIQ_ERROR_AUTH = 1;
         /// <summary>
-        ///  `RenderiqImage.kind`: PNG, JPEG or WebP bytes in `data` / `len`.
+        ///  The API key lacks a scope the call needs. C++: `renderiq::PermissionDeniedError`.
         /// </summary>
-        internal const uint RENDERIQ_IMAGE_ENCODED = 2;
+        internal const int RENDERIQ_ERROR_PERMISSION_DENIED = 2;
         /// <summary>
-        ///  `RenderiqImage.kind`: raw pixels in `data` / `len`, described by `width`, `height`, `stride`,
-        ///  `pixel_format` and `bottom_up`.
+        ///  No such render, project, key or webhook for this account. C++: `renderiq::NotFoundError`.
         /// </summary>
-        internal const uint RENDERIQ_IMAGE_RAW = 3;
+        internal const int RENDERIQ_ERROR_NOT_FOUND = 3;
         /// <summary>
-        ///  `RenderiqImage.pixel_format`: 4 bytes per pixel, red first (OpenGL read-backs).
+        ///  A value was refused, before sending or by the server; details names the fields. C++: `renderiq::ValidationError`.
         /// </summary>
-        internal const uint RENDERIQ_PIXEL_RGBA8 = 1;
+        internal const int RENDERIQ_ERROR_INVALID_INPUT = 4;
         /// <summary>
-        ///  `RenderiqImage.pixel_format`: 4 bytes per pixel, blue first (Windows DIBs, Revit captures).
+        ///  The account has too few credits for the render. Its JSON carries `requiredCredits` and `availableCredits`. C++: `renderiq::InsufficientCreditsError`.
         /// </summary>
-        internal const uint RENDERIQ_PIXEL_BGRA8 = 2;
+        internal const int RENDERIQ_ERROR_INSUFFICIENT_CREDITS = 5;
+        /// <summary>
+        ///  Too many requests; retry after the time it gives. Its JSON carries `retryAfter`. C++: `renderiq::RateLimitError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_RATE_LIMITED = 6;
+        /// <summary>
+        ///  An idempotency key reused for another request, or a render that can no longer change. C++: `renderiq::ConflictError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_CONFLICT = 7;
+        /// <summary>
+        ///  The server failed (HTTP 5xx). Its JSON carries `retryAfter`. C++: `renderiq::ServerError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_SERVER = 8;
+        /// <summary>
+        ///  The render ended in the failed state; its credits were refunded. C++: `renderiq::RenderFailedError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_RENDER_FAILED = 9;
+        /// <summary>
+        ///  The server could not be reached (DNS, connection, TLS, proxy). C++: `renderiq::NetworkError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_NETWORK = 10;
+        /// <summary>
+        ///  A request timed out, or a wait passed its deadline (the render keeps running). C++: `renderiq::TimeoutError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_TIMEOUT = 11;
+        /// <summary>
+        ///  The caller cancelled the operation. C++: `renderiq::CancelledError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_CANCELLED = 12;
+        /// <summary>
+        ///  The screenshot could not be read or encoded. C++: `renderiq::ImageError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_IMAGE = 13;
+        /// <summary>
+        ///  A webhook delivery failed verification; code says why. C++: `renderiq::WebhookVerificationError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_WEBHOOK_VERIFICATION = 14;
+        /// <summary>
+        ///  The token store (keychain, encrypted file) failed. C++: `renderiq::TokenStoreError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_TOKEN_STORE = 15;
+        /// <summary>
+        ///  The client is configured wrongly. C++: `renderiq::ConfigError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_CONFIG = 16;
+        /// <summary>
+        ///  The server's answer could not be understood. C++: `renderiq::DecodeError`.
+        /// </summary>
+        internal const int RENDERIQ_ERROR_DECODE = 17;
         /// <summary>
         ///  Version of the C ABI described by this header. It changes whenever a function, struct or
         ///  constant changes incompatibly; every wrapper compares it with `renderiq_abi_version()` when
@@ -187,7 +166,7 @@ namespace Renderiq.Sdk.Native
         /// <summary>
         ///  Starts a call in the background and returns at once with an operation handle: poll it
         ///  from a UI timer (`renderiq_op_poll`, `renderiq_op_progress`), read its outcome
-        ///  (`renderiq_op_outcome`, `renderiq_op_take_result`, `renderiq_op_wait`), cancel it
+        ///  (`renderiq_op_outcome`, `renderiq_op_wait`), cancel it
         ///  (`renderiq_op_cancel`) and free it (`renderiq_op_free`). Arguments as for `renderiq_call`.
         ///
         ///  Cancelling a call that creates a render (`create_render`, `render`) withdraws the render
@@ -242,26 +221,6 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_client_free(RenderiqClient* client);
 
         /// <summary>
-        ///  Signs in with email and password and saves the session in the token store. Blocking.
-        ///
-        ///  On success `*out_user_json` (may be NULL) receives the `User` JSON
-        ///  (`{"id","email","name","createdAt"}`), freed with `renderiq_string_free`.
-        ///  Errors: `RENDERIQ_ERROR_AUTH` for wrong credentials, `RENDERIQ_ERROR_INVALID_INPUT` for an
-        ///  empty email or password, `RENDERIQ_ERROR_TOKEN_STORE` when the session cannot be saved.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_sign_in", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_sign_in(RenderiqClient* client, byte* email, byte* password, byte** out_user_json, RenderiqError** out_error);
-
-        /// <summary>
-        ///  A render's current state as `Render` JSON (`{"id","status","progress","prompt","style",
-        ///  "quality","aspectRatio","projectId","creditsCost","inputUrl","outputUrl","error",
-        ///  "platform","createdAt","updatedAt","completedAt"}`). Blocking.
-        ///  Errors: `RENDERIQ_ERROR_NOT_FOUND` for an unknown id.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_client_render_get", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_client_render_get(RenderiqClient* client, byte* render_id, byte** out_render_json, RenderiqError** out_error);
-
-        /// <summary>
         ///  Downloads a completed render's output image. `render` is the render's id, or its `Render`
         ///  JSON as returned by another call (which saves one request). Blocking.
         ///
@@ -304,75 +263,12 @@ namespace Renderiq.Sdk.Native
         internal static extern byte* renderiq_error_message(RenderiqError* error);
 
         /// <summary>
-        ///  The message alone, without the hint and the request id that `renderiq_error_message`
-        ///  adds: for wrappers that add the hint in their own names (`renderiq_error_hint_id`).
-        ///  Borrowed like `renderiq_error_message`; `""` when `error` is not live.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_bare_message", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern byte* renderiq_error_bare_message(RenderiqError* error);
-
-        /// <summary>
-        ///  The id of the error's hint (`"auth"`, `"conflict.idempotency_conflict"`, …): the row of the
-        ///  generated hint tables that say what to do next in each language's names. A static string,
-        ///  never freed; NULL when the error has no hint or `error` is not live.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_hint_id", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern byte* renderiq_error_hint_id(RenderiqError* error);
-
-        /// <summary>
-        ///  The HTTP status of the failed response (e.g. 402), or 0 when the server did not answer or
+        ///  Everything about the error as one JSON object: `{"kind", "hintId" (the row of the generated
+        ///  hint tables), "code" (the API errorCode), "message" (without hint and request id),
+        ///  "display", "status", "requestId", "details" (the API's field errors), "requiredCredits",
+        ///  "availableCredits", "retryAfter" (seconds)}`; absent values are `null`. Wrappers read
+        ///  everything else from it. Borrowed: valid until `renderiq_error_free(error)`. `"{}"` when
         ///  `error` is not live.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_http_status", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern ushort renderiq_error_http_status(RenderiqError* error);
-
-        /// <summary>
-        ///  The request id the server gave the failed request (quote it to support), or NULL when there
-        ///  is none. Borrowed: valid until `renderiq_error_free(error)`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_request_id", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern byte* renderiq_error_request_id(RenderiqError* error);
-
-        /// <summary>
-        ///  The API's machine-readable `errorCode` (`"INSUFFICIENT_CREDITS"`, `"WEBHOOK_BAD_SIGNATURE"`,
-        ///  …), or NULL when there is none. Borrowed: valid until `renderiq_error_free(error)`.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_api_code", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern byte* renderiq_error_api_code(RenderiqError* error);
-
-        /// <summary>
-        ///  Credits the render needed (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_required_credits", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern long renderiq_error_required_credits(RenderiqError* error);
-
-        /// <summary>
-        ///  Credits available (`RENDERIQ_ERROR_INSUFFICIENT_CREDITS`), or -1 when not given.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_available_credits", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern long renderiq_error_available_credits(RenderiqError* error);
-
-        /// <summary>
-        ///  Milliseconds to wait before retrying (`RENDERIQ_ERROR_RATE_LIMITED`, 503), or -1 when not
-        ///  given.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_retry_after_ms", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern long renderiq_error_retry_after_ms(RenderiqError* error);
-
-        /// <summary>
-        ///  The API's field errors as a JSON object (`{"limit": "use 1 to 100"}`), or `null` when the
-        ///  error has none. Borrowed: valid until `renderiq_error_free(error)`. `"null"` when `error` is
-        ///  not live.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_error_details_json", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern byte* renderiq_error_details_json(RenderiqError* error);
-
-        /// <summary>
-        ///  Everything about the error as one JSON object: `{"kind", "code" (the API errorCode),
-        ///  "message", "display", "status", "requestId", "details" (field errors), "requiredCredits",
-        ///  "availableCredits", "retryAfter" (seconds), "hintId" (the row of the generated hint tables)}`;
-        ///  absent values are `null`. Borrowed: valid
-        ///  until `renderiq_error_free(error)`. `"{}"` when `error` is not live.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_error_json", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern byte* renderiq_error_json(RenderiqError* error);
@@ -424,27 +320,6 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_bytes_free(byte* data, System.UIntPtr len);
 
         /// <summary>
-        ///  Starts waiting for a render in the background (long-poll); the progress JSON carries the
-        ///  render as last seen. `timeout_ms` 0 means the default (10 minutes). The result is the
-        ///  completed `Render` JSON. Returns at once.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_render_wait_start", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_render_wait_start(RenderiqClient* client, byte* render_id, uint timeout_ms, RenderiqOp** out_op, RenderiqError** out_error);
-
-        /// <summary>
-        ///  Creates a render and follows it to completion in one background operation: the whole
-        ///  "Render" button of a plugin. Stages: `"preparing"`, `"uploading"`, then the render's status
-        ///  (`"pending"`, `"processing"`, …). `timeout_ms` bounds the wait after the upload (0 = 10
-        ///  minutes). The result is the completed `Render` JSON. Returns at once.
-        ///
-        ///  Cancelling the operation stops the SDK's work and, while the render it created is still
-        ///  pending, withdraws it on the server too (its credits are refunded); a render already
-        ///  processing runs to its end.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_render_start", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_render_start(RenderiqClient* client, RenderiqImage* image, byte* params_json, uint timeout_ms, RenderiqOp** out_op, RenderiqError** out_error);
-
-        /// <summary>
         ///  Whether the operation finished: 1 when done (successfully, with an error, or cancelled), 0
         ///  while running, `-RENDERIQ_ERROR_INVALID_HANDLE` (negative) when `op` is NULL or not live.
         ///  Never blocks; call it from a UI timer.
@@ -458,8 +333,7 @@ namespace Renderiq.Sdk.Native
         ///  `*out_percent` (may be NULL) receives 0–100. `*out_progress_json` (may be NULL) receives
         ///  `{"percent": 40, "stage": "processing", "done": false, "render": {…Render…} | null,
         ///  "version": 3}` (`version` counts the changes: a poller that saw it has seen everything up
-        ///  to it), freed
-        ///  with `renderiq_string_free`.
+        ///  to it), freed with `renderiq_string_free`.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_progress", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_progress(RenderiqOp* op, byte* out_percent, byte** out_progress_json, RenderiqError** out_error);
@@ -473,32 +347,20 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_op_cancel(RenderiqOp* op);
 
         /// <summary>
-        ///  Takes the operation's result, once. Never blocks.
-        ///
-        ///  When it succeeded: `RENDERIQ_OK` and `*out_result_json` (may be NULL) receives the `Render`
-        ///  JSON. When it failed: the operation's error (e.g. `RENDERIQ_ERROR_CANCELLED`,
-        ///  `RENDERIQ_ERROR_RENDER_FAILED`, `RENDERIQ_ERROR_INSUFFICIENT_CREDITS`) in `*out_error`.
-        ///  `RENDERIQ_ERROR_NOT_READY` while it runs; `RENDERIQ_ERROR_ALREADY_TAKEN` after the result
-        ///  was taken.
-        /// </summary>
-        [DllImport(__DllName, EntryPoint = "renderiq_op_take_result", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern int renderiq_op_take_result(RenderiqOp* op, byte** out_result_json, RenderiqError** out_error);
-
-        /// <summary>
         ///  Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
         ///  and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
         ///  NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
-        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_take_result` or `renderiq_op_wait` took
-        ///  it. Never blocks.
+        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_outcome", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_outcome(RenderiqOp* op, byte** out_result_json, RenderiqError** out_error);
 
         /// <summary>
         ///  Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
-        ///  limit, 0 to not wait), then takes its result as `renderiq_op_take_result` does;
-        ///  `RENDERIQ_ERROR_NOT_READY` when the time ran out. Never call it from a UI thread or from a
-        ///  completion callback.
+        ///  limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
+        ///  the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
+        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
+        ///  or from a completion callback.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_wait", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_wait(RenderiqOp* op, uint timeout_ms, byte** out_result_json, RenderiqError** out_error);
@@ -512,7 +374,7 @@ namespace Renderiq.Sdk.Native
         ///
         ///  The callback must return quickly and must not block or throw: post a message to your UI
         ///  thread and take the result there. It may call `renderiq_op_poll`,
-        ///  `renderiq_op_take_result` and `renderiq_op_free`, but no blocking `renderiq_call`
+        ///  `renderiq_op_outcome` and `renderiq_op_free`, but no blocking `renderiq_call`
         ///  (it fails with `RENDERIQ_ERROR_CONFIG` on a worker thread). `user_data` is passed back
         ///  untouched; keep whatever it points to alive until the callback ran.
         /// </summary>
@@ -581,8 +443,10 @@ namespace Renderiq.Sdk.Native
     /// <summary>
     ///  An error: what failed and everything the server said about it.
     ///
-    ///  Created by a failing call into `*out_error`; read it with the `renderiq_error_*` accessors;
-    ///  free it with `renderiq_error_free`. Immutable, so it may be read from any thread.
+    ///  Created by a failing call into `*out_error`; read its code, kind and message with the
+    ///  `renderiq_error_*` accessors and everything else (HTTP status, request id, API error code,
+    ///  field errors, credits, retry delay) from `renderiq_error_json`; free it with
+    ///  `renderiq_error_free`. Immutable, so it may be read from any thread.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe partial struct RenderiqError
@@ -590,70 +454,10 @@ namespace Renderiq.Sdk.Native
     }
 
     /// <summary>
-    ///  A viewport capture, borrowed for the duration of one call and copied before any background
-    ///  work starts (so the caller may free or reuse its memory as soon as the call returns).
-    ///
-    ///  Zero-initialise it and set the fields of its `kind`:
-    ///  - `RENDERIQ_IMAGE_FILE`: `path` (UTF-8).
-    ///  - `RENDERIQ_IMAGE_ENCODED`: `data`, `len` (PNG, JPEG or WebP bytes).
-    ///  - `RENDERIQ_IMAGE_RAW`: `data`, `len`, `width`, `height`, `stride` (bytes from one row's
-    ///    start to the next; 0 means `width * 4`), `pixel_format` (`RENDERIQ_PIXEL_RGBA8` or
-    ///    `RENDERIQ_PIXEL_BGRA8`), `bottom_up` (1 when the first row in memory is the image's bottom
-    ///    row, as OpenGL reads it back; else 0). `len` must be at least
-    ///    `stride * (height - 1) + width * 4`; only that many bytes are read.
-    ///
-    ///  Inconsistent fields are answered with `RENDERIQ_ERROR_INVALID_ARGUMENT`, never with a read
-    ///  outside the buffer.
-    /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal unsafe partial struct RenderiqImage
-    {
-        /// <summary>
-        ///  `RENDERIQ_IMAGE_FILE`, `RENDERIQ_IMAGE_ENCODED` or `RENDERIQ_IMAGE_RAW`.
-        /// </summary>
-        public uint kind;
-        /// <summary>
-        ///  File path, UTF-8, NUL-terminated (`RENDERIQ_IMAGE_FILE` only).
-        /// </summary>
-        public byte* path;
-        /// <summary>
-        ///  The bytes (`RENDERIQ_IMAGE_ENCODED` and `RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public byte* data;
-        /// <summary>
-        ///  Number of readable bytes at `data`.
-        /// </summary>
-        public System.UIntPtr len;
-        /// <summary>
-        ///  Width in pixels (`RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public uint width;
-        /// <summary>
-        ///  Height in pixels (`RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public uint height;
-        /// <summary>
-        ///  Bytes from one row's start to the next, at least `width * 4`; 0 means `width * 4`
-        ///  (`RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public System.UIntPtr stride;
-        /// <summary>
-        ///  `RENDERIQ_PIXEL_RGBA8` or `RENDERIQ_PIXEL_BGRA8` (`RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public uint pixel_format;
-        /// <summary>
-        ///  1 when the first row in memory is the bottom row of the image, else 0
-        ///  (`RENDERIQ_IMAGE_RAW`).
-        /// </summary>
-        public uint bottom_up;
-    }
-
-    /// <summary>
     ///  An operation running in the background, for a UI thread that must never block.
     ///
-    ///  Started by `renderiq_call_start` (any call; `renderiq_render_wait_start` and
-    ///  `renderiq_render_start` remain for existing callers); polled from a UI timer with `renderiq_op_poll` and
-    ///  `renderiq_op_progress`; finished with `renderiq_op_take_result`; freed with
+    ///  Started by `renderiq_call_start`; polled from a UI timer with `renderiq_op_poll` and
+    ///  `renderiq_op_progress`; its outcome read with `renderiq_op_outcome`; freed with
     ///  `renderiq_op_free`. Thread-safe.
     /// </summary>
     [StructLayout(LayoutKind.Sequential)]

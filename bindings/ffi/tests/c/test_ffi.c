@@ -301,8 +301,8 @@ static void test_misuse(void) {
     /* an unreachable server is a network error, with the SDK's hint */
     rc = callf(client, &out, &err, "{\"call\": \"health\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_NETWORK);
-    CHECK(renderiq_error_http_status(err) == 0);
-    CHECK(renderiq_error_request_id(err) == NULL);
+    CHECK(contains(renderiq_error_json(err), "\"status\":null"));
+    CHECK(contains(renderiq_error_json(err), "\"requestId\":null"));
     renderiq_error_free(err);
 
     /* NULL, foreign and freed handles */
@@ -334,8 +334,8 @@ static void test_misuse(void) {
     CHECK(renderiq_error_code(err) == RENDERIQ_ERROR_INVALID_HANDLE);
     CHECK(renderiq_error_message(err) != NULL);
     CHECK(strcmp(renderiq_error_json(err), "{}") == 0);
-    CHECK(renderiq_error_http_status(NULL) == 0);
-    CHECK(renderiq_error_required_credits(NULL) == -1);
+    CHECK(strcmp(renderiq_error_json(NULL), "{}") == 0);
+    CHECK(strcmp(renderiq_error_kind(NULL), "invalid_handle") == 0);
     CHECK(renderiq_error_free(NULL) == RENDERIQ_OK);
 
     /* strings and buffers: foreign pointers and double frees are refused */
@@ -414,14 +414,14 @@ static void test_image(void) {
     rc = prepare(CAPTURE_JSON, NULL, px, len - 1, &data, &out_len, &info, &err); /* one byte short */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
     CHECK(contains(renderiq_error_message(err), "needs"));
-    CHECK(contains(renderiq_error_details_json(err), "\"data\":"));
+    CHECK(contains(renderiq_error_json(err), "\"data\":"));
     CHECK(data == NULL && info == NULL);
     renderiq_error_free(err);
 
     rc = prepare("{\"kind\": \"raw\", \"width\": 97, \"height\": 61, \"stride\": 387, \"pixelFormat\": \"bgra8\"}", NULL, px,
                  len, &data, &out_len, NULL, &err); /* stride shorter than a row */
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
-    CHECK(contains(renderiq_error_details_json(err), "\"stride\":"));
+    CHECK(contains(renderiq_error_json(err), "\"stride\":"));
     renderiq_error_free(err);
 
     rc = prepare("{\"kind\": \"raw\", \"width\": 4294967295, \"height\": 4294967295, \"stride\": 18446744073709551615, "
@@ -506,20 +506,20 @@ static void test_webhooks(void) {
     /* a changed body */
     rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body) - 1, id, "1614265330", sig, ts, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
-    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_SIGNATURE"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"WEBHOOK_BAD_SIGNATURE"));
     CHECK(contains(renderiq_error_json(err), "\"kind\":\"webhook_verification\""));
     renderiq_error_free(err);
 
     /* a missing header (NULL) */
     rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", NULL, ts, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
-    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_MISSING_HEADER"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"WEBHOOK_MISSING_HEADER"));
     renderiq_error_free(err);
 
     /* too old, against an injected clock */
     rc = renderiq_webhook_verify(secret, (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts + 3600, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_WEBHOOK_VERIFICATION);
-    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_TIMESTAMP_TOO_OLD"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"WEBHOOK_TIMESTAMP_TOO_OLD"));
     renderiq_error_free(err);
 
     /* the system clock: the vector is years old */
@@ -530,7 +530,7 @@ static void test_webhooks(void) {
     /* a malformed secret is a config error that does not repeat the secret */
     rc = renderiq_webhook_verify("whsec_sup3r$ecret!", (const uint8_t*)body, strlen(body), id, "1614265330", sig, ts, NULL, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_CONFIG);
-    CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_SECRET"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"WEBHOOK_BAD_SECRET"));
     CHECK(!contains(renderiq_error_message(err), "sup3r"));
     renderiq_error_free(err);
 
@@ -552,7 +552,7 @@ static void test_webhooks(void) {
         rc = renderiq_webhook_verify(secret, (const uint8_t*)text, strlen(text), id, "1614265330", s, ts, &out, &err);
         EXPECT(rc, err, RENDERIQ_ERROR_DECODE);
         CHECK(out == NULL);
-        CHECK(contains(renderiq_error_api_code(err), "WEBHOOK_BAD_PAYLOAD"));
+        CHECK(contains(renderiq_error_json(err), "\"code\":\"WEBHOOK_BAD_PAYLOAD"));
         renderiq_error_free(err);
         renderiq_string_free(s);
     }
@@ -607,10 +607,9 @@ static void test_auth(void) {
     rc = callf(client, &out, &err, "{\"call\": \"sign_in\", \"email\": \"%s\", \"password\": \"wrong password\"}",
                env_or("RENDERIQ_TEST_EMAIL", "ada@example.com"));
     EXPECT(rc, err, RENDERIQ_ERROR_AUTH);
-    CHECK(renderiq_error_http_status(err) == 401);
-    CHECK(contains(renderiq_error_api_code(err), "INVALID_CREDENTIALS"));
-    CHECK(renderiq_error_request_id(err) != NULL && strlen(renderiq_error_request_id(err)) > 0);
     CHECK(contains(renderiq_error_json(err), "\"status\":401"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"INVALID_CREDENTIALS"));
+    CHECK(contains(renderiq_error_json(err), "\"requestId\":\""));
     CHECK(strcmp(renderiq_error_kind(err), "auth") == 0);
     CHECK(!contains(renderiq_error_message(err), "wrong password"));
     renderiq_error_free(err);
@@ -659,7 +658,7 @@ static void test_auth(void) {
         /* a scope the key lacks */
         rc = callf(client, &out, &err, "{\"call\": \"projects\"}");
         EXPECT(rc, err, RENDERIQ_ERROR_PERMISSION_DENIED);
-        CHECK(renderiq_error_http_status(err) == 403);
+        CHECK(contains(renderiq_error_json(err), "\"status\":403"));
         renderiq_error_free(err);
 
         rc = callf(owner, NULL, &err, "{\"call\": \"revoke_api_key\", \"id\": \"%s\"}", key_id);
@@ -685,24 +684,24 @@ static void test_errors(void) {
     /* not found */
     rc = callf(client, &out, &err, "{\"call\": \"retrieve_render\", \"id\": \"00000000-0000-0000-0000-000000000000\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_NOT_FOUND);
-    CHECK(renderiq_error_http_status(err) == 404);
-    CHECK(contains(renderiq_error_api_code(err), "NOT_FOUND"));
-    CHECK(renderiq_error_request_id(err) != NULL);
+    CHECK(contains(renderiq_error_json(err), "\"status\":404"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"NOT_FOUND"));
+    CHECK(contains(renderiq_error_json(err), "\"requestId\":\""));
     renderiq_error_free(err);
 
     /* invalid input, caught by the SDK before sending */
     rc = callf(client, &out, &err, "{\"call\": \"retrieve_render\", \"id\": \"../etc/passwd\"}");
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
-    CHECK(renderiq_error_http_status(err) == 0);
+    CHECK(contains(renderiq_error_json(err), "\"status\":null"));
     renderiq_error_free(err);
 
     /* invalid input, rejected by the server with field details */
     rc = create_render(client, px, len, "{\"style\": \"cubism\", \"quality\": \"standard\"}", &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INVALID_INPUT);
-    CHECK(renderiq_error_http_status(err) == 400);
-    CHECK(contains(renderiq_error_api_code(err), "INVALID_INPUT"));
+    CHECK(contains(renderiq_error_json(err), "\"status\":400"));
+    CHECK(contains(renderiq_error_json(err), "\"code\":\"INVALID_INPUT"));
     CHECK(contains(renderiq_error_json(err), "\"details\":{"));
-    CHECK(contains(renderiq_error_details_json(err), "style"));
+    CHECK(contains(renderiq_error_json(err), "style"));
     renderiq_error_free(err);
 
     /* insufficient credits: required and available */
@@ -711,9 +710,7 @@ static void test_errors(void) {
     EXPECT(rc, err, RENDERIQ_OK);
     rc = create_render(poor, px, len, "{\"prompt\": \"dusk\", \"quality\": \"ultra\"}", &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_INSUFFICIENT_CREDITS);
-    CHECK(renderiq_error_http_status(err) == 402);
-    CHECK(renderiq_error_required_credits(err) == 20);
-    CHECK(renderiq_error_available_credits(err) == 0);
+    CHECK(contains(renderiq_error_json(err), "\"status\":402"));
     CHECK(contains(renderiq_error_json(err), "\"requiredCredits\":20"));
     CHECK(contains(renderiq_error_json(err), "\"availableCredits\":0"));
     CHECK(strcmp(renderiq_error_kind(err), "insufficient_credits") == 0);
@@ -729,7 +726,7 @@ static void test_errors(void) {
         rc = callf(client, &out, &err, "{\"call\": \"wait_for_render\", \"id\": \"%s\", \"wait\": {\"timeoutMs\": 60000}}", id);
         EXPECT(rc, err, RENDERIQ_ERROR_RENDER_FAILED);
         CHECK(out == NULL);
-        CHECK(contains(renderiq_error_api_code(err), "RENDER_FAILED"));
+        CHECK(contains(renderiq_error_json(err), "\"code\":\"RENDER_FAILED"));
         CHECK(contains(renderiq_error_json(err), "\"status\":\"failed\""));
         renderiq_error_free(err);
     }
@@ -745,7 +742,7 @@ static void test_errors(void) {
         EXPECT(rc, err, RENDERIQ_OK);
         rc = callf(client, &out, &err, "{\"call\": \"cancel_render\", \"id\": \"%s\"}", id);
         EXPECT(rc, err, RENDERIQ_ERROR_CONFLICT);
-        CHECK(renderiq_error_http_status(err) == 409);
+        CHECK(contains(renderiq_error_json(err), "\"status\":409"));
         renderiq_error_free(err);
     }
 
@@ -758,9 +755,9 @@ static void test_errors(void) {
             rc = create_render(limited, px, len, "{\"quality\": \"standard\"}", NULL, &err);
             if (rc == RENDERIQ_ERROR_RATE_LIMITED) {
                 got429 = 1;
-                CHECK(renderiq_error_http_status(err) == 429);
-                CHECK(renderiq_error_retry_after_ms(err) > 0);
-                CHECK(contains(renderiq_error_api_code(err), "RATE_LIMIT_EXCEEDED"));
+                CHECK(contains(renderiq_error_json(err), "\"status\":429"));
+                CHECK(contains(renderiq_error_json(err), "\"retryAfter\":") && !contains(renderiq_error_json(err), "\"retryAfter\":null"));
+                CHECK(contains(renderiq_error_json(err), "\"code\":\"RATE_LIMIT_EXCEEDED"));
                 CHECK(contains(renderiq_error_json(err), "\"retryAfter\":"));
             } else {
                 EXPECT(rc, err, RENDERIQ_OK);
@@ -895,7 +892,7 @@ static void test_render(void) {
     memset(px, 0, len);
     free(px);
 
-    rc = renderiq_op_take_result(op, &out, &err);
+    rc = renderiq_op_wait(op, 0, &out, &err);
     CHECK(rc == RENDERIQ_ERROR_NOT_READY || rc == RENDERIQ_OK);
     if (rc == RENDERIQ_OK) renderiq_string_free(out);
     renderiq_error_free(err);
@@ -936,7 +933,7 @@ static void test_render(void) {
     CHECK(percent == 100 && contains(out, "\"done\":true"));
     renderiq_string_free(out);
 
-    rc = renderiq_op_take_result(op, &out, &err);
+    rc = renderiq_op_wait(op, 0, &out, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     CHECK(contains(out, "\"status\":\"completed\""));
     CHECK(contains(out, "\"outputUrl\":\""));
@@ -946,7 +943,7 @@ static void test_render(void) {
     /* taken once */
     {
         char* again = NULL;
-        rc = renderiq_op_take_result(op, &again, &err);
+        rc = renderiq_op_wait(op, 0, &again, &err);
         EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
         CHECK(again == NULL);
         renderiq_error_free(err);
@@ -1069,7 +1066,7 @@ static void test_ops(void) {
     }
     CHECK(render_id[0] != '\0');
     CHECK(renderiq_op_poll(op) == 0);
-    rc = renderiq_op_take_result(op, &out, &err);
+    rc = renderiq_op_wait(op, 0, &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_NOT_READY);
     renderiq_error_free(err);
     rc = renderiq_op_wait(op, 50, &out, &err);
@@ -1083,7 +1080,7 @@ static void test_ops(void) {
     CHECK(strcmp(renderiq_error_kind(err), "cancelled") == 0);
     renderiq_error_free(err);
     CHECK(renderiq_op_poll(op) == 1);
-    rc = renderiq_op_take_result(op, &out, &err);
+    rc = renderiq_op_wait(op, 0, &out, &err);
     EXPECT(rc, err, RENDERIQ_ERROR_ALREADY_TAKEN);
     renderiq_error_free(err);
     renderiq_op_free(op);
@@ -1118,7 +1115,7 @@ static void test_ops(void) {
         pthread_mutex_lock(&g_cb_lock);
         CHECK(a == 1 && b == 1);
         pthread_mutex_unlock(&g_cb_lock);
-        rc = renderiq_op_take_result(op, &out, &err);
+        rc = renderiq_op_wait(op, 0, &out, &err);
         EXPECT(rc, err, RENDERIQ_OK);
         CHECK(contains(out, "\"status\":\"pending\"") || contains(out, "\"status\":\"processing\""));
         renderiq_string_free(out);
@@ -1345,7 +1342,7 @@ static void test_call(void) {
     CHECK(out && again && strcmp(out, again) == 0 && contains(out, "\"status\":\"completed\""));
     renderiq_string_free(again);
     renderiq_string_free(out);
-    rc = renderiq_op_take_result(op, &out, &err);
+    rc = renderiq_op_wait(op, 0, &out, &err);
     EXPECT(rc, err, RENDERIQ_OK);
     renderiq_string_free(out);
     rc = renderiq_op_outcome(op, &out, &err);

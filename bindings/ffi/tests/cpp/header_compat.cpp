@@ -9,8 +9,6 @@ int main() {
         std::fprintf(stderr, "ABI mismatch\n");
         return 1;
     }
-    RenderiqImage image{};  // zero-initialised, as documented
-    image.kind = RENDERIQ_IMAGE_FILE;
     std::printf("renderiq %s, ABI %u\n", renderiq_version(), renderiq_abi_version());
-    return image.kind == 1 ? 0 : 1;
+    return std::string(renderiq_status_name(RENDERIQ_ERROR_DECODE)) == "decode" ? 0 : 1;
 }
