@@ -293,11 +293,11 @@ namespace Renderiq.Sdk
 
         /// <summary>One page of the user's renders, newest first.</summary>
         public Page<Render> ListRenders(ListRendersQuery query = null)
-            => Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)));
+            => Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf<Render>(Sdk.Render.FromJson));
 
         /// <inheritdoc cref="ListRenders"/>
         public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf(o => Sdk.Render.FromJson(o)), cancellationToken);
+            => Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf<Render>(Sdk.Render.FromJson), cancellationToken);
 
         /// <summary>Downloads a completed render's image.</summary>
         /// <exception cref="ValidationException">The render has no output yet.</exception>
