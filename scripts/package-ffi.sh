@@ -24,7 +24,7 @@ SRC="$CARGO_TARGET_DIR/$PROFILE"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/include" "$OUT/lib/cmake/renderiq"
-cp bindings/ffi/include/renderiq.h bindings/ffi/include/renderiq.hpp "$OUT/include/"
+cp bindings/ffi/include/renderiq.h bindings/ffi/include/renderiq*.hpp "$OUT/include/"
 cp bindings/ffi/cmake/renderiqConfig.cmake bindings/ffi/cmake/renderiqConfigVersion.cmake "$OUT/lib/cmake/renderiq/"
 cp bindings/ffi/README.md "$OUT/README.md"
 for f in librenderiq.so librenderiq.dylib librenderiq.a renderiq.lib renderiq.dll.lib; do

@@ -8,6 +8,8 @@
 #   bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs  csbindgen (cargo run -p renderiq-dotnet-codegen)
 #   examples/assets/sample-viewport.png                  examples/assets/generate_sample_viewport.py,
 #                                                        with Pillow 13.0.0 in a venv under the target dir
+#   what `renderiq-codegen --list` prints                models, enums, error tables, hints and typed
+#                                                        call methods of every binding (codegen/)
 #
 #   scripts/regenerate.sh             # rewrite the checked-in files, then review `git diff` and commit
 #   scripts/regenerate.sh --out DIR   # write them under DIR at the same relative paths instead
@@ -19,15 +21,15 @@ cd "$REPO_ROOT"
 GENERATED=(
     bindings/ffi/include/renderiq.h
     bindings/dotnet/src/Renderiq.Sdk/NativeMethods.g.cs
-    bindings/dotnet/src/Renderiq.Sdk/ErrorHints.g.cs
-    bindings/dotnet/src/Renderiq.Sdk/Models.g.cs
-    bindings/dotnet/src/Renderiq.Sdk/ErrorTable.g.cs
-    bindings/python/python/renderiq/_generated.py
-    bindings/ruby/lib/renderiq/generated.rb
-    bindings/ruby/sig/generated.rbs
-    bindings/ffi/include/renderiq_models.hpp
     examples/assets/sample-viewport.png
 )
+# renderiq-codegen's files, as it lists them (so a new one is checked without editing this list).
+mapfile -t CODEGEN < <(cargo run -q -p renderiq-codegen -- --list)
+if [ ${#CODEGEN[@]} -eq 0 ]; then
+    echo "renderiq-codegen --list printed nothing: does it build? (cargo run -p renderiq-codegen -- --list)" >&2
+    exit 1
+fi
+GENERATED+=("${CODEGEN[@]}")
 PILLOW_VERSION=13.0.0
 
 out="$REPO_ROOT"

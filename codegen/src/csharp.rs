@@ -16,6 +16,7 @@
 
 use std::fmt::Write as _;
 
+use renderiq_sdk::call::Language;
 use renderiq_sdk::error_table::BASE_FIELDS;
 
 use crate::errors::{self, FieldType};
@@ -781,6 +782,8 @@ pub enum Returns {
     Nothing,
     /// `bool`.
     Bool,
+    /// `string`: the call answers a JSON string.
+    Text,
     /// One generated model, by its core name.
     Model(&'static str),
     /// A list of a generated model.
@@ -796,6 +799,7 @@ impl Returns {
         match self {
             Self::Nothing => "void".into(),
             Self::Bool => "bool".into(),
+            Self::Text => "string".into(),
             Self::Model(m) => type_name(m).to_owned(),
             Self::List(m) => format!("IReadOnlyList<{}>", type_name(m)),
             Self::Page(m) => format!("Page<{}>", type_name(m)),
@@ -808,6 +812,7 @@ impl Returns {
         match self {
             Self::Nothing => String::new(),
             Self::Bool => "ParseBool".into(),
+            Self::Text => "j => JsonReader.Parse(j) as string".into(),
             Self::Model(m) => format!("One(Sdk.{}.FromJson)", type_name(m)),
             Self::List(m) => format!(
                 "ListOf({}, Sdk.{}.FromJson)",
@@ -826,8 +831,6 @@ impl Returns {
 pub struct CallMethod {
     /// The call's name in `renderiq_sdk::call::Call` (`"credits"`).
     pub call: &'static str,
-    /// The blocking method's name (`GetCredits`); the other is `…Async`.
-    pub method: &'static str,
     /// Its parameters, in order.
     pub params: &'static [Param],
     /// What it answers.
@@ -841,50 +844,52 @@ pub struct CallMethod {
 /// The generated methods. The calls with images or a query object (`create_render`, `render`,
 /// `list_renders`, `prepare_image`) stay hand-written in `RenderiqClient.cs`.
 #[rustfmt::skip]
-pub const CALLS: [CallMethod; 22] = [
-    CallMethod { call: "sign_in", method: "SignIn", params: &[Param::Text("email", "email"), Param::Text("password", "password")], returns: Returns::Model("User"), progress: false,
+pub const CALLS: [CallMethod; 23] = [
+    CallMethod { call: "sign_in", params: &[Param::Text("email", "email"), Param::Text("password", "password")], returns: Returns::Model("User"), progress: false,
         doc: &["<summary>Signs in with email and password and keeps the session in the token store.</summary>", "<exception cref=\"AuthException\">Wrong email or password (<c>INVALID_CREDENTIALS</c>).</exception>"] },
-    CallMethod { call: "use_api_key", method: "UseApiKey", params: &[Param::Text("key", "apiKey")], returns: Returns::Nothing, progress: false,
+    CallMethod { call: "use_api_key", params: &[Param::Text("key", "apiKey")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Uses an API key (<c>rq_…</c>) for every further request and keeps it in the token store.</summary>"] },
-    CallMethod { call: "sign_out", method: "SignOut", params: &[], returns: Returns::Nothing, progress: false,
+    CallMethod { call: "sign_out", params: &[], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Signs out: revokes the session on the server (best effort) and clears the token store.</summary>"] },
-    CallMethod { call: "is_signed_in", method: "IsSignedIn", params: &[], returns: Returns::Bool, progress: false,
+    CallMethod { call: "is_signed_in", params: &[], returns: Returns::Bool, progress: false,
         doc: &["<summary>Whether a session or an API key is available (reads the token store; no request).</summary>"] },
-    CallMethod { call: "me", method: "Me", params: &[], returns: Returns::Model("User"), progress: false,
+    CallMethod { call: "me", params: &[], returns: Returns::Model("User"), progress: false,
         doc: &["<summary>The signed-in user.</summary>", "<exception cref=\"AuthException\">Not signed in.</exception>"] },
-    CallMethod { call: "health", method: "Health", params: &[], returns: Returns::Model("Health"), progress: false,
+    CallMethod { call: "health", params: &[], returns: Returns::Model("Health"), progress: false,
         doc: &["<summary>Server health; needs no sign-in.</summary>"] },
-    CallMethod { call: "credits", method: "GetCredits", params: &[], returns: Returns::Model("Credits"), progress: false,
+    CallMethod { call: "credits", params: &[], returns: Returns::Model("Credits"), progress: false,
         doc: &["<summary>The credit balance.</summary>"] },
-    CallMethod { call: "credit_transactions", method: "GetCreditTransactions", params: &[Param::Int("page", "page", 1), Param::Int("limit", "limit", 20)], returns: Returns::Page("CreditTransaction"), progress: false,
+    CallMethod { call: "credit_transactions", params: &[Param::Int("page", "page", 1), Param::Int("limit", "limit", 20)], returns: Returns::Page("CreditTransaction"), progress: false,
         doc: &["<summary>One page of the credit ledger, newest first.</summary>", "<param name=\"page\">Page number, from 1.</param>", "<param name=\"limit\">Page size.</param>"] },
-    CallMethod { call: "projects", method: "ListProjects", params: &[], returns: Returns::List("Project"), progress: false,
+    CallMethod { call: "projects", params: &[], returns: Returns::List("Project"), progress: false,
         doc: &["<summary>The user's projects.</summary>"] },
-    CallMethod { call: "create_project", method: "CreateProject", params: &[Param::Text("name", "name"), Param::OptionalText("description", "description")], returns: Returns::Model("Project"), progress: false,
+    CallMethod { call: "create_project", params: &[Param::Text("name", "name"), Param::OptionalText("description", "description")], returns: Returns::Model("Project"), progress: false,
         doc: &["<summary>Creates a project.</summary>"] },
-    CallMethod { call: "settings", method: "GetSettings", params: &[], returns: Returns::Model("Settings"), progress: false,
+    CallMethod { call: "settings", params: &[], returns: Returns::Model("Settings"), progress: false,
         doc: &["<summary>The user's settings.</summary>"] },
-    CallMethod { call: "update_settings", method: "UpdateSettings", params: &[Param::Model("settings", "update", "SettingsUpdate")], returns: Returns::Model("Settings"), progress: false,
+    CallMethod { call: "update_settings", params: &[Param::Model("settings", "update", "SettingsUpdate")], returns: Returns::Model("Settings"), progress: false,
         doc: &["<summary>Changes the settings that are set in <paramref name=\"update\"/>; returns all settings.</summary>"] },
-    CallMethod { call: "create_api_key", method: "CreateApiKey", params: &[Param::Text("name", "name"), Param::Texts("scopes", "scopes"), Param::OptionalTime("expiresAt", "expiresAt")], returns: Returns::Model("CreatedApiKey"), progress: false,
+    CallMethod { call: "create_api_key", params: &[Param::Text("name", "name"), Param::Texts("scopes", "scopes"), Param::OptionalTime("expiresAt", "expiresAt")], returns: Returns::Model("CreatedApiKey"), progress: false,
         doc: &["<summary>Creates an API key; its secret is in the result this once.</summary>", "<param name=\"name\">A name to recognise it by.</param>", "<param name=\"scopes\">Scopes, e.g. <c>renders:create</c>, <c>renders:read</c>.</param>", "<param name=\"expiresAt\">Expiry; null for none.</param>"] },
-    CallMethod { call: "api_keys", method: "ListApiKeys", params: &[], returns: Returns::List("ApiKey"), progress: false,
+    CallMethod { call: "api_keys", params: &[], returns: Returns::List("ApiKey"), progress: false,
         doc: &["<summary>The user's API keys (without secrets).</summary>"] },
-    CallMethod { call: "revoke_api_key", method: "RevokeApiKey", params: &[Param::Text("id", "keyId")], returns: Returns::Nothing, progress: false,
+    CallMethod { call: "revoke_api_key", params: &[Param::Text("id", "keyId")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Revokes an API key.</summary>"] },
-    CallMethod { call: "register_webhook", method: "RegisterWebhook", params: &[Param::Text("url", "url"), Param::Texts("events", "events")], returns: Returns::Model("CreatedWebhook"), progress: false,
+    CallMethod { call: "register_webhook", params: &[Param::Text("url", "url"), Param::Texts("events", "events")], returns: Returns::Model("CreatedWebhook"), progress: false,
         doc: &["<summary>Registers a webhook; its signing secret is in the result this once.</summary>", "<param name=\"url\">Delivery URL.</param>", "<param name=\"events\">Event types, e.g. <c>render.completed</c>, <c>render.failed</c>.</param>"] },
-    CallMethod { call: "webhooks", method: "ListWebhooks", params: &[], returns: Returns::List("Webhook"), progress: false,
+    CallMethod { call: "webhooks", params: &[], returns: Returns::List("Webhook"), progress: false,
         doc: &["<summary>The user's webhooks.</summary>"] },
-    CallMethod { call: "delete_webhook", method: "DeleteWebhook", params: &[Param::Text("id", "webhookId")], returns: Returns::Nothing, progress: false,
+    CallMethod { call: "delete_webhook", params: &[Param::Text("id", "webhookId")], returns: Returns::Nothing, progress: false,
         doc: &["<summary>Deletes a webhook.</summary>"] },
-    CallMethod { call: "retrieve_render", method: "RetrieveRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
+    CallMethod { call: "callback_secret", params: &[], returns: Returns::Text, progress: false,
+        doc: &["<summary>The secret (<c>whsec_…</c>) that signs the deliveries to a render's <c>callbackUrl</c>.</summary>"] },
+    CallMethod { call: "retrieve_render", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
         doc: &["<summary>A render's current state.</summary>", "<exception cref=\"NotFoundException\">No such render.</exception>"] },
-    CallMethod { call: "cancel_render", method: "CancelRender", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
+    CallMethod { call: "cancel_render", params: &[Param::Text("id", "renderId")], returns: Returns::Model("Render"), progress: false,
         doc: &["<summary>Cancels a render that has not started processing; its credits are refunded.</summary>", "<exception cref=\"ConflictException\">It already started.</exception>"] },
-    CallMethod { call: "wait_for_render", method: "WaitForRender", params: &[Param::Text("id", "renderId"), Param::Wait("wait", "timeout")], returns: Returns::Model("Render"), progress: true,
+    CallMethod { call: "wait_for_render", params: &[Param::Text("id", "renderId"), Param::Wait("wait", "timeout")], returns: Returns::Model("Render"), progress: true,
         doc: &["<summary>", "Waits until the render is finished (long-poll). The blocking form blocks: on a UI thread use", "<see cref=\"WaitForRenderAsync\"/>, whose token stops waiting (the render goes on on the server)", "and whose progress carries the render as last seen.", "</summary>", "<param name=\"renderId\">The render.</param>", "<param name=\"timeout\">How long to wait. Default is 10 minutes.</param>", "<exception cref=\"RenderFailedException\">The render failed (credits refunded).</exception>", "<exception cref=\"RenderiqTimeoutException\">Not finished in time; it keeps running on the server.</exception>"] },
-    CallMethod { call: "download_render", method: "DownloadRenderToFile", params: &[Param::RenderId("id", "render"), Param::Path("path", "path")], returns: Returns::Long("bytes"), progress: false,
+    CallMethod { call: "download_render", params: &[Param::RenderId("id", "render"), Param::Path("path", "path")], returns: Returns::Long("bytes"), progress: false,
         doc: &["<summary>Downloads a completed render's image to a file (written atomically); returns its size in bytes.</summary>"] },
 ];
 
@@ -903,7 +908,9 @@ pub fn render_calls() -> String {
         if i > 0 {
             s.push('\n');
         }
-        let m = c.method;
+        // The vocabulary's name (`GetCreditsAsync`), whose blocking form drops the suffix.
+        let name = Language::CSharp.method(c.call);
+        let m = name.trim_end_matches("Async");
         let decls: Vec<String> = c.params.iter().map(|p| p.declaration()).collect();
         let names: Vec<&str> = c.params.iter().map(|p| p.name()).collect();
         let call = if c.params.is_empty() {
@@ -1049,7 +1056,7 @@ mod tests {
                 json[p.wire()] = p.sample();
             }
             let call: renderiq_sdk::call::Call = serde_json::from_value(json.clone())
-                .unwrap_or_else(|e| panic!("{}: {json} is not a core call: {e}", c.method));
+                .unwrap_or_else(|e| panic!("{}: {json} is not a core call: {e}", c.call));
             assert_eq!(call.name(), c.call);
         }
     }

@@ -18,6 +18,7 @@
 
 use renderiq_sdk::call::Language;
 
+pub mod calls;
 pub mod cpp;
 pub mod csharp;
 pub mod errors;
@@ -78,6 +79,22 @@ pub fn files() -> Vec<GeneratedFile> {
         GeneratedFile {
             path: ruby::RBS_PATH,
             text: ruby::render_rbs(&api),
+        },
+        GeneratedFile {
+            path: calls::python::PATH,
+            text: calls::python::render(&api),
+        },
+        GeneratedFile {
+            path: calls::ruby::PATH,
+            text: calls::ruby::render(&api),
+        },
+        GeneratedFile {
+            path: calls::ruby::RBS_PATH,
+            text: calls::ruby::render_rbs(&api),
+        },
+        GeneratedFile {
+            path: calls::cpp::PATH,
+            text: calls::cpp::render(&api),
         },
         GeneratedFile {
             path: csharp::MODELS_PATH,

@@ -318,30 +318,31 @@ inline std::string quote(std::string_view s) {
 /// written as given; the core checks them.
 class CallJson {
 public:
+    /// An empty object, for an object inside a call (`settings`).
+    CallJson() : text_("{") {}
+    /// A call: `{"call": name, …}`.
     explicit CallJson(std::string_view name) : text_("{\"call\":" + quote(name)) {}
     /// A string field.
     CallJson& str(std::string_view key, std::string_view value) { return raw(key, quote(value)); }
     /// A number field.
     CallJson& num(std::string_view key, uint64_t value) { return raw(key, std::to_string(value)); }
+    /// A boolean field.
+    CallJson& flag(std::string_view key, bool value) { return raw(key, value ? "true" : "false"); }
+    /// An array of strings.
+    CallJson& strs(std::string_view key, const std::vector<std::string>& values) {
+        std::string array = "[";
+        for (const std::string& v : values) {
+            if (array.size() > 1) array += ',';
+            array += quote(v);
+        }
+        return raw(key, array + ']');
+    }
     /// A field whose value is JSON text the caller wrote (an array, an object).
     CallJson& raw(std::string_view key, std::string_view json) {
-        text_ += ',';
+        if (text_.size() > 1) text_ += ',';
         text_ += quote(key);
         text_ += ':';
         text_ += json;
-        return *this;
-    }
-    /// The members of a JSON object text the caller wrote (`{"limit": 5}`), as fields of the
-    /// call; empty text or `{}` adds none.
-    CallJson& members(std::string_view objectJson) {
-        const auto first = objectJson.find_first_not_of(" \t\r\n");
-        const auto last = objectJson.find_last_not_of(" \t\r\n");
-        if (first == std::string_view::npos) return *this;
-        std::string_view inner = objectJson.substr(first, last - first + 1);
-        if (inner.size() >= 2 && inner.front() == '{' && inner.back() == '}') inner = inner.substr(1, inner.size() - 2);
-        if (inner.find_first_not_of(" \t\r\n") == std::string_view::npos) return *this;
-        text_ += ',';
-        text_ += inner;  // not an object: the call is then not valid JSON, which the core reports
         return *this;
     }
     /// The finished JSON text.
@@ -352,6 +353,11 @@ private:
 };
 
 }  // namespace detail
+}  // namespace renderiq
+
+#include "renderiq_calls.hpp"  // generated: the typed methods of the simple calls
+
+namespace renderiq {
 
 /// RENDERIQ_ABI_VERSION of the header this code was compiled against.
 inline constexpr uint32_t kAbiVersion = RENDERIQ_ABI_VERSION;
@@ -580,7 +586,7 @@ private:
 
 /// The Renderiq API client. Move-only; share one per add-on (it is thread-safe). Every method
 /// blocks the calling thread; for renders from a UI thread use the start* methods.
-class Client {
+class Client : public detail::CallMethods<Client> {
 public:
     /// Creates a client from a JSON configuration ({"baseUrl", "platform", "pluginName",
     /// "pluginVersion", "timeoutMs", "maxRetries", "apiKey", "tokenStore", "rootCertificatePem",
@@ -627,78 +633,9 @@ public:
         return result;
     }
 
-    // The typed methods below are sugar over call(): each builds one call's JSON. Values are
-    // checked by the core (ValidationError naming the field), never here.
-
-    /// Signs in; returns the User JSON.
-    std::string signIn(const std::string& email, const std::string& password) {
-        return call(detail::CallJson("sign_in").str("email", email).str("password", password).text());
-    }
-    /// Uses an API key for every further request.
-    void useApiKey(const std::string& key) { (void)call(detail::CallJson("use_api_key").str("key", key).text()); }
-    /// Signs out and clears the token store.
-    void signOut() { (void)call(detail::CallJson("sign_out").text()); }
-    /// Whether a session or API key is available; false (never an exception) when the token
-    /// store cannot be read.
-    [[nodiscard]] bool isSignedIn() const { return call(detail::CallJson("is_signed_in").text()) == "true"; }
-    /// The signed-in user (User JSON).
-    [[nodiscard]] std::string me() const { return call(detail::CallJson("me").text()); }
-    /// Server health (Health JSON).
-    [[nodiscard]] std::string health() const { return call(detail::CallJson("health").text()); }
-    /// The credit balance (Credits JSON).
-    [[nodiscard]] std::string credits() const { return call(detail::CallJson("credits").text()); }
-    /// One page of the credit ledger (Page<CreditTransaction> JSON); limit 0 = the default size.
-    [[nodiscard]] std::string creditTransactions(uint32_t page = 1, uint32_t limit = 0) const {
-        detail::CallJson c("credit_transactions");
-        c.num("page", page);
-        if (limit != 0) c.num("limit", limit);
-        return call(c.text());
-    }
-    /// The user's projects (JSON array of Project).
-    [[nodiscard]] std::string projects() const { return call(detail::CallJson("projects").text()); }
-    /// Creates a project (Project JSON).
-    std::string createProject(const std::string& name, const std::optional<std::string>& description = std::nullopt) {
-        detail::CallJson c("create_project");
-        c.str("name", name);
-        if (description) c.str("description", *description);
-        return call(c.text());
-    }
-    /// The user's settings (Settings JSON).
-    [[nodiscard]] std::string settings() const { return call(detail::CallJson("settings").text()); }
-    /// Changes settings (SettingsUpdate JSON) and returns all of them (Settings JSON).
-    std::string updateSettings(const std::string& updateJson) {
-        return call(detail::CallJson("update_settings").raw("settings", updateJson).text());
-    }
-    /// Creates an API key (CreatedApiKey JSON; the key is shown once). `scopesJson` is a JSON
-    /// array; `expiresAt` an RFC 3339 time.
-    std::string createApiKey(const std::string& name, const std::string& scopesJson,
-                             const std::optional<std::string>& expiresAt = std::nullopt) {
-        detail::CallJson c("create_api_key");
-        c.str("name", name).raw("scopes", scopesJson);
-        if (expiresAt) c.str("expiresAt", *expiresAt);
-        return call(c.text());
-    }
-    /// The user's API keys (JSON array of ApiKey).
-    [[nodiscard]] std::string apiKeys() const { return call(detail::CallJson("api_keys").text()); }
-    /// Revokes an API key.
-    void revokeApiKey(const std::string& id) { (void)call(detail::CallJson("revoke_api_key").str("id", id).text()); }
-    /// Registers a webhook (CreatedWebhook JSON; the secret is shown once). `eventsJson` is a
-    /// JSON array; empty for the default, every render outcome.
-    std::string registerWebhook(const std::string& url, const std::string& eventsJson = "") {
-        detail::CallJson c("register_webhook");
-        c.str("url", url);
-        if (!eventsJson.empty()) c.raw("events", eventsJson);
-        return call(c.text());
-    }
-    /// The user's webhooks (JSON array of Webhook).
-    [[nodiscard]] std::string webhooks() const { return call(detail::CallJson("webhooks").text()); }
-    /// Deletes a webhook.
-    void deleteWebhook(const std::string& id) { (void)call(detail::CallJson("delete_webhook").str("id", id).text()); }
-    /// The secret that signs per-render callback deliveries (the bare secret, not JSON).
-    [[nodiscard]] std::string callbackSecret() const {
-        const std::string quoted = call(detail::CallJson("callback_secret").text());
-        return quoted.size() >= 2 ? quoted.substr(1, quoted.size() - 2) : quoted;  // a base64-like token, no escapes
-    }
+    // The simple calls' typed methods (signIn … listRenders) come from detail::CallMethods,
+    // generated into renderiq_calls.hpp; those with an image, a wait or bytes are here. Values
+    // are checked by the core (ValidationError naming the field), never here.
 
     /// Prepares, uploads and creates a render (Render JSON, status pending): the
     /// `create_render` call. `settingsJson` is its `settings` ({"prompt", "style", "quality",
@@ -713,20 +650,8 @@ public:
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0), const std::string& prepareJson = "") {
         return call(renderCall("render", image, settingsJson, prepareJson, timeout), image.data());
     }
-    /// A render's current state (Render JSON).
-    [[nodiscard]] std::string retrieveRender(const std::string& id) const {
-        return call(detail::CallJson("retrieve_render").str("id", id).text());
-    }
     /// The former name of retrieveRender().
     [[nodiscard]] std::string getRender(const std::string& id) const { return retrieveRender(id); }
-    /// One page of renders (Page<Render> JSON); `queryJson` {"page","limit","status","projectId"}.
-    [[nodiscard]] std::string listRenders(const std::string& queryJson = "") const {
-        return call(detail::CallJson("list_renders").members(queryJson).text());
-    }
-    /// Cancels a render that has not started processing (Render JSON).
-    std::string cancelRender(const std::string& id) {
-        return call(detail::CallJson("cancel_render").str("id", id).text());
-    }
     /// Waits for a render to complete (Render JSON); timeout 0 = 10 minutes.
     std::string waitForRender(const std::string& id, std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
         return call(waitCall(id, timeout));

@@ -11,7 +11,7 @@ from conftest import Server
 
 def test_projects_and_renders_filed_under_them(client: renderiq.Client, png_file: Path) -> None:
     assert client.projects() == []
-    project = client.create_project("Villa Savoye", "competition entry")
+    project = client.create_project("Villa Savoye", description="competition entry")
     assert project.name == "Villa Savoye" and project.slug and project.description == "competition entry"
     assert project.platform == "blender"
     assert [p.id for p in client.projects()] == [project.id]
@@ -27,6 +27,10 @@ def test_settings_round_trip(client: renderiq.Client) -> None:
     assert changed.default_quality == "ultra" and changed.default_style == "sketch"
     assert changed.notify_on_complete is False
     assert client.settings() == changed
+    with pytest.raises(TypeError):
+        client.update_settings(theme="dark")  # type: ignore[call-arg]  # a keyword per setting
+    assert client.callback_secret().startswith("whsec_")
+    assert client.callback_secret() == client.callback_secret(), "one secret per account"
     with pytest.raises(ValueError):
         client.update_settings(default_quality="max")
 
@@ -43,7 +47,7 @@ def test_credits_and_ledger(client: renderiq.Client, png_file: Path) -> None:
 
 
 def test_api_keys_authenticate_and_can_be_revoked(client: renderiq.Client, server: Server) -> None:
-    created = client.create_api_key("ci", ["renders:read", "credits:read"])
+    created = client.create_api_key("ci", scopes=["renders:read", "credits:read"])
     listed = client.api_keys()
     assert [k.id for k in listed] == [created.api_key.id]
     assert listed[0].scopes == ("renders:read", "credits:read")

@@ -136,7 +136,7 @@ def test_closed_port_is_a_network_error() -> None:
 
 
 def test_api_key_without_the_scope_is_permission_denied(client: renderiq.Client, server: Server) -> None:
-    created = client.create_api_key("read-only", ["renders:read"])
+    created = client.create_api_key("read-only", scopes=["renders:read"])
     assert created.key and created.key not in repr(created)
     keyed = server.client(api_key=created.key)
     keyed.renders(page_size=1)  # allowed

@@ -82,7 +82,7 @@ CLIENT_METHODS = {
     "start_render", "start_create_render", "start_wait_for_render",
     "projects", "create_project", "credits", "credit_transactions", "settings", "update_settings",
     "create_api_key", "api_keys", "revoke_api_key",
-    "register_webhook", "webhooks", "delete_webhook", "health", "base_url",
+    "register_webhook", "webhooks", "delete_webhook", "callback_secret", "health", "base_url",
 }
 
 

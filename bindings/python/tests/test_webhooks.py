@@ -199,7 +199,7 @@ def test_a_real_delivery_from_the_server_verifies(
     client: renderiq.Client, png_file: Path, receiver: Tuple[str, "queue.Queue[Tuple[bytes, Dict[str, str]]]"]
 ) -> None:
     url, got = receiver
-    created = client.register_webhook(url, ["render.completed"])
+    created = client.register_webhook(url, events=["render.completed"])
     assert created.secret.startswith("whsec_") and created.secret not in repr(created)
     assert [w.id for w in client.webhooks()] == [created.webhook.id]
     render = client.render(png_file, quality="standard", timeout=60)

@@ -18,6 +18,7 @@ require_relative "renderiq/models"
 require_relative "renderiq/image"
 require_relative "renderiq/backend"
 require_relative "renderiq/operation"
+require_relative "renderiq/calls"
 require_relative "renderiq/webhook"
 require_relative "renderiq/client"
 

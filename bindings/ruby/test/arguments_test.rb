@@ -84,7 +84,7 @@ class ArgumentsTest < Minitest::Test
     assert_refused(Renderiq::ValidationError, /unknown variant `max`/) { client.update_settings(default_quality: :max) }
     assert_refused(Renderiq::ValidationError, /expected a boolean/) { client.update_settings(notify_on_complete: "yes") }
     assert_refused(ArgumentError, /unknown keyword: :theme/) { client.update_settings(theme: "dark") }
-    assert_refused(Renderiq::ValidationError, /expected a sequence/) { client.create_api_key("k", scopes: "renders:read") }
+    assert_refused(Renderiq::ValidationError, /expected a sequence/) { client.create_api_key("k", scopes: 5) }
     assert_refused(Renderiq::ValidationError, /not valid/) { client.create_api_key("k", scopes: [], expires_at: "tomorrow") }
     assert_refused(Renderiq::ValidationError, /expected a string/) { client.register_webhook("http://x", events: ["render.completed", 1]) }
     assert_refused(Renderiq::ValidationError, /missing field `name`/) { client.create_project(nil) }

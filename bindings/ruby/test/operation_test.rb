@@ -51,7 +51,7 @@ class OperationTest < Minitest::Test
     assert_equal :completed, stages.last, "the block saw the render end"
     assert(stages.all? { |s| %i[preparing uploading pending processing completed].include?(s) }, stages.inspect)
     assert_equal render, client.retrieve_render(render.id)
-    refute_empty client.callback_secret
+    assert_match(/\Awhsec_/, client.callback_secret)
   end
 
   def test_create_render_async_then_wait_for_render_async

@@ -154,7 +154,7 @@ TEST_F(Controller, TickReturnsWhileTheRenderIsStillQueued) {
     }
     ASSERT_EQ(c.stage(), "pending") << "the render was not created within 30 s: " << c.errorMessage();
     // The newest render of this user is the controller's.
-    const std::string newest = c.client().listRenders(R"({"limit": 1})");
+    const std::string newest = c.client().listRenders(std::nullopt, 1);
     const std::string id = field(newest, "id");
     ASSERT_FALSE(id.empty()) << newest;
     for (int i = 0; i < 10; i++) {

@@ -80,6 +80,7 @@ impl Language {
     /// ```
     /// use renderiq_sdk::call::Language;
     /// assert_eq!(Language::CSharp.method("create_render"), "CreateRenderAsync");
+    /// assert_eq!(Language::CSharp.method("credits"), "GetCreditsAsync");
     /// assert_eq!(Language::Ruby.method("is_signed_in"), "signed_in?");
     /// assert_eq!(Language::Cpp.method("wait_for_render"), "waitForRender");
     /// assert_eq!(Language::C.method("me"), "renderiq_call(\"me\")");
@@ -91,7 +92,7 @@ impl Language {
                 Some(rest) => format!("{rest}?"),
                 None => call.to_owned(),
             },
-            Self::CSharp => format!("{}Async", pascal(call)),
+            Self::CSharp => format!("{}Async", csharp_verb(call)),
             Self::Cpp => {
                 let p = pascal(call);
                 let mut chars = p.chars();
@@ -133,7 +134,7 @@ impl Language {
             ("retry_after", Python | Ruby) => "retry_after",
             ("retry_after", CSharp) => "RetryAfter",
             ("retry_after", Cpp) => "retryAfter()",
-            ("retry_after", C) => "renderiq_error_retry_after_ms",
+            ("retry_after", C) => "the \"retryAfter\" of renderiq_error_json",
             _ => return None,
         })
     }
@@ -170,6 +171,19 @@ impl Language {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// .NET names a method by a verb: the calls named by a noun get `Get` or `List`, and the
+/// download to a file says so (`DownloadRenderAsync` answers the bytes).
+fn csharp_verb(call: &str) -> String {
+    match call {
+        "credits" | "credit_transactions" | "settings" | "callback_secret" => {
+            format!("Get{}", pascal(call))
+        }
+        "projects" | "api_keys" | "webhooks" => format!("List{}", pascal(call)),
+        "download_render" => "DownloadRenderToFile".to_owned(),
+        _ => pascal(call),
     }
 }
 

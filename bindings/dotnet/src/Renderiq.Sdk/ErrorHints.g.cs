@@ -18,7 +18,7 @@ namespace Renderiq.Sdk.Native
                 case "permission_denied": return "create an API key with the needed scope (CreateApiKeyAsync), or sign in with SignInAsync";
                 case "not_found": return "check the id; ListRendersAsync lists the renders this account can see";
                 case "invalid_input": return "fix the fields named in details and call again";
-                case "insufficient_credits": return "buy or grant credits, or pick a lower quality; CreditsAsync shows the balance";
+                case "insufficient_credits": return "buy or grant credits, or pick a lower quality; GetCreditsAsync shows the balance";
                 case "rate_limited": return "wait for the error's RetryAfter, then try again";
                 case "conflict": return "RetrieveRenderAsync shows the render's current state";
                 case "conflict.idempotency_conflict": return "use a new idempotency key for a different request";

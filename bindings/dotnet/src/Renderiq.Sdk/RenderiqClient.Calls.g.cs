@@ -219,6 +219,13 @@ namespace Renderiq.Sdk
         public Task DeleteWebhookAsync(string webhookId, CancellationToken cancellationToken = default(CancellationToken))
             => CallAsync(DeleteWebhookCall(webhookId).ToString(), null, cancellationToken);
 
+        /// <summary>The secret (<c>whsec_…</c>) that signs the deliveries to a render's <c>callbackUrl</c>.</summary>
+        public string GetCallbackSecret() => Sync(CallOf("callback_secret"), j => JsonReader.Parse(j) as string);
+
+        /// <inheritdoc cref="GetCallbackSecret"/>
+        public Task<string> GetCallbackSecretAsync(CancellationToken cancellationToken = default(CancellationToken))
+            => Async(CallOf("callback_secret"), j => JsonReader.Parse(j) as string, cancellationToken);
+
         private static JsonWriter RetrieveRenderCall(string renderId)
         {
             NotNullOrEmpty(renderId, nameof(renderId));

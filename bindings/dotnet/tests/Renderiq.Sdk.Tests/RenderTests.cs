@@ -518,6 +518,9 @@ namespace Renderiq.Sdk.Tests
                 await client.DeleteWebhookAsync(created.Webhook.Id);
                 Assert.IsFalse((await client.ListWebhooksAsync()).Any(w => w.Id == created.Webhook.Id));
                 Assert.Throws<NotFoundException>(() => client.DeleteWebhook(created.Webhook.Id));
+                string callbackSecret = await client.GetCallbackSecretAsync();
+                StringAssert.StartsWith("whsec_", callbackSecret);
+                Assert.AreEqual(callbackSecret, client.GetCallbackSecret(), "one callback secret per account");
             }
         }
     }

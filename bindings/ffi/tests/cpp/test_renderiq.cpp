@@ -143,8 +143,10 @@ TEST_F(Errors, NotFoundValidationAndInsufficientCredits) {
     renderiq::Client c = signedIn();
     EXPECT_THROW((void)c.retrieveRender("00000000-0000-0000-0000-000000000000"), renderiq::NotFoundError);
     EXPECT_THROW((void)c.retrieveRender("not a valid id"), renderiq::ValidationError);
-    EXPECT_THROW(c.updateSettings(R"({"defaultStyle": "cubism"})"), renderiq::ValidationError);
-    EXPECT_THROW(c.updateSettings("{oops"), renderiq::ValidationError);  // the call is not valid JSON: the core says so
+    renderiq::models::SettingsUpdate cubism;
+    cubism.defaultStyle = "cubism";
+    EXPECT_THROW((void)c.updateSettings(cubism), renderiq::ValidationError);
+    EXPECT_THROW((void)c.call("{oops"), renderiq::ValidationError);  // the call is not valid JSON: the core says so
 
     renderiq::Client poor(config(baseUrl()));
     poor.signIn(env("RENDERIQ_TEST_POOR_EMAIL", "poor@example.com"), env("RENDERIQ_TEST_POOR_PASSWORD", "correct horse battery"));
@@ -226,7 +228,7 @@ TEST_F(Renders, ARenderFromBgraPixelsCompletesThroughThePolledOperation) {
     const std::string id = field(renderJson, "id");
     EXPECT_EQ(c.downloadRender(id).size(), bytes.size());
     EXPECT_NE(c.retrieveRender(id).find(id), std::string::npos);
-    EXPECT_NE(c.listRenders(R"({"limit": 5})").find("\"items\":["), std::string::npos);
+    EXPECT_NE(c.listRenders(std::nullopt, 5).find("\"items\":["), std::string::npos);
 }
 
 TEST_F(Renders, AFailedRenderThrowsRenderFailedFromTheOperation) {
@@ -337,11 +339,11 @@ TEST_F(Renders, AccountResourcesRoundTrip) {
     EXPECT_NE(c.credits().find("\"balance\":"), std::string::npos);
     EXPECT_NE(c.creditTransactions(1, 3).find("\"items\":"), std::string::npos);
     EXPECT_NE(c.settings().find("\"defaultQuality\":"), std::string::npos);
-    const std::string key = c.createApiKey("cpp", R"(["renders:read"])");
+    const std::string key = c.createApiKey("cpp", {"renders:read"});
     const std::string keyId = field(key, "id", key.find("\"apiKey\""));
     EXPECT_NE(c.apiKeys().find(keyId), std::string::npos);
     c.revokeApiKey(keyId);
-    const std::string hook = c.registerWebhook("http://127.0.0.1:9/hook", R"(["render.completed"])");
+    const std::string hook = c.registerWebhook("http://127.0.0.1:9/hook", std::vector<std::string>{"render.completed"});
     const std::string hookId = field(hook, "id", hook.find("\"webhook\""));
     EXPECT_NE(c.webhooks().find(hookId), std::string::npos);
     c.deleteWebhook(hookId);
@@ -445,8 +447,8 @@ TEST_F(Calls, TheTypedMethodsAreCallsWithTheCoresDefaults) {
         EXPECT_NE(hook.find(event), std::string::npos) << hook;
     c.deleteWebhook(field(hook, "id", hook.find("\"webhook\"")));
     EXPECT_NE(c.listRenders().find("\"limit\":20"), std::string::npos);
-    EXPECT_NE(c.listRenders(R"( {"limit": 3} )").find("\"limit\":3"), std::string::npos);
-    EXPECT_THROW((void)c.listRenders(R"({"limit": 101})"), renderiq::ValidationError);
+    EXPECT_NE(c.listRenders(std::nullopt, 3).find("\"limit\":3"), std::string::npos);
+    EXPECT_THROW((void)c.listRenders(std::nullopt, 101), renderiq::ValidationError);
     EXPECT_THROW((void)c.creditTransactions(0), renderiq::ValidationError);
     const std::string secret = c.callbackSecret();
     EXPECT_FALSE(secret.empty());

@@ -1,5 +1,6 @@
 """The Renderiq client: every method builds one call of the core's call surface and decodes
-its result."""
+its result. The simple calls' methods are generated (``_calls.py``); the ones with an image, a
+wait with progress or bytes are here."""
 
 from __future__ import annotations
 
@@ -8,27 +9,13 @@ import math
 import os
 import re
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
 from . import _native
+from ._calls import Calls, _id
 from ._image import ImageInput, PreparedImage, image_source
-from ._models import (
-    ApiKey,
-    CreatedApiKey,
-    CreatedWebhook,
-    Credits,
-    CreditTransaction,
-    Health,
-    Page,
-    Progress,
-    Project,
-    Render,
-    Settings,
-    User,
-    Webhook,
-)
+from ._models import Page, Progress, Render
 from ._native import EncryptedFileStore
 from ._operation import Operation
 
@@ -58,11 +45,6 @@ def _wait(timeout: Optional[float], long_poll: bool) -> Dict[str, Any]:
     return _camel({"timeout_ms": None if timeout is None else _ms(timeout), "long_poll": long_poll})
 
 
-def _id(obj: Any) -> Any:
-    """An id, or the ``id`` of a model object (a Render, ApiKey, Webhook)."""
-    return getattr(obj, "id", obj)
-
-
 def _render_call(name: str, image: ImageInput, settings: Mapping[str, Any], wait: Any = None) -> Dict[str, Any]:
     source, data = image_source(image)
     call = {"call": name, "image": source, "settings": _camel(settings), "wait": wait}
@@ -71,7 +53,7 @@ def _render_call(name: str, image: ImageInput, settings: Mapping[str, Any], wait
     return {"call": {k: v for k, v in call.items() if v is not None}, "data": data}
 
 
-class Client:
+class Client(Calls):
     """A client of the Renderiq plugin API. Create one per plugin and share it; it is safe to use
     from several threads.
 
@@ -164,30 +146,7 @@ class Client:
         refunded)."""
         return Operation(self._native.start(_call_json(call), data), decode)
 
-    # ---- auth ---------------------------------------------------------------------------------
-
-    def sign_in(self, email: str, password: str) -> User:
-        """Signs in and saves the session in the token store (:class:`AuthError` with
-        ``code == "INVALID_CREDENTIALS"`` for a wrong password)."""
-        return User._from_wire(self.call({"call": "sign_in", "email": email, "password": password}))
-
-    def use_api_key(self, key: str) -> None:
-        """Uses an API key for every further request and saves it in the token store."""
-        self.call({"call": "use_api_key", "key": key})
-
-    def is_signed_in(self) -> bool:
-        """``True`` when a session or API key is available (in memory or in the token store)."""
-        return bool(self.call({"call": "is_signed_in"}))
-
-    def me(self) -> User:
-        """The signed-in user. Raises :class:`AuthError` when not signed in."""
-        return User._from_wire(self.call({"call": "me"}))
-
-    def sign_out(self) -> None:
-        """Revokes the session on the server (best effort) and clears the token store."""
-        self.call({"call": "sign_out"})
-
-    # ---- renders ------------------------------------------------------------------------------
+    # ---- the calls with an image, a wait or bytes (the others are generated: _calls.py) --------
 
     def create_render(self, image: ImageInput, **settings: Any) -> Render:
         """Prepares the screenshot (down-scaled to 2048 px, JPEG, no metadata) and creates a
@@ -205,23 +164,7 @@ class Client:
         """
         return Render._from_wire(self.call(**_render_call("create_render", image, settings)))
 
-    def retrieve_render(self, render: RenderRef) -> Render:
-        """The render's current state. Raises :class:`NotFoundError` for an unknown id."""
-        return Render._from_wire(self.call({"call": "retrieve_render", "id": _id(render)}))
-
-    get_render = retrieve_render  # the name before the one vocabulary
-
-    def cancel_render(self, render: RenderRef) -> Render:
-        """Cancels a render that has not started processing; its credits are refunded.
-        Raises :class:`ConflictError` when it is already processing or done."""
-        return Render._from_wire(self.call({"call": "cancel_render", "id": _id(render)}))
-
-    def list_renders(self, *, page: Optional[int] = None, limit: Optional[int] = None,
-                     status: Optional[str] = None, project_id: Optional[str] = None) -> Page[Render]:
-        """One page of renders, newest first (``page`` starts at 1); :meth:`renders` iterates
-        all pages."""
-        query = _camel({"page": page, "limit": limit, "status": status, "project_id": project_id})
-        return Page._from_wire(self.call({"call": "list_renders", **query}), Render._from_wire)
+    get_render = Calls.retrieve_render  # the name before the one vocabulary
 
     def renders(self, *, status: Optional[str] = None, project_id: Optional[str] = None,
                 page_size: Optional[int] = None) -> Iterator[Render]:
@@ -303,71 +246,6 @@ class Client:
         call = {"call": "wait_for_render", "id": _id(render), "wait": _wait(timeout, long_poll)}
         return self.start(call, decode=Render._from_wire)
 
-    # ---- projects, credits, settings ----------------------------------------------------------
-
-    def projects(self) -> List[Project]:
-        """The user's projects."""
-        return [Project._from_wire(p) for p in self.call({"call": "projects"})]
-
-    def create_project(self, name: str, description: Optional[str] = None) -> Project:
-        """Creates a project; the server derives a unique slug from the name."""
-        return Project._from_wire(self.call(_camel({"call": "create_project", "name": name, "description": description})))
-
-    def credits(self) -> Credits:
-        """The credit balance."""
-        return Credits._from_wire(self.call({"call": "credits"}))
-
-    def credit_transactions(self, *, page: Optional[int] = None, limit: Optional[int] = None) -> Page[CreditTransaction]:
-        """One page of the credit ledger, newest first."""
-        return Page._from_wire(
-            self.call(_camel({"call": "credit_transactions", "page": page, "limit": limit})), CreditTransaction._from_wire
-        )
-
-    def settings(self) -> Settings:
-        """The user's defaults for new renders."""
-        return Settings._from_wire(self.call({"call": "settings"}))
-
-    def update_settings(self, **changes: Any) -> Settings:
-        """Changes the given settings (``default_style``, ``default_quality``,
-        ``default_aspect_ratio``, ``default_project_id``, ``notify_on_complete``; ``None``
-        leaves one as it is) and returns all of them."""
-        return Settings._from_wire(self.call({"call": "update_settings", "settings": _camel(changes)}))
-
-    # ---- API keys and webhooks ----------------------------------------------------------------
-
-    def create_api_key(self, name: str, scopes: Iterable[str], *, expires_at: Optional[datetime] = None) -> CreatedApiKey:
-        """Creates an API key; its ``key`` is shown only this once. A naive ``expires_at`` is
-        taken as UTC."""
-        when = expires_at.isoformat() + ("Z" if expires_at.tzinfo is None else "") if isinstance(expires_at, datetime) else expires_at
-        scopes = [scopes] if isinstance(scopes, str) else list(scopes)
-        return CreatedApiKey._from_wire(self.call(_camel({"call": "create_api_key", "name": name, "scopes": scopes, "expires_at": when})))
-
-    def api_keys(self) -> List[ApiKey]:
-        """The user's API keys (without their secrets)."""
-        return [ApiKey._from_wire(k) for k in self.call({"call": "api_keys"})]
-
-    def revoke_api_key(self, key: Union[str, ApiKey]) -> None:
-        """Revokes an API key (by id or :class:`ApiKey`)."""
-        self.call({"call": "revoke_api_key", "id": _id(key)})
-
-    def register_webhook(self, url: str, events: Optional[Iterable[str]] = None) -> CreatedWebhook:
-        """Registers a webhook for ``events`` (default: every render outcome); its ``secret``
-        (``whsec_...``) is shown only this once. Verify deliveries with
-        :func:`renderiq.webhooks.verify`."""
-        listed = None if events is None else [events] if isinstance(events, str) else list(events)
-        return CreatedWebhook._from_wire(self.call(_camel({"call": "register_webhook", "url": url, "events": listed})))
-
-    def webhooks(self) -> List[Webhook]:
-        """The user's webhooks."""
-        return [Webhook._from_wire(w) for w in self.call({"call": "webhooks"})]
-
-    def delete_webhook(self, webhook: Union[str, Webhook]) -> None:
-        """Deletes a webhook (by id or :class:`Webhook`)."""
-        self.call({"call": "delete_webhook", "id": _id(webhook)})
-
-    def health(self) -> Health:
-        """Server health; needs no sign-in."""
-        return Health._from_wire(self.call({"call": "health"}))
 
 
 def _call_json(call: Mapping[str, Any]) -> str:

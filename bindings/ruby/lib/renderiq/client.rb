@@ -19,6 +19,10 @@ module Renderiq
   # +Timeout.timeout+, Ctrl-C), which cancels the call. On a UI thread use {#start} or the
   # +*_async+ methods, which return an {Operation} to poll from a timer.
   class Client
+    # The simple calls (+sign_in+ … +list_renders+), generated from the call table every binding
+    # shares: lib/renderiq/calls.rb.
+    include Generated::Calls
+
     # @return [String]
     attr_reader :base_url
 
@@ -74,36 +78,6 @@ module Renderiq
       start_as(nil, call, data)
     end
 
-    # Signs in and keeps the session in the token store. @return [User]
-    def sign_in(email, password)
-      User.from_wire(call(call: :sign_in, email: email, password: password))
-    end
-
-    # Uses an API key for every further request and keeps it in the token store.
-    def use_api_key(key)
-      call(call: :use_api_key, key: key)
-    end
-    alias api_key= use_api_key
-
-    # @return [Boolean] a session or API key is at hand
-    def signed_in?
-      call(call: :is_signed_in)
-    end
-
-    # @return [User] the signed-in user
-    def me
-      User.from_wire(call(call: :me))
-    end
-
-    # Signs out on the server and clears the token store.
-    def sign_out
-      call(call: :sign_out)
-    end
-
-    # Server health; needs no sign-in. @return [Health]
-    def health
-      Health.from_wire(call(call: :health))
-    end
 
     # Prepares the image and creates a render (status +:pending+); yields {Progress} while it
     # works. +image+ is a path (String, Pathname) or an {Image}; the settings (+prompt+,
@@ -130,17 +104,6 @@ module Renderiq
       render_call(:render, image, settings, wait: { timeoutMs: Check.millis(timeout) }.compact)
     end
 
-    # The render's current state. @return [Render]
-    def retrieve_render(id)
-      Render.from_wire(call(call: :retrieve_render, id: id_of(id)))
-    end
-
-    # One page of the user's renders, newest first. @return [Page<Render>]
-    def list_renders(page: nil, limit: nil, status: nil, project_id: nil)
-      page = call(call: :list_renders, page: page, limit: limit, status: status, projectId: project_id)
-      Page.from_wire(page) { |r| Render.from_wire(r) }
-    end
-
     # Every matching render, newest first, fetched page by page as the enumeration goes.
     # @return [Enumerator<Render>] without a block
     def renders(status: nil, project_id: nil, per_page: nil, &block)
@@ -151,11 +114,6 @@ module Renderiq
         page.items.each(&block)
         return self unless page.has_more?
       end
-    end
-
-    # Withdraws a render that has not started processing (refunded). @return [Render]
-    def cancel_render(id)
-      Render.from_wire(call(call: :cancel_render, id: id_of(id)))
     end
 
     # Waits until the render ends; yields {Progress} as it changes. @return [Render] completed
@@ -180,76 +138,7 @@ module Renderiq
       end
     end
 
-    # @return [Array<Project>]
-    def projects
-      call(call: :projects).map { |p| Project.from_wire(p) }
-    end
-
-    # @return [Project]
-    def create_project(name, description: nil)
-      Project.from_wire(call(call: :create_project, name: name, description: description))
-    end
-
-    # @return [Credits]
-    def credits
-      Credits.from_wire(call(call: :credits))
-    end
-
-    # One page of the credit ledger, newest first. @return [Page<CreditTransaction>]
-    def credit_transactions(page: nil, limit: nil)
-      Page.from_wire(call(call: :credit_transactions, page: page, limit: limit)) { |t| CreditTransaction.from_wire(t) }
-    end
-
-    # @return [Settings]
-    def settings
-      Settings.from_wire(call(call: :settings))
-    end
-
-    # Changes the given settings (+default_style+, +default_quality+, +default_aspect_ratio+,
-    # +default_project_id+, +notify_on_complete+). @return [Settings] all of them
-    def update_settings(default_style: nil, default_quality: nil, default_aspect_ratio: nil, default_project_id: nil,
-                        notify_on_complete: nil)
-      fields = { default_style: default_style, default_quality: default_quality, default_aspect_ratio: default_aspect_ratio,
-                 default_project_id: default_project_id, notify_on_complete: notify_on_complete }
-      Settings.from_wire(call(call: :update_settings, settings: Check.camel(fields)))
-    end
-
-    # Creates an API key; its +key+ is shown only this once. @return [CreatedApiKey]
-    def create_api_key(name, scopes:, expires_at: nil)
-      expires_at = expires_at.utc.iso8601 if expires_at.is_a?(Time)
-      CreatedApiKey.from_wire(call(call: :create_api_key, name: name, scopes: scopes, expiresAt: expires_at))
-    end
-
-    # @return [Array<ApiKey>]
-    def api_keys
-      call(call: :api_keys).map { |k| ApiKey.from_wire(k) }
-    end
-
-    # @param id [String, ApiKey]
-    def revoke_api_key(id)
-      call(call: :revoke_api_key, id: id_of(id))
-    end
-
-    # Registers a webhook; its +secret+ is shown only this once. +events+ default to the
-    # core's (every render outcome). @return [CreatedWebhook]
-    def register_webhook(url, events: nil)
-      CreatedWebhook.from_wire(call(call: :register_webhook, url: url, events: events))
-    end
-
-    # @return [Array<WebhookEndpoint>]
-    def webhooks
-      call(call: :webhooks).map { |w| WebhookEndpoint.from_wire(w) }
-    end
-
-    # @param id [String, WebhookEndpoint]
-    def delete_webhook(id)
-      call(call: :delete_webhook, id: id_of(id))
-    end
-
-    # The secret that signs per-render callback deliveries. @return [String]
-    def callback_secret
-      call(call: :callback_secret)
-    end
+    alias api_key= use_api_key
 
     # No secrets.
     def inspect
@@ -267,10 +156,6 @@ module Renderiq
       Operation.new(@c.start(Check.json(call), data), model)
     end
 
-
-    def id_of(value)
-      value.respond_to?(:id) ? value.id : value
-    end
 
     def render_call(name, image, settings, **extra)
       image, data = Image.coerce(image).to_call
