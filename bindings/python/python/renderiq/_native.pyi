@@ -3,7 +3,7 @@
 
 import builtins
 import os
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Type, Union
 
 __version__: str
 SDK_VERSION: str
@@ -43,7 +43,6 @@ class DecodeError(RenderiqError): ...
 
 ERROR_CLASSES: Dict[str, Type[RenderiqError]]
 
-_Bytes = Union[bytes, bytearray, memoryview]
 _Wire = Dict[str, Any]
 
 def check_raw(width: int, height: int, stride: int, length: int) -> int:
@@ -86,13 +85,8 @@ class Client:
 
 class Webhook:
     def __init__(self, secret: str, tolerance: float = 300.0) -> None: ...
-    def sign(self, msg_id: str, timestamp: int, body: Union[_Bytes, str]) -> str: ...
-    def verify(
-        self,
-        body: Union[_Bytes, str],
-        headers: Union[Mapping[str, str], List[Tuple[str, str]], Any],
-        now: Optional[int] = None,
-    ) -> None: ...
+    def sign(self, msg_id: str, timestamp: int, body: bytes) -> str: ...
+    def verify(self, body: bytes, headers: List[Tuple[str, str]], now: Optional[int] = None) -> None: ...
 
-def parse_event(body: Union[_Bytes, str]) -> _Wire: ...
+def parse_event(body: bytes) -> _Wire: ...
 def generate_secret() -> str: ...

@@ -65,6 +65,35 @@ def _timestamp(timestamp: Union[int, float, datetime]) -> int:
     return value
 
 
+def _body(body: Body) -> bytes:
+    """The raw body as bytes: ``bytes`` as it is, ``str`` as UTF-8, any other buffer copied."""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    try:
+        return bytes(memoryview(body))
+    except TypeError:
+        raise TypeError(f"body must be the raw request body as bytes (or str), not {type(body).__name__}") from None
+
+
+def _text(value: Union[str, bytes]) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        raise TypeError("header names and values must be str (or bytes)")
+    return value
+
+
+def _headers(headers: Headers) -> "list[tuple[str, str]]":
+    """``(name, value)`` pairs from a mapping (a dict, Flask's or Django's headers) or pairs."""
+    try:
+        pairs = list(headers.items() if hasattr(headers, "items") else headers)  # type: ignore[union-attr]
+        return [(_text(k), _text(v)) for k, v in pairs]
+    except (TypeError, ValueError):
+        raise TypeError("headers must be a mapping of header names to values") from None
+
+
 class Webhook:
     """One webhook's signing secret (``whsec_...``, as shown at registration); reuse it for
     every delivery.
@@ -93,16 +122,17 @@ class Webhook:
             DecodeError: the verified body is not JSON at all (``code`` is
                 ``WEBHOOK_BAD_PAYLOAD``); :meth:`verify_signature` accepts any body.
         """
-        self._native.verify(body, headers, _unix(now))
-        return WebhookEvent._from_wire(_native.parse_event(body))
+        raw = _body(body)
+        self._native.verify(raw, _headers(headers), _unix(now))
+        return WebhookEvent._from_wire(_native.parse_event(raw))
 
     def verify_signature(self, body: Body, headers: Headers, *, now: Now = None) -> None:
         """Verifies the signature and timestamp only (for any Standard Webhooks payload)."""
-        self._native.verify(body, headers, _unix(now))
+        self._native.verify(_body(body), _headers(headers), _unix(now))
 
     def sign(self, msg_id: str, timestamp: Union[int, float, datetime], body: Body) -> str:
         """The ``webhook-signature`` value for a delivery: ``v1,<base64>``."""
-        return self._native.sign(msg_id, _timestamp(timestamp), body)
+        return self._native.sign(msg_id, _timestamp(timestamp), _body(body))
 
     def __repr__(self) -> str:
         return "renderiq.webhooks.Webhook(secret=<redacted>)"
