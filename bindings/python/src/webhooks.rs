@@ -38,7 +38,12 @@ impl PyWebhook {
     /// Any correctly signed body verifies: it is not read. `headers` are `(name, value)` pairs
     /// (`webhooks.py` makes them from any mapping); `now` is unix seconds (default: the clock).
     #[pyo3(signature = (body, headers, now=None))]
-    fn verify(&self, body: &[u8], headers: Vec<(String, String)>, now: Option<i64>) -> PyResult<()> {
+    fn verify(
+        &self,
+        body: &[u8],
+        headers: Vec<(String, String)>,
+        now: Option<i64>,
+    ) -> PyResult<()> {
         let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let result = match now {
             Some(now) => self.inner.verify_at(body, pairs, now),
