@@ -72,7 +72,8 @@
 #define RENDERIQ_ERROR_NOT_READY 105
 
 /**
- * The operation's result was already taken.
+ * Reserved: an operation's outcome was once taken by the wait that read it; since ABI 2 every
+ * outcome can be read again and no function returns this code.
  */
 #define RENDERIQ_ERROR_ALREADY_TAKEN 106
 
@@ -410,10 +411,9 @@ int32_t renderiq_op_progress(const struct RenderiqOp *op,
 int32_t renderiq_op_cancel(const struct RenderiqOp *op);
 
 /**
- * Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
- * and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
- * NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
- * `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
+ * Reads a finished operation's outcome, as often as asked: `RENDERIQ_OK` and the result JSON
+ * (`null` for calls without a result) in `*out_result_json` (may be NULL), or the
+ * operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs. Never blocks.
  */
 int32_t renderiq_op_outcome(const struct RenderiqOp *op,
                             char **out_result_json,
@@ -421,10 +421,9 @@ int32_t renderiq_op_outcome(const struct RenderiqOp *op,
 
 /**
  * Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
- * limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
- * the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
- * `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
- * or from a completion callback.
+ * limit, 0 to not wait), then answers its outcome as `renderiq_op_outcome` does (readable
+ * again; `out_result_json` may be NULL to only wait); `RENDERIQ_ERROR_NOT_READY` when the time
+ * ran out. Never call it from a UI thread or from a completion callback.
  */
 int32_t renderiq_op_wait(const struct RenderiqOp *op,
                          uint32_t timeout_ms,

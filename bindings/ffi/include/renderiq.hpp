@@ -511,15 +511,14 @@ public:
     void cancel() { detail::check(renderiq_op_cancel(op_.get()), nullptr); }
 
     /// The outcome once finished, as often as asked: the result JSON (`null` for calls without
-    /// one), or the operation's error thrown; std::nullopt while running. Never blocks, never
-    /// takes the result (UsageError only after wait() took it).
+    /// one), or the operation's error thrown; std::nullopt while running. Never blocks.
     ///
     ///   if (auto json = op.outcome()) show(*json);  // from a UI timer
     [[nodiscard]] std::optional<std::string> outcome() const {
         return unlessNotReady([&](char** o, RenderiqError** e) { return renderiq_op_outcome(op_.get(), o, e); });
     }
 
-    /// Blocks up to `timeout` for the result and takes it (once: UsageError after); std::nullopt
+    /// Blocks up to `timeout` for the outcome (readable again, like outcome()); std::nullopt
     /// when the time ran out. Not on a UI thread.
     [[nodiscard]] std::optional<std::string> wait(std::chrono::milliseconds timeout) {
         const auto ms = timeout.count() < 0 ? 0 : timeout.count();
@@ -529,8 +528,8 @@ public:
         return unlessNotReady([&](char** o, RenderiqError** e) { return renderiq_op_wait(op_.get(), t, o, e); });
     }
 
-    /// The result once finished, taken (once: UsageError after), std::nullopt while running;
-    /// throws the operation's error if it failed. Never blocks: wait() with no time to wait.
+    /// The result once finished, std::nullopt while running; throws the operation's error if
+    /// it failed. Never blocks: wait() with no time to wait.
     [[nodiscard]] std::optional<std::string> tryResult() { return wait(std::chrono::milliseconds(0)); }
 
     /// Blocks until the operation finishes and returns its result. Not on a UI thread.

@@ -26,7 +26,8 @@ pub const RENDERIQ_ERROR_INVALID_HANDLE: i32 = 103;
 pub const RENDERIQ_ERROR_PANIC: i32 = 104;
 /// The operation is still running: poll again later.
 pub const RENDERIQ_ERROR_NOT_READY: i32 = 105;
-/// The operation's result was already taken.
+/// Reserved: an operation's outcome was once taken by the wait that read it; since ABI 2 every
+/// outcome can be read again and no function returns this code.
 pub const RENDERIQ_ERROR_ALREADY_TAKEN: i32 = 106;
 
 /// The numeric code of an SDK error kind: its 1-based position in `ErrorKind::ALL`.

@@ -8,8 +8,8 @@ use renderiq_sdk::Operation;
 use serde_json::Value;
 
 use crate::error::{
-    guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_ALREADY_TAKEN,
-    RENDERIQ_ERROR_INVALID_HANDLE, RENDERIQ_ERROR_NOT_READY, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
+    guard, quiet, FfiError, FfiResult, RenderiqError, RENDERIQ_ERROR_INVALID_HANDLE,
+    RENDERIQ_ERROR_NOT_READY, RENDERIQ_ERROR_PANIC, RENDERIQ_OK,
 };
 use crate::handle::Registry;
 use crate::memory::{clear, put_json};
@@ -95,16 +95,11 @@ pub unsafe extern "C" fn renderiq_op_cancel(op: *const RenderiqOp) -> i32 {
 /// Writes a finished operation's outcome: the result JSON, or the operation's error.
 unsafe fn deliver(
     outcome: Option<renderiq_sdk::Result<Value>>,
-    done: bool,
     out_json: *mut *mut c_char,
 ) -> FfiResult<()> {
     match outcome {
         Some(Ok(value)) => put_json(out_json, &value),
         Some(Err(e)) => Err(e.into()),
-        None if done => Err(FfiError::misuse(
-            RENDERIQ_ERROR_ALREADY_TAKEN,
-            "the operation's result was already taken: it can be taken once",
-        )),
         None => Err(FfiError::misuse(
             RENDERIQ_ERROR_NOT_READY,
             "the operation is still running: poll again later",
@@ -112,10 +107,9 @@ unsafe fn deliver(
     }
 }
 
-/// Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
-/// and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
-/// NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
-/// `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
+/// Reads a finished operation's outcome, as often as asked: `RENDERIQ_OK` and the result JSON
+/// (`null` for calls without a result) in `*out_result_json` (may be NULL), or the
+/// operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs. Never blocks.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_outcome(
     op: *const RenderiqOp,
@@ -124,18 +118,14 @@ pub unsafe extern "C" fn renderiq_op_outcome(
 ) -> i32 {
     clear(out_result_json);
     guard(out_error, || {
-        let o = op_arg(op)?;
-        let outcome = o.op.outcome();
-        let done = o.op.is_done();
-        deliver(outcome, done, out_result_json)
+        deliver(op_arg(op)?.op.outcome(), out_result_json)
     })
 }
 
 /// Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
-/// limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
-/// the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
-/// `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
-/// or from a completion callback.
+/// limit, 0 to not wait), then answers its outcome as `renderiq_op_outcome` does (readable
+/// again; `out_result_json` may be NULL to only wait); `RENDERIQ_ERROR_NOT_READY` when the time
+/// ran out. Never call it from a UI thread or from a completion callback.
 #[no_mangle]
 pub unsafe extern "C" fn renderiq_op_wait(
     op: *const RenderiqOp,
@@ -149,16 +139,12 @@ pub unsafe extern "C" fn renderiq_op_wait(
         if !o.op.is_done() && tokio_worker() {
             return Err(FfiError::invalid_argument(
                 "renderiq_op_wait was called on a Renderiq worker thread (from a completion \
-                 callback): it would block the runtime; take the result from another thread",
+                 callback): it would block the runtime; wait from another thread",
             ));
         }
         let timeout = (timeout_ms != RENDERIQ_WAIT_FOREVER)
             .then(|| Duration::from_millis(u64::from(timeout_ms)));
-        o.op.wait_until_done(timeout);
-        // Taken once; renderiq_op_outcome reads without taking.
-        let outcome = o.op.take_result();
-        let done = o.op.is_done();
-        deliver(outcome, done, out_result_json)
+        deliver(o.op.wait(timeout), out_result_json)
     })
 }
 

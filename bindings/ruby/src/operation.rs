@@ -7,7 +7,6 @@
 //! as asked, as the core's [`Operation::outcome`] does.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use magnus::{Error, RString, Ruby};
@@ -20,30 +19,16 @@ use crate::gvl;
 /// How long one GVL-free wait lasts at most before Ruby gets a chance to run interrupts.
 const WAIT_SLICE: Duration = Duration::from_millis(50);
 
-/// Set by the operation's completion callback; waiters sleep on it.
-#[derive(Default)]
-struct Done {
-    flag: Mutex<bool>,
-    cond: Condvar,
-}
-
 /// A background call of the Renderiq SDK.
 #[magnus::wrap(class = "Renderiq::Native::Operation", free_immediately, size)]
 pub struct RbOperation {
     op: Operation<Value>,
-    done: Arc<Done>,
 }
 
 impl RbOperation {
     /// Wraps a started call.
     pub fn new(op: Operation<Value>) -> Self {
-        let done = Arc::new(Done::default());
-        let signal = done.clone();
-        op.on_complete(move || {
-            *signal.flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
-            signal.cond.notify_all();
-        });
-        Self { op, done }
+        Self { op }
     }
 
     /// `done?`: `true` once the call finished (with a value, an error, or cancelled).
@@ -97,7 +82,7 @@ impl RbOperation {
             if rb_self.done() {
                 return Ok(true);
             }
-            let done = &rb_self.done;
+            let op = &rb_self.op;
             let ran = gvl::without_gvl(|interrupted| loop {
                 if interrupted.load(Ordering::SeqCst) {
                     return false;
@@ -107,12 +92,7 @@ impl RbOperation {
                 if left.is_zero() {
                     return false;
                 }
-                let guard = done.flag.lock().unwrap_or_else(|p| p.into_inner());
-                let (guard, _) = done
-                    .cond
-                    .wait_timeout_while(guard, left.min(WAIT_SLICE), |d| !*d)
-                    .unwrap_or_else(|p| p.into_inner());
-                if *guard {
+                if op.wait_until_done(Some(left.min(WAIT_SLICE))) {
                     return true;
                 }
             });

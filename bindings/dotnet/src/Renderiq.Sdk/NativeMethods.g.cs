@@ -49,7 +49,8 @@ namespace Renderiq.Sdk.Native
         /// </summary>
         internal const int RENDERIQ_ERROR_NOT_READY = 105;
         /// <summary>
-        ///  The operation's result was already taken.
+        ///  Reserved: an operation's outcome was once taken by the wait that read it; since ABI 2 every
+        ///  outcome can be read again and no function returns this code.
         /// </summary>
         internal const int RENDERIQ_ERROR_ALREADY_TAKEN = 106;
         /// <summary>
@@ -347,20 +348,18 @@ namespace Renderiq.Sdk.Native
         internal static extern int renderiq_op_cancel(RenderiqOp* op);
 
         /// <summary>
-        ///  Reads a finished operation's outcome without taking it, as often as asked: `RENDERIQ_OK`
-        ///  and the result JSON (`null` for calls without a result) in `*out_result_json` (may be
-        ///  NULL), or the operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs;
-        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` once `renderiq_op_wait` took it. Never blocks.
+        ///  Reads a finished operation's outcome, as often as asked: `RENDERIQ_OK` and the result JSON
+        ///  (`null` for calls without a result) in `*out_result_json` (may be NULL), or the
+        ///  operation's error. `RENDERIQ_ERROR_NOT_READY` while it runs. Never blocks.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_outcome", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_outcome(RenderiqOp* op, byte** out_result_json, RenderiqError** out_error);
 
         /// <summary>
         ///  Blocks until the operation finishes or `timeout_ms` passes (`RENDERIQ_WAIT_FOREVER` for no
-        ///  limit, 0 to not wait), then takes its result, once: `RENDERIQ_OK` and the result JSON, or
-        ///  the operation's error; `RENDERIQ_ERROR_NOT_READY` when the time ran out,
-        ///  `RENDERIQ_ERROR_ALREADY_TAKEN` when a wait already took it. Never call it from a UI thread
-        ///  or from a completion callback.
+        ///  limit, 0 to not wait), then answers its outcome as `renderiq_op_outcome` does (readable
+        ///  again; `out_result_json` may be NULL to only wait); `RENDERIQ_ERROR_NOT_READY` when the time
+        ///  ran out. Never call it from a UI thread or from a completion callback.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "renderiq_op_wait", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int renderiq_op_wait(RenderiqOp* op, uint timeout_ms, byte** out_result_json, RenderiqError** out_error);

@@ -214,34 +214,22 @@ module Renderiq
         raise Renderiq::Error.from_json(json)
       end
 
-      # An operation of +renderiq_call_start+. Its outcome can be read more than once: from
-      # {#wait}'s copy once a wait took it (+renderiq_op_wait+ hands it over), else with
-      # +renderiq_op_outcome+, which leaves it in place.
+      # An operation of +renderiq_call_start+; its outcome is read as often as asked
+      # (+renderiq_op_wait+ and +renderiq_op_outcome+ leave it in place).
       class Op
         def initialize(lib, handle)
           @lib = lib
           @handle = handle # freed (and cancelled if running) by renderiq_op_free when collected
-          @result = nil
           @cancelled = false
-          @lock = Mutex.new
         end
 
         def wait(seconds)
-          @lock.synchronize do
-            return true if @result
-
-            out = @lib.ptr_slot
-            err = @lib.ptr_slot
-            status = @lib.call(:renderiq_op_wait, @handle, (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT), out, err)
-            return false if status == NOT_READY
-
-            @result = capture(status, out, err)
-            true
-          end
+          status = @lib.call(:renderiq_op_wait, @handle, (seconds * 1000).ceil.clamp(0, WAIT_SLICE_LIMIT), nil, nil)
+          status != NOT_READY
         end
 
         def done?
-          !@result.nil? || @lib.call(:renderiq_op_poll, @handle) == 1
+          @lib.call(:renderiq_op_poll, @handle) == 1
         end
 
         def cancel
@@ -262,28 +250,13 @@ module Renderiq
         end
 
         def outcome
-          kind, value = @lock.synchronize { @result } || read_outcome
-          raise value if kind == :error
-
-          value
-        end
-
-        private
-
-        def read_outcome
           out = @lib.ptr_slot
           err = @lib.ptr_slot
           status = @lib.call(:renderiq_op_outcome, @handle, out, err)
           raise ArgumentError, "the operation is still running: check done? or call wait first" if status == NOT_READY
 
-          capture(status, out, err)
-        end
-
-        def capture(status, out, err)
           @lib.check(status, err)
-          [:ok, @lib.take_string(out)]
-        rescue Renderiq::Error, ArgumentError => e
-          [:error, e]
+          @lib.take_string(out)
         end
       end
 
