@@ -417,8 +417,13 @@ pub fn render_rbs(api: &Api) -> String {
     s.push_str(
         "\n    BASE_FIELDS: Array[Symbol]\n    \
          ERROR_CLASSES: Array[[Symbol, String, String, Array[Symbol], String]]\n    \
-         HINTS: Hash[String, String]\n  end\nend\n",
+         HINTS: Hash[String, String]\n  end\n\n  \
+         # One error class per kind of ERROR_CLASSES (lib/renderiq/errors.rb declares them).\n",
     );
+    for c in errors::classes(Target::Ruby) {
+        let _ = writeln!(s, "  class {} < {} end", c.class_name, c.parent);
+    }
+    s.push_str("end\n");
     s
 }
 

@@ -352,8 +352,7 @@ mod tests {
     fn csharp_generates_the_same_calls() {
         // C#'s typed methods come from its own table (blocking + `…Async` pairs with .NET
         // types); the set of calls must be this one. C# adds the two calls whose sugar is
-        // hand-written elsewhere (a wait with progress, a file download) and takes its
-        // `list_renders` query as one object (hand-written `ListRenders`).
+        // hand-written elsewhere (a wait with progress, a file download).
         let csharp: Vec<&str> = crate::csharp::CALLS.iter().map(|c| c.call).collect();
         let shared: Vec<&str> = CALLS.iter().map(|c| c.call).collect();
         for call in &shared {

@@ -71,27 +71,4 @@ namespace Renderiq.Sdk
         internal static JsonWriter WaitSpec(TimeSpan? timeout)
             => new JsonWriter().Add("timeoutMs", ClientOptions.Milliseconds(timeout));
     }
-
-    /// <summary>Filters of <see cref="RenderiqClient.ListRendersAsync"/>.</summary>
-    /// <example><code>await client.ListRendersAsync(new ListRendersQuery { Status = RenderStatus.Completed, Limit = 50 });</code></example>
-    public sealed class ListRendersQuery
-    {
-        /// <summary>Page number, from 1.</summary>
-        public int? Page { get; set; }
-        /// <summary>Page size. Default is 20.</summary>
-        public int? Limit { get; set; }
-        /// <summary>Only renders in this state.</summary>
-        public RenderStatus? Status { get; set; }
-        /// <summary>Only renders of this project.</summary>
-        public string ProjectId { get; set; }
-
-        internal JsonWriter AddTo(JsonWriter call)
-        {
-            return call
-                .Add("page", Page)
-                .Add("limit", Limit)
-                .Add("status", Status.HasValue ? Status.Value.ToWire() : null)
-                .Add("projectId", ProjectId);
-        }
-    }
 }

@@ -256,6 +256,23 @@ namespace Renderiq.Sdk
         public Task<Render> CancelRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
             => Async(CancelRenderCall(renderId), One(Sdk.Render.FromJson), cancellationToken);
 
+        private static JsonWriter ListRendersCall(int? page, int? limit, RenderStatus? status, string projectId)
+        {
+            return CallOf("list_renders")
+                .Add("page", page)
+                .Add("limit", limit)
+                .Add("status", status.HasValue ? status.Value.ToWire() : null)
+                .Add("projectId", projectId);
+        }
+
+        /// <summary>One page of the user's renders, newest first (pages count from 1; the size defaults to 20).</summary>
+        /// <example><code>Page&lt;Render&gt; done = await client.ListRendersAsync(status: RenderStatus.Completed, limit: 50);</code></example>
+        public Page<Render> ListRenders(int? page = null, int? limit = null, RenderStatus? status = null, string projectId = null) => Sync(ListRendersCall(page, limit, status, projectId), PageOf<Render>(Sdk.Render.FromJson));
+
+        /// <inheritdoc cref="ListRenders"/>
+        public Task<Page<Render>> ListRendersAsync(int? page = null, int? limit = null, RenderStatus? status = null, string projectId = null, CancellationToken cancellationToken = default(CancellationToken))
+            => Async(ListRendersCall(page, limit, status, projectId), PageOf<Render>(Sdk.Render.FromJson), cancellationToken);
+
         private static JsonWriter WaitForRenderCall(string renderId, TimeSpan? timeout)
         {
             NotNullOrEmpty(renderId, nameof(renderId));

@@ -291,14 +291,6 @@ namespace Renderiq.Sdk
         public Task<Render> GetRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
             => RetrieveRenderAsync(renderId, cancellationToken);
 
-        /// <summary>One page of the user's renders, newest first.</summary>
-        public Page<Render> ListRenders(ListRendersQuery query = null)
-            => Sync((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf<Render>(Sdk.Render.FromJson));
-
-        /// <inheritdoc cref="ListRenders"/>
-        public Task<Page<Render>> ListRendersAsync(ListRendersQuery query = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Async((query ?? new ListRendersQuery()).AddTo(CallOf("list_renders")), PageOf<Render>(Sdk.Render.FromJson), cancellationToken);
-
         /// <summary>Downloads a completed render's image.</summary>
         /// <exception cref="ValidationException">The render has no output yet.</exception>
         public byte[] DownloadRender(Render render)

@@ -121,7 +121,7 @@ namespace Renderiq.Sdk.Tests
                 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
                 while (client.GetCredits().Balance == before && DateTime.UtcNow < deadline) Thread.Sleep(10);
                 Assert.That(client.GetCredits().Balance, Is.LessThan(before), "charged");
-                Render pending = client.ListRenders(new ListRendersQuery { Status = RenderStatus.Pending }).Items[0];
+                Render pending = client.ListRenders(status: RenderStatus.Pending).Items[0];
 
                 cts.Cancel();
                 var e = Assert.Throws<TaskCanceledException>(() => task.GetAwaiter().GetResult());

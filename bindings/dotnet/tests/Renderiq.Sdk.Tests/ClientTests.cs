@@ -195,7 +195,7 @@ namespace Renderiq.Sdk.Tests
                 StringAssert.DoesNotContain(created.Key, created.ToString());
                 await keyed.UseApiKeyAsync(created.Key);
                 Assert.IsTrue(keyed.IsSignedIn());
-                Page<Render> renders = await keyed.ListRendersAsync(new ListRendersQuery { Limit = 1 });
+                Page<Render> renders = await keyed.ListRendersAsync(limit: 1);
                 Assert.IsNotNull(renders.Items);
                 var keys = await owner.ListApiKeysAsync();
                 Assert.IsTrue(new System.Collections.Generic.List<ApiKey>(keys).Exists(k => k.Id == created.ApiKey.Id));

@@ -193,7 +193,7 @@ namespace Renderiq.Sdk.Tests
             using (RenderiqClient client = Servers.Default.SignedIn(Servers.Main))
             {
                 Render r = await client.RenderAsync(RenderImage.FromPixels(TestImages.Bgra(32, 32, 128), 32, 32, 128, PixelFormat.Rgba32));
-                Page<Render> page = await client.ListRendersAsync(new ListRendersQuery { Status = RenderStatus.Completed, Limit = 50 });
+                Page<Render> page = await client.ListRendersAsync(status: RenderStatus.Completed, limit: 50);
                 Assert.IsTrue(page.Items.Any(x => x.Id == r.Id));
                 Assert.IsTrue(page.Items.All(x => x.Status == RenderStatus.Completed));
                 Assert.AreEqual(50, page.Limit);
@@ -485,7 +485,7 @@ namespace Renderiq.Sdk.Tests
                 Render r = await client.CreateRenderAsync(RenderImage.FromPixels(TestImages.Bgra(16, 16, 64), 16, 16, 64, PixelFormat.Bgra32),
                     new RenderOptions { ProjectId = p.Id });
                 Assert.AreEqual(p.Id, r.ProjectId);
-                Page<Render> inProject = await client.ListRendersAsync(new ListRendersQuery { ProjectId = p.Id });
+                Page<Render> inProject = await client.ListRendersAsync(projectId: p.Id);
                 Assert.AreEqual(1, inProject.Items.Count);
             }
         }
