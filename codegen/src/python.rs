@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use crate::errors;
+use crate::errors::{self, FieldType};
 use crate::schema::{Api, DefaultValue, EnumDef, Field, Model, Presence, Ty};
 use crate::text::{python_doc, quoted, screaming, snake};
 use crate::{header, Target};
@@ -29,19 +29,21 @@ wire JSON (a camelCase ``dict``); unknown keys are ignored, so a newer server do
 older plugin. ``_to_wire`` writes it back (``None`` values left out). Times are timezone-aware
 UTC datetimes, read by :func:`parse_time`. Enums are ``str`` enums: ``Quality.HIGH == "high"``.
 
-``ERROR_CLASSES`` has one row per error kind: ``(kind, class_name, parent, fields, doc)``, where
-``fields`` are the attributes beyond ``BASE_FIELDS``. ``HINTS`` says what to do next for each
-hint id, in this package's names.
+The exception classes are the core's error table: :class:`RenderiqError` and one subclass per
+error kind (``ERROR_TYPES`` maps each kind to its class), with the same parent in every language;
+Python adds the built-in second bases ``TimeoutError`` and ``ValueError``. ``HINTS`` says what to
+do next for each hint id, in this package's names.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, Type, TypeVar
 
 "#;
 
@@ -87,8 +89,9 @@ pub fn render(api: &Api) -> String {
         .chain(
             [
                 "BASE_FIELDS",
-                "ERROR_CLASSES",
+                "ERROR_TYPES",
                 "HINTS",
+                "RenderiqError",
                 "format_time",
                 "parse_time",
             ]
@@ -295,34 +298,63 @@ fn model_class(m: &Model) -> String {
     s
 }
 
+/// Python's second base of an error class, beyond the table's parent: a refused value is also
+/// a `ValueError`, a timeout also the built-in `TimeoutError`.
+fn builtin_base(kind: &str) -> Option<&'static str> {
+    match kind {
+        "invalid_input" => Some("ValueError"),
+        "timeout" => Some("builtins.TimeoutError"),
+        _ => None,
+    }
+}
+
 fn error_table() -> String {
     let mut s = String::from("BASE_FIELDS: Tuple[str, ...] = (\n");
     for f in renderiq_sdk::error_table::BASE_FIELDS {
         let _ = writeln!(s, "    {},", quoted(&snake(f)));
     }
-    s.push_str(")\n\"\"\"The attributes every error has.\"\"\"\n\n");
-    s.push_str("ERROR_CLASSES: Tuple[Tuple[str, str, str, Tuple[str, ...], str], ...] = (\n");
-    for c in errors::classes(Target::Python) {
-        let fields: String = c
-            .fields
-            .iter()
-            .map(|f| format!("{}, ", quoted(&snake(f))))
-            .collect();
-        let fields = match c.fields.len() {
-            0 => "()".to_owned(),
-            _ => format!("({})", fields.trim_end_matches(' ')),
+    s.push_str(")\n\"\"\"The attributes every error has.\"\"\"\n\n\n");
+    let base = errors::base_class(Target::Python);
+    let _ = writeln!(
+        s,
+        "class {base}(Exception):\n    \"\"\"Base class of every error the Renderiq SDK raises: ``str(e)`` is the message with\n    what to do next and the request id; the attributes carry the error's fields (``None``\n    where it has none; ``details`` is the API's field-error map).\"\"\"\n"
+    );
+    for f in renderiq_sdk::error_table::BASE_FIELDS {
+        let ty = match f {
+            "status" => "Optional[int]",
+            "details" => "Any",
+            _ => "Optional[str]",
         };
-        let _ = writeln!(
+        let _ = writeln!(s, "    {}: {ty} = None", snake(f));
+    }
+    for (wire, ty) in errors::FIELD_TYPES {
+        let ty = match ty {
+            FieldType::Int => "Optional[int]",
+            FieldType::Seconds => "Optional[float]",
+        };
+        let _ = writeln!(s, "    {}: {ty} = None", snake(wire));
+    }
+    let classes = errors::classes(Target::Python);
+    for c in &classes {
+        let bases = match builtin_base(c.kind) {
+            Some(extra) => format!("{}, {extra}", c.parent),
+            None => c.parent.to_owned(),
+        };
+        let _ = write!(
             s,
-            "    ({}, {}, {}, {fields}, {}),",
-            quoted(c.kind),
-            quoted(&c.class_name),
-            quoted(c.parent),
-            quoted(c.doc)
+            "\n\nclass {}({bases}):\n    {}\n",
+            c.class_name,
+            quoted_doc(c.doc)
         );
     }
+    s.push_str("\n\nERROR_TYPES: Dict[str, Type[RenderiqError]] = {\n");
+    for c in &classes {
+        let _ = writeln!(s, "    {}: {},", quoted(c.kind), c.class_name);
+    }
     s.push_str(
-        ")\n\"\"\"One exception class per error kind: ``(kind, class_name, parent, fields, doc)``.\"\"\"\n\n",
+        "}\n\"\"\"The exception class of each error kind (``ErrorKind`` wire names).\"\"\"\n\n\
+         for _class in (RenderiqError, *ERROR_TYPES.values()):\n    \
+         _class.__module__ = \"renderiq\"\n\n",
     );
     s.push_str("HINTS: Dict[str, str] = {\n");
     for (id, text) in errors::hints(Target::Python) {
@@ -330,6 +362,11 @@ fn error_table() -> String {
     }
     s.push_str("}\n\"\"\"What to do next, by hint id (an error's ``hint_id``), in this package's names.\"\"\"\n");
     s
+}
+
+/// A one-line docstring.
+fn quoted_doc(doc: &str) -> String {
+    format!("\"\"\"{}\"\"\"", python_doc(doc))
 }
 
 #[cfg(test)]
@@ -377,11 +414,21 @@ mod tests {
     }
 
     #[test]
-    fn the_error_table_is_data() {
+    fn the_error_table_is_classes() {
         let t = text();
-        assert!(t.contains(
-            "    (\"rate_limited\", \"RateLimitError\", \"RenderiqError\", (\"retry_after\",), "
-        ));
+        assert!(
+            t.contains("\nclass RateLimitError(RenderiqError):\n    \"\"\"Too many requests"),
+            "{t}"
+        );
+        assert!(
+            t.contains("\nclass ValidationError(RenderiqError, ValueError):\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("    retry_after: Optional[float] = None\n"),
+            "{t}"
+        );
+        assert!(t.contains("    \"rate_limited\": RateLimitError,\n"), "{t}");
         assert!(t.contains("    \"auth.invalid_credentials\": \"check the e-mail and password given to sign_in\",\n"));
     }
 }

@@ -1,77 +1,31 @@
-//! The exception classes, made from the core's error table, and the one place where a core
-//! [`Error`] becomes a Python exception.
-//!
-//! Each row of [`error_table::CLASSES`] is a class `renderiq.<Stem>Error` derived from
-//! `RenderiqError` (the parent every language gives it), with the row's doc. Python's extras are
-//! second bases only: `TimeoutError` is also the built-in `TimeoutError`, and `ValidationError`
-//! is also a `ValueError` (a value the core refused is a wrong argument value).
+//! The one place where a core [`Error`] becomes a Python exception: an instance of its kind's
+//! class, which renderiq-codegen generates from the core's error table into
+//! `renderiq/_generated.py` (`ERROR_TYPES`).
 
-use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyTimeoutError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyType};
 use renderiq_sdk::call::Language;
 use renderiq_sdk::{error_table, Error, ErrorKind};
 
 use crate::convert::to_py;
 
-create_exception!(
-    renderiq,
-    RenderiqError,
-    PyException,
-    "Base class of every error the Renderiq SDK raises.\n\nAttributes: kind, hint, code, status, request_id, details, retry_after, required_credits, available_credits, message."
-);
+/// `renderiq._generated.ERROR_TYPES`: each kind's exception class, read once.
+static TYPES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
-/// The attributes every `RenderiqError` has, `None` on the class (so an exception raised by
-/// user code, `raise renderiq.AuthError("x")`, has them too).
-const ATTRIBUTES: [&str; 10] = [
-    "kind",
-    "hint",
-    "code",
-    "status",
-    "request_id",
-    "details",
-    "retry_after",
-    "required_credits",
-    "available_credits",
-    "message",
-];
-
-/// One class per row of the error table, in [`ErrorKind::ALL`] order.
-static CLASSES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
-
-fn index(kind: ErrorKind) -> Option<usize> {
-    ErrorKind::ALL.iter().position(|k| *k == kind)
-}
-
-fn make_classes(py: Python<'_>) -> PyResult<Vec<Py<PyType>>> {
-    let new_type = py.import("builtins")?.getattr("type")?;
-    let mut made: Vec<Py<PyType>> = Vec::new();
-    for row in error_table::CLASSES {
-        let mut bases = vec![py.get_type::<RenderiqError>().into_any()];
-        match row.kind {
-            ErrorKind::Timeout => bases.push(py.get_type::<PyTimeoutError>().into_any()),
-            ErrorKind::InvalidInput => bases.push(py.get_type::<PyValueError>().into_any()),
-            _ => {}
-        }
-        let namespace = PyDict::new(py);
-        namespace.set_item("__doc__", row.doc)?;
-        namespace.set_item("__module__", "renderiq")?;
-        let name = format!("{}Error", row.stem);
-        let class = new_type.call1((name, PyTuple::new(py, bases)?, namespace))?;
-        made.push(class.cast_into::<PyType>()?.unbind());
-    }
-    Ok(made)
-}
-
-/// The exception class of a kind (`RenderiqError` for a kind the table does not know yet, or
-/// before [`register`] made the classes).
-pub fn error_type(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
-    let classes = CLASSES.get(py).map(Vec::as_slice).unwrap_or_default();
-    match index(kind).and_then(|i| classes.get(i)) {
-        Some(class) => class.bind(py).clone(),
-        None => py.get_type::<RenderiqError>(),
+/// The exception class of a kind, from the generated table.
+fn error_type(py: Python<'_>, kind: ErrorKind) -> PyResult<Bound<'_, PyType>> {
+    let types = TYPES.get_or_try_init(py, || {
+        let table = py.import("renderiq._generated")?.getattr("ERROR_TYPES")?;
+        Ok::<_, PyErr>(table.cast_into::<PyDict>()?.unbind())
+    })?;
+    match types.bind(py).get_item(kind.as_str())? {
+        Some(class) => Ok(class.cast_into::<PyType>()?),
+        None => Err(PyRuntimeError::new_err(format!(
+            "renderiq._generated has no class for the error kind {:?}: reinstall the package",
+            kind.as_str()
+        ))),
     }
 }
 
@@ -106,7 +60,7 @@ pub fn to_py_err(py: Python<'_>, e: &Error) -> PyErr {
 }
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
-    let exc = error_type(py, e.kind()).call1((display(e),))?;
+    let exc = error_type(py, e.kind())?.call1((display(e),))?;
     let details = match e.details() {
         Some(d) => to_py(py, d)?,
         None => py.None(),
@@ -122,26 +76,4 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     exc.setattr("available_credits", e.available_credits())?;
     exc.setattr("message", e.message())?;
     Ok(PyErr::from_value(exc))
-}
-
-/// Adds every class to the module, and `ERROR_CLASSES` (kind name -> class).
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    let base = py.get_type::<RenderiqError>();
-    for attr in ATTRIBUTES {
-        base.setattr(attr, py.None())?;
-    }
-    m.add("RenderiqError", base)?;
-    // Made once per process: a second import of the module reuses them.
-    if CLASSES.get(py).is_none() {
-        let _ = CLASSES.set(py, make_classes(py)?);
-    }
-    let table = PyDict::new(py);
-    for kind in ErrorKind::ALL {
-        let class = error_type(py, kind);
-        m.add(class.name()?.to_cow()?.as_ref(), &class)?;
-        table.set_item(kind.as_str(), class)?;
-    }
-    m.add("ERROR_CLASSES", table)?;
-    Ok(())
 }

@@ -22,7 +22,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SDK_VERSION", renderiq_sdk::VERSION)?;
     // `True` in a debug build (maturin develop): benchmarks warn, as the image code is ~20x slower.
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
-    errors::register(m)?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<call::PyCallOperation>()?;
     m.add_class::<store::PyEncryptedFileStore>()?;

@@ -5,7 +5,7 @@ import builtins
 from pathlib import Path
 
 import renderiq
-from renderiq import _native, webhooks
+from renderiq import _generated, _native, webhooks
 
 PACKAGE = Path(renderiq.__file__).parent
 
@@ -106,7 +106,7 @@ def test_client_methods_are_pinned():
 
 
 def test_every_error_kind_maps_to_its_class_once():
-    assert {k: c.__name__ for k, c in _native.ERROR_CLASSES.items()} == ERRORS
+    assert {k: c.__name__ for k, c in _generated.ERROR_TYPES.items()} == ERRORS
     for name in ERRORS.values():
         cls = getattr(renderiq, name)
         assert issubclass(cls, renderiq.RenderiqError)

@@ -25,6 +25,26 @@ from __future__ import annotations
 
 from . import webhooks
 from ._client import DEFAULT_BASE_URL, Client
+from ._generated import (
+    AuthError,
+    CancelledError,
+    ConfigError,
+    ConflictError,
+    DecodeError,
+    ImageError,
+    InsufficientCreditsError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RenderFailedError,
+    RenderiqError,
+    ServerError,
+    TimeoutError,
+    TokenStoreError,
+    ValidationError,
+    WebhookVerificationError,
+)
 from ._models import (
     ApiKey,
     CreatedApiKey,
@@ -41,29 +61,7 @@ from ._models import (
     Webhook,
     WebhookEvent,
 )
-from ._native import (
-    SDK_VERSION,
-    AuthError,
-    CancelledError,
-    ConfigError,
-    ConflictError,
-    DecodeError,
-    EncryptedFileStore,
-    ImageError,
-    InsufficientCreditsError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RenderFailedError,
-    RenderiqError,
-    ServerError,
-    TimeoutError,
-    TokenStoreError,
-    ValidationError,
-    WebhookVerificationError,
-    __version__,
-)
+from ._native import SDK_VERSION, EncryptedFileStore, __version__
 from ._image import PreparedImage, RawImage, prepare_image
 from ._operation import Operation
 

@@ -8,19 +8,21 @@ wire JSON (a camelCase ``dict``); unknown keys are ignored, so a newer server do
 older plugin. ``_to_wire`` writes it back (``None`` values left out). Times are timezone-aware
 UTC datetimes, read by :func:`parse_time`. Enums are ``str`` enums: ``Quality.HIGH == "high"``.
 
-``ERROR_CLASSES`` has one row per error kind: ``(kind, class_name, parent, fields, doc)``, where
-``fields`` are the attributes beyond ``BASE_FIELDS``. ``HINTS`` says what to do next for each
-hint id, in this package's names.
+The exception classes are the core's error table: :class:`RenderiqError` and one subclass per
+error kind (``ERROR_TYPES`` maps each kind to its class), with the same parent in every language;
+Python adds the built-in second bases ``TimeoutError`` and ``ValueError``. ``HINTS`` says what to
+do next for each hint id, in this package's names.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, Mapping, Optional, Tuple, Type, TypeVar
 
 __all__ = [
     "ApiKey",
@@ -30,7 +32,7 @@ __all__ = [
     "CreatedWebhook",
     "CreditTransaction",
     "Credits",
-    "ERROR_CLASSES",
+    "ERROR_TYPES",
     "HINTS",
     "Health",
     "Page",
@@ -40,6 +42,7 @@ __all__ = [
     "Quality",
     "Render",
     "RenderStatus",
+    "RenderiqError",
     "Settings",
     "SettingsUpdate",
     "TransactionType",
@@ -775,26 +778,115 @@ BASE_FIELDS: Tuple[str, ...] = (
 )
 """The attributes every error has."""
 
-ERROR_CLASSES: Tuple[Tuple[str, str, str, Tuple[str, ...], str], ...] = (
-    ("auth", "AuthError", "RenderiqError", (), "Not signed in, a session that could not be refreshed, a wrong password or API key."),
-    ("permission_denied", "PermissionDeniedError", "RenderiqError", (), "The API key lacks a scope the call needs."),
-    ("not_found", "NotFoundError", "RenderiqError", (), "No such render, project, key or webhook for this account."),
-    ("invalid_input", "ValidationError", "RenderiqError", (), "A value was refused, before sending or by the server; details names the fields."),
-    ("insufficient_credits", "InsufficientCreditsError", "RenderiqError", ("required_credits", "available_credits",), "The account has too few credits for the render."),
-    ("rate_limited", "RateLimitError", "RenderiqError", ("retry_after",), "Too many requests; retry after the time it gives."),
-    ("conflict", "ConflictError", "RenderiqError", (), "An idempotency key reused for another request, or a render that can no longer change."),
-    ("server", "ServerError", "RenderiqError", ("retry_after",), "The server failed (HTTP 5xx)."),
-    ("render_failed", "RenderFailedError", "RenderiqError", (), "The render ended in the failed state; its credits were refunded."),
-    ("network", "NetworkError", "RenderiqError", (), "The server could not be reached (DNS, connection, TLS, proxy)."),
-    ("timeout", "TimeoutError", "RenderiqError", (), "A request timed out, or a wait passed its deadline (the render keeps running)."),
-    ("cancelled", "CancelledError", "RenderiqError", (), "The caller cancelled the operation."),
-    ("image", "ImageError", "RenderiqError", (), "The screenshot could not be read or encoded."),
-    ("webhook_verification", "WebhookVerificationError", "RenderiqError", (), "A webhook delivery failed verification; code says why."),
-    ("token_store", "TokenStoreError", "RenderiqError", (), "The token store (keychain, encrypted file) failed."),
-    ("config", "ConfigError", "RenderiqError", (), "The client is configured wrongly."),
-    ("decode", "DecodeError", "RenderiqError", (), "The server's answer could not be understood."),
-)
-"""One exception class per error kind: ``(kind, class_name, parent, fields, doc)``."""
+
+class RenderiqError(Exception):
+    """Base class of every error the Renderiq SDK raises: ``str(e)`` is the message with
+    what to do next and the request id; the attributes carry the error's fields (``None``
+    where it has none; ``details`` is the API's field-error map)."""
+
+    kind: Optional[str] = None
+    code: Optional[str] = None
+    message: Optional[str] = None
+    hint: Optional[str] = None
+    status: Optional[int] = None
+    request_id: Optional[str] = None
+    details: Any = None
+    required_credits: Optional[int] = None
+    available_credits: Optional[int] = None
+    retry_after: Optional[float] = None
+
+
+class AuthError(RenderiqError):
+    """Not signed in, a session that could not be refreshed, a wrong password or API key."""
+
+
+class PermissionDeniedError(RenderiqError):
+    """The API key lacks a scope the call needs."""
+
+
+class NotFoundError(RenderiqError):
+    """No such render, project, key or webhook for this account."""
+
+
+class ValidationError(RenderiqError, ValueError):
+    """A value was refused, before sending or by the server; details names the fields."""
+
+
+class InsufficientCreditsError(RenderiqError):
+    """The account has too few credits for the render."""
+
+
+class RateLimitError(RenderiqError):
+    """Too many requests; retry after the time it gives."""
+
+
+class ConflictError(RenderiqError):
+    """An idempotency key reused for another request, or a render that can no longer change."""
+
+
+class ServerError(RenderiqError):
+    """The server failed (HTTP 5xx)."""
+
+
+class RenderFailedError(RenderiqError):
+    """The render ended in the failed state; its credits were refunded."""
+
+
+class NetworkError(RenderiqError):
+    """The server could not be reached (DNS, connection, TLS, proxy)."""
+
+
+class TimeoutError(RenderiqError, builtins.TimeoutError):
+    """A request timed out, or a wait passed its deadline (the render keeps running)."""
+
+
+class CancelledError(RenderiqError):
+    """The caller cancelled the operation."""
+
+
+class ImageError(RenderiqError):
+    """The screenshot could not be read or encoded."""
+
+
+class WebhookVerificationError(RenderiqError):
+    """A webhook delivery failed verification; code says why."""
+
+
+class TokenStoreError(RenderiqError):
+    """The token store (keychain, encrypted file) failed."""
+
+
+class ConfigError(RenderiqError):
+    """The client is configured wrongly."""
+
+
+class DecodeError(RenderiqError):
+    """The server's answer could not be understood."""
+
+
+ERROR_TYPES: Dict[str, Type[RenderiqError]] = {
+    "auth": AuthError,
+    "permission_denied": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "invalid_input": ValidationError,
+    "insufficient_credits": InsufficientCreditsError,
+    "rate_limited": RateLimitError,
+    "conflict": ConflictError,
+    "server": ServerError,
+    "render_failed": RenderFailedError,
+    "network": NetworkError,
+    "timeout": TimeoutError,
+    "cancelled": CancelledError,
+    "image": ImageError,
+    "webhook_verification": WebhookVerificationError,
+    "token_store": TokenStoreError,
+    "config": ConfigError,
+    "decode": DecodeError,
+}
+"""The exception class of each error kind (``ErrorKind`` wire names)."""
+
+for _class in (RenderiqError, *ERROR_TYPES.values()):
+    _class.__module__ = "renderiq"
 
 HINTS: Dict[str, str] = {
     "auth": "sign in again with sign_in, or check the API key given to use_api_key",

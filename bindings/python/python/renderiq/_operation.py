@@ -7,6 +7,7 @@ import json
 from typing import Any, Callable, Generic, Optional, TypeVar
 
 from . import _native
+from ._generated import RenderiqError
 from ._models import Progress
 
 __all__ = ["Operation"]
@@ -93,7 +94,7 @@ class Operation(Generic[T]):
         :meth:`result`."""
         try:
             self.result(timeout)
-        except _native.RenderiqError as e:
+        except RenderiqError as e:
             return e
         return None
 
