@@ -326,14 +326,18 @@ namespace Renderiq.Sdk
             return DownloadRenderAsync(render.Id, cancellationToken);
         }
 
-        /// <inheritdoc cref="DownloadRender(string)"/>
+        /// <summary>
+        /// Downloads a completed render's image by id in a native background operation (the
+        /// <c>download_render</c> call into a temporary file, read and deleted): no thread waits,
+        /// and cancelling the token cancels the download.
+        /// </summary>
         public Task<byte[]> DownloadRenderAsync(string renderId, CancellationToken cancellationToken = default(CancellationToken))
         {
             NotNullOrEmpty(renderId, nameof(renderId));
-            // A pool thread waits for the native call; the token is observed before the request
-            // starts (a request is bounded by ClientOptions.Timeout).
             if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<byte[]>(cancellationToken);
-            return Task.Run(() => DownloadRender(renderId), cancellationToken);
+            string path = System.IO.Path.GetTempFileName();
+            string call = CallOf("download_render").Add("id", renderId).Add("path", path).ToString();
+            return TaskHelpers.ReadAndDelete(CallAsync(call, null, cancellationToken), path);
         }
 
         /// <summary>
@@ -368,5 +372,19 @@ namespace Renderiq.Sdk
     internal static class TaskHelpers
     {
         internal static async Task<TOut> Then<TIn, TOut>(Task<TIn> task, Func<TIn, TOut> map) => map(await task.ConfigureAwait(false));
+
+        /// <summary>The file <paramref name="path"/> once <paramref name="written"/> completed; deleted in any case.</summary>
+        internal static async Task<byte[]> ReadAndDelete(Task written, string path)
+        {
+            try
+            {
+                await written.ConfigureAwait(false);
+                return System.IO.File.ReadAllBytes(path);
+            }
+            finally
+            {
+                System.IO.File.Delete(path);
+            }
+        }
     }
 }

@@ -94,6 +94,12 @@ namespace Renderiq.Sdk.Tests
                 Assert.IsTrue(TestImages.IsPng(output) || TestImages.IsJpeg(output), "an image came back");
                 byte[] byId = await client.DownloadRenderAsync(done.Id);
                 CollectionAssert.AreEqual(output, byId);
+                using (var cancelled = new CancellationTokenSource())
+                {
+                    cancelled.Cancel();
+                    Assert.Throws<TaskCanceledException>(() => client.DownloadRenderAsync(done.Id, cancelled.Token).GetAwaiter().GetResult());
+                }
+                Assert.Throws<NotFoundException>(() => client.DownloadRenderAsync("00000000-0000-0000-0000-000000000000").GetAwaiter().GetResult());
 
                 // Credits were spent once.
                 Assert.AreEqual(before - 5, (await client.GetCreditsAsync()).Balance);
