@@ -58,6 +58,7 @@ pub struct ClientBuilder {
     root_certs: Vec<reqwest::Certificate>,
     proxy: Option<reqwest::Proxy>,
     no_proxy: bool,
+    allow_insecure_http: bool,
     refresh_margin: Duration,
     error: Option<Error>,
 }
@@ -95,6 +96,7 @@ impl Default for ClientBuilder {
             root_certs: Vec::new(),
             proxy: None,
             no_proxy: false,
+            allow_insecure_http: false,
             refresh_margin: Duration::from_secs(60),
             error: None,
         }
@@ -223,6 +225,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Allow a plain `http://` base URL on a host that is not this machine (a server on the
+    /// office network during development). Default is to refuse it: tokens and passwords would
+    /// cross the network in clear text. Loopback (`127.0.0.1`, `[::1]`, `localhost`) is always
+    /// allowed; the environment variable `RENDERIQ_ALLOW_INSECURE_HTTP=1` allows it too.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
     /// Refresh the access token this long before it expires. Default is 60 s.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
@@ -274,7 +285,9 @@ impl ClientBuilder {
             return Err(e);
         }
         self.check_values()?;
-        let base_url = parse_base_url(&self.base_url)?;
+        let allow_http = self.allow_insecure_http
+            || std::env::var(ALLOW_INSECURE_HTTP_ENV).is_ok_and(|v| v == "1" || v == "true");
+        let base_url = parse_base_url(&self.base_url, allow_http)?;
         let user_agent = format!(
             "renderiq-sdk-{}/{} ({}; {}/{})",
             self.sdk_language,
@@ -306,7 +319,8 @@ impl ClientBuilder {
             .user_agent(user_agent)
             .default_headers(default_headers)
             .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(redirect_policy());
         for cert in self.root_certs {
             http = http.add_root_certificate(cert);
         }
@@ -335,7 +349,39 @@ impl ClientBuilder {
     }
 }
 
-fn parse_base_url(raw: &str) -> Result<Url> {
+/// The environment variable that allows a plain `http://` base URL on another host.
+pub const ALLOW_INSECURE_HTTP_ENV: &str = "RENDERIQ_ALLOW_INSECURE_HTTP";
+
+/// Redirects stay on their origin when they would re-send the request's body (307, 308), and
+/// at most five are followed: a sign-in or refresh body never reaches another server. Other
+/// redirects (to a CDN's storage) are followed; reqwest drops `Authorization` on a new host.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        let keeps_body = matches!(attempt.status().as_u16(), 307 | 308);
+        if attempt.previous().len() > 5 {
+            attempt.error("more than 5 redirects")
+        } else if keeps_body && !same_origin {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn parse_base_url(raw: &str, allow_http: bool) -> Result<Url> {
     let mut url = Url::parse(raw.trim()).map_err(|e| {
         Error::config(format!(
             "invalid base URL {raw:?}: {e}; use a full URL such as http://127.0.0.1:8787"
@@ -349,6 +395,13 @@ fn parse_base_url(raw: &str) -> Result<Url> {
     if url.cannot_be_a_base() || url.host().is_none() {
         return Err(Error::config(format!(
             "invalid base URL {raw:?}: it has no host"
+        )));
+    }
+    if url.scheme() == "http" && !allow_http && !is_loopback(&url) {
+        return Err(Error::config(format!(
+            "refusing the plain-http base URL {raw:?}: passwords and tokens would cross the \
+             network unencrypted; use https, or allow it for development with \
+             {ALLOW_INSECURE_HTTP_ENV}=1 (ClientBuilder::allow_insecure_http, \"allowInsecureHttp\")"
         )));
     }
     // Keep a path prefix, normalised to end without a slash.
@@ -394,6 +447,7 @@ fn default_store(_base: &Url) -> Arc<dyn TokenStore> {
 /// | `rootCertificatePem` | an extra trusted root certificate (PEM text) | none |
 /// | `proxy` | proxy URL for every request | the `HTTPS_PROXY` environment |
 /// | `noProxy` | `true` to ignore proxy environment variables | `false` |
+/// | `allowInsecureHttp` | `true` to allow `http://` to a host other than this machine | `false` (or `RENDERIQ_ALLOW_INSECURE_HTTP=1`) |
 ///
 /// # Examples
 ///
@@ -445,6 +499,8 @@ pub struct ClientConfig {
     pub proxy: Option<String>,
     /// Ignore proxy environment variables. See [`ClientBuilder::no_proxy`].
     pub no_proxy: Option<bool>,
+    /// Allow `http://` to another host. See [`ClientBuilder::allow_insecure_http`].
+    pub allow_insecure_http: Option<bool>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -629,6 +685,9 @@ impl ClientConfig {
         if self.no_proxy == Some(true) {
             b = b.no_proxy();
         }
+        if self.allow_insecure_http == Some(true) {
+            b = b.allow_insecure_http();
+        }
         Ok(b)
     }
 }
@@ -664,8 +723,35 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_for_this_machine_unless_allowed() {
+        for ok in [
+            "http://127.0.0.1:8787",
+            "http://localhost:1",
+            "http://[::1]:2",
+            "https://x.io",
+        ] {
+            assert!(parse_base_url(ok, false).is_ok(), "{ok}");
+        }
+        let err = parse_base_url("http://10.0.0.5:8787", false).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains(ALLOW_INSECURE_HTTP_ENV), "{err}");
+        assert!(parse_base_url("http://10.0.0.5:8787", true).is_ok());
+        let built = ClientBuilder::new()
+            .base_url("http://renderiq.lan")
+            .allow_insecure_http()
+            .token_store(MemoryStore::new())
+            .build();
+        assert!(built.is_ok(), "{built:?}");
+        let c = ClientConfig::from_json(
+            r#"{"baseUrl": "http://h.lan", "allowInsecureHttp": true, "tokenStore": "memory"}"#,
+        )
+        .and_then(|c| c.into_builder()?.build());
+        assert!(c.is_ok(), "{c:?}");
+    }
+
+    #[test]
     fn base_url_path_prefix_is_kept_without_trailing_slash() {
-        let u = parse_base_url("https://example.com/proxy/").unwrap();
+        let u = parse_base_url("https://example.com/proxy/", false).unwrap();
         assert_eq!(u.as_str(), "https://example.com/proxy");
     }
 

@@ -214,7 +214,7 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = resp.bytes().await?;
+        let body = read_capped(resp, MAX_ANSWER_BYTES).await?;
         Ok(RawResponse {
             status,
             request_id,
@@ -314,4 +314,34 @@ impl RawResponse {
             self.retry_after,
         )
     }
+}
+
+/// The most an API answer may hold (renders, pages of 100, errors): far above any real one, so
+/// a misbehaving server or a proxy's endless body cannot exhaust a plugin's memory.
+pub(crate) const MAX_ANSWER_BYTES: usize = 8 << 20;
+
+/// The body of `resp`, refused with a `Decode` error (`RESPONSE_TOO_LARGE`) past `cap` bytes
+/// (checked from `Content-Length` first, then while reading).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes> {
+    let too_large = || {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the server's answer is larger than {} MiB: is the base URL the Renderiq API?",
+                cap >> 20
+            ),
+        )
+        .with_code("RESPONSE_TOO_LARGE")
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }

@@ -115,7 +115,9 @@ impl RetryPolicy {
     }
 }
 
-/// Parses `Retry-After` as delay-seconds or an HTTP date.
+/// Parses `Retry-After` as delay-seconds or an HTTP date. Whatever the server sends, this never
+/// panics: a delay too long for a `Duration` (`1e300`) is `Duration::MAX`, which
+/// [`RetryPolicy::honour_retry_after`] then declines to wait for.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
@@ -123,7 +125,7 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
     }
     if let Ok(secs) = value.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
+            return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
         }
     }
     let date = httpdate::parse_http_date(value).ok()?;
@@ -133,6 +135,27 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_never_panics_and_huge_delays_are_not_waited_for() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for value in ["1e300", "18446744073709551616", "99999999999999999999.5"] {
+            let after = parse_retry_after(value, now);
+            assert_eq!(after, Some(Duration::MAX), "{value}");
+            assert_eq!(
+                RetryPolicy::default().honour_retry_after(Duration::MAX),
+                None
+            );
+        }
+        for value in ["-1", "NaN", "inf", "", "soon", "1e-400x"] {
+            assert_eq!(parse_retry_after(value, now), None, "{value}");
+        }
+        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("0.25", now),
+            Some(Duration::from_millis(250))
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

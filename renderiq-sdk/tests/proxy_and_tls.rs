@@ -22,8 +22,12 @@ fn builder(base: &str) -> ClientBuilder {
 #[tokio::test]
 async fn the_builder_proxy_carries_plain_http_requests() {
     let proxy = RecordingProxy::start().await;
-    // `.test` names never resolve: only the proxy can answer.
+    // `.test` names never resolve: only the proxy can answer. Plain http to a host that is not
+    // this machine must be allowed explicitly.
+    let refused = builder("http://renderiq.test").proxy(&proxy.url).build();
+    assert_eq!(refused.unwrap_err().kind(), ErrorKind::Config);
     let client = builder("http://renderiq.test")
+        .allow_insecure_http()
         .proxy(&proxy.url)
         .build()
         .unwrap();
