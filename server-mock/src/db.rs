@@ -63,6 +63,9 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
+        // It holds the JWT key and the webhook secrets: readable by the server's user only.
+        crate::private_fs::touch(path)
+            .with_context(|| format!("creating {} (mode 0600)", path.display()))?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             conn.execute_batch(
@@ -192,6 +195,30 @@ pub(crate) fn json_list(raw: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_journal_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("renderiq.db");
+        let db = Db::open(&path).unwrap();
+        db.write_blocking(|tx| {
+            tx.execute_batch("CREATE TABLE IF NOT EXISTS t (x)")?;
+            Ok::<(), anyhow::Error>(())
+        })
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        let wal = dir.path().join("renderiq.db-wal");
+        if wal.exists() {
+            assert_eq!(
+                mode(&wal),
+                0o600,
+                "SQLite gives the journal the database's mode"
+            );
+        }
+    }
 
     #[test]
     fn migrations_run_once_on_reopen() {

@@ -34,6 +34,7 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod http;
+pub mod private_fs;
 pub mod render;
 pub mod storage;
 
@@ -178,7 +179,7 @@ pub async fn prepare(
     generator: Arc<dyn Generator>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir)
+    private_fs::create_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let db_path = config.database_path()?;
     let links = public_url.trim_end_matches('/').to_owned();
