@@ -28,6 +28,38 @@ pub enum GeneratorKind {
     Gemini,
 }
 
+/// A secret given on the command line or in the environment: `Debug` (and so a logged
+/// configuration) prints `<redacted>`; [`SecretArg::expose`] gives the text.
+///
+/// ```
+/// let key: renderiq_server::config::SecretArg = "AIza-secret".parse().unwrap();
+/// assert_eq!(format!("{key:?}"), "<redacted>");
+/// assert_eq!(key.expose(), "AIza-secret");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretArg(String);
+
+impl SecretArg {
+    /// The secret's text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// Everything `renderiq-server serve` can be told.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -99,9 +131,9 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_GENERATOR", value_enum, default_value_t = GeneratorKind::Local)]
     pub generator: GeneratorKind,
 
-    /// Gemini API key (generator `gemini`).
+    /// Gemini API key (generator `gemini`). `Debug` prints it as `<redacted>`.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
-    pub gemini_api_key: Option<String>,
+    pub gemini_api_key: Option<SecretArg>,
 
     /// Gemini API base URL (generator `gemini`); override to test against a local peer.
     #[arg(long, env = "GEMINI_BASE_URL", default_value = DEFAULT_GEMINI_BASE_URL)]
@@ -195,6 +227,17 @@ pub fn database_path(data_dir: &Path, database_url: Option<&str>) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_prints_the_gemini_key() {
+        let config = Config {
+            gemini_api_key: Some("AIza-very-secret".parse().unwrap()),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(printed.contains("<redacted>"), "{printed}");
+    }
 
     #[test]
     fn the_default_bind_address_is_the_flag_default() {

@@ -39,7 +39,7 @@ pub mod render;
 pub mod storage;
 
 pub use clock::Clock;
-pub use config::{Config, GeneratorKind};
+pub use config::{Config, GeneratorKind, SecretArg};
 pub use db::Db;
 pub use http::{app, AppState};
 
@@ -106,7 +106,8 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let generator: Arc<dyn Generator> = match config.generator {
         GeneratorKind::Local => Arc::new(LocalGenerator),
         GeneratorKind::Gemini => {
-            let Some(key) = config.gemini_api_key.as_deref().filter(|k| !k.is_empty()) else {
+            let key = config.gemini_api_key.as_ref().map(SecretArg::expose);
+            let Some(key) = key.filter(|k| !k.is_empty()) else {
                 bail!("RENDERIQ_GENERATOR=gemini needs GEMINI_API_KEY");
             };
             Arc::new(GeminiGenerator::new(
