@@ -322,12 +322,12 @@ pub(crate) const MAX_ANSWER_BYTES: usize = 8 << 20;
 
 /// The body of `resp`, refused with a `Decode` error (`RESPONSE_TOO_LARGE`) past `cap` bytes
 /// (checked from `Content-Length` first, then while reading).
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes> {
+pub(crate) async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes> {
     let too_large = || {
         Error::new(
             ErrorKind::Decode,
             format!(
-                "the server's answer is larger than {} MiB: is the base URL the Renderiq API?",
+                "the answer is larger than {} MiB: is the base URL the Renderiq API?",
                 cap >> 20
             ),
         )

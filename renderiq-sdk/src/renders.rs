@@ -16,6 +16,10 @@ use crate::operation::{Operation, OperationContext};
 use crate::screenshot::{PrepareOptions, PreparedImage, Screenshot};
 use crate::types::{form, Page, Quality, Render, RenderStatus, WaitUntil};
 
+/// The largest render output a download reads (an 8K PNG is far smaller); past it the
+/// download is a `Decode` error (`RESPONSE_TOO_LARGE`).
+const MAX_IMAGE_BYTES: usize = 256 << 20;
+
 /// Longest prompt the API accepts, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
 
@@ -837,7 +841,9 @@ impl Client {
         if !status.is_success() {
             return Err(Error::from_api(status.as_u16(), None, None, None));
         }
-        Ok(resp.bytes().await?.to_vec())
+        Ok(crate::http::read_capped(resp, MAX_IMAGE_BYTES)
+            .await?
+            .to_vec())
     }
 
     /// Downloads a completed render's output to `path` (written atomically).
@@ -849,12 +855,27 @@ impl Client {
     pub async fn download_render_to(&self, render: &Render, path: impl AsRef<Path>) -> Result<u64> {
         let bytes = self.download_render(render).await?;
         let path = path.as_ref();
-        let tmp = path.with_extension("part");
         let io = |e: std::io::Error| {
             Error::invalid_input(format!("could not write {}: {e}", path.display())).with_source(e)
         };
-        tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
-        tokio::fs::rename(&tmp, path).await.map_err(io)?;
+        // A temporary file of a fresh name, created exclusively (never through a link someone
+        // left in a shared folder), then renamed over `path`.
+        let tmp = path.with_extension(format!("part-{}", uuid::Uuid::new_v4().simple()));
+        let written = async {
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .await?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, &bytes).await?;
+            file.sync_all().await?;
+            drop(file);
+            tokio::fs::rename(&tmp, path).await
+        };
+        if let Err(e) = written.await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(io(e));
+        }
         Ok(bytes.len() as u64)
     }
 }

@@ -399,7 +399,23 @@ async fn download_fetches_the_output_without_sending_credentials() {
         client.download_render_to(&render, &out).await.unwrap(),
         bytes.len() as u64
     );
-    assert_eq!(std::fs::read(out).unwrap(), bytes);
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+    // Written through a temporary file of its own: nothing else is left in the folder, and a
+    // file that cannot be written leaves nothing behind either.
+    let names = |d: &std::path::Path| -> Vec<_> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    };
+    assert_eq!(names(dir.path()), ["out.png"]);
+    let missing = dir.path().join("no-such-folder").join("out.png");
+    let err = client
+        .download_render_to(&render, &missing)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(names(dir.path()), ["out.png"]);
 
     let pending: renderiq_sdk::Render =
         serde_json::from_value(render_json("r_2", "pending", 0)).unwrap();
