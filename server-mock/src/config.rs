@@ -131,6 +131,11 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_GENERATOR", value_enum, default_value_t = GeneratorKind::Local)]
     pub generator: GeneratorKind,
 
+    /// Test hooks for the SDKs' suites: the local generator fails a render whose prompt contains
+    /// `[fail]` (to exercise refunds). Off by default: a shipped server renders every prompt.
+    #[arg(long, env = "RENDERIQ_TEST_HOOKS")]
+    pub test_hooks: bool,
+
     /// Gemini API key (generator `gemini`). `Debug` prints it as `<redacted>`.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<SecretArg>,
@@ -169,6 +174,7 @@ impl Default for Config {
             max_upload_bytes: 20 * 1024 * 1024,
             max_image_edge: 8192,
             generator: GeneratorKind::Local,
+            test_hooks: false,
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),

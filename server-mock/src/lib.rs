@@ -104,7 +104,9 @@ impl Drop for RunningServer {
 /// The data dir, database or address cannot be used, or the Gemini generator lacks its key.
 pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let generator: Arc<dyn Generator> = match config.generator {
-        GeneratorKind::Local => Arc::new(LocalGenerator),
+        GeneratorKind::Local => Arc::new(LocalGenerator {
+            test_hooks: config.test_hooks,
+        }),
         GeneratorKind::Gemini => {
             let key = config.gemini_api_key.as_ref().map(SecretArg::expose);
             let Some(key) = key.filter(|k| !k.is_empty()) else {

@@ -83,7 +83,7 @@ async fn openapi_document_is_served_in_process_too() {
     let state = renderiq_server::prepare(
         config,
         "http://localhost",
-        Arc::new(renderiq_server::render::LocalGenerator),
+        Arc::new(renderiq_server::render::LocalGenerator::default()),
         Default::default(),
     )
     .await

@@ -1,8 +1,8 @@
 //! The built-in offline generator: a deterministic image pipeline over the uploaded image.
 //!
 //! Centre-crops the upload to the aspect ratio, scales it to the quality's size, applies the
-//! style's filter and encodes a PNG. The same input always gives the same bytes. A prompt
-//! containing `[fail]` makes it fail (test hook for the refund path).
+//! style's filter and encodes a PNG. The same input always gives the same bytes. With test
+//! hooks on (`--test-hooks`), a prompt containing `[fail]` makes it fail (the refund path).
 
 use futures_util::future::BoxFuture;
 use image::{imageops, RgbImage};
@@ -12,15 +12,19 @@ use crate::http::renders::FAIL_MARKER;
 
 /// The offline image pipeline.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LocalGenerator;
+pub struct LocalGenerator {
+    /// Fail a render whose prompt contains `[fail]` (`--test-hooks`); off by default.
+    pub test_hooks: bool,
+}
 
 impl Generator for LocalGenerator {
     fn generate(&self, request: GenerateRequest) -> BoxFuture<'_, anyhow::Result<Generated>> {
         Box::pin(async move {
-            if request
-                .prompt
-                .as_deref()
-                .is_some_and(|p| p.contains(FAIL_MARKER))
+            if self.test_hooks
+                && request
+                    .prompt
+                    .as_deref()
+                    .is_some_and(|p| p.contains(FAIL_MARKER))
             {
                 anyhow::bail!("generation failed: the prompt asked for a failure ({FAIL_MARKER})");
             }
@@ -239,8 +243,14 @@ mod tests {
     #[tokio::test]
     async fn every_style_renders_deterministically_at_the_requested_size() {
         for style in STYLES {
-            let a = LocalGenerator.generate(request(style, None)).await.unwrap();
-            let b = LocalGenerator.generate(request(style, None)).await.unwrap();
+            let a = LocalGenerator::default()
+                .generate(request(style, None))
+                .await
+                .unwrap();
+            let b = LocalGenerator::default()
+                .generate(request(style, None))
+                .await
+                .unwrap();
             assert_eq!(a.bytes, b.bytes, "{style} is not deterministic");
             let img = image::load_from_memory(&a.bytes).unwrap();
             assert_eq!((img.width(), img.height()), (512, 384), "{style}");
@@ -248,11 +258,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_fail_marker_makes_generation_fail() {
-        let err = LocalGenerator
+    async fn the_fail_marker_fails_generation_only_with_test_hooks() {
+        let hooked = LocalGenerator { test_hooks: true };
+        let err = hooked
             .generate(request("sketch", Some("x [fail] y")))
             .await
             .unwrap_err();
         assert!(err.to_string().contains("[fail]"));
+        let shipped = LocalGenerator::default();
+        let rendered = shipped
+            .generate(request("sketch", Some("x [fail] y")))
+            .await;
+        assert!(rendered.is_ok(), "a shipped server renders every prompt");
     }
 }

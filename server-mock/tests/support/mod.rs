@@ -85,9 +85,10 @@ impl Resp {
     }
 }
 
-/// Defaults for tests: fast renders, no rate limits, fast webhook retries.
+/// Defaults for tests: fast renders, no rate limits, fast webhook retries, test hooks on.
 pub fn test_config(dir: &Path) -> Config {
     Config {
+        test_hooks: true,
         render_delay_ms: 50,
         read_rate_limit: 0,
         create_rate_limit: 0,
