@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use renderiq_sdk::Secret;
 
 use crate::clock::Clock;
 
@@ -26,38 +27,6 @@ pub enum GeneratorKind {
     Local,
     /// Google's Gemini image API ([`GeminiGenerator`](crate::render::GeminiGenerator)).
     Gemini,
-}
-
-/// A secret given on the command line or in the environment: `Debug` (and so a logged
-/// configuration) prints `<redacted>`; [`SecretArg::expose`] gives the text.
-///
-/// ```
-/// let key: renderiq_server::config::SecretArg = "AIza-secret".parse().unwrap();
-/// assert_eq!(format!("{key:?}"), "<redacted>");
-/// assert_eq!(key.expose(), "AIza-secret");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretArg(String);
-
-impl SecretArg {
-    /// The secret's text.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for SecretArg {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
-    }
-}
-
-impl std::fmt::Debug for SecretArg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 /// Everything `renderiq-server serve` can be told.
@@ -138,7 +107,7 @@ pub struct Config {
 
     /// Gemini API key (generator `gemini`). `Debug` prints it as `<redacted>`.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
-    pub gemini_api_key: Option<SecretArg>,
+    pub gemini_api_key: Option<Secret>,
 
     /// Gemini API base URL (generator `gemini`); override to test against a local peer.
     #[arg(long, env = "GEMINI_BASE_URL", default_value = DEFAULT_GEMINI_BASE_URL)]
@@ -237,7 +206,7 @@ mod tests {
     #[test]
     fn debug_never_prints_the_gemini_key() {
         let config = Config {
-            gemini_api_key: Some("AIza-very-secret".parse().unwrap()),
+            gemini_api_key: Some(Secret::new("AIza-very-secret")),
             ..Config::default()
         };
         let printed = format!("{config:?}");

@@ -39,7 +39,7 @@ pub mod render;
 pub mod storage;
 
 pub use clock::Clock;
-pub use config::{Config, GeneratorKind, SecretArg};
+pub use config::{Config, GeneratorKind};
 pub use db::Db;
 pub use http::{app, AppState};
 
@@ -108,7 +108,10 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
             test_hooks: config.test_hooks,
         }),
         GeneratorKind::Gemini => {
-            let key = config.gemini_api_key.as_ref().map(SecretArg::expose);
+            let key = config
+                .gemini_api_key
+                .as_ref()
+                .map(renderiq_sdk::Secret::expose);
             let Some(key) = key.filter(|k| !k.is_empty()) else {
                 bail!("RENDERIQ_GENERATOR=gemini needs GEMINI_API_KEY");
             };

@@ -64,7 +64,7 @@ async fn gemini_server(peer: &Peer) -> TestServer {
     let base = peer.base.clone();
     TestServer::start_with(move |c| {
         c.generator = renderiq_server::GeneratorKind::Gemini;
-        c.gemini_api_key = Some("test-key".parse().unwrap());
+        c.gemini_api_key = Some(renderiq_sdk::Secret::new("test-key"));
         c.gemini_base_url = base;
         c.gemini_model = "test-model".to_owned();
     })
