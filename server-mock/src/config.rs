@@ -88,6 +88,21 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     pub webhook_timeout_ms: u64,
 
+    /// Let webhooks and render `callbackUrl`s target loopback, private, link-local and other
+    /// internal addresses. For local development only: off, the server refuses them at
+    /// registration and again at each delivery, so it cannot be made to send requests into its
+    /// own network.
+    #[arg(long, env = "RENDERIQ_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// Most webhooks one user may have registered.
+    #[arg(long, env = "RENDERIQ_MAX_WEBHOOKS_PER_USER", default_value_t = 20)]
+    pub max_webhooks_per_user: u32,
+
+    /// Webhook and callback deliveries in flight at once, over all users (at least 1).
+    #[arg(long, env = "RENDERIQ_WEBHOOK_CONCURRENCY", default_value_t = 8)]
+    pub webhook_concurrency: usize,
+
     /// Largest accepted upload (decoded image bytes).
     #[arg(long, env = "RENDERIQ_MAX_UPLOAD_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_upload_bytes: usize,
@@ -140,6 +155,9 @@ impl Default for Config {
             webhook_max_attempts: 5,
             webhook_max_failures: 5,
             webhook_timeout_ms: 10_000,
+            allow_private_webhooks: false,
+            max_webhooks_per_user: 20,
+            webhook_concurrency: 8,
             max_upload_bytes: 20 * 1024 * 1024,
             max_image_edge: 8192,
             generator: GeneratorKind::Local,

@@ -17,6 +17,14 @@
 //! deliveries fail `--webhook-max-failures` times in a row is disabled; a success resets the
 //! count. A webhook deleted or disabled meanwhile gets no further attempt. A user whose
 //! `notifyOnComplete` setting is off gets no deliveries.
+//!
+//! Every attempt obeys the [`outbound`] policy: unless the server runs with
+//! `--allow-private-webhooks`, a target that is (or resolves to) an internal address is refused
+//! before any connection is made, and the client connects only to the addresses it checked. A
+//! refused delivery is recorded as a failed attempt with the reason and not retried, so the
+//! outcome says nothing about whether something answers at that address. At most
+//! `--webhook-concurrency` attempts are in flight at once; the client follows no redirect and
+//! uses no proxy. Logs show a target only [redacted](outbound::redact) (no credentials, no query).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +33,7 @@ use chrono::Utc;
 use renderiq_sdk::types::WebhookEvent;
 use renderiq_sdk::webhooks::{signature_headers, Webhook as Signer};
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +42,7 @@ use crate::db::Db;
 use crate::http::renders::RenderRow;
 use crate::http::webhooks::{self as store, Attempt};
 use crate::http::{auth, new_id, settings, ApiError};
+use crate::outbound::{self, Policy};
 
 /// Longest the pump sleeps without looking at the outbox (a safety net for missed wake-ups).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
@@ -119,6 +128,9 @@ pub struct Deliverer {
 
 struct Inner {
     client: reqwest::Client,
+    policy: Policy,
+    /// One permit per delivery attempt in flight (`--webhook-concurrency`).
+    permits: Arc<Semaphore>,
     db: Db,
     retry_base: Duration,
     max_attempts: u32,
@@ -137,14 +149,21 @@ impl Deliverer {
     ///
     /// The HTTP client cannot be built.
     pub fn new(config: &Config, db: Db, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let policy = Policy::new(config.allow_private_webhooks);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.webhook_timeout_ms.max(1)))
             .user_agent(concat!("Renderiq-Webhooks/", env!("CARGO_PKG_VERSION")))
+            // A redirect would lead to a target nobody checked.
             .redirect(reqwest::redirect::Policy::none())
+            // Through a proxy, the proxy would resolve and connect, unchecked.
+            .no_proxy()
+            .dns_resolver(policy.resolver())
             .build()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
+                policy,
+                permits: Arc::new(Semaphore::new(config.webhook_concurrency.max(1))),
                 db,
                 retry_base: Duration::from_millis(config.webhook_retry_base_ms),
                 max_attempts: config.webhook_max_attempts.max(1),
@@ -172,18 +191,35 @@ impl Deliverer {
     async fn pump(self) {
         let inner = &self.inner;
         loop {
+            // Claim only as many deliveries as may be attempted now, so a claimed delivery's
+            // lease never runs out while it waits for a permit. The pump is the only task taking
+            // permits: the ones available now stay available until it takes them.
+            let first = tokio::select! {
+                permit = inner.permits.clone().acquire_owned() => permit,
+                () = inner.shutdown.cancelled() => break,
+            };
+            let Ok(first) = first else { break };
+            let room = (inner.permits.available_permits() + 1).min(CLAIM_BATCH);
             let lease = i64::try_from(inner.lease.as_millis()).unwrap_or(i64::MAX / 2);
             let claimed = inner
                 .db
-                .write(move |tx| claim_due(tx, lease).map_err(ApiError::from))
+                .write(move |tx| claim_due(tx, lease, room).map_err(ApiError::from))
                 .await;
             let full_batch = match claimed {
                 Ok(jobs) => {
-                    let full = jobs.len() == CLAIM_BATCH;
+                    let full = jobs.len() == room;
+                    let mut first = Some(first);
                     for job in jobs {
+                        let permit = match first.take() {
+                            Some(permit) => permit,
+                            None => match inner.permits.clone().acquire_owned().await {
+                                Ok(permit) => permit,
+                                Err(_) => return,
+                            },
+                        };
                         let this = self.clone();
                         tokio::spawn(async move {
-                            this.attempt(job).await;
+                            this.attempt(job, permit).await;
                             // Its next attempt may be due before the pump would look again.
                             this.wake();
                         });
@@ -220,8 +256,8 @@ impl Deliverer {
     }
 
     /// One attempt at `job`, recorded with its consequence for the outbox and the webhook in one
-    /// transaction.
-    async fn attempt(&self, job: Job) {
+    /// transaction. Holds `_permit`, its share of `--webhook-concurrency`, until done.
+    async fn attempt(&self, job: Job, _permit: OwnedSemaphorePermit) {
         let inner = &self.inner;
         let (id, attempts) = (job.id.clone(), job.attempts);
         let (webhook_id, user_id) = (job.webhook_id.clone(), job.user_id.clone());
@@ -268,40 +304,31 @@ impl Deliverer {
         let signer = match Signer::new(&secret) {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!(url = %job.url, error = %e, "unusable webhook secret");
+                tracing::error!(url = %outbound::redact(&job.url), error = %e, "unusable webhook secret");
                 return;
             }
         };
-        let timestamp = Utc::now().timestamp();
-        let mut request = inner
-            .client
-            .post(&job.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(job.payload.clone());
-        for (name, value) in signature_headers(&signer, &job.message_id, timestamp, &job.payload) {
-            request = request.header(name, value);
-        }
-        let sent = tokio::select! {
-            sent = request.send() => sent,
-            // Left in the outbox: the next start resumes it.
-            () = inner.shutdown.cancelled() => return,
-        };
-        let (status_code, error) = match sent {
-            Ok(response) => {
-                let status = response.status();
-                (
-                    Some(status.as_u16()),
-                    (!status.is_success()).then(|| format!("answered {status}")),
-                )
-            }
-            Err(e) => (None, Some(format!("{e}"))),
+        let (status_code, error, refused) = match inner.policy.check_literal(&job.url) {
+            Err(refused) => (None, Some(format!("refused: {refused}")), true),
+            Ok(()) => match self.send(&job, &signer).await {
+                Some(outcome) => outcome,
+                // Left in the outbox: the next start resumes it.
+                None => return,
+            },
         };
         let attempt = job.attempts + 1;
         let success = error.is_none();
-        if !success {
-            tracing::info!(url = %job.url, attempt, "webhook delivery failed");
+        if refused {
+            tracing::warn!(
+                url = %outbound::redact(&job.url),
+                attempt,
+                "webhook delivery refused: the target is an internal address (see --allow-private-webhooks)"
+            );
+        } else if !success {
+            tracing::info!(url = %outbound::redact(&job.url), attempt, "webhook delivery failed");
         }
-        let finished = success || attempt >= inner.max_attempts;
+        // A refused target stays refused: no retry.
+        let finished = success || refused || attempt >= inner.max_attempts;
         let retry_at = Utc::now().timestamp_millis()
             + i64::try_from(
                 inner
@@ -343,11 +370,67 @@ impl Deliverer {
             })
             .await;
         match disabled {
-            Ok(true) => tracing::warn!(url = %job.url, "webhook disabled after repeated failures"),
+            Ok(true) => tracing::warn!(
+                url = %outbound::redact(&job.url),
+                "webhook disabled after repeated failures"
+            ),
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "recording a delivery attempt failed"),
         }
     }
+}
+
+impl Deliverer {
+    /// Sends `job` signed by `signer`: the status code and the error (`None` on 2xx) of the
+    /// attempt, and whether the policy refused the target (a name resolving to an internal
+    /// address). `None` when shutdown interrupted it.
+    async fn send(
+        &self,
+        job: &Job,
+        signer: &Signer,
+    ) -> Option<(Option<u16>, Option<String>, bool)> {
+        let inner = &self.inner;
+        let timestamp = Utc::now().timestamp();
+        let mut request = inner
+            .client
+            .post(&job.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(job.payload.clone());
+        for (name, value) in signature_headers(signer, &job.message_id, timestamp, &job.payload) {
+            request = request.header(name, value);
+        }
+        let sent = tokio::select! {
+            sent = request.send() => sent,
+            () = inner.shutdown.cancelled() => return None,
+        };
+        Some(match sent {
+            Ok(response) => {
+                let status = response.status();
+                (
+                    Some(status.as_u16()),
+                    (!status.is_success()).then(|| format!("answered {status}")),
+                    false,
+                )
+            }
+            Err(e) => match outbound::refusal(&e) {
+                Some(refused) => (None, Some(format!("refused: {refused}")), true),
+                None => (None, Some(describe(e)), false),
+            },
+        })
+    }
+}
+
+/// A failed request's error with its causes, without the URL (which may carry credentials).
+fn describe(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// What an attempt finds when it starts.
@@ -360,9 +443,9 @@ enum Lookup {
     Gone,
 }
 
-/// Takes up to [`CLAIM_BATCH`] due deliveries, soonest first, and hides them from the next
+/// Takes up to `limit` due deliveries, soonest first, and hides them from the next
 /// claims for `lease_ms` (the attempt sets their real next time, or deletes them).
-fn claim_due(conn: &Connection, lease_ms: i64) -> rusqlite::Result<Vec<Job>> {
+fn claim_due(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Job>> {
     let now = Utc::now().timestamp_millis();
     let mut stmt = conn.prepare_cached(
         "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
@@ -371,7 +454,7 @@ fn claim_due(conn: &Connection, lease_ms: i64) -> rusqlite::Result<Vec<Job>> {
          ORDER BY next_attempt_at, rowid LIMIT ?2",
     )?;
     let jobs = stmt
-        .query_map(params![now, CLAIM_BATCH], |r| {
+        .query_map(params![now, limit], |r| {
             Ok(Job {
                 id: r.get(0)?,
                 webhook_id: r.get(1)?,

@@ -34,6 +34,7 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod http;
+pub mod outbound;
 pub mod private_fs;
 pub mod render;
 pub mod storage;

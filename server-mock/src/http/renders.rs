@@ -37,6 +37,7 @@ use super::{
     AppState,
 };
 use crate::delivery;
+use crate::outbound::Policy;
 
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -78,7 +79,8 @@ pub struct RenderUploadForm {
     /// A project of the caller.
     #[schema(rename = "projectId")]
     project_id: Option<String>,
-    /// http(s) URL receiving a signed delivery when the render ends.
+    /// http(s) URL receiving a signed delivery when the render ends; its host must not be, or
+    /// resolve to, an internal address unless the server allows them.
     #[schema(rename = "callbackUrl")]
     callback_url: Option<String>,
 }
@@ -95,7 +97,7 @@ pub struct RenderUploadForm {
     )),
     responses(
         (status = 200, description = "Created (pending); replays carry `idempotent-replayed: true`", body = Envelope<Render>),
-        (status = 400, description = "INVALID_INPUT", body = ErrorBody),
+        (status = 400, description = "INVALID_INPUT, also for a `callbackUrl` whose host is or resolves to a loopback, private, link-local or other internal address (allowed only by a server started with `--allow-private-webhooks`)", body = ErrorBody),
         (status = 402, description = "INSUFFICIENT_CREDITS", body = ErrorBody),
         (status = 404, description = "NOT_FOUND: the project", body = ErrorBody),
         (status = 409, description = "IDEMPOTENCY_CONFLICT", body = ErrorBody),
@@ -118,6 +120,12 @@ pub async fn create_render(
             .await?
     };
     let input = upload.validate(&state, &defaults)?;
+    if let Some(url) = &input.callback_url {
+        Policy::new(state.config.allow_private_webhooks)
+            .check_target(url)
+            .await
+            .map_err(|e| ApiError::invalid(form::CALLBACK_URL, e))?;
+    }
     let request_hash = input.hash();
 
     let render_id = new_id("rnd");

@@ -15,6 +15,7 @@ use rusqlite::{params, Connection};
 use super::extract::{ApiJson, ApiPath, Auth, ManageWebhooks};
 use super::{auth, new_id, ok, ApiError, ApiResult, AppState};
 use crate::db::json_list;
+use crate::outbound::Policy;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -24,14 +25,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/webhooks/{id}", delete(delete_webhook))
 }
 
-/// Register a webhook. The `whsec_` signing secret is in this answer only.
+/// Register a webhook. The `whsec_` signing secret is in this answer only. The URL's host must
+/// not be, or resolve to, an internal address (loopback, private, link-local, CGNAT, …) unless
+/// the server runs with `--allow-private-webhooks`; a user has at most
+/// `--max-webhooks-per-user` webhooks.
 #[utoipa::path(
     post, path = "/api/plugins/webhooks/register", tag = "webhooks",
     security(("bearer" = []), ("apiKey" = ["webhooks:manage"])),
     request_body = RegisterWebhookRequest,
     responses(
         (status = 200, description = "Registered; `secret` is shown once", body = renderiq_sdk::types::Envelope<CreatedWebhook>),
-        (status = 400, description = "INVALID_INPUT", body = ErrorBody),
+        (status = 400, description = "INVALID_INPUT: not an http(s) URL, an unknown event, or a URL whose host is or resolves to a loopback, private, link-local or other internal address (allowed only by a server started with `--allow-private-webhooks`)", body = ErrorBody),
+        (status = 403, description = "INSUFFICIENT_SCOPE", body = ErrorBody),
+        (status = 409, description = "CONFLICT: the user already has the most webhooks allowed (`--max-webhooks-per-user`, default 20)", body = ErrorBody),
     )
 )]
 pub async fn create_webhook(
@@ -41,11 +47,9 @@ pub async fn create_webhook(
 ) -> ApiResult<CreatedWebhook> {
     let mut details = BTreeMap::new();
     let url = request.url.trim().to_owned();
-    match url::Url::parse(&url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => {
-            details.insert("url".to_owned(), "must be an http(s) URL".to_owned());
-        }
+    let policy = Policy::new(state.config.allow_private_webhooks);
+    if let Err(e) = policy.check_target(&url).await {
+        details.insert("url".to_owned(), e);
     }
     let mut subscribed: Vec<String> = Vec::new();
     for event in &request.events {
@@ -77,9 +81,22 @@ pub async fn create_webhook(
         last_delivery_at: None,
     };
     let (row, user_id, stored_secret) = (webhook.clone(), auth.user_id.clone(), secret.clone());
+    let max = state.config.max_webhooks_per_user;
     state
         .db
         .write(move |tx| {
+            let registered: u32 = tx.query_row(
+                "SELECT COUNT(*) FROM webhooks WHERE user_id = ?1",
+                [&user_id],
+                |r| r.get(0),
+            )?;
+            if registered >= max {
+                return Err(ApiError::Conflict(format!(
+                    "you have {registered} webhooks, the most a user may register here \
+                     (--max-webhooks-per-user {max}); delete one you no longer need \
+                     (DELETE /webhooks/{{id}}) to register another"
+                )));
+            }
             tx.execute(
                 "INSERT INTO webhooks (id, user_id, url, events, secret, active, failure_count, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)",

@@ -85,10 +85,12 @@ impl Resp {
     }
 }
 
-/// Defaults for tests: fast renders, no rate limits, fast webhook retries, test hooks on.
+/// Defaults for tests: fast renders, no rate limits, fast webhook retries, test hooks on, and
+/// webhooks allowed to reach the suites' loopback receivers (`--allow-private-webhooks`).
 pub fn test_config(dir: &Path) -> Config {
     Config {
         test_hooks: true,
+        allow_private_webhooks: true,
         render_delay_ms: 50,
         read_rate_limit: 0,
         create_rate_limit: 0,
