@@ -21,7 +21,7 @@ ffi_start_server() {
         --credits 100000 --data-dir "$data" >/dev/null
     RUST_LOG=error "$server" user add --email "$RENDERIQ_TEST_POOR_EMAIL" --password "$RENDERIQ_TEST_POOR_PASSWORD" \
         --credits 0 --data-dir "$data" >/dev/null
-    "$server" serve --bind 127.0.0.1:0 --data-dir "$data" --test-hooks "$@" >"$log" 2>&1 &
+    "$server" serve --bind 127.0.0.1:0 --data-dir "$data" --test-hooks --allow-private-webhooks "$@" >"$log" 2>&1 &
     FFI_SERVER_PIDS+=("$!")
     for i in $(seq 1 300); do
         url="$(sed -n 's/^Renderiq reference server listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log" | head -n1)"

@@ -248,7 +248,7 @@ start_server() {
         python3 -c "$FAULTY_STUB" >"$out" 2>"$WORK/server-$name.log" &
     else
         # shellcheck disable=SC2046 # the flags are words
-        "$SERVER_BIN" serve --bind 127.0.0.1:0 --data-dir "$WORK/data-$name" --test-hooks $(server_args "$name") \
+        "$SERVER_BIN" serve --bind 127.0.0.1:0 --data-dir "$WORK/data-$name" --test-hooks --allow-private-webhooks $(server_args "$name") \
             >"$out" 2>"$WORK/server-$name.log" &
     fi
     SERVER_PID[$name]=$!

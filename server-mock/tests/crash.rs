@@ -237,7 +237,11 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
     let http = client();
     // Answers 500 to the first delivery, 204 after.
     let receiver = Receiver::start(1).await;
-    let flags = ["--webhook-retry-base-ms", "1500"];
+    let flags = [
+        "--webhook-retry-base-ms",
+        "1500",
+        "--allow-private-webhooks",
+    ];
 
     let server = Process::start_with(dir.path(), 50, &flags);
     let token = sign_in(&http, &server, "hooks@example.com").await;

@@ -57,7 +57,8 @@ class Server:
     def start(self) -> "Server":
         env = dict(os.environ, RUST_LOG=self.rust_log or os.environ.get("RUST_LOG", "warn"), NO_COLOR="1")
         self.proc = subprocess.Popen(
-            [str(self.bin), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(self.data_dir), "--test-hooks", *self.args],
+            [str(self.bin), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(self.data_dir), "--test-hooks",
+             "--allow-private-webhooks", *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

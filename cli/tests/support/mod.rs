@@ -180,6 +180,8 @@ impl TestServer {
             .expect("runtime");
         let mut config = renderiq_server::Config::ephemeral(dir.path());
         config.render_delay_ms = 100;
+        // The suites register webhooks on loopback.
+        config.allow_private_webhooks = true;
         adjust(&mut config);
         let server = rt
             .block_on(renderiq_server::spawn(config))

@@ -64,7 +64,7 @@ namespace Renderiq.Sdk.Tests
                 RunToEnd(string.Format("user add --email {0} --password {1} --credits {2} --data-dir \"{3}\"", user.Key, Password, user.Value, dataDir));
 
             var psi = new ProcessStartInfo(ServerBinary,
-                "serve --bind 127.0.0.1:0 --test-hooks --data-dir \"" + dataDir + "\" " + string.Join(" ", serveArgs))
+                "serve --bind 127.0.0.1:0 --test-hooks --allow-private-webhooks --data-dir \"" + dataDir + "\" " + string.Join(" ", serveArgs))
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,

@@ -57,6 +57,7 @@ class TestServer
     @render_delay_ms = render_delay_ms
     @log = log = File.join(@data_dir, "server.log")
     args = [self.class.bin, "serve", "--bind", "127.0.0.1:0", "--data-dir", @data_dir, "--test-hooks",
+            "--allow-private-webhooks",
             "--render-delay-ms", render_delay_ms.to_s, "--workers", workers.to_s,
             "--read-rate-limit", read_rate_limit.to_s]
     args += ["--create-rate-limit", create_rate_limit.to_s] if create_rate_limit

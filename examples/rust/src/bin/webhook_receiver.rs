@@ -1,6 +1,9 @@
 //! `webhook_receiver`: receives Renderiq webhook deliveries, verifies each with the webhook's
 //! `whsec_` secret and prints the typed event; a delivery that does not verify gets a 401.
 //!
+//! Against a reference server on this machine, start it with `--allow-private-webhooks` (it
+//! refuses loopback webhook targets otherwise):
+//!
 //! ```text
 //! RENDERIQ_WEBHOOK_SECRET=whsec_... cargo run -p renderiq-examples --bin webhook_receiver -- --bind 127.0.0.1:3000
 //! renderiq webhooks register http://127.0.0.1:3000/webhooks/renderiq --event render.completed
