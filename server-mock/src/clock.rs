@@ -7,9 +7,10 @@
 //! [`Clock::freeze`] so that a long-poll can end only through the event it waits for, never
 //! through its deadline.
 //!
-//! Used for: access-token expiry (issuing and checking), API-key expiry (creating and checking),
-//! the `?wait=` deadline of a render long-poll and the rate-limit windows. Timestamps stored on records, render delays
-//! and webhook retry times stay on the system clock.
+//! Used for: access-token expiry (issuing and checking), refresh-token times (issue, expiry, use
+//! and the grace window after a rotation), API-key expiry (creating and checking), the `?wait=`
+//! deadline of a render long-poll and the rate-limit buckets. Other timestamps stored on records,
+//! render delays and webhook retry times stay on the system clock.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};

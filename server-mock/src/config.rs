@@ -19,6 +19,18 @@ pub const DEFAULT_GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis
 /// Default Gemini image model.
 pub const DEFAULT_GEMINI_MODEL: &str = "gemini-2.5-flash-image";
 
+/// Default `--auth-rate-limit`: requests per minute per client address to each auth route.
+pub const DEFAULT_AUTH_RATE_LIMIT: u32 = 60;
+/// Default `--sign-in-rate-limit`: sign-in attempts per minute per email (a burst of 10, then
+/// one every 6 s).
+pub const DEFAULT_SIGN_IN_RATE_LIMIT: u32 = 10;
+/// Default `--refresh-grace-seconds`.
+pub const DEFAULT_REFRESH_GRACE_SECONDS: u64 = 30;
+/// Longest accepted `--token-ttl-seconds`, `--refresh-ttl-seconds` and
+/// `--refresh-grace-seconds`: 10 years (longer lifetimes are refused at startup rather than
+/// overflowing date arithmetic).
+pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 /// Which [`Generator`](crate::render::Generator) renders images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum GeneratorKind {
@@ -132,6 +144,35 @@ pub struct Config {
     #[arg(long, env = "GEMINI_MODEL", default_value = DEFAULT_GEMINI_MODEL)]
     pub gemini_model: String,
 
+    // Abuse limits of sign-in and sessions (issue 11). Every limit is a GCRA bucket: the given
+    // number at once, then refilled evenly over the minute (see `http::rate_limit`).
+    /// Requests per minute per client address to each of sign-in, refresh and sign-out (0 = off).
+    #[arg(long, env = "RENDERIQ_AUTH_RATE_LIMIT", default_value_t = DEFAULT_AUTH_RATE_LIMIT)]
+    pub auth_rate_limit: u32,
+
+    /// Sign-in attempts per minute per email, right or wrong password (0 = off).
+    #[arg(long, env = "RENDERIQ_SIGN_IN_RATE_LIMIT", default_value_t = DEFAULT_SIGN_IN_RATE_LIMIT)]
+    pub sign_in_rate_limit: u32,
+
+    /// Requests per minute per user across all platforms for everything but render creation
+    /// (0 = off); default: twice `--read-rate-limit`.
+    #[arg(long, env = "RENDERIQ_USER_READ_RATE_LIMIT")]
+    pub user_read_rate_limit: Option<u32>,
+
+    /// Render creations per minute per user across all platforms (0 = off); default: twice
+    /// `--create-rate-limit`.
+    #[arg(long, env = "RENDERIQ_USER_CREATE_RATE_LIMIT")]
+    pub user_create_rate_limit: Option<u32>,
+
+    /// Password hashes (sign-in checks) computed at once; default: the number of CPUs.
+    #[arg(long, env = "RENDERIQ_PASSWORD_HASH_CONCURRENCY")]
+    pub password_hash_concurrency: Option<usize>,
+
+    /// Seconds after a refresh during which the same refresh token, presented again, gets the
+    /// same new refresh token instead of revoking its family (0 = no grace).
+    #[arg(long, env = "RENDERIQ_REFRESH_GRACE_SECONDS", default_value_t = DEFAULT_REFRESH_GRACE_SECONDS)]
+    pub refresh_grace_seconds: u64,
+
     /// The clock of expiry checks and long-poll deadlines: the system clock, except in tests,
     /// which keep a clone to move it forward or stop it ([`Clock`]). Not a flag.
     #[arg(skip)]
@@ -165,6 +206,12 @@ impl Default for Config {
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),
+            auth_rate_limit: DEFAULT_AUTH_RATE_LIMIT,
+            sign_in_rate_limit: DEFAULT_SIGN_IN_RATE_LIMIT,
+            user_read_rate_limit: None,
+            user_create_rate_limit: None,
+            password_hash_concurrency: None,
+            refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
             clock: Clock::system(),
         }
     }
@@ -179,6 +226,56 @@ impl Config {
             data_dir: data_dir.into(),
             ..Self::default()
         }
+    }
+
+    /// Refuses settings the server cannot run with: a lifetime of 0 or over
+    /// [`MAX_TTL_SECONDS`], a grace window longer than the refresh lifetime, a password-hash
+    /// concurrency of 0. [`spawn`](crate::spawn) calls it first.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid setting, naming its flag.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (flag, value) in [
+            ("--token-ttl-seconds", self.token_ttl_seconds),
+            ("--refresh-ttl-seconds", self.refresh_ttl_seconds),
+        ] {
+            if !(1..=MAX_TTL_SECONDS).contains(&value) {
+                bail!("{flag} {value} is out of range: use 1 to {MAX_TTL_SECONDS} (10 years)");
+            }
+        }
+        if self.refresh_grace_seconds > self.refresh_ttl_seconds {
+            bail!(
+                "--refresh-grace-seconds {} is longer than --refresh-ttl-seconds {}: use at most \
+                 the refresh lifetime (0 turns the grace window off)",
+                self.refresh_grace_seconds,
+                self.refresh_ttl_seconds
+            );
+        }
+        if self.password_hash_concurrency == Some(0) {
+            bail!(
+                "--password-hash-concurrency must be 1 or more (leave it unset for the CPU count)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Password hashes computed at once: `--password-hash-concurrency`, else the CPU count.
+    pub fn password_hash_permits(&self) -> usize {
+        self.password_hash_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+            .max(1)
+    }
+
+    /// The per-user ceilings across platforms: `(read, create)` per minute, each defaulting to
+    /// twice its per-platform limit (0 = off).
+    pub fn user_rate_limits(&self) -> (u32, u32) {
+        (
+            self.user_read_rate_limit
+                .unwrap_or(self.read_rate_limit.saturating_mul(2)),
+            self.user_create_rate_limit
+                .unwrap_or(self.create_rate_limit.saturating_mul(2)),
+        )
     }
 
     /// Path of the SQLite file: from `--database-url`, else `renderiq.db` in the data dir.
@@ -253,5 +350,54 @@ mod tests {
             PathBuf::from("rel.db")
         );
         assert!(database_path(dir, Some("postgres://x")).is_err());
+    }
+
+    #[test]
+    fn lifetimes_that_would_overflow_are_refused_naming_the_flag() {
+        assert!(Config::default().validate().is_ok());
+        let huge = Config {
+            token_ttl_seconds: u64::MAX,
+            ..Config::default()
+        };
+        let message = huge.validate().unwrap_err().to_string();
+        assert!(message.contains("--token-ttl-seconds"), "{message}");
+        for bad in [
+            Config {
+                refresh_ttl_seconds: MAX_TTL_SECONDS + 1,
+                ..Config::default()
+            },
+            Config {
+                token_ttl_seconds: 0,
+                ..Config::default()
+            },
+            Config {
+                refresh_grace_seconds: u64::MAX,
+                ..Config::default()
+            },
+            Config {
+                password_hash_concurrency: Some(0),
+                ..Config::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+        let longest = Config {
+            token_ttl_seconds: MAX_TTL_SECONDS,
+            refresh_ttl_seconds: MAX_TTL_SECONDS,
+            ..Config::default()
+        };
+        assert!(longest.validate().is_ok());
+    }
+
+    #[test]
+    fn per_user_ceilings_default_to_twice_the_per_platform_limits() {
+        let config = Config::default();
+        assert_eq!(config.user_rate_limits(), (1200, 60));
+        let off = Config {
+            read_rate_limit: 0,
+            user_create_rate_limit: Some(7),
+            ..Config::default()
+        };
+        assert_eq!(off.user_rate_limits(), (0, 7));
     }
 }

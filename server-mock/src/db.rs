@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhook_outbox",
         include_str!("../migrations/0002_webhook_outbox.sql"),
     ),
+    (
+        3,
+        "refresh_grace",
+        include_str!("../migrations/0003_refresh_grace.sql"),
+    ),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -44,6 +44,7 @@ pub use config::{Config, GeneratorKind};
 pub use db::Db;
 pub use http::{app, AppState};
 
+use http::password::PasswordHashing;
 use http::rate_limit::RateLimiter;
 use render::{GeminiGenerator, Generator, LocalGenerator};
 
@@ -151,8 +152,12 @@ pub async fn spawn_with_generator(
     let state = prepare(config, &base_url, generator, shutdown.clone()).await?;
     let workers = start_workers(&state);
     let token = shutdown.clone();
-    let serve =
-        axum::serve(listener, app(state)).with_graceful_shutdown(token.clone().cancelled_owned());
+    // The peer address reaches handlers as `ConnectInfo<SocketAddr>` (rate limits per client).
+    let serve = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(token.clone().cancelled_owned());
     let join = tokio::spawn(async move {
         let served = serve.await;
         token.cancel();
@@ -186,6 +191,7 @@ pub async fn prepare(
     generator: Arc<dyn Generator>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<AppState> {
+    config.validate()?;
     private_fs::create_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let db_path = config.database_path()?;
@@ -212,11 +218,8 @@ pub async fn prepare(
     let storage = storage::Storage::open(config.storage_dir())?;
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
-        rate_limiter: Arc::new(RateLimiter::with_clock(
-            config.read_rate_limit,
-            config.create_rate_limit,
-            config.clock.clone(),
-        )),
+        rate_limiter: Arc::new(RateLimiter::new(&config)),
+        passwords: Arc::new(PasswordHashing::new(config.password_hash_permits())),
         deliverer: delivery::Deliverer::new(&config, db.clone(), shutdown.clone())?,
         config: Arc::new(config),
         db,
@@ -286,7 +289,7 @@ pub fn create_user(
     if credits < 0 {
         bail!("credits must not be negative");
     }
-    let hash = http::auth::hash_password(password)?;
+    let hash = http::password::hash_password(password)?;
     db.write_blocking(|tx| {
         if http::auth::find_user_by_email(tx, email)?.is_some() {
             bail!("a user with email {email} already exists");

@@ -41,6 +41,11 @@ def server_binary() -> Path:
     return path
 
 
+# The whole suite signs in from 127.0.0.1, often as one user: far above the shipped sign-in
+# limits (60 a minute per address, 10 per email), which are tested in server-mock/tests.
+SUITE_AUTH_LIMITS = ["--auth-rate-limit", "10000", "--sign-in-rate-limit", "10000"]
+
+
 class Server:
     """One `renderiq-server serve` process on 127.0.0.1 with its own data dir."""
 
@@ -58,7 +63,7 @@ class Server:
         env = dict(os.environ, RUST_LOG=self.rust_log or os.environ.get("RUST_LOG", "warn"), NO_COLOR="1")
         self.proc = subprocess.Popen(
             [str(self.bin), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(self.data_dir), "--test-hooks",
-             "--allow-private-webhooks", *self.args],
+             "--allow-private-webhooks", *SUITE_AUTH_LIMITS, *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -5,11 +5,18 @@
 //! generated once and kept in the database, so restarts keep sessions valid. Refresh tokens are
 //! random, stored as SHA-256 hashes, and rotated on every refresh; each sign-in starts a token
 //! *family*. Presenting a refresh token that was already rotated (a stolen copy, or a client that
-//! lost the newer one) revokes the whole family.
+//! lost the newer one) revokes the whole family, except within a short grace window after the
+//! rotation (`--refresh-grace-seconds`, 30 s by default): then the same successor is answered
+//! again (two plugin processes sharing one stored session refresh at once). The successor is kept
+//! for that window sealed, never in clear text ([`token_seal`](super::token_seal)).
+//!
+//! Sign-in, refresh and sign-out need no credential, so they are rate limited per client address,
+//! and sign-in also per email ([`rate_limit`](super::rate_limit)); password checks run under their
+//! own concurrency bound ([`password`](super::password)). Token times are read on the server's
+//! [`Clock`](crate::Clock).
 
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -20,7 +27,9 @@ use renderiq_sdk::types::{Ack, AuthSession, ErrorBody, RefreshRequest, SignInReq
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, Auth, SignedIn};
+use super::extract::{ApiJson, Auth, ClientAddr, SignedIn};
+use super::rate_limit::AuthRoute;
+use super::token_seal::TokenSeal;
 use super::{new_id, ok, random_token, sha256_hex, ApiError, ApiResult, AppState};
 use crate::db::Db;
 
@@ -32,10 +41,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/me", get(get_current_user))
 }
 
-/// HS256 keys for access tokens.
+/// HS256 keys for access tokens, and the seal of successor refresh tokens derived from the same
+/// server secret.
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    seal: TokenSeal,
 }
 
 impl JwtKeys {
@@ -60,6 +71,7 @@ impl JwtKeys {
         Ok(Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            seal: TokenSeal::derive(secret.as_bytes()),
         })
     }
 }
@@ -95,31 +107,32 @@ pub(crate) fn verify_access_token(state: &AppState, token: &str) -> Result<Strin
         (status = 200, description = "Signed in", body = renderiq_sdk::types::Envelope<AuthSession>),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
+        (status = 429, description = "RATE_LIMIT_EXCEEDED: too many attempts from this address (`--auth-rate-limit`) or for this email (`--sign-in-rate-limit`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 pub async fn create_session(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> ApiResult<AuthSession> {
+    limited(state.rate_limiter.check_address(AuthRoute::SignIn, addr))?;
     let email = request.email.trim().to_owned();
     if email.is_empty() || request.password.is_empty() {
         return Err(ApiError::InvalidCredentials);
     }
+    // Counted whether the email exists or not, and whatever the outcome.
+    limited(state.rate_limiter.check_sign_in(&email))?;
     let found = state
         .db
         .read(move |conn| find_user_by_email(conn, &email).map_err(ApiError::from))
         .await?;
-    let password = request.password;
-    // Verify even for an unknown email, so timing does not reveal which emails exist.
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, dummy_hash().to_owned()),
-    };
-    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    // The connection is back in the pool; an unknown email is checked against a dummy hash, so
+    // timing does not reveal which emails exist.
+    let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let valid = state.passwords.verify(request.password, hash).await?;
     let user = user.filter(|_| valid).ok_or(ApiError::InvalidCredentials)?;
-    let refresh = issue_refresh_token(&state, user.id.clone(), None).await?;
+    let refresh = issue_refresh_token(&state, user.id.clone()).await?;
     ok(session(&state, user, refresh)?)
 }
 
@@ -129,24 +142,43 @@ pub async fn create_session(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = renderiq_sdk::types::Envelope<AuthSession>),
+        (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "AUTH_REQUIRED: unknown, expired, revoked or reused token", body = ErrorBody),
+        (status = 429, description = "RATE_LIMIT_EXCEEDED: too many refreshes from this address (`--auth-rate-limit`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 pub async fn refresh_session(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> ApiResult<AuthSession> {
+    limited(state.rate_limiter.check_address(AuthRoute::Refresh, addr))?;
     let hash = sha256_hex(request.refresh_token.trim());
     let new_token = random_refresh_token();
-    let new_hash = sha256_hex(&new_token);
-    let ttl = refresh_ttl(&state);
-    let user = state
+    let ttl = refresh_ttl(&state)?;
+    let grace = Duration::try_seconds(
+        i64::try_from(state.config.refresh_grace_seconds).unwrap_or(i64::MAX),
+    )
+    .unwrap_or(Duration::MAX);
+    let now = state.config.clock.now();
+    let expires_at = now.checked_add_signed(ttl).ok_or_else(ttl_overflow)?;
+    let jwt = Arc::clone(&state.jwt);
+    let (user, token) = state
         .db
         .write(move |tx| {
-            let now = Utc::now();
+            let seal = &jwt.seal;
+            // Successors sealed for a window that has passed are of no more use: erase them.
+            if let Some(cutoff) = now.checked_sub_signed(grace) {
+                tx.execute(
+                    "UPDATE refresh_tokens SET successor_sealed = NULL
+                     WHERE successor_sealed IS NOT NULL AND used_at < ?1",
+                    params![cutoff],
+                )?;
+            }
             let row = tx
                 .query_row(
-                    "SELECT user_id, family_id, expires_at, used_at, revoked_at
+                    "SELECT user_id, family_id, expires_at, used_at, revoked_at, successor_sealed
                      FROM refresh_tokens WHERE token_hash = ?1",
                     [&hash],
                     |r| {
@@ -156,17 +188,28 @@ pub async fn refresh_session(
                             r.get::<_, DateTime<Utc>>(2)?,
                             r.get::<_, Option<DateTime<Utc>>>(3)?,
                             r.get::<_, Option<DateTime<Utc>>>(4)?,
+                            r.get::<_, Option<Vec<u8>>>(5)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((user_id, family, expires_at, used_at, revoked_at)) = row else {
+            let Some((user_id, family, expires_at_old, used_at, revoked_at, sealed)) = row else {
                 return Ok(Err(ApiError::AuthRequired("invalid refresh token".to_owned())));
             };
             if revoked_at.is_some() {
                 return Ok(Err(ApiError::AuthRequired("refresh token revoked".to_owned())));
             }
-            if used_at.is_some() {
+            if let Some(used_at) = used_at {
+                // Presented again within the grace window: the same successor, so that two
+                // processes sharing one session both end up with the token that stays valid.
+                let successor = sealed
+                    .filter(|_| now - used_at <= grace)
+                    .and_then(|sealed| seal.open(&sealed, &hash));
+                if let Some(successor) = successor {
+                    let user = find_user(tx, &user_id)?
+                        .ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?;
+                    return Ok(Ok((user, successor)));
+                }
                 // Reuse of a rotated token: whoever holds the family is suspect, end it.
                 revoke_family(tx, &family, now)?;
                 tracing::warn!(%user_id, "refresh token reused; token family revoked");
@@ -174,20 +217,28 @@ pub async fn refresh_session(
                     "refresh token already used; sign in again".to_owned(),
                 )));
             }
-            if expires_at <= now {
+            if expires_at_old <= now {
                 return Ok(Err(ApiError::AuthRequired("refresh token expired".to_owned())));
             }
-            tx.execute("UPDATE refresh_tokens SET used_at = ?1 WHERE token_hash = ?2", params![now, hash])?;
-            insert_refresh_token(tx, &user_id, &family, &new_hash, now, now + ttl)?;
+            let sealed = if grace > Duration::zero() {
+                Some(seal.seal(&new_token, &hash).map_err(ApiError::internal)?)
+            } else {
+                None
+            };
+            tx.execute(
+                "UPDATE refresh_tokens SET used_at = ?1, successor_sealed = ?2 WHERE token_hash = ?3",
+                params![now, sealed, hash],
+            )?;
+            insert_refresh_token(tx, &user_id, &family, &sha256_hex(&new_token), now, expires_at)?;
             let user = find_user(tx, &user_id)?
                 .ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?;
-            Ok::<_, ApiError>(Ok(user))
+            Ok::<_, ApiError>(Ok((user, new_token)))
         })
         .await?
         // The revocation must commit even though the request fails: errors leave the closure as
         // `Ok(Err(..))` so the transaction is committed.
         ?;
-    ok(session(&state, user, new_token)?)
+    ok(session(&state, user, token)?)
 }
 
 /// Sign out: revokes the given refresh token's family. The body is optional; access tokens
@@ -198,15 +249,23 @@ pub async fn refresh_session(
     responses(
         (status = 200, description = "Signed out", body = renderiq_sdk::types::Envelope<Ack>),
         (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 429, description = "RATE_LIMIT_EXCEEDED: too many sign-outs from this address (`--auth-rate-limit`)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
-pub async fn delete_session(State(state): State<AppState>, body: Bytes) -> ApiResult<Ack> {
+pub async fn delete_session(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Bytes,
+) -> ApiResult<Ack> {
+    limited(state.rate_limiter.check_address(AuthRoute::SignOut, addr))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return ok(Ack { ok: true });
     }
     let request: RefreshRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     let hash = sha256_hex(request.refresh_token.trim());
+    let state_now = state.config.clock.now();
     state
         .db
         .write(move |tx| {
@@ -218,7 +277,7 @@ pub async fn delete_session(State(state): State<AppState>, body: Bytes) -> ApiRe
                 )
                 .optional()?;
             if let Some(family) = family {
-                revoke_family(tx, &family, Utc::now())?;
+                revoke_family(tx, &family, state_now)?;
             }
             Ok::<_, ApiError>(())
         })
@@ -249,10 +308,12 @@ pub async fn get_current_user(
 
 fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSession, ApiError> {
     let now = state.config.clock.now();
-    let ttl = i64::try_from(state.config.token_ttl_seconds)
-        .unwrap_or(i64::MAX / 2)
-        .max(1);
-    let expires_at = now + Duration::seconds(ttl);
+    // `Config::validate` bounds the lifetime at startup; checked all the same, never wrapping.
+    let expires_at = i64::try_from(state.config.token_ttl_seconds)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .and_then(|ttl| now.checked_add_signed(ttl))
+        .ok_or_else(ttl_overflow)?;
     let claims = Claims {
         sub: user.id.clone(),
         iat: now.timestamp(),
@@ -271,32 +332,41 @@ fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSe
     })
 }
 
-fn refresh_ttl(state: &AppState) -> Duration {
-    Duration::seconds(
-        i64::try_from(state.config.refresh_ttl_seconds)
-            .unwrap_or(i64::MAX / 2)
-            .max(1),
+fn refresh_ttl(state: &AppState) -> Result<Duration, ApiError> {
+    i64::try_from(state.config.refresh_ttl_seconds)
+        .ok()
+        .and_then(Duration::try_seconds)
+        .ok_or_else(ttl_overflow)
+}
+
+fn ttl_overflow() -> ApiError {
+    ApiError::internal(
+        "a token lifetime is out of range: use --token-ttl-seconds and --refresh-ttl-seconds \
+         of at most 10 years",
     )
+}
+
+/// A refused request of a rate-limited route.
+fn limited(check: Result<(), u64>) -> Result<(), ApiError> {
+    check.map_err(|retry_after| ApiError::RateLimited { retry_after })
 }
 
 fn random_refresh_token() -> String {
     format!("rt_{}", random_token(48))
 }
 
-async fn issue_refresh_token(
-    state: &AppState,
-    user_id: String,
-    family: Option<String>,
-) -> Result<String, ApiError> {
+/// Starts a token family: the first refresh token of a sign-in.
+async fn issue_refresh_token(state: &AppState, user_id: String) -> Result<String, ApiError> {
     let token = random_refresh_token();
     let hash = sha256_hex(&token);
-    let ttl = refresh_ttl(state);
+    let now = state.config.clock.now();
+    let expires_at = now
+        .checked_add_signed(refresh_ttl(state)?)
+        .ok_or_else(ttl_overflow)?;
     state
         .db
         .write(move |tx| {
-            let now = Utc::now();
-            let family = family.unwrap_or_else(|| new_id("fam"));
-            insert_refresh_token(tx, &user_id, &family, &hash, now, now + ttl)
+            insert_refresh_token(tx, &user_id, &new_id("fam"), &hash, now, expires_at)
                 .map_err(ApiError::from)
         })
         .await?;
@@ -321,7 +391,8 @@ fn insert_refresh_token(
 
 fn revoke_family(conn: &Connection, family: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE refresh_tokens SET revoked_at = ?1 WHERE family_id = ?2 AND revoked_at IS NULL",
+        "UPDATE refresh_tokens SET revoked_at = ?1, successor_sealed = NULL
+         WHERE family_id = ?2 AND revoked_at IS NULL",
         params![now, family],
     )?;
     Ok(())
@@ -401,32 +472,4 @@ pub(crate) fn insert_user(
         ],
     )?;
     Ok(user)
-}
-
-/// An argon2id PHC hash of `password`.
-///
-/// # Errors
-///
-/// Hashing failed (never for sane inputs).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("renderiq-dummy-password").unwrap_or_default())
 }

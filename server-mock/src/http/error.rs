@@ -65,7 +65,7 @@ pub enum ApiError {
     /// 429 `RATE_LIMIT_EXCEEDED`.
     #[error("rate limit exceeded: retry in {retry_after} s")]
     RateLimited {
-        /// Seconds until the window resets.
+        /// Seconds until the limit lets a request through again (also sent as `Retry-After`).
         retry_after: u64,
     },
     /// 409 `IDEMPOTENCY_CONFLICT`.

@@ -2,9 +2,10 @@
 //! every rejection is answered in the error envelope.
 
 use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::ops::Deref;
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -89,6 +90,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Telemetry {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self::from_headers(&parts.headers))
+    }
+}
+
+/// The client's address: the TCP peer, from the `ConnectInfo<SocketAddr>` request extension the
+/// server's accept loop adds to every request (`into_make_service_with_connect_info`). Never
+/// read from `X-Forwarded-For` or the like, which any client can write. A request without it
+/// (driven in-process, e.g. with `tower::ServiceExt::oneshot`) gets the unspecified address
+/// `0.0.0.0`, shared by all such requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip()),
+        ))
     }
 }
 

@@ -32,10 +32,12 @@ pub mod health;
 pub mod idempotency;
 pub mod keys;
 pub mod openapi;
+pub mod password;
 pub mod projects;
 pub mod rate_limit;
 pub mod renders;
 pub mod settings;
+pub mod token_seal;
 pub mod webhooks;
 
 pub use error::ApiError;
@@ -63,8 +65,10 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Upload and output files.
     pub storage: Storage,
-    /// Per-user, per-platform limits.
+    /// Rate limits: per user and platform, per user, per client address, per sign-in email.
     pub rate_limiter: Arc<RateLimiter>,
+    /// The bound on concurrent password hashing (sign-in).
+    pub passwords: Arc<password::PasswordHashing>,
     /// Render state changes, for long-polls.
     pub render_events: broadcast::Sender<RenderEvent>,
     /// Wakes a worker when a render is queued.

@@ -94,6 +94,8 @@ pub fn test_config(dir: &Path) -> Config {
         render_delay_ms: 50,
         read_rate_limit: 0,
         create_rate_limit: 0,
+        auth_rate_limit: 0,
+        sign_in_rate_limit: 0,
         webhook_retry_base_ms: 20,
         webhook_timeout_ms: 2000,
         ..Config::ephemeral(dir)
