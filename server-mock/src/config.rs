@@ -117,6 +117,31 @@ pub struct Config {
     #[arg(long, env = "GEMINI_MODEL", default_value = DEFAULT_GEMINI_MODEL)]
     pub gemini_model: String,
 
+    // -- Connections, CDN links and long-polls (issue 11) -----------------------------------
+    /// Seconds a client has to send a complete request head (also the longest idle time of a
+    /// kept-alive connection); slower connections are closed.
+    #[arg(long, env = "RENDERIQ_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+
+    /// Longest silence, in seconds, within a request body before the request fails.
+    #[arg(long, env = "RENDERIQ_REQUEST_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub request_body_timeout_seconds: u64,
+
+    /// Connections served at once; further clients wait in the listen backlog until one closes.
+    #[arg(long, env = "RENDERIQ_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Render long-polls (`?wait=`) one user may hold at once; beyond it a long-poll answers at
+    /// once with the current state (the SDKs then poll with backoff).
+    #[arg(long, env = "RENDERIQ_MAX_WAITERS_PER_USER", default_value_t = 20)]
+    pub max_waiters_per_user: usize,
+
+    /// Lifetime of the signed `/cdn/` links in render JSON (`inputUrl`, `outputUrl`); every
+    /// read of a render mints fresh ones.
+    #[arg(long, env = "RENDERIQ_CDN_LINK_TTL_SECONDS", default_value_t = 3600)]
+    pub cdn_link_ttl_seconds: u64,
+    // -- end of the connection flags ---------------------------------------------------------
+
     /// The clock of expiry checks and long-poll deadlines: the system clock, except in tests,
     /// which keep a clone to move it forward or stop it ([`Clock`]). Not a flag.
     #[arg(skip)]
@@ -147,6 +172,11 @@ impl Default for Config {
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),
+            header_read_timeout_seconds: 10,
+            request_body_timeout_seconds: 60,
+            max_connections: 1024,
+            max_waiters_per_user: 20,
+            cdn_link_ttl_seconds: 3600,
             clock: Clock::system(),
         }
     }
