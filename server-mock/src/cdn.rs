@@ -70,7 +70,9 @@ impl CdnLinks {
             inner: Arc::new(Inner {
                 public_url: public_url.trim_end_matches('/').to_owned(),
                 mac,
-                ttl_seconds: i64::try_from(ttl_seconds).unwrap_or(i64::MAX).max(1),
+                ttl_seconds: i64::try_from(ttl_seconds.min(crate::config::MAX_TTL_SECONDS))
+                    .unwrap_or(i64::MAX)
+                    .max(1),
                 clock,
             }),
         })

@@ -16,6 +16,9 @@ pub const DEFAULT_DATA_DIR: &str = "./renderiq-data";
 pub const DATABASE_FILE: &str = "renderiq.db";
 /// Default Gemini endpoint.
 pub const DEFAULT_GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
+/// Longest lifetime accepted for tokens and links (`--*-ttl-seconds`): ten years. Longer values
+/// are refused by the flags and clamped in code, so expiry arithmetic cannot overflow.
+pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
 /// Default Gemini image model.
 pub const DEFAULT_GEMINI_MODEL: &str = "gemini-2.5-flash-image";
 
@@ -65,11 +68,13 @@ pub struct Config {
     pub create_rate_limit: u32,
 
     /// Lifetime of access tokens (JWT).
-    #[arg(long, env = "RENDERIQ_TOKEN_TTL_SECONDS", default_value_t = 3600)]
+    #[arg(long, env = "RENDERIQ_TOKEN_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub token_ttl_seconds: u64,
 
     /// Lifetime of refresh tokens.
-    #[arg(long, env = "RENDERIQ_REFRESH_TTL_SECONDS", default_value_t = 30 * 24 * 3600)]
+    #[arg(long, env = "RENDERIQ_REFRESH_TTL_SECONDS", default_value_t = 30 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub refresh_ttl_seconds: u64,
 
     /// First retry delay of a failed webhook delivery; doubles on each attempt.
@@ -138,7 +143,8 @@ pub struct Config {
 
     /// Lifetime of the signed `/cdn/` links in render JSON (`inputUrl`, `outputUrl`); every
     /// read of a render mints fresh ones.
-    #[arg(long, env = "RENDERIQ_CDN_LINK_TTL_SECONDS", default_value_t = 3600)]
+    #[arg(long, env = "RENDERIQ_CDN_LINK_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub cdn_link_ttl_seconds: u64,
     // -- end of the connection flags ---------------------------------------------------------
 
@@ -242,6 +248,37 @@ mod tests {
         let printed = format!("{config:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
         assert!(printed.contains("<redacted>"), "{printed}");
+    }
+
+    #[test]
+    fn lifetimes_beyond_ten_years_are_refused_by_the_flags() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let parse = |args: &[&str]| {
+            <Cli as clap::Parser>::try_parse_from([&["serve"], args].concat()).map(|c| c.config)
+        };
+        let ok = parse(&["--cdn-link-ttl-seconds", "60"]).unwrap();
+        assert_eq!(ok.cdn_link_ttl_seconds, 60);
+        for flag in [
+            "--token-ttl-seconds",
+            "--refresh-ttl-seconds",
+            "--cdn-link-ttl-seconds",
+        ] {
+            assert!(parse(&[flag, "18446744073709551615"]).is_err(), "{flag}");
+            assert!(parse(&[flag, "0"]).is_err(), "{flag}");
+        }
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(defaults.header_read_timeout_seconds, Config::default().header_read_timeout_seconds);
+        assert_eq!(defaults.max_connections, Config::default().max_connections);
+        assert_eq!(defaults.max_waiters_per_user, Config::default().max_waiters_per_user);
+        assert_eq!(defaults.cdn_link_ttl_seconds, Config::default().cdn_link_ttl_seconds);
+        assert_eq!(
+            defaults.request_body_timeout_seconds,
+            Config::default().request_body_timeout_seconds
+        );
     }
 
     #[test]

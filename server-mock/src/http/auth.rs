@@ -24,6 +24,10 @@ use super::extract::{ApiJson, Auth, SignedIn};
 use super::{new_id, ok, random_token, sha256_hex, ApiError, ApiResult, AppState};
 use crate::db::Db;
 
+/// [`MAX_TTL_SECONDS`](crate::config::MAX_TTL_SECONDS) as an `i64` (`chrono::Duration` panics
+/// far below `i64::MAX` seconds).
+const MAX_TTL: i64 = crate::config::MAX_TTL_SECONDS as i64;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/signin", post(create_session))
@@ -250,8 +254,8 @@ pub async fn get_current_user(
 fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSession, ApiError> {
     let now = state.config.clock.now();
     let ttl = i64::try_from(state.config.token_ttl_seconds)
-        .unwrap_or(i64::MAX / 2)
-        .max(1);
+        .unwrap_or(i64::MAX)
+        .clamp(1, MAX_TTL);
     let expires_at = now + Duration::seconds(ttl);
     let claims = Claims {
         sub: user.id.clone(),
@@ -274,8 +278,8 @@ fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSe
 fn refresh_ttl(state: &AppState) -> Duration {
     Duration::seconds(
         i64::try_from(state.config.refresh_ttl_seconds)
-            .unwrap_or(i64::MAX / 2)
-            .max(1),
+            .unwrap_or(i64::MAX)
+            .clamp(1, MAX_TTL),
     )
 }
 
