@@ -28,7 +28,10 @@ fn main() {
         None => tempfile::tempdir().unwrap(),
     };
     println!("{n} credit charges per round in {}", dir.path().display());
-    let mut best = [(Durability::Full, Duration::MAX), (Durability::Normal, Duration::MAX)];
+    let mut best = [
+        (Durability::Full, Duration::MAX),
+        (Durability::Normal, Duration::MAX),
+    ];
     for round in 0..3 {
         for (durability, best) in &mut best {
             let path = dir.path().join(format!("{durability:?}-{round}.db"));

@@ -125,11 +125,19 @@ pub struct Config {
     // -- Connections, CDN links and long-polls (issue 11) -----------------------------------
     /// Seconds a client has to send a complete request head (also the longest idle time of a
     /// kept-alive connection); slower connections are closed.
-    #[arg(long, env = "RENDERIQ_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "RENDERIQ_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 10
+    )]
     pub header_read_timeout_seconds: u64,
 
     /// Longest silence, in seconds, within a request body before the request fails.
-    #[arg(long, env = "RENDERIQ_REQUEST_BODY_TIMEOUT_SECONDS", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "RENDERIQ_REQUEST_BODY_TIMEOUT_SECONDS",
+        default_value_t = 60
+    )]
     pub request_body_timeout_seconds: u64,
 
     /// Connections served at once; further clients wait in the listen backlog until one closes.
@@ -147,7 +155,6 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub cdn_link_ttl_seconds: u64,
     // -- end of the connection flags ---------------------------------------------------------
-
     /// The clock of expiry checks and long-poll deadlines: the system clock, except in tests,
     /// which keep a clone to move it forward or stop it ([`Clock`]). Not a flag.
     #[arg(skip)]
@@ -271,10 +278,19 @@ mod tests {
             assert!(parse(&[flag, "0"]).is_err(), "{flag}");
         }
         let defaults = parse(&[]).unwrap();
-        assert_eq!(defaults.header_read_timeout_seconds, Config::default().header_read_timeout_seconds);
+        assert_eq!(
+            defaults.header_read_timeout_seconds,
+            Config::default().header_read_timeout_seconds
+        );
         assert_eq!(defaults.max_connections, Config::default().max_connections);
-        assert_eq!(defaults.max_waiters_per_user, Config::default().max_waiters_per_user);
-        assert_eq!(defaults.cdn_link_ttl_seconds, Config::default().cdn_link_ttl_seconds);
+        assert_eq!(
+            defaults.max_waiters_per_user,
+            Config::default().max_waiters_per_user
+        );
+        assert_eq!(
+            defaults.cdn_link_ttl_seconds,
+            Config::default().cdn_link_ttl_seconds
+        );
         assert_eq!(
             defaults.request_body_timeout_seconds,
             Config::default().request_body_timeout_seconds

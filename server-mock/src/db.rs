@@ -308,7 +308,11 @@ mod tests {
         // The pool's own wait is 30 s: an answer well before it means the read got a connection
         // while every writer was still queued (the lock is held here all along).
         let read = rx.recv_timeout(Duration::from_secs(20));
-        assert_eq!(read, Ok(Ok(0)), "the read starved behind the queued writers");
+        assert_eq!(
+            read,
+            Ok(Ok(0)),
+            "the read starved behind the queued writers"
+        );
         drop(held);
         for writer in writers {
             writer.join().unwrap();

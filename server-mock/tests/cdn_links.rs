@@ -40,32 +40,62 @@ async fn a_link_from_render_json_is_served_and_stripped_or_tampered_ones_are_ref
     let (_, done) = completed_render(&server).await;
     let output = done["outputUrl"].as_str().unwrap();
     let (bare, query) = output.split_once('?').expect("a signed link");
-    assert!(bare.starts_with(&format!("{}/cdn/outputs/", server.base)), "{output}");
-    assert!(query.starts_with("expires=") && query.contains("&sig="), "{output}");
+    assert!(
+        bare.starts_with(&format!("{}/cdn/outputs/", server.base)),
+        "{output}"
+    );
+    assert!(
+        query.starts_with("expires=") && query.contains("&sig="),
+        "{output}"
+    );
 
     let served = server.http.get(output).send().await.unwrap();
     assert_eq!(served.status(), 200);
     assert!(served.bytes().await.unwrap().starts_with(b"\x89PNG"));
-    let input = server.http.get(done["inputUrl"].as_str().unwrap()).send().await.unwrap();
+    let input = server
+        .http
+        .get(done["inputUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(input.status(), 200);
 
     // Stripped of its signature, or of its expiry.
-    fetch(&server, bare).await.assert_error(403, "AUTH_REQUIRED");
+    fetch(&server, bare)
+        .await
+        .assert_error(403, "AUTH_REQUIRED");
     let no_expiry = format!("{bare}?{}", &query[query.find("sig=").unwrap()..]);
-    fetch(&server, &no_expiry).await.assert_error(403, "AUTH_REQUIRED");
+    fetch(&server, &no_expiry)
+        .await
+        .assert_error(403, "AUTH_REQUIRED");
     // A later expiry, a changed signature, or the signature on another file.
     let later = output.replace("expires=", "expires=9");
-    fetch(&server, &later).await.assert_error(403, "AUTH_REQUIRED");
+    fetch(&server, &later)
+        .await
+        .assert_error(403, "AUTH_REQUIRED");
     let sig_at = output.find("sig=").unwrap() + 4;
     let mut forged = output.to_owned();
-    let flipped = if &output[sig_at..=sig_at] == "A" { "B" } else { "A" };
+    let flipped = if &output[sig_at..=sig_at] == "A" {
+        "B"
+    } else {
+        "A"
+    };
     forged.replace_range(sig_at..=sig_at, flipped);
-    fetch(&server, &forged).await.assert_error(403, "AUTH_REQUIRED");
+    fetch(&server, &forged)
+        .await
+        .assert_error(403, "AUTH_REQUIRED");
     let elsewhere = format!(
         "{}?{query}",
-        done["inputUrl"].as_str().unwrap().split_once('?').unwrap().0
+        done["inputUrl"]
+            .as_str()
+            .unwrap()
+            .split_once('?')
+            .unwrap()
+            .0
     );
-    fetch(&server, &elsewhere).await.assert_error(403, "AUTH_REQUIRED");
+    fetch(&server, &elsewhere)
+        .await
+        .assert_error(403, "AUTH_REQUIRED");
 }
 
 #[tokio::test]
@@ -78,10 +108,17 @@ async fn a_link_expires_and_a_fresh_read_of_the_render_gives_a_working_one() {
     server.config.clock.advance(Duration::from_secs(TTL + 1));
     let refused = fetch(&server, &old).await;
     refused.assert_error(403, "AUTH_REQUIRED");
-    assert!(refused.body["error"].as_str().unwrap().contains("expired"), "{}", refused.body);
+    assert!(
+        refused.body["error"].as_str().unwrap().contains("expired"),
+        "{}",
+        refused.body
+    );
 
     let again = server
-        .get(Some(&user.token), &format!("/renders/{}", done["id"].as_str().unwrap()))
+        .get(
+            Some(&user.token),
+            &format!("/renders/{}", done["id"].as_str().unwrap()),
+        )
         .await;
     let fresh = again.data()["outputUrl"].as_str().unwrap().to_owned();
     assert_ne!(fresh, old);
@@ -100,8 +137,13 @@ async fn a_valid_signature_does_not_reach_outside_the_storage() {
     });
     // Links signed with the server's own key for paths that climb out of the storage folder
     // (where the database lives).
-    let links = CdnLinks::new(&server.base, key.as_bytes(), TTL, server.config.clock.clone())
-        .unwrap();
+    let links = CdnLinks::new(
+        &server.base,
+        key.as_bytes(),
+        TTL,
+        server.config.clock.clone(),
+    )
+    .unwrap();
     for path in ["../renderiq.db", "%2e%2e/renderiq.db", "..%2frenderiq.db"] {
         let url = links.url(path);
         let addr = server.server.as_ref().unwrap().addr;
@@ -120,7 +162,9 @@ async fn raw_get(addr: std::net::SocketAddr, target: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream
-        .write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await
         .unwrap();
     let mut answer = Vec::new();
@@ -144,9 +188,9 @@ async fn the_sdk_downloads_a_render_read_longer_ago_than_the_link_lives() {
         .unwrap();
     client.sign_in("ada@example.com", PASSWORD).await.unwrap();
     let created = client
-        .create_render(renderiq_sdk::CreateRender::new(renderiq_sdk::Screenshot::encoded(
-            png(64, 48),
-        )))
+        .create_render(renderiq_sdk::CreateRender::new(
+            renderiq_sdk::Screenshot::encoded(png(64, 48)),
+        ))
         .await
         .unwrap();
     let done = client.wait_for_render(&created.id).await.unwrap();
@@ -155,7 +199,12 @@ async fn the_sdk_downloads_a_render_read_longer_ago_than_the_link_lives() {
 
     // An hour later (by the server's clock; the access token is refreshed as needed).
     server.config.clock.advance(Duration::from_secs(TTL + 1));
-    let stale_link = server.http.get(done.output_url.as_deref().unwrap()).send().await.unwrap();
+    let stale_link = server
+        .http
+        .get(done.output_url.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale_link.status(), 403);
     assert_eq!(client.download_render(&done).await.unwrap(), fresh);
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,9 @@
 //! peer address reaches handlers, a stop lets the request in hand finish, and long-polls beyond
 //! the per-user cap answer at once.
 
+// A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::net::SocketAddr;
@@ -238,9 +241,12 @@ async fn long_polls_beyond_the_per_user_cap_answer_at_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!first.is_finished(), "the first long-poll is held");
     // The second long-poll of the same user answers at once with the current state.
-    let second = tokio::time::timeout(Duration::from_secs(10), server.get(Some(&user.token), &path))
-        .await
-        .expect("answered at once");
+    let second = tokio::time::timeout(
+        Duration::from_secs(10),
+        server.get(Some(&user.token), &path),
+    )
+    .await
+    .expect("answered at once");
     assert_eq!(second.data()["id"], id.as_str());
     assert!(!first.is_finished(), "the first long-poll is still held");
     // Another user has a place of their own.
