@@ -810,11 +810,27 @@ impl Client {
 
     /// Downloads a completed render's output image.
     ///
+    /// Output links are signed and expire (an hour on the reference server). When the CDN
+    /// refuses the link in `render` (403, typically a render read long ago), the render is read
+    /// again and its fresh link fetched once.
+    ///
     /// # Errors
     ///
     /// [`InvalidInput`](crate::ErrorKind::InvalidInput) when the render has no output yet,
-    /// [`Network`](crate::ErrorKind::Network) or an HTTP error from the CDN.
+    /// [`Network`](crate::ErrorKind::Network) or an HTTP error from the CDN, or an error of
+    /// reading the render again.
     pub async fn download_render(&self, render: &Render) -> Result<Vec<u8>> {
+        match self.fetch_output(render).await {
+            Err(e) if e.status() == Some(403) => {
+                let fresh = self.retrieve_render(&render.id).await?;
+                self.fetch_output(&fresh).await
+            }
+            fetched => fetched,
+        }
+    }
+
+    /// GETs the render's `outputUrl`.
+    async fn fetch_output(&self, render: &Render) -> Result<Vec<u8>> {
         let url = render.output_url.as_deref().ok_or_else(|| {
             Error::invalid_input(format!(
                 "render {} is {} and has no output yet; wait for it to complete",

@@ -425,6 +425,65 @@ async fn download_fetches_the_output_without_sending_credentials() {
     );
 }
 
+#[tokio::test]
+async fn download_reads_the_render_again_when_its_link_was_refused() {
+    let server = MockServer::start().await;
+    // The link the caller holds has expired; the render read again carries a fresh one.
+    Mock::given(method("GET"))
+        .and(path("/cdn/outputs/r_1.png"))
+        .and(query_param("sig", "old"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/outputs/r_1.png"))
+        .and(query_param("sig", "new"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(png_bytes()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let mut fresh = render_json("r_1", "completed", 100);
+    fresh["outputUrl"] = json!("/cdn/outputs/r_1.png?expires=2&sig=new");
+    Mock::given(method("GET"))
+        .and(path(api("renders/r_1")))
+        .respond_with(ok(fresh))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let (client, _) = signed_in_client(&server, "acc", 3600).await;
+    let mut stale = render_json("r_1", "completed", 100);
+    stale["outputUrl"] = json!("/cdn/outputs/r_1.png?expires=1&sig=old");
+    let stale: renderiq_sdk::Render = serde_json::from_value(stale).unwrap();
+    assert_eq!(client.download_render(&stale).await.unwrap(), png_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    client.download_render_to(&stale, &out).await.unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), png_bytes());
+}
+
+#[tokio::test]
+async fn download_reads_the_render_again_only_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/outputs/r_1.png"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("renders/r_1")))
+        .respond_with(ok(render_json("r_1", "completed", 100)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (client, _) = signed_in_client(&server, "acc", 3600).await;
+    let render: renderiq_sdk::Render =
+        serde_json::from_value(render_json("r_1", "completed", 100)).unwrap();
+    let err = client.download_render(&render).await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+}
+
 #[test]
 fn the_blocking_client_runs_the_same_calls() {
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -26,9 +26,9 @@ pub const DEFAULT_AUTH_RATE_LIMIT: u32 = 60;
 pub const DEFAULT_SIGN_IN_RATE_LIMIT: u32 = 10;
 /// Default `--refresh-grace-seconds`.
 pub const DEFAULT_REFRESH_GRACE_SECONDS: u64 = 30;
-/// Longest accepted `--token-ttl-seconds`, `--refresh-ttl-seconds` and
-/// `--refresh-grace-seconds`: 10 years (longer lifetimes are refused at startup rather than
-/// overflowing date arithmetic).
+/// Longest accepted `--token-ttl-seconds`, `--refresh-ttl-seconds`, `--refresh-grace-seconds`
+/// and `--cdn-link-ttl-seconds`: 10 years (longer lifetimes are refused by the flags and at
+/// startup rather than overflowing date arithmetic).
 pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
 
 /// Which [`Generator`](crate::render::Generator) renders images.
@@ -77,11 +77,13 @@ pub struct Config {
     pub create_rate_limit: u32,
 
     /// Lifetime of access tokens (JWT).
-    #[arg(long, env = "RENDERIQ_TOKEN_TTL_SECONDS", default_value_t = 3600)]
+    #[arg(long, env = "RENDERIQ_TOKEN_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub token_ttl_seconds: u64,
 
     /// Lifetime of refresh tokens.
-    #[arg(long, env = "RENDERIQ_REFRESH_TTL_SECONDS", default_value_t = 30 * 24 * 3600)]
+    #[arg(long, env = "RENDERIQ_REFRESH_TTL_SECONDS", default_value_t = 30 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
     pub refresh_ttl_seconds: u64,
 
     /// First retry delay of a failed webhook delivery; doubles on each attempt.
@@ -173,6 +175,39 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_REFRESH_GRACE_SECONDS", default_value_t = DEFAULT_REFRESH_GRACE_SECONDS)]
     pub refresh_grace_seconds: u64,
 
+    // -- Connections, CDN links and long-polls (issue 11) -----------------------------------
+    /// Seconds a client has to send a complete request head (also the longest idle time of a
+    /// kept-alive connection); slower connections are closed.
+    #[arg(
+        long,
+        env = "RENDERIQ_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 10
+    )]
+    pub header_read_timeout_seconds: u64,
+
+    /// Longest silence, in seconds, within a request body before the request fails.
+    #[arg(
+        long,
+        env = "RENDERIQ_REQUEST_BODY_TIMEOUT_SECONDS",
+        default_value_t = 60
+    )]
+    pub request_body_timeout_seconds: u64,
+
+    /// Connections served at once; further clients wait in the listen backlog until one closes.
+    #[arg(long, env = "RENDERIQ_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Render long-polls (`?wait=`) one user may hold at once; beyond it a long-poll answers at
+    /// once with the current state (the SDKs then poll with backoff).
+    #[arg(long, env = "RENDERIQ_MAX_WAITERS_PER_USER", default_value_t = 20)]
+    pub max_waiters_per_user: usize,
+
+    /// Lifetime of the signed `/cdn/` links in render JSON (`inputUrl`, `outputUrl`); every
+    /// read of a render mints fresh ones.
+    #[arg(long, env = "RENDERIQ_CDN_LINK_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TTL_SECONDS))]
+    pub cdn_link_ttl_seconds: u64,
+    // -- end of the connection flags ---------------------------------------------------------
     /// The clock of expiry checks and long-poll deadlines: the system clock, except in tests,
     /// which keep a clone to move it forward or stop it ([`Clock`]). Not a flag.
     #[arg(skip)]
@@ -212,6 +247,11 @@ impl Default for Config {
             user_create_rate_limit: None,
             password_hash_concurrency: None,
             refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
+            header_read_timeout_seconds: 10,
+            request_body_timeout_seconds: 60,
+            max_connections: 1024,
+            max_waiters_per_user: 20,
+            cdn_link_ttl_seconds: 3600,
             clock: Clock::system(),
         }
     }
@@ -327,6 +367,46 @@ mod tests {
         let printed = format!("{config:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
         assert!(printed.contains("<redacted>"), "{printed}");
+    }
+
+    #[test]
+    fn lifetimes_beyond_ten_years_are_refused_by_the_flags() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let parse = |args: &[&str]| {
+            <Cli as clap::Parser>::try_parse_from([&["serve"], args].concat()).map(|c| c.config)
+        };
+        let ok = parse(&["--cdn-link-ttl-seconds", "60"]).unwrap();
+        assert_eq!(ok.cdn_link_ttl_seconds, 60);
+        for flag in [
+            "--token-ttl-seconds",
+            "--refresh-ttl-seconds",
+            "--cdn-link-ttl-seconds",
+        ] {
+            assert!(parse(&[flag, "18446744073709551615"]).is_err(), "{flag}");
+            assert!(parse(&[flag, "0"]).is_err(), "{flag}");
+        }
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(
+            defaults.header_read_timeout_seconds,
+            Config::default().header_read_timeout_seconds
+        );
+        assert_eq!(defaults.max_connections, Config::default().max_connections);
+        assert_eq!(
+            defaults.max_waiters_per_user,
+            Config::default().max_waiters_per_user
+        );
+        assert_eq!(
+            defaults.cdn_link_ttl_seconds,
+            Config::default().cdn_link_ttl_seconds
+        );
+        assert_eq!(
+            defaults.request_body_timeout_seconds,
+            Config::default().request_body_timeout_seconds
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::cdn::CdnLinks;
 use crate::config::Config;
 use crate::db::Db;
 use crate::http::renders::RenderRow;
@@ -60,7 +61,7 @@ pub(crate) fn enqueue(
     conn: &Connection,
     event: &'static str,
     row: &RenderRow,
-    public_url: &str,
+    links: &CdnLinks,
 ) -> rusqlite::Result<usize> {
     if !settings::load(conn, &row.user_id)?.notify_on_complete {
         return Ok(0);
@@ -78,7 +79,7 @@ pub(crate) fn enqueue(
     let payload = serde_json::to_vec(&WebhookEvent {
         kind: event.to_owned(),
         timestamp: Utc::now(),
-        data: row.clone().into_render(public_url),
+        data: row.clone().into_render(links),
     })
     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let message_id = new_id("msg");

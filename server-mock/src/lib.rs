@@ -29,6 +29,7 @@ use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub mod cdn;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -37,6 +38,7 @@ pub mod http;
 pub mod outbound;
 pub mod private_fs;
 pub mod render;
+pub mod serve;
 pub mod storage;
 
 pub use clock::Clock;
@@ -152,12 +154,8 @@ pub async fn spawn_with_generator(
     let state = prepare(config, &base_url, generator, shutdown.clone()).await?;
     let workers = start_workers(&state);
     let token = shutdown.clone();
-    // The peer address reaches handlers as `ConnectInfo<SocketAddr>` (rate limits per client).
-    let serve = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(token.clone().cancelled_owned());
+    let limits = serve::Limits::from_config(&state.config);
+    let serve = serve::serve(listener, app(state), limits, token.clone());
     let join = tokio::spawn(async move {
         let served = serve.await;
         token.cancel();
@@ -195,10 +193,15 @@ pub async fn prepare(
     private_fs::create_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let db_path = config.database_path()?;
-    let links = public_url.trim_end_matches('/').to_owned();
-    let (db, jwt, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (links_url, ttl, clock) = (
+        public_url.trim_end_matches('/').to_owned(),
+        config.cdn_link_ttl_seconds,
+        config.clock.clone(),
+    );
+    let (db, jwt, links, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let db = Db::open(&db_path)?;
         let jwt = http::auth::JwtKeys::load(&db)?;
+        let links = cdn::CdnLinks::load(&db, &links_url, ttl, clock)?;
         let recovered = db.write_blocking(|tx| {
             let rows = http::renders::recover_interrupted(tx)?;
             for row in &rows {
@@ -206,7 +209,7 @@ pub async fn prepare(
             }
             Ok::<_, anyhow::Error>(rows)
         })?;
-        Ok((db, jwt, recovered))
+        Ok((db, jwt, links, recovered))
     })
     .await??;
     if !recovered.is_empty() {
@@ -216,6 +219,7 @@ pub async fn prepare(
         );
     }
     let storage = storage::Storage::open(config.storage_dir())?;
+    let config_max_waiters = config.max_waiters_per_user;
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
         rate_limiter: Arc::new(RateLimiter::new(&config)),
@@ -230,6 +234,8 @@ pub async fn prepare(
         work_available: Arc::new(Notify::new()),
         generator,
         shutdown,
+        cdn: links,
+        waiters: Arc::new(http::waiters::Waiters::new(config_max_waiters)),
     };
     Ok(state)
 }

@@ -180,18 +180,32 @@ fn append(
 }
 
 /// Adds `amount` credits; returns the new balance.
+///
+/// # Errors
+///
+/// A database failure, or a grant that would take the balance (or the credits ever granted)
+/// past what an `i64` holds: SQLite would silently turn the sum into a float.
 pub(crate) fn grant(
     conn: &Connection,
     user_id: &str,
     amount: i64,
     description: &str,
-) -> rusqlite::Result<i64> {
+) -> anyhow::Result<i64> {
     ensure_row(conn, user_id)?;
+    let before = balance(conn, user_id)?;
+    if before.balance.checked_add(amount).is_none()
+        || before.total_earned.checked_add(amount).is_none()
+    {
+        anyhow::bail!(
+            "granting {amount} credits would overflow the balance of {}; grant less",
+            before.balance
+        );
+    }
     conn.execute(
         "UPDATE user_credits SET balance = balance + ?1, total_earned = total_earned + ?1 WHERE user_id = ?2",
         params![amount, user_id],
     )?;
-    append(conn, user_id, amount, "grant", None, description)
+    Ok(append(conn, user_id, amount, "grant", None, description)?)
 }
 
 /// Takes `amount` credits for `render_id`; `Err(INSUFFICIENT_CREDITS)` when the balance is short.

@@ -43,6 +43,9 @@ pub enum ApiError {
     /// 405 with `NOT_FOUND`: the path exists but not for this method.
     #[error("method not allowed on this route")]
     MethodNotAllowed,
+    /// 403 with `AUTH_REQUIRED`: a `/cdn/` link without a valid signature, or expired.
+    #[error("{0}")]
+    LinkRefused(String),
     /// 400 `INVALID_INPUT` with field errors.
     #[error("{message}")]
     InvalidInput {
@@ -120,7 +123,7 @@ impl ApiError {
     /// The error code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::AuthRequired(_) => ErrorCode::AuthRequired,
+            Self::AuthRequired(_) | Self::LinkRefused(_) => ErrorCode::AuthRequired,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::InsufficientScope { .. } => ErrorCode::InsufficientScope,
             Self::NotFound(_) | Self::MethodNotAllowed => ErrorCode::NotFound,
@@ -136,10 +139,12 @@ impl ApiError {
         }
     }
 
-    /// The HTTP status: the code's, except 405 for a wrong method.
+    /// The HTTP status: the code's, except 405 for a wrong method and 403 for a refused link.
     pub fn status(&self) -> StatusCode {
-        if let Self::MethodNotAllowed = self {
-            return StatusCode::METHOD_NOT_ALLOWED;
+        match self {
+            Self::MethodNotAllowed => return StatusCode::METHOD_NOT_ALLOWED,
+            Self::LinkRefused(_) => return StatusCode::FORBIDDEN,
+            _ => {}
         }
         StatusCode::from_u16(self.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

@@ -18,6 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
+use crate::cdn::{self, CdnLinks};
 use crate::config::Config;
 use crate::db::Db;
 use crate::delivery::Deliverer;
@@ -38,6 +39,7 @@ pub mod rate_limit;
 pub mod renders;
 pub mod settings;
 pub mod token_seal;
+pub mod waiters;
 pub mod webhooks;
 
 pub use error::ApiError;
@@ -79,6 +81,10 @@ pub struct AppState {
     pub deliverer: Deliverer,
     /// Cancelled when the server shuts down.
     pub shutdown: CancellationToken,
+    /// Signs the `/cdn/` links of render JSON and checks them when they are fetched.
+    pub cdn: CdnLinks,
+    /// Render long-polls held per user (`--max-waiters-per-user`).
+    pub waiters: Arc<waiters::Waiters>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -125,8 +131,15 @@ pub fn api_router() -> Router<AppState> {
 /// The whole service around `state`, ready to serve (or to drive in-process with
 /// `tower::ServiceExt::oneshot`).
 pub fn app(state: AppState) -> Router {
-    let cdn = ServeDir::new(state.storage.root())
+    let files = ServeDir::new(state.storage.root())
         .not_found_service(axum::routing::any(not_found).with_state(()));
+    // Only signed, unexpired links reach the files (see `cdn`).
+    let cdn = Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(
+            state.cdn.clone(),
+            cdn::require_signed,
+        ));
     Router::new()
         .nest(renderiq_sdk::types::API_PREFIX, api_router())
         .nest_service("/cdn", cdn)

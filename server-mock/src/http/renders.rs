@@ -36,6 +36,7 @@ use super::{
     credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult,
     AppState,
 };
+use crate::cdn::CdnLinks;
 use crate::delivery;
 use crate::outbound::Policy;
 
@@ -137,7 +138,7 @@ pub async fn create_render(
         .map_err(ApiError::Internal)?;
 
     let telemetry = auth.telemetry.clone();
-    let public_url = state.public_url.clone();
+    let links = state.cdn.clone();
     let (id, path) = (render_id.clone(), input_path.clone());
     let outcome = state
         .db
@@ -157,7 +158,7 @@ pub async fn create_render(
             insert(tx, &id, &user_id, &input, &path, &telemetry)?;
             let render = find(tx, &id, Some(&user_id))?
                 .ok_or_else(|| ApiError::internal("render vanished after insert"))?
-                .into_render(&public_url);
+                .into_render(&links);
             let body = serde_json::to_vec(&Envelope::ok(render)).map_err(ApiError::internal)?;
             let response = StoredResponse { status: 200, body };
             if let Some(key) = &idempotency_key {
@@ -224,6 +225,11 @@ pub async fn get_render(
         .filter(|w| w.is_finite())
         .unwrap_or(0.0)
         .clamp(0.0, MAX_WAIT_SECONDS);
+    // Beyond the user's long-poll cap the read answers at once (see `waiters`).
+    let waiter_slot = (wait > 0.0)
+        .then(|| state.waiters.try_enter(&auth.user_id))
+        .flatten();
+    let wait = if waiter_slot.is_some() { wait } else { 0.0 };
     // Subscribe before reading, so a change between the read and the wait is not missed.
     let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
     let clock = &state.config.clock;
@@ -300,7 +306,7 @@ pub async fn list_renders(
     };
     let project = query.project_id.filter(|p| !p.is_empty());
     let user_id = auth.user_id.clone();
-    let public_url = state.public_url.clone();
+    let links = state.cdn.clone();
     let page = state
         .db
         .read(move |conn| {
@@ -317,7 +323,7 @@ pub async fn list_renders(
             ))?;
             let items = stmt
                 .query_map(params![user_id, status, project, limit, offset], RenderRow::from_row)?
-                .map(|row| row.map(|r| r.into_render(&public_url)))
+                .map(|row| row.map(|r| r.into_render(&links)))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let has_more = offset + (items.len() as u64) < total;
             Ok::<_, ApiError>(Page { items, page, limit, total, has_more })
@@ -344,7 +350,7 @@ pub async fn cancel_render(
 ) -> ApiResult<Render> {
     let user_id = auth.user_id.clone();
     let render_id = id.clone();
-    let public_url = state.public_url.clone();
+    let links = state.cdn.clone();
     let row = state
         .db
         .write(move |tx| {
@@ -363,22 +369,22 @@ pub async fn cancel_render(
             credits::refund(tx, &user_id, row.credits_cost, &render_id, "render cancelled")?;
             let row =
                 find(tx, &render_id, None)?.ok_or_else(|| ApiError::internal("render vanished"))?;
-            delivery::enqueue(tx, events::RENDER_CANCELLED, &row, &public_url)?;
+            delivery::enqueue(tx, events::RENDER_CANCELLED, &row, &links)?;
             Ok(row)
         })
         .await?;
     state.render_changed(&id, true);
     state.deliverer.wake();
-    ok(row.into_render(&state.public_url))
+    ok(row.into_render(&state.cdn))
 }
 
 async fn fetch_for_user(state: &AppState, id: &str, user_id: &str) -> Result<Render, ApiError> {
-    let (id, user_id, public_url) = (id.to_owned(), user_id.to_owned(), state.public_url.clone());
+    let (id, user_id, links) = (id.to_owned(), user_id.to_owned(), state.cdn.clone());
     state
         .db
         .read(move |conn| {
             find(conn, &id, Some(&user_id))?
-                .map(|row| row.into_render(&public_url))
+                .map(|row| row.into_render(&links))
                 .ok_or_else(|| ApiError::not_found("render"))
         })
         .await
@@ -716,9 +722,9 @@ impl RenderRow {
         })
     }
 
-    /// The wire form, with absolute `/cdn/` URLs.
-    pub fn into_render(self, public_url: &str) -> Render {
-        let url = |path: &str| format!("{public_url}/cdn/{path}");
+    /// The wire form, with absolute `/cdn/` URLs freshly signed by `links`.
+    pub fn into_render(self, links: &CdnLinks) -> Render {
+        let url = |path: &str| links.url(path);
         Render {
             input_url: Some(url(&self.input_path)),
             output_url: self.output_path.as_deref().map(url),

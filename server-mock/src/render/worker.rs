@@ -51,7 +51,7 @@ async fn process(state: &AppState, row: RenderRow) {
     let id = row.id.clone();
     let outcome = generate(state, &row).await;
     // The end of the render and the webhook deliveries announcing it commit together.
-    let public_url = state.public_url.clone();
+    let links = state.cdn.clone();
     let ended = match outcome {
         Ok(output_path) => {
             let (id, path) = (id.clone(), output_path.clone());
@@ -60,7 +60,7 @@ async fn process(state: &AppState, row: RenderRow) {
                 .write(move |tx| {
                     let ended = renders::complete(tx, &id, &path)?;
                     if let Some(row) = &ended {
-                        delivery::enqueue(tx, events::RENDER_COMPLETED, row, &public_url)?;
+                        delivery::enqueue(tx, events::RENDER_COMPLETED, row, &links)?;
                     }
                     Ok::<_, ApiError>(ended)
                 })
@@ -78,7 +78,7 @@ async fn process(state: &AppState, row: RenderRow) {
                 .write(move |tx| {
                     let ended = renders::fail(tx, &id, &message)?;
                     if let Some(row) = &ended {
-                        delivery::enqueue(tx, events::RENDER_FAILED, row, &public_url)?;
+                        delivery::enqueue(tx, events::RENDER_FAILED, row, &links)?;
                     }
                     Ok::<_, ApiError>(ended)
                 })

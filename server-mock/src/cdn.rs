@@ -1,0 +1,227 @@
+//! Signed `/cdn/` links: the `inputUrl` and `outputUrl` of a render are capabilities that expire.
+//!
+//! A link is `<public url>/cdn/<path>?expires=<unix seconds>&sig=<base64url>`, where `sig` is
+//! HMAC-SHA256 over `<path>\n<expires>` with a key generated once and kept in the database
+//! (`server_secrets`, like the token key), so links survive restarts. Every read of a render
+//! mints fresh links valid for `--cdn-link-ttl-seconds` (1 hour by default); a client holding an
+//! expired link reads the render again (the Rust SDK's download does so on a 403).
+//!
+//! [`require_signed`] guards the file service: a link without a signature, with a signature
+//! that does not match its path and expiry, or past its expiry (on the server's [`Clock`]) is
+//! answered 403 in the error envelope (`AUTH_REQUIRED`). The signature covers the path exactly
+//! as requested, so no other file can be reached with it; the file service refuses `..` anyway.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::http::ApiError;
+
+/// Name of the link key in the `server_secrets` table.
+const KEY_NAME: &str = "cdn_link_key";
+
+/// Mints and checks signed `/cdn/` links. Cheap to clone.
+#[derive(Clone)]
+pub struct CdnLinks {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    public_url: String,
+    /// HMAC-SHA256 keyed with the link key, cloned for each signature.
+    mac: Hmac<Sha256>,
+    ttl_seconds: i64,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for CdnLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CdnLinks")
+            .field("public_url", &self.inner.public_url)
+            .field("ttl_seconds", &self.inner.ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CdnLinks {
+    /// Links under `public_url` (no trailing slash needed) signed with `key`, valid for
+    /// `ttl_seconds` (at least 1) on `clock`.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: HMAC takes keys of any length.
+    pub fn new(
+        public_url: &str,
+        key: &[u8],
+        ttl_seconds: u64,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|e| anyhow::anyhow!("CDN link key: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                public_url: public_url.trim_end_matches('/').to_owned(),
+                mac,
+                ttl_seconds: i64::try_from(ttl_seconds.min(crate::config::MAX_TTL_SECONDS))
+                    .unwrap_or(i64::MAX)
+                    .max(1),
+                clock,
+            }),
+        })
+    }
+
+    /// [`CdnLinks::new`] with the server's link key, created in the database on first start.
+    ///
+    /// # Errors
+    ///
+    /// The database cannot be read or written.
+    pub fn load(db: &Db, public_url: &str, ttl_seconds: u64, clock: Clock) -> anyhow::Result<Self> {
+        let key: String = db
+            .write_blocking(|tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?1, ?2)",
+                    [KEY_NAME, &crate::http::random_token(64)],
+                )?;
+                tx.query_row(
+                    "SELECT value FROM server_secrets WHERE name = ?1",
+                    [KEY_NAME],
+                    |r| r.get(0),
+                )
+                .map_err(anyhow::Error::from)
+            })
+            .context("loading the CDN link key")?;
+        Self::new(public_url, key.as_bytes(), ttl_seconds, clock)
+    }
+
+    /// The absolute, signed link to the stored file `path` (`outputs/<id>.png`), valid from now
+    /// for the configured lifetime.
+    pub fn url(&self, path: &str) -> String {
+        let expires = self
+            .inner
+            .clock
+            .now()
+            .timestamp()
+            .saturating_add(self.inner.ttl_seconds);
+        let sig = self.signature(path, expires);
+        format!(
+            "{}/cdn/{path}?expires={expires}&sig={sig}",
+            self.inner.public_url
+        )
+    }
+
+    /// Checks the `expires` and `sig` of a request for `path` (relative, as requested).
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::LinkRefused`] saying what is wrong and what to do.
+    pub fn check(&self, path: &str, query: Option<&str>) -> Result<(), ApiError> {
+        let (mut expires, mut sig) = (None, None);
+        for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match name.as_ref() {
+                "expires" if expires.is_none() => expires = Some(value.into_owned()),
+                "sig" if sig.is_none() => sig = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        let refused = |why: &str| {
+            Err(ApiError::LinkRefused(format!(
+                "{why}; read the render again for a fresh link"
+            )))
+        };
+        let (Some(expires), Some(sig)) = (expires, sig) else {
+            return refused("this link is not signed");
+        };
+        let (Ok(expires), Ok(sig)) = (
+            expires.parse::<i64>(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig),
+        ) else {
+            return refused("this link's signature is not valid");
+        };
+        if self.mac(path, expires).verify_slice(&sig).is_err() {
+            return refused("this link's signature is not valid");
+        }
+        if expires <= self.inner.clock.now().timestamp() {
+            return refused("this link has expired");
+        }
+        Ok(())
+    }
+
+    fn mac(&self, path: &str, expires: i64) -> Hmac<Sha256> {
+        let mut mac = self.inner.mac.clone();
+        mac.update(path.as_bytes());
+        mac.update(b"\n");
+        mac.update(expires.to_string().as_bytes());
+        mac
+    }
+
+    fn signature(&self, path: &str, expires: i64) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(self.mac(path, expires).finalize().into_bytes())
+    }
+}
+
+/// Middleware of the `/cdn` file service (mounted there, so the path it sees is relative to
+/// `/cdn`): lets a request through only with a valid, unexpired signature.
+pub async fn require_signed(
+    State(links): State<CdnLinks>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    match links.check(path, request.uri().query()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(clock: &Clock) -> CdnLinks {
+        CdnLinks::new("http://h:1/", b"key", 60, clock.clone()).unwrap()
+    }
+
+    fn split(url: &str) -> (&str, &str) {
+        let rest = url.strip_prefix("http://h:1/cdn/").unwrap();
+        rest.split_once('?').unwrap()
+    }
+
+    #[test]
+    fn a_minted_link_passes_until_it_expires() {
+        let clock = Clock::system();
+        clock.freeze();
+        let links = links(&clock);
+        let url = links.url("outputs/r.png");
+        let (path, query) = split(&url);
+        assert_eq!(path, "outputs/r.png");
+        assert!(links.check(path, Some(query)).is_ok());
+        clock.advance(std::time::Duration::from_secs(59));
+        assert!(links.check(path, Some(query)).is_ok());
+        clock.advance(std::time::Duration::from_secs(1));
+        assert!(links.check(path, Some(query)).is_err());
+    }
+
+    #[test]
+    fn stripped_tampered_or_foreign_links_are_refused() {
+        let clock = Clock::system();
+        let links = links(&clock);
+        let url = links.url("outputs/r.png");
+        let (path, query) = split(&url);
+        assert!(links.check(path, None).is_err());
+        assert!(links.check("outputs/s.png", Some(query)).is_err());
+        let later = query.replace("expires=", "expires=9");
+        assert!(links.check(path, Some(&later)).is_err());
+        let other_key = CdnLinks::new("http://h:1", b"other", 60, clock.clone()).unwrap();
+        assert!(other_key.check(path, Some(query)).is_err());
+        assert!(links.check(path, Some("expires=x&sig=%%%")).is_err());
+    }
+}
