@@ -125,6 +125,27 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_MAX_IMAGE_EDGE", default_value_t = 8192)]
     pub max_image_edge: u32,
 
+    // Bounded image work and storage hygiene (issue 11).
+    /// Largest accepted image in pixels (width × height), checked from the header before any
+    /// decoding; larger uploads get 413 `PAYLOAD_TOO_LARGE`.
+    #[arg(long, env = "RENDERIQ_MAX_IMAGE_PIXELS", default_value_t = crate::image_limits::DEFAULT_MAX_IMAGE_PIXELS)]
+    pub max_image_pixels: u64,
+
+    /// Memory (MiB) that image decoding and resizing may use across all renders at once; also
+    /// each decoder's allocation limit. An image needing more on its own is refused at upload.
+    #[arg(long, env = "RENDERIQ_IMAGE_MEMORY_BUDGET_MB", default_value_t = crate::image_limits::DEFAULT_IMAGE_MEMORY_BUDGET_MB)]
+    pub image_memory_budget_mb: u64,
+
+    /// Days a completed render's input and output files are kept; then a sweep (at start and
+    /// hourly) deletes them and the render's `inputUrl`/`outputUrl` become null (0 = forever).
+    #[arg(long, env = "RENDERIQ_RETENTION_DAYS", default_value_t = crate::retention::DEFAULT_RETENTION_DAYS)]
+    pub retention_days: u32,
+
+    /// Renders a user may have pending or processing at once; the next create gets 409
+    /// `CONFLICT` and is not charged (0 = no limit).
+    #[arg(long, env = "RENDERIQ_MAX_PENDING_RENDERS", default_value_t = crate::retention::DEFAULT_MAX_PENDING_RENDERS)]
+    pub max_pending_renders: u32,
+
     /// Image generator.
     #[arg(long, env = "RENDERIQ_GENERATOR", value_enum, default_value_t = GeneratorKind::Local)]
     pub generator: GeneratorKind,
@@ -236,6 +257,10 @@ impl Default for Config {
             webhook_concurrency: 8,
             max_upload_bytes: 20 * 1024 * 1024,
             max_image_edge: 8192,
+            max_image_pixels: crate::image_limits::DEFAULT_MAX_IMAGE_PIXELS,
+            image_memory_budget_mb: crate::image_limits::DEFAULT_IMAGE_MEMORY_BUDGET_MB,
+            retention_days: crate::retention::DEFAULT_RETENTION_DAYS,
+            max_pending_renders: crate::retention::DEFAULT_MAX_PENDING_RENDERS,
             generator: GeneratorKind::Local,
             test_hooks: false,
             gemini_api_key: None,

@@ -35,9 +35,11 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod http;
+pub mod image_limits;
 pub mod outbound;
 pub mod private_fs;
 pub mod render;
+pub mod retention;
 pub mod serve;
 pub mod storage;
 
@@ -110,6 +112,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let generator: Arc<dyn Generator> = match config.generator {
         GeneratorKind::Local => Arc::new(LocalGenerator {
             test_hooks: config.test_hooks,
+            images: image_limits::ImageLimits::from_config(&config),
         }),
         GeneratorKind::Gemini => {
             let key = config
@@ -119,11 +122,10 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
             let Some(key) = key.filter(|k| !k.is_empty()) else {
                 bail!("RENDERIQ_GENERATOR=gemini needs GEMINI_API_KEY");
             };
-            Arc::new(GeminiGenerator::new(
-                &config.gemini_base_url,
-                &config.gemini_model,
-                key,
-            )?)
+            Arc::new(
+                GeminiGenerator::new(&config.gemini_base_url, &config.gemini_model, key)?
+                    .with_image_bounds(image_limits::ImageBounds::from_config(&config)),
+            )
         }
     };
     spawn_with_generator(config, generator).await
@@ -240,13 +242,13 @@ pub async fn prepare(
     Ok(state)
 }
 
-/// Starts `config.workers` render workers (at least one) and the webhook deliverer; they stop
-/// when the state's shutdown token is cancelled, a worker after finishing the render in hand.
-/// Deliveries still queued are resumed by the next start.
+/// Starts `config.workers` render workers (at least one), the webhook deliverer and the storage
+/// sweeper ([`retention`]); they stop when the state's shutdown token is cancelled, a worker
+/// after finishing the render in hand. Deliveries still queued are resumed by the next start.
 pub fn start_workers(state: &AppState) -> Vec<JoinHandle<()>> {
     (0..state.config.workers.max(1))
         .map(|i| tokio::spawn(render::worker::run(state.clone(), i)))
-        .chain([state.deliverer.start()])
+        .chain([state.deliverer.start(), retention::start_sweeper(state)])
         .collect()
 }
 

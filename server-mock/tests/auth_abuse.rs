@@ -328,7 +328,7 @@ async fn concurrent_sign_ins_never_hash_more_passwords_at_once_than_the_bound() 
     let state = renderiq_server::prepare(
         config,
         "http://localhost",
-        Arc::new(renderiq_server::render::LocalGenerator { test_hooks: false }),
+        Arc::new(renderiq_server::render::LocalGenerator::default()),
         tokio_util::sync::CancellationToken::new(),
     )
     .await

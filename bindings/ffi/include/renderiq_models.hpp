@@ -241,8 +241,8 @@ struct Render {
     std::string updatedAt;  ///< Last change. (RFC 3339)
     std::optional<std::string> completedAt;  ///< When it reached a terminal state. (RFC 3339)
     std::optional<std::string> error;  ///< Why the render failed.
-    std::optional<std::string> inputUrl;  ///< URL of the uploaded viewport image.
-    std::optional<std::string> outputUrl;  ///< URL of the result, once completed.
+    std::optional<std::string> inputUrl;  ///< URL of the uploaded viewport image; absent once the server has deleted the file (the render was cancelled or failed, or its retention period ended).
+    std::optional<std::string> outputUrl;  ///< URL of the result, once completed; absent again once the retention period has ended.
     Platform platform = Platform::Other;  ///< Platform that created it.
     std::int32_t progress = 0;  ///< Progress 0–100 while processing.
     std::optional<std::string> projectId;  ///< Project the render belongs to.

@@ -138,10 +138,11 @@ pub struct Render {
     pub project_id: Option<String>,
     /// Credits charged.
     pub credits_cost: i64,
-    /// URL of the uploaded viewport image.
+    /// URL of the uploaded viewport image; absent once the server has deleted the file (the
+    /// render was cancelled or failed, or its retention period ended).
     #[serde(default)]
     pub input_url: Option<String>,
-    /// URL of the result, once completed.
+    /// URL of the result, once completed; absent again once the retention period has ended.
     #[serde(default)]
     pub output_url: Option<String>,
     /// Why the render failed.

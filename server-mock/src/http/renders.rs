@@ -7,7 +7,6 @@
 //! The answer is HTTP 200 with the envelope (not 201), like every other route.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -39,6 +38,8 @@ use super::{
 use crate::cdn::CdnLinks;
 use crate::delivery;
 use crate::outbound::Policy;
+use crate::image_limits::{ImageBounds, ImageRefusal};
+use crate::retention;
 
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -87,7 +88,9 @@ pub struct RenderUploadForm {
 }
 
 /// Create a render from an uploaded viewport image. Costs credits by quality (standard 5, high
-/// 10, ultra 20), deducted at once and refunded if the render fails or is cancelled.
+/// 10, ultra 20), deducted at once and refunded if the render fails or is cancelled. The upload
+/// of a failed or cancelled render is deleted (`inputUrl` null); a completed render's files are
+/// kept for `--retention-days`, then `inputUrl` and `outputUrl` are null.
 #[utoipa::path(
     post, path = "/api/plugins/renders", tag = "renders",
     security(("bearer" = []), ("apiKey" = ["renders:create"])),
@@ -101,8 +104,8 @@ pub struct RenderUploadForm {
         (status = 400, description = "INVALID_INPUT, also for a `callbackUrl` whose host is or resolves to a loopback, private, link-local or other internal address (allowed only by a server started with `--allow-private-webhooks`)", body = ErrorBody),
         (status = 402, description = "INSUFFICIENT_CREDITS", body = ErrorBody),
         (status = 404, description = "NOT_FOUND: the project", body = ErrorBody),
-        (status = 409, description = "IDEMPOTENCY_CONFLICT", body = ErrorBody),
-        (status = 413, description = "PAYLOAD_TOO_LARGE", body = ErrorBody),
+        (status = 409, description = "IDEMPOTENCY_CONFLICT; or CONFLICT: the caller already has `--max-pending-renders` renders pending or processing (nothing charged)", body = ErrorBody),
+        (status = 413, description = "PAYLOAD_TOO_LARGE: the body or image bytes, or an image whose header declares more pixels than `--max-image-pixels` (or more decoded memory than `--image-memory-budget-mb`); refused before decoding", body = ErrorBody),
         (status = 429, description = "RATE_LIMIT_EXCEEDED", body = ErrorBody),
     )
 )]
@@ -139,6 +142,7 @@ pub async fn create_render(
 
     let telemetry = auth.telemetry.clone();
     let links = state.cdn.clone();
+    let max_pending = state.config.max_pending_renders;
     let (id, path) = (render_id.clone(), input_path.clone());
     let outcome = state
         .db
@@ -155,6 +159,9 @@ pub async fn create_render(
             }
             let cost = input.quality.credit_cost();
             credits::spend(tx, &user_id, cost, &id)?;
+            // After the charge, so a user who cannot pay still hears 402; refusing here rolls
+            // the charge back with the rest of the transaction.
+            retention::check_pending_limit(tx, &user_id, max_pending)?;
             insert(tx, &id, &user_id, &input, &path, &telemetry)?;
             let render = find(tx, &id, Some(&user_id))?
                 .ok_or_else(|| ApiError::internal("render vanished after insert"))?
@@ -332,7 +339,8 @@ pub async fn list_renders(
     ok(page)
 }
 
-/// Cancel a pending render and refund it; 409 `CONFLICT` once a worker has taken it.
+/// Cancel a pending render and refund it; 409 `CONFLICT` once a worker has taken it. Its upload
+/// is deleted (`inputUrl` null).
 #[utoipa::path(
     post, path = "/api/plugins/renders/{id}/cancel", tag = "renders",
     security(("bearer" = []), ("apiKey" = ["renders:create"])),
@@ -373,6 +381,7 @@ pub async fn cancel_render(
             Ok(row)
         })
         .await?;
+    retention::discard_input(&state, &row.id, &row.input_path).await;
     state.render_changed(&id, true);
     state.deliverer.wake();
     ok(row.into_render(&state.cdn))
@@ -511,20 +520,23 @@ impl RenderUpload {
                     config.max_upload_bytes
                 )));
             }
-            (Some(bytes), None) => match inspect_image(bytes) {
-                Err(e) => {
+            (Some(bytes), None) => match ImageBounds::from_config(config).check(bytes) {
+                Err(ImageRefusal::TooLarge(message)) => {
+                    return Err(ApiError::PayloadTooLarge(message))
+                }
+                Err(ImageRefusal::Invalid(e)) => {
                     details.insert(form::IMAGE.to_owned(), e);
                 }
-                Ok((_, w, h)) if w.max(h) > config.max_image_edge => {
+                Ok(header) if header.width.max(header.height) > config.max_image_edge => {
                     details.insert(
                         form::IMAGE.to_owned(),
                         format!(
-                            "image is {w}x{h}; the longest edge may be {} pixels",
-                            config.max_image_edge
+                            "image is {}x{}; the longest edge may be {} pixels",
+                            header.width, header.height, config.max_image_edge
                         ),
                     );
                 }
-                Ok(info) => image_info = Some(info),
+                Ok(header) => image_info = Some(header.extension),
             },
         }
         let prompt = self
@@ -590,8 +602,7 @@ impl RenderUpload {
             }
         }
         ApiError::check_fields(details)?;
-        let (extension, _, _) =
-            image_info.ok_or_else(|| ApiError::internal("validated image missing"))?;
+        let extension = image_info.ok_or_else(|| ApiError::internal("validated image missing"))?;
         Ok(ValidInput {
             image: self.image.unwrap_or_default(),
             extension,
@@ -603,26 +614,6 @@ impl RenderUpload {
             callback_url,
         })
     }
-}
-
-/// The image kind from its first bytes (PNG, JPEG or WebP only) and its dimensions.
-fn inspect_image(bytes: &[u8]) -> Result<(&'static str, u32, u32), String> {
-    let (extension, format) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        ("png", image::ImageFormat::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        ("jpg", image::ImageFormat::Jpeg)
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        ("webp", image::ImageFormat::WebP)
-    } else {
-        return Err("not a PNG, JPEG or WebP image".to_owned());
-    };
-    let (w, h) = image::ImageReader::with_format(Cursor::new(bytes), format)
-        .into_dimensions()
-        .map_err(|e| format!("unreadable {extension} image: {e}"))?;
-    if w == 0 || h == 0 {
-        return Err("image has no pixels".to_owned());
-    }
-    Ok((extension, w, h))
 }
 
 /// A validated render request.
@@ -685,7 +676,9 @@ pub(crate) struct RenderRow {
     pub quality: Quality,
     pub aspect_ratio: String,
     pub credits_cost: i64,
+    /// Relative storage path of the upload; `''` once deleted ([`crate::retention`]).
     pub input_path: String,
+    /// Relative storage path of the output; `NULL` until completed and once swept.
     pub output_path: Option<String>,
     pub error: Option<String>,
     pub callback_url: Option<String>,
@@ -722,11 +715,15 @@ impl RenderRow {
         })
     }
 
-    /// The wire form, with absolute `/cdn/` URLs freshly signed by `links`.
+    /// The wire form, with absolute `/cdn/` URLs freshly signed by `links`; `null` for files
+    /// deleted or being deleted ([`crate::retention`]: the upload of a cancelled or failed
+    /// render, swept files).
     pub fn into_render(self, links: &CdnLinks) -> Render {
         let url = |path: &str| links.url(path);
+        let input_kept = !self.input_path.is_empty()
+            && !matches!(self.status, RenderStatus::Cancelled | RenderStatus::Failed);
         Render {
-            input_url: Some(url(&self.input_path)),
+            input_url: input_kept.then(|| url(&self.input_path)),
             output_url: self.output_path.as_deref().map(url),
             id: self.id,
             status: self.status,

@@ -1,7 +1,9 @@
 //! Google's Gemini image API as a generator (`RENDERIQ_GENERATOR=gemini`, `GEMINI_API_KEY`).
 //!
 //! Sends `POST {base}/v1beta/models/{model}:generateContent` with the prompt and the viewport as
-//! inline data, and takes the first inline image of the answer.
+//! inline data, and takes the first inline image of the answer. The answer is read up to
+//! [`MAX_ANSWER_BYTES`], and the image in it must pass the server's image limits (checked from
+//! its header) before it is stored.
 
 use std::time::Duration;
 
@@ -11,6 +13,10 @@ use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
 use super::{GenerateRequest, Generated, Generator};
+use crate::image_limits::ImageBounds;
+
+/// Largest Gemini answer read (JSON with a base64 image).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// Calls the Gemini `generateContent` endpoint.
 #[derive(Debug, Clone)]
@@ -19,6 +25,7 @@ pub struct GeminiGenerator {
     base_url: String,
     model: String,
     api_key: String,
+    images: ImageBounds,
 }
 
 impl GeminiGenerator {
@@ -37,7 +44,15 @@ impl GeminiGenerator {
             base_url: base_url.trim_end_matches('/').to_owned(),
             model: model.to_owned(),
             api_key: api_key.to_owned(),
+            images: ImageBounds::from_config(&crate::Config::default()),
         })
+    }
+
+    /// Checks generated images against `bounds` (default: the default flags' limits).
+    #[must_use]
+    pub fn with_image_bounds(mut self, bounds: ImageBounds) -> Self {
+        self.images = bounds;
+        self
     }
 
     fn instruction(request: &GenerateRequest) -> String {
@@ -84,12 +99,17 @@ impl GeminiGenerator {
             .await
             .context("calling the Gemini API")?;
         let status = response.status();
-        let value: Value = response.json().await.context("reading the Gemini answer")?;
+        let body = read_capped(response, MAX_ANSWER_BYTES).await?;
+        let value: Value = serde_json::from_slice(&body).context("reading the Gemini answer")?;
         if !status.is_success() {
             let message = value["error"]["message"].as_str().unwrap_or("no message");
             bail!("Gemini API answered {status}: {message}");
         }
-        parse_image(&value)
+        let generated = parse_image(&value)?;
+        self.images
+            .check(&generated.bytes)
+            .map_err(|e| anyhow::anyhow!("the Gemini image is refused: {e}"))?;
+        Ok(generated)
     }
 }
 
@@ -101,6 +121,22 @@ impl Generator for GeminiGenerator {
     fn name(&self) -> &'static str {
         "gemini"
     }
+}
+
+/// The body of `response`, failing once it passes `limit` bytes.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .context("reading the Gemini answer")?
+    {
+        if body.len() + chunk.len() > limit {
+            bail!("the Gemini answer is larger than {limit} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn sniff_mime(bytes: &[u8]) -> &'static str {

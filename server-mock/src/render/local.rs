@@ -3,22 +3,29 @@
 //! Centre-crops the upload to the aspect ratio, scales it to the quality's size, applies the
 //! style's filter and encodes a PNG. The same input always gives the same bytes. With test
 //! hooks on (`--test-hooks`), a prompt containing `[fail]` makes it fail (the refund path).
+//!
+//! Its memory is bounded ([`crate::image_limits`]): the input is decoded only after its header
+//! passed the limits and its working memory was reserved from the shared budget, and the crop
+//! is scaled straight from the decoded image (no full-size copy or conversion).
 
 use futures_util::future::BoxFuture;
-use image::{imageops, RgbImage};
+use image::{imageops, DynamicImage, GenericImageView as _, RgbImage};
 
 use super::{output_size, GenerateRequest, Generated, Generator};
 use crate::http::renders::FAIL_MARKER;
+use crate::image_limits::ImageLimits;
 
 /// The offline image pipeline.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LocalGenerator {
     /// Fail a render whose prompt contains `[fail]` (`--test-hooks`); off by default.
     pub test_hooks: bool,
+    /// Pixel limit, decoder limits and the memory budget the renders share.
+    pub images: ImageLimits,
 }
 
 impl Generator for LocalGenerator {
-    fn generate(&self, request: GenerateRequest) -> BoxFuture<'_, anyhow::Result<Generated>> {
+    fn generate(&self, mut request: GenerateRequest) -> BoxFuture<'_, anyhow::Result<Generated>> {
         Box::pin(async move {
             if self.test_hooks
                 && request
@@ -28,7 +35,17 @@ impl Generator for LocalGenerator {
             {
                 anyhow::bail!("generation failed: the prompt asked for a failure ({FAIL_MARKER})");
             }
-            tokio::task::spawn_blocking(move || render(&request)).await?
+            let (source, reservation) = self
+                .images
+                .decode(std::mem::take(&mut request.input))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot use the uploaded image: {e:#}"))?;
+            tokio::task::spawn_blocking(move || {
+                // Held until the output is encoded: the working memory stays reserved.
+                let _reservation = reservation;
+                render(&source, &request)
+            })
+            .await?
         })
     }
 
@@ -37,12 +54,9 @@ impl Generator for LocalGenerator {
     }
 }
 
-fn render(request: &GenerateRequest) -> anyhow::Result<Generated> {
-    let source = image::load_from_memory(&request.input)
-        .map_err(|e| anyhow::anyhow!("cannot decode the uploaded image: {e}"))?
-        .to_rgb8();
+fn render(source: &DynamicImage, request: &GenerateRequest) -> anyhow::Result<Generated> {
     let (w, h) = output_size(request.quality, &request.aspect_ratio);
-    let mut img = fit(&source, w, h);
+    let mut img = fit(source, w, h);
     stylize(&mut img, &request.style);
     let mut bytes = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(
@@ -57,8 +71,9 @@ fn render(request: &GenerateRequest) -> anyhow::Result<Generated> {
     })
 }
 
-/// Centre crop to the target ratio, then scale to exactly `w`×`h`.
-fn fit(source: &RgbImage, w: u32, h: u32) -> RgbImage {
+/// Centre crop to the target ratio, then scale to exactly `w`×`h`. The crop is a view and the
+/// scaling reads the decoded pixels as they are, so no full-size buffer is added.
+fn fit(source: &DynamicImage, w: u32, h: u32) -> RgbImage {
     let (sw, sh) = source.dimensions();
     // Crop so that sw'/sh' == w/h.
     let (cw, ch) = if u64::from(sw) * u64::from(h) > u64::from(sh) * u64::from(w) {
@@ -72,8 +87,8 @@ fn fit(source: &RgbImage, w: u32, h: u32) -> RgbImage {
             ((u64::from(sw) * u64::from(h)) / u64::from(w)).max(1) as u32,
         )
     };
-    let cropped = imageops::crop_imm(source, (sw - cw) / 2, (sh - ch) / 2, cw, ch).to_image();
-    imageops::thumbnail(&cropped, w, h)
+    let cropped = imageops::crop_imm(source, (sw - cw) / 2, (sh - ch) / 2, cw, ch);
+    DynamicImage::ImageRgba8(imageops::thumbnail(&*cropped, w, h)).into_rgb8()
 }
 
 fn luma(p: &[u8]) -> f32 {
@@ -259,7 +274,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_fail_marker_fails_generation_only_with_test_hooks() {
-        let hooked = LocalGenerator { test_hooks: true };
+        let hooked = LocalGenerator {
+            test_hooks: true,
+            ..LocalGenerator::default()
+        };
         let err = hooked
             .generate(request("sketch", Some("x [fail] y")))
             .await

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use renderiq_sdk::types::events;
+use renderiq_sdk::types::{events, RenderStatus};
 
 use super::GenerateRequest;
-use crate::delivery;
 use crate::http::renders::{self, RenderRow};
 use crate::http::{ApiError, AppState};
+use crate::{delivery, retention};
 
 /// Progress steps of the simulated generation time (`--render-delay-ms`).
 const STEPS: u64 = 5;
@@ -87,6 +87,10 @@ async fn process(state: &AppState, row: RenderRow) {
     };
     match ended {
         Ok(Some(row)) => {
+            if row.status == RenderStatus::Failed {
+                // Its upload is deleted at once; the next sweep retries if this fails.
+                retention::discard_input(state, &row.id, &row.input_path).await;
+            }
             state.render_changed(&row.id, true);
             state.deliverer.wake();
         }

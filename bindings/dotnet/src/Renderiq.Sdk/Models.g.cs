@@ -552,9 +552,9 @@ namespace Renderiq.Sdk
         public DateTimeOffset? CompletedAt { get; set; }
         /// <summary>Why the render failed.</summary>
         public string Error { get; set; }
-        /// <summary>URL of the uploaded viewport image.</summary>
+        /// <summary>URL of the uploaded viewport image; absent once the server has deleted the file (the render was cancelled or failed, or its retention period ended).</summary>
         public string InputUrl { get; set; }
-        /// <summary>URL of the result, once completed.</summary>
+        /// <summary>URL of the result, once completed; absent again once the retention period has ended.</summary>
         public string OutputUrl { get; set; }
         /// <summary>Platform that created it.</summary>
         public Platform Platform { get; set; } = Platform.Other;

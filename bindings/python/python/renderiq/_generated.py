@@ -455,9 +455,9 @@ class Render:
     error: Optional[str] = None
     """Why the render failed."""
     input_url: Optional[str] = None
-    """URL of the uploaded viewport image."""
+    """URL of the uploaded viewport image; absent once the server has deleted the file (the render was cancelled or failed, or its retention period ended)."""
     output_url: Optional[str] = None
-    """URL of the result, once completed."""
+    """URL of the result, once completed; absent again once the retention period has ended."""
     platform: Platform = Platform.OTHER
     """Platform that created it."""
     progress: int = 0

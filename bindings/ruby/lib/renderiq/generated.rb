@@ -472,9 +472,9 @@ module Renderiq
       # @!attribute [r] error
       #   Why the render failed.
       # @!attribute [r] input_url
-      #   URL of the uploaded viewport image.
+      #   URL of the uploaded viewport image; absent once the server has deleted the file (the render was cancelled or failed, or its retention period ended).
       # @!attribute [r] output_url
-      #   URL of the result, once completed.
+      #   URL of the result, once completed; absent again once the retention period has ended.
       # @!attribute [r] platform
       #   Platform that created it.
       # @!attribute [r] progress
