@@ -8,7 +8,6 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::{PixelFormat, RawImage};
-
 use crate::error::Error;
 use crate::{ErrorKind, Result};
 
