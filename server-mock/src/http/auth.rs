@@ -129,6 +129,7 @@ pub async fn create_session(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = renderiq_sdk::types::Envelope<AuthSession>),
+        (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "AUTH_REQUIRED: unknown, expired, revoked or reused token", body = ErrorBody),
     )
 )]

@@ -203,6 +203,7 @@ pub struct WaitQuery {
     params(("id" = String, Path, description = "Render id"), WaitQuery),
     responses(
         (status = 200, description = "The render", body = Envelope<Render>),
+        (status = 400, description = "INVALID_INPUT: `wait` or `until` not valid", body = ErrorBody),
         (status = 404, description = "NOT_FOUND (also another user's render)", body = ErrorBody),
     )
 )]
