@@ -67,6 +67,7 @@ status=0
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$ST_MAX_EXAMPLES" \
     --seed 11 \
+    --generation-database none \
     --workers 2 \
     --no-color \
     --report junit --report-junit-path "$CARGO_TARGET_DIR/schemathesis-junit.xml" \

@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((head, image)) = data.split_first_chunk::<9>() else {
         return;
     };
-    let format = [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::Webp][usize::from(head[0] % 3)];
+    let format =
+        [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::Webp][usize::from(head[0] % 3)];
     // Small edges keep the run fast; 0 is refused by the options' own check.
     let max_edge = u32::from(head[1] % 128) * 2;
     let quality = head[2] % 105;
@@ -44,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
             254 => 1,
             slack => width as usize * 4 + usize::from(slack % 9),
         };
-        let pixel_format = if head[8] & 1 == 0 { PixelFormat::Rgba8 } else { PixelFormat::Bgra8 };
+        let pixel_format = if head[8] & 1 == 0 {
+            PixelFormat::Rgba8
+        } else {
+            PixelFormat::Bgra8
+        };
         let mut shot = Screenshot::raw(image, width, height, stride, pixel_format);
         if let Screenshot::Raw(raw) = &mut shot {
             raw.bottom_up = head[8] & 2 != 0;
@@ -71,7 +76,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(image::guess_format(&prepared.bytes).ok(), Some(expected));
             let decoded = image::load_from_memory_with_format(&prepared.bytes, expected)
                 .expect("a prepared image decodes");
-            assert_eq!((decoded.width(), decoded.height()), (prepared.width, prepared.height));
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (prepared.width, prepared.height)
+            );
         }
         Err(e) => assert!(
             matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Image),

@@ -72,7 +72,9 @@ fuzz_target!(|data: &[u8]| {
     ];
     assert_eq!(webhook.verify_at(payload, signed, ts).unwrap(), payload);
     let tolerance = webhooks::DEFAULT_TOLERANCE.as_secs() as i64;
-    assert!(webhook.verify_at(payload, signed, ts.saturating_add(tolerance)).is_ok());
+    assert!(webhook
+        .verify_at(payload, signed, ts.saturating_add(tolerance))
+        .is_ok());
     let several = format!("{signature} {good}");
     let with_others = [
         ("webhook-id", msg_id.as_str()),

@@ -476,7 +476,11 @@ fn a_png_declaring_terabytes_of_pixels_is_refused_before_decoding() {
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Image);
-        assert!(err.message().contains("9731x150994946"), "{}", err.message());
+        assert!(
+            err.message().contains("9731x150994946"),
+            "{}",
+            err.message()
+        );
     }
 }
 
