@@ -61,7 +61,8 @@ TOKEN="$(curl -fsS -X POST "$BASE/api/plugins/auth/signin" -H 'Content-Type: app
 
 log "schemathesis against $BASE/api/plugins/openapi.json ($ST_MAX_EXAMPLES examples per operation)"
 status=0
-"$VENV/bin/st" run "$BASE/api/plugins/openapi.json" \
+# From the temporary folder: schemathesis keeps a cache (.schemathesis/) in its working folder.
+(cd "$WORK" && "$VENV/bin/st" run "$BASE/api/plugins/openapi.json" \
     --url "$BASE" \
     -H "Authorization: Bearer $TOKEN" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
@@ -71,7 +72,7 @@ status=0
     --workers 2 \
     --no-color \
     --report junit --report-junit-path "$CARGO_TARGET_DIR/schemathesis-junit.xml" \
-    "$@" || status=$?
+    "$@") || status=$?
 if [ "$status" -ne 0 ]; then
     echo "schemathesis failed; the server's log ends:" >&2
     tail -20 "$WORK/server.log" >&2
