@@ -457,3 +457,36 @@ fn prepared_image_debug_does_not_dump_the_bytes() {
     );
     assert!(debug.len() < 200, "{debug}");
 }
+
+/// Found by the `ffi_call` fuzz target: an 87-byte PNG (its checksums fixed
+/// here: fuzz builds skip them) whose header declares 9731 × 150994946
+/// RGBA pixels. Decoding it tried to allocate 5.9 TB and aborted the process; it is now refused
+/// from the header as an image error.
+#[test]
+fn a_png_declaring_terabytes_of_pixels_is_refused_before_decoding() {
+    let png = hex_bytes(
+        "89504e470d0a1a0a0000000d49484452000026030900000208060000005ffe95d5000000114944415478\
+         9c63389162f41f861990398585858585e256846d8585858500b7170e2fd191ec4d0000000049454e44ae\
+         426082",
+    );
+    for format in [OutputFormat::Png, OutputFormat::Jpeg] {
+        let err = prepare(
+            &Screenshot::encoded(png.as_slice()),
+            &PrepareOptions::new().format(format),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Image);
+        assert!(
+            err.message().contains("9731x150994946"),
+            "{}",
+            err.message()
+        );
+    }
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}

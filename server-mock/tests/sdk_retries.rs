@@ -17,8 +17,9 @@ use renderiq_sdk::token_store::MemoryStore;
 use renderiq_sdk::{Client, CreateRender, RetryPolicy, Screenshot};
 use renderiq_server::Clock;
 use serde_json::Value;
+use support::fault_proxy::{read_message, Head};
 use support::{TestServer, PASSWORD};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 /// One request that went through the proxy.
@@ -170,119 +171,6 @@ async fn serve_connection(
         }
         exchange.forwarded = Some(Instant::now());
         log.lock().unwrap().push(exchange);
-    }
-}
-
-/// The head of an HTTP/1.1 message: start line and headers.
-struct Head {
-    start: String,
-    headers: Vec<(String, String)>,
-    len: usize,
-}
-
-impl Head {
-    fn parse(message: &[u8]) -> Self {
-        let len = find(message, b"\r\n\r\n").expect("a complete head") + 4;
-        let text = String::from_utf8_lossy(&message[..len - 4]).into_owned();
-        let mut lines = text.split("\r\n");
-        let start = lines.next().unwrap_or_default().to_owned();
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        Self {
-            start,
-            headers,
-            len,
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn set_header(&mut self, name: &str, value: &str) {
-        for (k, v) in &mut self.headers {
-            if k == name {
-                *v = value.to_owned();
-            }
-        }
-    }
-
-    /// This head followed by the body of `message`.
-    fn with_body(&self, message: &[u8]) -> Vec<u8> {
-        let mut out = format!("{}\r\n", self.start).into_bytes();
-        for (k, v) in &self.headers {
-            out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&message[self.len..]);
-        out
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Length of the complete message at the start of `buf` (Content-Length or chunked), if all of
-/// it is there.
-fn complete_length(buf: &[u8], no_body: bool) -> Option<usize> {
-    let head_end = find(buf, b"\r\n\r\n")? + 4;
-    if no_body {
-        return Some(head_end);
-    }
-    let head = Head::parse(buf);
-    if head
-        .header("transfer-encoding")
-        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
-    {
-        let mut at = head_end;
-        loop {
-            let line_end = at + find(&buf[at..], b"\r\n")?;
-            let size_text = String::from_utf8_lossy(&buf[at..line_end]);
-            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-            at = line_end + 2;
-            if size == 0 {
-                // Optional trailers, then an empty line.
-                return if buf.get(at..at + 2)? == b"\r\n" {
-                    Some(at + 2)
-                } else {
-                    Some(at + find(&buf[at..], b"\r\n\r\n")? + 4)
-                };
-            }
-            at += size + 2;
-            if buf.len() < at {
-                return None;
-            }
-        }
-    }
-    let body: usize = head
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    (buf.len() >= head_end + body).then_some(head_end + body)
-}
-
-/// Reads one message from `stream`; bytes after it stay in `pending`. `None` at end of stream.
-async fn read_message(
-    stream: &mut TcpStream,
-    pending: &mut Vec<u8>,
-    no_body: bool,
-) -> Option<Vec<u8>> {
-    loop {
-        if let Some(len) = complete_length(pending, no_body) {
-            let rest = pending.split_off(len);
-            return Some(std::mem::replace(pending, rest));
-        }
-        let mut chunk = [0u8; 16 * 1024];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => pending.extend_from_slice(&chunk[..n]),
-        }
     }
 }
 

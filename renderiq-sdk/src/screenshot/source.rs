@@ -11,6 +11,10 @@ use super::{PixelFormat, RawImage};
 use crate::error::Error;
 use crate::{ErrorKind, Result};
 
+/// The most memory an encoded screenshot may decode into, from the size its header declares:
+/// 512 MiB (a 16384 × 8192 RGBA capture).
+pub(crate) const MAX_DECODED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Channel order of the pixels the pipeline works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Layout {
@@ -168,6 +172,19 @@ impl Decoded {
         let mut decoder = reader
             .into_decoder()
             .map_err(|e| decode_error("could not decode the screenshot", e))?;
+        // The header's size, checked before any pixel is allocated: a file of a few bytes can
+        // declare terabytes of pixels, and failing to allocate them aborts the process.
+        if decoder.total_bytes() > MAX_DECODED_BYTES {
+            let (width, height) = decoder.dimensions();
+            return Err(Error::new(
+                ErrorKind::Image,
+                format!(
+                    "the screenshot declares {width}x{height} pixels, more than {} MiB decoded: \
+                     export a smaller image",
+                    MAX_DECODED_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
         // A damaged EXIF block should not stop the upload: fall back to the stored orientation.
         let orientation = decoder
             .orientation()

@@ -36,6 +36,7 @@ use super::{
     AppState,
 };
 use crate::cdn::CdnLinks;
+use crate::config::Config;
 use crate::delivery;
 use crate::outbound::Policy;
 use crate::image_limits::{ImageBounds, ImageRefusal};
@@ -123,7 +124,7 @@ pub async fn create_render(
             .read(move |conn| settings::load(conn, &user_id).map_err(ApiError::from))
             .await?
     };
-    let input = upload.validate(&state, &defaults)?;
+    let input = upload.validate(&state.config, &defaults)?;
     if let Some(url) = &input.callback_url {
         Policy::new(state.config.allow_private_webhooks)
             .check_target(url)
@@ -218,6 +219,7 @@ pub struct WaitQuery {
     params(("id" = String, Path, description = "Render id"), WaitQuery),
     responses(
         (status = 200, description = "The render", body = Envelope<Render>),
+        (status = 400, description = "INVALID_INPUT: `wait` or `until` not valid", body = ErrorBody),
         (status = 404, description = "NOT_FOUND (also another user's render)", body = ErrorBody),
     )
 )]
@@ -419,7 +421,38 @@ impl FromRequest<AppState> for RenderUpload {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        let limit = upload_body_limit(&state.config);
+        Self::parse(request, upload_body_limit(&state.config)).await
+    }
+}
+
+/// Reads and checks a `POST /renders` body exactly as the route does, short of the account:
+/// no database, no storage, no charge (the user's settings are the defaults). The entry point
+/// of the `render_input` fuzz target in `fuzz/`.
+///
+/// Answers the stored file's extension (`png`, `jpg` or `webp`) of an accepted upload.
+///
+/// # Errors
+///
+/// The route's own answer to a body it refuses: 400 `VALIDATION_ERROR` naming the fields,
+/// 413 for an image over `--max-upload-bytes` or a body over the upload limit.
+pub async fn check_render_body(
+    config: &Config,
+    content_type: &str,
+    body: Bytes,
+) -> Result<&'static str, ApiError> {
+    let request = Request::builder()
+        .method("POST")
+        .header(CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .map_err(|e| ApiError::invalid("Content-Type", e.to_string()))?;
+    let upload = RenderUpload::parse(request, upload_body_limit(config)).await?;
+    let input = upload.validate(config, &settings::defaults())?;
+    Ok(input.extension)
+}
+
+impl RenderUpload {
+    /// Reads the form or JSON document of `request`, at most `limit` bytes of it.
+    async fn parse(request: Request, limit: usize) -> Result<Self, ApiError> {
         let content_type = request
             .headers()
             .get(CONTENT_TYPE)
@@ -428,9 +461,9 @@ impl FromRequest<AppState> for RenderUpload {
             .to_ascii_lowercase();
         let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
         if content_type.starts_with("multipart/form-data") {
-            Self::from_multipart(Multipart::from_request(request, state).await?).await
+            Self::from_multipart(Multipart::from_request(request, &()).await?).await
         } else if content_type.starts_with("application/json") || content_type.contains("+json") {
-            let bytes = Bytes::from_request(request, state).await?;
+            let bytes = Bytes::from_request(request, &()).await?;
             let json: CreateRenderJson = serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::invalid("body", e.to_string()))?;
             let mut upload = Self {
@@ -451,9 +484,7 @@ impl FromRequest<AppState> for RenderUpload {
             ))
         }
     }
-}
 
-impl RenderUpload {
     async fn from_multipart(mut multipart: Multipart) -> Result<Self, ApiError> {
         let mut upload = Self::default();
         while let Some(field) = multipart.next_field().await? {
@@ -497,10 +528,9 @@ impl RenderUpload {
 
     fn validate(
         self,
-        state: &AppState,
+        config: &Config,
         defaults: &renderiq_sdk::types::Settings,
     ) -> Result<ValidInput, ApiError> {
-        let config = &state.config;
         let mut details = BTreeMap::new();
         let mut image_info = None;
         match (&self.image, self.image_error) {

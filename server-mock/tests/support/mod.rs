@@ -2,6 +2,7 @@
 //! requests, images and envelope checks.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod receiver;
 
 use std::path::{Path, PathBuf};
