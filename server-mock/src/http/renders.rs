@@ -38,8 +38,8 @@ use super::{
 use crate::cdn::CdnLinks;
 use crate::config::Config;
 use crate::delivery;
-use crate::outbound::Policy;
 use crate::image_limits::{ImageBounds, ImageRefusal};
+use crate::outbound::Policy;
 use crate::retention;
 
 /// Longest accepted prompt, in characters.
