@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of every language, installing what it needs first:
-#   Rust (cargo test: core, server, CLI, examples), the keychain store against a real Secret
+#   Rust (cargo test: core, server, CLI, examples), the supply-chain check (cargo deny), the
+#   server against schemathesis, the fuzz smoke runs, the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
 #   Blender via bpy; then the release wheel in a fresh venv), Ruby (minitest, native and Fiddle
 #   backends), and the generated-file checks.
@@ -44,6 +45,12 @@ ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 run_suite rust "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
 run_suite lint "rust: rustfmt and clippy" scripts/lint-rust.sh
 run_suite generated "generated files are fresh" scripts/check-generated.sh
+run_suite deny "supply chain: cargo deny check licenses bans" scripts/check-deny.sh
+# The reference server under attack-shaped input: schemathesis generates requests from its own
+# OpenAPI document (no 5xx, every answer as documented), then each fuzz target runs briefly
+# from its checked-in corpus (longer runs are made by hand: see the README's security section).
+run_suite schemathesis "server: schemathesis against the OpenAPI document" scripts/test-schemathesis.sh
+run_suite fuzz "fuzz smoke runs (cargo-fuzz, four targets)" scripts/fuzz-smoke.sh
 run_suite keychain "rust: keychain store on a real Secret Service" \
     scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
 for suite in ffi dotnet python ruby; do
