@@ -53,3 +53,37 @@ impl r2d2::ManageConnection for SqliteManager {
         false
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use r2d2::ManageConnection as _;
+
+    use super::*;
+
+    #[test]
+    fn every_connection_is_opened_with_the_pragmas() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = SqliteManager::new(
+            dir.path().join("x.db"),
+            Duration::from_millis(1234),
+            Durability::Full,
+        );
+        // Two connections: the settings are per connection, not left over in the file.
+        for _ in 0..2 {
+            let mut conn = manager.connect().unwrap();
+            let pragma = |name: &str| -> String {
+                conn.query_row(&format!("PRAGMA {name}"), [], |r| {
+                    r.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| format!("{v:?}"))
+                .unwrap()
+            };
+            assert_eq!(pragma("journal_mode"), r#"Text("wal")"#);
+            // The bundled SQLite already defaults to 1; the pragma keeps it so on any build.
+            assert_eq!(pragma("foreign_keys"), "Integer(1)");
+            assert_eq!(pragma("synchronous"), "Integer(2)", "FULL");
+            assert_eq!(pragma("busy_timeout"), "Integer(1234)");
+            manager.is_valid(&mut conn).unwrap();
+        }
+    }
+}
