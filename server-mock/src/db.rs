@@ -17,8 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+mod pool;
+
+use pool::SqliteManager;
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -75,7 +78,7 @@ pub enum DbError {
 /// Cheap-to-clone handle on the database.
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    pool: r2d2::Pool<SqliteManager>,
     write_lock: Arc<Mutex<()>>,
 }
 
@@ -111,15 +114,7 @@ impl Db {
         // It holds the JWT key and the webhook secrets: readable by the server's user only.
         crate::private_fs::touch(path)
             .with_context(|| format!("creating {} (mode 0600)", path.display()))?;
-        let manager = SqliteConnectionManager::file(path).with_init(move |conn| {
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            conn.execute_batch(&format!(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = {};
-                 PRAGMA foreign_keys = ON;",
-                durability.pragma()
-            ))
-        });
+        let manager = SqliteManager::new(path.to_path_buf(), BUSY_TIMEOUT, durability);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(Duration::from_secs(30))

@@ -448,6 +448,7 @@ enum Lookup {
 /// claims for `lease_ms` (the attempt sets their real next time, or deletes them).
 fn claim_due(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Job>> {
     let now = Utc::now().timestamp_millis();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare_cached(
         "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
                 attempts, next_attempt_at

@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -68,9 +69,12 @@ impl JwtKeys {
             )
             .map_err(anyhow::Error::from)
         })?;
+        // Refused only when empty (a row edited by hand): deleting it makes the next start
+        // create a fresh one (signing every session out).
+        let hint = "the 'jwt' row of server_secrets is empty; delete it and restart the server";
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            encoding: EncodingKey::from_secret(secret.as_bytes()).context(hint)?,
+            decoding: DecodingKey::from_secret(secret.as_bytes()).context(hint)?,
             seal: TokenSeal::derive(secret.as_bytes()),
         })
     }

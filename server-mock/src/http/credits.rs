@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{ApiQuery, Auth, ReadCredits};
-use super::{new_id, ok, page_bounds, ApiError, ApiResult, AppState};
+use super::{new_id, ok, page_bounds, page_offset, page_total, ApiError, ApiResult, AppState};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -73,7 +73,7 @@ pub async fn list_transactions(
     let page = state
         .db
         .read(move |conn| {
-            let total: u64 = conn.query_row(
+            let count: i64 = conn.query_row(
                 "SELECT COUNT(*) FROM credit_transactions WHERE user_id = ?1",
                 [&user_id],
                 |r| r.get(0),
@@ -83,7 +83,7 @@ pub async fn list_transactions(
                  FROM credit_transactions WHERE user_id = ?1
                  ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
             )?;
-            let offset = u64::from(page - 1) * u64::from(limit);
+            let offset = page_offset(page, limit);
             let items = stmt
                 .query_map(params![user_id, limit, offset], |r| {
                     Ok(CreditTransaction {
@@ -97,7 +97,8 @@ pub async fn list_transactions(
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let has_more = offset + (items.len() as u64) < total;
+            let has_more = offset.saturating_add(items.len() as i64) < count;
+            let total = page_total(count);
             Ok::<_, ApiError>(Page {
                 items,
                 page,

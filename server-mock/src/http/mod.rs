@@ -212,6 +212,16 @@ pub(crate) fn page_bounds(page: Option<u32>, limit: Option<u32>) -> Result<(u32,
     Ok((page, limit.min(100)))
 }
 
+/// The SQL `OFFSET` of page `page` (from 1) of `limit` rows. SQLite integers are `i64`.
+pub(crate) fn page_offset(page: u32, limit: u32) -> i64 {
+    i64::from(page.saturating_sub(1)).saturating_mul(i64::from(limit))
+}
+
+/// A `COUNT(*)` read as SQLite's `i64`, as the `total` of a page (never negative).
+pub(crate) fn page_total(count: i64) -> u64 {
+    u64::try_from(count).unwrap_or_default()
+}
+
 /// The body limit of routes that take uploads: base64 JSON of the largest image, plus slack.
 pub(crate) fn upload_body_limit(config: &Config) -> usize {
     config.max_upload_bytes / 3 * 4 + 1024 * 1024

@@ -32,8 +32,8 @@ use super::extract::{
 };
 use super::idempotency::{self, StoredResponse};
 use super::{
-    credits, new_id, ok, page_bounds, projects, settings, upload_body_limit, ApiError, ApiResult,
-    AppState,
+    credits, new_id, ok, page_bounds, page_offset, page_total, projects, settings,
+    upload_body_limit, ApiError, ApiResult, AppState,
 };
 use crate::cdn::CdnLinks;
 use crate::config::Config;
@@ -321,12 +321,12 @@ pub async fn list_renders(
         .read(move |conn| {
             let filter = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
             let status = status.map(RenderStatus::as_str);
-            let total: u64 = conn.query_row(
+            let count: i64 = conn.query_row(
                 &format!("SELECT COUNT(*) FROM renders {filter}"),
                 params![user_id, status, project],
                 |r| r.get(0),
             )?;
-            let offset = u64::from(page - 1) * u64::from(limit);
+            let offset = page_offset(page, limit);
             let mut stmt = conn.prepare(&format!(
                 "SELECT {COLUMNS} FROM renders {filter} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
             ))?;
@@ -334,7 +334,8 @@ pub async fn list_renders(
                 .query_map(params![user_id, status, project, limit, offset], RenderRow::from_row)?
                 .map(|row| row.map(|r| r.into_render(&links)))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let has_more = offset + (items.len() as u64) < total;
+            let has_more = offset.saturating_add(items.len() as i64) < count;
+            let total = page_total(count);
             Ok::<_, ApiError>(Page { items, page, limit, total, has_more })
         })
         .await?;
