@@ -17,9 +17,7 @@ use crate::error::{Error, Result};
 pub(crate) fn parse_pem_bundle(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| {
-            Error::config("the extra root certificate is not valid PEM").with_source(e)
-        })?;
+        .map_err(|e| Error::config("the extra root certificate is not valid PEM").with_source(e))?;
     if certs.is_empty() {
         return Err(Error::config(
             "the extra root certificate is not PEM: expected -----BEGIN CERTIFICATE-----",
@@ -37,9 +35,9 @@ pub(crate) fn client_config(extra_roots: Vec<CertificateDer<'static>>) -> Result
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
     for cert in extra_roots {
-        roots
-            .add(cert)
-            .map_err(|e| Error::config("the extra root certificate is not usable").with_source(e))?;
+        roots.add(cert).map_err(|e| {
+            Error::config("the extra root certificate is not usable").with_source(e)
+        })?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)

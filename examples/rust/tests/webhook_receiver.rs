@@ -53,7 +53,9 @@ async fn post(
 ) -> (u16, serde_json::Value) {
     let http = renderiq_server::tls::client_builder()
         .unwrap()
-        .no_proxy().build().unwrap();
+        .no_proxy()
+        .build()
+        .unwrap();
     let mut req = http
         .post(url)
         .header("content-type", "application/json")
