@@ -55,7 +55,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     token_store: Option<Arc<dyn TokenStore>>,
     api_key: Option<Secret>,
-    root_certs: Vec<reqwest::Certificate>,
+    root_certs: Vec<rustls::pki_types::CertificateDer<'static>>,
     proxy: Option<reqwest::Proxy>,
     no_proxy: bool,
     allow_insecure_http: bool,
@@ -186,23 +186,9 @@ impl ClientBuilder {
     /// Trust an extra root certificate (PEM), e.g. the TLS-inspecting proxy of an office.
     /// Default is the OS trust store plus Mozilla's roots.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        // Some TLS back ends parse certificates lazily; check the PEM framing here so a bad file
-        // is reported by `build()` whichever back end is compiled in.
-        let framed = std::str::from_utf8(pem)
-            .map(|t| t.contains("-----BEGIN CERTIFICATE-----"))
-            .unwrap_or(false);
-        match reqwest::Certificate::from_pem_bundle(pem) {
-            Ok(certs) if framed && !certs.is_empty() => self.root_certs.extend(certs),
-            Ok(_) => {
-                self = self.fail(Error::config(
-                    "the extra root certificate is not PEM: expected -----BEGIN CERTIFICATE-----",
-                ))
-            }
-            Err(e) => {
-                self = self.fail(
-                    Error::config("the extra root certificate is not valid PEM").with_source(e),
-                )
-            }
+        match crate::tls::parse_pem_bundle(pem) {
+            Ok(certs) => self.root_certs.extend(certs),
+            Err(e) => self = self.fail(e),
         }
         self
     }
@@ -320,10 +306,8 @@ impl ClientBuilder {
             .default_headers(default_headers)
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
-            .redirect(redirect_policy());
-        for cert in self.root_certs {
-            http = http.add_root_certificate(cert);
-        }
+            .redirect(redirect_policy())
+            .tls_backend_preconfigured(crate::tls::client_config(self.root_certs)?);
         if self.no_proxy {
             http = http.no_proxy();
         }

@@ -44,6 +44,7 @@ pub mod runtime;
 pub mod screenshot;
 mod secret;
 mod session;
+mod tls;
 pub mod token_store;
 pub mod types;
 pub mod webhooks;

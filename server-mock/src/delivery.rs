@@ -151,7 +151,7 @@ impl Deliverer {
     /// The HTTP client cannot be built.
     pub fn new(config: &Config, db: Db, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let policy = Policy::new(config.allow_private_webhooks);
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()?
             .timeout(Duration::from_millis(config.webhook_timeout_ms.max(1)))
             .user_agent(concat!("Renderiq-Webhooks/", env!("CARGO_PKG_VERSION")))
             // A redirect would lead to a target nobody checked.

@@ -42,6 +42,7 @@ pub mod render;
 pub mod retention;
 pub mod serve;
 pub mod storage;
+pub mod tls;
 
 pub use clock::Clock;
 pub use config::{Config, GeneratorKind};

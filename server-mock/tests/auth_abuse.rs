@@ -132,7 +132,8 @@ async fn many_emails_from_one_address_are_limited_by_the_address() {
     sign_out(&server).await.data();
 
     // Another client address (127.0.0.2 is loopback too) has its own budget.
-    let other = reqwest::Client::builder()
+    let other = renderiq_server::tls::client_builder()
+        .unwrap()
         .no_proxy()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
         .build()

@@ -51,7 +51,11 @@ async fn post(
     headers: &[(&'static str, String)],
     body: Vec<u8>,
 ) -> (u16, serde_json::Value) {
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = renderiq_server::tls::client_builder()
+        .unwrap()
+        .no_proxy()
+        .build()
+        .unwrap();
     let mut req = http
         .post(url)
         .header("content-type", "application/json")

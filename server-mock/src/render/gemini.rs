@@ -35,7 +35,7 @@ impl GeminiGenerator {
     ///
     /// The HTTP client cannot be built.
     pub fn new(base_url: &str, model: &str, api_key: &str) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()?
             .timeout(Duration::from_secs(120))
             .build()
             .context("building the Gemini HTTP client")?;

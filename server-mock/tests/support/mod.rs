@@ -104,7 +104,8 @@ pub fn test_config(dir: &Path) -> Config {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    renderiq_server::tls::client_builder()
+        .unwrap()
         .no_proxy()
         .timeout(Duration::from_secs(60))
         .build()
