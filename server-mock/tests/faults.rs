@@ -9,9 +9,10 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use renderiq_sdk::token_store::MemoryStore;
+use renderiq_sdk::token_store::{MemoryStore, TokenStore};
 use renderiq_sdk::{Client, CreateRender, ErrorKind, RetryPolicy, Screenshot};
 use serde_json::Value;
 use support::fault_proxy::{Fault, FaultProxy};
@@ -20,24 +21,33 @@ use support::{TestServer, PASSWORD};
 const CREATE: (&str, &str) = ("POST", "/api/plugins/renders");
 
 /// A client through `base_url`, signed in as `email`: `retries` retries without jitter and,
-/// when given, a whole-request timeout.
+/// when given, a whole-request timeout. The sign-in goes through a client without that timeout
+/// sharing the token store, so a slow password check on a loaded machine cannot be mistaken for
+/// the fault under test.
 async fn client(base_url: &str, email: &str, retries: u32, timeout: Option<Duration>) -> Client {
-    let mut builder = Client::builder()
-        .base_url(base_url)
-        .token_store(MemoryStore::new())
-        .retry_policy(
-            RetryPolicy::default()
-                .max_retries(retries)
-                .initial_backoff(Duration::from_millis(50))
-                .jitter(false),
-        )
-        .no_proxy();
-    if let Some(timeout) = timeout {
-        builder = builder.timeout(timeout);
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let builder = || {
+        Client::builder()
+            .base_url(base_url)
+            .shared_token_store(store.clone())
+            .retry_policy(
+                RetryPolicy::default()
+                    .max_retries(retries)
+                    .initial_backoff(Duration::from_millis(50))
+                    .jitter(false),
+            )
+            .no_proxy()
+    };
+    builder()
+        .build()
+        .unwrap()
+        .sign_in(email, PASSWORD)
+        .await
+        .unwrap();
+    match timeout {
+        Some(timeout) => builder().timeout(timeout).build().unwrap(),
+        None => builder().build().unwrap(),
     }
-    let client = builder.build().unwrap();
-    client.sign_in(email, PASSWORD).await.unwrap();
-    client
 }
 
 /// A render big enough that 200 body bytes are well inside the upload.
