@@ -97,3 +97,84 @@ fn keychain_debug_output_names_the_entry_only() {
     let dbg = format!("{store:?}");
     assert!(dbg.contains(SERVICE) && dbg.contains("debug"), "{dbg}");
 }
+
+/// A session saved by an SDK built on keyring 3 (item attributes `service`, `username`,
+/// `target=default`, `application=rust-keyring`) is still found after the move to keyring 4, so
+/// an upgrade does not sign anyone out; saving over it keeps one item. The old item is written
+/// with `secret-tool`, independent of either keyring version.
+#[test]
+#[ignore = "needs a Secret Service and secret-tool; run by scripts/with-keyring.sh"]
+#[cfg(target_os = "linux")]
+fn keychain_reads_and_replaces_a_session_saved_by_keyring_3() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let store = store("keyring3");
+    store.clear().unwrap();
+    let json = serde_json::to_vec(&session("at_from_keyring_3")).unwrap();
+    let mut child = Command::new("secret-tool")
+        .args(["store", "--label", "keyring-rs v3 item"])
+        .args(["service", store.service(), "username", store.account()])
+        .args(["target", "default", "application", "rust-keyring"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("secret-tool (Debian: libsecret-tools) must be installed");
+    child.stdin.take().unwrap().write_all(&json).unwrap();
+    assert!(child.wait().unwrap().success(), "secret-tool store failed");
+
+    assert_eq!(store.load().unwrap(), Some(session("at_from_keyring_3")));
+    store.save(&session("at_after_upgrade")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(session("at_after_upgrade")));
+    let found = Command::new("secret-tool")
+        .args([
+            "search",
+            "--all",
+            "service",
+            store.service(),
+            "username",
+            store.account(),
+        ])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&found.stdout).into_owned()
+        + &String::from_utf8_lossy(&found.stderr);
+    assert_eq!(listing.matches("secret = ").count(), 1, "{listing}");
+    store.clear().unwrap();
+    assert_eq!(store.load().unwrap(), None);
+}
+
+/// With no session bus the store answers "unavailable" (so the default store falls back to
+/// memory), and the message carries why the platform store could not be opened and what to do.
+/// The check runs in a child process: keyring opens the platform store once per process.
+#[test]
+#[cfg(target_os = "linux")]
+fn keychain_without_a_session_bus_is_unavailable_and_says_why() {
+    const CHILD: &str = "RENDERIQ_KEYCHAIN_NO_BUS_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let e = store("nobus").load().unwrap_err();
+        let message = e.to_string();
+        assert_eq!(e.error_code(), Some("TOKEN_STORE_UNAVAILABLE"), "{message}");
+        assert!(message.contains("could not be opened: "), "{message}");
+        assert!(message.contains("start gnome-keyring"), "{message}");
+        assert!(message.contains("restart this application"), "{message}");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "keychain_without_a_session_bus_is_unavailable_and_says_why",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/renderiq-test-bus",
+        )
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let log =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("1 passed"), "{log}");
+}

@@ -112,11 +112,28 @@ impl KeychainStore {
     }
 
     /// Turns a `keyring` error into ours. The `keyring` error itself is not attached: some of
-    /// its variants hold the stored secret (`BadEncoding`) or whole credentials (`Ambiguous`),
-    /// which its `Debug` would print.
+    /// its variants hold the stored secret (`BadEncoding`, `BadDataFormat`) or whole
+    /// credentials (`Ambiguous`), which its `Debug` would print.
     fn error(&self, action: &str, e: keyring::Error) -> Error {
         let entry = format!("entry {}/{}", self.service, self.account);
         let (code, message) = match &e {
+            // keyring connects to the platform store once per process, on the first entry; this
+            // is that connection's failure, kept for the life of the process.
+            keyring::Error::NoDefaultStore => {
+                let cause = match keyring::Entry::store_status() {
+                    Err(cause) => format!(": {cause}"),
+                    Ok(()) => String::new(),
+                };
+                (
+                    "TOKEN_STORE_UNAVAILABLE",
+                    format!(
+                        "could not {action} the {STORE} {entry}: the {STORE} could not be \
+                         opened{cause}; {} (it is opened once per process: restart this \
+                         application after starting it)",
+                        platform_hint()
+                    ),
+                )
+            }
             keyring::Error::PlatformFailure(cause) => (
                 "TOKEN_STORE_UNAVAILABLE",
                 format!(
@@ -170,7 +187,7 @@ impl KeychainStore {
                     items.len()
                 ),
             ),
-            keyring::Error::BadEncoding(_) => (
+            keyring::Error::BadEncoding(_) | keyring::Error::BadDataFormat(..) => (
                 "TOKEN_STORE_CORRUPT",
                 format!(
                     "the {STORE} {entry} does not hold a Renderiq session; sign in again to \
