@@ -27,9 +27,10 @@ ensure_apt() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# What building the SDK, the server and the CLI needs: the keychain store talks D-Bus.
+# What building the SDK, the server and the CLI needs (the keychain store speaks D-Bus in pure
+# Rust since keyring 4: no libdbus).
 ensure_rust_build_deps() {
-    ensure_apt pkg-config libdbus-1-dev
+    ensure_apt pkg-config
 }
 
 # What building the whole workspace needs: the above, plus Ruby's headers and libclang for the
