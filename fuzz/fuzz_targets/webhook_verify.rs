@@ -7,10 +7,12 @@
 //! - the same delivery with one body byte changed, another id or another key does not;
 //! - a timestamp outside the tolerance is refused as too old / too new, with no overflow
 //!   at the ends of `i64`;
-//! - reading the body as an event never panics.
+//! - reading the body as an event never panics;
+//! - the timestamp line read as a `Retry-After` header never panics, and whole seconds are
+//!   exactly that delay.
 #![no_main]
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use libfuzzer_sys::fuzz_target;
 use renderiq_sdk::webhooks::{self, Webhook};
@@ -23,6 +25,14 @@ fuzz_target!(|data: &[u8]| {
     let timestamp = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let signature = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
     let payload = parts.next().unwrap_or_default();
+
+    // 0. Header parsing: the timestamp line read as a server's `Retry-After` never panics, and a
+    //    whole number of seconds is exactly that delay.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let after = renderiq_sdk::fuzzing::parse_retry_after(&timestamp, now);
+    if let Ok(secs) = timestamp.trim().parse::<u64>() {
+        assert_eq!(after, Some(Duration::from_secs(secs)));
+    }
 
     // The secret as given (most inputs are refused), else its bytes as the raw key.
     let webhook = match Webhook::new(&secret) {

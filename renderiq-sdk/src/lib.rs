@@ -49,6 +49,19 @@ pub mod token_store;
 pub mod types;
 pub mod webhooks;
 
+/// Entry points for the cargo-fuzz targets in `fuzz/` (cargo-fuzz builds with `--cfg fuzzing`);
+/// not part of the API and absent from every other build.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::time::{Duration, SystemTime};
+
+    /// The SDK's `Retry-After` parser (delay-seconds or an HTTP date), as the retry loop uses it.
+    pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+        crate::retry::parse_retry_after(value, now)
+    }
+}
+
 pub use client::Client;
 pub use config::{ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind, Result};
