@@ -22,7 +22,7 @@ log "disk before the suites: $(disk_free)"
 LOG_DIR="${RENDERIQ_TEST_LOG_DIR:-$CARGO_TARGET_DIR/test-logs}"
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
 
-declare -a RESULTS=()
+declare -a RESULTS=() FAILED_SLUGS=()
 FAILED=0
 # run_suite SLUG NAME COMMAND...: runs one suite, its output shown and kept in $LOG_DIR/SLUG.log.
 run_suite() {
@@ -35,6 +35,7 @@ run_suite() {
         RESULTS+=("PASS  $name ($((SECONDS - start))s)")
     else
         RESULTS+=("FAIL  $name (exit $status, $((SECONDS - start))s, $(disk_free))")
+        FAILED_SLUGS+=("$slug")
         FAILED=1
     fi
 }
@@ -70,5 +71,12 @@ run_suite required "required tests ran and passed" scripts/check-required-tests.
 
 printf '\n==== summary ====\n'
 printf '%s\n' "${RESULTS[@]}"
+# What failed, by name, from each failed suite's log (the runners' own failure lines): the end
+# of the output is often all a CI page keeps.
+for slug in "${FAILED_SLUGS[@]}"; do
+    printf -- '-- failures in %s.log:\n' "$slug"
+    grep -E -- '^test .* FAILED$|^---- .* stdout ----$|panicked at|^FAILED |^ERROR |^  [0-9]+\) (Failure|Error):|Failed .*\[|The following tests FAILED|^!! |^  MISSING ' \
+        "$LOG_DIR/$slug.log" | head -n 30
+done
 printf 'target dir: %s, disk: %s\n' "$(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)" "$(disk_free)"
 exit $FAILED

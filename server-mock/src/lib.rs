@@ -63,10 +63,24 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// Cancel to shut the server down gracefully.
     pub shutdown: CancellationToken,
+    waiters: Arc<http::waiters::Waiters>,
     join: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl RunningServer {
+    /// How many render long-polls (`GET /renders/{id}?wait=`) the user holds open right now:
+    /// the count `--max-waiters-per-user` caps. For monitoring and tests that need a long-poll to
+    /// have reached the server before they go on.
+    ///
+    /// ```no_run
+    /// # async fn demo(server: renderiq_server::RunningServer) {
+    /// assert_eq!(server.held_long_polls("usr_1"), 0);
+    /// # }
+    /// ```
+    pub fn held_long_polls(&self, user_id: &str) -> usize {
+        self.waiters.held_by(user_id)
+    }
+
     /// Stops accepting connections, lets in-flight requests and renders finish, and waits.
     ///
     /// # Errors
@@ -158,6 +172,7 @@ pub async fn spawn_with_generator(
     let workers = start_workers(&state);
     let token = shutdown.clone();
     let limits = serve::Limits::from_config(&state.config);
+    let waiters = state.waiters.clone();
     let serve = serve::serve(listener, app(state), limits, token.clone());
     let join = tokio::spawn(async move {
         let served = serve.await;
@@ -174,6 +189,7 @@ pub async fn spawn_with_generator(
         base_url,
         addr,
         shutdown,
+        waiters,
         join: Some(join),
     })
 }

@@ -112,20 +112,25 @@ async fn a_stalled_request_body_fails_the_request() {
     assert!(answer.contains("\"success\":false"), "{answer}");
 }
 
+/// A bare server on `serve::serve`.
+struct Bare {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    /// Lets the request held in `/held` finish.
+    release: Arc<Notify>,
+    /// Notified when a request has entered `/held`.
+    entered: Arc<Notify>,
+    join: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
 /// A bare server on `serve::serve` with a route answering the peer address and a route held
 /// until `release` is notified.
-async fn bare_server(
-    limits: Limits,
-) -> (
-    SocketAddr,
-    CancellationToken,
-    Arc<Notify>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
+async fn bare_server(limits: Limits) -> Bare {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let release = Arc::new(Notify::new());
-    let held = release.clone();
+    let entered = Arc::new(Notify::new());
+    let (held, arrived) = (release.clone(), entered.clone());
     let app = axum::Router::new()
         .route(
             "/peer",
@@ -134,8 +139,9 @@ async fn bare_server(
         .route(
             "/held",
             get(move || {
-                let held = held.clone();
+                let (held, arrived) = (held.clone(), arrived.clone());
                 async move {
+                    arrived.notify_one();
                     held.notified().await;
                     "finished"
                 }
@@ -143,7 +149,13 @@ async fn bare_server(
         );
     let shutdown = CancellationToken::new();
     let join = tokio::spawn(serve::serve(listener, app, limits, shutdown.clone()));
-    (addr, shutdown, release, join)
+    Bare {
+        addr,
+        shutdown,
+        release,
+        entered,
+        join,
+    }
 }
 
 fn limits(max_connections: usize) -> Limits {
@@ -156,7 +168,12 @@ fn limits(max_connections: usize) -> Limits {
 
 #[tokio::test]
 async fn handlers_see_the_peer_address() {
-    let (addr, shutdown, _, join) = bare_server(limits(8)).await;
+    let Bare {
+        addr,
+        shutdown,
+        join,
+        ..
+    } = bare_server(limits(8)).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let local = stream.local_addr().unwrap();
     stream
@@ -171,7 +188,12 @@ async fn handlers_see_the_peer_address() {
 
 #[tokio::test]
 async fn clients_beyond_the_connection_cap_wait_for_a_free_slot() {
-    let (addr, shutdown, _, join) = bare_server(limits(2)).await;
+    let Bare {
+        addr,
+        shutdown,
+        join,
+        ..
+    } = bare_server(limits(2)).await;
     // Two silent connections take both slots (the header timeout is 30 s here).
     let first = TcpStream::connect(addr).await.unwrap();
     let _second = TcpStream::connect(addr).await.unwrap();
@@ -198,13 +220,21 @@ async fn clients_beyond_the_connection_cap_wait_for_a_free_slot() {
 
 #[tokio::test]
 async fn a_stop_lets_the_request_in_hand_finish() {
-    let (addr, shutdown, release, join) = bare_server(limits(8)).await;
+    let Bare {
+        addr,
+        shutdown,
+        release,
+        entered,
+        join,
+    } = bare_server(limits(8)).await;
     let http = client();
     let request = tokio::spawn(async move {
         let resp = http.get(format!("http://{addr}/held")).send().await?;
         resp.text().await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::timeout(Duration::from_secs(10), entered.notified())
+        .await
+        .expect("the request reached the handler");
     shutdown.cancel();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!join.is_finished(), "stopped under a request in hand");
@@ -238,7 +268,15 @@ async fn long_polls_beyond_the_per_user_cap_answer_at_once() {
         let (http, url, token) = (server.http.clone(), server.url(&path), user.token.clone());
         tokio::spawn(async move { http.get(url).bearer_auth(token).send().await })
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let running = server.server.as_ref().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running.held_long_polls(&user.id) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first long-poll never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert!(!first.is_finished(), "the first long-poll is held");
     // The second long-poll of the same user answers at once with the current state.
     let second = tokio::time::timeout(
