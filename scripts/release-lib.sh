@@ -1,0 +1,79 @@
+# Helpers of the release scripts (scripts/release.sh, scripts/test-release.sh and the per-artifact
+# scripts in scripts/release/). Source it after lib.sh.
+# shellcheck shell=bash
+
+# Where the artifacts go: dist/<kind>/… (python, ruby, nuget, cmake), with dist/SHA256SUMS and
+# dist/sbom/ beside them.
+DIST="${RENDERIQ_DIST:-$REPO_ROOT/dist}"
+export DIST
+# The SDK's version, the one every artifact carries (the workspace's package version).
+RELEASE_VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO_ROOT/Cargo.toml" | head -n1)"
+export RELEASE_VERSION
+
+# release_native_libs: the optimised native libraries every artifact but the wheel ships, built
+# in one cargo invocation so the SDK is compiled once: target/release/librenderiq.{so,a} (the C
+# ABI: C/C++, C#, Ruby's Fiddle backend) and target/release/librenderiq_native.so (Ruby's
+# extension). Cheap when they are up to date.
+release_native_libs() {
+    log "release build of the native libraries (renderiq-ffi, renderiq-ruby)"
+    (cd "$REPO_ROOT" && cargo build --release --locked -p renderiq-ffi -p renderiq-ruby) >&2
+}
+
+# release_server_bin: the reference server the smoke renders run against (the debug build the
+# test command has already made; built here when missing).
+release_server_bin() {
+    local bin="$CARGO_TARGET_DIR/debug/renderiq-server"
+    if [ ! -x "$bin" ]; then
+        (cd "$REPO_ROOT" && cargo build --locked -p renderiq-server) >&2
+    fi
+    printf '%s\n' "$bin"
+}
+
+# Quick starts run exactly as the READMEs print them: against the reference server on
+# http://127.0.0.1:8787, signed in as ada@example.com with the password 'correct horse' (the
+# README's `user add` line), with the viewport capture at ./view.png and /tmp/view.png.
+QS_EMAIL="ada@example.com"
+QS_PASSWORD="correct horse"
+QS_PIDS=()
+
+# qs_start_server WORKDIR: starts the reference server on 127.0.0.1:8787 with a fresh data dir in
+# WORKDIR holding the README's user, and puts the sample capture at WORKDIR/view.png and
+# /tmp/view.png. Fails when the port is taken. Stopped by qs_stop_server.
+qs_start_server() {
+    local work="$1" server i
+    server="$(release_server_bin)"
+    mkdir -p "$work/server-data"
+    cp "$REPO_ROOT/examples/assets/sample-viewport.png" "$work/view.png"
+    cp "$REPO_ROOT/examples/assets/sample-viewport.png" /tmp/view.png
+    RUST_LOG=error "$server" user add --email "$QS_EMAIL" --password "$QS_PASSWORD" \
+        --credits 1000 --data-dir "$work/server-data" >/dev/null
+    "$server" serve --bind 127.0.0.1:8787 --data-dir "$work/server-data" \
+        --sign-in-rate-limit 10000 >"$work/server.log" 2>&1 &
+    QS_PIDS+=("$!")
+    for i in $(seq 1 300); do
+        grep -q "listening on" "$work/server.log" && return 0
+        if ! kill -0 "$!" 2>/dev/null; then
+            echo "the quick-start server exited (is 127.0.0.1:8787 taken?):" >&2
+            cat "$work/server.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "the quick-start server did not start within 30 s" >&2
+    return 1
+}
+
+# qs_stop_server: stops the servers qs_start_server started.
+qs_stop_server() {
+    local pid
+    for pid in "${QS_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
+    QS_PIDS=()
+}
+
+# qs_extract LANG OUTDIR: writes every README quick start of LANG to OUTDIR (one file each) and
+# prints their paths, one a line (see scripts/quickstarts.py).
+qs_extract() {
+    python3 "$REPO_ROOT/scripts/quickstarts.py" extract --lang "$1" --out "$2"
+}
