@@ -16,19 +16,23 @@ if ! cargo cyclonedx --version 2>/dev/null | grep -q "$CYCLONEDX_VERSION"; then
     cargo install cargo-cyclonedx --locked --version "$CYCLONEDX_VERSION"
 fi
 
-# The crates whose code ships: the SDK core and each binding's library.
+# The crates whose code ships: the SDK core and each binding's library (the CLI and the server
+# are not release artifacts).
 CRATES=(renderiq-sdk renderiq-ffi renderiq-python renderiq-ruby)
 OUT="$DIST/sbom"
 rm -rf "$OUT" && mkdir -p "$OUT"
-log "SBOM (CycloneDX) of ${CRATES[*]}"
-for crate in "${CRATES[@]}"; do
-    manifest="$(cargo metadata --format-version 1 --no-deps |
-        python3 -c 'import json,sys; print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"] if p["name"]==sys.argv[1]))' "$crate")"
-    dir="$(dirname "$manifest")"
-    # Only the dependencies that are built into the library (no dev or build dependencies),
-    # for the target this runner builds.
-    (cd "$dir" && cargo cyclonedx --format json --spec-version 1.5 --no-build-deps \
-        --target "$(rustc -vV | sed -n 's/^host: //p')" --override-filename "$crate.cdx" >&2)
-    mv "$dir/$crate.cdx.json" "$OUT/"
-done
+log "SBOM (CycloneDX 1.5) of ${CRATES[*]}"
+# cargo-cyclonedx writes <crate>.cdx.json beside every workspace member's Cargo.toml: only the
+# dependencies built into the library (no dev or build dependencies), for this runner's target.
+cargo cyclonedx --format json --spec-version 1.5 --no-build-deps --quiet
+manifests="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; [print(p["name"], p["manifest_path"]) for p in json.load(sys.stdin)["packages"]]')"
+while read -r name manifest; do
+    bom="$(dirname "$manifest")/$name.cdx.json"
+    if [[ " ${CRATES[*]} " == *" $name "* ]]; then
+        mv "$bom" "$OUT/"
+    else
+        rm -f "$bom"
+    fi
+done <<<"$manifests"
 ls -l "$OUT" >&2
