@@ -59,8 +59,15 @@ for suite in ffi dotnet python ruby; do
 done
 # One set of scenario files through every language's call entry; the six runners must agree.
 run_suite conformance "conformance: the same scenarios in six runners" scripts/test-conformance.sh
-# What users install: the optimised abi3 wheel, in a fresh venv, through the same suite with
-# real Blender (bpy comes from pip's cache this time), then on Python 3.9 (Rhino 8's CPython).
+# What users install: every release artifact built once into dist/ (the manylinux wheel and
+# sdist, both gems, the .nupkg, the CMake tarball, SBOMs, checksums), then each installed the way
+# a user does in a clean environment and rendered through, every README quick start run as
+# written, the shipped native code checked for portability and the release workflow linted.
+run_suite release "release: every artifact built into dist/" scripts/release.sh
+run_suite release-test "release: artifacts installed and used, README quick starts" \
+    scripts/test-release.sh
+# The release wheel from dist/ in a fresh venv through the whole Python suite with real Blender
+# (bpy comes from pip's cache this time), then on Python 3.9 (Rhino 8's CPython).
 run_suite python-wheel "python: release wheel in a fresh venv" \
     scripts/test-python.sh --release-wheel
 
