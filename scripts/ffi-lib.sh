@@ -15,7 +15,7 @@ ffi_workdir() {
 ffi_start_server() {
     local var="$1" name="$2"; shift 2
     local server="$CARGO_TARGET_DIR/${FFI_PROFILE:-debug}/renderiq-server"
-    local data="$FFI_WORK/$name" log="$FFI_WORK/$name.log" url="" i
+    local data="$FFI_WORK/$name" log="$FFI_WORK/$name.log" url=""
     mkdir -p "$data"
     RUST_LOG=error "$server" user add --email "$RENDERIQ_TEST_EMAIL" --password "$RENDERIQ_TEST_PASSWORD" \
         --credits 100000 --data-dir "$data" >/dev/null
@@ -26,21 +26,7 @@ ffi_start_server() {
     "$server" serve --bind 127.0.0.1:0 --data-dir "$data" --test-hooks --allow-private-webhooks \
         --auth-rate-limit 10000 --sign-in-rate-limit 10000 "$@" >"$log" 2>&1 &
     FFI_SERVER_PIDS+=("$!")
-    for i in $(seq 1 300); do
-        url="$(sed -n 's/^Renderiq reference server listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$log" | head -n1)"
-        [ -n "$url" ] && break
-        if ! kill -0 "$!" 2>/dev/null; then
-            echo "the $name server exited:" >&2
-            cat "$log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    if [ -z "$url" ]; then
-        echo "the $name server did not start within 30 s:" >&2
-        cat "$log" >&2
-        return 1
-    fi
+    server_wait_url url "$log" "$!" "$name" || return 1
     printf -v "$var" '%s' "$url"
     export "${var?}"
     echo "  $name server: $url ($*)" >&2

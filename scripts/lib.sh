@@ -38,3 +38,26 @@ ensure_rust_build_deps() {
 ensure_workspace_build_deps() {
     ensure_rust_build_deps && ensure_apt ruby-full ruby-dev libclang-dev clang
 }
+
+# server_wait_url VAR LOG PID NAME: waits up to 30 s for a `renderiq-server serve` started in the
+# background (pid PID, output in LOG) to print its address, and stores its base URL in VAR.
+# Fails, printing LOG, when the server exits first or does not start in time.
+server_wait_url() {
+    local _var="$1" _log="$2" _pid="$3" _name="$4" _url="" _i
+    for _i in $(seq 1 300); do
+        _url="$(sed -n 's/^Renderiq reference server listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$_log" | head -n1)"
+        [ -n "$_url" ] && break
+        if ! kill -0 "$_pid" 2>/dev/null; then
+            echo "the $_name server exited:" >&2
+            cat "$_log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    if [ -z "$_url" ]; then
+        echo "the $_name server did not start within 30 s:" >&2
+        cat "$_log" >&2
+        return 1
+    fi
+    printf -v "$_var" '%s' "$_url"
+}

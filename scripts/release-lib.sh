@@ -40,7 +40,7 @@ QS_PIDS=()
 # WORKDIR holding the README's user, and puts the sample capture at WORKDIR/view.png and
 # /tmp/view.png. Fails when the port is taken. Stopped by qs_stop_server.
 qs_start_server() {
-    local work="$1" server i
+    local work="$1" server
     server="$(release_server_bin)"
     mkdir -p "$work/server-data"
     cp "$REPO_ROOT/examples/assets/sample-viewport.png" "$work/view.png"
@@ -50,17 +50,8 @@ qs_start_server() {
     "$server" serve --bind 127.0.0.1:8787 --data-dir "$work/server-data" \
         --sign-in-rate-limit 10000 >"$work/server.log" 2>&1 &
     QS_PIDS+=("$!")
-    for i in $(seq 1 300); do
-        grep -q "listening on" "$work/server.log" && return 0
-        if ! kill -0 "$!" 2>/dev/null; then
-            echo "the quick-start server exited (is 127.0.0.1:8787 taken?):" >&2
-            cat "$work/server.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "the quick-start server did not start within 30 s" >&2
-    return 1
+    # Fails when 127.0.0.1:8787 is taken: the server exits at once.
+    server_wait_url QS_URL "$work/server.log" "$!" "quick-start"
 }
 
 # qs_stop_server: stops the servers qs_start_server started.
