@@ -14,9 +14,8 @@ use std::time::Duration;
 
 use renderiq_sdk::token_store::{MemoryStore, TokenStore};
 use renderiq_sdk::{Client, CreateRender, ErrorKind, RetryPolicy, Screenshot};
-use serde_json::Value;
 use support::fault_proxy::{Fault, FaultProxy};
-use support::{TestServer, PASSWORD};
+use support::{Account, TestServer, PASSWORD};
 
 const CREATE: (&str, &str) = ("POST", "/api/plugins/renders");
 
@@ -55,32 +54,6 @@ fn render_request() -> CreateRender {
     CreateRender::new(Screenshot::encoded(support::png(64, 48))).prompt("faulted")
 }
 
-/// The user's render ids, `spend` ledger entries and balance, read straight from the server.
-async fn account(server: &TestServer, email: &str) -> (Vec<String>, Vec<Value>, i64) {
-    let user = server.sign_in(email).await;
-    let renders = server.get(Some(&user.token), "/renders?limit=100").await;
-    let ids = renders.data()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect();
-    let ledger = server
-        .get(Some(&user.token), "/credits/transactions?limit=100")
-        .await;
-    let charges = ledger.data()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["type"] == "spend")
-        .cloned()
-        .collect();
-    let balance = server.get(Some(&user.token), "/credits").await.data()["balance"]
-        .as_i64()
-        .unwrap();
-    (ids, charges, balance)
-}
-
 #[tokio::test]
 async fn an_upload_reset_midway_is_retried_into_one_render_and_one_charge() {
     let server = TestServer::start().await;
@@ -99,7 +72,11 @@ async fn an_upload_reset_midway_is_retried_into_one_render_and_one_charge() {
     let render = client.create_render(render_request()).await.unwrap();
 
     assert_eq!(proxy.faulted(), 1, "the first upload was cut");
-    let (renders, charges, balance) = account(&server, "reset-once@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        balance,
+    } = server.account("reset-once@example.com").await;
     assert_eq!(renders, vec![render.id.clone()], "exactly one render");
     assert_eq!(charges.len(), 1, "exactly one charge: {charges:?}");
     assert_eq!(charges[0]["referenceId"], render.id.as_str());
@@ -129,7 +106,11 @@ async fn an_upload_reset_every_time_is_a_network_error_and_charges_nothing() {
         3,
         "the first try and both retries were cut"
     );
-    let (renders, charges, balance) = account(&server, "reset-always@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        balance,
+    } = server.account("reset-always@example.com").await;
     assert!(
         renders.is_empty(),
         "no render from a cut upload: {renders:?}"
@@ -185,7 +166,11 @@ async fn a_render_creation_that_never_answers_is_a_timeout_error_and_creates_not
     let err = client.create_render(render_request()).await.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    let (renders, charges, balance) = account(&server, "stall-create@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        balance,
+    } = server.account("stall-create@example.com").await;
     assert!(renders.is_empty() && charges.is_empty());
     assert_eq!(balance, 100);
 }
@@ -201,7 +186,11 @@ async fn a_creation_whose_reply_is_lost_after_the_server_acted_is_charged_once()
     let render = client.create_render(render_request()).await.unwrap();
 
     assert_eq!(proxy.faulted(), 1);
-    let (renders, charges, balance) = account(&server, "dropped@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        balance,
+    } = server.account("dropped@example.com").await;
     assert_eq!(renders, vec![render.id.clone()], "exactly one render");
     assert_eq!(charges.len(), 1, "exactly one charge: {charges:?}");
     assert_eq!(balance, 100 + charges[0]["amount"].as_i64().unwrap());

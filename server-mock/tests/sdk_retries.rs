@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 use renderiq_sdk::token_store::MemoryStore;
 use renderiq_sdk::{Client, CreateRender, RetryPolicy, Screenshot};
 use renderiq_server::Clock;
-use serde_json::Value;
 use support::fault_proxy::{read_message, Head};
-use support::{TestServer, PASSWORD};
+use support::{Account, TestServer, PASSWORD};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -196,29 +195,6 @@ fn render_request() -> CreateRender {
     CreateRender::new(Screenshot::encoded(support::png(64, 48))).prompt("retried")
 }
 
-/// The user's renders and their `spend` ledger entries, read straight from the server's API.
-async fn renders_and_charges(server: &TestServer, email: &str) -> (Vec<String>, Vec<Value>) {
-    let user = server.sign_in(email).await;
-    let renders = server.get(Some(&user.token), "/renders?limit=100").await;
-    let ids = renders.data()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect();
-    let ledger = server
-        .get(Some(&user.token), "/credits/transactions?limit=100")
-        .await;
-    let charges = ledger.data()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["type"] == "spend")
-        .cloned()
-        .collect();
-    (ids, charges)
-}
-
 #[tokio::test]
 async fn a_render_creation_whose_reply_was_lost_is_retried_with_its_key_and_charged_once() {
     let server = TestServer::start().await;
@@ -252,7 +228,11 @@ async fn a_render_creation_whose_reply_was_lost_is_retried_with_its_key_and_char
     );
     assert!(creations[1].forwarded.is_some());
 
-    let (renders, charges) = renders_and_charges(&server, "lost@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        ..
+    } = server.account("lost@example.com").await;
     assert_eq!(renders, vec![render.id.clone()], "exactly one render");
     assert_eq!(charges.len(), 1, "exactly one charge: {charges:?}");
     assert_eq!(charges[0]["referenceId"], render.id.as_str());
@@ -299,7 +279,11 @@ async fn second_creation_in_a_minute(retry_after_as_date: bool) {
         creations[1].idempotency_key, creations[2].idempotency_key,
         "the retry carries the same key"
     );
-    let (renders, charges) = renders_and_charges(&server, "busy@example.com").await;
+    let Account {
+        render_ids: renders,
+        charges,
+        ..
+    } = server.account("busy@example.com").await;
     assert_eq!(renders.len(), 2, "{renders:?}");
     assert!(renders.contains(&first.id) && renders.contains(&second.id));
     assert_eq!(charges.len(), 2, "{charges:?}");

@@ -27,6 +27,15 @@ pub struct TestServer {
     dir: Option<tempfile::TempDir>,
 }
 
+/// A user's renders and charges, from [`TestServer::account`].
+#[allow(dead_code)] // not every test binary reads every field
+pub struct Account {
+    pub render_ids: Vec<String>,
+    /// The `spend` entries of the credit ledger.
+    pub charges: Vec<Value>,
+    pub balance: i64,
+}
+
 /// A signed-in user.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -188,6 +197,37 @@ impl TestServer {
             email: email.to_owned(),
             token: data["accessToken"].as_str().unwrap().to_owned(),
             refresh: data["refreshToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// What the user's account holds, read through the API: render ids, `spend` ledger
+    /// entries and the balance (the checks of "one render, one charge" tests).
+    pub async fn account(&self, email: &str) -> Account {
+        let user = self.sign_in(email).await;
+        let renders = self.get(Some(&user.token), "/renders?limit=100").await;
+        let render_ids = renders.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        let ledger = self
+            .get(Some(&user.token), "/credits/transactions?limit=100")
+            .await;
+        let charges = ledger.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["type"] == "spend")
+            .cloned()
+            .collect();
+        let balance = self.get(Some(&user.token), "/credits").await.data()["balance"]
+            .as_i64()
+            .unwrap();
+        Account {
+            render_ids,
+            charges,
+            balance,
         }
     }
 
