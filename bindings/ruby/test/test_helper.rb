@@ -4,8 +4,18 @@
 #   RENDERIQ_RUBY_BACKEND=native ruby -Ilib -Itest -e 'Dir["test/**/*_test.rb"].each { |f| require_relative f }'
 #   RENDERIQ_RUBY_BACKEND=fiddle RENDERIQ_LIBRARY_PATH=…/librenderiq.so …
 # (scripts/test-ruby.sh does both).
+#
+# With RENDERIQ_TEST_INSTALLED_GEM=1 the suite tests the renderiq gem installed in GEM_HOME
+# instead of this checkout's lib/ (scripts/release/test-ruby.sh): lib/ is not put on the load path,
+# and loading the checkout's files aborts the run.
 
-$LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
+CHECKOUT_LIB = File.expand_path("../lib", __dir__)
+INSTALLED_GEM = ENV.fetch("RENDERIQ_TEST_INSTALLED_GEM", "") == "1"
+if INSTALLED_GEM
+  gem "renderiq"
+else
+  $LOAD_PATH.unshift(CHECKOUT_LIB)
+end
 require "minitest/autorun"
 require "fileutils"
 require "json"
@@ -21,6 +31,12 @@ if !expected.empty? && expected != "auto" && Renderiq.backend.to_s != expected
   abort "asked for backend #{expected} but #{Renderiq.backend} is active"
 end
 puts "Renderiq Ruby tests: backend=#{Renderiq.backend} sdk=#{Renderiq.sdk_version} ruby=#{RUBY_VERSION}"
+loaded_from = $LOADED_FEATURES.find { |f| f.end_with?("/renderiq.rb") }
+backend_file = Renderiq::Backend.current.respond_to?(:path) ? Renderiq::Backend.current.path : $LOADED_FEATURES.grep(/renderiq_native/).first
+puts "Renderiq loaded from #{loaded_from} (gem: #{Gem.loaded_specs['renderiq']&.full_name || 'none'}), backend library #{backend_file}"
+if INSTALLED_GEM && $LOADED_FEATURES.any? { |f| f.start_with?("#{CHECKOUT_LIB}/") }
+  abort "RENDERIQ_TEST_INSTALLED_GEM=1 but the checkout's #{CHECKOUT_LIB} was loaded"
+end
 
 # Helpers for the binding's tests.
 module RenderiqTest
