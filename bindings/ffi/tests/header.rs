@@ -27,12 +27,12 @@ fn checked_in_header_matches_a_fresh_generation() {
 fn cmake_package_version_matches_the_crate() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/cmake/renderiqConfigVersion.cmake"
+        "/cmake/renderiq-config-version.cmake"
     ))
     .expect("the CMake version file exists");
     let want = format!("set(PACKAGE_VERSION \"{}\")", env!("CARGO_PKG_VERSION"));
     assert!(
         text.contains(&want),
-        "cmake/renderiqConfigVersion.cmake must contain {want}"
+        "cmake/renderiq-config-version.cmake must contain {want}"
     );
 }

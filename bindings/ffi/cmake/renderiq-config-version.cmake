@@ -1,6 +1,6 @@
-# Version of the renderiq CMake package (the renderiq-ffi crate's version; a test keeps them
+# Version of the Renderiq CMake package (the renderiq-ffi crate's version; a test keeps them
 # equal). While the major version is 0 a minor change is incompatible, as in Cargo:
-# find_package(renderiq 0.1) accepts 0.1.x only; 1.x and later follow the major version.
+# find_package(Renderiq 0.1) accepts 0.1.x only; 1.x and later follow the major version.
 set(PACKAGE_VERSION "0.1.0")
 
 string(REGEX MATCH "^([0-9]+)\\.([0-9]+)" _rq_match "${PACKAGE_VERSION}")
