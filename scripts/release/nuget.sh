@@ -12,6 +12,8 @@
 #       mscorlib 4.0.0.0, not netstandard 2.0.0.0. .NET Framework 4.6.1+ and Mono load it as is;
 #       .NET Core/.NET 5+ load it through their mscorlib/System compatibility facades.
 #       scripts/release/test-nuget.sh checks that every type it uses is in netstandard 2.0.
+#       Where the .NET SDK is on PATH (the release workflow's packing job) the csproj is built
+#       instead (`dotnet build -c Release`, real netstandard2.0 references; not run here).
 #   runtimes/linux-x64/native/librenderiq.so  the release build (release_native_libs), debug info
 #       stripped.
 #   runtimes/{win-x64/native/renderiq.dll, osx-x64/native/librenderiq.dylib,
@@ -46,12 +48,23 @@ release_native_libs
 rm -rf "$OUT" "$STAGE"
 mkdir -p "$OUT" "$STAGE/lib/netstandard2.0" "$STAGE/build" "$STAGE/buildTransitive"
 
-log "compiling $ID.dll (mcs $(mcs --version | awk '{print $NF}'), C# 7.2, against $API)"
-mapfile -t SOURCES < <(find "$SRC" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' | sort)
-mcs -nologo -langversion:7.2 -sdk:4.8 -optimize+ -target:library -unsafe -warnaserror+ \
-    -r:"$API/Facades/System.Runtime.InteropServices.RuntimeInformation.dll" \
-    -doc:"$STAGE/lib/netstandard2.0/$ID.xml" \
-    -out:"$STAGE/lib/netstandard2.0/$ID.dll" "${SOURCES[@]}"
+if command -v dotnet >/dev/null; then
+    # The release workflow's packing job has the .NET SDK: the assembly is compiled against the
+    # real netstandard2.0 reference assemblies from the csproj (not run on this machine).
+    log "compiling $ID.dll (dotnet build -c Release, netstandard2.0)"
+    dotnet build "$SRC/$ID.csproj" -c Release -nologo -o "$STAGE/dotnet-out" -p:RenderiqNativeDir=/nonexistent/ >&2
+    cp "$STAGE/dotnet-out/$ID.dll" "$STAGE/dotnet-out/$ID.xml" "$STAGE/lib/netstandard2.0/"
+    rm -rf "$STAGE/dotnet-out"
+else
+    # Mono has no netstandard reference assembly: compiled against its .NET Framework 4.8
+    # reference assemblies, which .NET Framework 4.6.1+, Mono and .NET's compatibility shims load.
+    log "compiling $ID.dll (mcs $(mcs --version | awk '{print $NF}'), C# 7.2, against $API)"
+    mapfile -t SOURCES < <(find "$SRC" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' | sort)
+    mcs -nologo -langversion:7.2 -sdk:4.8 -optimize+ -target:library -unsafe -warnaserror+ \
+        -r:"$API/Facades/System.Runtime.InteropServices.RuntimeInformation.dll" \
+        -doc:"$STAGE/lib/netstandard2.0/$ID.xml" \
+        -out:"$STAGE/lib/netstandard2.0/$ID.dll" "${SOURCES[@]}"
+fi
 
 cp "$SRC/build/$ID.targets" "$STAGE/build/$ID.targets"
 cp "$SRC/build/$ID.targets" "$STAGE/buildTransitive/$ID.targets"
