@@ -123,25 +123,21 @@ run_qs() {
     fi
 }
 
-# The build commands are the READMEs' (see "Build with pkg-config").
-for src in "${C_QS[@]}"; do
+# pkg_config_qs SRC EXT COMPILER [FLAGS...]: builds a C or C++ quick start with the READMEs'
+# pkg-config command (see "Build with pkg-config") and runs it.
+pkg_config_qs() {
+    local src="$1" ext="$2" name dir
+    shift 2
     name="$(basename "$src")"
-    dir="$QS/c-${name%.c}"
-    mkdir -p "$dir" && cp "$src" "$dir/quickstart.c" && cp "$QS/view.png" "$dir/"
+    dir="$QS/$ext-${name%."$ext"}"
+    mkdir -p "$dir" && cp "$src" "$dir/quickstart.$ext" && cp "$QS/view.png" "$dir/"
     # shellcheck disable=SC2046
-    (cd "$dir" && cc quickstart.c $(pkg-config --cflags --libs renderiq) -Wl,-rpath,"$(pkg-config --variable=libdir renderiq)" -o quickstart) ||
+    (cd "$dir" && "$@" "quickstart.$ext" $(pkg-config --cflags --libs renderiq) -Wl,-rpath,"$(pkg-config --variable=libdir renderiq)" -o quickstart) ||
         fail "building $name"
-    run_qs "$name (cc + pkg-config)" "$dir" ./quickstart
-done
-for src in "${CPP_QS[@]}"; do
-    name="$(basename "$src")"
-    dir="$QS/cpp-${name%.cpp}"
-    mkdir -p "$dir" && cp "$src" "$dir/quickstart.cpp" && cp "$QS/view.png" "$dir/"
-    # shellcheck disable=SC2046
-    (cd "$dir" && c++ -std=c++17 quickstart.cpp $(pkg-config --cflags --libs renderiq) -Wl,-rpath,"$(pkg-config --variable=libdir renderiq)" -o quickstart) ||
-        fail "building $name"
-    run_qs "$name (c++ + pkg-config)" "$dir" ./quickstart
-done
+    run_qs "$name ($1 + pkg-config)" "$dir" ./quickstart
+}
+for src in "${C_QS[@]}"; do pkg_config_qs "$src" c cc; done
+for src in "${CPP_QS[@]}"; do pkg_config_qs "$src" cpp c++ -std=c++17; done
 # A CMake quick start is a CMakeLists.txt for the C++ quick start of the same README, saved as
 # main.cpp beside it (as the READMEs say).
 for src in "${CMAKE_QS[@]}"; do
