@@ -1,0 +1,29 @@
+//! The integration tests of this crate, in one test binary: one link instead of one per
+//! file, which saves minutes of build time and gigabytes of `target/` in CI. Each module
+//! is one former `tests/<name>.rs`; run one with `cargo test --test it <module>::`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod auth;
+mod auth_abuse;
+mod cdn_links;
+mod connections;
+mod crash;
+mod credits;
+mod db_limits;
+mod faults;
+mod gemini;
+mod image_bomb;
+mod image_limits;
+mod keys;
+mod openapi;
+mod outbound;
+mod projects;
+mod rate_limit;
+mod renders;
+mod sdk;
+mod sdk_retries;
+mod settings;
+mod storage_hygiene;
+mod webhooks;
