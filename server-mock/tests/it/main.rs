@@ -2,6 +2,8 @@
 //! file, which saves minutes of build time and gigabytes of `target/` in CI. Each module
 //! is one former `tests/<name>.rs`; run one with `cargo test --test it <module>::`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../support/mod.rs"]
 mod support;
 
