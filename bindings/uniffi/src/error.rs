@@ -9,7 +9,8 @@ use renderiq_sdk::{Error, ErrorKind};
 macro_rules! renderiq_error {
     ($($(#[$doc:meta])* $variant:ident => $kind:path,)*) => {
         /// A failed Renderiq call. Every variant carries the same fields:
-        /// `message` (the core's message), `hint` (what to do next),
+        /// `reason` (the core's message; uniffi's Kotlin exceptions define `message` themselves, as
+        /// every field's text), `hint` (what to do next),
         /// `code` (the API's error code), `status` (HTTP status), `request_id`, `details`
         /// (the API's details as JSON text), `retry_after_ms`, `required_credits` and
         /// `available_credits`.
@@ -18,9 +19,9 @@ macro_rules! renderiq_error {
         pub enum RenderiqError {
             $(
                 $(#[$doc])*
-                #[error("{message}")]
+                #[error("{reason}")]
                 $variant {
-                    message: String,
+                    reason: String,
                     hint: Option<String>,
                     code: Option<String>,
                     status: Option<u16>,
@@ -32,9 +33,9 @@ macro_rules! renderiq_error {
                 },
             )*
             /// A kind the core added after this binding was built (see `From<Error>`).
-            #[error("{message}")]
+            #[error("{reason}")]
             Other {
-                message: String,
+                reason: String,
                 hint: Option<String>,
                 code: Option<String>,
                 status: Option<u16>,
@@ -48,7 +49,7 @@ macro_rules! renderiq_error {
 
         impl From<Error> for RenderiqError {
             fn from(e: Error) -> Self {
-                let message = e.message().to_owned();
+                let reason = e.message().to_owned();
                 let hint = e.hint();
                 let code = e.error_code().map(str::to_owned);
                 let status = e.status();
@@ -62,7 +63,7 @@ macro_rules! renderiq_error {
                 macro_rules! build {
                     ($v:ident) => {
                         Self::$v {
-                            message,
+                            reason,
                             hint,
                             code,
                             status,
@@ -127,7 +128,7 @@ impl RenderiqError {
     /// JSON text, which cannot fail for the core's values).
     pub(crate) fn decode(message: String) -> Self {
         Self::Decode {
-            message,
+            reason: message,
             hint: None,
             code: None,
             status: None,
