@@ -1,0 +1,78 @@
+package com.renderiq.sdk
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * The uniffi binding against a reference server started by scripts/test-kotlin.sh
+ * (RENDERIQ_TEST_BASE_URL, RENDERIQ_TEST_EMAIL / RENDERIQ_TEST_PASSWORD with 100000 credits).
+ * Results are the core's JSON text; these tests read fields with plain string checks, as the
+ * idiomatic layer (models, Flow progress) is still to come.
+ */
+class ClientTest {
+    private fun env(name: String): String =
+        System.getenv(name) ?: error("$name is not set: run scripts/test-kotlin.sh")
+
+    private fun client(): Client =
+        Client("""{"baseUrl":${quote(env("RENDERIQ_TEST_BASE_URL"))},"tokenStore":"memory"}""")
+
+    private fun quote(s: String) = "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+
+    @Test
+    fun loadsTheNativeLibrary() {
+        assertTrue(sdkVersion().isNotEmpty())
+        assertTrue(bindingVersion().isNotEmpty())
+    }
+
+    @Test
+    fun signsInAndReadsCredits() = runBlocking {
+        client().use { c ->
+            val user = c.call(
+                """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
+            )
+            assertTrue(user.contains(env("RENDERIQ_TEST_EMAIL")), user)
+            val credits = c.call("""{"call":"credits"}""")
+            assertTrue(Regex("\"balance\":100000\\b").containsMatchIn(credits), credits)
+        }
+    }
+
+    @Test
+    fun wrongPasswordIsAnAuthError() = runBlocking {
+        client().use { c ->
+            val e = assertThrows<RenderiqException.Auth> {
+                runBlocking {
+                    c.call("""{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":"wrong password"}""")
+                }
+            }
+            assertEquals(401.toUShort(), e.status)
+            assertNotNull(e.requestId)
+        }
+    }
+
+    @Test
+    fun badConfigIsAConfigError() {
+        assertThrows<RenderiqException.Config> { Client("""{"nope":1}""") }
+    }
+
+    @Test
+    fun webhookSignsAndVerifies() {
+        val secret = generateWebhookSecret()
+        Webhook(secret, null).use { w ->
+            val body = """{"type":"render.completed"}""".toByteArray()
+            val ts = System.currentTimeMillis() / 1000
+            val sig = w.sign("msg_1", ts, body)
+            w.verify(
+                body,
+                listOf(Header("webhook-id", "msg_1"), Header("webhook-timestamp", ts.toString()), Header("webhook-signature", sig)),
+                null,
+            )
+            assertThrows<RenderiqException.WebhookVerification> {
+                w.verify("{}".toByteArray(), listOf(Header("webhook-id", "msg_1"), Header("webhook-timestamp", ts.toString()), Header("webhook-signature", sig)), null)
+            }
+        }
+    }
+}
