@@ -6,9 +6,24 @@
 #
 #   scripts/uniffi-generate.sh            # Kotlin
 #   scripts/uniffi-generate.sh swift      # Kotlin and Swift
+#   scripts/uniffi-generate.sh check      # fails when the checked-in Kotlin or Swift is stale
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
+
+if [ "${1:-}" = check ]; then
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/renderiq-uniffi.XXXXXX")"
+    trap 'rm -rf "$tmp"' EXIT
+    cp -r bindings/uniffi/kotlin/src/main/kotlin "$tmp/kotlin"
+    cp -r bindings/uniffi/swift/Sources "$tmp/swift"
+    "$0" swift
+    if ! diff -r "$tmp/kotlin" bindings/uniffi/kotlin/src/main/kotlin || ! diff -r "$tmp/swift" bindings/uniffi/swift/Sources; then
+        echo "the generated uniffi bindings were stale: regenerated; commit the result" >&2
+        exit 1
+    fi
+    echo "uniffi bindings are fresh" >&2
+    exit 0
+fi
 
 log "building renderiq-uniffi and uniffi-bindgen"
 cargo build -p renderiq-uniffi --features cli
