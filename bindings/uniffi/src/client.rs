@@ -9,6 +9,7 @@ use renderiq_sdk::Operation;
 use serde_json::Value;
 
 use crate::error::RenderiqError;
+use crate::operation::CallOperation;
 
 /// A Renderiq client. Cheap to share between threads and coroutines.
 #[derive(uniffi::Object)]
@@ -40,12 +41,41 @@ impl Client {
     /// The call runs as an operation on the core's shared runtime (the foreign executor only
     /// polls the wait); cancelling the coroutine or task drops this future, which cancels the
     /// operation under the core's rule (a render it created is withdrawn while still pending).
-    pub async fn call(&self, call_json: String) -> Result<String, RenderiqError> {
-        let call = Call::from_json(&call_json)?;
-        let op = CancelOnDrop(self.inner.start(call)?);
+    ///
+    /// `data` travels beside the JSON instead of base64 in it: an encoded image
+    /// (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
+    /// and pixel format), attached by the core's `Call::attach`.
+    #[uniffi::method(default(data = None))]
+    pub async fn call(
+        &self,
+        call_json: String,
+        data: Option<Vec<u8>>,
+    ) -> Result<String, RenderiqError> {
+        let op = CancelOnDrop(self.inner.start(parse(&call_json, data)?)?);
         let value = op.0.finished().await?;
         to_text(&value)
     }
+
+    /// Starts one call in the background and answers its handle at once (`data` as for
+    /// `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
+    #[uniffi::method(default(data = None))]
+    pub fn start(
+        &self,
+        call_json: String,
+        data: Option<Vec<u8>>,
+    ) -> Result<Arc<CallOperation>, RenderiqError> {
+        let op = self.inner.start(parse(&call_json, data)?)?;
+        Ok(Arc::new(CallOperation::new(op)))
+    }
+}
+
+/// The core's `Call` from its JSON text, with `data` attached to its image.
+fn parse(call_json: &str, data: Option<Vec<u8>>) -> Result<Call, RenderiqError> {
+    let mut call = Call::from_json(call_json)?;
+    if let Some(bytes) = data {
+        call.attach(bytes)?;
+    }
+    Ok(call)
 }
 
 /// Cancels the operation when the awaiting future is dropped before it finished.
@@ -59,7 +89,7 @@ impl Drop for CancelOnDrop {
     }
 }
 
-fn to_text(value: &Value) -> Result<String, RenderiqError> {
+pub(crate) fn to_text(value: &Value) -> Result<String, RenderiqError> {
     serde_json::to_string(value).map_err(|e| {
         RenderiqError::decode(format!("could not write the result as JSON: {e}"))
     })

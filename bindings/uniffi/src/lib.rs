@@ -13,10 +13,12 @@
 
 mod client;
 mod error;
+mod operation;
 mod webhooks;
 
 pub use client::Client;
 pub use error::RenderiqError;
+pub use operation::{CallOperation, Progress};
 pub use webhooks::{generate_webhook_secret, Webhook};
 
 uniffi::setup_scaffolding!();

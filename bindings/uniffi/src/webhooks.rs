@@ -22,7 +22,7 @@ pub struct Header {
 impl Webhook {
     /// `tolerance_secs`: how far a delivery's timestamp may be from now (the core's default
     /// when `None`).
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(tolerance_secs = None))]
     pub fn new(secret: String, tolerance_secs: Option<u64>) -> Result<Arc<Self>, RenderiqError> {
         let mut inner = renderiq_sdk::webhooks::Webhook::new(&secret)?;
         if let Some(secs) = tolerance_secs {
@@ -38,6 +38,7 @@ impl Webhook {
 
     /// Verifies a delivery's signature and timestamp; throws the `WebhookVerification`
     /// variant. `now` is unix seconds (default: the clock).
+    #[uniffi::method(default(now = None))]
     pub fn verify(
         &self,
         body: Vec<u8>,

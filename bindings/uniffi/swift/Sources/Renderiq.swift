@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
+    typealias FfiType = UInt8
+    typealias SwiftType = UInt8
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias FfiType = UInt16
     typealias SwiftType = UInt16
@@ -506,6 +522,30 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     }
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -578,6 +618,233 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
+ * A call started with `Client.start`. It runs on its own; dropping the handle does not stop
+ * it, `cancel()` does (the core's rule: a render it created is withdrawn while pending).
+ */
+public protocol CallOperationProtocol: AnyObject, Sendable {
+    
+    /**
+     * Asks the call to stop; `false` when it had already finished.
+     */
+    func cancel()  -> Bool
+    
+    /**
+     * Waits (suspending, no thread blocked) until the call finished; its result as JSON text.
+     * Cancelling the waiting coroutine or task stops the wait only: the call keeps running
+     * until `cancel()` (use `Client.call` for a call that ends with its coroutine).
+     */
+    func finished() async throws  -> String
+    
+    /**
+     * `true` when the call ended by cancellation.
+     */
+    func isCancelled()  -> Bool
+    
+    /**
+     * `true` once the call finished: succeeded, failed or cancelled. Never blocks.
+     */
+    func isDone()  -> Bool
+    
+    /**
+     * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
+     */
+    func outcome() throws  -> String?
+    
+    /**
+     * The latest progress. Never blocks.
+     */
+    func progress()  -> Progress
+    
+}
+/**
+ * A call started with `Client.start`. It runs on its own; dropping the handle does not stop
+ * it, `cancel()` does (the core's rule: a render it created is withdrawn while pending).
+ */
+open class CallOperation: CallOperationProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_renderiq_uniffi_fn_clone_calloperation(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_renderiq_uniffi_fn_free_calloperation(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Asks the call to stop; `false` when it had already finished.
+     */
+open func cancel() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Waits (suspending, no thread blocked) until the call finished; its result as JSON text.
+     * Cancelling the waiting coroutine or task stops the wait only: the call keeps running
+     * until `cancel()` (use `Client.call` for a call that ends with its coroutine).
+     */
+open func finished()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_renderiq_uniffi_fn_method_calloperation_finished(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_renderiq_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_renderiq_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_renderiq_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeRenderiqError_lift
+        )
+}
+    
+    /**
+     * `true` when the call ended by cancellation.
+     */
+open func isCancelled() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_is_cancelled(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `true` once the call finished: succeeded, failed or cancelled. Never blocks.
+     */
+open func isDone() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_is_done(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
+     */
+open func outcome()throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_outcome(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The latest progress. Never blocks.
+     */
+open func progress() -> Progress  {
+    return try!  FfiConverterTypeProgress_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_progress(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallOperation: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CallOperation
+
+    public static func lift(_ handle: UInt64) throws -> CallOperation {
+        return CallOperation(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CallOperation) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallOperation {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CallOperation, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOperation_lift(_ handle: UInt64) throws -> CallOperation {
+    return try FfiConverterTypeCallOperation.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOperation_lower(_ value: CallOperation) -> UInt64 {
+    return FfiConverterTypeCallOperation.lower(value)
+}
+
+
+
+
+
+
+/**
  * A Renderiq client. Cheap to share between threads and coroutines.
  */
 public protocol ClientProtocol: AnyObject, Sendable {
@@ -594,8 +861,18 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * The call runs as an operation on the core's shared runtime (the foreign executor only
      * polls the wait); cancelling the coroutine or task drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     *
+     * `data` travels beside the JSON instead of base64 in it: an encoded image
+     * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
+     * and pixel format), attached by the core's `Call::attach`.
      */
-    func call(callJson: String) async throws  -> String
+    func call(callJson: String, data: Data?) async throws  -> String
+    
+    /**
+     * Starts one call in the background and answers its handle at once (`data` as for
+     * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
+     */
+    func start(callJson: String, data: Data?) throws  -> CallOperation
     
 }
 /**
@@ -687,13 +964,17 @@ open func baseUrl() -> String  {
      * The call runs as an operation on the core's shared runtime (the foreign executor only
      * polls the wait); cancelling the coroutine or task drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     *
+     * `data` travels beside the JSON instead of base64 in it: an encoded image
+     * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
+     * and pixel format), attached by the core's `Call::attach`.
      */
-open func call(callJson: String)async throws  -> String  {
+open func call(callJson: String, data: Data? = nil)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_renderiq_uniffi_fn_method_client_call(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(callJson)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(callJson),FfiConverterOptionData.lower(data)
                 )
             },
             pollFunc: ffi_renderiq_uniffi_rust_future_poll_rust_buffer,
@@ -702,6 +983,21 @@ open func call(callJson: String)async throws  -> String  {
             liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeRenderiqError_lift
         )
+}
+    
+    /**
+     * Starts one call in the background and answers its handle at once (`data` as for
+     * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
+     */
+open func start(callJson: String, data: Data? = nil)throws  -> CallOperation  {
+    return try  FfiConverterTypeCallOperation_lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_client_start(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(callJson),
+        FfiConverterOptionData.lower(data),uniffiCallStatus
+    )
+})
 }
     
 
@@ -817,7 +1113,7 @@ open class Webhook: WebhookProtocol, @unchecked Sendable {
      * `tolerance_secs`: how far a delivery's timestamp may be from now (the core's default
      * when `None`).
      */
-public convenience init(secret: String, toleranceSecs: UInt64?)throws  {
+public convenience init(secret: String, toleranceSecs: UInt64? = nil)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
         uniffiCallStatus in
@@ -860,7 +1156,7 @@ open func sign(msgId: String, timestamp: Int64, body: Data) -> String  {
      * Verifies a delivery's signature and timestamp; throws the `WebhookVerification`
      * variant. `now` is unix seconds (default: the clock).
      */
-open func verify(body: Data, headers: [Header], now: Int64?)throws   {try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+open func verify(body: Data, headers: [Header], now: Int64? = nil)throws   {try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
         uniffiCallStatus in
     uniffi_renderiq_uniffi_fn_method_webhook_verify(
             self.uniffiCloneHandle(),
@@ -973,6 +1269,95 @@ public func FfiConverterTypeHeader_lift(_ buf: RustBuffer) throws -> Header {
 #endif
 public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
     return FfiConverterTypeHeader.lower(value)
+}
+
+
+/**
+ * How far an operation got: the core's `Progress`, with the render as JSON text.
+ */
+public struct Progress: Equatable, Hashable {
+    /**
+     * 0–100.
+     */
+    public var percent: UInt8
+    /**
+     * A short stage name: `"preparing"`, `"uploading"`, `"pending"`, `"processing"`, …
+     */
+    public var stage: String?
+    /**
+     * The render as last seen (camelCase JSON), for render calls.
+     */
+    public var renderJson: String?
+    /**
+     * Counts the changes: a poller that saw this version has seen everything up to it.
+     */
+    public var version: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0–100.
+         */percent: UInt8, 
+        /**
+         * A short stage name: `"preparing"`, `"uploading"`, `"pending"`, `"processing"`, …
+         */stage: String?, 
+        /**
+         * The render as last seen (camelCase JSON), for render calls.
+         */renderJson: String?, 
+        /**
+         * Counts the changes: a poller that saw this version has seen everything up to it.
+         */version: UInt64) {
+        self.percent = percent
+        self.stage = stage
+        self.renderJson = renderJson
+        self.version = version
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Progress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Progress {
+        return
+            try Progress(
+                percent: FfiConverterUInt8.read(from: &buf), 
+                stage: FfiConverterOptionString.read(from: &buf), 
+                renderJson: FfiConverterOptionString.read(from: &buf), 
+                version: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Progress, into buf: inout [UInt8]) {
+        FfiConverterUInt8.write(value.percent, into: &buf)
+        FfiConverterOptionString.write(value.stage, into: &buf)
+        FfiConverterOptionString.write(value.renderJson, into: &buf)
+        FfiConverterUInt64.write(value.version, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProgress_lift(_ buf: RustBuffer) throws -> Progress {
+    return try FfiConverterTypeProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProgress_lower(_ value: Progress) -> RustBuffer {
+    return FfiConverterTypeProgress.lower(value)
 }
 
 
@@ -1669,6 +2054,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHeader: FfiConverterRustBuffer {
     typealias SwiftType = [Header]
 
@@ -1796,19 +2205,40 @@ private let initializationResult: InitializationResult = {
     if (uniffi_renderiq_uniffi_checksum_method_client_base_url() != 25503) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 44933) {
+    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 58035) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_client_start() != 12113) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() != 23156) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_finished() != 64712) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_is_cancelled() != 26552) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_is_done() != 52303) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_outcome() != 47623) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_progress() != 53214) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_webhook_sign() != 41104) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_method_webhook_verify() != 50855) {
+    if (uniffi_renderiq_uniffi_checksum_method_webhook_verify() != 14914) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_constructor_client_new() != 18803) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_constructor_webhook_new() != 44140) {
+    if (uniffi_renderiq_uniffi_checksum_constructor_webhook_new() != 4577) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -692,6 +692,20 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_client_call(
     ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_client_start(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_cancel(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_finished(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_is_cancelled(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_is_done(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_outcome(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_progress(
+    ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_webhook_sign(
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_webhook_verify(
@@ -728,8 +742,26 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_renderiq_uniffi_fn_method_client_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_renderiq_uniffi_fn_method_client_call(`ptr`: Long,`callJson`: RustBuffer.ByValue,
+    external fun uniffi_renderiq_uniffi_fn_method_client_call(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_renderiq_uniffi_fn_method_client_start(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_renderiq_uniffi_fn_clone_calloperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_renderiq_uniffi_fn_free_calloperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_finished(`ptr`: Long,
+    ): Long
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_is_cancelled(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_is_done(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_outcome(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_progress(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_clone_webhook(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_renderiq_uniffi_fn_free_webhook(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -877,19 +909,40 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_base_url() and 0xFFFF) != 25503) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 44933) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 58035) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_start() and 0xFFFF) != 12113) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() and 0xFFFF) != 23156) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_finished() and 0xFFFF) != 64712) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_is_cancelled() and 0xFFFF) != 26552) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_is_done() and 0xFFFF) != 52303) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_outcome() and 0xFFFF) != 47623) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_progress() and 0xFFFF) != 53214) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_webhook_sign() and 0xFFFF) != 41104) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_method_webhook_verify() and 0xFFFF) != 50855) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_webhook_verify() and 0xFFFF) != 14914) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_constructor_client_new() and 0xFFFF) != 18803) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_constructor_webhook_new() and 0xFFFF) != 44140) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_constructor_webhook_new() and 0xFFFF) != 4577) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1092,6 +1145,33 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUByte: FfiConverter<UByte, Byte> {
+    override fun lift(value: Byte): UByte {
+        return value.toUByte()
+    }
+
+    fun lift(value: Int): UByte {
+        return value.toUByte()
+    }
+
+    override fun read(buf: ByteBuffer): UByte {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: UByte): Byte {
+        return value.toByte()
+    }
+
+    override fun allocationSize(value: UByte) = 1UL
+
+    override fun write(value: UByte, buf: ByteBuffer) {
+        buf.put(value.toByte())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUShort: FfiConverter<UShort, Short> {
     override fun lift(value: Short): UShort {
         return value.toUShort()
@@ -1159,6 +1239,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
+    override fun lift(value: Byte): Boolean {
+        return value.toInt() != 0
+    }
+
+    override fun read(buf: ByteBuffer): Boolean {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: Boolean): Byte {
+        return if (value) 1.toByte() else 0.toByte()
+    }
+
+    override fun allocationSize(value: Boolean) = 1UL
+
+    override fun write(value: Boolean, buf: ByteBuffer) {
+        buf.put(lower(value))
     }
 }
 
@@ -1335,6 +1438,393 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
+ * A call started with `Client.start`. It runs on its own; dropping the handle does not stop
+ * it, `cancel()` does (the core's rule: a render it created is withdrawn while pending).
+ */
+public interface CallOperationInterface {
+    
+    /**
+     * Asks the call to stop; `false` when it had already finished.
+     */
+    fun `cancel`(): kotlin.Boolean
+    
+    /**
+     * Waits (suspending, no thread blocked) until the call finished; its result as JSON text.
+     * Cancelling the waiting coroutine or task stops the wait only: the call keeps running
+     * until `cancel()` (use `Client.call` for a call that ends with its coroutine).
+     */
+    suspend fun `finished`(): kotlin.String
+    
+    /**
+     * `true` when the call ended by cancellation.
+     */
+    fun `isCancelled`(): kotlin.Boolean
+    
+    /**
+     * `true` once the call finished: succeeded, failed or cancelled. Never blocks.
+     */
+    fun `isDone`(): kotlin.Boolean
+    
+    /**
+     * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
+     */
+    fun `outcome`(): kotlin.String?
+    
+    /**
+     * The latest progress. Never blocks.
+     */
+    fun `progress`(): Progress
+    
+    companion object
+}
+
+/**
+ * A call started with `Client.start`. It runs on its own; dropping the handle does not stop
+ * it, `cancel()` does (the core's rule: a render it created is withdrawn while pending).
+ */
+open class CallOperation: Disposable, AutoCloseable, CallOperationInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_renderiq_uniffi_fn_free_calloperation(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_renderiq_uniffi_fn_clone_calloperation(handle, status)
+        }
+    }
+
+    
+    /**
+     * Asks the call to stop; `false` when it had already finished.
+     */override fun `cancel`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_cancel(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Waits (suspending, no thread blocked) until the call finished; its result as JSON text.
+     * Cancelling the waiting coroutine or task stops the wait only: the call keeps running
+     * until `cancel()` (use `Client.call` for a call that ends with its coroutine).
+     */
+    @Throws(RenderiqException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `finished`() : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_finished(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_renderiq_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        RenderiqException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * `true` when the call ended by cancellation.
+     */override fun `isCancelled`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_is_cancelled(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `true` once the call finished: succeeded, failed or cancelled. Never blocks.
+     */override fun `isDone`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_is_done(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
+     */
+    @Throws(RenderiqException::class)override fun `outcome`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(RenderiqException) { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_outcome(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The latest progress. Never blocks.
+     */override fun `progress`(): Progress {
+            return FfiConverterTypeProgress.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_progress(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCallOperation: FfiConverter<CallOperation, Long> {
+    override fun lower(value: CallOperation): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): CallOperation {
+        return CallOperation(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): CallOperation {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: CallOperation) = 8UL
+
+    override fun write(value: CallOperation, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A Renderiq client. Cheap to share between threads and coroutines.
  */
 public interface ClientInterface {
@@ -1351,8 +1841,18 @@ public interface ClientInterface {
      * The call runs as an operation on the core's shared runtime (the foreign executor only
      * polls the wait); cancelling the coroutine or task drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     *
+     * `data` travels beside the JSON instead of base64 in it: an encoded image
+     * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
+     * and pixel format), attached by the core's `Call::attach`.
      */
-    suspend fun `call`(`callJson`: kotlin.String): kotlin.String
+    suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null): kotlin.String
+    
+    /**
+     * Starts one call in the background and answers its handle at once (`data` as for
+     * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
+     */
+    fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null): CallOperation
     
     companion object
 }
@@ -1499,16 +1999,21 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      * The call runs as an operation on the core's shared runtime (the foreign executor only
      * polls the wait); cancelling the coroutine or task drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     *
+     * `data` travels beside the JSON instead of base64 in it: an encoded image
+     * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
+     * and pixel format), attached by the core's `Call::attach`.
      */
     @Throws(RenderiqException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `call`(`callJson`: kotlin.String) : kotlin.String {
+    override suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?) : kotlin.String {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_renderiq_uniffi_fn_method_client_call(
                 uniffiHandle,
                 
         FfiConverterString.lower(`callJson`),
+        FfiConverterOptionalByteArray.lower(`data`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -1520,6 +2025,26 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         RenderiqException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * Starts one call in the background and answers its handle at once (`data` as for
+     * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
+     */
+    @Throws(RenderiqException::class)override fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?): CallOperation {
+            return FfiConverterTypeCallOperation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(RenderiqException) { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_client_start(
+        it,
+        
+        FfiConverterString.lower(`callJson`),
+        FfiConverterOptionalByteArray.lower(`data`),_status)
+}
+    }
+    )
+    }
+    
 
     
 
@@ -1669,7 +2194,7 @@ public interface WebhookInterface {
      * Verifies a delivery's signature and timestamp; throws the `WebhookVerification`
      * variant. `now` is unix seconds (default: the clock).
      */
-    fun `verify`(`body`: kotlin.ByteArray, `headers`: List<Header>, `now`: kotlin.Long?)
+    fun `verify`(`body`: kotlin.ByteArray, `headers`: List<Header>, `now`: kotlin.Long? = null)
     
     companion object
 }
@@ -1705,7 +2230,7 @@ open class Webhook: Disposable, AutoCloseable, WebhookInterface
      * `tolerance_secs`: how far a delivery's timestamp may be from now (the core's default
      * when `None`).
      */
-    constructor(`secret`: kotlin.String, `toleranceSecs`: kotlin.ULong?) :
+    constructor(`secret`: kotlin.String, `toleranceSecs`: kotlin.ULong? = null) :
         this(UniffiWithHandle, 
     uniffiRustCallWithError(RenderiqException) { _status ->
     UniffiLib.uniffi_renderiq_uniffi_fn_constructor_webhook_new(
@@ -1907,6 +2432,69 @@ public object FfiConverterTypeHeader: FfiConverterRustBuffer<Header> {
     override fun write(value: Header, buf: ByteBuffer) {
             FfiConverterString.write(value.`name`, buf)
             FfiConverterString.write(value.`value`, buf)
+    }
+}
+
+
+
+/**
+ * How far an operation got: the core's `Progress`, with the render as JSON text.
+ */
+data class Progress (
+    /**
+     * 0–100.
+     */
+    var `percent`: kotlin.UByte
+    , 
+    /**
+     * A short stage name: `"preparing"`, `"uploading"`, `"pending"`, `"processing"`, …
+     */
+    var `stage`: kotlin.String?
+    , 
+    /**
+     * The render as last seen (camelCase JSON), for render calls.
+     */
+    var `renderJson`: kotlin.String?
+    , 
+    /**
+     * Counts the changes: a poller that saw this version has seen everything up to it.
+     */
+    var `version`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProgress: FfiConverterRustBuffer<Progress> {
+    override fun read(buf: ByteBuffer): Progress {
+        return Progress(
+            FfiConverterUByte.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Progress) = (
+            FfiConverterUByte.allocationSize(value.`percent`) +
+            FfiConverterOptionalString.allocationSize(value.`stage`) +
+            FfiConverterOptionalString.allocationSize(value.`renderJson`) +
+            FfiConverterULong.allocationSize(value.`version`)
+    )
+
+    override fun write(value: Progress, buf: ByteBuffer) {
+            FfiConverterUByte.write(value.`percent`, buf)
+            FfiConverterOptionalString.write(value.`stage`, buf)
+            FfiConverterOptionalString.write(value.`renderJson`, buf)
+            FfiConverterULong.write(value.`version`, buf)
     }
 }
 
@@ -3235,6 +3823,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
         } else {
             buf.put(1)
             FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
         }
     }
 }

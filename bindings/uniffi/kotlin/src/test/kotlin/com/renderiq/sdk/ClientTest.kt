@@ -1,9 +1,11 @@
 package com.renderiq.sdk
 
 import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -61,6 +63,40 @@ class ClientTest {
     }
 
     @Test
+    fun startsARenderOfBytesAndPollsItsProgress() = runBlocking {
+        client().use { c ->
+            c.signIn()
+            val png = java.io.File(env("RENDERIQ_TEST_IMAGE")).readBytes()
+            c.start("""{"call":"render","image":{"kind":"bytes"},"settings":{"prompt":"dusk"}}""", png).use { op ->
+                var seen = 0UL
+                while (!op.isDone()) {
+                    val p = op.progress()
+                    assertTrue(p.version >= seen, "progress version went back")
+                    seen = p.version
+                    delay(20)
+                }
+                assertEquals(100.toUByte(), op.progress().percent)
+                val render = op.finished()
+                assertTrue(render.contains("\"status\":\"completed\""), render)
+                assertEquals(render, op.outcome())
+                assertFalse(op.cancel())
+            }
+        }
+    }
+
+    @Test
+    fun cancelledOperationReportsCancelled() = runBlocking {
+        client(env("RENDERIQ_TEST_SLOW_URL")).use { c ->
+            c.signIn()
+            c.start(renderCall()).use { op ->
+                assertTrue(op.cancel())
+                assertThrows<RenderiqException.Cancelled> { runBlocking { op.finished() } }
+                assertTrue(op.isCancelled())
+            }
+        }
+    }
+
+    @Test
     fun cancellingTheCoroutineStopsTheWait() = runBlocking {
         client(env("RENDERIQ_TEST_SLOW_URL")).use { c ->
             c.signIn()
@@ -95,14 +131,13 @@ class ClientTest {
     @Test
     fun webhookSignsAndVerifies() {
         val secret = generateWebhookSecret()
-        Webhook(secret, null).use { w ->
+        Webhook(secret).use { w ->
             val body = """{"type":"render.completed"}""".toByteArray()
             val ts = System.currentTimeMillis() / 1000
             val sig = w.sign("msg_1", ts, body)
             w.verify(
                 body,
                 listOf(Header("webhook-id", "msg_1"), Header("webhook-timestamp", ts.toString()), Header("webhook-signature", sig)),
-                null,
             )
             assertThrows<RenderiqException.WebhookVerification> {
                 w.verify("{}".toByteArray(), listOf(Header("webhook-id", "msg_1"), Header("webhook-timestamp", ts.toString()), Header("webhook-signature", sig)), null)
