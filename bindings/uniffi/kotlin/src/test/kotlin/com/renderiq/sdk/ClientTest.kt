@@ -1,6 +1,9 @@
 package com.renderiq.sdk
 
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -107,6 +110,43 @@ class ClientTest {
             val ms = (System.nanoTime() - started) / 1_000_000
             // The render takes 3 s on this server: the wait ended with the coroutine.
             assertTrue(ms < 2500, "cancellation took $ms ms")
+        }
+    }
+
+    private suspend fun Client.balance(): Long {
+        val credits = call("""{"call":"credits"}""")
+        return Regex("\"balance\":(-?\\d+)").find(credits)?.groupValues?.get(1)?.toLong()
+            ?: error("no balance in $credits")
+    }
+
+    private suspend fun Client.awaitBalance(expected: Long) {
+        withTimeout(30_000) {
+            while (balance() != expected) delay(20)
+        }
+    }
+
+    /**
+     * Cancelling the coroutine of a render call whose render is still pending withdraws the
+     * render and refunds it (the core's rule). The server has one worker, kept busy for 20 s by
+     * a render created first, so the second render is certainly pending when it is cancelled.
+     */
+    @Test
+    fun cancellingTheCoroutineWithdrawsAPendingRender() = runBlocking {
+        client(env("RENDERIQ_TEST_WITHDRAW_URL")).use { c ->
+            c.call(
+                """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_WITHDRAW_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
+            )
+            val image = """"image":{"kind":"file","path":${quote(env("RENDERIQ_TEST_IMAGE"))}}"""
+            c.call("""{"call":"create_render",$image,"settings":{"prompt":"keeps the worker busy","quality":"standard"}}""")
+            val before = c.balance()
+            val job = launch(Dispatchers.Default) {
+                c.call("""{"call":"render",$image,"settings":{"prompt":"withdrawn","quality":"standard"}}""")
+            }
+            c.awaitBalance(before - 5) // created (and charged), pending behind the busy worker
+            job.cancelAndJoin()
+            c.awaitBalance(before) // withdrawn and refunded
+            val page = c.call("""{"call":"list_renders"}""")
+            assertTrue(page.contains("\"status\":\"cancelled\""), page)
         }
     }
 
