@@ -90,7 +90,6 @@ impl Drop for CancelOnDrop {
 }
 
 pub(crate) fn to_text(value: &Value) -> Result<String, RenderiqError> {
-    serde_json::to_string(value).map_err(|e| {
-        RenderiqError::decode(format!("could not write the result as JSON: {e}"))
-    })
+    serde_json::to_string(value)
+        .map_err(|e| RenderiqError::decode(format!("could not write the result as JSON: {e}")))
 }
