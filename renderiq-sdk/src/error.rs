@@ -336,9 +336,21 @@ impl Error {
 
     /// What to do next, in Rust's names (the bindings use their generated tables).
     pub fn hint(&self) -> Option<String> {
+        self.hint_for(crate::call::Language::Rust)
+    }
+
+    /// What to do next, in `language`'s names (for bindings without a generated table).
+    ///
+    /// ```
+    /// use renderiq_sdk::call::Language;
+    /// # fn demo(e: renderiq_sdk::Error) {
+    /// let next_step = e.hint_for(Language::Kotlin); // "… call createRender …"
+    /// # }
+    /// ```
+    pub fn hint_for(&self, language: crate::call::Language) -> Option<String> {
         self.hint_id()
             .and_then(crate::error_table::hint_template)
-            .map(|t| crate::call::Language::Rust.render_hint(t))
+            .map(|t| language.render_hint(t))
     }
 
     pub(crate) fn with_code(mut self, code: &str) -> Self {

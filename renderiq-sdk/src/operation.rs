@@ -73,24 +73,34 @@ pub struct OperationContext {
 impl OperationContext {
     /// Reports progress (percent is clamped to 100).
     pub fn report(&self, percent: u8, stage: Option<&str>) {
-        let mut st = self.shared.lock();
-        let percent = percent.min(100);
-        if st.progress.percent != percent || st.progress.stage.as_deref() != stage {
+        let change = {
+            let mut st = self.shared.lock();
+            let percent = percent.min(100);
+            if st.progress.percent == percent && st.progress.stage.as_deref() == stage {
+                return;
+            }
             st.progress.percent = percent;
             st.progress.stage = stage.map(str::to_owned);
             st.progress.version += 1;
-        }
+            st.changed()
+        };
+        notify(change);
     }
 
     /// Reports the latest state of a render (its status becomes the stage).
     pub fn report_render(&self, render: &Render) {
-        let mut st = self.shared.lock();
-        st.progress.percent = render.progress.min(100);
-        st.progress.stage = Some(render.status.as_str().to_owned());
-        if st.progress.render.as_ref() != Some(render) {
+        let change = {
+            let mut st = self.shared.lock();
+            st.progress.percent = render.progress.min(100);
+            st.progress.stage = Some(render.status.as_str().to_owned());
+            if st.progress.render.as_ref() == Some(render) {
+                return;
+            }
             st.progress.render = Some(render.clone());
             st.progress.version += 1;
-        }
+            st.changed()
+        };
+        notify(change);
     }
 
     /// The token that fires when the operation is cancelled.
@@ -136,6 +146,27 @@ struct StateAny {
     progress: Progress,
     done: bool,
     callbacks: Vec<Callback>,
+    listeners: Vec<Listener>,
+}
+
+/// A progress listener ([`Operation::on_progress`]).
+type Listener = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+impl StateAny {
+    /// What to hand the listeners after a change: the progress and the listeners, taken under
+    /// the lock and called after it is released (a listener may read the operation).
+    fn changed(&self) -> Option<(Progress, Vec<Listener>)> {
+        (!self.listeners.is_empty()).then(|| (self.progress.clone(), self.listeners.clone()))
+    }
+}
+
+/// Calls each listener with `change`'s progress (outside any lock).
+fn notify(change: Option<(Progress, Vec<Listener>)>) {
+    if let Some((progress, listeners)) = change {
+        for f in listeners {
+            f(&progress);
+        }
+    }
 }
 
 impl Shared {
@@ -189,6 +220,7 @@ impl<T: Send + 'static> Operation<T> {
                 progress: Progress::default(),
                 done: false,
                 callbacks: Vec::new(),
+                listeners: Vec::new(),
             }),
             cond: Condvar::new(),
             cleanups: Mutex::new(Vec::new()),
@@ -227,7 +259,7 @@ impl<T: Send + 'static> Operation<T> {
             } else {
                 drop(cleanups);
             }
-            let callbacks = {
+            let (callbacks, change) = {
                 let mut st = task_shared.lock();
                 if let Some(slot) = st.inner.downcast_mut::<Option<Result<T>>>() {
                     *slot = Some(result);
@@ -235,9 +267,14 @@ impl<T: Send + 'static> Operation<T> {
                 st.done = true;
                 st.progress.percent = 100;
                 st.progress.version += 1;
-                std::mem::take(&mut st.callbacks)
+                let change = st.changed();
+                // The last change: listeners are dropped with it (they may hold foreign
+                // objects that should not live as long as the operation's handle).
+                st.listeners.clear();
+                (std::mem::take(&mut st.callbacks), change)
             };
             task_shared.cond.notify_all();
+            notify(change);
             // Run on a runtime worker thread; callers must not block in them.
             for cb in callbacks {
                 cb();
@@ -304,6 +341,36 @@ impl<T: Send + 'static> Operation<T> {
             }
         }
         true
+    }
+
+    /// Calls `f` with the progress after every change, the last one (percent 100) when the
+    /// operation finishes; at once, on this thread, with the progress so far when something
+    /// was reported already (so a listener added after [`start`](crate::Client::start) misses
+    /// nothing). Later calls come from the thread that reported the change, a runtime worker:
+    /// `f` must not block. A listener added while the operation runs may see one change twice
+    /// or its first two out of order: keep the highest [`version`](Progress::version). Every
+    /// listener added runs; they are dropped when the operation ends.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: renderiq_sdk::Client) -> renderiq_sdk::Result<()> {
+    /// use renderiq_sdk::call::Call;
+    /// let op = client.start(Call::from_json(r#"{"call":"credits"}"#)?)?;
+    /// op.on_progress(|p| println!("{}% {:?} (change {})", p.percent, p.stage, p.version));
+    /// op.finished().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_progress(&self, f: impl Fn(&Progress) + Send + Sync + 'static) {
+        let f: Listener = Arc::new(f);
+        let current = {
+            let mut st = self.shared.lock();
+            if !st.done {
+                st.listeners.push(f.clone());
+            }
+            (st.progress.version > 0).then(|| st.progress.clone())
+        };
+        if let Some(p) = current {
+            f(&p);
+        }
     }
 
     /// Calls `f` once when the operation finishes, on a runtime worker thread (or at once, on
@@ -382,6 +449,50 @@ mod tests {
         op.cancel();
         let r = op.wait(Some(Duration::from_secs(5))).expect("finished");
         assert!(r.unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn progress_listeners_see_every_change_and_the_end() {
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel::<(u8, Option<String>, u64)>();
+        let op = Operation::spawn(move |ctx| async move {
+            ctx.report(10, Some("preparing"));
+            // Wait for the listener, so the next two changes reach it as they happen.
+            tokio::task::spawn_blocking(move || go_rx.recv()).await.ok();
+            ctx.report(40, Some("uploading"));
+            ctx.report(40, Some("uploading")); // no change, no call
+            ctx.report(70, Some("processing"));
+            Ok(())
+        })
+        .unwrap();
+        let start = Instant::now();
+        while op.progress().version == 0 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let tx = seen_tx.clone();
+        op.on_progress(move |p| {
+            tx.send((p.percent, p.stage.clone(), p.version)).ok();
+        });
+        // Added late: called at once with what was reported so far.
+        assert_eq!(seen_rx.recv().unwrap(), (10, Some("preparing".into()), 1));
+        go_tx.send(()).unwrap();
+        op.wait(Some(Duration::from_secs(5)))
+            .expect("finished")
+            .unwrap();
+        let rest: Vec<_> = seen_rx.try_iter().collect();
+        assert_eq!(
+            rest,
+            vec![
+                (40, Some("uploading".into()), 2),
+                (70, Some("processing".into()), 3),
+                (100, Some("processing".into()), 4),
+            ]
+        );
+        // Added after the end: the final progress, once.
+        op.on_progress(move |p| {
+            seen_tx.send((p.percent, None, p.version)).ok();
+        });
+        assert_eq!(seen_rx.try_iter().collect::<Vec<_>>(), vec![(100, None, 4)]);
     }
 
     #[test]

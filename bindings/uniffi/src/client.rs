@@ -3,18 +3,99 @@
 
 use std::sync::Arc;
 
-use renderiq_sdk::call::Call;
+use renderiq_sdk::call::{Call, Language};
 use renderiq_sdk::config::ClientConfig;
 use renderiq_sdk::Operation;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::error::RenderiqError;
-use crate::operation::CallOperation;
+use crate::operation::{CallOperation, ProgressListener};
 
 /// A Renderiq client. Cheap to share between threads and coroutines.
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: renderiq_sdk::Client,
+    /// Whose names the errors' hints use: the config's `sdkLanguage` (`swift`), else Kotlin.
+    language: Language,
+}
+
+/// Where the client keeps the signed-in session.
+#[derive(uniffi::Enum)]
+pub enum TokenStore {
+    /// The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service); where none
+    /// is reachable the core falls back to memory.
+    Keychain,
+    /// A file sealed with a key derived from `passphrase` (headless machines, CI).
+    EncryptedFile {
+        /// The file.
+        path: String,
+        /// The passphrase the key is derived from.
+        passphrase: String,
+    },
+    /// In memory only: signed out when the process ends.
+    Memory,
+}
+
+/// Typed client options: the same settings as the config JSON, with the core's defaults for
+/// those left `null`.
+#[derive(uniffi::Record)]
+pub struct ClientOptions {
+    /// The server, e.g. `https://renderiq.io/api/plugins` or a reference server's URL.
+    #[uniffi(default)]
+    pub base_url: Option<String>,
+    /// The host application: `sketchup`, `revit`, `autocad`, `rhino`, `archicad`, `blender`,
+    /// `other`.
+    #[uniffi(default)]
+    pub platform: Option<String>,
+    /// Where the session is kept (default: the keychain).
+    #[uniffi(default)]
+    pub token_store: Option<TokenStore>,
+    /// An API key (`rq_live_…`) instead of a signed-in session.
+    #[uniffi(default)]
+    pub api_key: Option<String>,
+    /// The plugin's name, sent in the telemetry headers.
+    #[uniffi(default)]
+    pub plugin_name: Option<String>,
+    /// The plugin's version.
+    #[uniffi(default)]
+    pub plugin_version: Option<String>,
+    /// Per-request timeout in milliseconds.
+    #[uniffi(default)]
+    pub timeout_ms: Option<u64>,
+    /// Retries of transient failures.
+    #[uniffi(default)]
+    pub max_retries: Option<u32>,
+    /// `kotlin` (default) or `swift`: whose names the errors' hints use.
+    #[uniffi(default)]
+    pub sdk_language: Option<String>,
+}
+
+impl ClientOptions {
+    /// The core's config JSON of these options (the core checks every value).
+    fn to_config(&self) -> Value {
+        let mut config = json!({
+            "baseUrl": self.base_url,
+            "platform": self.platform,
+            "apiKey": self.api_key,
+            "pluginName": self.plugin_name,
+            "pluginVersion": self.plugin_version,
+            "timeoutMs": self.timeout_ms,
+            "maxRetries": self.max_retries,
+            "sdkLanguage": self.sdk_language,
+        });
+        config["tokenStore"] = match &self.token_store {
+            None => Value::Null,
+            Some(TokenStore::Keychain) => json!("keychain"),
+            Some(TokenStore::Memory) => json!("memory"),
+            Some(TokenStore::EncryptedFile { path, passphrase }) => {
+                json!({"file": path, "passphrase": passphrase})
+            }
+        };
+        if let Value::Object(map) = &mut config {
+            map.retain(|_, v| !v.is_null());
+        }
+        config
+    }
 }
 
 #[uniffi::export]
@@ -24,10 +105,26 @@ impl Client {
     /// checks every value.
     #[uniffi::constructor]
     pub fn new(config_json: String) -> Result<Arc<Self>, RenderiqError> {
-        let inner = ClientConfig::from_json(&config_json)
-            .and_then(ClientConfig::into_builder)
-            .and_then(|b| b.build())?;
-        Ok(Arc::new(Self { inner }))
+        let mut config = ClientConfig::from_json(&config_json)?;
+        let language = match config.sdk_language.as_deref() {
+            Some("swift") => Language::Swift,
+            _ => Language::Kotlin,
+        };
+        config
+            .sdk_language
+            .get_or_insert_with(|| language.as_str().to_owned());
+        let inner = config
+            .into_builder()
+            .and_then(|b| b.build())
+            .map_err(|e| RenderiqError::from_core(e, language))?;
+        Ok(Arc::new(Self { inner, language }))
+    }
+
+    /// Builds a client from typed options (`ClientOptions(baseUrl = …, tokenStore =
+    /// TokenStore.Memory)`); the same rules as the config JSON.
+    #[uniffi::constructor]
+    pub fn with_options(options: ClientOptions) -> Result<Arc<Self>, RenderiqError> {
+        Self::new(options.to_config().to_string())
     }
 
     /// The server's base URL, as the core normalised it.
@@ -45,37 +142,57 @@ impl Client {
     /// `data` travels beside the JSON instead of base64 in it: an encoded image
     /// (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
     /// and pixel format), attached by the core's `Call::attach`.
-    #[uniffi::method(default(data = None))]
+    ///
+    /// `listener` (optional) hears the call's progress after every change, the last at 100 %.
+    #[uniffi::method(default(data = None, listener = None))]
     pub async fn call(
         &self,
         call_json: String,
         data: Option<Vec<u8>>,
+        listener: Option<Box<dyn ProgressListener>>,
     ) -> Result<String, RenderiqError> {
-        let op = CancelOnDrop(self.inner.start(parse(&call_json, data)?)?);
-        let value = op.0.finished().await?;
+        let op = CancelOnDrop(self.begin(&call_json, data, listener)?);
+        let value = op.0.finished().await.map_err(|e| self.error(e))?;
         to_text(&value)
     }
 
     /// Starts one call in the background and answers its handle at once (`data` as for
     /// `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
-    #[uniffi::method(default(data = None))]
+    #[uniffi::method(default(data = None, listener = None))]
     pub fn start(
         &self,
         call_json: String,
         data: Option<Vec<u8>>,
+        listener: Option<Box<dyn ProgressListener>>,
     ) -> Result<Arc<CallOperation>, RenderiqError> {
-        let op = self.inner.start(parse(&call_json, data)?)?;
-        Ok(Arc::new(CallOperation::new(op)))
+        let op = self.begin(&call_json, data, listener)?;
+        Ok(Arc::new(CallOperation::new(op, self.language)))
     }
 }
 
-/// The core's `Call` from its JSON text, with `data` attached to its image.
-fn parse(call_json: &str, data: Option<Vec<u8>>) -> Result<Call, RenderiqError> {
-    let mut call = Call::from_json(call_json)?;
-    if let Some(bytes) = data {
-        call.attach(bytes)?;
+impl Client {
+    /// Starts the core's `Call` from its JSON text, `data` attached to its image, `listener`
+    /// registered with the core's `Operation::on_progress`.
+    fn begin(
+        &self,
+        call_json: &str,
+        data: Option<Vec<u8>>,
+        listener: Option<Box<dyn ProgressListener>>,
+    ) -> Result<Operation<Value>, RenderiqError> {
+        let mut call = Call::from_json(call_json).map_err(|e| self.error(e))?;
+        if let Some(bytes) = data {
+            call.attach(bytes).map_err(|e| self.error(e))?;
+        }
+        let op = self.inner.start(call).map_err(|e| self.error(e))?;
+        if let Some(listener) = listener {
+            crate::operation::listen(&op, listener);
+        }
+        Ok(op)
     }
-    Ok(call)
+
+    fn error(&self, e: renderiq_sdk::Error) -> RenderiqError {
+        RenderiqError::from_core(e, self.language)
+    }
 }
 
 /// Cancels the operation when the awaiting future is dropped before it finished.

@@ -3,6 +3,7 @@
 //! `RenderiqException` with `RenderiqException.Auth`, `.InsufficientCredits`, …; Swift an enum
 //! conforming to `Error`.
 
+use renderiq_sdk::call::Language;
 use renderiq_sdk::{Error, ErrorKind};
 
 /// Declares the error enum, its variants' shared fields and the kind-to-variant mapping once.
@@ -48,9 +49,19 @@ macro_rules! renderiq_error {
         }
 
         impl From<Error> for RenderiqError {
+            /// With Kotlin's names in the hint (a client knows its language: see
+            /// [`RenderiqError::from_core`]).
             fn from(e: Error) -> Self {
+                Self::from_core(e, Language::Kotlin)
+            }
+        }
+
+        impl RenderiqError {
+            /// The uniffi error of a core error, its hint in `language`'s names (Kotlin and
+            /// Swift spell calls alike; they differ in a few symbols).
+            pub(crate) fn from_core(e: Error, language: Language) -> Self {
                 let reason = e.message().to_owned();
-                let hint = e.hint();
+                let hint = e.hint_for(language);
                 let code = e.error_code().map(str::to_owned);
                 let status = e.status();
                 let request_id = e.request_id().map(str::to_owned);

@@ -16,9 +16,9 @@ mod error;
 mod operation;
 mod webhooks;
 
-pub use client::Client;
+pub use client::{Client, ClientOptions, TokenStore};
 pub use error::RenderiqError;
-pub use operation::{CallOperation, Progress};
+pub use operation::{CallOperation, Progress, ProgressListener};
 pub use webhooks::{generate_webhook_secret, Webhook};
 
 uniffi::setup_scaffolding!();

@@ -50,20 +50,28 @@ pub enum Language {
     Cpp,
     /// C: `renderiq_call(client, "{\"call\":\"create_render\",…}", …)`.
     C,
+    /// Kotlin (uniffi): `client.call("{\"call\":\"create_render\",…}")`, named
+    /// `createRender` in hints and in the Kotlin layer.
+    Kotlin,
+    /// Swift (uniffi): `try await client.call(callJson: …)`, named `createRender` in hints.
+    Swift,
 }
 
 impl Language {
     /// Every language, in a stable order.
-    pub const ALL: [Language; 6] = [
+    pub const ALL: [Language; 8] = [
         Self::Rust,
         Self::Python,
         Self::Ruby,
         Self::CSharp,
         Self::Cpp,
         Self::C,
+        Self::Kotlin,
+        Self::Swift,
     ];
 
-    /// The language's short name: `"rust"`, `"python"`, `"ruby"`, `"csharp"`, `"cpp"`, `"c"`.
+    /// The language's short name: `"rust"`, `"python"`, `"ruby"`, `"csharp"`, `"cpp"`, `"c"`,
+    /// `"kotlin"`, `"swift"` (what a binding passes as its `sdkLanguage`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Rust => "rust",
@@ -72,7 +80,20 @@ impl Language {
             Self::CSharp => "csharp",
             Self::Cpp => "cpp",
             Self::C => "c",
+            Self::Kotlin => "kotlin",
+            Self::Swift => "swift",
         }
+    }
+
+    /// The language of a short name ([`as_str`](Self::as_str)), `None` for another name.
+    ///
+    /// ```
+    /// use renderiq_sdk::call::Language;
+    /// assert_eq!(Language::from_name("kotlin"), Some(Language::Kotlin));
+    /// assert_eq!(Language::from_name("cobol"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == name)
     }
 
     /// The method that makes `call` in this language.
@@ -84,6 +105,7 @@ impl Language {
     /// assert_eq!(Language::Ruby.method("is_signed_in"), "signed_in?");
     /// assert_eq!(Language::Cpp.method("wait_for_render"), "waitForRender");
     /// assert_eq!(Language::C.method("me"), "renderiq_call(\"me\")");
+    /// assert_eq!(Language::Kotlin.method("is_signed_in"), "isSignedIn");
     /// ```
     pub fn method(self, call: &str) -> String {
         match self {
@@ -93,7 +115,7 @@ impl Language {
                 None => call.to_owned(),
             },
             Self::CSharp => format!("{}Async", csharp_verb(call)),
-            Self::Cpp => {
+            Self::Cpp | Self::Kotlin | Self::Swift => {
                 let p = pascal(call);
                 let mut chars = p.chars();
                 chars
@@ -125,15 +147,18 @@ impl Language {
             ("encrypted_file_store", Cpp | C) => {
                 "the \"tokenStore\": {\"file\", \"passphrase\"} client option"
             }
+            ("encrypted_file_store", Kotlin) => "TokenStore.EncryptedFile(path, passphrase)",
+            ("encrypted_file_store", Swift) => ".encryptedFile(path:passphrase:)",
             ("timeout_option", Rust) => "WaitOptions::timeout",
             ("timeout_option", Python) => "the timeout= argument",
             ("timeout_option", Ruby) => "the timeout: argument",
             ("timeout_option", CSharp) => "the Timeout option",
-            ("timeout_option", Cpp | C) => "the wait's \"timeoutMs\"",
+            ("timeout_option", Cpp | C | Kotlin | Swift) => "the wait's \"timeoutMs\"",
             ("retry_after", Rust) => "Error::retry_after",
             ("retry_after", Python | Ruby) => "retry_after",
             ("retry_after", CSharp) => "RetryAfter",
             ("retry_after", Cpp) => "retryAfter()",
+            ("retry_after", Kotlin | Swift) => "retryAfterMs",
             ("retry_after", C) => "the \"retryAfter\" of renderiq_error_json",
             _ => return None,
         })

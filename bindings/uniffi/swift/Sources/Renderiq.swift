@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -486,6 +492,22 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias SwiftType = UInt16
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
         return try lift(readInt(&buf))
     }
 
@@ -646,6 +668,12 @@ public protocol CallOperationProtocol: AnyObject, Sendable {
     func isDone()  -> Bool
     
     /**
+     * Adds a progress listener (called at once with the progress so far, then after every
+     * change; see `ProgressListener`).
+     */
+    func onProgress(listener: ProgressListener) 
+    
+    /**
      * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
      */
     func outcome() throws  -> String?
@@ -771,6 +799,19 @@ open func isDone() -> Bool  {
 }
     
     /**
+     * Adds a progress listener (called at once with the progress so far, then after every
+     * change; see `ProgressListener`).
+     */
+open func onProgress(listener: ProgressListener)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_calloperation_on_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterCallbackInterfaceProgressListener_lower(listener),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
      */
 open func outcome()throws  -> String?  {
@@ -865,14 +906,16 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
      * and pixel format), attached by the core's `Call::attach`.
+     *
+     * `listener` (optional) hears the call's progress after every change, the last at 100 %.
      */
-    func call(callJson: String, data: Data?) async throws  -> String
+    func call(callJson: String, data: Data?, listener: ProgressListener?) async throws  -> String
     
     /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
-    func start(callJson: String, data: Data?) throws  -> CallOperation
+    func start(callJson: String, data: Data?, listener: ProgressListener?) throws  -> CallOperation
     
 }
 /**
@@ -943,6 +986,19 @@ public convenience init(configJson: String)throws  {
     }
 
     
+    /**
+     * Builds a client from typed options (`ClientOptions(baseUrl = …, tokenStore =
+     * TokenStore.Memory)`); the same rules as the config JSON.
+     */
+public static func withOptions(options: ClientOptions)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_constructor_client_with_options(
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -968,13 +1024,15 @@ open func baseUrl() -> String  {
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
      * and pixel format), attached by the core's `Call::attach`.
+     *
+     * `listener` (optional) hears the call's progress after every change, the last at 100 %.
      */
-open func call(callJson: String, data: Data? = nil)async throws  -> String  {
+open func call(callJson: String, data: Data? = nil, listener: ProgressListener? = nil)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_renderiq_uniffi_fn_method_client_call(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(callJson),FfiConverterOptionData.lower(data)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(callJson),FfiConverterOptionData.lower(data),FfiConverterOptionCallbackInterfaceProgressListener.lower(listener)
                 )
             },
             pollFunc: ffi_renderiq_uniffi_rust_future_poll_rust_buffer,
@@ -989,13 +1047,14 @@ open func call(callJson: String, data: Data? = nil)async throws  -> String  {
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
-open func start(callJson: String, data: Data? = nil)throws  -> CallOperation  {
+open func start(callJson: String, data: Data? = nil, listener: ProgressListener? = nil)throws  -> CallOperation  {
     return try  FfiConverterTypeCallOperation_lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
         uniffiCallStatus in
     uniffi_renderiq_uniffi_fn_method_client_start(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(callJson),
-        FfiConverterOptionData.lower(data),uniffiCallStatus
+        FfiConverterOptionData.lower(data),
+        FfiConverterOptionCallbackInterfaceProgressListener.lower(listener),uniffiCallStatus
     )
 })
 }
@@ -1213,6 +1272,148 @@ public func FfiConverterTypeWebhook_lower(_ value: Webhook) -> UInt64 {
 }
 
 
+
+
+/**
+ * Typed client options: the same settings as the config JSON, with the core's defaults for
+ * those left `null`.
+ */
+public struct ClientOptions: Equatable, Hashable {
+    /**
+     * The server, e.g. `https://renderiq.io/api/plugins` or a reference server's URL.
+     */
+    public var baseUrl: String?
+    /**
+     * The host application: `sketchup`, `revit`, `autocad`, `rhino`, `archicad`, `blender`,
+     * `other`.
+     */
+    public var platform: String?
+    /**
+     * Where the session is kept (default: the keychain).
+     */
+    public var tokenStore: TokenStore?
+    /**
+     * An API key (`rq_live_…`) instead of a signed-in session.
+     */
+    public var apiKey: String?
+    /**
+     * The plugin's name, sent in the telemetry headers.
+     */
+    public var pluginName: String?
+    /**
+     * The plugin's version.
+     */
+    public var pluginVersion: String?
+    /**
+     * Per-request timeout in milliseconds.
+     */
+    public var timeoutMs: UInt64?
+    /**
+     * Retries of transient failures.
+     */
+    public var maxRetries: UInt32?
+    /**
+     * `kotlin` (default) or `swift`: whose names the errors' hints use.
+     */
+    public var sdkLanguage: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The server, e.g. `https://renderiq.io/api/plugins` or a reference server's URL.
+         */baseUrl: String? = nil, 
+        /**
+         * The host application: `sketchup`, `revit`, `autocad`, `rhino`, `archicad`, `blender`,
+         * `other`.
+         */platform: String? = nil, 
+        /**
+         * Where the session is kept (default: the keychain).
+         */tokenStore: TokenStore? = nil, 
+        /**
+         * An API key (`rq_live_…`) instead of a signed-in session.
+         */apiKey: String? = nil, 
+        /**
+         * The plugin's name, sent in the telemetry headers.
+         */pluginName: String? = nil, 
+        /**
+         * The plugin's version.
+         */pluginVersion: String? = nil, 
+        /**
+         * Per-request timeout in milliseconds.
+         */timeoutMs: UInt64? = nil, 
+        /**
+         * Retries of transient failures.
+         */maxRetries: UInt32? = nil, 
+        /**
+         * `kotlin` (default) or `swift`: whose names the errors' hints use.
+         */sdkLanguage: String? = nil) {
+        self.baseUrl = baseUrl
+        self.platform = platform
+        self.tokenStore = tokenStore
+        self.apiKey = apiKey
+        self.pluginName = pluginName
+        self.pluginVersion = pluginVersion
+        self.timeoutMs = timeoutMs
+        self.maxRetries = maxRetries
+        self.sdkLanguage = sdkLanguage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClientOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientOptions {
+        return
+            try ClientOptions(
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                platform: FfiConverterOptionString.read(from: &buf), 
+                tokenStore: FfiConverterOptionTypeTokenStore.read(from: &buf), 
+                apiKey: FfiConverterOptionString.read(from: &buf), 
+                pluginName: FfiConverterOptionString.read(from: &buf), 
+                pluginVersion: FfiConverterOptionString.read(from: &buf), 
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                maxRetries: FfiConverterOptionUInt32.read(from: &buf), 
+                sdkLanguage: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClientOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionString.write(value.platform, into: &buf)
+        FfiConverterOptionTypeTokenStore.write(value.tokenStore, into: &buf)
+        FfiConverterOptionString.write(value.apiKey, into: &buf)
+        FfiConverterOptionString.write(value.pluginName, into: &buf)
+        FfiConverterOptionString.write(value.pluginVersion, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxRetries, into: &buf)
+        FfiConverterOptionString.write(value.sdkLanguage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientOptions_lift(_ buf: RustBuffer) throws -> ClientOptions {
+    return try FfiConverterTypeClientOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientOptions_lower(_ value: ClientOptions) -> RustBuffer {
+    return FfiConverterTypeClientOptions.lower(value)
+}
 
 
 /**
@@ -1955,6 +2156,246 @@ public func FfiConverterTypeRenderiqError_lower(_ value: RenderiqError) -> RustB
     return FfiConverterTypeRenderiqError.lower(value)
 }
 
+
+/**
+ * Where the client keeps the signed-in session.
+ */
+
+public enum TokenStore: Equatable, Hashable {
+    
+    /**
+     * The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service); where none
+     * is reachable the core falls back to memory.
+     */
+    case keychain
+    /**
+     * A file sealed with a key derived from `passphrase` (headless machines, CI).
+     */
+    case encryptedFile(
+        /**
+         * The file.
+         */path: String, 
+        /**
+         * The passphrase the key is derived from.
+         */passphrase: String
+    )
+    /**
+     * In memory only: signed out when the process ends.
+     */
+    case memory
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TokenStore: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenStore: FfiConverterRustBuffer {
+    typealias SwiftType = TokenStore
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenStore {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .keychain
+        
+        case 2: return .encryptedFile(path: try FfiConverterString.read(from: &buf), passphrase: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .memory
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TokenStore, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .keychain:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .encryptedFile(path,passphrase):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(path, into: &buf)
+            FfiConverterString.write(passphrase, into: &buf)
+            
+        
+        case .memory:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStore_lift(_ buf: RustBuffer) throws -> TokenStore {
+    return try FfiConverterTypeTokenStore.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStore_lower(_ value: TokenStore) -> RustBuffer {
+    return FfiConverterTypeTokenStore.lower(value)
+}
+
+
+
+
+
+/**
+ * Hears a call's progress: after every change, the last one at 100 % when the call ends.
+ * Called on a background thread of the SDK: return quickly (post to your UI thread) and do
+ * not call back into the client from it. A listener added to a running call may see its first
+ * change twice or out of order: keep the highest `version`.
+ */
+public protocol ProgressListener: AnyObject, Sendable {
+    
+    /**
+     * One change of the call's progress.
+     */
+    func onProgress(progress: Progress) 
+    
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceProgressListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceProgressListener = UniffiVTableCallbackInterfaceProgressListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterCallbackInterfaceProgressListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ProgressListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterCallbackInterfaceProgressListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ProgressListener: handle missing in uniffiClone")
+            }
+        },
+        onProgress: { (
+            uniffiHandle: UInt64,
+            progress: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterCallbackInterfaceProgressListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onProgress(
+                     progress: try FfiConverterTypeProgress_lift(progress)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceProgressListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceProgressListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitProgressListener() {
+    uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(UniffiCallbackInterfaceProgressListener.vtablePtr)
+}
+
+// FfiConverter protocol for callback interfaces
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterCallbackInterfaceProgressListener {
+    fileprivate static let handleMap = UniffiHandleMap<ProgressListener>()
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+extension FfiConverterCallbackInterfaceProgressListener : FfiConverter {
+    typealias SwiftType = ProgressListener
+    typealias FfiType = UInt64
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lift(_ handle: UInt64) throws -> SwiftType {
+        try handleMap.get(handle: handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lower(_ v: SwiftType) -> UInt64 {
+        return handleMap.insert(obj: v)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func write(_ v: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(v))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceProgressListener_lift(_ handle: UInt64) throws -> ProgressListener {
+    return try FfiConverterCallbackInterfaceProgressListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceProgressListener_lower(_ v: ProgressListener) -> UInt64 {
+    return FfiConverterCallbackInterfaceProgressListener.lower(v)
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -1974,6 +2415,30 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2070,6 +2535,54 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTokenStore: FfiConverterRustBuffer {
+    typealias SwiftType = TokenStore?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTokenStore.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTokenStore.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionCallbackInterfaceProgressListener: FfiConverterRustBuffer {
+    typealias SwiftType = ProgressListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterCallbackInterfaceProgressListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterCallbackInterfaceProgressListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2205,10 +2718,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_renderiq_uniffi_checksum_method_client_base_url() != 25503) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 58035) {
+    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 36170) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_method_client_start() != 12113) {
+    if (uniffi_renderiq_uniffi_checksum_method_client_start() != 7126) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() != 23156) {
@@ -2221,6 +2734,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_calloperation_is_done() != 52303) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_calloperation_on_progress() != 59144) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_calloperation_outcome() != 47623) {
@@ -2238,10 +2754,17 @@ private let initializationResult: InitializationResult = {
     if (uniffi_renderiq_uniffi_checksum_constructor_client_new() != 18803) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_renderiq_uniffi_checksum_constructor_client_with_options() != 29266) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_renderiq_uniffi_checksum_constructor_webhook_new() != 4577) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_renderiq_uniffi_checksum_method_progresslistener_on_progress() != 41730) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitProgressListener()
     return InitializationResult.ok
 }()
 

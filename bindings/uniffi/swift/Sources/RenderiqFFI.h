@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceProgressListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceProgressListenerMethod0 _Nonnull onProgress;
+} UniffiVTableCallbackInterfaceProgressListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CLONE_CLIENT
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CLONE_CLIENT
 uint64_t uniffi_renderiq_uniffi_fn_clone_client(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -258,6 +274,11 @@ void uniffi_renderiq_uniffi_fn_free_client(uint64_t handle, RustCallStatus *_Non
 uint64_t uniffi_renderiq_uniffi_fn_constructor_client_new(RustBuffer config_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CONSTRUCTOR_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CONSTRUCTOR_CLIENT_WITH_OPTIONS
+uint64_t uniffi_renderiq_uniffi_fn_constructor_client_with_options(RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_BASE_URL
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_BASE_URL
 RustBuffer uniffi_renderiq_uniffi_fn_method_client_base_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -265,12 +286,12 @@ RustBuffer uniffi_renderiq_uniffi_fn_method_client_base_url(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_CALL
-uint64_t uniffi_renderiq_uniffi_fn_method_client_call(uint64_t ptr, RustBuffer call_json, RustBuffer data
+uint64_t uniffi_renderiq_uniffi_fn_method_client_call(uint64_t ptr, RustBuffer call_json, RustBuffer data, RustBuffer listener
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START
-uint64_t uniffi_renderiq_uniffi_fn_method_client_start(uint64_t ptr, RustBuffer call_json, RustBuffer data, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_renderiq_uniffi_fn_method_client_start(uint64_t ptr, RustBuffer call_json, RustBuffer data, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CLONE_CALLOPERATION
@@ -301,6 +322,11 @@ int8_t uniffi_renderiq_uniffi_fn_method_calloperation_is_cancelled(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CALLOPERATION_IS_DONE
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CALLOPERATION_IS_DONE
 int8_t uniffi_renderiq_uniffi_fn_method_calloperation_is_done(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CALLOPERATION_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CALLOPERATION_ON_PROGRESS
+void uniffi_renderiq_uniffi_fn_method_calloperation_on_progress(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CALLOPERATION_OUTCOME
@@ -336,6 +362,11 @@ RustBuffer uniffi_renderiq_uniffi_fn_method_webhook_sign(uint64_t ptr, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_WEBHOOK_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_WEBHOOK_VERIFY
 void uniffi_renderiq_uniffi_fn_method_webhook_verify(uint64_t ptr, RustBuffer body, RustBuffer headers, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
+void uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(const UniffiVTableCallbackInterfaceProgressListener* _Nonnull vtable
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_FUNC_BINDING_VERSION
@@ -676,6 +707,12 @@ uint16_t uniffi_renderiq_uniffi_checksum_method_calloperation_is_done(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CALLOPERATION_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CALLOPERATION_ON_PROGRESS
+uint16_t uniffi_renderiq_uniffi_checksum_method_calloperation_on_progress(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CALLOPERATION_OUTCOME
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CALLOPERATION_OUTCOME
 uint16_t uniffi_renderiq_uniffi_checksum_method_calloperation_outcome(void
@@ -706,9 +743,21 @@ uint16_t uniffi_renderiq_uniffi_checksum_constructor_client_new(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_CONSTRUCTOR_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_CONSTRUCTOR_CLIENT_WITH_OPTIONS
+uint16_t uniffi_renderiq_uniffi_checksum_constructor_client_with_options(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_CONSTRUCTOR_WEBHOOK_NEW
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_CONSTRUCTOR_WEBHOOK_NEW
 uint16_t uniffi_renderiq_uniffi_checksum_constructor_webhook_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_PROGRESSLISTENER_ON_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_PROGRESSLISTENER_ON_PROGRESS
+uint16_t uniffi_renderiq_uniffi_checksum_method_progresslistener_on_progress(void
     
 );
 #endif

@@ -657,6 +657,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceProgressListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onProgress")
+internal open class UniffiVTableCallbackInterfaceProgressListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onProgress`: UniffiCallbackInterfaceProgressListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onProgress`: UniffiCallbackInterfaceProgressListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceProgressListener(`uniffiFree`,`uniffiClone`,`onProgress`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceProgressListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onProgress` = other.`onProgress`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -702,6 +724,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_calloperation_is_done(
     ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_calloperation_on_progress(
+    ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_calloperation_outcome(
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_calloperation_progress(
@@ -712,7 +736,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_constructor_client_new(
     ): Int
+    external fun uniffi_renderiq_uniffi_checksum_constructor_client_with_options(
+    ): Int
     external fun uniffi_renderiq_uniffi_checksum_constructor_webhook_new(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_progresslistener_on_progress(
     ): Int
     external fun ffi_renderiq_uniffi_uniffi_contract_version(
     ): Int
@@ -730,6 +758,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "renderiq_uniffi"))
+        uniffiCallbackInterfaceProgressListener.register(this)
         
     }
 
@@ -740,11 +769,13 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_renderiq_uniffi_fn_constructor_client_new(`configJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_renderiq_uniffi_fn_constructor_client_with_options(`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_renderiq_uniffi_fn_method_client_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_renderiq_uniffi_fn_method_client_call(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,
+    external fun uniffi_renderiq_uniffi_fn_method_client_call(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_renderiq_uniffi_fn_method_client_start(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_renderiq_uniffi_fn_method_client_start(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_renderiq_uniffi_fn_clone_calloperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -758,6 +789,8 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_renderiq_uniffi_fn_method_calloperation_is_done(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
+    external fun uniffi_renderiq_uniffi_fn_method_calloperation_on_progress(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_renderiq_uniffi_fn_method_calloperation_outcome(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_method_calloperation_progress(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -771,6 +804,8 @@ internal object UniffiLib {
     external fun uniffi_renderiq_uniffi_fn_method_webhook_sign(`ptr`: Long,`msgId`: RustBuffer.ByValue,`timestamp`: Long,`body`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_method_webhook_verify(`ptr`: Long,`body`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(`vtable`: UniffiVTableCallbackInterfaceProgressListener,
     ): Unit
     external fun uniffi_renderiq_uniffi_fn_func_binding_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -909,10 +944,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_base_url() and 0xFFFF) != 25503) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 58035) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 36170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_start() and 0xFFFF) != 12113) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_start() and 0xFFFF) != 7126) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() and 0xFFFF) != 23156) {
@@ -925,6 +960,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_is_done() and 0xFFFF) != 52303) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_on_progress() and 0xFFFF) != 59144) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_outcome() and 0xFFFF) != 47623) {
@@ -942,7 +980,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_renderiq_uniffi_checksum_constructor_client_new() and 0xFFFF) != 18803) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_renderiq_uniffi_checksum_constructor_client_with_options() and 0xFFFF) != 29266) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_renderiq_uniffi_checksum_constructor_webhook_new() and 0xFFFF) != 4577) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_progresslistener_on_progress() and 0xFFFF) != 41730) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1076,7 +1120,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1193,6 +1268,29 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 
     override fun write(value: UShort, buf: ByteBuffer) {
         buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
     }
 }
 
@@ -1466,6 +1564,12 @@ public interface CallOperationInterface {
     fun `isDone`(): kotlin.Boolean
     
     /**
+     * Adds a progress listener (called at once with the progress so far, then after every
+     * change; see `ProgressListener`).
+     */
+    fun `onProgress`(`listener`: ProgressListener)
+    
+    /**
      * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
      */
     fun `outcome`(): kotlin.String?
@@ -1659,6 +1763,23 @@ open class CallOperation: Disposable, AutoCloseable, CallOperationInterface
 
     
     /**
+     * Adds a progress listener (called at once with the progress so far, then after every
+     * change; see `ProgressListener`).
+     */override fun `onProgress`(`listener`: ProgressListener)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_calloperation_on_progress(
+        it,
+        
+        FfiConverterTypeProgressListener.lower(`listener`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * `null`/`nil` while running; then the result as JSON text, or throws the call's error.
      */
     @Throws(RenderiqException::class)override fun `outcome`(): kotlin.String? {
@@ -1845,14 +1966,16 @@ public interface ClientInterface {
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
      * and pixel format), attached by the core's `Call::attach`.
+     *
+     * `listener` (optional) hears the call's progress after every change, the last at 100 %.
      */
-    suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null): kotlin.String
+    suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null, `listener`: ProgressListener? = null): kotlin.String
     
     /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
-    fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null): CallOperation
+    fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null, `listener`: ProgressListener? = null): CallOperation
     
     companion object
 }
@@ -2003,10 +2126,12 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
      * and pixel format), attached by the core's `Call::attach`.
+     *
+     * `listener` (optional) hears the call's progress after every change, the last at 100 %.
      */
     @Throws(RenderiqException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?) : kotlin.String {
+    override suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?, `listener`: ProgressListener?) : kotlin.String {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_renderiq_uniffi_fn_method_client_call(
@@ -2014,6 +2139,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
                 
         FfiConverterString.lower(`callJson`),
         FfiConverterOptionalByteArray.lower(`data`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -2031,7 +2157,7 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
-    @Throws(RenderiqException::class)override fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?): CallOperation {
+    @Throws(RenderiqException::class)override fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray?, `listener`: ProgressListener?): CallOperation {
             return FfiConverterTypeCallOperation.lift(
     callWithHandle {
     uniffiRustCallWithError(RenderiqException) { _status ->
@@ -2039,7 +2165,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         it,
         
         FfiConverterString.lower(`callJson`),
-        FfiConverterOptionalByteArray.lower(`data`),_status)
+        FfiConverterOptionalByteArray.lower(`data`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),_status)
 }
     }
     )
@@ -2052,11 +2179,26 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
 
     
-    
+    companion object {
+        
     /**
-     * @suppress
+     * Builds a client from typed options (`ClientOptions(baseUrl = …, tokenStore =
+     * TokenStore.Memory)`); the same rules as the config JSON.
      */
-    companion object
+    @Throws(RenderiqException::class) fun `withOptions`(`options`: ClientOptions): Client {
+            return FfiConverterTypeClient.lift(
+    uniffiRustCallWithError(RenderiqException) { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_constructor_client_with_options(
+    
+        
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    }
     
 }
 
@@ -2391,6 +2533,111 @@ public object FfiConverterTypeWebhook: FfiConverter<Webhook, Long> {
 
     override fun write(value: Webhook, buf: ByteBuffer) {
         buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * Typed client options: the same settings as the config JSON, with the core's defaults for
+ * those left `null`.
+ */
+data class ClientOptions (
+    /**
+     * The server, e.g. `https://renderiq.io/api/plugins` or a reference server's URL.
+     */
+    var `baseUrl`: kotlin.String? = null 
+    , 
+    /**
+     * The host application: `sketchup`, `revit`, `autocad`, `rhino`, `archicad`, `blender`,
+     * `other`.
+     */
+    var `platform`: kotlin.String? = null 
+    , 
+    /**
+     * Where the session is kept (default: the keychain).
+     */
+    var `tokenStore`: TokenStore? = null 
+    , 
+    /**
+     * An API key (`rq_live_…`) instead of a signed-in session.
+     */
+    var `apiKey`: kotlin.String? = null 
+    , 
+    /**
+     * The plugin's name, sent in the telemetry headers.
+     */
+    var `pluginName`: kotlin.String? = null 
+    , 
+    /**
+     * The plugin's version.
+     */
+    var `pluginVersion`: kotlin.String? = null 
+    , 
+    /**
+     * Per-request timeout in milliseconds.
+     */
+    var `timeoutMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * Retries of transient failures.
+     */
+    var `maxRetries`: kotlin.UInt? = null 
+    , 
+    /**
+     * `kotlin` (default) or `swift`: whose names the errors' hints use.
+     */
+    var `sdkLanguage`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOptions> {
+    override fun read(buf: ByteBuffer): ClientOptions {
+        return ClientOptions(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeTokenStore.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ClientOptions) = (
+            FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
+            FfiConverterOptionalString.allocationSize(value.`platform`) +
+            FfiConverterOptionalTypeTokenStore.allocationSize(value.`tokenStore`) +
+            FfiConverterOptionalString.allocationSize(value.`apiKey`) +
+            FfiConverterOptionalString.allocationSize(value.`pluginName`) +
+            FfiConverterOptionalString.allocationSize(value.`pluginVersion`) +
+            FfiConverterOptionalULong.allocationSize(value.`timeoutMs`) +
+            FfiConverterOptionalUInt.allocationSize(value.`maxRetries`) +
+            FfiConverterOptionalString.allocationSize(value.`sdkLanguage`)
+    )
+
+    override fun write(value: ClientOptions, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`baseUrl`, buf)
+            FfiConverterOptionalString.write(value.`platform`, buf)
+            FfiConverterOptionalTypeTokenStore.write(value.`tokenStore`, buf)
+            FfiConverterOptionalString.write(value.`apiKey`, buf)
+            FfiConverterOptionalString.write(value.`pluginName`, buf)
+            FfiConverterOptionalString.write(value.`pluginVersion`, buf)
+            FfiConverterOptionalULong.write(value.`timeoutMs`, buf)
+            FfiConverterOptionalUInt.write(value.`maxRetries`, buf)
+            FfiConverterOptionalString.write(value.`sdkLanguage`, buf)
     }
 }
 
@@ -3701,6 +3948,185 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
 
 
 
+/**
+ * Where the client keeps the signed-in session.
+ */
+sealed class TokenStore {
+    
+    /**
+     * The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service); where none
+     * is reachable the core falls back to memory.
+     */
+    object Keychain : TokenStore()
+    
+    
+    /**
+     * A file sealed with a key derived from `passphrase` (headless machines, CI).
+     */
+    data class EncryptedFile(
+        /**
+         * The file.
+         */
+        val `path`: kotlin.String, 
+        /**
+         * The passphrase the key is derived from.
+         */
+        val `passphrase`: kotlin.String) : TokenStore()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * In memory only: signed out when the process ends.
+     */
+    object Memory : TokenStore()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenStore : FfiConverterRustBuffer<TokenStore>{
+    override fun read(buf: ByteBuffer): TokenStore {
+        return when(buf.getInt()) {
+            1 -> TokenStore.Keychain
+            2 -> TokenStore.EncryptedFile(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            3 -> TokenStore.Memory
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TokenStore): ULong = when(value) {
+        is TokenStore.Keychain -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TokenStore.EncryptedFile -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+                + FfiConverterString.allocationSize(value.`passphrase`)
+            )
+        }
+        is TokenStore.Memory -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: TokenStore, buf: ByteBuffer) {
+        when(value) {
+            is TokenStore.Keychain -> {
+                buf.putInt(1)
+                Unit
+            }
+            is TokenStore.EncryptedFile -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`path`, buf)
+                FfiConverterString.write(value.`passphrase`, buf)
+                Unit
+            }
+            is TokenStore.Memory -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+
+
+/**
+ * Hears a call's progress: after every change, the last one at 100 % when the call ends.
+ * Called on a background thread of the SDK: return quickly (post to your UI thread) and do
+ * not call back into the client from it. A listener added to a running call may see its first
+ * change twice or out of order: keep the highest `version`.
+ */
+public interface ProgressListener {
+    
+    /**
+     * One change of the call's progress.
+     */
+    fun `onProgress`(`progress`: Progress)
+    
+    companion object
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceProgressListener {
+    internal object `onProgress`: UniffiCallbackInterfaceProgressListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`progress`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeProgressListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onProgress`(
+                    FfiConverterTypeProgress.lift(`progress`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeProgressListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeProgressListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceProgressListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onProgress`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(vtable)
+    }
+}
+
+/**
+ * The ffiConverter which transforms the Callbacks in to handles to pass to Rust.
+ *
+ * @suppress
+ */
+public object FfiConverterTypeProgressListener: FfiConverterCallbackInterface<ProgressListener>()
+
+
+
 
 /**
  * @suppress
@@ -3727,6 +4153,38 @@ public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?>
         } else {
             buf.put(1)
             FfiConverterUShort.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
         }
     }
 }
@@ -3855,6 +4313,70 @@ public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteA
         } else {
             buf.put(1)
             FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTokenStore: FfiConverterRustBuffer<TokenStore?> {
+    override fun read(buf: ByteBuffer): TokenStore? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTokenStore.read(buf)
+    }
+
+    override fun allocationSize(value: TokenStore?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTokenStore.allocationSize(value)
+        }
+    }
+
+    override fun write(value: TokenStore?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTokenStore.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeProgressListener: FfiConverterRustBuffer<ProgressListener?> {
+    override fun read(buf: ByteBuffer): ProgressListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeProgressListener.read(buf)
+    }
+
+    override fun allocationSize(value: ProgressListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeProgressListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ProgressListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeProgressListener.write(value, buf)
         }
     }
 }
