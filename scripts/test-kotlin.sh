@@ -8,6 +8,7 @@
 #
 #   scripts/test-kotlin.sh                    # everything
 #   scripts/test-kotlin.sh -Dtest=ClientTest  # extra arguments go to mvn
+#   RENDERIQ_KOTLIN_NATIVE_DIR=DIR                      # librenderiq_uniffi from DIR
 #   RENDERIQ_KOTLIN_NO_BUILD=1 scripts/test-kotlin.sh   # use the library and server already
 #                                                       # built in $CARGO_TARGET_DIR/debug
 set -euo pipefail
@@ -33,4 +34,4 @@ export RENDERIQ_TEST_IMAGE="$REPO_ROOT/examples/assets/sample-viewport.png"
 
 log "mvn verify (bindings/uniffi/kotlin)"
 mvn -B -f bindings/uniffi/kotlin/pom.xml verify \
-    -Drenderiq.native.dir="$CARGO_TARGET_DIR/debug" "$@"
+    -Drenderiq.native.dir="${RENDERIQ_KOTLIN_NATIVE_DIR:-$CARGO_TARGET_DIR/debug}" "$@"

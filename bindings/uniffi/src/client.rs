@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::error::RenderiqError;
 use crate::operation::{CallOperation, ProgressListener};
+use crate::screenshot::Screenshot;
 
 /// A Renderiq client. Cheap to share between threads and coroutines.
 #[derive(uniffi::Object)]
@@ -136,8 +137,11 @@ impl Client {
     /// answers its result as JSON text. A `suspend` function in Kotlin, `async` in Swift.
     ///
     /// The call runs as an operation on the core's shared runtime (the foreign executor only
-    /// polls the wait); cancelling the coroutine or task drops this future, which cancels the
+    /// polls the wait); cancelling the Kotlin coroutine drops this future, which cancels the
     /// operation under the core's rule (a render it created is withdrawn while still pending).
+    /// Swift: uniffi 0.32's generated `async` functions ignore task cancellation, so a cancelled
+    /// task keeps waiting; use `start` and `CallOperation.cancel` in
+    /// `withTaskCancellationHandler` (bindings/uniffi/swift/README.md).
     ///
     /// `data` travels beside the JSON instead of base64 in it: an encoded image
     /// (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
@@ -151,9 +155,22 @@ impl Client {
         data: Option<Vec<u8>>,
         listener: Option<Box<dyn ProgressListener>>,
     ) -> Result<String, RenderiqError> {
-        let op = CancelOnDrop(self.begin(&call_json, data, listener)?);
-        let value = op.0.finished().await.map_err(|e| self.error(e))?;
-        to_text(&value)
+        self.run(self.begin(&call_json, data.map(Picture::Data), listener)?)
+            .await
+    }
+
+    /// Makes a call whose picture is `screenshot` (a file, encoded bytes or raw pixels),
+    /// set as the call's `image`: `create_render`, `render` or `prepare_image`. Otherwise as
+    /// `call`.
+    #[uniffi::method(default(listener = None))]
+    pub async fn call_with_screenshot(
+        &self,
+        call_json: String,
+        screenshot: Screenshot,
+        listener: Option<Box<dyn ProgressListener>>,
+    ) -> Result<String, RenderiqError> {
+        let picture = Some(Picture::Screenshot(screenshot));
+        self.run(self.begin(&call_json, picture, listener)?).await
     }
 
     /// Starts one call in the background and answers its handle at once (`data` as for
@@ -165,9 +182,28 @@ impl Client {
         data: Option<Vec<u8>>,
         listener: Option<Box<dyn ProgressListener>>,
     ) -> Result<Arc<CallOperation>, RenderiqError> {
-        let op = self.begin(&call_json, data, listener)?;
+        let op = self.begin(&call_json, data.map(Picture::Data), listener)?;
         Ok(Arc::new(CallOperation::new(op, self.language)))
     }
+
+    /// Starts a call whose picture is `screenshot` (see `call_with_screenshot`) and answers its
+    /// handle at once.
+    #[uniffi::method(default(listener = None))]
+    pub fn start_with_screenshot(
+        &self,
+        call_json: String,
+        screenshot: Screenshot,
+        listener: Option<Box<dyn ProgressListener>>,
+    ) -> Result<Arc<CallOperation>, RenderiqError> {
+        let op = self.begin(&call_json, Some(Picture::Screenshot(screenshot)), listener)?;
+        Ok(Arc::new(CallOperation::new(op, self.language)))
+    }
+}
+
+/// What comes beside a call's JSON: bytes for its `image`, or the whole picture.
+enum Picture {
+    Data(Vec<u8>),
+    Screenshot(Screenshot),
 }
 
 impl Client {
@@ -176,10 +212,27 @@ impl Client {
     fn begin(
         &self,
         call_json: &str,
-        data: Option<Vec<u8>>,
+        picture: Option<Picture>,
         listener: Option<Box<dyn ProgressListener>>,
     ) -> Result<Operation<Value>, RenderiqError> {
-        let mut call = Call::from_json(call_json).map_err(|e| self.error(e))?;
+        let (with_image, data) = match picture {
+            None => (None, None),
+            Some(Picture::Data(bytes)) => (None, Some(bytes)),
+            Some(Picture::Screenshot(shot)) => {
+                let (image, bytes) = shot.into_parts();
+                // Text that is not a JSON object is left as it is, for the core to refuse.
+                let with_image = serde_json::from_str::<Value>(call_json)
+                    .ok()
+                    .filter(Value::is_object)
+                    .map(|mut call| {
+                        call["image"] = image;
+                        call.to_string()
+                    });
+                (with_image, bytes)
+            }
+        };
+        let text = with_image.as_deref().unwrap_or(call_json);
+        let mut call = Call::from_json(text).map_err(|e| self.error(e))?;
         if let Some(bytes) = data {
             call.attach(bytes).map_err(|e| self.error(e))?;
         }
@@ -188,6 +241,14 @@ impl Client {
             crate::operation::listen(&op, listener);
         }
         Ok(op)
+    }
+
+    /// Awaits a call's result; dropping this future (the coroutine or task cancelled) cancels
+    /// the call.
+    async fn run(&self, op: Operation<Value>) -> Result<String, RenderiqError> {
+        let op = CancelOnDrop(op);
+        let value = op.0.finished().await.map_err(|e| self.error(e))?;
+        to_text(&value)
     }
 
     fn error(&self, e: renderiq_sdk::Error) -> RenderiqError {

@@ -14,11 +14,13 @@
 mod client;
 mod error;
 mod operation;
+mod screenshot;
 mod webhooks;
 
 pub use client::{Client, ClientOptions, TokenStore};
 pub use error::RenderiqError;
 pub use operation::{CallOperation, Progress, ProgressListener};
+pub use screenshot::{PixelFormat, Screenshot};
 pub use webhooks::{generate_webhook_secret, Webhook};
 
 uniffi::setup_scaffolding!();

@@ -912,10 +912,23 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func call(callJson: String, data: Data?, listener: ProgressListener?) async throws  -> String
     
     /**
+     * Makes a call whose picture is `screenshot` (a file, encoded bytes or raw pixels),
+     * set as the call's `image`: `create_render`, `render` or `prepare_image`. Otherwise as
+     * `call`.
+     */
+    func callWithScreenshot(callJson: String, screenshot: Screenshot, listener: ProgressListener?) async throws  -> String
+    
+    /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
     func start(callJson: String, data: Data?, listener: ProgressListener?) throws  -> CallOperation
+    
+    /**
+     * Starts a call whose picture is `screenshot` (see `call_with_screenshot`) and answers its
+     * handle at once.
+     */
+    func startWithScreenshot(callJson: String, screenshot: Screenshot, listener: ProgressListener?) throws  -> CallOperation
     
 }
 /**
@@ -1044,6 +1057,27 @@ open func call(callJson: String, data: Data? = nil, listener: ProgressListener? 
 }
     
     /**
+     * Makes a call whose picture is `screenshot` (a file, encoded bytes or raw pixels),
+     * set as the call's `image`: `create_render`, `render` or `prepare_image`. Otherwise as
+     * `call`.
+     */
+open func callWithScreenshot(callJson: String, screenshot: Screenshot, listener: ProgressListener? = nil)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_renderiq_uniffi_fn_method_client_call_with_screenshot(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(callJson),FfiConverterTypeScreenshot_lower(screenshot),FfiConverterOptionCallbackInterfaceProgressListener.lower(listener)
+                )
+            },
+            pollFunc: ffi_renderiq_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_renderiq_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_renderiq_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeRenderiqError_lift
+        )
+}
+    
+    /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
@@ -1054,6 +1088,22 @@ open func start(callJson: String, data: Data? = nil, listener: ProgressListener?
             self.uniffiCloneHandle(),
         FfiConverterString.lower(callJson),
         FfiConverterOptionData.lower(data),
+        FfiConverterOptionCallbackInterfaceProgressListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts a call whose picture is `screenshot` (see `call_with_screenshot`) and answers its
+     * handle at once.
+     */
+open func startWithScreenshot(callJson: String, screenshot: Screenshot, listener: ProgressListener? = nil)throws  -> CallOperation  {
+    return try  FfiConverterTypeCallOperation_lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_client_start_with_screenshot(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(callJson),
+        FfiConverterTypeScreenshot_lower(screenshot),
         FfiConverterOptionCallbackInterfaceProgressListener.lower(listener),uniffiCallStatus
     )
 })
@@ -1560,6 +1610,83 @@ public func FfiConverterTypeProgress_lift(_ buf: RustBuffer) throws -> Progress 
 public func FfiConverterTypeProgress_lower(_ value: Progress) -> RustBuffer {
     return FfiConverterTypeProgress.lower(value)
 }
+
+
+/**
+ * The byte order of raw pixels (4 bytes each).
+ */
+
+public enum PixelFormat: Equatable, Hashable {
+    
+    /**
+     * Red, green, blue, alpha: OpenGL read-backs, most image libraries, Android `Bitmap`
+     * (`ARGB_8888` is stored as RGBA bytes).
+     */
+    case rgba8
+    /**
+     * Blue, green, red, alpha: Windows DIBs, `java.awt` `TYPE_4BYTE_ABGR` read back reversed,
+     * Core Graphics' BGRA contexts.
+     */
+    case bgra8
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PixelFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePixelFormat: FfiConverterRustBuffer {
+    typealias SwiftType = PixelFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PixelFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .rgba8
+        
+        case 2: return .bgra8
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PixelFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .rgba8:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bgra8:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelFormat_lift(_ buf: RustBuffer) throws -> PixelFormat {
+    return try FfiConverterTypePixelFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePixelFormat_lower(_ value: PixelFormat) -> RustBuffer {
+    return FfiConverterTypePixelFormat.lower(value)
+}
+
 
 
 /**
@@ -2158,6 +2285,129 @@ public func FfiConverterTypeRenderiqError_lower(_ value: RenderiqError) -> RustB
 
 
 /**
+ * Where a render's picture comes from.
+ */
+
+public enum Screenshot: Equatable, Hashable {
+    
+    /**
+     * A PNG, JPEG or WebP file.
+     */
+    case file(
+        /**
+         * Its path.
+         */path: String
+    )
+    /**
+     * PNG, JPEG or WebP bytes.
+     */
+    case bytes(
+        /**
+         * The encoded image.
+         */data: Data
+    )
+    /**
+     * Raw 8-bit pixels, 4 bytes each, rows `stride` bytes apart (0: `width * 4`).
+     */
+    case raw(
+        /**
+         * Width in pixels.
+         */width: UInt32, 
+        /**
+         * Height in pixels.
+         */height: UInt32, 
+        /**
+         * Bytes from one row's start to the next; 0 means `width * 4`.
+         */stride: UInt64, 
+        /**
+         * The byte order.
+         */pixelFormat: PixelFormat, 
+        /**
+         * `true` when the first row in memory is the bottom row (OpenGL read-backs).
+         */bottomUp: Bool, 
+        /**
+         * The pixels.
+         */pixels: Data
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Screenshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScreenshot: FfiConverterRustBuffer {
+    typealias SwiftType = Screenshot
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Screenshot {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .file(path: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .bytes(data: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 3: return .raw(width: try FfiConverterUInt32.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), stride: try FfiConverterUInt64.read(from: &buf), pixelFormat: try FfiConverterTypePixelFormat.read(from: &buf), bottomUp: try FfiConverterBool.read(from: &buf), pixels: try FfiConverterData.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Screenshot, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .file(path):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(path, into: &buf)
+            
+        
+        case let .bytes(data):
+            writeInt(&buf, Int32(2))
+            FfiConverterData.write(data, into: &buf)
+            
+        
+        case let .raw(width,height,stride,pixelFormat,bottomUp,pixels):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt32.write(width, into: &buf)
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterUInt64.write(stride, into: &buf)
+            FfiConverterTypePixelFormat.write(pixelFormat, into: &buf)
+            FfiConverterBool.write(bottomUp, into: &buf)
+            FfiConverterData.write(pixels, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenshot_lift(_ buf: RustBuffer) throws -> Screenshot {
+    return try FfiConverterTypeScreenshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenshot_lower(_ value: Screenshot) -> RustBuffer {
+    return FfiConverterTypeScreenshot.lower(value)
+}
+
+
+
+/**
  * Where the client keeps the signed-in session.
  */
 
@@ -2721,7 +2971,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_renderiq_uniffi_checksum_method_client_call() != 36170) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot() != 3182) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_renderiq_uniffi_checksum_method_client_start() != 7126) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_client_start_with_screenshot() != 15591) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() != 23156) {

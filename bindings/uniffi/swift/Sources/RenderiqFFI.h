@@ -289,9 +289,19 @@ RustBuffer uniffi_renderiq_uniffi_fn_method_client_base_url(uint64_t ptr, RustCa
 uint64_t uniffi_renderiq_uniffi_fn_method_client_call(uint64_t ptr, RustBuffer call_json, RustBuffer data, RustBuffer listener
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_CALL_WITH_SCREENSHOT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_CALL_WITH_SCREENSHOT
+uint64_t uniffi_renderiq_uniffi_fn_method_client_call_with_screenshot(uint64_t ptr, RustBuffer call_json, RustBuffer screenshot, RustBuffer listener
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START
 uint64_t uniffi_renderiq_uniffi_fn_method_client_start(uint64_t ptr, RustBuffer call_json, RustBuffer data, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START_WITH_SCREENSHOT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_CLIENT_START_WITH_SCREENSHOT
+uint64_t uniffi_renderiq_uniffi_fn_method_client_start_with_screenshot(uint64_t ptr, RustBuffer call_json, RustBuffer screenshot, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_CLONE_CALLOPERATION
@@ -677,9 +687,21 @@ uint16_t uniffi_renderiq_uniffi_checksum_method_client_call(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_CALL_WITH_SCREENSHOT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_CALL_WITH_SCREENSHOT
+uint16_t uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_START
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_START
 uint16_t uniffi_renderiq_uniffi_checksum_method_client_start(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_START_WITH_SCREENSHOT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_CLIENT_START_WITH_SCREENSHOT
+uint16_t uniffi_renderiq_uniffi_checksum_method_client_start_with_screenshot(void
     
 );
 #endif

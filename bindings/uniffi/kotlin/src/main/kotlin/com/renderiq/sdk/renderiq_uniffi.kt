@@ -714,7 +714,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_client_call(
     ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot(
+    ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_client_start(
+    ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_client_start_with_screenshot(
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_calloperation_cancel(
     ): Int
@@ -775,7 +779,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_method_client_call(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_renderiq_uniffi_fn_method_client_call_with_screenshot(`ptr`: Long,`callJson`: RustBuffer.ByValue,`screenshot`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_renderiq_uniffi_fn_method_client_start(`ptr`: Long,`callJson`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_renderiq_uniffi_fn_method_client_start_with_screenshot(`ptr`: Long,`callJson`: RustBuffer.ByValue,`screenshot`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_renderiq_uniffi_fn_clone_calloperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -947,7 +955,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 36170) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot() and 0xFFFF) != 3182) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_start() and 0xFFFF) != 7126) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_start_with_screenshot() and 0xFFFF) != 15591) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_calloperation_cancel() and 0xFFFF) != 23156) {
@@ -1972,10 +1986,23 @@ public interface ClientInterface {
     suspend fun `call`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null, `listener`: ProgressListener? = null): kotlin.String
     
     /**
+     * Makes a call whose picture is `screenshot` (a file, encoded bytes or raw pixels),
+     * set as the call's `image`: `create_render`, `render` or `prepare_image`. Otherwise as
+     * `call`.
+     */
+    suspend fun `callWithScreenshot`(`callJson`: kotlin.String, `screenshot`: Screenshot, `listener`: ProgressListener? = null): kotlin.String
+    
+    /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
     fun `start`(`callJson`: kotlin.String, `data`: kotlin.ByteArray? = null, `listener`: ProgressListener? = null): CallOperation
+    
+    /**
+     * Starts a call whose picture is `screenshot` (see `call_with_screenshot`) and answers its
+     * handle at once.
+     */
+    fun `startWithScreenshot`(`callJson`: kotlin.String, `screenshot`: Screenshot, `listener`: ProgressListener? = null): CallOperation
     
     companion object
 }
@@ -2154,6 +2181,35 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Makes a call whose picture is `screenshot` (a file, encoded bytes or raw pixels),
+     * set as the call's `image`: `create_render`, `render` or `prepare_image`. Otherwise as
+     * `call`.
+     */
+    @Throws(RenderiqException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `callWithScreenshot`(`callJson`: kotlin.String, `screenshot`: Screenshot, `listener`: ProgressListener?) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_renderiq_uniffi_fn_method_client_call_with_screenshot(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`callJson`),
+        FfiConverterTypeScreenshot.lower(`screenshot`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_renderiq_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_renderiq_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        RenderiqException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Starts one call in the background and answers its handle at once (`data` as for
      * `call`). Poll it from a UI timer (`isDone`, `progress`) or await `finished`.
      */
@@ -2166,6 +2222,27 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         
         FfiConverterString.lower(`callJson`),
         FfiConverterOptionalByteArray.lower(`data`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts a call whose picture is `screenshot` (see `call_with_screenshot`) and answers its
+     * handle at once.
+     */
+    @Throws(RenderiqException::class)override fun `startWithScreenshot`(`callJson`: kotlin.String, `screenshot`: Screenshot, `listener`: ProgressListener?): CallOperation {
+            return FfiConverterTypeCallOperation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(RenderiqException) { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_client_start_with_screenshot(
+        it,
+        
+        FfiConverterString.lower(`callJson`),
+        FfiConverterTypeScreenshot.lower(`screenshot`),
         FfiConverterOptionalTypeProgressListener.lower(`listener`),_status)
 }
     }
@@ -2744,6 +2821,51 @@ public object FfiConverterTypeProgress: FfiConverterRustBuffer<Progress> {
             FfiConverterULong.write(value.`version`, buf)
     }
 }
+
+
+
+/**
+ * The byte order of raw pixels (4 bytes each).
+ */
+
+enum class PixelFormat {
+    
+    /**
+     * Red, green, blue, alpha: OpenGL read-backs, most image libraries, Android `Bitmap`
+     * (`ARGB_8888` is stored as RGBA bytes).
+     */
+    RGBA8,
+    /**
+     * Blue, green, red, alpha: Windows DIBs, `java.awt` `TYPE_4BYTE_ABGR` read back reversed,
+     * Core Graphics' BGRA contexts.
+     */
+    BGRA8;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePixelFormat: FfiConverterRustBuffer<PixelFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        PixelFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PixelFormat) = 4UL
+
+    override fun write(value: PixelFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -3945,6 +4067,169 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
     }
 
 }
+
+
+
+/**
+ * Where a render's picture comes from.
+ */
+sealed class Screenshot {
+    
+    /**
+     * A PNG, JPEG or WebP file.
+     */
+    data class File(
+        /**
+         * Its path.
+         */
+        val `path`: kotlin.String) : Screenshot()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * PNG, JPEG or WebP bytes.
+     */
+    data class Bytes(
+        /**
+         * The encoded image.
+         */
+        val `data`: kotlin.ByteArray) : Screenshot()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Raw 8-bit pixels, 4 bytes each, rows `stride` bytes apart (0: `width * 4`).
+     */
+    data class Raw(
+        /**
+         * Width in pixels.
+         */
+        val `width`: kotlin.UInt, 
+        /**
+         * Height in pixels.
+         */
+        val `height`: kotlin.UInt, 
+        /**
+         * Bytes from one row's start to the next; 0 means `width * 4`.
+         */
+        val `stride`: kotlin.ULong, 
+        /**
+         * The byte order.
+         */
+        val `pixelFormat`: com.renderiq.sdk.PixelFormat, 
+        /**
+         * `true` when the first row in memory is the bottom row (OpenGL read-backs).
+         */
+        val `bottomUp`: kotlin.Boolean, 
+        /**
+         * The pixels.
+         */
+        val `pixels`: kotlin.ByteArray) : Screenshot()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScreenshot : FfiConverterRustBuffer<Screenshot>{
+    override fun read(buf: ByteBuffer): Screenshot {
+        return when(buf.getInt()) {
+            1 -> Screenshot.File(
+                FfiConverterString.read(buf),
+                )
+            2 -> Screenshot.Bytes(
+                FfiConverterByteArray.read(buf),
+                )
+            3 -> Screenshot.Raw(
+                FfiConverterUInt.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterTypePixelFormat.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Screenshot): ULong = when(value) {
+        is Screenshot.File -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+            )
+        }
+        is Screenshot.Bytes -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterByteArray.allocationSize(value.`data`)
+            )
+        }
+        is Screenshot.Raw -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`width`)
+                + FfiConverterUInt.allocationSize(value.`height`)
+                + FfiConverterULong.allocationSize(value.`stride`)
+                + FfiConverterTypePixelFormat.allocationSize(value.`pixelFormat`)
+                + FfiConverterBoolean.allocationSize(value.`bottomUp`)
+                + FfiConverterByteArray.allocationSize(value.`pixels`)
+            )
+        }
+    }
+
+    override fun write(value: Screenshot, buf: ByteBuffer) {
+        when(value) {
+            is Screenshot.File -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`path`, buf)
+                Unit
+            }
+            is Screenshot.Bytes -> {
+                buf.putInt(2)
+                FfiConverterByteArray.write(value.`data`, buf)
+                Unit
+            }
+            is Screenshot.Raw -> {
+                buf.putInt(3)
+                FfiConverterUInt.write(value.`width`, buf)
+                FfiConverterUInt.write(value.`height`, buf)
+                FfiConverterULong.write(value.`stride`, buf)
+                FfiConverterTypePixelFormat.write(value.`pixelFormat`, buf)
+                FfiConverterBoolean.write(value.`bottomUp`, buf)
+                FfiConverterByteArray.write(value.`pixels`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.assertThrows
 /**
  * The uniffi binding against a reference server started by scripts/test-kotlin.sh
  * (RENDERIQ_TEST_BASE_URL, RENDERIQ_TEST_EMAIL / RENDERIQ_TEST_PASSWORD with 100000 credits).
- * Results are the core's JSON text; these tests read fields with plain string checks, as the
- * idiomatic layer (models, Flow progress) is still to come.
+ * Results are the core's JSON text, read here with plain string checks; TypedApiTest covers
+ * the typed surface (options, screenshots, listeners, flows).
  */
 class ClientTest {
     private fun env(name: String): String =
