@@ -57,7 +57,7 @@ rustup target add "${ALL_TRIPLES[@]}"
 # Swift sources, header and module map from this tree, checked against Package.swift.
 "$(dirname "$0")/uniffi-generate.sh" swift
 "$(dirname "$0")/check-swift-package.sh"
-if [ -n "$(git status --porcelain -- "$SWIFT_PKG")" ]; then
+if [ -n "$(git status --porcelain -- "$SWIFT_PKG/Sources" "$SWIFT_PKG/Headers")" ]; then
     log "note: the generated Swift differs from the committed one; commit it with this XCFramework"
 fi
 
