@@ -4,6 +4,9 @@
 //! - `webhook_verify_1k`: `Webhook::verify_at` of a 1 KiB body (the C side also parses the
 //!   secret on every call, as `renderiq_webhook_verify` takes it as a string, so this does too);
 //! - `render_get`: `blocking::Client::retrieve_render` against the local reference server;
+//! - `render_get_call`: the same read the way the bindings make it (`bench/kotlin_overhead.sh`
+//!   compares Kotlin with it): the call's JSON text parsed (`Call::from_json`), run with
+//!   `Client::start`, awaited with `Operation::finished` and the result written back as JSON text;
 //! - `op_poll`: `Operation::is_done` of a finished operation.
 //!
 //! Run by the script: `cargo run --release -p renderiq-ffi --example ffi_overhead`.
@@ -11,6 +14,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use renderiq_sdk::call::Call;
 use renderiq_sdk::screenshot::PixelFormat;
 use renderiq_sdk::token_store::MemoryStore;
 use renderiq_sdk::webhooks::Webhook;
@@ -74,6 +78,27 @@ fn main() -> renderiq_sdk::Result<()> {
     }
     println!(
         "render_get {:.1} {n}",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
+
+    // What renderiq-uniffi's `Client::call` does inside, minus the foreign-language crossing.
+    let call_json = serde_json::json!({ "call": "retrieve_render", "id": render.id }).to_string();
+    let get_call = |text: &str| {
+        renderiq_sdk::runtime::block_on(async {
+            let op = client.as_async().start(Call::from_json(text)?)?;
+            let value = op.finished().await?;
+            Ok(serde_json::to_string(&value).expect("JSON"))
+        })
+    };
+    for _ in 0..n / 10 {
+        black_box(get_call(&call_json)?);
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        black_box(get_call(black_box(&call_json))?);
+    }
+    println!(
+        "render_get_call {:.1} {n}",
         t.elapsed().as_nanos() as f64 / n as f64
     );
 
