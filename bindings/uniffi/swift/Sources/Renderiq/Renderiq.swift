@@ -900,8 +900,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * answers its result as JSON text. A `suspend` function in Kotlin, `async` in Swift.
      *
      * The call runs as an operation on the core's shared runtime (the foreign executor only
-     * polls the wait); cancelling the coroutine or task drops this future, which cancels the
+     * polls the wait); cancelling the Kotlin coroutine drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     * Swift: uniffi 0.32's generated `async` functions ignore task cancellation, so a cancelled
+     * task keeps waiting; use `start` and `CallOperation.cancel` in
+     * `withTaskCancellationHandler` (bindings/uniffi/swift/README.md).
      *
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
@@ -1031,8 +1034,11 @@ open func baseUrl() -> String  {
      * answers its result as JSON text. A `suspend` function in Kotlin, `async` in Swift.
      *
      * The call runs as an operation on the core's shared runtime (the foreign executor only
-     * polls the wait); cancelling the coroutine or task drops this future, which cancels the
+     * polls the wait); cancelling the Kotlin coroutine drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     * Swift: uniffi 0.32's generated `async` functions ignore task cancellation, so a cancelled
+     * task keeps waiting; use `start` and `CallOperation.cancel` in
+     * `withTaskCancellationHandler` (bindings/uniffi/swift/README.md).
      *
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
@@ -2968,7 +2974,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_renderiq_uniffi_checksum_method_client_base_url() != 25503) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 36170) {
+    if (uniffi_renderiq_uniffi_checksum_method_client_call() != 30291) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot() != 3182) {

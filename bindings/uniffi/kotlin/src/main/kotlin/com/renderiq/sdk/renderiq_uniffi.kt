@@ -952,7 +952,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_base_url() and 0xFFFF) != 25503) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 36170) {
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call() and 0xFFFF) != 30291) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_client_call_with_screenshot() and 0xFFFF) != 3182) {
@@ -1974,8 +1974,11 @@ public interface ClientInterface {
      * answers its result as JSON text. A `suspend` function in Kotlin, `async` in Swift.
      *
      * The call runs as an operation on the core's shared runtime (the foreign executor only
-     * polls the wait); cancelling the coroutine or task drops this future, which cancels the
+     * polls the wait); cancelling the Kotlin coroutine drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     * Swift: uniffi 0.32's generated `async` functions ignore task cancellation, so a cancelled
+     * task keeps waiting; use `start` and `CallOperation.cancel` in
+     * `withTaskCancellationHandler` (bindings/uniffi/swift/README.md).
      *
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
@@ -2147,8 +2150,11 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      * answers its result as JSON text. A `suspend` function in Kotlin, `async` in Swift.
      *
      * The call runs as an operation on the core's shared runtime (the foreign executor only
-     * polls the wait); cancelling the coroutine or task drops this future, which cancels the
+     * polls the wait); cancelling the Kotlin coroutine drops this future, which cancels the
      * operation under the core's rule (a render it created is withdrawn while still pending).
+     * Swift: uniffi 0.32's generated `async` functions ignore task cancellation, so a cancelled
+     * task keeps waiting; use `start` and `CallOperation.cancel` in
+     * `withTaskCancellationHandler` (bindings/uniffi/swift/README.md).
      *
      * `data` travels beside the JSON instead of base64 in it: an encoded image
      * (`"image":{"kind":"bytes"}`) or raw pixels (`"kind":"raw"` with width, height, stride
