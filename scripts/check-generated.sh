@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a checked-in generated file is not what its generator makes now: regenerates every
 # one (scripts/regenerate.sh --out) into a temporary folder, compares byte for byte and prints
-# the diff and the command that fixes it. Writes nothing in the checkout.
+# the diff and the command that fixes it; then the uniffi bindings (scripts/uniffi-generate.sh
+# check). Leaves the checkout as it was.
 #
 #   scripts/check-generated.sh
 set -euo pipefail
@@ -30,3 +31,7 @@ if [ ${#stale[@]} -gt 0 ]; then
     exit 1
 fi
 echo "generated files up to date: $(scripts/regenerate.sh --list | tr '\n' ' ')"
+
+# The uniffi bindings (Kotlin, Swift) and the Swift package's consistency: their own generator
+# and check (they need the uniffi-bindgen build, and the Swift check needs no Swift).
+scripts/uniffi-generate.sh check

@@ -11,7 +11,7 @@ appears there as passed, as many times as the list says.
     scripts/check-required-tests.py LOG_DIR [--list tests/required-tests.txt]
 
 Each line of the list is `SUITE RUNNER NAME [xN]`: the log `LOG_DIR/SUITE.log`, the runner whose
-output format to read (cargo, pytest, minitest, ctest, nunit), the test's name as that runner
+output format to read (cargo, pytest, minitest, ctest, nunit, junit), the test's name as that runner
 prints it, and how many passing runs are required (default 1; the Ruby suite runs twice, once
 per backend). Blank lines and `#` comments are ignored.
 
@@ -48,6 +48,12 @@ RUNNERS: dict[str, tuple[re.Pattern[str], set[str]]] = {
     "ctest": (
         re.compile(r"Test\s+#\d+: (?P<name>\S+) \.*\s*\**(?P<outcome>Passed|Failed|Not Run|Skipped)"),
         {"Passed"},
+    ),
+    # scripts/test-kotlin.sh lists surefire's JUnit XML reports after the run:
+    # `junit PASSED com.renderiq.sdk.ClientTest.rendersAnImageFile` (FAILED, ERROR, SKIPPED)
+    "junit": (
+        re.compile(r"^junit (?P<outcome>PASSED|FAILED|ERROR|SKIPPED) (?P<name>[\w.$]+)$"),
+        {"PASSED"},
     ),
     # scripts/test-dotnet.sh lists NUnit's result file (2.6 format) after the run:
     # `Success      Renderiq.Sdk.Tests.RenderTests.X` (Failure, Error, Ignored, Skipped, ...)
@@ -89,7 +95,7 @@ def matches(required: str, seen: str, runner: str) -> bool:
     """A required name matches the printed one exactly or as a trailing path/module part."""
     if seen == required:
         return True
-    seps = {"cargo": "::", "pytest": "/", "minitest": "", "ctest": "", "nunit": "."}[runner]
+    seps = {"cargo": "::", "pytest": "/", "minitest": "", "ctest": "", "nunit": ".", "junit": "."}[runner]
     return bool(seps) and seen.endswith(seps + required)
 
 

@@ -4,7 +4,7 @@
 #   server against schemathesis, the fuzz smoke runs, the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
 #   Blender via bpy; then the release wheel in a fresh venv), Ruby (minitest, native and Fiddle
-#   backends), and the generated-file checks.
+#   backends), Kotlin (JUnit through uniffi), and the generated-file checks.
 # Exits non-zero when anything fails; prints each runner's own summary and a final table.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +57,8 @@ run_suite keychain "rust: keychain store on a real Secret Service" \
 for suite in ffi dotnet python ruby; do
     run_suite "$suite" "$suite" "scripts/test-$suite.sh"
 done
+# Kotlin on the JVM through uniffi (JUnit 5 against the reference servers).
+run_suite kotlin "kotlin: JUnit through uniffi" scripts/test-kotlin.sh
 # One set of scenario files through every language's call entry; the six runners must agree.
 run_suite conformance "conformance: the same scenarios in six runners" scripts/test-conformance.sh
 # What users install: every release artifact built once into dist/ (the manylinux wheel and

@@ -37,7 +37,12 @@ if [ "${1:-}" = check ]; then
     diff -r "$tmp/swift-source" "$(dirname "$SWIFT_SOURCE")" || stale=1
     diff -r "$tmp/swift-headers" "$SWIFT_HEADERS" || stale=1
     if [ "$stale" -ne 0 ]; then
-        echo "the generated uniffi bindings were stale: regenerated; commit the result" >&2
+        # Leave the checkout as it was: the check reports, `scripts/uniffi-generate.sh swift`
+        # fixes.
+        rm -rf "$KOTLIN_OUT" && cp -r "$tmp/kotlin" "$KOTLIN_OUT"
+        if [ -f "$tmp/swift-source/Renderiq.swift" ]; then cp "$tmp/swift-source/Renderiq.swift" "$SWIFT_SOURCE"; fi
+        rm -rf "$SWIFT_HEADERS" && mkdir -p "$SWIFT_HEADERS" && cp -r "$tmp/swift-headers/." "$SWIFT_HEADERS/"
+        echo "the generated uniffi bindings are stale (diff above): run scripts/uniffi-generate.sh swift and commit the result" >&2
         exit 1
     fi
     echo "uniffi bindings are fresh" >&2

@@ -49,20 +49,26 @@ NUNIT = """
 Success      Renderiq.Sdk.Tests.RenderTests.CancelRenderAsync_Pending_Cancels
 Ignored      Renderiq.Sdk.Tests.RenderTests.Other
 """
+JUNIT = """
+junit PASSED com.renderiq.sdk.ClientTest.rendersAnImageFile
+junit SKIPPED com.renderiq.sdk.ClientTest.skipped
+junit ERROR com.renderiq.sdk.TypedApiTest.broken
+"""
 
 
 class CheckRequiredTests(unittest.TestCase):
     def test_passes_when_every_listed_test_passed_in_each_format(self) -> None:
         result = run(
-            {"rust": CARGO, "py": PYTEST, "rb": MINITEST, "c": CTEST, "cs": NUNIT},
+            {"rust": CARGO, "py": PYTEST, "rb": MINITEST, "c": CTEST, "cs": NUNIT, "kt": JUNIT},
             "rust cargo wait_times_out\n"
             "py pytest tests/test_blender_addon.py::test_renders\n"
             "rb minitest ScenarioTest#test_full x2\n"
             "c ctest c_scenario\n"
-            "cs nunit RenderTests.CancelRenderAsync_Pending_Cancels\n",
+            "cs nunit RenderTests.CancelRenderAsync_Pending_Cancels\n"
+            "kt junit ClientTest.rendersAnImageFile\n",
         )
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        self.assertIn("required: 5 passed, 0 failed", result.stdout)
+        self.assertIn("required: 6 passed, 0 failed", result.stdout)
 
     def test_skipped_ignored_and_failed_tests_fail_the_check(self) -> None:
         cases = [
@@ -72,6 +78,8 @@ class CheckRequiredTests(unittest.TestCase):
             ("rb", MINITEST, "rb minitest ScenarioTest#test_keychain", "S"),
             ("c", CTEST, "c ctest cpp_cancel", "Failed"),
             ("cs", NUNIT, "cs nunit RenderTests.Other", "Ignored"),
+            ("kt", JUNIT, "kt junit ClientTest.skipped", "SKIPPED"),
+            ("kt", JUNIT, "kt junit TypedApiTest.broken", "ERROR"),
         ]
         for suite, log, line, outcome in cases:
             with self.subTest(line=line):

@@ -43,7 +43,7 @@ class ClientTest {
     }
 
     @Test
-    fun signsInAndReadsCredits() = runBlocking {
+    fun signsInAndReadsCredits(): Unit = runBlocking {
         client().use { c ->
             val user = c.call(
                 """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
@@ -57,7 +57,7 @@ class ClientTest {
     }
 
     @Test
-    fun rendersAnImageFile() = runBlocking {
+    fun rendersAnImageFile(): Unit = runBlocking {
         client().use { c ->
             c.signIn()
             val render = c.call(renderCall())
@@ -66,7 +66,7 @@ class ClientTest {
     }
 
     @Test
-    fun startsARenderOfBytesAndPollsItsProgress() = runBlocking {
+    fun startsARenderOfBytesAndPollsItsProgress(): Unit = runBlocking {
         client().use { c ->
             c.signIn()
             val png = java.io.File(env("RENDERIQ_TEST_IMAGE")).readBytes()
@@ -88,7 +88,7 @@ class ClientTest {
     }
 
     @Test
-    fun cancelledOperationReportsCancelled() = runBlocking {
+    fun cancelledOperationReportsCancelled(): Unit = runBlocking {
         client(env("RENDERIQ_TEST_SLOW_URL")).use { c ->
             c.signIn()
             c.start(renderCall()).use { op ->
@@ -100,7 +100,7 @@ class ClientTest {
     }
 
     @Test
-    fun cancellingTheCoroutineStopsTheWait() = runBlocking {
+    fun cancellingTheCoroutineStopsTheWait(): Unit = runBlocking {
         client(env("RENDERIQ_TEST_SLOW_URL")).use { c ->
             c.signIn()
             val started = System.nanoTime()
@@ -131,7 +131,7 @@ class ClientTest {
      * a render created first, so the second render is certainly pending when it is cancelled.
      */
     @Test
-    fun cancellingTheCoroutineWithdrawsAPendingRender() = runBlocking {
+    fun cancellingTheCoroutineWithdrawsAPendingRender(): Unit = runBlocking {
         client(env("RENDERIQ_TEST_WITHDRAW_URL")).use { c ->
             c.call(
                 """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_WITHDRAW_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
@@ -151,7 +151,7 @@ class ClientTest {
     }
 
     @Test
-    fun wrongPasswordIsAnAuthError() = runBlocking {
+    fun wrongPasswordIsAnAuthError(): Unit = runBlocking {
         client().use { c ->
             val e = assertThrows<RenderiqException.Auth> {
                 runBlocking {

@@ -31,7 +31,7 @@ class TypedApiTest {
         Regex("\"$name\":\"([^\"]*)\"").find(json)?.groupValues?.get(1)
 
     @Test
-    fun aProgressListenerHearsEveryChangeInOrderAndTheEnd() = runBlocking {
+    fun aProgressListenerHearsEveryChangeInOrderAndTheEnd(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             c.signIn()
             val seen = Collections.synchronizedList(mutableListOf<Progress>())
@@ -51,7 +51,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun aFlowFollowsARenderToItsEnd() = runBlocking {
+    fun aFlowFollowsARenderToItsEnd(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             c.signIn()
             val png = Files.readAllBytes(java.nio.file.Path.of(env("RENDERIQ_TEST_IMAGE")))
@@ -66,7 +66,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun aFailedCallEndsItsFlowWithTheTypedError() = runBlocking {
+    fun aFailedCallEndsItsFlowWithTheTypedError(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             c.signIn()
             val e = assertThrows<RenderiqException.NotFound> {
@@ -77,7 +77,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun rawPixelsWithAStrideRender() = runBlocking {
+    fun rawPixelsWithAStrideRender(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             c.signIn()
             // 64x48 BGRA with 8 bytes of padding per row, bottom-up as OpenGL reads back.
@@ -96,7 +96,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun hintsNameKotlinsCalls() = runBlocking {
+    fun hintsNameKotlinsCalls(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             val e = assertThrows<RenderiqException.Auth> { runBlocking { c.call("""{"call":"credits"}""") } }
             val hint = e.hint ?: error("no hint on $e")
@@ -106,7 +106,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun anEncryptedFileStoreKeepsTheSessionForTheNextClient() = runBlocking {
+    fun anEncryptedFileStoreKeepsTheSessionForTheNextClient(): Unit = runBlocking {
         val dir = Files.createTempDirectory("renderiq-kotlin")
         try {
             val store = TokenStore.EncryptedFile(dir.resolve("session.rqts").toString(), "kotlin test passphrase")
@@ -127,7 +127,7 @@ class TypedApiTest {
     }
 
     @Test
-    fun downloadsACompletedRender() = runBlocking {
+    fun downloadsACompletedRender(): Unit = runBlocking {
         Client.withOptions(options()).use { c ->
             c.signIn()
             val render = c.callWithScreenshot(renderCall, Screenshot.File(env("RENDERIQ_TEST_IMAGE")))
