@@ -287,6 +287,20 @@ impl Error {
         Self::new(ErrorKind::InvalidInput, message)
     }
 
+    /// An error of `kind` with `message` and no other fields: for tests of code that handles
+    /// errors (a fake client, a binding's mapping). Errors from the SDK carry more (status,
+    /// code, request id).
+    ///
+    /// ```
+    /// use renderiq_sdk::{Error, ErrorKind};
+    /// let e = Error::of_kind(ErrorKind::RateLimited, "slow down");
+    /// assert_eq!(e.kind(), ErrorKind::RateLimited);
+    /// assert_eq!(e.message(), "slow down");
+    /// ```
+    pub fn of_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self::new(kind, message)
+    }
+
     /// The error of an operation the caller cancelled.
     ///
     /// ```

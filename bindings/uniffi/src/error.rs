@@ -97,6 +97,8 @@ macro_rules! renderiq_error {
     };
 }
 
+// The variants are the error table's class stems (`renderiq_sdk::error_table`), as every
+// binding's classes are (Python `ValidationError`, C# `RateLimitException`); a test checks it.
 renderiq_error! {
     /// Not signed in, token invalid or expired, wrong credentials.
     Auth => ErrorKind::Auth,
@@ -104,12 +106,13 @@ renderiq_error! {
     PermissionDenied => ErrorKind::PermissionDenied,
     /// No such resource.
     NotFound => ErrorKind::NotFound,
-    /// The request was rejected as invalid (by the server or before sending).
-    InvalidInput => ErrorKind::InvalidInput,
+    /// The request was rejected as invalid (by the server or before sending); `details` names
+    /// the fields.
+    Validation => ErrorKind::InvalidInput,
     /// Not enough credits (`required_credits`, `available_credits`).
     InsufficientCredits => ErrorKind::InsufficientCredits,
     /// Too many requests (`retry_after_ms`).
-    RateLimited => ErrorKind::RateLimited,
+    RateLimit => ErrorKind::RateLimited,
     /// Idempotency-key reuse with another body, or a state conflict.
     Conflict => ErrorKind::Conflict,
     /// The server failed (5xx).
@@ -149,5 +152,43 @@ impl RenderiqError {
             required_credits: None,
             available_credits: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use renderiq_sdk::error_table::class_of;
+
+    /// The variant's name, from its `Debug` text (`Validation { reason: … }`).
+    fn variant(e: &RenderiqError) -> String {
+        format!("{e:?}")
+            .split([' ', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn every_kind_crosses_as_the_variant_named_by_the_error_table() {
+        for kind in ErrorKind::ALL {
+            let e = RenderiqError::from(Error::of_kind(kind, "x"));
+            assert_eq!(variant(&e), class_of(kind).stem, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_fields_and_the_hint_cross_in_the_clients_language() {
+        let e = Error::of_kind(ErrorKind::Auth, "not signed in");
+        let RenderiqError::Auth { reason, hint, .. } = RenderiqError::from_core(e, Language::Swift)
+        else {
+            panic!("not Auth");
+        };
+        assert_eq!(reason, "not signed in");
+        let hint = hint.unwrap_or_default();
+        assert!(
+            hint.contains("signIn") && !hint.contains("sign_in"),
+            "{hint}"
+        );
     }
 }

@@ -53,6 +53,22 @@ impl Webhook {
         .map(drop)
         .map_err(RenderiqError::from)
     }
+
+    /// Verifies a delivery as `verify` does, then reads its body as an event: JSON text
+    /// `{"type", "timestamp", "data" (the render of a render event, else null), "payload" (the
+    /// whole body, unknown fields kept)}`. A correctly signed body that is not JSON throws the
+    /// `Decode` variant (`WEBHOOK_BAD_PAYLOAD`).
+    #[uniffi::method(default(now = None))]
+    pub fn verify_event(
+        &self,
+        body: Vec<u8>,
+        headers: Vec<Header>,
+        now: Option<i64>,
+    ) -> Result<String, RenderiqError> {
+        self.verify(body.clone(), headers, now)?;
+        let event = renderiq_sdk::webhooks::event_json(&body)?;
+        crate::client::to_text(&event)
+    }
 }
 
 /// A new `whsec_…` secret from 32 random bytes.

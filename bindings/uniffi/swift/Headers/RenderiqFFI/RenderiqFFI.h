@@ -374,6 +374,11 @@ RustBuffer uniffi_renderiq_uniffi_fn_method_webhook_sign(uint64_t ptr, RustBuffe
 void uniffi_renderiq_uniffi_fn_method_webhook_verify(uint64_t ptr, RustBuffer body, RustBuffer headers, RustBuffer now, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_WEBHOOK_VERIFY_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_METHOD_WEBHOOK_VERIFY_EVENT
+RustBuffer uniffi_renderiq_uniffi_fn_method_webhook_verify_event(uint64_t ptr, RustBuffer body, RustBuffer headers, RustBuffer now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
 void uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(const UniffiVTableCallbackInterfaceProgressListener* _Nonnull vtable
@@ -756,6 +761,12 @@ uint16_t uniffi_renderiq_uniffi_checksum_method_webhook_sign(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_WEBHOOK_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_WEBHOOK_VERIFY
 uint16_t uniffi_renderiq_uniffi_checksum_method_webhook_verify(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_WEBHOOK_VERIFY_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_RENDERIQ_UNIFFI_CHECKSUM_METHOD_WEBHOOK_VERIFY_EVENT
+uint16_t uniffi_renderiq_uniffi_checksum_method_webhook_verify_event(void
     
 );
 #endif

@@ -1181,6 +1181,14 @@ public protocol WebhookProtocol: AnyObject, Sendable {
      */
     func verify(body: Data, headers: [Header], now: Int64?) throws 
     
+    /**
+     * Verifies a delivery as `verify` does, then reads its body as an event: JSON text
+     * `{"type", "timestamp", "data" (the render of a render event, else null), "payload" (the
+     * whole body, unknown fields kept)}`. A correctly signed body that is not JSON throws the
+     * `Decode` variant (`WEBHOOK_BAD_PAYLOAD`).
+     */
+    func verifyEvent(body: Data, headers: [Header], now: Int64?) throws  -> String
+    
 }
 /**
  * One webhook's signing key (`whsec_…`), able to sign and verify deliveries.
@@ -1280,6 +1288,24 @@ open func verify(body: Data, headers: [Header], now: Int64? = nil)throws   {try 
         FfiConverterOptionInt64.lower(now),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Verifies a delivery as `verify` does, then reads its body as an event: JSON text
+     * `{"type", "timestamp", "data" (the render of a render event, else null), "payload" (the
+     * whole body, unknown fields kept)}`. A correctly signed body that is not JSON throws the
+     * `Decode` variant (`WEBHOOK_BAD_PAYLOAD`).
+     */
+open func verifyEvent(body: Data, headers: [Header], now: Int64? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeRenderiqError_lift) {
+        uniffiCallStatus in
+    uniffi_renderiq_uniffi_fn_method_webhook_verify_event(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(body),
+        FfiConverterSequenceTypeHeader.lower(headers),
+        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+    )
+})
 }
     
 
@@ -1724,9 +1750,10 @@ enum RenderiqError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     case NotFound(reason: String, hint: String?, code: String?, status: UInt16?, requestId: String?, details: String?, retryAfterMs: UInt64?, requiredCredits: Int64?, availableCredits: Int64?
     )
     /**
-     * The request was rejected as invalid (by the server or before sending).
+     * The request was rejected as invalid (by the server or before sending); `details` names
+     * the fields.
      */
-    case InvalidInput(reason: String, hint: String?, code: String?, status: UInt16?, requestId: String?, details: String?, retryAfterMs: UInt64?, requiredCredits: Int64?, availableCredits: Int64?
+    case Validation(reason: String, hint: String?, code: String?, status: UInt16?, requestId: String?, details: String?, retryAfterMs: UInt64?, requiredCredits: Int64?, availableCredits: Int64?
     )
     /**
      * Not enough credits (`required_credits`, `available_credits`).
@@ -1736,7 +1763,7 @@ enum RenderiqError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     /**
      * Too many requests (`retry_after_ms`).
      */
-    case RateLimited(reason: String, hint: String?, code: String?, status: UInt16?, requestId: String?, details: String?, retryAfterMs: UInt64?, requiredCredits: Int64?, availableCredits: Int64?
+    case RateLimit(reason: String, hint: String?, code: String?, status: UInt16?, requestId: String?, details: String?, retryAfterMs: UInt64?, requiredCredits: Int64?, availableCredits: Int64?
     )
     /**
      * Idempotency-key reuse with another body, or a state conflict.
@@ -1860,7 +1887,7 @@ public struct FfiConverterTypeRenderiqError: FfiConverterRustBuffer {
             requiredCredits: try FfiConverterOptionInt64.read(from: &buf), 
             availableCredits: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 4: return .InvalidInput(
+        case 4: return .Validation(
             reason: try FfiConverterString.read(from: &buf), 
             hint: try FfiConverterOptionString.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
@@ -1882,7 +1909,7 @@ public struct FfiConverterTypeRenderiqError: FfiConverterRustBuffer {
             requiredCredits: try FfiConverterOptionInt64.read(from: &buf), 
             availableCredits: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 6: return .RateLimited(
+        case 6: return .RateLimit(
             reason: try FfiConverterString.read(from: &buf), 
             hint: try FfiConverterOptionString.read(from: &buf), 
             code: try FfiConverterOptionString.read(from: &buf), 
@@ -2076,7 +2103,7 @@ public struct FfiConverterTypeRenderiqError: FfiConverterRustBuffer {
             FfiConverterOptionInt64.write(availableCredits, into: &buf)
             
         
-        case let .InvalidInput(reason,hint,code,status,requestId,details,retryAfterMs,requiredCredits,availableCredits):
+        case let .Validation(reason,hint,code,status,requestId,details,retryAfterMs,requiredCredits,availableCredits):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionString.write(hint, into: &buf)
@@ -2102,7 +2129,7 @@ public struct FfiConverterTypeRenderiqError: FfiConverterRustBuffer {
             FfiConverterOptionInt64.write(availableCredits, into: &buf)
             
         
-        case let .RateLimited(reason,hint,code,status,requestId,details,retryAfterMs,requiredCredits,availableCredits):
+        case let .RateLimit(reason,hint,code,status,requestId,details,retryAfterMs,requiredCredits,availableCredits):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionString.write(hint, into: &buf)
@@ -3011,6 +3038,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_method_webhook_verify() != 14914) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_renderiq_uniffi_checksum_method_webhook_verify_event() != 53008) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_renderiq_uniffi_checksum_constructor_client_new() != 18803) {

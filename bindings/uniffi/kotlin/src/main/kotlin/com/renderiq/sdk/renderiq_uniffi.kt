@@ -738,6 +738,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_method_webhook_verify(
     ): Int
+    external fun uniffi_renderiq_uniffi_checksum_method_webhook_verify_event(
+    ): Int
     external fun uniffi_renderiq_uniffi_checksum_constructor_client_new(
     ): Int
     external fun uniffi_renderiq_uniffi_checksum_constructor_client_with_options(
@@ -813,6 +815,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_method_webhook_verify(`ptr`: Long,`body`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_renderiq_uniffi_fn_method_webhook_verify_event(`ptr`: Long,`body`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`now`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_renderiq_uniffi_fn_init_callback_vtable_progresslistener(`vtable`: UniffiVTableCallbackInterfaceProgressListener,
     ): Unit
     external fun uniffi_renderiq_uniffi_fn_func_binding_version(uniffi_out_err: UniffiRustCallStatus, 
@@ -989,6 +993,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_method_webhook_verify() and 0xFFFF) != 14914) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_renderiq_uniffi_checksum_method_webhook_verify_event() and 0xFFFF) != 53008) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_renderiq_uniffi_checksum_constructor_client_new() and 0xFFFF) != 18803) {
@@ -2421,6 +2428,14 @@ public interface WebhookInterface {
      */
     fun `verify`(`body`: kotlin.ByteArray, `headers`: List<Header>, `now`: kotlin.Long? = null)
     
+    /**
+     * Verifies a delivery as `verify` does, then reads its body as an event: JSON text
+     * `{"type", "timestamp", "data" (the render of a render event, else null), "payload" (the
+     * whole body, unknown fields kept)}`. A correctly signed body that is not JSON throws the
+     * `Decode` variant (`WEBHOOK_BAD_PAYLOAD`).
+     */
+    fun `verifyEvent`(`body`: kotlin.ByteArray, `headers`: List<Header>, `now`: kotlin.Long? = null): kotlin.String
+    
     companion object
 }
 
@@ -2579,6 +2594,29 @@ open class Webhook: Disposable, AutoCloseable, WebhookInterface
 }
     }
     
+    
+
+    
+    /**
+     * Verifies a delivery as `verify` does, then reads its body as an event: JSON text
+     * `{"type", "timestamp", "data" (the render of a render event, else null), "payload" (the
+     * whole body, unknown fields kept)}`. A correctly signed body that is not JSON throws the
+     * `Decode` variant (`WEBHOOK_BAD_PAYLOAD`).
+     */
+    @Throws(RenderiqException::class)override fun `verifyEvent`(`body`: kotlin.ByteArray, `headers`: List<Header>, `now`: kotlin.Long?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(RenderiqException) { _status ->
+    UniffiLib.uniffi_renderiq_uniffi_fn_method_webhook_verify_event(
+        it,
+        
+        FfiConverterByteArray.lower(`body`),
+        FfiConverterSequenceTypeHeader.lower(`headers`),
+        FfiConverterOptionalLong.lower(`now`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -2969,9 +3007,10 @@ sealed class RenderiqException: kotlin.Exception() {
     }
     
     /**
-     * The request was rejected as invalid (by the server or before sending).
+     * The request was rejected as invalid (by the server or before sending); `details` names
+     * the fields.
      */
-    class InvalidInput(
+    class Validation(
         
         val `reason`: kotlin.String, 
         
@@ -3025,7 +3064,7 @@ sealed class RenderiqException: kotlin.Exception() {
     /**
      * Too many requests (`retry_after_ms`).
      */
-    class RateLimited(
+    class RateLimit(
         
         val `reason`: kotlin.String, 
         
@@ -3425,7 +3464,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 FfiConverterOptionalLong.read(buf),
                 FfiConverterOptionalLong.read(buf),
                 )
-            4 -> RenderiqException.InvalidInput(
+            4 -> RenderiqException.Validation(
                 FfiConverterString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
@@ -3447,7 +3486,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 FfiConverterOptionalLong.read(buf),
                 FfiConverterOptionalLong.read(buf),
                 )
-            6 -> RenderiqException.RateLimited(
+            6 -> RenderiqException.RateLimit(
                 FfiConverterString.read(buf),
                 FfiConverterOptionalString.read(buf),
                 FfiConverterOptionalString.read(buf),
@@ -3635,7 +3674,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 + FfiConverterOptionalLong.allocationSize(value.`requiredCredits`)
                 + FfiConverterOptionalLong.allocationSize(value.`availableCredits`)
             )
-            is RenderiqException.InvalidInput -> (
+            is RenderiqException.Validation -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -3661,7 +3700,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 + FfiConverterOptionalLong.allocationSize(value.`requiredCredits`)
                 + FfiConverterOptionalLong.allocationSize(value.`availableCredits`)
             )
-            is RenderiqException.RateLimited -> (
+            is RenderiqException.RateLimit -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -3874,7 +3913,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 FfiConverterOptionalLong.write(value.`availableCredits`, buf)
                 Unit
             }
-            is RenderiqException.InvalidInput -> {
+            is RenderiqException.Validation -> {
                 buf.putInt(4)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterOptionalString.write(value.`hint`, buf)
@@ -3900,7 +3939,7 @@ public object FfiConverterTypeRenderiqError : FfiConverterRustBuffer<RenderiqExc
                 FfiConverterOptionalLong.write(value.`availableCredits`, buf)
                 Unit
             }
-            is RenderiqException.RateLimited -> {
+            is RenderiqException.RateLimit -> {
                 buf.putInt(6)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterOptionalString.write(value.`hint`, buf)

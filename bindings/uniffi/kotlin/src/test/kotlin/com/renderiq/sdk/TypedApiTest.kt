@@ -90,7 +90,7 @@ class TypedApiTest {
             assertEquals("completed", field(render, "status"), render)
 
             val short = Screenshot.Raw(width.toUInt(), height.toUInt(), stride.toULong(), PixelFormat.RGBA8, false, ByteArray(10))
-            val e = assertThrows<RenderiqException.InvalidInput> { runBlocking { c.callWithScreenshot(renderCall, short) } }
+            val e = assertThrows<RenderiqException.Validation> { runBlocking { c.callWithScreenshot(renderCall, short) } }
             assertTrue(e.reason.isNotEmpty())
         }
     }
