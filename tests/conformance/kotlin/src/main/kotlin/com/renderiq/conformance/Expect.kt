@@ -34,9 +34,16 @@ class Outcome(val value: JsonElement? = null, val error: Exception? = null) {
 
 private val ERROR_KEYS = setOf("kind", "class", "code", "status", "fields", "hintCalls", "hintExcludes", "messageContains")
 
+/** The class stems of the core's error table (`renderiq_sdk::error_table::CLASSES`). */
+private val CLASS_STEMS = setOf(
+    "Auth", "PermissionDenied", "NotFound", "Validation", "InsufficientCredits", "RateLimit", "Conflict",
+    "Server", "RenderFailed", "Network", "Timeout", "Cancelled", "Image", "WebhookVerification", "TokenStore",
+    "Config", "Decode",
+)
+
 /**
- * The error table's class stems that the Kotlin binding spells otherwise: its sealed
- * `RenderiqException` has one subclass per core `ErrorKind` variant, named as the variant.
+ * The stems that the Kotlin binding spells otherwise: its sealed `RenderiqException` has one
+ * subclass per core `ErrorKind` variant, named as the variant.
  */
 private val KOTLIN_CLASSES = mapOf("Validation" to "InvalidInput", "RateLimit" to "RateLimited")
 
@@ -80,6 +87,7 @@ private fun checkError(want: JsonElement, e: Exception) {
         if (text(kind) != e.kind()) throw Failure("kind is ${e.kind()}, expected ${text(kind)}; $about")
     }
     want["class"]?.let { stem ->
+        if (text(stem) !in CLASS_STEMS) throw Failure("${text(stem)} is no class stem of the error table")
         val name = KOTLIN_CLASSES[text(stem)] ?: text(stem)
         val cls = try {
             Class.forName("com.renderiq.sdk.RenderiqException\$$name")
