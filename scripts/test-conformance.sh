@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The conformance suite (tests/conformance/README.md): one set of scenario files, run by six
-# runners (Rust, C++, C#, Python, Ruby native, Ruby Fiddle) against the reference server.
+# The conformance suite (tests/conformance/README.md): one set of scenario files, run by seven
+# runners (Rust, C++, C#, Python, Ruby native, Ruby Fiddle, Kotlin) against the reference server.
 #
 #   scripts/test-conformance.sh                                # every runner; all must pass
 #   RENDERIQ_CONFORMANCE_ONLY=rust scripts/test-conformance.sh # only these (comma list)
@@ -16,12 +16,14 @@
 # A runner that does not exist yet FAILS the run; RENDERIQ_CONFORMANCE_ONLY leaves it out.
 #
 # Environment: RENDERIQ_CARGO_LOCK (a file: builds run under `flock` on it, for machines where
-# builds must not overlap), RENDERIQ_CONFORMANCE_KEEP=1 keeps the work dir (server logs).
+# builds must not overlap), RENDERIQ_CONFORMANCE_KEEP=1 keeps the work dir (server logs),
+# RENDERIQ_KOTLIN_NATIVE_DIR (a folder with a librenderiq_uniffi.so built from this checkout: the
+# Kotlin runner then builds none).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
-ALL_RUNNERS=(rust cpp csharp python ruby-native ruby-fiddle)
+ALL_RUNNERS=(rust cpp csharp python ruby-native ruby-fiddle kotlin)
 SCENARIO_DIR="$REPO_ROOT/tests/conformance/scenarios"
 
 # locked CMD...: runs a build command, under `flock $RENDERIQ_CARGO_LOCK` when that is set.
@@ -88,6 +90,28 @@ runner_ruby_fiddle() {
     cp "$CARGO_TARGET_DIR/debug/librenderiq.so" bindings/ruby/lib/renderiq/librenderiq.so || return 1
     RENDERIQ_RUBY_BACKEND=fiddle RENDERIQ_LIBRARY_PATH="$REPO_ROOT/bindings/ruby/lib/renderiq/librenderiq.so" \
         ruby tests/conformance/ruby/run.rb
+}
+
+# runner: kotlin — owned by the Kotlin helper (issue 13). tests/conformance/kotlin, a Maven project
+# that compiles the uniffi binding's generated Kotlin beside the runner, on librenderiq_uniffi
+# through JNA (-Djna.library.path). The library is copied out of the target dir in the same
+# locked step that builds it: the generated Kotlin checks the library's API checksum at load, so
+# it must be this checkout's build, not one another checkout made meanwhile.
+runner_kotlin() {
+    local build="$CARGO_TARGET_DIR/conformance-kotlin" native="${RENDERIQ_KOTLIN_NATIVE_DIR:-}"
+    ensure_apt maven openjdk-17-jdk-headless || return 1
+    mkdir -p "$build" || return 1
+    if [ -z "$native" ]; then
+        native="$build/native"
+        mkdir -p "$native" || return 1
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        locked sh -c 'cargo build -p renderiq-uniffi && cp "$1/debug/librenderiq_uniffi.so" "$2/"' \
+            sh "$CARGO_TARGET_DIR" "$native" || return 1
+    fi
+    mvn -B -q -f tests/conformance/kotlin/pom.xml compile -Drenderiq.build.dir="$build" \
+        >"$build/mvn.log" 2>&1 || { cat "$build/mvn.log" >&2; return 1; }
+    java -Djna.library.path="$native" -cp "$build/classes:$(cat "$build/classpath.txt")" \
+        com.renderiq.conformance.MainKt
 }
 
 runner_missing() {
