@@ -99,7 +99,7 @@ runner_ruby_fiddle() {
 # it must be this checkout's build, not one another checkout made meanwhile.
 runner_kotlin() {
     local build="$CARGO_TARGET_DIR/conformance-kotlin" native="${RENDERIQ_KOTLIN_NATIVE_DIR:-}"
-    ensure_apt maven openjdk-17-jdk-headless || return 1
+    command -v mvn >/dev/null || ensure_apt maven || return 1
     mkdir -p "$build" || return 1
     if [ -z "$native" ]; then
         native="$build/native"

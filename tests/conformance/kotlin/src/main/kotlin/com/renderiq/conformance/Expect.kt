@@ -42,10 +42,10 @@ private val CLASS_STEMS = setOf(
 )
 
 /**
- * The stems that the Kotlin binding spells otherwise: its sealed `RenderiqException` has one
- * subclass per core `ErrorKind` variant, named as the variant.
+ * The core's `ErrorKind` wire names of the two class stems that differ from them (the sealed
+ * `RenderiqException`'s subclasses are named by the error table's stems, as every binding's).
  */
-private val KOTLIN_CLASSES = mapOf("Validation" to "InvalidInput", "RateLimit" to "RateLimited")
+private val KIND_OF_STEM = mapOf("Validation" to "invalid_input", "RateLimit" to "rate_limited")
 
 /** Checks [outcome] against [expect]; a missing `expect` means `{"ok_any": true}`. */
 fun check(expect: JsonElement?, outcome: Outcome) {
@@ -88,7 +88,7 @@ private fun checkError(want: JsonElement, e: Exception) {
     }
     want["class"]?.let { stem ->
         if (text(stem) !in CLASS_STEMS) throw Failure("${text(stem)} is no class stem of the error table")
-        val name = KOTLIN_CLASSES[text(stem)] ?: text(stem)
+        val name = text(stem)
         val cls = try {
             Class.forName("com.renderiq.sdk.RenderiqException\$$name")
         } catch (_: ClassNotFoundException) {
@@ -141,9 +141,9 @@ private fun strings(value: JsonElement?, key: String): List<String> = when (valu
 fun lowerCamel(call: String): String =
     call.split('_').mapIndexed { i, part -> if (i == 0) part else part.replaceFirstChar { it.uppercaseChar() } }.joinToString("")
 
-/** The core's `ErrorKind` wire name of the subclass: `InvalidInput` → `invalid_input`. */
+/** The core's `ErrorKind` wire name of the subclass: `NotFound` → `not_found`, `Validation` → `invalid_input`. */
 private fun RenderiqException.kind(): String =
-    javaClass.simpleName.replace(Regex("(?<!^)([A-Z])"), "_$1").lowercase()
+    KIND_OF_STEM[javaClass.simpleName] ?: javaClass.simpleName.replace(Regex("(?<!^)([A-Z])"), "_$1").lowercase()
 
 /**
  * A field of the exception. uniffi declares the fields on every subclass, not on the sealed
