@@ -26,7 +26,7 @@ unpack() {
     local artifact="$1" dir="$2"
     mkdir -p "$dir"
     case "$artifact" in
-        *.whl|*.nupkg|*.zip) python3 -m zipfile -e "$artifact" "$dir" ;;
+        *.whl|*.nupkg|*.zip|*.jar) python3 -m zipfile -e "$artifact" "$dir" ;;
         *.gem) tar -xOf "$artifact" data.tar.gz | tar -xz -C "$dir" ;;
         *.tar.gz|*.tgz) tar -xzf "$artifact" -C "$dir" ;;
         *) cp "$artifact" "$dir/" ;;
@@ -41,7 +41,7 @@ for input in "${inputs[@]}"; do
         while IFS= read -r -d '' f; do
             unpack "$f" "$WORK/$((n++))"
         done < <(find "$input" -type f \( -name '*.whl' -o -name '*.gem' -o -name '*.nupkg' \
-            -o -name '*.tar.gz' -o -name '*.so' -o -name '*.so.*' \) ! -name '*.src.tar.gz' -print0)
+            -o -name '*.jar' -o -name '*.tar.gz' -o -name '*.so' -o -name '*.so.*' \) ! -name '*.src.tar.gz' -print0)
     else
         unpack "$input" "$WORK/$((n++))"
     fi

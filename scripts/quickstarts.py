@@ -3,7 +3,7 @@
 
 A quick start is a fenced code block whose previous line is the marker
 ``<!-- quickstart: LANG -->`` (LANG one of: rust-toml, rust, python, ruby, csharp, c, cpp,
-cmake, sh). Unmarked blocks are illustrations and are not run.
+cmake, sh, kotlin). Unmarked blocks are illustrations and are not run.
 
     scripts/quickstarts.py list                      # every quick start: file, line, lang
     scripts/quickstarts.py extract --lang ruby --out DIR
@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 READMES = ["README.md", "bindings/python/README.md", "bindings/ruby/README.md",
            "bindings/dotnet/README.md", "bindings/ffi/README.md"]
 EXTENSIONS = {"rust-toml": "toml", "rust": "rs", "python": "py", "ruby": "rb",
-              "csharp": "cs", "c": "c", "cpp": "cpp", "cmake": "cmake", "sh": "sh"}
+              "csharp": "cs", "c": "c", "cpp": "cpp", "cmake": "cmake", "sh": "sh",
+              "kotlin": "kt"}
 MARKER = re.compile(r"^<!--\s*quickstart:\s*([a-z-]+)\s*-->\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
 

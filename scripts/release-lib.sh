@@ -15,8 +15,8 @@ export RELEASE_VERSION
 # ABI: C/C++, C#, Ruby's Fiddle backend) and target/release/librenderiq_native.so (Ruby's
 # extension). Cheap when they are up to date.
 release_native_libs() {
-    log "release build of the native libraries (renderiq-ffi, renderiq-ruby)"
-    (cd "$REPO_ROOT" && cargo build --release --locked -p renderiq-ffi -p renderiq-ruby) >&2
+    log "release build of the native libraries (renderiq-ffi, renderiq-ruby, renderiq-uniffi)"
+    (cd "$REPO_ROOT" && cargo build --release --locked -p renderiq-ffi -p renderiq-ruby -p renderiq-uniffi) >&2
 }
 
 # release_server_bin: the reference server the smoke renders run against (the debug build the

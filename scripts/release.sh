@@ -8,6 +8,8 @@
 #   dist/nuget/   Renderiq.Sdk.<v>.nupkg
 #   dist/cmake/   renderiq-<v>-linux-x86_64.tar.gz (cmake --install prefix: lib, include,
 #                 lib/cmake/Renderiq, lib/pkgconfig/renderiq.pc)
+#   dist/kotlin/  renderiq-kotlin-<v>.jar (Kotlin classes + librenderiq_uniffi in JNA's
+#                 linux-x86-64/ folder), renderiq-kotlin-<v>.pom (its dependencies)
 #   dist/sbom/    one CycloneDX 1.5 JSON bill of materials per shipped crate (cargo-cyclonedx)
 #   dist/SHA256SUMS
 #
@@ -21,10 +23,10 @@ set -euo pipefail
 . "$(dirname "$0")/release-lib.sh"
 cd "$REPO_ROOT"
 
-KINDS=(python ruby nuget cmake)
+KINDS=(python ruby nuget cmake kotlin)
 [ $# -gt 0 ] && KINDS=("$@")
 for kind in "${KINDS[@]}"; do
-    [ -x "scripts/release/$kind.sh" ] || { echo "release.sh: unknown artifact kind '$kind' (one of: python ruby nuget cmake)" >&2; exit 2; }
+    [ -x "scripts/release/$kind.sh" ] || { echo "release.sh: unknown artifact kind '$kind' (one of: python ruby nuget cmake kotlin)" >&2; exit 2; }
 done
 
 ensure_workspace_build_deps

@@ -11,13 +11,14 @@
 #   ruby    a clean GEM_HOME: the platform gem (native and Fiddle backends), the pure-Ruby gem
 #   nuget   a local folder feed, restored by Mono's tooling into a consumer project
 #   cmake   the tarball unpacked into a fresh prefix: find_package(Renderiq) and pkg-config
+#   kotlin  the jar + pom in a file repository, a Maven consumer project outside the tree
 #   rust    a crate outside the workspace with the README's Cargo.toml lines
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/release-lib.sh"
 cd "$REPO_ROOT"
 
-KINDS=(python ruby nuget cmake rust)
+KINDS=(python ruby nuget cmake kotlin rust)
 [ $# -gt 0 ] && KINDS=("$@")
 declare -a RESULTS=()
 FAILED=0

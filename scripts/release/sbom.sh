@@ -18,7 +18,7 @@ fi
 
 # The crates whose code ships: the SDK core and each binding's library (the CLI and the server
 # are not release artifacts).
-CRATES=(renderiq-sdk renderiq-ffi renderiq-python renderiq-ruby)
+CRATES=(renderiq-sdk renderiq-ffi renderiq-python renderiq-ruby renderiq-uniffi)
 OUT="$DIST/sbom"
 rm -rf "$OUT" && mkdir -p "$OUT"
 log "SBOM (CycloneDX 1.5) of ${CRATES[*]}"
