@@ -6,7 +6,7 @@
 # image of the printed size, progress up to 100 %, credits lowered by the render's cost. Then
 # the failures: a wrong password (exit 1, Auth), a missing image (exit 1, Image), bad arguments
 # (exit 2, usage). Prints PASS/FAIL per check and a summary; exits 1 on any failure.
-# Not part of scripts/test-all.sh yet.
+# scripts/test-all.sh runs it in the kotlin suite, after scripts/test-kotlin.sh.
 #
 #   scripts/test-kotlin-example.sh
 #   RENDERIQ_KOTLIN_NATIVE_DIR=DIR scripts/test-kotlin-example.sh    # librenderiq_uniffi from

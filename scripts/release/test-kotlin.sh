@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Kotlin jar as a user consumes it: dist/kotlin's jar and pom installed into a file
-# repository outside the tree, a new Maven project (outside the checkout, no access to its
-# sources) depending on com.renderiq:renderiq-kotlin with the README's Kotlin quick start as its
-# main, compiled and run against the reference server on 127.0.0.1:8787. The JVM gets no
+# The Kotlin jar as a user consumes it: dist/kotlin's jar and pom installed with the README's
+# `mvn install:install-file` (into the local Maven repository), a new Maven project outside the
+# checkout depending on com.renderiq:renderiq-kotlin with the README's Kotlin quick start as its
+# main, compiled and run against the reference server on 127.0.0.1:8787. The jar on the
+# project's classpath must be byte for byte the one in dist/, and the JVM gets no
 # jna.library.path: the native library must load from the jar's linux-x86-64/ folder.
 #
 #   scripts/release/test-kotlin.sh
@@ -32,9 +33,8 @@ for want in ("linux-x86-64/librenderiq_uniffi.so", "com/renderiq/sdk/Client.clas
     print(f"  {want}")
 PY
 
-log "installing into a file repository"
-mvn -B -q install:install-file -Dfile="$jar" -DpomFile="$pom" \
-    -DlocalRepositoryPath="$WORK/repo" >/dev/null
+log "mvn install:install-file (as the README says)"
+mvn -B -q install:install-file -Dfile="$jar" -DpomFile="$pom" >/dev/null
 
 qs_extract kotlin "$WORK/snippets" >/dev/null
 programs=("$WORK"/snippets/*.kt)
@@ -54,9 +54,6 @@ cat >"$app/pom.xml" <<POM
     <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
     <kotlin.compiler.jvmTarget>17</kotlin.compiler.jvmTarget>
   </properties>
-  <repositories>
-    <repository><id>renderiq-dist</id><url>file://$WORK/repo</url></repository>
-  </repositories>
   <dependencies>
     <dependency>
       <groupId>com.renderiq</groupId>
@@ -92,9 +89,12 @@ for program in "${programs[@]}"; do
     cp "$program" "$app/src/main/kotlin/QuickStart.kt"
     mvn -B -q -f "$app/pom.xml" compile dependency:build-classpath \
         -Dmdep.outputFile="$app/classpath.txt" >"$WORK/mvn.log" 2>&1 || { cat "$WORK/mvn.log" >&2; exit 1; }
-    # The user's classpath holds the jar from the file repository, not the checkout's classes.
-    grep -q "$WORK/repo/com/renderiq/renderiq-kotlin" "$app/classpath.txt" ||
-        { echo "the quick start's classpath does not hold the installed jar" >&2; exit 1; }
+    # The user's classpath holds the jar from dist/ (installed), not the checkout's classes.
+    used="$(tr ':' '\n' <"$app/classpath.txt" | grep '/renderiq-kotlin-[^/]*\.jar$' || true)"
+    if [ -z "$used" ] || ! cmp -s "$used" "$jar"; then
+        echo "the quick start's classpath holds '${used:-no renderiq-kotlin jar}', not $jar" >&2
+        exit 1
+    fi
     (cd "$WORK" && java -cp "$app/target/classes:$(cat "$app/classpath.txt")" QuickStartKt) |
         tee "$WORK/out.txt"
     grep -q '^100% ' "$WORK/out.txt" || { echo "the quick start printed no 100% progress line" >&2; exit 1; }

@@ -13,6 +13,7 @@ import com.renderiq.sdk.ClientOptions
 import com.renderiq.sdk.RenderiqException
 import com.renderiq.sdk.Screenshot
 import com.renderiq.sdk.TokenStore
+import com.renderiq.sdk.fields
 import com.renderiq.sdk.waitForRender
 import kotlin.system.exitProcess
 import kotlinx.coroutines.flow.distinctUntilChanged
@@ -95,7 +96,7 @@ fun main(argv: Array<String>) {
     try {
         runBlocking { run(args) }
     } catch (e: RenderiqException) {
-        val (reason, hint) = e.reasonAndHint()
+        val (reason, hint) = e.fields.let { it.reason to it.hint }
         System.err.println("error: ${e.javaClass.simpleName}: $reason")
         if (hint != null) System.err.println("hint: $hint")
         exitProcess(1)
@@ -129,28 +130,6 @@ suspend fun run(args: Args) {
         val credits = client.call("""{"call":"credits"}""")
         println("credits left: ${numberField(credits, "balance")}")
     }
-}
-
-/** The error's reason and hint: every kind carries both. */
-fun RenderiqException.reasonAndHint(): Pair<String, String?> = when (this) {
-    is RenderiqException.Auth -> reason to hint
-    is RenderiqException.PermissionDenied -> reason to hint
-    is RenderiqException.NotFound -> reason to hint
-    is RenderiqException.InvalidInput -> reason to hint
-    is RenderiqException.InsufficientCredits -> reason to hint
-    is RenderiqException.RateLimited -> reason to hint
-    is RenderiqException.Conflict -> reason to hint
-    is RenderiqException.Server -> reason to hint
-    is RenderiqException.RenderFailed -> reason to hint
-    is RenderiqException.Network -> reason to hint
-    is RenderiqException.Timeout -> reason to hint
-    is RenderiqException.Cancelled -> reason to hint
-    is RenderiqException.Image -> reason to hint
-    is RenderiqException.WebhookVerification -> reason to hint
-    is RenderiqException.TokenStore -> reason to hint
-    is RenderiqException.Config -> reason to hint
-    is RenderiqException.Decode -> reason to hint
-    is RenderiqException.Other -> reason to hint
 }
 
 /** `s` as a JSON string literal. */

@@ -7,6 +7,7 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.flow.distinctUntilChanged
 import kotlinx.coroutines.launch
 
 /** How far a call got: percent, stage, the render as JSON text (render calls), version. */
@@ -84,6 +85,8 @@ private fun operationFlow(
         if (ownsOperation && !op.isDone()) op.cancel()
     }
 }.buffer(Channel.UNLIMITED)
+    // The operation's end repeats the last render state (its version counts the end): one item.
+    .distinctUntilChanged { a, b -> a.percent == b.percent && a.stage == b.stage && a.renderJson == b.renderJson }
 
 /** `s` as a JSON string literal. */
 internal fun jsonString(s: String): String = buildString {

@@ -106,6 +106,20 @@ class TypedApiTest {
     }
 
     @Test
+    fun everyErrorsFieldsAreReadableOnTheSealedParent(): Unit = runBlocking {
+        Client.withOptions(options()).use { c ->
+            val e: RenderiqException = assertThrows<RenderiqException> {
+                runBlocking { c.call("""{"call":"sign_in","email":${jsonString(env("RENDERIQ_TEST_EMAIL"))},"password":"wrong"}""") }
+            }
+            val f = e.fields
+            assertEquals(401, f.status)
+            assertTrue(f.reason.isNotEmpty() && f.requestId != null, f.toString())
+            assertTrue(f.hint?.contains("signIn") == true, f.toString())
+            assertEquals((e as RenderiqException.Auth).reason, f.reason)
+        }
+    }
+
+    @Test
     fun anEncryptedFileStoreKeepsTheSessionForTheNextClient(): Unit = runBlocking {
         val dir = Files.createTempDirectory("renderiq-kotlin")
         try {
