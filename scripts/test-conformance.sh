@@ -26,6 +26,12 @@ cd "$REPO_ROOT"
 ALL_RUNNERS=(rust cpp csharp python ruby-native ruby-fiddle kotlin)
 SCENARIO_DIR="$REPO_ROOT/tests/conformance/scenarios"
 
+# Each runner builds the same set of packages as its language's suite (scripts/test-ffi.sh,
+# test-ruby.sh, test-kotlin.sh): cargo unifies features over the packages of one build, so
+# another set would rebuild the core and its dependencies under other features.
+FFI_SET=(-p renderiq-ffi -p renderiq-server)
+RUBY_SET=(-p renderiq-ruby -p renderiq-ffi -p renderiq-server)
+
 # locked CMD...: runs a build command, under `flock $RENDERIQ_CARGO_LOCK` when that is set.
 locked() {
     if [ -n "${RENDERIQ_CARGO_LOCK:-}" ]; then flock "$RENDERIQ_CARGO_LOCK" "$@"; else "$@"; fi
@@ -47,7 +53,7 @@ runner_cpp() {
     local build
     build="$CARGO_TARGET_DIR/conformance-cpp-$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)"
     ensure_apt cmake make g++ nlohmann-json3-dev || return 1
-    locked cargo build -p renderiq-ffi || return 1
+    locked cargo build "${FFI_SET[@]}" || return 1
     cmake -S tests/conformance/cpp -B "$build" -Drenderiq_DIR="$REPO_ROOT/bindings/ffi/cmake" \
         -DRENDERIQ_PROFILE=debug >/dev/null || return 1
     locked cmake --build "$build" -j 2 >"$build.log" 2>&1 || { cat "$build.log" >&2; return 1; }
@@ -77,7 +83,7 @@ runner_python() {
 # extension, built and copied into the gem as scripts/test-ruby.sh does.
 runner_ruby_native() {
     ensure_apt ruby-full ruby-dev libclang-dev clang || return 1
-    locked cargo build -p renderiq-ruby || return 1
+    locked cargo build "${RUBY_SET[@]}" || return 1
     cp "$CARGO_TARGET_DIR/debug/librenderiq_native.so" bindings/ruby/lib/renderiq/renderiq_native.so || return 1
     RENDERIQ_RUBY_BACKEND=native ruby tests/conformance/ruby/run.rb
 }
@@ -86,7 +92,7 @@ runner_ruby_native() {
 # (RENDERIQ_RUBY_BACKEND=fiddle, RENDERIQ_LIBRARY_PATH), as scripts/test-ruby.sh picks it.
 runner_ruby_fiddle() {
     ensure_apt ruby-full || return 1
-    locked cargo build -p renderiq-ffi || return 1
+    locked cargo build "${FFI_SET[@]}" || return 1
     cp "$CARGO_TARGET_DIR/debug/librenderiq.so" bindings/ruby/lib/renderiq/librenderiq.so || return 1
     RENDERIQ_RUBY_BACKEND=fiddle RENDERIQ_LIBRARY_PATH="$REPO_ROOT/bindings/ruby/lib/renderiq/librenderiq.so" \
         ruby tests/conformance/ruby/run.rb
@@ -105,7 +111,7 @@ runner_kotlin() {
         native="$build/native"
         mkdir -p "$native" || return 1
         # shellcheck disable=SC2016 # expanded by the inner shell
-        locked sh -c 'cargo build -p renderiq-uniffi && cp "$1/debug/librenderiq_uniffi.so" "$2/"' \
+        locked sh -c 'cargo build -p renderiq-uniffi -p renderiq-server && cp "$1/debug/librenderiq_uniffi.so" "$2/"' \
             sh "$CARGO_TARGET_DIR" "$native" || return 1
     fi
     mvn -B -q -f tests/conformance/kotlin/pom.xml compile -Drenderiq.build.dir="$build" \

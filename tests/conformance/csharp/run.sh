@@ -20,9 +20,9 @@ FACADES=/usr/lib/mono/4.8-api/Facades
 log "C# conformance: building librenderiq"
 # Under `flock $RENDERIQ_CARGO_LOCK` when set, as scripts/test-conformance.sh's builds.
 if [ -n "${RENDERIQ_CARGO_LOCK:-}" ]; then
-    (cd "$REPO_ROOT" && flock "$RENDERIQ_CARGO_LOCK" cargo build -q -p renderiq-ffi)
+    (cd "$REPO_ROOT" && flock "$RENDERIQ_CARGO_LOCK" cargo build -q -p renderiq-ffi -p renderiq-server)
 else
-    (cd "$REPO_ROOT" && cargo build -q -p renderiq-ffi)
+    (cd "$REPO_ROOT" && cargo build -q -p renderiq-ffi -p renderiq-server)
 fi
 
 rm -rf "$OUT" && mkdir -p "$OUT"
