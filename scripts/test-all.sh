@@ -60,7 +60,7 @@ done
 # Kotlin on the JVM through uniffi (JUnit 5 against the reference servers).
 run_suite kotlin "kotlin: JUnit through uniffi, examples/kotlin" \
     sh -c 'scripts/test-kotlin.sh && RENDERIQ_KOTLIN_NO_BUILD=1 scripts/test-kotlin-example.sh'
-# One set of scenario files through every language's call entry; the six runners must agree.
+# One set of scenario files through every language's call entry; the seven runners must agree.
 run_suite conformance "conformance: the same scenarios in seven runners" scripts/test-conformance.sh
 # What users install: every release artifact built once into dist/ (the manylinux wheel and
 # sdist, both gems, the .nupkg, the CMake tarball, SBOMs, checksums), then each installed the way
