@@ -46,11 +46,8 @@ for f in librenderiq_uniffi.so renderiq-server ffi_overhead; do
         { echo "$OUT/release/$f is missing: run $0 build first" >&2; exit 1; }
 done
 # bench/kotlin/pom.xml repeats the binding's versions (a parent would bring its jar layout).
-for prop in kotlin.version coroutines.version jna.version kotlin.compiler.jvmTarget; do
-    a="$(sed -n "s:.*<$prop>\(.*\)</$prop>.*:\1:p" bindings/uniffi/kotlin/pom.xml)"
-    b="$(sed -n "s:.*<$prop>\(.*\)</$prop>.*:\1:p" bench/kotlin/pom.xml)"
-    [ "$a" = "$b" ] || { echo "bench/kotlin/pom.xml has $prop $b, the binding $a" >&2; exit 1; }
-done
+pom_matches_binding bench/kotlin/pom.xml kotlin.version coroutines.version jna.version \
+    kotlin.compiler.jvmTarget || exit 1
 
 log "compiling the Kotlin side with the binding's sources (mvn compile)"
 rm -rf "$OUT/kotlin"

@@ -61,3 +61,21 @@ server_wait_url() {
     fi
     printf -v "$_var" '%s' "$_url"
 }
+
+# pom_property POM NAME: the value of <NAME>…</NAME> in a Maven pom (its properties).
+pom_property() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1"; }
+
+# pom_matches_binding POM PROPERTY...: fails, naming the first difference, unless POM pins each
+# PROPERTY as the Kotlin binding's pom does (kotlin.version, coroutines.version, …): a project
+# that compiles the binding's sources must use the same compiler and libraries.
+pom_matches_binding() {
+    local pom="$1" prop ours theirs; shift
+    for prop in "$@"; do
+        ours="$(pom_property "$REPO_ROOT/bindings/uniffi/kotlin/pom.xml" "$prop")"
+        theirs="$(pom_property "$pom" "$prop")"
+        if [ "$ours" != "$theirs" ]; then
+            echo "$pom has $prop '$theirs', the binding '$ours'" >&2
+            return 1
+        fi
+    done
+}

@@ -31,11 +31,7 @@ if [ -x "$NATIVE_DIR/renderiq-server" ]; then
     SERVER_TARGET="$(dirname "$NATIVE_DIR")" SERVER_PROFILE="$(basename "$NATIVE_DIR")"
 fi
 
-for prop in kotlin.version coroutines.version jna.version; do
-    a="$(sed -n "s:.*<$prop>\(.*\)</$prop>.*:\1:p" bindings/uniffi/kotlin/pom.xml)"
-    b="$(sed -n "s:.*<$prop>\(.*\)</$prop>.*:\1:p" examples/kotlin/pom.xml)"
-    [ "$a" = "$b" ] || { echo "examples/kotlin/pom.xml has $prop $b, the binding $a" >&2; exit 1; }
-done
+pom_matches_binding examples/kotlin/pom.xml kotlin.version coroutines.version jna.version || exit 1
 
 ffi_workdir
 trap ffi_cleanup EXIT

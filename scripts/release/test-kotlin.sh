@@ -42,7 +42,7 @@ programs=("$WORK"/snippets/*.kt)
 
 app="$WORK/app"
 mkdir -p "$app/src/main/kotlin"
-kotlin_version="$(sed -n 's:.*<kotlin.version>\(.*\)</kotlin.version>.*:\1:p' "$pom")"
+kotlin_version="$(pom_property "$pom" kotlin.version)"
 cat >"$app/pom.xml" <<POM
 <?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -25,16 +25,14 @@ class ClientTest {
         System.getenv(name) ?: error("$name is not set: run scripts/test-kotlin.sh")
 
     private fun client(url: String = env("RENDERIQ_TEST_BASE_URL")): Client =
-        Client("""{"baseUrl":${quote(url)},"tokenStore":"memory"}""")
+        Client("""{"baseUrl":${jsonString(url)},"tokenStore":"memory"}""")
 
     private suspend fun Client.signIn() = call(
-        """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
+        """{"call":"sign_in","email":${jsonString(env("RENDERIQ_TEST_EMAIL"))},"password":${jsonString(env("RENDERIQ_TEST_PASSWORD"))}}""",
     )
 
     private fun renderCall() =
-        """{"call":"render","image":{"kind":"file","path":${quote(env("RENDERIQ_TEST_IMAGE"))}},"settings":{"prompt":"dusk"}}"""
-
-    private fun quote(s: String) = "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+        """{"call":"render","image":{"kind":"file","path":${jsonString(env("RENDERIQ_TEST_IMAGE"))}},"settings":{"prompt":"dusk"}}"""
 
     @Test
     fun loadsTheNativeLibrary() {
@@ -46,7 +44,7 @@ class ClientTest {
     fun signsInAndReadsCredits(): Unit = runBlocking {
         client().use { c ->
             val user = c.call(
-                """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
+                """{"call":"sign_in","email":${jsonString(env("RENDERIQ_TEST_EMAIL"))},"password":${jsonString(env("RENDERIQ_TEST_PASSWORD"))}}""",
             )
             assertTrue(user.contains(env("RENDERIQ_TEST_EMAIL")), user)
             val credits = c.call("""{"call":"credits"}""")
@@ -134,9 +132,9 @@ class ClientTest {
     fun cancellingTheCoroutineWithdrawsAPendingRender(): Unit = runBlocking {
         client(env("RENDERIQ_TEST_WITHDRAW_URL")).use { c ->
             c.call(
-                """{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_WITHDRAW_EMAIL"))},"password":${quote(env("RENDERIQ_TEST_PASSWORD"))}}""",
+                """{"call":"sign_in","email":${jsonString(env("RENDERIQ_TEST_WITHDRAW_EMAIL"))},"password":${jsonString(env("RENDERIQ_TEST_PASSWORD"))}}""",
             )
-            val image = """"image":{"kind":"file","path":${quote(env("RENDERIQ_TEST_IMAGE"))}}"""
+            val image = """"image":{"kind":"file","path":${jsonString(env("RENDERIQ_TEST_IMAGE"))}}"""
             c.call("""{"call":"create_render",$image,"settings":{"prompt":"keeps the worker busy","quality":"standard"}}""")
             val before = c.balance()
             val job = launch(Dispatchers.Default) {
@@ -155,7 +153,7 @@ class ClientTest {
         client().use { c ->
             val e = assertThrows<RenderiqException.Auth> {
                 runBlocking {
-                    c.call("""{"call":"sign_in","email":${quote(env("RENDERIQ_TEST_EMAIL"))},"password":"wrong password"}""")
+                    c.call("""{"call":"sign_in","email":${jsonString(env("RENDERIQ_TEST_EMAIL"))},"password":"wrong password"}""")
                 }
             }
             assertEquals(401.toUShort(), e.status)
