@@ -259,22 +259,31 @@ impl<T: Send + 'static> Operation<T> {
             } else {
                 drop(cleanups);
             }
-            let (callbacks, change) = {
+            let change = {
                 let mut st = task_shared.lock();
                 if let Some(slot) = st.inner.downcast_mut::<Option<Result<T>>>() {
                     *slot = Some(result);
                 }
-                st.done = true;
                 st.progress.percent = 100;
                 st.progress.version += 1;
                 let change = st.changed();
                 // The last change: listeners are dropped with it (they may hold foreign
                 // objects that should not live as long as the operation's handle).
                 st.listeners.clear();
-                (std::mem::take(&mut st.callbacks), change)
+                change
+            };
+            // Listeners hear the end before the operation counts as done, so whoever waits
+            // for it (`wait`, `finished`, `is_done`) finds every listener's last call made.
+            notify(change);
+            let callbacks = {
+                let mut st = task_shared.lock();
+                st.done = true;
+                // A listener added while the end was being announced got the final progress
+                // at once; it is not kept.
+                st.listeners.clear();
+                std::mem::take(&mut st.callbacks)
             };
             task_shared.cond.notify_all();
-            notify(change);
             // Run on a runtime worker thread; callers must not block in them.
             for cb in callbacks {
                 cb();
@@ -349,7 +358,9 @@ impl<T: Send + 'static> Operation<T> {
     /// nothing). Later calls come from the thread that reported the change, a runtime worker:
     /// `f` must not block. A listener added while the operation runs may see one change twice
     /// or its first two out of order: keep the highest [`version`](Progress::version). Every
-    /// listener added runs; they are dropped when the operation ends.
+    /// listener added runs; they are dropped when the operation ends. When the operation is
+    /// done ([`wait`](Self::wait) returns, [`finished`](Self::finished) resolves), every
+    /// listener has had its last call.
     ///
     /// ```no_run
     /// # async fn demo(client: renderiq_sdk::Client) -> renderiq_sdk::Result<()> {
