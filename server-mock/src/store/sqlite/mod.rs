@@ -339,4 +339,78 @@ mod tests {
             .unwrap();
         assert_eq!(n, MIGRATIONS.len() as i64);
     }
+
+    /// A data dir of a server from before the store layer: its migration runner wrote
+    /// `schema_migrations` as below and applied the three released files (never edited since;
+    /// they only moved to `migrations/sqlite/`). Such a file opens as it is: nothing is applied
+    /// again, its rows are read and written by the store.
+    #[test]
+    fn a_database_created_by_the_old_runner_opens_and_keeps_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("renderiq.db");
+        let applied_at = "2026-01-02T03:04:05Z";
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    INTEGER PRIMARY KEY,
+                     name       TEXT NOT NULL,
+                     applied_at TEXT NOT NULL
+                 );",
+            )
+            .unwrap();
+            for &(version, name, sql) in MIGRATIONS {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![version, name, applied_at],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO users (id, email, name, password_hash, callback_secret, created_at)
+                     VALUES ('u1', 'ada@example.com', 'Ada', 'hash', 'whsec_x', '2026-01-02T03:04:05Z');
+                 INSERT INTO user_credits (user_id, balance, total_earned, total_spent)
+                     VALUES ('u1', 7, 7, 0);
+                 INSERT INTO credit_transactions
+                     (id, user_id, amount, type, reference_id, description, balance_after, created_at)
+                     VALUES ('txn_1', 'u1', 7, 'grant', NULL, 'initial grant', 7,
+                             '2026-01-02T03:04:05Z');",
+            )
+            .unwrap();
+        }
+
+        let store = Store::open(&path).unwrap();
+        let history: Vec<(i64, String)> = store
+            .read_blocking(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT version, applied_at FROM schema_migrations ORDER BY version",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap();
+        assert_eq!(
+            history,
+            vec![
+                (1, applied_at.to_owned()),
+                (2, applied_at.to_owned()),
+                (3, applied_at.to_owned())
+            ],
+            "nothing applied again"
+        );
+        let (user, _) =
+            crate::store::users::find_by_email_in(&store.pool.get().unwrap(), "ada@example.com")
+                .unwrap()
+                .unwrap();
+        assert_eq!(user.id, "u1");
+        let after =
+            crate::store::credits::grant_by_email_blocking(&store, "ada@example.com", 3, "test")
+                .unwrap();
+        assert_eq!((after.balance, after.total_earned), (10, 10));
+        let secret = store
+            .read_blocking(|c| Ok(crate::store::users::callback_secret_in(c, "u1")?))
+            .unwrap();
+        assert_eq!(secret.as_deref(), Some("whsec_x"));
+    }
 }
