@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use renderiq_server::db::{Db, Durability};
+use renderiq_server::store::{Durability, Store};
 
 fn main() {
     let n: u32 = std::env::var("RENDERIQ_BENCH_N")
@@ -35,7 +35,7 @@ fn main() {
     for round in 0..3 {
         for (durability, best) in &mut best {
             let path = dir.path().join(format!("{durability:?}-{round}.db"));
-            let db = Db::open_with(&path, *durability).unwrap();
+            let db = Store::open_with(&path, *durability).unwrap();
             let email = "bench@example.com";
             renderiq_server::create_user(&db, email, "pw", None, 1).unwrap();
             let start = Instant::now();

@@ -19,11 +19,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use renderiq_sdk::types::{Render, RenderStatus};
 use sha2::Sha256;
 
 use crate::clock::Clock;
-use crate::db::Db;
 use crate::http::ApiError;
+use crate::store::{self, renders::RenderRow, Store};
 
 /// Name of the link key in the `server_secrets` table.
 const KEY_NAME: &str = "cdn_link_key";
@@ -83,21 +84,15 @@ impl CdnLinks {
     /// # Errors
     ///
     /// The database cannot be read or written.
-    pub fn load(db: &Db, public_url: &str, ttl_seconds: u64, clock: Clock) -> anyhow::Result<Self> {
-        let key: String = db
-            .write_blocking(|tx| {
-                tx.execute(
-                    "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?1, ?2)",
-                    [KEY_NAME, &crate::http::random_token(64)],
-                )?;
-                tx.query_row(
-                    "SELECT value FROM server_secrets WHERE name = ?1",
-                    [KEY_NAME],
-                    |r| r.get(0),
-                )
-                .map_err(anyhow::Error::from)
-            })
-            .context("loading the CDN link key")?;
+    pub fn load(
+        store: &Store,
+        public_url: &str,
+        ttl_seconds: u64,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
+        let key =
+            store::secrets::get_or_create_blocking(store, KEY_NAME, &crate::http::random_token(64))
+                .context("loading the CDN link key")?;
         Self::new(public_url, key.as_bytes(), ttl_seconds, clock)
     }
 
@@ -165,6 +160,35 @@ impl CdnLinks {
     fn signature(&self, path: &str, expires: i64) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(self.mac(path, expires).finalize().into_bytes())
+    }
+}
+
+impl RenderRow {
+    /// The wire form, with absolute `/cdn/` URLs freshly signed by `links`; `null` for files
+    /// deleted or being deleted ([`crate::retention`]: the upload of a cancelled or failed
+    /// render, swept files).
+    pub fn into_render(self, links: &CdnLinks) -> Render {
+        let url = |path: &str| links.url(path);
+        let input_kept = !self.input_path.is_empty()
+            && !matches!(self.status, RenderStatus::Cancelled | RenderStatus::Failed);
+        Render {
+            input_url: input_kept.then(|| url(&self.input_path)),
+            output_url: self.output_path.as_deref().map(url),
+            id: self.id,
+            status: self.status,
+            progress: self.progress,
+            prompt: self.prompt,
+            style: self.style,
+            quality: self.quality,
+            aspect_ratio: self.aspect_ratio,
+            project_id: self.project_id,
+            credits_cost: self.credits_cost,
+            error: self.error,
+            platform: self.platform,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+        }
     }
 }
 

@@ -7,8 +7,8 @@
 //! webhook's secret, or for a `callbackUrl` with the user's callback secret
 //! (`GET /webhooks/callback-secret`).
 //!
-//! Deliveries are durable. [`enqueue`] writes them to the `webhook_outbox` table in the same
-//! transaction that ends the render, so a crash cannot lose an event; the [`Deliverer`] sends
+//! Deliveries are durable. The store queues them in the webhook outbox
+//! ([`crate::store::outbox`]) in the same transaction that ends the render, so a crash cannot lose an event; the [`Deliverer`] sends
 //! what is due and keeps the message id across retries and restarts. A claimed delivery is
 //! leased (hidden from further claims) for longer than an attempt can take, so a crash in the
 //! middle of an attempt delays its retry by at most the lease. A failed attempt (no
@@ -32,18 +32,16 @@ use std::time::Duration;
 use chrono::Utc;
 use renderiq_sdk::types::WebhookEvent;
 use renderiq_sdk::webhooks::{signature_headers, Webhook as Signer};
-use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::cdn::CdnLinks;
 use crate::config::Config;
-use crate::db::Db;
-use crate::http::renders::RenderRow;
-use crate::http::webhooks::{self as store, Attempt};
-use crate::http::{auth, new_id, settings, ApiError};
 use crate::outbound::{self, Policy};
+use crate::store::outbox::{self, EventBody, Job, Lookup, Next};
+use crate::store::webhooks::Attempt;
+use crate::store::Store;
 
 /// Longest the pump sleeps without looking at the outbox (a safety net for missed wake-ups).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
@@ -51,74 +49,19 @@ const IDLE_CHECK: Duration = Duration::from_secs(1);
 /// Most deliveries claimed at once; the pump comes back at once for more.
 const CLAIM_BATCH: usize = 64;
 
-/// Queues the deliveries announcing the end of `row`, in the caller's transaction. Returns how
-/// many were queued; call [`Deliverer::wake`] once the transaction has committed.
-///
-/// # Errors
-///
-/// The database failed, or the event could not be serialized.
-pub(crate) fn enqueue(
-    conn: &Connection,
-    event: &'static str,
-    row: &RenderRow,
-    links: &CdnLinks,
-) -> rusqlite::Result<usize> {
-    if !settings::load(conn, &row.user_id)?.notify_on_complete {
-        return Ok(0);
-    }
-    let mut targets: Vec<(Option<String>, String)> = store::targets(conn, &row.user_id, event)?
-        .into_iter()
-        .map(|t| (Some(t.webhook_id), t.url))
-        .collect();
-    if let Some(url) = &row.callback_url {
-        targets.push((None, url.clone()));
-    }
-    if targets.is_empty() {
-        return Ok(0);
-    }
-    let payload = serde_json::to_vec(&WebhookEvent {
-        kind: event.to_owned(),
-        timestamp: Utc::now(),
-        data: row.clone().into_render(links),
+/// The body of the webhook events announcing the end of a render: a [`WebhookEvent`] with the
+/// render's wire form, its links signed by `links`. The store queues the deliveries (calling
+/// this) in the transaction that ends the render; call [`Deliverer::wake`] once it has
+/// committed.
+pub(crate) fn event_body(links: &CdnLinks) -> EventBody {
+    let links = links.clone();
+    Arc::new(move |event, row| {
+        serde_json::to_vec(&WebhookEvent {
+            kind: event.to_owned(),
+            timestamp: Utc::now(),
+            data: row.clone().into_render(&links),
+        })
     })
-    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let message_id = new_id("msg");
-    let now = Utc::now();
-    for (webhook_id, url) in &targets {
-        conn.execute(
-            "INSERT INTO webhook_outbox
-                 (id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
-                  attempts, next_attempt_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
-            params![
-                new_id("job"),
-                webhook_id,
-                row.user_id,
-                row.id,
-                url,
-                event,
-                message_id,
-                payload,
-                now.timestamp_millis(),
-                now
-            ],
-        )?;
-    }
-    Ok(targets.len())
-}
-
-/// One queued delivery, as read from the outbox.
-#[derive(Debug, Clone)]
-struct Job {
-    id: String,
-    webhook_id: Option<String>,
-    user_id: String,
-    render_id: String,
-    url: String,
-    event: String,
-    message_id: String,
-    payload: Vec<u8>,
-    attempts: u32,
 }
 
 /// Sends the queued webhook deliveries in the background. Cheap to clone.
@@ -132,7 +75,7 @@ struct Inner {
     policy: Policy,
     /// One permit per delivery attempt in flight (`--webhook-concurrency`).
     permits: Arc<Semaphore>,
-    db: Db,
+    store: Store,
     retry_base: Duration,
     max_attempts: u32,
     max_failures: u32,
@@ -149,7 +92,7 @@ impl Deliverer {
     /// # Errors
     ///
     /// The HTTP client cannot be built.
-    pub fn new(config: &Config, db: Db, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, store: Store, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let policy = Policy::new(config.allow_private_webhooks);
         let client = crate::tls::client_builder()?
             .timeout(Duration::from_millis(config.webhook_timeout_ms.max(1)))
@@ -165,7 +108,7 @@ impl Deliverer {
                 client,
                 policy,
                 permits: Arc::new(Semaphore::new(config.webhook_concurrency.max(1))),
-                db,
+                store,
                 retry_base: Duration::from_millis(config.webhook_retry_base_ms),
                 max_attempts: config.webhook_max_attempts.max(1),
                 max_failures: config.webhook_max_failures.max(1),
@@ -202,10 +145,7 @@ impl Deliverer {
             let Ok(first) = first else { break };
             let room = (inner.permits.available_permits() + 1).min(CLAIM_BATCH);
             let lease = i64::try_from(inner.lease.as_millis()).unwrap_or(i64::MAX / 2);
-            let claimed = inner
-                .db
-                .write(move |tx| claim_due(tx, lease, room).map_err(ApiError::from))
-                .await;
+            let claimed = outbox::claim_due(&inner.store, lease, room).await;
             let full_batch = match claimed {
                 Ok(jobs) => {
                     let full = jobs.len() == room;
@@ -235,14 +175,10 @@ impl Deliverer {
             if full_batch {
                 continue;
             }
-            let next_due = inner
-                .db
-                .read(|conn| next_due(conn).map_err(ApiError::from))
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "reading the webhook outbox failed");
-                    None
-                });
+            let next_due = outbox::next_due(&inner.store).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "reading the webhook outbox failed");
+                None
+            });
             let now = Utc::now().timestamp_millis();
             let sleep = next_due
                 .map(|due| Duration::from_millis(due.saturating_sub(now).max(0).unsigned_abs()))
@@ -260,41 +196,13 @@ impl Deliverer {
     /// transaction. Holds `_permit`, its share of `--webhook-concurrency`, until done.
     async fn attempt(&self, job: Job, _permit: OwnedSemaphorePermit) {
         let inner = &self.inner;
-        let (id, attempts) = (job.id.clone(), job.attempts);
-        let (webhook_id, user_id) = (job.webhook_id.clone(), job.user_id.clone());
-        let lookup = inner
-            .db
-            .read(move |conn| -> Result<Lookup, ApiError> {
-                // Another attempt recorded meanwhile (possible only if a lease ran out): its
-                // outcome stands.
-                let current: Option<u32> = conn
-                    .query_row(
-                        "SELECT attempts FROM webhook_outbox WHERE id = ?1",
-                        [&id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if current != Some(attempts) {
-                    return Ok(Lookup::Stale);
-                }
-                Ok(
-                    match signing_secret(conn, webhook_id.as_deref(), &user_id)? {
-                        Some(secret) => Lookup::Send(secret),
-                        None => Lookup::Gone,
-                    },
-                )
-            })
-            .await;
+        let lookup = outbox::lookup(&inner.store, &job).await;
         let secret = match lookup {
             Ok(Lookup::Send(secret)) => secret,
             Ok(Lookup::Stale) => return,
             Ok(Lookup::Gone) => {
                 // The webhook was deleted or disabled since: nothing more to send.
-                let id = job.id.clone();
-                let _ = inner
-                    .db
-                    .write(move |tx| drop_job(tx, &id).map_err(ApiError::from))
-                    .await;
+                let _ = outbox::remove(&inner.store, &job.id).await;
                 return;
             }
             Err(e) => {
@@ -350,26 +258,14 @@ impl Deliverer {
             error,
             success,
         };
-        let (job_id, webhook_id, max_failures) =
-            (job.id.clone(), job.webhook_id.clone(), inner.max_failures);
-        let disabled = inner
-            .db
-            .write(move |tx| -> Result<bool, ApiError> {
-                store::record_attempt(tx, &record)?;
-                if !finished {
-                    tx.execute(
-                        "UPDATE webhook_outbox SET attempts = ?1, next_attempt_at = ?2 WHERE id = ?3",
-                        params![attempt, retry_at, job_id],
-                    )?;
-                    return Ok(false);
-                }
-                drop_job(tx, &job_id)?;
-                match webhook_id {
-                    Some(id) => Ok(store::record_outcome(tx, &id, success, max_failures)?),
-                    None => Ok(false),
-                }
-            })
-            .await;
+        let next = if finished {
+            Next::Finished {
+                max_failures: inner.max_failures,
+            }
+        } else {
+            Next::RetryAt(retry_at)
+        };
+        let disabled = outbox::record(&inner.store, &job.id, record, next).await;
         match disabled {
             Ok(true) => tracing::warn!(
                 url = %outbound::redact(&job.url),
@@ -432,80 +328,4 @@ fn describe(error: reqwest::Error) -> String {
         cause = e.source();
     }
     text
-}
-
-/// What an attempt finds when it starts.
-enum Lookup {
-    /// Due, signed with this secret.
-    Send(String),
-    /// Attempted by another task since it was claimed.
-    Stale,
-    /// Its webhook was deleted or disabled: drop it.
-    Gone,
-}
-
-/// Takes up to `limit` due deliveries, soonest first, and hides them from the next
-/// claims for `lease_ms` (the attempt sets their real next time, or deletes them).
-fn claim_due(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result<Vec<Job>> {
-    let now = Utc::now().timestamp_millis();
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
-                attempts, next_attempt_at
-         FROM webhook_outbox WHERE next_attempt_at <= ?1
-         ORDER BY next_attempt_at, rowid LIMIT ?2",
-    )?;
-    let jobs = stmt
-        .query_map(params![now, limit], |r| {
-            Ok(Job {
-                id: r.get(0)?,
-                webhook_id: r.get(1)?,
-                user_id: r.get(2)?,
-                render_id: r.get(3)?,
-                url: r.get(4)?,
-                event: r.get(5)?,
-                message_id: r.get(6)?,
-                payload: r.get(7)?,
-                attempts: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for job in &jobs {
-        conn.execute(
-            "UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id = ?2",
-            params![now.saturating_add(lease_ms), job.id],
-        )?;
-    }
-    Ok(jobs)
-}
-
-/// When the soonest queued delivery is due (Unix ms), if any is queued.
-fn next_due(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
-        r.get(0)
-    })
-}
-
-/// The secret that signs a delivery: the webhook's while it is active, else (for a callback URL)
-/// the user's callback secret. `None` when there is nothing left to deliver to.
-fn signing_secret(
-    conn: &Connection,
-    webhook_id: Option<&str>,
-    user_id: &str,
-) -> rusqlite::Result<Option<String>> {
-    match webhook_id {
-        Some(id) => conn
-            .query_row(
-                "SELECT secret FROM webhooks WHERE id = ?1 AND active = 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional(),
-        None => auth::callback_secret(conn, user_id),
-    }
-}
-
-fn drop_job(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM webhook_outbox WHERE id = ?1", [id])?;
-    Ok(())
 }

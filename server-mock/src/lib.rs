@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use renderiq_sdk::types::{events, Credits, User};
+use renderiq_sdk::types::{Credits, User};
 use tokio::sync::{broadcast, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -32,7 +32,6 @@ use tokio_util::sync::CancellationToken;
 pub mod cdn;
 pub mod clock;
 pub mod config;
-pub mod db;
 pub mod delivery;
 pub mod http;
 pub mod image_limits;
@@ -42,12 +41,13 @@ pub mod render;
 pub mod retention;
 pub mod serve;
 pub mod storage;
+pub mod store;
 pub mod tls;
 
 pub use clock::Clock;
 pub use config::{Config, GeneratorKind};
-pub use db::Db;
 pub use http::{app, AppState};
+pub use store::Store;
 
 use http::password::PasswordHashing;
 use http::rate_limit::RateLimiter;
@@ -217,20 +217,16 @@ pub async fn prepare(
         config.cdn_link_ttl_seconds,
         config.clock.clone(),
     );
-    let (db, jwt, links, recovered) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let db = Db::open(&db_path)?;
-        let jwt = http::auth::JwtKeys::load(&db)?;
-        let links = cdn::CdnLinks::load(&db, &links_url, ttl, clock)?;
-        let recovered = db.write_blocking(|tx| {
-            let rows = http::renders::recover_interrupted(tx)?;
-            for row in &rows {
-                delivery::enqueue(tx, events::RENDER_FAILED, row, &links)?;
-            }
-            Ok::<_, anyhow::Error>(rows)
-        })?;
-        Ok((db, jwt, links, recovered))
-    })
-    .await??;
+    let (store, jwt, links, recovered) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let store = Store::open(&db_path)?;
+            let jwt = http::auth::JwtKeys::load(&store)?;
+            let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
+            let recovered =
+                store::renders::recover_interrupted_blocking(&store, delivery::event_body(&links))?;
+            Ok((store, jwt, links, recovered))
+        })
+        .await??;
     if !recovered.is_empty() {
         tracing::warn!(
             count = recovered.len(),
@@ -243,9 +239,9 @@ pub async fn prepare(
     let state = AppState {
         rate_limiter: Arc::new(RateLimiter::new(&config)),
         passwords: Arc::new(PasswordHashing::new(config.password_hash_permits())),
-        deliverer: delivery::Deliverer::new(&config, db.clone(), shutdown.clone())?,
+        deliverer: delivery::Deliverer::new(&config, store.clone(), shutdown.clone())?,
         config: Arc::new(config),
-        db,
+        store,
         jwt: Arc::new(jwt),
         public_url: public_url.trim_end_matches('/').into(),
         storage,
@@ -287,8 +283,8 @@ fn local_url(addr: SocketAddr) -> String {
 /// # Errors
 ///
 /// The database cannot be opened or migrated.
-pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Db> {
-    Db::open(&config::database_path(data_dir, database_url)?)
+pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Store> {
+    Store::open(&config::database_path(data_dir, database_url)?)
 }
 
 /// Creates a user with an argon2 password hash and an optional starting grant of credits.
@@ -298,7 +294,7 @@ pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Res
 ///
 /// An invalid email or empty password, an email already taken, or a database failure.
 pub fn create_user(
-    db: &Db,
+    store: &Store,
     email: &str,
     password: &str,
     name: Option<&str>,
@@ -315,16 +311,13 @@ pub fn create_user(
         bail!("credits must not be negative");
     }
     let hash = http::password::hash_password(password)?;
-    db.write_blocking(|tx| {
-        if http::auth::find_user_by_email(tx, email)?.is_some() {
-            bail!("a user with email {email} already exists");
-        }
-        let user = http::auth::insert_user(tx, email, name.filter(|n| !n.is_empty()), &hash)?;
-        if credits > 0 {
-            http::credits::grant(tx, &user.id, credits, "initial grant")?;
-        }
-        Ok(user)
-    })
+    Ok(store::users::create_blocking(
+        store,
+        email,
+        name.filter(|n| !n.is_empty()),
+        &hash,
+        credits,
+    )?)
 }
 
 /// [`create_user`] on the default database of `data_dir`.
@@ -353,15 +346,17 @@ pub fn add_user(
 /// # Errors
 ///
 /// Unknown email, a non-positive amount, or a database failure.
-pub fn grant_credits(db: &Db, email: &str, amount: i64) -> anyhow::Result<Credits> {
+pub fn grant_credits(store: &Store, email: &str, amount: i64) -> anyhow::Result<Credits> {
     if amount <= 0 {
         bail!("the amount must be positive");
     }
-    db.write_blocking(|tx| {
-        let Some((user, _)) = http::auth::find_user_by_email(tx, email.trim())? else {
-            bail!("no user with email {email}");
-        };
-        http::credits::grant(tx, &user.id, amount, "granted by an administrator")?;
-        Ok(http::credits::balance(tx, &user.id)?)
-    })
+    match store::credits::grant_by_email_blocking(
+        store,
+        email.trim(),
+        amount,
+        "granted by an administrator",
+    ) {
+        Err(store::Error::NotFound(_)) => bail!("no user with email {email}"),
+        granted => Ok(granted?),
+    }
 }

@@ -20,11 +20,10 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
 use tokio::task::JoinHandle;
 
-use crate::http::{ApiError, AppState};
+use crate::http::AppState;
+use crate::store::renders;
 
 /// Default of `--retention-days`.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
@@ -42,34 +41,6 @@ pub struct Swept {
     pub files: usize,
 }
 
-/// Refuses a new render when `user_id` already has `max` renders pending or processing
-/// (`max` 0: no limit). Runs in the creating transaction, whose rollback undoes the charge.
-///
-/// # Errors
-///
-/// 409 `CONFLICT` naming the limit and its flag, or a database failure.
-pub(crate) fn check_pending_limit(
-    conn: &Connection,
-    user_id: &str,
-    max: u32,
-) -> Result<(), ApiError> {
-    if max == 0 {
-        return Ok(());
-    }
-    let pending: u32 = conn.query_row(
-        "SELECT COUNT(*) FROM renders WHERE user_id = ?1 AND status IN ('pending', 'processing')",
-        [user_id],
-        |r| r.get(0),
-    )?;
-    if pending >= max {
-        return Err(ApiError::Conflict(format!(
-            "you have {pending} renders pending or processing; the limit is {max} \
-             (--max-pending-renders): wait for one to end or cancel one, then retry"
-        )));
-    }
-    Ok(())
-}
-
 /// Deletes the upload of a render that ended without an output (cancelled or failed), then
 /// records it as gone. A failure is logged; the next sweep tries again.
 pub(crate) async fn discard_input(state: &AppState, render_id: &str, input_path: &str) {
@@ -77,77 +48,13 @@ pub(crate) async fn discard_input(state: &AppState, render_id: &str, input_path:
         return;
     }
     state.storage.remove(input_path).await;
-    let (id, path) = (render_id.to_owned(), input_path.to_owned());
-    let forgotten = state
-        .db
-        .write(move |tx| forget_files(tx, &id, &path, None).map_err(ApiError::from))
-        .await;
+    let forgotten = renders::forget_files(&state.store, render_id, input_path, None).await;
     if let Err(e) = forgotten {
         tracing::warn!(render = %render_id, error = %e, "could not record a deleted upload");
     }
 }
 
-/// Marks a render's files as deleted, if its paths are still the ones deleted.
-fn forget_files(
-    conn: &Connection,
-    id: &str,
-    input_path: &str,
-    output_path: Option<&str>,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE renders SET input_path = '' WHERE id = ?1 AND input_path = ?2",
-        params![id, input_path],
-    )?;
-    if let Some(output) = output_path {
-        conn.execute(
-            "UPDATE renders SET output_path = NULL WHERE id = ?1 AND output_path = ?2",
-            params![id, output],
-        )?;
-    }
-    Ok(())
-}
-
-/// A render holding files the sweep is to delete.
-struct Expired {
-    id: String,
-    input_path: String,
-    output_path: Option<String>,
-}
-
-/// Renders whose files are due: cancelled or failed ones still holding an upload, and completed
-/// ones that ended before `cutoff` (`None`: completed ones are kept).
-fn expired(conn: &Connection, cutoff: Option<DateTime<Utc>>) -> rusqlite::Result<Vec<Expired>> {
-    let mut due = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT id, input_path, output_path, status, completed_at FROM renders
-         WHERE (status IN ('cancelled', 'failed') AND input_path != '')
-            OR (status = 'completed' AND (input_path != '' OR output_path IS NOT NULL))",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            Expired {
-                id: r.get(0)?,
-                input_path: r.get(1)?,
-                output_path: r.get(2)?,
-            },
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<DateTime<Utc>>>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (render, status, completed_at) = row?;
-        let old = match (cutoff, completed_at) {
-            (Some(cutoff), Some(at)) => at < cutoff,
-            _ => false,
-        };
-        if status != "completed" || old {
-            due.push(render);
-        }
-    }
-    Ok(due)
-}
-
-/// One sweep: deletes the files [`expired`] names and records them as gone.
+/// One sweep: deletes the files [`renders::expired`] names and records them as gone.
 ///
 /// # Errors
 ///
@@ -158,10 +65,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<Swept> {
     let cutoff = chrono::Duration::try_days(days.into())
         .filter(|_| days > 0)
         .and_then(|period| state.config.clock.now().checked_sub_signed(period));
-    let due = state
-        .db
-        .read(move |conn| expired(conn, cutoff).map_err(ApiError::from))
-        .await?;
+    let due = renders::expired(&state.store, cutoff).await?;
     let mut swept = Swept::default();
     for render in due {
         for path in [
@@ -175,18 +79,13 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<Swept> {
             state.storage.remove(path).await;
             swept.files += 1;
         }
-        state
-            .db
-            .write(move |tx| {
-                forget_files(
-                    tx,
-                    &render.id,
-                    &render.input_path,
-                    render.output_path.as_deref(),
-                )
-                .map_err(ApiError::from)
-            })
-            .await?;
+        renders::forget_files(
+            &state.store,
+            &render.id,
+            &render.input_path,
+            render.output_path.as_deref(),
+        )
+        .await?;
         swept.renders += 1;
     }
     Ok(swept)

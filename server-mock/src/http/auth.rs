@@ -1,5 +1,5 @@
-//! `/auth`: sign-in, refresh with rotation, sign-out, me. Owns the `users`, `refresh_tokens` and
-//! `server_secrets` tables.
+//! `/auth`: sign-in, refresh with rotation, sign-out, me. Users, refresh tokens and the signing
+//! secret are kept by [`crate::store`] (`users`, `sessions`, `secrets`).
 //!
 //! Access tokens are HS256 JWTs (`--token-ttl-seconds`, 1 hour by default) signed with a secret
 //! generated once and kept in the database, so restarts keep sessions valid. Refresh tokens are
@@ -22,17 +22,17 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use renderiq_sdk::types::{Ack, AuthSession, ErrorBody, RefreshRequest, SignInRequest, User};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, Auth, ClientAddr, SignedIn};
 use super::rate_limit::AuthRoute;
 use super::token_seal::TokenSeal;
 use super::{new_id, ok, random_token, sha256_hex, ApiError, ApiResult, AppState};
-use crate::db::Db;
+use crate::store::sessions::{Rotated, Rotation};
+use crate::store::{self, Store};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -56,19 +56,8 @@ impl JwtKeys {
     /// # Errors
     ///
     /// The database cannot be read or written.
-    pub fn load(db: &Db) -> anyhow::Result<Self> {
-        let secret: String = db.write_blocking(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO server_secrets (name, value) VALUES ('jwt', ?1)",
-                [random_token(64)],
-            )?;
-            tx.query_row(
-                "SELECT value FROM server_secrets WHERE name = 'jwt'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(anyhow::Error::from)
-        })?;
+    pub fn load(store: &Store) -> anyhow::Result<Self> {
+        let secret = store::secrets::get_or_create_blocking(store, "jwt", &random_token(64))?;
         // Refused only when empty (a row edited by hand): deleting it makes the next start
         // create a fresh one (signing every session out).
         let hint = "the 'jwt' row of server_secrets is empty; delete it and restart the server";
@@ -127,10 +116,7 @@ pub async fn create_session(
     }
     // Counted whether the email exists or not, and whatever the outcome.
     limited(state.rate_limiter.check_sign_in(&email))?;
-    let found = state
-        .db
-        .read(move |conn| find_user_by_email(conn, &email).map_err(ApiError::from))
-        .await?;
+    let found = store::users::find_by_email(&state.store, &email).await?;
     // The connection is back in the pool; an unknown email is checked against a dummy hash, so
     // timing does not reveal which emails exist.
     let (user, hash) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
@@ -168,80 +154,38 @@ pub async fn refresh_session(
     let now = state.config.clock.now();
     let expires_at = now.checked_add_signed(ttl).ok_or_else(ttl_overflow)?;
     let jwt = Arc::clone(&state.jwt);
-    let (user, token) = state
-        .db
-        .write(move |tx| {
-            let seal = &jwt.seal;
-            // Successors sealed for a window that has passed are of no more use: erase them.
-            if let Some(cutoff) = now.checked_sub_signed(grace) {
-                tx.execute(
-                    "UPDATE refresh_tokens SET successor_sealed = NULL
-                     WHERE successor_sealed IS NOT NULL AND used_at < ?1",
-                    params![cutoff],
-                )?;
-            }
-            let row = tx
-                .query_row(
-                    "SELECT user_id, family_id, expires_at, used_at, revoked_at, successor_sealed
-                     FROM refresh_tokens WHERE token_hash = ?1",
-                    [&hash],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, DateTime<Utc>>(2)?,
-                            r.get::<_, Option<DateTime<Utc>>>(3)?,
-                            r.get::<_, Option<DateTime<Utc>>>(4)?,
-                            r.get::<_, Option<Vec<u8>>>(5)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            let Some((user_id, family, expires_at_old, used_at, revoked_at, sealed)) = row else {
-                return Ok(Err(ApiError::AuthRequired("invalid refresh token".to_owned())));
-            };
-            if revoked_at.is_some() {
-                return Ok(Err(ApiError::AuthRequired("refresh token revoked".to_owned())));
-            }
-            if let Some(used_at) = used_at {
-                // Presented again within the grace window: the same successor, so that two
-                // processes sharing one session both end up with the token that stays valid.
-                let successor = sealed
-                    .filter(|_| now - used_at <= grace)
-                    .and_then(|sealed| seal.open(&sealed, &hash));
-                if let Some(successor) = successor {
-                    let user = find_user(tx, &user_id)?
-                        .ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?;
-                    return Ok(Ok((user, successor)));
-                }
-                // Reuse of a rotated token: whoever holds the family is suspect, end it.
-                revoke_family(tx, &family, now)?;
-                tracing::warn!(%user_id, "refresh token reused; token family revoked");
-                return Ok(Err(ApiError::AuthRequired(
-                    "refresh token already used; sign in again".to_owned(),
-                )));
-            }
-            if expires_at_old <= now {
-                return Ok(Err(ApiError::AuthRequired("refresh token expired".to_owned())));
-            }
-            let sealed = if grace > Duration::zero() {
-                Some(seal.seal(&new_token, &hash).map_err(ApiError::internal)?)
-            } else {
-                None
-            };
-            tx.execute(
-                "UPDATE refresh_tokens SET used_at = ?1, successor_sealed = ?2 WHERE token_hash = ?3",
-                params![now, sealed, hash],
-            )?;
-            insert_refresh_token(tx, &user_id, &family, &sha256_hex(&new_token), now, expires_at)?;
-            let user = find_user(tx, &user_id)?
-                .ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?;
-            Ok::<_, ApiError>(Ok((user, new_token)))
-        })
-        .await?
-        // The revocation must commit even though the request fails: errors leave the closure as
-        // `Ok(Err(..))` so the transaction is committed.
-        ?;
+    let successor_sealed = if grace > Duration::zero() {
+        Some(
+            jwt.seal
+                .seal(&new_token, &hash)
+                .map_err(ApiError::internal)?,
+        )
+    } else {
+        None
+    };
+    let rotation = Rotation {
+        token_hash: hash.clone(),
+        successor_hash: sha256_hex(&new_token),
+        successor_sealed,
+        grace,
+        now,
+        expires_at,
+    };
+    let refused = |why: &str| Err(ApiError::AuthRequired(why.to_owned()));
+    let rotated = store::sessions::rotate(&state.store, rotation, move |sealed| {
+        jwt.seal.open(sealed, &hash)
+    })
+    .await;
+    let (user, token) = match rotated {
+        Ok(Rotated::Rotated(user)) => (user, new_token),
+        Ok(Rotated::Replayed(user, successor)) => (user, successor),
+        Ok(Rotated::Unknown) => return refused("invalid refresh token"),
+        Ok(Rotated::Revoked) => return refused("refresh token revoked"),
+        Ok(Rotated::Reused) => return refused("refresh token already used; sign in again"),
+        Ok(Rotated::Expired) => return refused("refresh token expired"),
+        Err(store::Error::NotFound(_)) => return refused("user no longer exists"),
+        Err(e) => return Err(e.into()),
+    };
     ok(session(&state, user, token)?)
 }
 
@@ -269,23 +213,7 @@ pub async fn delete_session(
     let request: RefreshRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     let hash = sha256_hex(request.refresh_token.trim());
-    let state_now = state.config.clock.now();
-    state
-        .db
-        .write(move |tx| {
-            let family: Option<String> = tx
-                .query_row(
-                    "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1",
-                    [&hash],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(family) = family {
-                revoke_family(tx, &family, state_now)?;
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
+    store::sessions::end(&state.store, &hash, state.config.clock.now()).await?;
     ok(Ack { ok: true })
 }
 
@@ -302,11 +230,7 @@ pub async fn get_current_user(
     State(state): State<AppState>,
     auth: Auth<SignedIn>,
 ) -> ApiResult<User> {
-    let user_id = auth.user_id.clone();
-    let user = state
-        .db
-        .read(move |conn| find_user(conn, &user_id).map_err(ApiError::from))
-        .await?;
+    let user = store::users::find(&state.store, &auth.user_id).await?;
     ok(user.ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?)
 }
 
@@ -367,113 +291,6 @@ async fn issue_refresh_token(state: &AppState, user_id: String) -> Result<String
     let expires_at = now
         .checked_add_signed(refresh_ttl(state)?)
         .ok_or_else(ttl_overflow)?;
-    state
-        .db
-        .write(move |tx| {
-            insert_refresh_token(tx, &user_id, &new_id("fam"), &hash, now, expires_at)
-                .map_err(ApiError::from)
-        })
-        .await?;
+    store::sessions::start(&state.store, &user_id, &hash, now, expires_at).await?;
     Ok(token)
-}
-
-fn insert_refresh_token(
-    conn: &Connection,
-    user_id: &str,
-    family: &str,
-    hash: &str,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![new_id("rt"), user_id, family, hash, now, expires_at],
-    )?;
-    Ok(())
-}
-
-fn revoke_family(conn: &Connection, family: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE refresh_tokens SET revoked_at = ?1, successor_sealed = NULL
-         WHERE family_id = ?2 AND revoked_at IS NULL",
-        params![now, family],
-    )?;
-    Ok(())
-}
-
-const USER_COLUMNS: &str = "id, email, name, created_at";
-
-fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: r.get(0)?,
-        email: r.get(1)?,
-        name: r.get(2)?,
-        created_at: Some(r.get(3)?),
-    })
-}
-
-/// A user by id.
-pub(crate) fn find_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<User>> {
-    conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-        [user_id],
-        user_from_row,
-    )
-    .optional()
-}
-
-/// A user and password hash by email (case-insensitive).
-pub(crate) fn find_user_by_email(
-    conn: &Connection,
-    email: &str,
-) -> rusqlite::Result<Option<(User, String)>> {
-    conn.query_row(
-        &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1"),
-        [email],
-        |r| Ok((user_from_row(r)?, r.get(4)?)),
-    )
-    .optional()
-}
-
-/// The secret signing deliveries to the user's render `callbackUrl`s.
-pub(crate) fn callback_secret(
-    conn: &Connection,
-    user_id: &str,
-) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT callback_secret FROM users WHERE id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
-/// Inserts a user (the password already hashed). Fails on a duplicate email.
-pub(crate) fn insert_user(
-    conn: &Connection,
-    email: &str,
-    name: Option<&str>,
-    password_hash: &str,
-) -> rusqlite::Result<User> {
-    let created_at = Utc::now();
-    let user = User {
-        id: uuid::Uuid::new_v4().to_string(),
-        email: email.to_owned(),
-        name: name.map(str::to_owned),
-        created_at: Some(created_at),
-    };
-    conn.execute(
-        "INSERT INTO users (id, email, name, password_hash, callback_secret, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            user.id,
-            user.email,
-            user.name,
-            password_hash,
-            renderiq_sdk::webhooks::generate_secret(),
-            created_at
-        ],
-    )?;
-    Ok(user)
 }

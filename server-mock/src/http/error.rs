@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use renderiq_sdk::types::{ErrorBody, ErrorCode};
 
-use crate::db::DbError;
+use crate::store;
 
 tokio::task_local! {
     /// The id of the request being handled, set by the request-id middleware.
@@ -199,15 +199,37 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Internal(e.into())
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        Self::Internal(e.into())
+/// A store refusal becomes its error code; a database failure an `INTERNAL_ERROR` (logged, never
+/// shown).
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> Self {
+        use store::Error as E;
+        match e {
+            E::NotFound(what) => Self::not_found(what),
+            E::InsufficientCredits {
+                required,
+                available,
+            } => Self::InsufficientCredits {
+                required,
+                available,
+            },
+            E::IdempotencyConflict => Self::IdempotencyConflict,
+            E::PendingLimit { pending, max } => Self::Conflict(format!(
+                "you have {pending} renders pending or processing; the limit is {max} \
+                 (--max-pending-renders): wait for one to end or cancel one, then retry"
+            )),
+            E::WebhookLimit { registered, max } => Self::Conflict(format!(
+                "you have {registered} webhooks, the most a user may register here \
+                 (--max-webhooks-per-user {max}); delete one you no longer need \
+                 (DELETE /webhooks/{{id}}) to register another"
+            )),
+            E::NotPending(status) => Self::Conflict(format!(
+                "render is {status}; only pending renders can be cancelled"
+            )),
+            e @ (E::Duplicate(_) | E::Overflow(_) | E::Encode(_) | E::Database(_)) => {
+                Self::Internal(e.into())
+            }
+        }
     }
 }
 

@@ -184,7 +184,7 @@ impl FromRequestParts<AppState> for AuthUser {
                 (auth::verify_access_token(state, &token)?, Scopes::All, None)
             }
             Credential::ApiKey(secret) => {
-                let key = keys::authenticate(&state.db, &state.config.clock, secret).await?;
+                let key = keys::authenticate(&state.store, &state.config.clock, secret).await?;
                 (key.user_id, Scopes::Only(key.scopes), Some(key.id))
             }
         };

@@ -6,7 +6,7 @@ use axum::Router;
 use chrono::Utc;
 use renderiq_sdk::types::Health;
 
-use super::{ok, ApiError, ApiResult, AppState};
+use super::{ok, ApiResult, AppState};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/health", get(get_health))
@@ -18,14 +18,7 @@ pub(crate) fn router() -> Router<AppState> {
     responses((status = 200, description = "Health", body = renderiq_sdk::types::Envelope<Health>))
 )]
 pub async fn get_health(State(state): State<AppState>) -> ApiResult<Health> {
-    let database = state
-        .db
-        .read(|conn| {
-            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map_err(ApiError::from)
-        })
-        .await;
-    let db_ok = matches!(database, Ok(1));
+    let db_ok = state.store.ping().await.is_ok();
     ok(Health {
         status: if db_ok { "ok" } else { "degraded" }.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

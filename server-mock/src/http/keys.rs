@@ -1,4 +1,4 @@
-//! `/keys`: API keys. Owns the `api_keys` table.
+//! `/keys`: API keys, kept by [`crate::store::keys`].
 //!
 //! A key is `rq_live_` followed by 40 random characters, shown once at creation and stored as its
 //! SHA-256. Its `prefix` (first 12 characters) identifies it in listings. A key may only grant
@@ -9,14 +9,13 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::routing::{delete, post};
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use renderiq_sdk::types::{scopes, Ack, ApiKey, CreateApiKeyRequest, CreatedApiKey, ErrorBody};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::extract::{ApiJson, ApiPath, Auth, ManageKeys};
 use super::{new_id, ok, random_token, sha256_hex, ApiError, ApiResult, AppState};
 use crate::clock::Clock;
-use crate::db::{json_list, Db};
+use crate::store::{self, Store};
 
 /// Every API key starts with this.
 pub const KEY_PREFIX: &str = "rq_live_";
@@ -88,27 +87,7 @@ pub async fn create_key(
         expires_at: request.expires_at,
         created_at: now,
     };
-    let (row, hash, user_id) = (api_key.clone(), sha256_hex(&key), auth.user_id.clone());
-    state
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    row.id,
-                    user_id,
-                    row.name,
-                    row.prefix,
-                    hash,
-                    serde_json::to_string(&row.scopes).unwrap_or_default(),
-                    row.created_at,
-                    row.expires_at
-                ],
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
+    store::keys::create(&state.store, &auth.user_id, &api_key, &sha256_hex(&key)).await?;
     ok(CreatedApiKey { key, api_key })
 }
 
@@ -125,29 +104,7 @@ pub async fn list_keys(
     State(state): State<AppState>,
     auth: Auth<ManageKeys>,
 ) -> ApiResult<Vec<ApiKey>> {
-    let user_id = auth.user_id.clone();
-    let keys = state
-        .db
-        .read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, name, prefix, scopes, last_used_at, expires_at, created_at FROM api_keys
-                 WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC",
-            )?;
-            let rows = stmt.query_map([user_id], |r| {
-                Ok(ApiKey {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    prefix: r.get(2)?,
-                    scopes: json_list(&r.get::<_, String>(3)?),
-                    last_used_at: r.get(4)?,
-                    expires_at: r.get(5)?,
-                    created_at: r.get(6)?,
-                })
-            })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(ApiError::from)
-        })
-        .await?;
+    let keys = store::keys::list(&state.store, &auth.user_id).await?;
     ok(keys)
 }
 
@@ -166,18 +123,8 @@ pub async fn delete_key(
     auth: Auth<ManageKeys>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Ack> {
-    let user_id = auth.user_id.clone();
-    let changed = state
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
-                params![Utc::now(), id, user_id],
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
-    if changed == 0 {
+    let revoked = store::keys::revoke(&state.store, &auth.user_id, &id).await?;
+    if !revoked {
         return Err(ApiError::not_found("API key"));
     }
     ok(Ack { ok: true })
@@ -193,13 +140,12 @@ pub(crate) struct AuthenticatedKey {
 /// Checks an API key secret: known, not revoked, not expired. Records its last use (at most once
 /// a minute, to keep reads from writing on every request).
 pub(crate) async fn authenticate(
-    db: &Db,
+    store: &Store,
     clock: &Clock,
     secret: String,
 ) -> Result<AuthenticatedKey, ApiError> {
     let hash = sha256_hex(secret.trim());
-    let row = db
-        .read(move |conn| find_by_hash(conn, &hash).map_err(ApiError::from))
+    let row = store::keys::find_by_hash(store, &hash)
         .await?
         .ok_or_else(|| ApiError::AuthRequired("invalid API key".to_owned()))?;
     let now = Utc::now();
@@ -213,42 +159,11 @@ pub(crate) async fn authenticate(
         .last_used_at
         .is_none_or(|t| now - t > chrono::Duration::seconds(60))
     {
-        let id = row.key.id.clone();
-        db.write(move |tx| {
-            tx.execute(
-                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-                params![now, id],
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
+        store::keys::touch(store, &row.id, now).await?;
     }
-    Ok(row.key)
-}
-
-struct KeyRow {
-    key: AuthenticatedKey,
-    expires_at: Option<DateTime<Utc>>,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-fn find_by_hash(conn: &Connection, hash: &str) -> rusqlite::Result<Option<KeyRow>> {
-    conn.query_row(
-        "SELECT id, user_id, scopes, expires_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?1",
-        [hash],
-        |r| {
-            Ok(KeyRow {
-                key: AuthenticatedKey {
-                    id: r.get(0)?,
-                    user_id: r.get(1)?,
-                    scopes: json_list(&r.get::<_, String>(2)?),
-                },
-                expires_at: r.get(3)?,
-                last_used_at: r.get(4)?,
-                revoked_at: r.get(5)?,
-            })
-        },
-    )
-    .optional()
+    Ok(AuthenticatedKey {
+        id: row.id,
+        user_id: row.user_id,
+        scopes: row.scopes,
+    })
 }

@@ -20,10 +20,10 @@ use tracing::Instrument as _;
 
 use crate::cdn::{self, CdnLinks};
 use crate::config::Config;
-use crate::db::Db;
 use crate::delivery::Deliverer;
 use crate::render::Generator;
 use crate::storage::Storage;
+use crate::store::Store;
 
 pub mod auth;
 pub mod credits;
@@ -59,8 +59,8 @@ pub struct RenderEvent {
 pub struct AppState {
     /// The configuration the server started with.
     pub config: Arc<Config>,
-    /// The database.
-    pub db: Db,
+    /// The database, through its store.
+    pub store: Store,
     /// Access-token signing keys.
     pub jwt: Arc<auth::JwtKeys>,
     /// Base URL for absolute links (`outputUrl`), without a trailing slash.
@@ -181,10 +181,7 @@ async fn request_id(request: Request, next: Next) -> Response {
     response
 }
 
-/// A new resource id: `<prefix>_<32 hex>`.
-pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
-}
+pub(crate) use crate::store::new_id;
 
 /// A random URL-safe secret of `len` characters.
 pub(crate) fn random_token(len: usize) -> String {
@@ -210,16 +207,6 @@ pub(crate) fn page_bounds(page: Option<u32>, limit: Option<u32>) -> Result<(u32,
     }
     ApiError::check_fields(details)?;
     Ok((page, limit.min(100)))
-}
-
-/// The SQL `OFFSET` of page `page` (from 1) of `limit` rows. SQLite integers are `i64`.
-pub(crate) fn page_offset(page: u32, limit: u32) -> i64 {
-    i64::from(page.saturating_sub(1)).saturating_mul(i64::from(limit))
-}
-
-/// A `COUNT(*)` read as SQLite's `i64`, as the `total` of a page (never negative).
-pub(crate) fn page_total(count: i64) -> u64 {
-    u64::try_from(count).unwrap_or_default()
 }
 
 /// The body limit of routes that take uploads: base64 JSON of the largest image, plus slack.

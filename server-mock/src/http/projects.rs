@@ -1,16 +1,15 @@
-//! `/projects`: list and create. Owns the `projects` table.
+//! `/projects`: list and create, kept by [`crate::store::projects`].
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use chrono::Utc;
-use renderiq_sdk::types::{CreateProjectRequest, ErrorBody, Platform, Project};
-use rusqlite::{params, Connection, OptionalExtension};
+use renderiq_sdk::types::{CreateProjectRequest, ErrorBody, Project};
 
 use super::extract::{ApiJson, Auth, ReadProjects, WriteProjects};
-use super::{new_id, ok, ApiError, ApiResult, AppState};
+use super::{ok, ApiError, ApiResult, AppState};
+use crate::store;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/projects", get(list_projects).post(create_project))
@@ -29,18 +28,7 @@ pub async fn list_projects(
     State(state): State<AppState>,
     auth: Auth<ReadProjects>,
 ) -> ApiResult<Vec<Project>> {
-    let user_id = auth.user_id.clone();
-    let projects = state
-        .db
-        .read(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM projects WHERE user_id = ?1 ORDER BY rowid DESC"
-            ))?;
-            let rows = stmt.query_map([user_id], project_from_row)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(ApiError::from)
-        })
-        .await?;
+    let projects = store::projects::list(&state.store, &auth.user_id).await?;
     ok(projects)
 }
 
@@ -78,85 +66,16 @@ pub async fn create_project(
         );
     }
     ApiError::check_fields(details)?;
-    let user_id = auth.user_id.clone();
-    let platform = auth.telemetry.platform;
-    let project = state
-        .db
-        .write(move |tx| insert(tx, &user_id, &name, description, platform).map_err(ApiError::from))
-        .await?;
-    ok(project)
-}
-
-const COLUMNS: &str = "id, name, slug, description, platform, created_at";
-
-fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
-    Ok(Project {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        slug: r.get(2)?,
-        description: r.get(3)?,
-        platform: r.get::<_, String>(4)?.parse().unwrap_or_default(),
-        created_at: r.get(5)?,
-    })
-}
-
-fn insert(
-    conn: &Connection,
-    user_id: &str,
-    name: &str,
-    description: Option<String>,
-    platform: Platform,
-) -> rusqlite::Result<Project> {
-    let base = slugify(name);
-    let mut slug = base.clone();
-    let mut n = 1;
-    while conn
-        .query_row(
-            "SELECT 1 FROM projects WHERE user_id = ?1 AND slug = ?2",
-            params![user_id, slug],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some()
-    {
-        n += 1;
-        slug = format!("{base}-{n}");
-    }
-    let project = Project {
-        id: new_id("prj"),
-        name: name.to_owned(),
-        slug,
+    let project = store::projects::create(
+        &state.store,
+        &auth.user_id,
+        &name,
+        &slugify(&name),
         description,
-        platform,
-        created_at: Utc::now(),
-    };
-    conn.execute(
-        "INSERT INTO projects (id, user_id, name, slug, description, platform, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            project.id,
-            user_id,
-            project.name,
-            project.slug,
-            project.description,
-            project.platform.as_str(),
-            project.created_at
-        ],
-    )?;
-    Ok(project)
-}
-
-/// `true` when the project exists and belongs to the user.
-pub(crate) fn belongs_to(
-    conn: &Connection,
-    project_id: &str,
-    user_id: &str,
-) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM projects WHERE id = ?1 AND user_id = ?2)",
-        params![project_id, user_id],
-        |r| r.get(0),
+        auth.telemetry.platform,
     )
+    .await?;
+    ok(project)
 }
 
 /// Lower-case ASCII letters and digits joined by single dashes; `project` when nothing is left.

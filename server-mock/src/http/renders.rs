@@ -1,9 +1,10 @@
-//! `/renders`: create (multipart or base64 JSON), get with long-poll, list, cancel. Owns the
-//! `renders` table, including the state changes the workers make.
+//! `/renders`: create (multipart or base64 JSON), get with long-poll, list, cancel. The rows are
+//! kept by [`crate::store::renders`].
 //!
 //! Creation validates the upload (type sniffed from its bytes, size and edge limits), then in one
-//! `BEGIN IMMEDIATE` transaction: replays or refuses a used `Idempotency-Key`, checks and deducts
-//! the credits, writes the ledger entry and the render row, and stores the idempotent answer.
+//! transaction ([`store::renders::create_charged`]): replays or refuses a used `Idempotency-Key`,
+//! checks and deducts the credits, writes the ledger entry and the render row, and stores the
+//! idempotent answer.
 //! The answer is HTTP 200 with the envelope (not 201), like every other route.
 
 use std::collections::BTreeMap;
@@ -16,31 +17,26 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
 use renderiq_sdk::types::{
-    events, form, CreateRenderJson, Envelope, ErrorBody, Page, Platform, Quality, Render,
-    RenderStatus, WaitUntil, ASPECT_RATIOS, STYLES,
+    form, CreateRenderJson, Envelope, ErrorBody, Page, Quality, Render, RenderStatus, WaitUntil,
+    ASPECT_RATIOS, STYLES,
 };
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{
-    ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders, Telemetry,
+    ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders,
 };
-use super::idempotency::{self, StoredResponse};
-use super::{
-    credits, new_id, ok, page_bounds, page_offset, page_total, projects, settings,
-    upload_body_limit, ApiError, ApiResult, AppState,
-};
-use crate::cdn::CdnLinks;
+use super::idempotency::StoredResponse;
+use super::{new_id, ok, page_bounds, upload_body_limit, ApiError, ApiResult, AppState};
 use crate::config::Config;
 use crate::delivery;
 use crate::image_limits::{ImageBounds, ImageRefusal};
 use crate::outbound::Policy;
 use crate::retention;
+use crate::store::{self, idempotency, renders::NewRender};
 
 /// Longest accepted prompt, in characters.
 pub const MAX_PROMPT_CHARS: usize = 2000;
@@ -117,13 +113,7 @@ pub async fn create_render(
     upload: RenderUpload,
 ) -> Result<Response, ApiError> {
     let user_id = auth.user_id.clone();
-    let defaults = {
-        let user_id = user_id.clone();
-        state
-            .db
-            .read(move |conn| settings::load(conn, &user_id).map_err(ApiError::from))
-            .await?
-    };
+    let defaults = store::settings::load(&state.store, &user_id).await?;
     let input = upload.validate(&state.config, &defaults)?;
     if let Some(url) = &input.callback_url {
         Policy::new(state.config.allow_private_webhooks)
@@ -131,7 +121,10 @@ pub async fn create_render(
             .await
             .map_err(|e| ApiError::invalid(form::CALLBACK_URL, e))?;
     }
-    let request_hash = input.hash();
+    let key = idempotency_key.map(|key| idempotency::Key {
+        key,
+        request_hash: input.hash(),
+    });
 
     let render_id = new_id("rnd");
     let input_path = format!("uploads/{user_id}/{render_id}.{}", input.extension);
@@ -141,62 +134,48 @@ pub async fn create_render(
         .await
         .map_err(ApiError::Internal)?;
 
-    let telemetry = auth.telemetry.clone();
+    let render = NewRender {
+        id: render_id,
+        user_id,
+        project_id: input.project_id,
+        prompt: input.prompt,
+        style: input.style,
+        quality: input.quality,
+        aspect_ratio: input.aspect_ratio,
+        input_path: input_path.clone(),
+        callback_url: input.callback_url,
+        platform: auth.telemetry.platform,
+        metadata: auth.telemetry.to_metadata().to_string(),
+    };
     let links = state.cdn.clone();
-    let max_pending = state.config.max_pending_renders;
-    let (id, path) = (render_id.clone(), input_path.clone());
-    let outcome = state
-        .db
-        .write(move |tx| {
-            if let Some(key) = &idempotency_key {
-                if let Some(stored) = idempotency::lookup(tx, &user_id, key, &request_hash)? {
-                    return Ok(Outcome::Replay(stored));
-                }
-            }
-            if let Some(project) = &input.project_id {
-                if !projects::belongs_to(tx, project, &user_id)? {
-                    return Err(ApiError::not_found("project"));
-                }
-            }
-            let cost = input.quality.credit_cost();
-            credits::spend(tx, &user_id, cost, &id)?;
-            // After the charge, so a user who cannot pay still hears 402; refusing here rolls
-            // the charge back with the rest of the transaction.
-            retention::check_pending_limit(tx, &user_id, max_pending)?;
-            insert(tx, &id, &user_id, &input, &path, &telemetry)?;
-            let render = find(tx, &id, Some(&user_id))?
-                .ok_or_else(|| ApiError::internal("render vanished after insert"))?
-                .into_render(&links);
-            let body = serde_json::to_vec(&Envelope::ok(render)).map_err(ApiError::internal)?;
-            let response = StoredResponse { status: 200, body };
-            if let Some(key) = &idempotency_key {
-                idempotency::store(tx, &user_id, key, &request_hash, &response, Some(&id))?;
-            }
-            Ok(Outcome::Created(response))
-        })
-        .await;
+    let outcome = store::renders::create_charged(
+        &state.store,
+        render,
+        key,
+        state.config.max_pending_renders,
+        move |row| {
+            let body = serde_json::to_vec(&Envelope::ok(row.into_render(&links)))?;
+            Ok(idempotency::Answer { status: 200, body })
+        },
+    )
+    .await;
     match outcome {
-        Ok(Outcome::Created(response)) => {
+        Ok(store::renders::Created::Created(answer)) => {
             state.work_available.notify_one();
-            let mut http = response.into_response();
+            let mut http = StoredResponse::from(answer).into_response();
             http.headers_mut()
                 .remove(renderiq_sdk::types::headers::IDEMPOTENT_REPLAYED);
             Ok(http)
         }
-        Ok(Outcome::Replay(stored)) => {
+        Ok(store::renders::Created::Replayed(answer)) => {
             state.storage.remove(&input_path).await;
-            Ok(stored.into_response())
+            Ok(StoredResponse::from(answer).into_response())
         }
         Err(e) => {
             state.storage.remove(&input_path).await;
-            Err(e)
+            Err(e.into())
         }
     }
-}
-
-enum Outcome {
-    Created(StoredResponse),
-    Replay(StoredResponse),
 }
 
 /// `?wait=&until=`.
@@ -313,33 +292,22 @@ pub async fn list_renders(
                 .map_err(|e| ApiError::invalid("status", e))?,
         ),
     };
-    let project = query.project_id.filter(|p| !p.is_empty());
-    let user_id = auth.user_id.clone();
-    let links = state.cdn.clone();
-    let page = state
-        .db
-        .read(move |conn| {
-            let filter = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
-            let status = status.map(RenderStatus::as_str);
-            let count: i64 = conn.query_row(
-                &format!("SELECT COUNT(*) FROM renders {filter}"),
-                params![user_id, status, project],
-                |r| r.get(0),
-            )?;
-            let offset = page_offset(page, limit);
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM renders {filter} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
-            ))?;
-            let items = stmt
-                .query_map(params![user_id, status, project, limit, offset], RenderRow::from_row)?
-                .map(|row| row.map(|r| r.into_render(&links)))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let has_more = offset.saturating_add(items.len() as i64) < count;
-            let total = page_total(count);
-            Ok::<_, ApiError>(Page { items, page, limit, total, has_more })
-        })
-        .await?;
-    ok(page)
+    let filter = store::renders::Filter {
+        status,
+        project_id: query.project_id.filter(|p| !p.is_empty()),
+    };
+    let rows = store::renders::list(&state.store, &auth.user_id, filter, page, limit).await?;
+    ok(Page {
+        items: rows
+            .items
+            .into_iter()
+            .map(|row| row.into_render(&state.cdn))
+            .collect(),
+        page: rows.page,
+        limit: rows.limit,
+        total: rows.total,
+        has_more: rows.has_more,
+    })
 }
 
 /// Cancel a pending render and refund it; 409 `CONFLICT` once a worker has taken it. Its upload
@@ -359,31 +327,13 @@ pub async fn cancel_render(
     auth: Auth<ChangeRenders>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Render> {
-    let user_id = auth.user_id.clone();
-    let render_id = id.clone();
-    let links = state.cdn.clone();
-    let row = state
-        .db
-        .write(move |tx| {
-            let row = find(tx, &render_id, Some(&user_id))?.ok_or_else(|| ApiError::not_found("render"))?;
-            if row.status != RenderStatus::Pending {
-                return Err(ApiError::Conflict(format!(
-                    "render is {}; only pending renders can be cancelled",
-                    row.status
-                )));
-            }
-            let now = Utc::now();
-            tx.execute(
-                "UPDATE renders SET status = 'cancelled', updated_at = ?1, completed_at = ?1 WHERE id = ?2",
-                params![now, render_id],
-            )?;
-            credits::refund(tx, &user_id, row.credits_cost, &render_id, "render cancelled")?;
-            let row =
-                find(tx, &render_id, None)?.ok_or_else(|| ApiError::internal("render vanished"))?;
-            delivery::enqueue(tx, events::RENDER_CANCELLED, &row, &links)?;
-            Ok(row)
-        })
-        .await?;
+    let row = store::renders::cancel(
+        &state.store,
+        &id,
+        &auth.user_id,
+        delivery::event_body(&state.cdn),
+    )
+    .await?;
     retention::discard_input(&state, &row.id, &row.input_path).await;
     state.render_changed(&id, true);
     state.deliverer.wake();
@@ -391,15 +341,10 @@ pub async fn cancel_render(
 }
 
 async fn fetch_for_user(state: &AppState, id: &str, user_id: &str) -> Result<Render, ApiError> {
-    let (id, user_id, links) = (id.to_owned(), user_id.to_owned(), state.cdn.clone());
-    state
-        .db
-        .read(move |conn| {
-            find(conn, &id, Some(&user_id))?
-                .map(|row| row.into_render(&links))
-                .ok_or_else(|| ApiError::not_found("render"))
-        })
-        .await
+    store::renders::find_for_user(&state.store, id, user_id)
+        .await?
+        .map(|row| row.into_render(&state.cdn))
+        .ok_or_else(|| ApiError::not_found("render"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,7 +392,7 @@ pub async fn check_render_body(
         .body(Body::from(body))
         .map_err(|e| ApiError::invalid("Content-Type", e.to_string()))?;
     let upload = RenderUpload::parse(request, upload_body_limit(config)).await?;
-    let input = upload.validate(config, &settings::defaults())?;
+    let input = upload.validate(config, &store::settings::defaults())?;
     Ok(input.extension)
 }
 
@@ -686,222 +631,4 @@ impl ValidInput {
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// SQL.
-
-const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
-     credits_cost, input_path, output_path, error, callback_url, platform, created_at, updated_at, completed_at";
-
-/// A `renders` row.
-#[derive(Debug, Clone)]
-pub(crate) struct RenderRow {
-    pub id: String,
-    pub user_id: String,
-    pub project_id: Option<String>,
-    pub status: RenderStatus,
-    pub progress: u8,
-    pub prompt: Option<String>,
-    pub style: String,
-    pub quality: Quality,
-    pub aspect_ratio: String,
-    pub credits_cost: i64,
-    /// Relative storage path of the upload; `''` once deleted ([`crate::retention`]).
-    pub input_path: String,
-    /// Relative storage path of the output; `NULL` until completed and once swept.
-    pub output_path: Option<String>,
-    pub error: Option<String>,
-    pub callback_url: Option<String>,
-    pub platform: Platform,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-}
-
-impl RenderRow {
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        let status: String = r.get(3)?;
-        Ok(Self {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            project_id: r.get(2)?,
-            status: status.parse().map_err(|e: String| {
-                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
-            })?,
-            progress: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
-            prompt: r.get(5)?,
-            style: r.get(6)?,
-            quality: r.get::<_, String>(7)?.parse().unwrap_or_default(),
-            aspect_ratio: r.get(8)?,
-            credits_cost: r.get(9)?,
-            input_path: r.get(10)?,
-            output_path: r.get(11)?,
-            error: r.get(12)?,
-            callback_url: r.get(13)?,
-            platform: r.get::<_, String>(14)?.parse().unwrap_or_default(),
-            created_at: r.get(15)?,
-            updated_at: r.get(16)?,
-            completed_at: r.get(17)?,
-        })
-    }
-
-    /// The wire form, with absolute `/cdn/` URLs freshly signed by `links`; `null` for files
-    /// deleted or being deleted ([`crate::retention`]: the upload of a cancelled or failed
-    /// render, swept files).
-    pub fn into_render(self, links: &CdnLinks) -> Render {
-        let url = |path: &str| links.url(path);
-        let input_kept = !self.input_path.is_empty()
-            && !matches!(self.status, RenderStatus::Cancelled | RenderStatus::Failed);
-        Render {
-            input_url: input_kept.then(|| url(&self.input_path)),
-            output_url: self.output_path.as_deref().map(url),
-            id: self.id,
-            status: self.status,
-            progress: self.progress,
-            prompt: self.prompt,
-            style: self.style,
-            quality: self.quality,
-            aspect_ratio: self.aspect_ratio,
-            project_id: self.project_id,
-            credits_cost: self.credits_cost,
-            error: self.error,
-            platform: self.platform,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            completed_at: self.completed_at,
-        }
-    }
-}
-
-/// A render by id, optionally only if it belongs to `user_id`.
-pub(crate) fn find(
-    conn: &Connection,
-    id: &str,
-    user_id: Option<&str>,
-) -> rusqlite::Result<Option<RenderRow>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
-        params![id, user_id],
-        RenderRow::from_row,
-    )
-    .optional()
-}
-
-fn insert(
-    conn: &Connection,
-    id: &str,
-    user_id: &str,
-    input: &ValidInput,
-    input_path: &str,
-    telemetry: &Telemetry,
-) -> rusqlite::Result<()> {
-    let now = Utc::now();
-    conn.execute(
-        "INSERT INTO renders (id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio,
-             credits_cost, input_path, callback_url, platform, metadata, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-        params![
-            id,
-            user_id,
-            input.project_id,
-            input.prompt,
-            input.style,
-            input.quality.as_str(),
-            input.aspect_ratio,
-            input.quality.credit_cost(),
-            input_path,
-            input.callback_url,
-            telemetry.platform.as_str(),
-            telemetry.to_metadata().to_string(),
-            now
-        ],
-    )?;
-    Ok(())
-}
-
-/// Takes the oldest pending render for a worker (pending → processing).
-pub(crate) fn claim_next(conn: &Connection) -> rusqlite::Result<Option<RenderRow>> {
-    let id: Option<String> = conn
-        .query_row(
-            "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
-             WHERE id = (SELECT id FROM renders WHERE status = 'pending' ORDER BY rowid LIMIT 1)
-             RETURNING id",
-            [Utc::now()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match id {
-        Some(id) => find(conn, &id, None),
-        None => Ok(None),
-    }
-}
-
-/// Records progress of a processing render.
-pub(crate) fn set_progress(conn: &Connection, id: &str, progress: u8) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE renders SET progress = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'processing'",
-        params![progress, Utc::now(), id],
-    )?;
-    Ok(())
-}
-
-/// processing → completed. `None` when the render was not processing any more.
-pub(crate) fn complete(
-    conn: &Connection,
-    id: &str,
-    output_path: &str,
-) -> rusqlite::Result<Option<RenderRow>> {
-    let now = Utc::now();
-    let changed = conn.execute(
-        "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
-         WHERE id = ?3 AND status = 'processing'",
-        params![output_path, now, id],
-    )?;
-    if changed == 0 {
-        return Ok(None);
-    }
-    find(conn, id, None)
-}
-
-/// processing (or pending) → failed, with the refund, in the caller's transaction. `None` when
-/// the render had already ended.
-pub(crate) fn fail(
-    conn: &Connection,
-    id: &str,
-    error: &str,
-) -> rusqlite::Result<Option<RenderRow>> {
-    let Some(row) = find(conn, id, None)? else {
-        return Ok(None);
-    };
-    if row.status.is_terminal() {
-        return Ok(None);
-    }
-    let now = Utc::now();
-    conn.execute(
-        "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2 WHERE id = ?3",
-        params![error, now, id],
-    )?;
-    credits::refund(conn, &row.user_id, row.credits_cost, id, "render failed")?;
-    find(conn, id, None)
-}
-
-/// Start-up recovery: renders a previous run left `processing` are failed and refunded.
-/// Pending renders stay queued. Returns the failed renders.
-pub(crate) fn recover_interrupted(conn: &Connection) -> rusqlite::Result<Vec<RenderRow>> {
-    let ids: Vec<String> = conn
-        .prepare("SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut failed = Vec::new();
-    for id in ids {
-        if let Some(row) = fail(
-            conn,
-            &id,
-            "the server stopped while this render was processing; credits refunded",
-        )? {
-            failed.push(row);
-        }
-    }
-    Ok(failed)
 }

@@ -1,5 +1,5 @@
-//! `/webhooks`: register, list, delete, and the callback signing secret. Owns the `webhooks` and
-//! `webhook_deliveries` tables (deliveries themselves are sent by [`crate::delivery`]).
+//! `/webhooks`: register, list, delete, and the callback signing secret. Registrations are kept
+//! by [`crate::store::webhooks`]; deliveries are sent by [`crate::delivery`].
 
 use std::collections::BTreeMap;
 
@@ -10,12 +10,11 @@ use chrono::Utc;
 use renderiq_sdk::types::{
     events, Ack, CallbackSecret, CreatedWebhook, ErrorBody, RegisterWebhookRequest, Webhook,
 };
-use rusqlite::{params, Connection};
 
 use super::extract::{ApiJson, ApiPath, Auth, ManageWebhooks};
-use super::{auth, new_id, ok, ApiError, ApiResult, AppState};
-use crate::db::json_list;
+use super::{new_id, ok, ApiError, ApiResult, AppState};
 use crate::outbound::Policy;
+use crate::store;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -80,38 +79,8 @@ pub async fn create_webhook(
         created_at: Utc::now(),
         last_delivery_at: None,
     };
-    let (row, user_id, stored_secret) = (webhook.clone(), auth.user_id.clone(), secret.clone());
     let max = state.config.max_webhooks_per_user;
-    state
-        .db
-        .write(move |tx| {
-            let registered: u32 = tx.query_row(
-                "SELECT COUNT(*) FROM webhooks WHERE user_id = ?1",
-                [&user_id],
-                |r| r.get(0),
-            )?;
-            if registered >= max {
-                return Err(ApiError::Conflict(format!(
-                    "you have {registered} webhooks, the most a user may register here \
-                     (--max-webhooks-per-user {max}); delete one you no longer need \
-                     (DELETE /webhooks/{{id}}) to register another"
-                )));
-            }
-            tx.execute(
-                "INSERT INTO webhooks (id, user_id, url, events, secret, active, failure_count, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)",
-                params![
-                    row.id,
-                    user_id,
-                    row.url,
-                    serde_json::to_string(&row.events).unwrap_or_default(),
-                    stored_secret,
-                    row.created_at
-                ],
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
+    store::webhooks::register(&state.store, &auth.user_id, &webhook, &secret, max).await?;
     ok(CreatedWebhook { secret, webhook })
 }
 
@@ -128,29 +97,7 @@ pub async fn list_webhooks(
     State(state): State<AppState>,
     auth: Auth<ManageWebhooks>,
 ) -> ApiResult<Vec<Webhook>> {
-    let user_id = auth.user_id.clone();
-    let webhooks = state
-        .db
-        .read(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, url, events, active, failure_count, created_at, last_delivery_at
-                 FROM webhooks WHERE user_id = ?1 ORDER BY rowid DESC",
-            )?;
-            let rows = stmt.query_map([user_id], |r| {
-                Ok(Webhook {
-                    id: r.get(0)?,
-                    url: r.get(1)?,
-                    events: json_list(&r.get::<_, String>(2)?),
-                    active: r.get(3)?,
-                    failure_count: r.get(4)?,
-                    created_at: r.get(5)?,
-                    last_delivery_at: r.get(6)?,
-                })
-            })?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(ApiError::from)
-        })
-        .await?;
+    let webhooks = store::webhooks::list(&state.store, &auth.user_id).await?;
     ok(webhooks)
 }
 
@@ -169,18 +116,8 @@ pub async fn delete_webhook(
     auth: Auth<ManageWebhooks>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Ack> {
-    let user_id = auth.user_id.clone();
-    let changed = state
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "DELETE FROM webhooks WHERE id = ?1 AND user_id = ?2",
-                params![id, user_id],
-            )
-            .map_err(ApiError::from)
-        })
-        .await?;
-    if changed == 0 {
+    let deleted = store::webhooks::delete(&state.store, &auth.user_id, &id).await?;
+    if !deleted {
         return Err(ApiError::not_found("webhook"));
     }
     ok(Ack { ok: true })
@@ -200,117 +137,8 @@ pub async fn get_callback_secret(
     State(state): State<AppState>,
     auth: Auth<ManageWebhooks>,
 ) -> ApiResult<CallbackSecret> {
-    let user_id = auth.user_id.clone();
-    let secret = state
-        .db
-        .read(move |conn| auth::callback_secret(conn, &user_id).map_err(ApiError::from))
+    let secret = store::users::callback_secret(&state.store, &auth.user_id)
         .await?
         .ok_or_else(|| ApiError::AuthRequired("user no longer exists".to_owned()))?;
     ok(CallbackSecret { secret })
-}
-
-/// A registered webhook due a delivery.
-#[derive(Debug, Clone)]
-pub(crate) struct Target {
-    pub webhook_id: String,
-    pub url: String,
-}
-
-/// The user's active webhooks subscribed to `event`.
-pub(crate) fn targets(
-    conn: &Connection,
-    user_id: &str,
-    event: &str,
-) -> rusqlite::Result<Vec<Target>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, url, events FROM webhooks WHERE user_id = ?1 AND active = 1 ORDER BY rowid",
-    )?;
-    let rows = stmt.query_map([user_id], |r| {
-        Ok((
-            Target {
-                webhook_id: r.get(0)?,
-                url: r.get(1)?,
-            },
-            json_list(&r.get::<_, String>(2)?),
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (target, events) = row?;
-        if events.iter().any(|e| e == event) {
-            out.push(target);
-        }
-    }
-    Ok(out)
-}
-
-/// One delivery attempt, as recorded.
-#[derive(Debug, Clone)]
-pub(crate) struct Attempt {
-    pub webhook_id: Option<String>,
-    pub user_id: String,
-    pub render_id: String,
-    pub url: String,
-    pub event: String,
-    pub message_id: String,
-    pub attempt: u32,
-    pub status_code: Option<u16>,
-    pub error: Option<String>,
-    pub success: bool,
-}
-
-/// Appends an attempt to `webhook_deliveries`.
-pub(crate) fn record_attempt(conn: &Connection, a: &Attempt) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO webhook_deliveries
-             (id, webhook_id, user_id, render_id, url, event_type, message_id, attempt, status_code, error, success, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            new_id("dlv"),
-            a.webhook_id,
-            a.user_id,
-            a.render_id,
-            a.url,
-            a.event,
-            a.message_id,
-            a.attempt,
-            a.status_code,
-            a.error,
-            a.success,
-            Utc::now()
-        ],
-    )?;
-    Ok(())
-}
-
-/// Records the outcome of a whole delivery (all its attempts) on the webhook: success resets the
-/// consecutive-failure count; failure increments it and disables the webhook at `max_failures`.
-/// Returns `true` when this call disabled it.
-pub(crate) fn record_outcome(
-    conn: &Connection,
-    webhook_id: &str,
-    success: bool,
-    max_failures: u32,
-) -> rusqlite::Result<bool> {
-    let now = Utc::now();
-    if success {
-        conn.execute(
-            "UPDATE webhooks SET failure_count = 0, last_delivery_at = ?1 WHERE id = ?2",
-            params![now, webhook_id],
-        )?;
-        return Ok(false);
-    }
-    let disabled = conn.execute(
-        "UPDATE webhooks SET failure_count = failure_count + 1, last_delivery_at = ?1,
-             active = CASE WHEN failure_count + 1 >= ?2 THEN 0 ELSE active END
-         WHERE id = ?3 AND active = 1 AND failure_count + 1 >= ?2",
-        params![now, max_failures.max(1), webhook_id],
-    )?;
-    if disabled == 0 {
-        conn.execute(
-            "UPDATE webhooks SET failure_count = failure_count + 1, last_delivery_at = ?1 WHERE id = ?2",
-            params![now, webhook_id],
-        )?;
-    }
-    Ok(disabled > 0)
 }

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use renderiq_sdk::types::{events, RenderStatus};
+use renderiq_sdk::types::RenderStatus;
 
 use super::GenerateRequest;
-use crate::http::renders::{self, RenderRow};
-use crate::http::{ApiError, AppState};
+use crate::http::AppState;
+use crate::store::renders::{self, RenderRow};
 use crate::{delivery, retention};
 
 /// Progress steps of the simulated generation time (`--render-delay-ms`).
@@ -21,11 +21,7 @@ pub(crate) async fn run(state: AppState, index: usize) {
         if state.shutdown.is_cancelled() {
             break;
         }
-        match state
-            .db
-            .write(|tx| renders::claim_next(tx).map_err(ApiError::from))
-            .await
-        {
+        match renders::claim_next(&state.store).await {
             Ok(Some(row)) => {
                 state.render_changed(&row.id, false);
                 process(&state, row).await;
@@ -51,20 +47,10 @@ async fn process(state: &AppState, row: RenderRow) {
     let id = row.id.clone();
     let outcome = generate(state, &row).await;
     // The end of the render and the webhook deliveries announcing it commit together.
-    let links = state.cdn.clone();
+    let body = delivery::event_body(&state.cdn);
     let ended = match outcome {
         Ok(output_path) => {
-            let (id, path) = (id.clone(), output_path.clone());
-            let result = state
-                .db
-                .write(move |tx| {
-                    let ended = renders::complete(tx, &id, &path)?;
-                    if let Some(row) = &ended {
-                        delivery::enqueue(tx, events::RENDER_COMPLETED, row, &links)?;
-                    }
-                    Ok::<_, ApiError>(ended)
-                })
-                .await;
+            let result = renders::complete(&state.store, &id, &output_path, body).await;
             if !matches!(result, Ok(Some(_))) {
                 state.storage.remove(&output_path).await;
             }
@@ -72,17 +58,7 @@ async fn process(state: &AppState, row: RenderRow) {
         }
         Err(message) => {
             tracing::info!(render = %id, error = %message, "render failed; refunding");
-            let id = id.clone();
-            state
-                .db
-                .write(move |tx| {
-                    let ended = renders::fail(tx, &id, &message)?;
-                    if let Some(row) = &ended {
-                        delivery::enqueue(tx, events::RENDER_FAILED, row, &links)?;
-                    }
-                    Ok::<_, ApiError>(ended)
-                })
-                .await
+            renders::fail(&state.store, &id, &message, body).await
         }
     };
     match ended {
@@ -110,12 +86,7 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
             tokio::time::sleep(step).await;
         }
         let progress = (i * 90 / STEPS) as u8;
-        let id = row.id.clone();
-        if let Err(e) = state
-            .db
-            .write(move |tx| renders::set_progress(tx, &id, progress).map_err(ApiError::from))
-            .await
-        {
+        if let Err(e) = renders::set_progress(&state.store, &row.id, progress).await {
             tracing::warn!(render = %row.id, error = %e, "progress update failed");
         } else {
             // Long-polls that wait for a change (`until=change`) answer now.

@@ -114,13 +114,12 @@ async fn create_render(http: &reqwest::Client, server: &Process, token: &str) ->
 
 /// The webhook outbox of a data dir: (attempts made, next attempt at in Unix ms) per delivery.
 fn outbox(dir: &Path) -> Vec<(u32, i64)> {
-    let db = renderiq_server::open_database(dir, None).unwrap();
-    db.read_blocking(|c| {
-        let mut stmt = c.prepare("SELECT attempts, next_attempt_at FROM webhook_outbox")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok::<_, anyhow::Error>(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    })
-    .unwrap()
+    let c = support::sqlite(dir);
+    let mut stmt = c
+        .prepare("SELECT attempts, next_attempt_at FROM webhook_outbox")
+        .unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    rows.collect::<rusqlite::Result<Vec<_>>>().unwrap()
 }
 
 async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
@@ -296,14 +295,12 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
     // is left to send.
     eventually(30, || outbox(dir.path()).is_empty().then_some(())).await;
     let recorded: Vec<(u32, bool)> = {
-        let db = renderiq_server::open_database(dir.path(), None).unwrap();
-        db.read_blocking(|c| {
-            let mut stmt =
-                c.prepare("SELECT attempt, success FROM webhook_deliveries ORDER BY attempt")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok::<_, anyhow::Error>(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .unwrap()
+        let c = support::sqlite(dir.path());
+        let mut stmt = c
+            .prepare("SELECT attempt, success FROM webhook_deliveries ORDER BY attempt")
+            .unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>().unwrap()
     };
     assert_eq!(recorded, vec![(1, false), (2, true)]);
     assert_eq!(receiver.count(), 2);

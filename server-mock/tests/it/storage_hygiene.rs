@@ -112,16 +112,12 @@ async fn a_failed_render_deletes_its_upload_and_a_sweep_removes_one_left_behind(
         .unwrap()
         .to_owned();
     std::fs::write(&upload, b"left behind").unwrap();
-    let db = renderiq_server::open_database(&server.data_dir(), None).unwrap();
-    let (r, p) = (render.clone(), relative.clone());
-    db.write_blocking(move |tx| {
-        tx.execute(
+    support::sqlite(&server.data_dir())
+        .execute(
             "UPDATE renders SET input_path = ?1 WHERE id = ?2",
-            rusqlite::params![p, r],
+            rusqlite::params![relative, render],
         )
-        .map_err(anyhow::Error::from)
-    })
-    .unwrap();
+        .unwrap();
     server
         .config
         .clock
@@ -151,16 +147,12 @@ async fn the_retention_sweep_removes_old_outputs_and_keeps_newer_ones() {
         renders.push((render, done, files));
     }
     // The first completed two days before the second.
-    let db = renderiq_server::open_database(&server.data_dir(), None).unwrap();
-    let old = renders[0].0.clone();
-    db.write_blocking(move |tx| {
-        tx.execute(
+    support::sqlite(&server.data_dir())
+        .execute(
             "UPDATE renders SET completed_at = ?1 WHERE id = ?2",
-            rusqlite::params![chrono::Utc::now() - chrono::Duration::days(2), old],
+            rusqlite::params![chrono::Utc::now() - chrono::Duration::days(2), renders[0].0],
         )
-        .map_err(anyhow::Error::from)
-    })
-    .unwrap();
+        .unwrap();
 
     // 29.5 days on: the first is 31.5 days old (swept), the second 29.5 (kept).
     let clock = server.config.clock.clone();

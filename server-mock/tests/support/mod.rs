@@ -360,10 +360,16 @@ impl TestServer {
 
     /// Runs a query on the server's database.
     pub fn query<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> T {
-        let db = renderiq_server::open_database(&self.data_dir(), None).unwrap();
-        db.read_blocking(|conn| f(conn).map_err(anyhow::Error::from))
-            .unwrap()
+        f(&sqlite(&self.data_dir())).unwrap()
     }
+}
+
+/// The SQLite file of the server on `data_dir`, opened beside it (the store keeps its connections
+/// to itself): tests read and change rows the API does not show.
+pub fn sqlite(data_dir: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(data_dir.join("renderiq.db")).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn
 }
 
 impl Drop for TestServer {

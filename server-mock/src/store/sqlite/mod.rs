@@ -1,16 +1,23 @@
-//! The SQLite database: connection pool, pragmas, migrations, and the async bridge.
+//! The SQLite backend: connection pool, pragmas, migrations, and the async bridge.
 //!
 //! Every connection runs in WAL mode with a busy timeout, so the `user add` and `credits grant`
 //! commands can write to the same file while `serve` runs on it. Blocking SQLite work runs on
-//! tokio's blocking pool ([`Db::read`], [`Db::write`]). Writes from this process are serialised by
-//! a mutex before `BEGIN IMMEDIATE`, so concurrent requests queue in-process instead of spinning
-//! in SQLite's busy handler; other processes are handled by the busy timeout. A writer takes that
-//! mutex *before* it takes a pooled connection: queued writers hold no connection, so reads are
-//! answered however many writers wait.
+//! tokio's blocking pool ([`Store::read`], [`Store::write`]). Writes from this process are
+//! serialised by a mutex before `BEGIN IMMEDIATE`, so concurrent requests queue in-process instead
+//! of spinning in SQLite's busy handler; other processes are handled by the busy timeout. A writer
+//! takes that mutex *before* it takes a pooled connection: queued writers hold no connection, so
+//! reads are answered however many writers wait.
 //!
 //! Durability: `PRAGMA synchronous = FULL` (with WAL), so a committed transaction (a credit
 //! charge, a refund) survives a power loss; with `NORMAL` the last commits before the loss may be
 //! rolled back. [`Durability::Normal`] exists only to measure that choice (`benches/`).
+//!
+//! Migrations: the files of `migrations/sqlite/` (`NNNN_name.sql`), each applied once in its own
+//! `BEGIN IMMEDIATE` transaction and recorded in `schema_migrations` (version, name, applied_at).
+//! This is the table and the numbering the server has always used, so every database it ever
+//! created opens as it is. A migration library was weighed and not taken: `refinery` 0.10.1 (the
+//! newest) and `rusqlite_migration` 2.6 both pin rusqlite at 0.41 or older, and this crate is on
+//! 0.43 (two versions of rusqlite cannot link one SQLite).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -23,18 +30,24 @@ mod pool;
 
 use pool::SqliteManager;
 
+use super::{Error, Result};
+
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
     (
         2,
         "webhook_outbox",
-        include_str!("../migrations/0002_webhook_outbox.sql"),
+        include_str!("../../../migrations/sqlite/0002_webhook_outbox.sql"),
     ),
     (
         3,
         "refresh_grace",
-        include_str!("../migrations/0003_refresh_grace.sql"),
+        include_str!("../../../migrations/sqlite/0003_refresh_grace.sql"),
     ),
 ];
 
@@ -64,33 +77,22 @@ impl Durability {
     }
 }
 
-/// A failure to reach the database (pool exhausted, worker thread lost).
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// No connection could be had from the pool.
-    #[error("database pool: {0}")]
-    Pool(#[from] r2d2::Error),
-    /// The blocking task running the query panicked or was cancelled.
-    #[error("database task: {0}")]
-    Task(#[from] tokio::task::JoinError),
-}
-
-/// Cheap-to-clone handle on the database.
+/// Cheap-to-clone handle on the database: the pool of connections to one SQLite file.
 #[derive(Clone)]
-pub struct Db {
+pub struct Store {
     pool: r2d2::Pool<SqliteManager>,
     write_lock: Arc<Mutex<()>>,
 }
 
-impl std::fmt::Debug for Db {
+impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
+        f.debug_struct("Store")
             .field("connections", &self.pool.state().connections)
             .finish()
     }
 }
 
-impl Db {
+impl Store {
     /// Opens (creating if needed) the SQLite file and runs pending migrations.
     ///
     /// # Errors
@@ -100,12 +102,12 @@ impl Db {
         Self::open_with(path, Durability::Full)
     }
 
-    /// [`Db::open`] with a chosen [`Durability`] (the server always uses
+    /// [`Store::open`] with a chosen [`Durability`] (the server always uses
     /// [`Durability::Full`]).
     ///
     /// # Errors
     ///
-    /// As [`Db::open`].
+    /// As [`Store::open`].
     pub fn open_with(path: &Path, durability: Durability) -> anyhow::Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
@@ -133,17 +135,16 @@ impl Db {
     ///
     /// # Errors
     ///
-    /// Whatever `f` returns, or a [`DbError`].
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Whatever `f` returns, or [`Error::Database`] when no connection could be had.
+    pub(in crate::store) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
             .await
-            .map_err(|e| E::from(DbError::Task(e)))?
+            .map_err(|e| Error::Database(Box::new(e)))?
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the blocking pool; commits when `f`
@@ -151,48 +152,38 @@ impl Db {
     ///
     /// # Errors
     ///
-    /// Whatever `f` returns, a failed commit, or a [`DbError`].
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Whatever `f` returns, a failed commit, or [`Error::Database`] when no connection could
+    /// be had.
+    pub(in crate::store) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        E: From<DbError> + From<rusqlite::Error> + Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.write_blocking(f))
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.write_blocking(f))
             .await
-            .map_err(|e| E::from(DbError::Task(e)))?
+            .map_err(|e| Error::Database(Box::new(e)))?
     }
 
-    /// [`Db::read`] for callers already off the async runtime.
-    ///
-    /// # Errors
-    ///
-    /// Whatever `f` returns, or a [`DbError`].
-    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    /// [`Store::read`] for callers already off the async runtime.
+    pub(in crate::store) fn read_blocking<T, F>(&self, f: F) -> Result<T>
     where
-        E: From<DbError>,
-        F: FnOnce(&Connection) -> Result<T, E>,
+        F: FnOnce(&Connection) -> Result<T>,
     {
-        let conn = self.pool.get().map_err(|e| E::from(DbError::Pool(e)))?;
+        let conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
         f(&conn)
     }
 
-    /// [`Db::write`] for callers already off the async runtime (the admin commands).
-    ///
-    /// # Errors
-    ///
-    /// Whatever `f` returns, a failed commit, or a [`DbError`].
-    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    /// [`Store::write`] for callers already off the async runtime (the admin commands).
+    pub(in crate::store) fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where
-        E: From<DbError> + From<rusqlite::Error>,
-        F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+        F: FnOnce(&Transaction<'_>) -> Result<T>,
     {
         // The lock first, then a connection: a writer waiting its turn holds no connection, so
         // queued writers cannot take the whole pool from the reads.
         // A poisoned lock only means another writer panicked; its transaction was rolled back.
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut conn = self.pool.get().map_err(|e| E::from(DbError::Pool(e)))?;
+        let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -230,11 +221,6 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a row's JSON-array column (`scopes`, `events`).
-pub(crate) fn json_list(raw: &str) -> Vec<String> {
-    serde_json::from_str(raw).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,10 +231,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("renderiq.db");
-        let db = Db::open(&path).unwrap();
+        let db = Store::open(&path).unwrap();
         db.write_blocking(|tx| {
             tx.execute_batch("CREATE TABLE IF NOT EXISTS t (x)")?;
-            Ok::<(), anyhow::Error>(())
+            Ok(())
         })
         .unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -267,10 +253,10 @@ mod tests {
     fn reads_are_answered_while_more_writers_than_connections_wait() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("x.db")).unwrap();
+        let db = Store::open(&dir.path().join("x.db")).unwrap();
         db.write_blocking(|tx| {
             tx.execute_batch("CREATE TABLE t (x INTEGER)")?;
-            Ok::<(), anyhow::Error>(())
+            Ok(())
         })
         .unwrap();
         // Hold the write lock, as a slow writer would, and queue as many writers as the pool
@@ -284,7 +270,7 @@ mod tests {
                     started.fetch_add(1, Ordering::SeqCst);
                     db.write_blocking(|tx| {
                         tx.execute("INSERT INTO t (x) VALUES (?1)", [i])?;
-                        Ok::<(), anyhow::Error>(())
+                        Ok(())
                     })
                     .unwrap();
                 })
@@ -301,7 +287,7 @@ mod tests {
         std::thread::spawn(move || {
             let n = reader.read_blocking(|c| {
                 c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
-                    .map_err(anyhow::Error::from)
+                    .map_err(Error::from)
             });
             let _ = tx.send(n.map_err(|e| e.to_string()));
         });
@@ -320,7 +306,7 @@ mod tests {
         let n: i64 = db
             .read_blocking(|c| {
                 c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                    .map_err(anyhow::Error::from)
+                    .map_err(Error::from)
             })
             .unwrap();
         assert_eq!(n, i64::from(POOL_SIZE + 4));
@@ -329,11 +315,11 @@ mod tests {
     #[test]
     fn commits_are_synced_in_full() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("x.db")).unwrap();
+        let db = Store::open(&dir.path().join("x.db")).unwrap();
         let level: i64 = db
             .read_blocking(|c| {
                 c.query_row("PRAGMA synchronous", [], |r| r.get(0))
-                    .map_err(anyhow::Error::from)
+                    .map_err(Error::from)
             })
             .unwrap();
         assert_eq!(level, 2, "FULL");
@@ -343,14 +329,88 @@ mod tests {
     fn migrations_run_once_on_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
-        drop(Db::open(&path).unwrap());
-        let db = Db::open(&path).unwrap();
+        drop(Store::open(&path).unwrap());
+        let db = Store::open(&path).unwrap();
         let n: i64 = db
             .read_blocking(|c| {
                 c.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
-                    .map_err(anyhow::Error::from)
+                    .map_err(Error::from)
             })
             .unwrap();
         assert_eq!(n, MIGRATIONS.len() as i64);
+    }
+
+    /// A data dir of a server from before the store layer: its migration runner wrote
+    /// `schema_migrations` as below and applied the three released files (never edited since;
+    /// they only moved to `migrations/sqlite/`). Such a file opens as it is: nothing is applied
+    /// again, its rows are read and written by the store.
+    #[test]
+    fn a_database_created_by_the_old_runner_opens_and_keeps_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("renderiq.db");
+        let applied_at = "2026-01-02T03:04:05Z";
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    INTEGER PRIMARY KEY,
+                     name       TEXT NOT NULL,
+                     applied_at TEXT NOT NULL
+                 );",
+            )
+            .unwrap();
+            for &(version, name, sql) in MIGRATIONS {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![version, name, applied_at],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO users (id, email, name, password_hash, callback_secret, created_at)
+                     VALUES ('u1', 'ada@example.com', 'Ada', 'hash', 'whsec_x', '2026-01-02T03:04:05Z');
+                 INSERT INTO user_credits (user_id, balance, total_earned, total_spent)
+                     VALUES ('u1', 7, 7, 0);
+                 INSERT INTO credit_transactions
+                     (id, user_id, amount, type, reference_id, description, balance_after, created_at)
+                     VALUES ('txn_1', 'u1', 7, 'grant', NULL, 'initial grant', 7,
+                             '2026-01-02T03:04:05Z');",
+            )
+            .unwrap();
+        }
+
+        let store = Store::open(&path).unwrap();
+        let history: Vec<(i64, String)> = store
+            .read_blocking(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT version, applied_at FROM schema_migrations ORDER BY version",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap();
+        assert_eq!(
+            history,
+            vec![
+                (1, applied_at.to_owned()),
+                (2, applied_at.to_owned()),
+                (3, applied_at.to_owned())
+            ],
+            "nothing applied again"
+        );
+        let (user, _) =
+            crate::store::users::find_by_email_in(&store.pool.get().unwrap(), "ada@example.com")
+                .unwrap()
+                .unwrap();
+        assert_eq!(user.id, "u1");
+        let after =
+            crate::store::credits::grant_by_email_blocking(&store, "ada@example.com", 3, "test")
+                .unwrap();
+        assert_eq!((after.balance, after.total_earned), (10, 10));
+        let secret = store
+            .read_blocking(|c| Ok(crate::store::users::callback_secret_in(c, "u1")?))
+            .unwrap();
+        assert_eq!(secret.as_deref(), Some("whsec_x"));
     }
 }

@@ -1,0 +1,545 @@
+//! Renders: the `renders` table, with the state changes the workers make and the files the
+//! retention sweep forgets.
+//!
+//! A render is created by [`create_charged`]: in one `BEGIN IMMEDIATE` transaction it replays or
+//! refuses a used idempotency key, checks the project, checks and deducts the credits, checks
+//! the pending limit, writes the ledger entry and the render row, and stores the idempotent
+//! answer. It ends by [`complete`], [`fail`] (with the refund) or [`cancel`] (with the refund),
+//! each queueing its webhook deliveries in the same transaction.
+
+use chrono::{DateTime, Utc};
+use renderiq_sdk::types::{events, Page, Platform, Quality, RenderStatus};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::idempotency::{self, Answer, Key};
+use super::outbox::{self, EventBody};
+use super::{credits, page_of, page_offset, projects, Error, Result, Store};
+
+const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
+     credits_cost, input_path, output_path, error, callback_url, platform, created_at, updated_at, completed_at";
+
+/// A `renders` row.
+#[derive(Debug, Clone)]
+pub struct RenderRow {
+    /// `rnd_…`.
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// The project, if any.
+    pub project_id: Option<String>,
+    /// The state.
+    pub status: RenderStatus,
+    /// 0 to 100.
+    pub progress: u8,
+    /// The prompt.
+    pub prompt: Option<String>,
+    /// The style.
+    pub style: String,
+    /// The quality (which sets the cost).
+    pub quality: Quality,
+    /// The aspect ratio.
+    pub aspect_ratio: String,
+    /// Credits charged.
+    pub credits_cost: i64,
+    /// Relative storage path of the upload; `''` once deleted (`retention`).
+    pub input_path: String,
+    /// Relative storage path of the output; `NULL` until completed and once swept.
+    pub output_path: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The render's own webhook target.
+    pub callback_url: Option<String>,
+    /// The host app it came from.
+    pub platform: Platform,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Ended (completed, failed or cancelled).
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl RenderRow {
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        let status: String = r.get(3)?;
+        Ok(Self {
+            id: r.get(0)?,
+            user_id: r.get(1)?,
+            project_id: r.get(2)?,
+            status: status.parse().map_err(|e: String| {
+                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+            })?,
+            progress: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
+            prompt: r.get(5)?,
+            style: r.get(6)?,
+            quality: r.get::<_, String>(7)?.parse().unwrap_or_default(),
+            aspect_ratio: r.get(8)?,
+            credits_cost: r.get(9)?,
+            input_path: r.get(10)?,
+            output_path: r.get(11)?,
+            error: r.get(12)?,
+            callback_url: r.get(13)?,
+            platform: r.get::<_, String>(14)?.parse().unwrap_or_default(),
+            created_at: r.get(15)?,
+            updated_at: r.get(16)?,
+            completed_at: r.get(17)?,
+        })
+    }
+}
+
+/// A render to create (pending), charged `quality.credit_cost()`.
+#[derive(Debug, Clone)]
+pub struct NewRender {
+    /// Its id (its upload is already stored under it).
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// A project of the owner; [`Error::NotFound`]`("project")` otherwise.
+    pub project_id: Option<String>,
+    /// The prompt.
+    pub prompt: Option<String>,
+    /// The style.
+    pub style: String,
+    /// The quality.
+    pub quality: Quality,
+    /// The aspect ratio.
+    pub aspect_ratio: String,
+    /// Relative storage path of the upload.
+    pub input_path: String,
+    /// The render's own webhook target.
+    pub callback_url: Option<String>,
+    /// The host app it came from.
+    pub platform: Platform,
+    /// The telemetry headers, as a JSON document.
+    pub metadata: String,
+}
+
+/// What [`create_charged`] did.
+#[derive(Debug)]
+pub enum Created {
+    /// The render was created and charged; the answer is stored under the idempotency key.
+    Created(Answer),
+    /// The idempotency key was used before with the same request: its answer, nothing charged.
+    Replayed(Answer),
+}
+
+/// Creates a render and charges it, in one transaction: the stored answer of a repeated
+/// idempotency key is returned instead (nothing charged); otherwise the project is checked, the
+/// credits are deducted (with the ledger entry), the pending limit `max_pending` (0: none) is
+/// checked, the row is written, and `answer` (given the new row) is stored under the key.
+///
+/// # Errors
+///
+/// [`Error::IdempotencyConflict`], [`Error::NotFound`]`("project")`,
+/// [`Error::InsufficientCredits`], [`Error::PendingLimit`] (checked after the charge, so a user
+/// who cannot pay hears that first; the charge is rolled back), or a database failure. Nothing
+/// is written on any error.
+pub async fn create_charged<F>(
+    store: &Store,
+    render: NewRender,
+    key: Option<Key>,
+    max_pending: u32,
+    answer: F,
+) -> Result<Created>
+where
+    F: FnOnce(RenderRow) -> Result<Answer> + Send + 'static,
+{
+    store
+        .write(move |tx| {
+            let user_id = render.user_id.as_str();
+            if let Some(key) = &key {
+                if let Some(stored) = idempotency::lookup_in(tx, user_id, key)? {
+                    return Ok(Created::Replayed(stored));
+                }
+            }
+            if let Some(project) = &render.project_id {
+                if !projects::belongs_to_in(tx, project, user_id)? {
+                    return Err(Error::NotFound("project"));
+                }
+            }
+            credits::spend_in(tx, user_id, render.quality.credit_cost(), &render.id)?;
+            check_pending_limit_in(tx, user_id, max_pending)?;
+            insert_in(tx, &render)?;
+            let row = find_in(tx, &render.id, Some(user_id))?
+                .ok_or_else(|| Error::Database("render vanished after insert".into()))?;
+            let answer = answer(row)?;
+            if let Some(key) = &key {
+                idempotency::store_in(tx, user_id, key, &answer, Some(&render.id))?;
+            }
+            Ok(Created::Created(answer))
+        })
+        .await
+}
+
+/// The render `id` of `user_id`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn find_for_user(store: &Store, id: &str, user_id: &str) -> Result<Option<RenderRow>> {
+    let (id, user_id) = (id.to_owned(), user_id.to_owned());
+    store
+        .read(move |conn| Ok(find_in(conn, &id, Some(&user_id))?))
+        .await
+}
+
+/// Which of a user's renders [`list`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only renders in this state.
+    pub status: Option<RenderStatus>,
+    /// Only renders of this project.
+    pub project_id: Option<String>,
+}
+
+/// Page `page` (from 1) of `limit` of the user's renders, newest first.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn list(
+    store: &Store,
+    user_id: &str,
+    filter: Filter,
+    page: u32,
+    limit: u32,
+) -> Result<Page<RenderRow>> {
+    let user_id = user_id.to_owned();
+    store
+        .read(move |conn| {
+            let where_ = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
+            let status = filter.status.map(RenderStatus::as_str);
+            let project = filter.project_id;
+            let count: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM renders {where_}"),
+                params![user_id, status, project],
+                |r| r.get(0),
+            )?;
+            let offset = page_offset(page, limit);
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM renders {where_} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
+            ))?;
+            let items = stmt
+                .query_map(
+                    params![user_id, status, project, limit, offset],
+                    RenderRow::from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(page_of(items, page, limit, offset, count))
+        })
+        .await
+}
+
+/// Cancels the user's pending render `id` and refunds it, queueing its `render.cancelled`
+/// deliveries, in one transaction.
+///
+/// # Errors
+///
+/// [`Error::NotFound`]`("render")`, [`Error::NotPending`] once a worker has taken it, or a
+/// database failure.
+pub async fn cancel(store: &Store, id: &str, user_id: &str, body: EventBody) -> Result<RenderRow> {
+    let (id, user_id) = (id.to_owned(), user_id.to_owned());
+    store
+        .write(move |tx| {
+            let row = find_in(tx, &id, Some(&user_id))?.ok_or(Error::NotFound("render"))?;
+            if row.status != RenderStatus::Pending {
+                return Err(Error::NotPending(row.status));
+            }
+            let now = Utc::now();
+            tx.execute(
+                "UPDATE renders SET status = 'cancelled', updated_at = ?1, completed_at = ?1 WHERE id = ?2",
+                params![now, id],
+            )?;
+            credits::refund_in(tx, &user_id, row.credits_cost, &id, "render cancelled")?;
+            let row = find_in(tx, &id, None)?
+                .ok_or_else(|| Error::Database("render vanished".into()))?;
+            outbox::enqueue_in(tx, events::RENDER_CANCELLED, &row, &body)?;
+            Ok(row)
+        })
+        .await
+}
+
+/// Takes the oldest pending render for a worker (pending → processing).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn claim_next(store: &Store) -> Result<Option<RenderRow>> {
+    store
+        .write(|conn| {
+            let id: Option<String> = conn
+                .query_row(
+                    "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
+                     WHERE id = (SELECT id FROM renders WHERE status = 'pending' ORDER BY rowid LIMIT 1)
+                     RETURNING id",
+                    [Utc::now()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match id {
+                Some(id) => Ok(find_in(conn, &id, None)?),
+                None => Ok(None),
+            }
+        })
+        .await
+}
+
+/// Records progress of a processing render.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn set_progress(store: &Store, id: &str, progress: u8) -> Result<()> {
+    let id = id.to_owned();
+    store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE renders SET progress = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'processing'",
+                params![progress, Utc::now(), id],
+            )?;
+            Ok(())
+        })
+        .await
+}
+
+/// processing → completed with its output, queueing its `render.completed` deliveries, in one
+/// transaction. `None` when the render was not processing any more.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn complete(
+    store: &Store,
+    id: &str,
+    output_path: &str,
+    body: EventBody,
+) -> Result<Option<RenderRow>> {
+    let (id, output_path) = (id.to_owned(), output_path.to_owned());
+    store
+        .write(move |conn| {
+            let now = Utc::now();
+            let changed = conn.execute(
+                "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
+                 WHERE id = ?3 AND status = 'processing'",
+                params![output_path, now, id],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            let row = find_in(conn, &id, None)?;
+            if let Some(row) = &row {
+                outbox::enqueue_in(conn, events::RENDER_COMPLETED, row, &body)?;
+            }
+            Ok(row)
+        })
+        .await
+}
+
+/// processing (or pending) → failed with `error`, refunded, queueing its `render.failed`
+/// deliveries, in one transaction. `None` when the render had already ended.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn fail(
+    store: &Store,
+    id: &str,
+    error: &str,
+    body: EventBody,
+) -> Result<Option<RenderRow>> {
+    let (id, error) = (id.to_owned(), error.to_owned());
+    store
+        .write(move |conn| fail_in(conn, &id, &error, &body))
+        .await
+}
+
+/// Start-up recovery, in one transaction: renders a previous run left `processing` are failed
+/// and refunded (announced to webhooks). Pending renders stay queued. Returns the failed
+/// renders. Blocking: runs before the server serves.
+///
+/// # Errors
+///
+/// The database failed.
+pub fn recover_interrupted_blocking(store: &Store, body: EventBody) -> Result<Vec<RenderRow>> {
+    store.write_blocking(|conn| {
+        let ids: Vec<String> = conn
+            .prepare("SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut failed = Vec::new();
+        for id in ids {
+            if let Some(row) = fail_in(
+                conn,
+                &id,
+                "the server stopped while this render was processing; credits refunded",
+                &body,
+            )? {
+                failed.push(row);
+            }
+        }
+        Ok(failed)
+    })
+}
+
+/// A render holding files the retention sweep is to delete.
+#[derive(Debug, Clone)]
+pub struct Expired {
+    /// The render.
+    pub id: String,
+    /// Its upload (`''` when already deleted).
+    pub input_path: String,
+    /// Its output.
+    pub output_path: Option<String>,
+}
+
+/// Renders whose files are due: cancelled or failed ones still holding an upload, and completed
+/// ones that ended before `cutoff` (`None`: completed ones are kept).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn expired(store: &Store, cutoff: Option<DateTime<Utc>>) -> Result<Vec<Expired>> {
+    store
+        .read(move |conn| {
+            let mut due = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT id, input_path, output_path, status, completed_at FROM renders
+                 WHERE (status IN ('cancelled', 'failed') AND input_path != '')
+                    OR (status = 'completed' AND (input_path != '' OR output_path IS NOT NULL))",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    Expired {
+                        id: r.get(0)?,
+                        input_path: r.get(1)?,
+                        output_path: r.get(2)?,
+                    },
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<DateTime<Utc>>>(4)?,
+                ))
+            })?;
+            for row in rows {
+                let (render, status, completed_at) = row?;
+                let old = match (cutoff, completed_at) {
+                    (Some(cutoff), Some(at)) => at < cutoff,
+                    _ => false,
+                };
+                if status != "completed" || old {
+                    due.push(render);
+                }
+            }
+            Ok(due)
+        })
+        .await
+}
+
+/// Marks a render's files as deleted (`input_path` `''`, `output_path` `NULL`), if its paths are
+/// still the ones deleted.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn forget_files(
+    store: &Store,
+    id: &str,
+    input_path: &str,
+    output_path: Option<&str>,
+) -> Result<()> {
+    let (id, input_path) = (id.to_owned(), input_path.to_owned());
+    let output_path = output_path.map(str::to_owned);
+    store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE renders SET input_path = '' WHERE id = ?1 AND input_path = ?2",
+                params![id, input_path],
+            )?;
+            if let Some(output) = output_path {
+                conn.execute(
+                    "UPDATE renders SET output_path = NULL WHERE id = ?1 AND output_path = ?2",
+                    params![id, output],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+fn find_in(
+    conn: &Connection,
+    id: &str,
+    user_id: Option<&str>,
+) -> rusqlite::Result<Option<RenderRow>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
+        params![id, user_id],
+        RenderRow::from_row,
+    )
+    .optional()
+}
+
+fn insert_in(conn: &Connection, render: &NewRender) -> rusqlite::Result<()> {
+    let now = Utc::now();
+    conn.execute(
+        "INSERT INTO renders (id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio,
+             credits_cost, input_path, callback_url, platform, metadata, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        params![
+            render.id,
+            render.user_id,
+            render.project_id,
+            render.prompt,
+            render.style,
+            render.quality.as_str(),
+            render.aspect_ratio,
+            render.quality.credit_cost(),
+            render.input_path,
+            render.callback_url,
+            render.platform.as_str(),
+            render.metadata,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// Refuses a new render when `user_id` already has `max` renders pending or processing
+/// (`max` 0: no limit). Runs in the creating transaction, whose rollback undoes the charge.
+fn check_pending_limit_in(conn: &Connection, user_id: &str, max: u32) -> Result<()> {
+    if max == 0 {
+        return Ok(());
+    }
+    let pending: u32 = conn.query_row(
+        "SELECT COUNT(*) FROM renders WHERE user_id = ?1 AND status IN ('pending', 'processing')",
+        [user_id],
+        |r| r.get(0),
+    )?;
+    if pending >= max {
+        return Err(Error::PendingLimit { pending, max });
+    }
+    Ok(())
+}
+
+fn fail_in(
+    conn: &Connection,
+    id: &str,
+    error: &str,
+    body: &EventBody,
+) -> Result<Option<RenderRow>> {
+    let Some(row) = find_in(conn, id, None)? else {
+        return Ok(None);
+    };
+    if row.status.is_terminal() {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    conn.execute(
+        "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2 WHERE id = ?3",
+        params![error, now, id],
+    )?;
+    credits::refund_in(conn, &row.user_id, row.credits_cost, id, "render failed")?;
+    let row = find_in(conn, id, None)?;
+    if let Some(row) = &row {
+        outbox::enqueue_in(conn, events::RENDER_FAILED, row, body)?;
+    }
+    Ok(row)
+}

@@ -1,0 +1,98 @@
+//! Settings: the `user_settings` table (a user's render defaults).
+
+use renderiq_sdk::types::{Quality, Settings, SettingsUpdate};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{projects, Error, Result, Store};
+
+/// Settings of a user who never changed them.
+pub fn defaults() -> Settings {
+    Settings {
+        default_style: "photorealistic".to_owned(),
+        default_quality: Quality::High,
+        default_aspect_ratio: "16:9".to_owned(),
+        default_project_id: None,
+        notify_on_complete: true,
+    }
+}
+
+/// The user's settings ([`defaults`] until changed).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn load(store: &Store, user_id: &str) -> Result<Settings> {
+    let user_id = user_id.to_owned();
+    store.read(move |conn| Ok(load_in(conn, &user_id)?)).await
+}
+
+/// Applies `update` to the user's settings in one transaction; returns them as stored. An empty
+/// `defaultProjectId` clears it.
+///
+/// # Errors
+///
+/// [`Error::NotFound`]`("project")` when the default project is not one of the user's, or a
+/// database failure.
+pub async fn update(store: &Store, user_id: &str, update: SettingsUpdate) -> Result<Settings> {
+    let user_id = user_id.to_owned();
+    store
+        .write(move |tx| {
+            let mut settings = load_in(tx, &user_id)?;
+            if let Some(style) = update.default_style {
+                settings.default_style = style;
+            }
+            if let Some(quality) = update.default_quality {
+                settings.default_quality = quality;
+            }
+            if let Some(ratio) = update.default_aspect_ratio {
+                settings.default_aspect_ratio = ratio;
+            }
+            if let Some(project) = update.default_project_id {
+                if project.is_empty() {
+                    settings.default_project_id = None;
+                } else if projects::belongs_to_in(tx, &project, &user_id)? {
+                    settings.default_project_id = Some(project);
+                } else {
+                    return Err(Error::NotFound("project"));
+                }
+            }
+            if let Some(notify) = update.notify_on_complete {
+                settings.notify_on_complete = notify;
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO user_settings
+                     (user_id, default_style, default_quality, default_aspect_ratio, default_project_id, notify_on_complete)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    user_id,
+                    settings.default_style,
+                    settings.default_quality.as_str(),
+                    settings.default_aspect_ratio,
+                    settings.default_project_id,
+                    settings.notify_on_complete
+                ],
+            )?;
+            Ok(settings)
+        })
+        .await
+}
+
+pub(super) fn load_in(conn: &Connection, user_id: &str) -> rusqlite::Result<Settings> {
+    Ok(conn
+        .query_row(
+            "SELECT default_style, default_quality, default_aspect_ratio, default_project_id, notify_on_complete
+             FROM user_settings WHERE user_id = ?1",
+            [user_id],
+            |r| {
+                Ok(Settings {
+                    default_style: r.get(0)?,
+                    default_quality: r.get::<_, String>(1)?.parse().unwrap_or_default(),
+                    default_aspect_ratio: r.get(2)?,
+                    default_project_id: r.get(3)?,
+                    notify_on_complete: r.get(4)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_else(defaults))
+}
