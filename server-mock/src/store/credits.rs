@@ -5,11 +5,10 @@
 //! transaction of the store operation calling it. So the ledger always sums to the balance; a
 //! render is spent once and refunded at most once (a unique index enforces it).
 
+use super::sql::{args, Conn};
+use super::{new_id, page_of, page_offset, users, Error, Result, Store};
 use chrono::Utc;
 use renderiq_sdk::types::{CreditTransaction, Credits, Page, TransactionType};
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{new_id, page_of, page_offset, users, Error, Result, Store};
 
 /// The user's balance (zero when nothing was ever granted).
 ///
@@ -18,9 +17,7 @@ use super::{new_id, page_of, page_offset, users, Error, Result, Store};
 /// The database failed.
 pub async fn balance(store: &Store, user_id: &str) -> Result<Credits> {
     let user_id = user_id.to_owned();
-    store
-        .read(move |conn| Ok(balance_in(conn, &user_id)?))
-        .await
+    store.read(move |conn| balance_in(conn, &user_id)).await
 }
 
 /// Page `page` (from 1) of `limit` entries of the user's ledger, newest first.
@@ -37,30 +34,31 @@ pub async fn transactions(
     let user_id = user_id.to_owned();
     store
         .read(move |conn| {
-            let count: i64 = conn.query_row(
+            let count: i64 = conn.query_value(
                 "SELECT COUNT(*) FROM credit_transactions WHERE user_id = ?1",
-                [&user_id],
-                |r| r.get(0),
-            )?;
-            let mut stmt = conn.prepare(
-                "SELECT id, amount, type, reference_id, description, balance_after, created_at
-                 FROM credit_transactions WHERE user_id = ?1
-                 ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
+                args![user_id],
             )?;
             let offset = page_offset(page, limit);
-            let items = stmt
-                .query_map(params![user_id, limit, offset], |r| {
+            let items = conn
+                .query(
+                    "SELECT id, amount, type, reference_id, description, balance_after, created_at
+                     FROM credit_transactions WHERE user_id = ?1
+                     ORDER BY rowid DESC LIMIT ?2 OFFSET ?3",
+                    args![user_id, limit, offset],
+                )?
+                .iter()
+                .map(|r| {
                     Ok(CreditTransaction {
                         id: r.get(0)?,
                         amount: r.get(1)?,
-                        kind: parse_kind(&r.get::<_, String>(2)?),
+                        kind: parse_kind(&r.get::<String>(2)?),
                         reference_id: r.get(3)?,
                         description: r.get(4)?,
                         balance_after: r.get(5)?,
                         created_at: r.get(6)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })
+                .collect::<Result<Vec<_>>>()?;
             Ok(page_of(items, page, limit, offset, count))
         })
         .await
@@ -84,7 +82,7 @@ pub fn grant_by_email_blocking(
             return Err(Error::NotFound("user"));
         };
         grant_in(tx, &user.id, amount, description)?;
-        Ok(balance_in(tx, &user.id)?)
+        balance_in(tx, &user.id)
     })
 }
 
@@ -96,20 +94,20 @@ fn parse_kind(s: &str) -> TransactionType {
     }
 }
 
-pub(super) fn balance_in(conn: &Connection, user_id: &str) -> rusqlite::Result<Credits> {
+pub(super) fn balance_in(conn: &Conn<'_>, user_id: &str) -> Result<Credits> {
     Ok(conn
-        .query_row(
+        .query_opt(
             "SELECT balance, total_earned, total_spent FROM user_credits WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                Ok(Credits {
-                    balance: r.get(0)?,
-                    total_earned: r.get(1)?,
-                    total_spent: r.get(2)?,
-                })
-            },
-        )
-        .optional()?
+            args![user_id],
+        )?
+        .map(|r| -> Result<_> {
+            Ok(Credits {
+                balance: r.get(0)?,
+                total_earned: r.get(1)?,
+                total_spent: r.get(2)?,
+            })
+        })
+        .transpose()?
         .unwrap_or(Credits {
             balance: 0,
             total_earned: 0,
@@ -117,32 +115,31 @@ pub(super) fn balance_in(conn: &Connection, user_id: &str) -> rusqlite::Result<C
         }))
 }
 
-fn ensure_row(conn: &Connection, user_id: &str) -> rusqlite::Result<()> {
+fn ensure_row(conn: &Conn<'_>, user_id: &str) -> Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO user_credits (user_id) VALUES (?1)",
-        [user_id],
+        "INSERT INTO user_credits (user_id) VALUES (?1) ON CONFLICT (user_id) DO NOTHING",
+        args![user_id],
     )?;
     Ok(())
 }
 
 fn append(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     amount: i64,
     kind: &str,
     reference_id: Option<&str>,
     description: &str,
-) -> rusqlite::Result<i64> {
-    let balance_after: i64 = conn.query_row(
+) -> Result<i64> {
+    let balance_after: i64 = conn.query_value(
         "SELECT balance FROM user_credits WHERE user_id = ?1",
-        [user_id],
-        |r| r.get(0),
+        args![user_id],
     )?;
     conn.execute(
         "INSERT INTO credit_transactions
              (id, user_id, amount, type, reference_id, description, balance_after, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+        args![
             new_id("txn"),
             user_id,
             amount,
@@ -161,7 +158,7 @@ fn append(
 /// [`Error::Overflow`] for a grant that would take the balance (or the credits ever granted)
 /// past what an `i64` holds: SQLite would silently turn the sum into a float.
 pub(super) fn grant_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     amount: i64,
     description: &str,
@@ -178,15 +175,15 @@ pub(super) fn grant_in(
     }
     conn.execute(
         "UPDATE user_credits SET balance = balance + ?1, total_earned = total_earned + ?1 WHERE user_id = ?2",
-        params![amount, user_id],
+        args![amount, user_id],
     )?;
-    Ok(append(conn, user_id, amount, "grant", None, description)?)
+    append(conn, user_id, amount, "grant", None, description)
 }
 
 /// Takes `amount` credits for `render_id` in the caller's transaction;
 /// [`Error::InsufficientCredits`] when the balance is short.
 pub(super) fn spend_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     amount: i64,
     render_id: &str,
@@ -195,7 +192,7 @@ pub(super) fn spend_in(
     let changed = conn.execute(
         "UPDATE user_credits SET balance = balance - ?1, total_spent = total_spent + ?1
          WHERE user_id = ?2 AND balance >= ?1",
-        params![amount, user_id],
+        args![amount, user_id],
     )?;
     if changed == 0 {
         let available = balance_in(conn, user_id)?.balance;
@@ -204,28 +201,21 @@ pub(super) fn spend_in(
             available,
         });
     }
-    Ok(append(
-        conn,
-        user_id,
-        -amount,
-        "spend",
-        Some(render_id),
-        "render",
-    )?)
+    append(conn, user_id, -amount, "spend", Some(render_id), "render")
 }
 
 /// Returns `amount` credits for `render_id` (failed or cancelled) in the caller's transaction.
 pub(super) fn refund_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     amount: i64,
     render_id: &str,
     description: &str,
-) -> rusqlite::Result<i64> {
+) -> Result<i64> {
     ensure_row(conn, user_id)?;
     conn.execute(
         "UPDATE user_credits SET balance = balance + ?1, total_spent = total_spent - ?1 WHERE user_id = ?2",
-        params![amount, user_id],
+        args![amount, user_id],
     )?;
     append(
         conn,

@@ -6,10 +6,9 @@
 //! another hash is [`Error::IdempotencyConflict`]. Because lookup, creation and storage share one
 //! write transaction, concurrent duplicates are serialised: the second sees the first's answer.
 
-use chrono::{Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
-
+use super::sql::{args, Conn};
 use super::{Error, Result};
+use chrono::{Duration, Utc};
 
 /// How long a key is remembered.
 pub const RETENTION_HOURS: i64 = 24;
@@ -33,26 +32,20 @@ pub struct Answer {
 }
 
 /// The stored answer for `(user, key)` if the request hash matches; `None` for a new key.
-pub(super) fn lookup_in(conn: &Connection, user_id: &str, key: &Key) -> Result<Option<Answer>> {
+pub(super) fn lookup_in(conn: &Conn<'_>, user_id: &str, key: &Key) -> Result<Option<Answer>> {
     let cutoff = Utc::now() - Duration::hours(RETENTION_HOURS);
     conn.execute(
         "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created_at < ?3",
-        params![user_id, key.key, cutoff],
+        args![user_id, key.key, cutoff],
     )?;
     let row = conn
-        .query_row(
+        .query_opt(
             "SELECT request_hash, status_code, response_body FROM idempotency_keys
              WHERE user_id = ?1 AND key = ?2",
-            params![user_id, key.key],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u16>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            },
-        )
-        .optional()?;
+            args![user_id, key.key],
+        )?
+        .map(|r| -> Result<_> { Ok((r.get::<String>(0)?, r.get::<u16>(1)?, r.get::<Vec<u8>>(2)?)) })
+        .transpose()?;
     match row {
         None => Ok(None),
         Some((hash, _, _)) if hash != key.request_hash => Err(Error::IdempotencyConflict),
@@ -63,16 +56,16 @@ pub(super) fn lookup_in(conn: &Connection, user_id: &str, key: &Key) -> Result<O
 /// Stores the first answer. The primary key makes a second store for the key fail, so two
 /// creations can never both commit under one key.
 pub(super) fn store_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     key: &Key,
     answer: &Answer,
     render_id: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     conn.execute(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response_body, render_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![user_id, key.key, key.request_hash, answer.status, answer.body, render_id, Utc::now()],
+        args![user_id, key.key, key.request_hash, answer.status, answer.body, render_id, Utc::now()],
     )?;
     Ok(())
 }

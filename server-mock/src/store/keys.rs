@@ -1,11 +1,10 @@
 //! API keys: the `api_keys` table. Keys are stored as SHA-256 hashes; the key itself is shown
 //! once, at creation, and never stored.
 
+use super::sql::args;
+use super::{json_list, json_text, Result, Store};
 use chrono::{DateTime, Utc};
 use renderiq_sdk::types::ApiKey;
-use rusqlite::{params, OptionalExtension};
-
-use super::{json_list, json_text, Result, Store};
 
 /// Stores `key` for `user_id`, its secret as `key_hash`.
 ///
@@ -19,7 +18,7 @@ pub async fn create(store: &Store, user_id: &str, key: &ApiKey, key_hash: &str) 
             tx.execute(
                 "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+                args![
                     row.id,
                     user_id,
                     row.name,
@@ -44,22 +43,24 @@ pub async fn list(store: &Store, user_id: &str) -> Result<Vec<ApiKey>> {
     let user_id = user_id.to_owned();
     store
         .read(move |conn| {
-            let mut stmt = conn.prepare(
+            conn.query(
                 "SELECT id, name, prefix, scopes, last_used_at, expires_at, created_at FROM api_keys
                  WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC",
-            )?;
-            let rows = stmt.query_map([user_id], |r| {
+                args![user_id],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(ApiKey {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     prefix: r.get(2)?,
-                    scopes: json_list(&r.get::<_, String>(3)?),
+                    scopes: json_list(&r.get::<String>(3)?),
                     last_used_at: r.get(4)?,
                     expires_at: r.get(5)?,
                     created_at: r.get(6)?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .collect()
         })
         .await
 }
@@ -75,7 +76,7 @@ pub async fn revoke(store: &Store, user_id: &str, id: &str) -> Result<bool> {
         .write(move |tx| {
             let changed = tx.execute(
                 "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
-                params![Utc::now(), id, user_id],
+                args![Utc::now(), id, user_id],
             )?;
             Ok(changed > 0)
         })
@@ -108,22 +109,21 @@ pub async fn find_by_hash(store: &Store, key_hash: &str) -> Result<Option<KeyRow
     let hash = key_hash.to_owned();
     store
         .read(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT id, user_id, scopes, expires_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?1",
-                    [hash],
-                    |r| {
-                        Ok(KeyRow {
-                            id: r.get(0)?,
-                            user_id: r.get(1)?,
-                            scopes: json_list(&r.get::<_, String>(2)?),
-                            expires_at: r.get(3)?,
-                            last_used_at: r.get(4)?,
-                            revoked_at: r.get(5)?,
-                        })
-                    },
-                )
-                .optional()?)
+            conn.query_opt(
+                "SELECT id, user_id, scopes, expires_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?1",
+                args![hash],
+            )?
+            .map(|r| {
+                Ok(KeyRow {
+                    id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    scopes: json_list(&r.get::<String>(2)?),
+                    expires_at: r.get(3)?,
+                    last_used_at: r.get(4)?,
+                    revoked_at: r.get(5)?,
+                })
+            })
+            .transpose()
         })
         .await
 }
@@ -139,7 +139,7 @@ pub async fn touch(store: &Store, id: &str, now: DateTime<Utc>) -> Result<()> {
         .write(move |tx| {
             tx.execute(
                 "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-                params![now, id],
+                args![now, id],
             )?;
             Ok(())
         })

@@ -6,24 +6,167 @@
 //! atomic (say, [`renders::create_charged`]: idempotency lookup, credit check and charge, render
 //! row and the idempotent answer), so the caller cannot split it.
 //!
-//! The backend today is SQLite (a pool of connections to one file); its schema is in `migrations/sqlite/`, applied on
-//! open. A function returning [`Error`] never carries an HTTP notion: `http::ApiError` converts
-//! from it, not the other way round.
+//! Two backends stand behind [`Store`]: SQLite (a pool of connections to one file, the
+//! embedded default) and PostgreSQL (a pool of connections to a database that several servers
+//! may share). The queries are written once against [`sql::Conn`]; each backend has its schema
+//! in `migrations/<backend>/`, applied on open. A function returning [`Error`] never carries an
+//! HTTP notion: `http::ApiError` converts from it, not the other way round.
 
 pub mod credits;
 pub mod idempotency;
 pub mod keys;
 pub mod outbox;
+mod postgres;
 pub mod projects;
 pub mod renders;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod sql;
 mod sqlite;
 pub mod users;
 pub mod webhooks;
 
-pub use sqlite::{Durability, Store};
+use std::path::Path;
+use std::sync::Arc;
+
+pub use sql::Backend;
+pub use sqlite::Durability;
+
+use sql::Conn;
+
+/// Cheap-to-clone handle on the database, SQLite or PostgreSQL.
+///
+/// ```no_run
+/// # fn demo() -> anyhow::Result<()> {
+/// use renderiq_server::store::{Backend, Store};
+/// let store = Store::connect("postgres://renderiq@localhost/renderiq")?;
+/// assert_eq!(store.backend(), Backend::Postgres);
+/// let embedded = Store::open(std::path::Path::new("data/renderiq.db"))?;
+/// assert_eq!(embedded.backend(), Backend::Sqlite);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Store {
+    engine: Arc<Engine>,
+}
+
+#[derive(Debug)]
+enum Engine {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite file at `path` and runs pending migrations.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be created or opened, or a migration fails.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// [`Store::open`] with a chosen [`Durability`] (the server always uses
+    /// [`Durability::Full`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub fn open_with(path: &Path, durability: Durability) -> anyhow::Result<Self> {
+        Ok(Self {
+            engine: Arc::new(Engine::Sqlite(sqlite::Sqlite::open(path, durability)?)),
+        })
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host/db`) and
+    /// runs pending migrations (one server at a time: the others wait for its lock).
+    /// Blocking: call it off the async runtime.
+    ///
+    /// # Errors
+    ///
+    /// The database cannot be reached or a migration fails; the message never shows the
+    /// password.
+    pub fn connect(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            engine: Arc::new(Engine::Postgres(postgres::Postgres::connect(url)?)),
+        })
+    }
+
+    /// Which engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match &*self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The PostgreSQL engine, for what only it has (notifications).
+    pub(crate) fn postgres(&self) -> Option<&postgres::Postgres> {
+        match &*self.engine {
+            Engine::Postgres(pg) => Some(pg),
+            Engine::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs `f` on a pooled connection on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, or [`Error::Database`] when no connection could be had.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await
+            .map_err(|e| Error::Database(Box::new(e)))?
+    }
+
+    /// Runs `f` inside one transaction on the blocking pool (SQLite: `BEGIN IMMEDIATE`, one
+    /// writer at a time; PostgreSQL: `READ COMMITTED`, with [`Conn::lock_user`] and row locks
+    /// where a function reads before it writes); commits when `f` returns `Ok`, rolls back
+    /// otherwise.
+    ///
+    /// # Errors
+    ///
+    /// Whatever `f` returns, a failed commit, or [`Error::Database`] when no connection could
+    /// be had.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.write_blocking(f))
+            .await
+            .map_err(|e| Error::Database(Box::new(e)))?
+    }
+
+    /// [`Store::read`] for callers already off the async runtime.
+    pub(crate) fn read_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Conn<'_>) -> Result<T>,
+    {
+        match &*self.engine {
+            Engine::Sqlite(db) => db.read_blocking(f),
+            Engine::Postgres(db) => db.read_blocking(f),
+        }
+    }
+
+    /// [`Store::write`] for callers already off the async runtime (the admin commands).
+    pub(crate) fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Conn<'_>) -> Result<T>,
+    {
+        match &*self.engine {
+            Engine::Sqlite(db) => db.write_blocking(f),
+            Engine::Postgres(db) => db.write_blocking(f),
+        }
+    }
+}
 
 /// What a store function can fail with: a refusal the caller answers for (not found, short of
 /// credits, a limit reached), or a failure of the database itself.
@@ -80,12 +223,6 @@ pub enum Error {
 /// The result of every store function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<rusqlite::Error> for Error {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Database(Box::new(e))
-    }
-}
-
 /// A new resource id: `<prefix>_<32 hex>`.
 pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
@@ -132,7 +269,7 @@ impl Store {
     /// The database cannot be reached.
     pub async fn ping(&self) -> Result<()> {
         self.read(|conn| {
-            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+            conn.query_value::<i64>("SELECT 1", sql::args![])?;
             Ok(())
         })
         .await

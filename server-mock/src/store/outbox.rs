@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
+use super::sql::{args, Conn};
 use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::renders::RenderRow;
 use super::webhooks::{self, Attempt};
@@ -21,7 +21,7 @@ pub type EventBody = Arc<dyn Fn(&str, &RenderRow) -> serde_json::Result<Vec<u8>>
 /// webhook of the user subscribed to it and one to the render's `callbackUrl`, all with one
 /// message id; none when the user's `notifyOnComplete` is off. Returns how many were queued.
 pub(super) fn enqueue_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     event: &str,
     row: &RenderRow,
     body: &EventBody,
@@ -49,7 +49,7 @@ pub(super) fn enqueue_in(
                  (id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
                   attempts, next_attempt_at, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
-            params![
+            args![
                 new_id("job"),
                 webhook_id,
                 row.user_id,
@@ -100,14 +100,21 @@ pub async fn claim_due(store: &Store, lease_ms: i64, limit: usize) -> Result<Vec
         .write(move |conn| {
             let now = Utc::now().timestamp_millis();
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
-                        attempts, next_attempt_at
-                 FROM webhook_outbox WHERE next_attempt_at <= ?1
-                 ORDER BY next_attempt_at, rowid LIMIT ?2",
-            )?;
-            let jobs = stmt
-                .query_map(params![now, limit], |r| {
+            // Servers sharing a PostgreSQL database skip each other's claims in progress; the
+            // lease written below then hides the rows from every later claim.
+            let jobs = conn
+                .query(
+                    &format!(
+                        "SELECT id, webhook_id, user_id, render_id, url, event_type, message_id,
+                                payload, attempts, next_attempt_at
+                         FROM webhook_outbox WHERE next_attempt_at <= ?1
+                         ORDER BY next_attempt_at, rowid LIMIT ?2{}",
+                        conn.skip_locked()
+                    ),
+                    args![now, limit],
+                )?
+                .iter()
+                .map(|r| {
                     Ok(Job {
                         id: r.get(0)?,
                         webhook_id: r.get(1)?,
@@ -119,12 +126,12 @@ pub async fn claim_due(store: &Store, lease_ms: i64, limit: usize) -> Result<Vec
                         payload: r.get(7)?,
                         attempts: r.get(8)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                })
+                .collect::<Result<Vec<_>>>()?;
             for job in &jobs {
                 conn.execute(
                     "UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id = ?2",
-                    params![now.saturating_add(lease_ms), job.id],
+                    args![now.saturating_add(lease_ms), job.id],
                 )?;
             }
             Ok(jobs)
@@ -139,13 +146,7 @@ pub async fn claim_due(store: &Store, lease_ms: i64, limit: usize) -> Result<Vec
 /// The database failed.
 pub async fn next_due(store: &Store) -> Result<Option<i64>> {
     store
-        .read(|conn| {
-            Ok(
-                conn.query_row("SELECT MIN(next_attempt_at) FROM webhook_outbox", [], |r| {
-                    r.get(0)
-                })?,
-            )
-        })
+        .read(|conn| conn.query_value("SELECT MIN(next_attempt_at) FROM webhook_outbox", args![]))
         .await
 }
 
@@ -174,12 +175,12 @@ pub async fn lookup(store: &Store, job: &Job) -> Result<Lookup> {
     store
         .read(move |conn| {
             let current: Option<u32> = conn
-                .query_row(
+                .query_opt(
                     "SELECT attempts FROM webhook_outbox WHERE id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                    args![id],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
             if current != Some(attempts) {
                 return Ok(Lookup::Stale);
             }
@@ -199,11 +200,11 @@ pub async fn lookup(store: &Store, job: &Job) -> Result<Lookup> {
 /// The database failed.
 pub async fn remove(store: &Store, id: &str) -> Result<()> {
     let id = id.to_owned();
-    store.write(move |tx| Ok(remove_in(tx, &id)?)).await
+    store.write(move |tx| remove_in(tx, &id)).await
 }
 
-fn remove_in(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM webhook_outbox WHERE id = ?1", [id])?;
+fn remove_in(conn: &Conn<'_>, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM webhook_outbox WHERE id = ?1", args![id])?;
     Ok(())
 }
 
@@ -235,19 +236,16 @@ pub async fn record(store: &Store, job_id: &str, attempt: Attempt, next: Next) -
                 Next::RetryAt(at) => {
                     tx.execute(
                         "UPDATE webhook_outbox SET attempts = ?1, next_attempt_at = ?2 WHERE id = ?3",
-                        params![attempt.attempt, at, job_id],
+                        args![attempt.attempt, at, job_id],
                     )?;
                     Ok(false)
                 }
                 Next::Finished { max_failures } => {
                     remove_in(tx, &job_id)?;
                     match &attempt.webhook_id {
-                        Some(id) => Ok(webhooks::record_outcome_in(
-                            tx,
-                            id,
-                            attempt.success,
-                            max_failures,
-                        )?),
+                        Some(id) => {
+                            webhooks::record_outcome_in(tx, id, attempt.success, max_failures)
+                        }
                         None => Ok(false),
                     }
                 }

@@ -1,20 +1,19 @@
 //! Projects: the `projects` table.
 
+use super::sql::{args, Conn, Row};
+use super::{new_id, Result, Store};
 use chrono::Utc;
 use renderiq_sdk::types::{Platform, Project};
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{new_id, Result, Store};
 
 const COLUMNS: &str = "id, name, slug, description, platform, created_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+fn from_row(r: &Row) -> Result<Project> {
     Ok(Project {
         id: r.get(0)?,
         name: r.get(1)?,
         slug: r.get(2)?,
         description: r.get(3)?,
-        platform: r.get::<_, String>(4)?.parse().unwrap_or_default(),
+        platform: r.get::<String>(4)?.parse().unwrap_or_default(),
         created_at: r.get(5)?,
     })
 }
@@ -28,11 +27,13 @@ pub async fn list(store: &Store, user_id: &str) -> Result<Vec<Project>> {
     let user_id = user_id.to_owned();
     store
         .read(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM projects WHERE user_id = ?1 ORDER BY rowid DESC"
-            ))?;
-            let rows = stmt.query_map([user_id], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            conn.query(
+                &format!("SELECT {COLUMNS} FROM projects WHERE user_id = ?1 ORDER BY rowid DESC"),
+                args![user_id],
+            )?
+            .iter()
+            .map(from_row)
+            .collect()
         })
         .await
 }
@@ -54,15 +55,15 @@ pub async fn create(
     let (user_id, name, base) = (user_id.to_owned(), name.to_owned(), slug.to_owned());
     store
         .write(move |conn| {
+            // The free slug is read, then taken: one creation per user at a time.
+            conn.lock_user(&user_id)?;
             let mut slug = base.clone();
             let mut n = 1;
             while conn
-                .query_row(
+                .query_opt(
                     "SELECT 1 FROM projects WHERE user_id = ?1 AND slug = ?2",
-                    params![user_id, slug],
-                    |_| Ok(()),
-                )
-                .optional()?
+                    args![user_id, slug],
+                )?
                 .is_some()
             {
                 n += 1;
@@ -79,7 +80,7 @@ pub async fn create(
             conn.execute(
                 "INSERT INTO projects (id, user_id, name, slug, description, platform, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+                args![
                     project.id,
                     user_id,
                     project.name,
@@ -94,14 +95,9 @@ pub async fn create(
         .await
 }
 
-pub(super) fn belongs_to_in(
-    conn: &Connection,
-    project_id: &str,
-    user_id: &str,
-) -> rusqlite::Result<bool> {
-    conn.query_row(
+pub(super) fn belongs_to_in(conn: &Conn<'_>, project_id: &str, user_id: &str) -> Result<bool> {
+    conn.query_value(
         "SELECT EXISTS(SELECT 1 FROM projects WHERE id = ?1 AND user_id = ?2)",
-        params![project_id, user_id],
-        |r| r.get(0),
+        args![project_id, user_id],
     )
 }

@@ -7,9 +7,9 @@
 //! answer. It ends by [`complete`], [`fail`] (with the refund) or [`cancel`] (with the refund),
 //! each queueing its webhook deliveries in the same transaction.
 
+use super::sql::{args, Conn, Row};
 use chrono::{DateTime, Utc};
 use renderiq_sdk::types::{events, Page, Platform, Quality, RenderStatus};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::idempotency::{self, Answer, Key};
 use super::outbox::{self, EventBody};
@@ -60,26 +60,26 @@ pub struct RenderRow {
 }
 
 impl RenderRow {
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    fn from_row(r: &Row) -> Result<Self> {
         let status: String = r.get(3)?;
         Ok(Self {
             id: r.get(0)?,
             user_id: r.get(1)?,
             project_id: r.get(2)?,
-            status: status.parse().map_err(|e: String| {
-                rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
-            })?,
-            progress: r.get::<_, i64>(4)?.clamp(0, 100) as u8,
+            status: status
+                .parse()
+                .map_err(|e: String| Error::Database(format!("column 3: {e}").into()))?,
+            progress: r.get::<i64>(4)?.clamp(0, 100) as u8,
             prompt: r.get(5)?,
             style: r.get(6)?,
-            quality: r.get::<_, String>(7)?.parse().unwrap_or_default(),
+            quality: r.get::<String>(7)?.parse().unwrap_or_default(),
             aspect_ratio: r.get(8)?,
             credits_cost: r.get(9)?,
             input_path: r.get(10)?,
             output_path: r.get(11)?,
             error: r.get(12)?,
             callback_url: r.get(13)?,
-            platform: r.get::<_, String>(14)?.parse().unwrap_or_default(),
+            platform: r.get::<String>(14)?.parse().unwrap_or_default(),
             created_at: r.get(15)?,
             updated_at: r.get(16)?,
             completed_at: r.get(17)?,
@@ -147,6 +147,9 @@ where
     store
         .write(move |tx| {
             let user_id = render.user_id.as_str();
+            // Idempotency key, balance and pending count are read, then written: one creation
+            // per user at a time, across servers too.
+            tx.lock_user(user_id)?;
             if let Some(key) = &key {
                 if let Some(stored) = idempotency::lookup_in(tx, user_id, key)? {
                     return Ok(Created::Replayed(stored));
@@ -179,7 +182,7 @@ where
 pub async fn find_for_user(store: &Store, id: &str, user_id: &str) -> Result<Option<RenderRow>> {
     let (id, user_id) = (id.to_owned(), user_id.to_owned());
     store
-        .read(move |conn| Ok(find_in(conn, &id, Some(&user_id))?))
+        .read(move |conn| find_in(conn, &id, Some(&user_id)))
         .await
 }
 
@@ -210,21 +213,21 @@ pub async fn list(
             let where_ = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
             let status = filter.status.map(RenderStatus::as_str);
             let project = filter.project_id;
-            let count: i64 = conn.query_row(
+            let count: i64 = conn.query_value(
                 &format!("SELECT COUNT(*) FROM renders {where_}"),
-                params![user_id, status, project],
-                |r| r.get(0),
+                args![user_id, status, project],
             )?;
             let offset = page_offset(page, limit);
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM renders {where_} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
-            ))?;
-            let items = stmt
-                .query_map(
-                    params![user_id, status, project, limit, offset],
-                    RenderRow::from_row,
+            let items = conn
+                .query(
+                    &format!(
+                        "SELECT {COLUMNS} FROM renders {where_} ORDER BY rowid DESC LIMIT ?4 OFFSET ?5"
+                    ),
+                    args![user_id, status, project, limit, offset],
                 )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .iter()
+                .map(RenderRow::from_row)
+                .collect::<Result<Vec<_>>>()?;
             Ok(page_of(items, page, limit, offset, count))
         })
         .await
@@ -246,13 +249,19 @@ pub async fn cancel(store: &Store, id: &str, user_id: &str, body: EventBody) -> 
                 return Err(Error::NotPending(row.status));
             }
             let now = Utc::now();
-            tx.execute(
-                "UPDATE renders SET status = 'cancelled', updated_at = ?1, completed_at = ?1 WHERE id = ?2",
-                params![now, id],
+            // Only while still pending: a worker (of any server) may have taken it since.
+            let changed = tx.execute(
+                "UPDATE renders SET status = 'cancelled', updated_at = ?1, completed_at = ?1
+                 WHERE id = ?2 AND status = 'pending'",
+                args![now, id],
             )?;
+            if changed == 0 {
+                let status = find_in(tx, &id, None)?.map_or(RenderStatus::Processing, |r| r.status);
+                return Err(Error::NotPending(status));
+            }
             credits::refund_in(tx, &user_id, row.credits_cost, &id, "render cancelled")?;
-            let row = find_in(tx, &id, None)?
-                .ok_or_else(|| Error::Database("render vanished".into()))?;
+            let row =
+                find_in(tx, &id, None)?.ok_or_else(|| Error::Database("render vanished".into()))?;
             outbox::enqueue_in(tx, events::RENDER_CANCELLED, &row, &body)?;
             Ok(row)
         })
@@ -267,17 +276,24 @@ pub async fn cancel(store: &Store, id: &str, user_id: &str, body: EventBody) -> 
 pub async fn claim_next(store: &Store) -> Result<Option<RenderRow>> {
     store
         .write(|conn| {
+            // Servers sharing a PostgreSQL database skip a row another one is claiming; the
+            // outer `status` test keeps a claim from ever taking a render twice.
             let id: Option<String> = conn
-                .query_row(
-                    "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
-                     WHERE id = (SELECT id FROM renders WHERE status = 'pending' ORDER BY rowid LIMIT 1)
-                     RETURNING id",
-                    [Utc::now()],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                .query_opt(
+                    &format!(
+                        "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
+                         WHERE id = (SELECT id FROM renders WHERE status = 'pending'
+                                     ORDER BY rowid LIMIT 1{})
+                           AND status = 'pending'
+                         RETURNING id",
+                        conn.skip_locked()
+                    ),
+                    args![Utc::now()],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
             match id {
-                Some(id) => Ok(find_in(conn, &id, None)?),
+                Some(id) => find_in(conn, &id, None),
                 None => Ok(None),
             }
         })
@@ -295,7 +311,7 @@ pub async fn set_progress(store: &Store, id: &str, progress: u8) -> Result<()> {
         .write(move |conn| {
             conn.execute(
                 "UPDATE renders SET progress = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'processing'",
-                params![progress, Utc::now(), id],
+                args![progress, Utc::now(), id],
             )?;
             Ok(())
         })
@@ -321,7 +337,7 @@ pub async fn complete(
             let changed = conn.execute(
                 "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
                  WHERE id = ?3 AND status = 'processing'",
-                params![output_path, now, id],
+                args![output_path, now, id],
             )?;
             if changed == 0 {
                 return Ok(None);
@@ -363,9 +379,13 @@ pub async fn fail(
 pub fn recover_interrupted_blocking(store: &Store, body: EventBody) -> Result<Vec<RenderRow>> {
     store.write_blocking(|conn| {
         let ids: Vec<String> = conn
-            .prepare("SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .query(
+                "SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid",
+                args![],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
         let mut failed = Vec::new();
         for id in ids {
             if let Some(row) = fail_in(
@@ -402,24 +422,20 @@ pub async fn expired(store: &Store, cutoff: Option<DateTime<Utc>>) -> Result<Vec
     store
         .read(move |conn| {
             let mut due = Vec::new();
-            let mut stmt = conn.prepare(
+            let rows = conn.query(
                 "SELECT id, input_path, output_path, status, completed_at FROM renders
                  WHERE (status IN ('cancelled', 'failed') AND input_path != '')
                     OR (status = 'completed' AND (input_path != '' OR output_path IS NOT NULL))",
+                args![],
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    Expired {
-                        id: r.get(0)?,
-                        input_path: r.get(1)?,
-                        output_path: r.get(2)?,
-                    },
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<DateTime<Utc>>>(4)?,
-                ))
-            })?;
-            for row in rows {
-                let (render, status, completed_at) = row?;
+            for r in rows {
+                let render = Expired {
+                    id: r.get(0)?,
+                    input_path: r.get(1)?,
+                    output_path: r.get(2)?,
+                };
+                let status: String = r.get(3)?;
+                let completed_at: Option<DateTime<Utc>> = r.get(4)?;
                 let old = match (cutoff, completed_at) {
                     (Some(cutoff), Some(at)) => at < cutoff,
                     _ => false,
@@ -451,12 +467,12 @@ pub async fn forget_files(
         .write(move |conn| {
             conn.execute(
                 "UPDATE renders SET input_path = '' WHERE id = ?1 AND input_path = ?2",
-                params![id, input_path],
+                args![id, input_path],
             )?;
             if let Some(output) = output_path {
                 conn.execute(
                     "UPDATE renders SET output_path = NULL WHERE id = ?1 AND output_path = ?2",
-                    params![id, output],
+                    args![id, output],
                 )?;
             }
             Ok(())
@@ -464,26 +480,22 @@ pub async fn forget_files(
         .await
 }
 
-fn find_in(
-    conn: &Connection,
-    id: &str,
-    user_id: Option<&str>,
-) -> rusqlite::Result<Option<RenderRow>> {
-    conn.query_row(
+fn find_in(conn: &Conn<'_>, id: &str, user_id: Option<&str>) -> Result<Option<RenderRow>> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
-        params![id, user_id],
-        RenderRow::from_row,
-    )
-    .optional()
+        args![id, user_id],
+    )?
+    .map(|r| RenderRow::from_row(&r))
+    .transpose()
 }
 
-fn insert_in(conn: &Connection, render: &NewRender) -> rusqlite::Result<()> {
+fn insert_in(conn: &Conn<'_>, render: &NewRender) -> Result<()> {
     let now = Utc::now();
     conn.execute(
         "INSERT INTO renders (id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio,
              credits_cost, input_path, callback_url, platform, metadata, created_at, updated_at)
          VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-        params![
+        args![
             render.id,
             render.user_id,
             render.project_id,
@@ -504,14 +516,13 @@ fn insert_in(conn: &Connection, render: &NewRender) -> rusqlite::Result<()> {
 
 /// Refuses a new render when `user_id` already has `max` renders pending or processing
 /// (`max` 0: no limit). Runs in the creating transaction, whose rollback undoes the charge.
-fn check_pending_limit_in(conn: &Connection, user_id: &str, max: u32) -> Result<()> {
+fn check_pending_limit_in(conn: &Conn<'_>, user_id: &str, max: u32) -> Result<()> {
     if max == 0 {
         return Ok(());
     }
-    let pending: u32 = conn.query_row(
+    let pending: u32 = conn.query_value(
         "SELECT COUNT(*) FROM renders WHERE user_id = ?1 AND status IN ('pending', 'processing')",
-        [user_id],
-        |r| r.get(0),
+        args![user_id],
     )?;
     if pending >= max {
         return Err(Error::PendingLimit { pending, max });
@@ -519,12 +530,7 @@ fn check_pending_limit_in(conn: &Connection, user_id: &str, max: u32) -> Result<
     Ok(())
 }
 
-fn fail_in(
-    conn: &Connection,
-    id: &str,
-    error: &str,
-    body: &EventBody,
-) -> Result<Option<RenderRow>> {
+fn fail_in(conn: &Conn<'_>, id: &str, error: &str, body: &EventBody) -> Result<Option<RenderRow>> {
     let Some(row) = find_in(conn, id, None)? else {
         return Ok(None);
     };
@@ -532,10 +538,15 @@ fn fail_in(
         return Ok(None);
     }
     let now = Utc::now();
-    conn.execute(
-        "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2 WHERE id = ?3",
-        params![error, now, id],
+    // Only while it has not ended: it may have completed (on any server) since it was read.
+    let changed = conn.execute(
+        "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2
+         WHERE id = ?3 AND status IN ('pending', 'processing')",
+        args![error, now, id],
     )?;
+    if changed == 0 {
+        return Ok(None);
+    }
     credits::refund_in(conn, &row.user_id, row.credits_cost, id, "render failed")?;
     let row = find_in(conn, id, None)?;
     if let Some(row) = &row {

@@ -1,7 +1,6 @@
 //! Server secrets: the `server_secrets` table (the token signing secret, the CDN link key).
 
-use rusqlite::params;
-
+use super::sql::args;
 use super::{Result, Store};
 
 /// The secret named `name`, stored as `fresh` if there is none yet (the first start). Two
@@ -13,13 +12,13 @@ use super::{Result, Store};
 pub fn get_or_create_blocking(store: &Store, name: &str, fresh: &str) -> Result<String> {
     store.write_blocking(|tx| {
         tx.execute(
-            "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?1, ?2)",
-            params![name, fresh],
+            "INSERT INTO server_secrets (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO NOTHING",
+            args![name, fresh],
         )?;
-        Ok(tx.query_row(
+        tx.query_value(
             "SELECT value FROM server_secrets WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )?)
+            args![name],
+        )
     })
 }

@@ -1,11 +1,10 @@
 //! Sessions: the `refresh_tokens` table. Every token produced by rotating one sign-in shares a
 //! family; reuse of a rotated token revokes the family whole.
 
+use super::sql::{args, Conn};
+use super::{new_id, users, Error, Result, Store};
 use chrono::{DateTime, Duration, Utc};
 use renderiq_sdk::types::User;
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{new_id, users, Error, Result, Store};
 
 /// Starts a session: a refresh token (stored as `token_hash`) in a new family.
 ///
@@ -90,26 +89,30 @@ where
                 tx.execute(
                     "UPDATE refresh_tokens SET successor_sealed = NULL
                      WHERE successor_sealed IS NOT NULL AND used_at < ?1",
-                    params![cutoff],
+                    args![cutoff],
                 )?;
             }
+            // Locked until the end: two servers rotating one token must not both see it unused.
             let row = tx
-                .query_row(
-                    "SELECT user_id, family_id, expires_at, used_at, revoked_at, successor_sealed
-                     FROM refresh_tokens WHERE token_hash = ?1",
-                    [&hash],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, DateTime<Utc>>(2)?,
-                            r.get::<_, Option<DateTime<Utc>>>(3)?,
-                            r.get::<_, Option<DateTime<Utc>>>(4)?,
-                            r.get::<_, Option<Vec<u8>>>(5)?,
-                        ))
-                    },
-                )
-                .optional()?;
+                .query_opt(
+                    &format!(
+                        "SELECT user_id, family_id, expires_at, used_at, revoked_at, successor_sealed
+                         FROM refresh_tokens WHERE token_hash = ?1{}",
+                        tx.for_update()
+                    ),
+                    args![hash],
+                )?
+                .map(|r| -> Result<_> {
+                    Ok((
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<DateTime<Utc>>(2)?,
+                        r.get::<Option<DateTime<Utc>>>(3)?,
+                        r.get::<Option<DateTime<Utc>>>(4)?,
+                        r.get::<Option<Vec<u8>>>(5)?,
+                    ))
+                })
+                .transpose()?;
             let Some((user_id, family, expires_at_old, used_at, revoked_at, sealed)) = row else {
                 return Ok(Rotated::Unknown);
             };
@@ -136,7 +139,7 @@ where
             }
             tx.execute(
                 "UPDATE refresh_tokens SET used_at = ?1, successor_sealed = ?2 WHERE token_hash = ?3",
-                params![now, successor_sealed, hash],
+                args![now, successor_sealed, hash],
             )?;
             insert_in(tx, &user_id, &family, &successor_hash, now, expires_at)?;
             let user = users::find_in(tx, &user_id)?.ok_or(Error::NotFound("user"))?;
@@ -156,12 +159,12 @@ pub async fn end(store: &Store, token_hash: &str, now: DateTime<Utc>) -> Result<
     store
         .write(move |tx| {
             let family: Option<String> = tx
-                .query_row(
+                .query_opt(
                     "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1",
-                    [&hash],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                    args![hash],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
             if let Some(family) = family {
                 revoke_family_in(tx, &family, now)?;
             }
@@ -171,26 +174,26 @@ pub async fn end(store: &Store, token_hash: &str, now: DateTime<Utc>) -> Result<
 }
 
 fn insert_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     user_id: &str,
     family: &str,
     hash: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     conn.execute(
         "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![new_id("rt"), user_id, family, hash, now, expires_at],
+        args![new_id("rt"), user_id, family, hash, now, expires_at],
     )?;
     Ok(())
 }
 
-fn revoke_family_in(conn: &Connection, family: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+fn revoke_family_in(conn: &Conn<'_>, family: &str, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE refresh_tokens SET revoked_at = ?1, successor_sealed = NULL
          WHERE family_id = ?2 AND revoked_at IS NULL",
-        params![now, family],
+        args![now, family],
     )?;
     Ok(())
 }

@@ -1,9 +1,8 @@
 //! Settings: the `user_settings` table (a user's render defaults).
 
-use renderiq_sdk::types::{Quality, Settings, SettingsUpdate};
-use rusqlite::{params, Connection, OptionalExtension};
-
+use super::sql::{args, Conn};
 use super::{projects, Error, Result, Store};
+use renderiq_sdk::types::{Quality, Settings, SettingsUpdate};
 
 /// Settings of a user who never changed them.
 pub fn defaults() -> Settings {
@@ -23,7 +22,7 @@ pub fn defaults() -> Settings {
 /// The database failed.
 pub async fn load(store: &Store, user_id: &str) -> Result<Settings> {
     let user_id = user_id.to_owned();
-    store.read(move |conn| Ok(load_in(conn, &user_id)?)).await
+    store.read(move |conn| load_in(conn, &user_id)).await
 }
 
 /// Applies `update` to the user's settings in one transaction; returns them as stored. An empty
@@ -37,6 +36,8 @@ pub async fn update(store: &Store, user_id: &str, update: SettingsUpdate) -> Res
     let user_id = user_id.to_owned();
     store
         .write(move |tx| {
+            // Read, change, write back: one update per user at a time.
+            tx.lock_user(&user_id)?;
             let mut settings = load_in(tx, &user_id)?;
             if let Some(style) = update.default_style {
                 settings.default_style = style;
@@ -60,10 +61,16 @@ pub async fn update(store: &Store, user_id: &str, update: SettingsUpdate) -> Res
                 settings.notify_on_complete = notify;
             }
             tx.execute(
-                "INSERT OR REPLACE INTO user_settings
+                "INSERT INTO user_settings
                      (user_id, default_style, default_quality, default_aspect_ratio, default_project_id, notify_on_complete)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (user_id) DO UPDATE SET
+                     default_style = excluded.default_style,
+                     default_quality = excluded.default_quality,
+                     default_aspect_ratio = excluded.default_aspect_ratio,
+                     default_project_id = excluded.default_project_id,
+                     notify_on_complete = excluded.notify_on_complete",
+                args![
                     user_id,
                     settings.default_style,
                     settings.default_quality.as_str(),
@@ -77,22 +84,22 @@ pub async fn update(store: &Store, user_id: &str, update: SettingsUpdate) -> Res
         .await
 }
 
-pub(super) fn load_in(conn: &Connection, user_id: &str) -> rusqlite::Result<Settings> {
+pub(super) fn load_in(conn: &Conn<'_>, user_id: &str) -> Result<Settings> {
     Ok(conn
-        .query_row(
+        .query_opt(
             "SELECT default_style, default_quality, default_aspect_ratio, default_project_id, notify_on_complete
              FROM user_settings WHERE user_id = ?1",
-            [user_id],
-            |r| {
-                Ok(Settings {
-                    default_style: r.get(0)?,
-                    default_quality: r.get::<_, String>(1)?.parse().unwrap_or_default(),
-                    default_aspect_ratio: r.get(2)?,
-                    default_project_id: r.get(3)?,
-                    notify_on_complete: r.get(4)?,
-                })
-            },
-        )
-        .optional()?
+            args![user_id],
+        )?
+        .map(|r| -> Result<_> {
+            Ok(Settings {
+                default_style: r.get(0)?,
+                default_quality: r.get::<String>(1)?.parse().unwrap_or_default(),
+                default_aspect_ratio: r.get(2)?,
+                default_project_id: r.get(3)?,
+                notify_on_complete: r.get(4)?,
+            })
+        })
+        .transpose()?
         .unwrap_or_else(defaults))
 }

@@ -1,14 +1,13 @@
 //! Users: the `users` table (accounts, password hashes, callback secrets).
 
+use super::sql::{args, Conn, QueryError, Row};
+use super::{credits, Error, Result, Store};
 use chrono::Utc;
 use renderiq_sdk::types::User;
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{credits, Error, Result, Store};
 
 const COLUMNS: &str = "id, email, name, created_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+fn from_row(r: &Row) -> Result<User> {
     Ok(User {
         id: r.get(0)?,
         email: r.get(1)?,
@@ -64,11 +63,17 @@ pub fn create_blocking(
     password_hash: &str,
     credits: i64,
 ) -> Result<User> {
+    let duplicate = || Error::Duplicate(format!("a user with email {email}"));
     store.write_blocking(|tx| {
         if find_by_email_in(tx, email)?.is_some() {
-            return Err(Error::Duplicate(format!("a user with email {email}")));
+            return Err(duplicate());
         }
-        let user = insert_in(tx, email, name, password_hash)?;
+        // Another server may insert the same email between the check and the insert: the
+        // unique index refuses the second, which is the same answer.
+        let user = insert_in(tx, email, name, password_hash).map_err(|e| match e {
+            e if e.unique_violation => duplicate(),
+            e => e.into(),
+        })?;
         if credits > 0 {
             credits::grant_in(tx, &user.id, credits, "initial grant")?;
         }
@@ -76,45 +81,40 @@ pub fn create_blocking(
     })
 }
 
-pub(super) fn find_in(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<User>> {
-    conn.query_row(
+pub(super) fn find_in(conn: &Conn<'_>, user_id: &str) -> Result<Option<User>> {
+    conn.query_opt(
         &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
-        [user_id],
-        from_row,
-    )
-    .optional()
+        args![user_id],
+    )?
+    .map(|r| from_row(&r))
+    .transpose()
 }
 
-pub(super) fn find_by_email_in(
-    conn: &Connection,
-    email: &str,
-) -> rusqlite::Result<Option<(User, String)>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"),
-        [email],
-        |r| Ok((from_row(r)?, r.get(4)?)),
-    )
-    .optional()
+/// The user with `email`, compared without case (ASCII, as both engines' `lower`).
+pub(super) fn find_by_email_in(conn: &Conn<'_>, email: &str) -> Result<Option<(User, String)>> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower(?1)"),
+        args![email],
+    )?
+    .map(|r| Ok((from_row(&r)?, r.get(4)?)))
+    .transpose()
 }
 
-pub(super) fn callback_secret_in(
-    conn: &Connection,
-    user_id: &str,
-) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
+pub(super) fn callback_secret_in(conn: &Conn<'_>, user_id: &str) -> Result<Option<String>> {
+    conn.query_opt(
         "SELECT callback_secret FROM users WHERE id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )
-    .optional()
+        args![user_id],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 fn insert_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     email: &str,
     name: Option<&str>,
     password_hash: &str,
-) -> rusqlite::Result<User> {
+) -> Result<User, QueryError> {
     let created_at = Utc::now();
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -125,7 +125,7 @@ fn insert_in(
     conn.execute(
         "INSERT INTO users (id, email, name, password_hash, callback_secret, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        args![
             user.id,
             user.email,
             user.name,

@@ -1,10 +1,9 @@
 //! Webhooks: the `webhooks` table (registrations) and `webhook_deliveries` (every attempt).
 
+use super::sql::{args, Conn};
+use super::{json_list, json_text, new_id, Error, Result, Store};
 use chrono::Utc;
 use renderiq_sdk::types::Webhook;
-use rusqlite::{params, Connection, OptionalExtension};
-
-use super::{json_list, json_text, new_id, Error, Result, Store};
 
 /// Registers `webhook` for the user, signed with `secret`, unless they already have `max`.
 ///
@@ -21,10 +20,11 @@ pub async fn register(
     let (row, user_id, secret) = (webhook.clone(), user_id.to_owned(), secret.to_owned());
     store
         .write(move |tx| {
-            let registered: u32 = tx.query_row(
+            // Counted, then added to: one registration per user at a time.
+            tx.lock_user(&user_id)?;
+            let registered: u32 = tx.query_value(
                 "SELECT COUNT(*) FROM webhooks WHERE user_id = ?1",
-                [&user_id],
-                |r| r.get(0),
+                args![user_id],
             )?;
             if registered >= max {
                 return Err(Error::WebhookLimit { registered, max });
@@ -32,7 +32,7 @@ pub async fn register(
             tx.execute(
                 "INSERT INTO webhooks (id, user_id, url, events, secret, active, failure_count, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)",
-                params![
+                args![
                     row.id,
                     user_id,
                     row.url,
@@ -55,22 +55,24 @@ pub async fn list(store: &Store, user_id: &str) -> Result<Vec<Webhook>> {
     let user_id = user_id.to_owned();
     store
         .read(move |conn| {
-            let mut stmt = conn.prepare(
+            conn.query(
                 "SELECT id, url, events, active, failure_count, created_at, last_delivery_at
                  FROM webhooks WHERE user_id = ?1 ORDER BY rowid DESC",
-            )?;
-            let rows = stmt.query_map([user_id], |r| {
+                args![user_id],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(Webhook {
                     id: r.get(0)?,
                     url: r.get(1)?,
-                    events: json_list(&r.get::<_, String>(2)?),
+                    events: json_list(&r.get::<String>(2)?),
                     active: r.get(3)?,
                     failure_count: r.get(4)?,
                     created_at: r.get(5)?,
                     last_delivery_at: r.get(6)?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .collect()
         })
         .await
 }
@@ -86,7 +88,7 @@ pub async fn delete(store: &Store, user_id: &str, id: &str) -> Result<bool> {
         .write(move |tx| {
             let changed = tx.execute(
                 "DELETE FROM webhooks WHERE id = ?1 AND user_id = ?2",
-                params![id, user_id],
+                args![id, user_id],
             )?;
             Ok(changed > 0)
         })
@@ -101,41 +103,31 @@ pub(super) struct Target {
 }
 
 /// The user's active webhooks subscribed to `event`, oldest first.
-pub(super) fn targets_in(
-    conn: &Connection,
-    user_id: &str,
-    event: &str,
-) -> rusqlite::Result<Vec<Target>> {
-    let mut stmt = conn.prepare(
+pub(super) fn targets_in(conn: &Conn<'_>, user_id: &str, event: &str) -> Result<Vec<Target>> {
+    let rows = conn.query(
         "SELECT id, url, events FROM webhooks WHERE user_id = ?1 AND active = 1 ORDER BY rowid",
+        args![user_id],
     )?;
-    let rows = stmt.query_map([user_id], |r| {
-        Ok((
-            Target {
+    let mut out = Vec::new();
+    for r in rows {
+        if json_list(&r.get::<String>(2)?).iter().any(|e| e == event) {
+            out.push(Target {
                 webhook_id: r.get(0)?,
                 url: r.get(1)?,
-            },
-            json_list(&r.get::<_, String>(2)?),
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (target, events) = row?;
-        if events.iter().any(|e| e == event) {
-            out.push(target);
+            });
         }
     }
     Ok(out)
 }
 
 /// The secret of webhook `id` while it is active.
-pub(super) fn active_secret_in(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
+pub(super) fn active_secret_in(conn: &Conn<'_>, id: &str) -> Result<Option<String>> {
+    conn.query_opt(
         "SELECT secret FROM webhooks WHERE id = ?1 AND active = 1",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
+        args![id],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 /// One delivery attempt, as recorded in `webhook_deliveries`.
@@ -163,12 +155,12 @@ pub struct Attempt {
     pub success: bool,
 }
 
-pub(super) fn record_attempt_in(conn: &Connection, a: &Attempt) -> rusqlite::Result<()> {
+pub(super) fn record_attempt_in(conn: &Conn<'_>, a: &Attempt) -> Result<()> {
     conn.execute(
         "INSERT INTO webhook_deliveries
              (id, webhook_id, user_id, render_id, url, event_type, message_id, attempt, status_code, error, success, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
+        args![
             new_id("dlv"),
             a.webhook_id,
             a.user_id,
@@ -189,16 +181,16 @@ pub(super) fn record_attempt_in(conn: &Connection, a: &Attempt) -> rusqlite::Res
 /// Records a finished delivery's outcome on its webhook: a success resets the failure count, a
 /// failure adds one and disables the webhook at `max_failures`. `true` when it was disabled now.
 pub(super) fn record_outcome_in(
-    conn: &Connection,
+    conn: &Conn<'_>,
     webhook_id: &str,
     success: bool,
     max_failures: u32,
-) -> rusqlite::Result<bool> {
+) -> Result<bool> {
     let now = Utc::now();
     if success {
         conn.execute(
             "UPDATE webhooks SET failure_count = 0, last_delivery_at = ?1 WHERE id = ?2",
-            params![now, webhook_id],
+            args![now, webhook_id],
         )?;
         return Ok(false);
     }
@@ -206,12 +198,12 @@ pub(super) fn record_outcome_in(
         "UPDATE webhooks SET failure_count = failure_count + 1, last_delivery_at = ?1,
              active = CASE WHEN failure_count + 1 >= ?2 THEN 0 ELSE active END
          WHERE id = ?3 AND active = 1 AND failure_count + 1 >= ?2",
-        params![now, max_failures.max(1), webhook_id],
+        args![now, max_failures.max(1), webhook_id],
     )?;
     if disabled == 0 {
         conn.execute(
             "UPDATE webhooks SET failure_count = failure_count + 1, last_delivery_at = ?1 WHERE id = ?2",
-            params![now, webhook_id],
+            args![now, webhook_id],
         )?;
     }
     Ok(disabled > 0)

@@ -24,12 +24,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 mod pool;
 
 use pool::SqliteManager;
 
+use super::sql::Conn;
 use super::{Error, Result};
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
@@ -48,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "refresh_grace",
         include_str!("../../../migrations/sqlite/0003_refresh_grace.sql"),
+    ),
+    (
+        4,
+        "email_lower",
+        include_str!("../../../migrations/sqlite/0004_email_lower.sql"),
     ),
 ];
 
@@ -77,38 +83,24 @@ impl Durability {
     }
 }
 
-/// Cheap-to-clone handle on the database: the pool of connections to one SQLite file.
+/// The pool of connections to one SQLite file.
 #[derive(Clone)]
-pub struct Store {
+pub(super) struct Sqlite {
     pool: r2d2::Pool<SqliteManager>,
     write_lock: Arc<Mutex<()>>,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for Sqlite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
+        f.debug_struct("Sqlite")
             .field("connections", &self.pool.state().connections)
             .finish()
     }
 }
 
-impl Store {
+impl Sqlite {
     /// Opens (creating if needed) the SQLite file and runs pending migrations.
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be created or opened, or a migration fails.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        Self::open_with(path, Durability::Full)
-    }
-
-    /// [`Store::open`] with a chosen [`Durability`] (the server always uses
-    /// [`Durability::Full`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`Store::open`].
-    pub fn open_with(path: &Path, durability: Durability) -> anyhow::Result<Self> {
+    pub(super) fn open(path: &Path, durability: Durability) -> anyhow::Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
@@ -131,64 +123,36 @@ impl Store {
         Ok(db)
     }
 
-    /// Runs `f` on a pooled connection on the blocking pool.
-    ///
-    /// # Errors
-    ///
-    /// Whatever `f` returns, or [`Error::Database`] when no connection could be had.
-    pub(in crate::store) async fn read<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` on a pooled connection.
+    pub(super) fn read_blocking<T, F>(&self, f: F) -> Result<T>
     where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.read_blocking(f))
-            .await
-            .map_err(|e| Error::Database(Box::new(e)))?
-    }
-
-    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction on the blocking pool; commits when `f`
-    /// returns `Ok`, rolls back otherwise.
-    ///
-    /// # Errors
-    ///
-    /// Whatever `f` returns, a failed commit, or [`Error::Database`] when no connection could
-    /// be had.
-    pub(in crate::store) async fn write<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
-    {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write_blocking(f))
-            .await
-            .map_err(|e| Error::Database(Box::new(e)))?
-    }
-
-    /// [`Store::read`] for callers already off the async runtime.
-    pub(in crate::store) fn read_blocking<T, F>(&self, f: F) -> Result<T>
-    where
-        F: FnOnce(&Connection) -> Result<T>,
+        F: FnOnce(&Conn<'_>) -> Result<T>,
     {
         let conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        f(&conn)
+        f(&Conn::sqlite(&conn))
     }
 
-    /// [`Store::write`] for callers already off the async runtime (the admin commands).
-    pub(in crate::store) fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction; commits when it returns `Ok`.
+    pub(super) fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where
-        F: FnOnce(&Transaction<'_>) -> Result<T>,
+        F: FnOnce(&Conn<'_>) -> Result<T>,
     {
         // The lock first, then a connection: a writer waiting its turn holds no connection, so
         // queued writers cannot take the whole pool from the reads.
         // A poisoned lock only means another writer panicked; its transaction was rolled back.
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(database)?;
+        let out = f(&Conn::sqlite(&tx))?;
+        tx.commit().map_err(database)?;
         Ok(out)
     }
+}
+
+fn database(e: rusqlite::Error) -> Error {
+    Error::Database(Box::new(super::sql::QueryError::from(e)))
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
@@ -224,6 +188,7 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sql::args;
 
     #[cfg(unix)]
     #[test]
@@ -231,7 +196,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("renderiq.db");
-        let db = Store::open(&path).unwrap();
+        let db = Sqlite::open(&path, Durability::Full).unwrap();
         db.write_blocking(|tx| {
             tx.execute_batch("CREATE TABLE IF NOT EXISTS t (x)")?;
             Ok(())
@@ -253,7 +218,7 @@ mod tests {
     fn reads_are_answered_while_more_writers_than_connections_wait() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        let db = Store::open(&dir.path().join("x.db")).unwrap();
+        let db = Sqlite::open(&dir.path().join("x.db"), Durability::Full).unwrap();
         db.write_blocking(|tx| {
             tx.execute_batch("CREATE TABLE t (x INTEGER)")?;
             Ok(())
@@ -269,7 +234,7 @@ mod tests {
                 std::thread::spawn(move || {
                     started.fetch_add(1, Ordering::SeqCst);
                     db.write_blocking(|tx| {
-                        tx.execute("INSERT INTO t (x) VALUES (?1)", [i])?;
+                        tx.execute("INSERT INTO t (x) VALUES (?1)", args![i])?;
                         Ok(())
                     })
                     .unwrap();
@@ -285,10 +250,8 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let reader = db.clone();
         std::thread::spawn(move || {
-            let n = reader.read_blocking(|c| {
-                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
-                    .map_err(Error::from)
-            });
+            let n =
+                reader.read_blocking(|c| c.query_value::<i64>("SELECT COUNT(*) FROM t", args![]));
             let _ = tx.send(n.map_err(|e| e.to_string()));
         });
         // The pool's own wait is 30 s: an answer well before it means the read got a connection
@@ -304,10 +267,7 @@ mod tests {
             writer.join().unwrap();
         }
         let n: i64 = db
-            .read_blocking(|c| {
-                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                    .map_err(Error::from)
-            })
+            .read_blocking(|c| c.query_value("SELECT COUNT(*) FROM t", args![]))
             .unwrap();
         assert_eq!(n, i64::from(POOL_SIZE + 4));
     }
@@ -315,12 +275,9 @@ mod tests {
     #[test]
     fn commits_are_synced_in_full() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Store::open(&dir.path().join("x.db")).unwrap();
+        let db = Sqlite::open(&dir.path().join("x.db"), Durability::Full).unwrap();
         let level: i64 = db
-            .read_blocking(|c| {
-                c.query_row("PRAGMA synchronous", [], |r| r.get(0))
-                    .map_err(Error::from)
-            })
+            .read_blocking(|c| c.query_value("PRAGMA synchronous", args![]))
             .unwrap();
         assert_eq!(level, 2, "FULL");
     }
@@ -329,13 +286,10 @@ mod tests {
     fn migrations_run_once_on_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
-        drop(Store::open(&path).unwrap());
-        let db = Store::open(&path).unwrap();
+        drop(Sqlite::open(&path, Durability::Full).unwrap());
+        let db = Sqlite::open(&path, Durability::Full).unwrap();
         let n: i64 = db
-            .read_blocking(|c| {
-                c.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
-                    .map_err(Error::from)
-            })
+            .read_blocking(|c| c.query_value("SELECT COUNT(*) FROM schema_migrations", args![]))
             .unwrap();
         assert_eq!(n, MIGRATIONS.len() as i64);
     }
@@ -359,7 +313,8 @@ mod tests {
                  );",
             )
             .unwrap();
-            for &(version, name, sql) in MIGRATIONS {
+            // The three files released before the store layer.
+            for &(version, name, sql) in &MIGRATIONS[..3] {
                 conn.execute_batch(sql).unwrap();
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
@@ -380,36 +335,43 @@ mod tests {
             .unwrap();
         }
 
-        let store = Store::open(&path).unwrap();
+        let store = crate::store::Store::open(&path).unwrap();
         let history: Vec<(i64, String)> = store
             .read_blocking(|c| {
-                let mut stmt = c.prepare(
+                c.query(
                     "SELECT version, applied_at FROM schema_migrations ORDER BY version",
-                )?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                    args![],
+                )?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?)))
+                .collect()
             })
             .unwrap();
         assert_eq!(
-            history,
-            vec![
+            history[..3],
+            [
                 (1, applied_at.to_owned()),
                 (2, applied_at.to_owned()),
                 (3, applied_at.to_owned())
             ],
             "nothing applied again"
         );
-        let (user, _) =
-            crate::store::users::find_by_email_in(&store.pool.get().unwrap(), "ada@example.com")
-                .unwrap()
-                .unwrap();
+        assert_eq!(
+            history.len(),
+            MIGRATIONS.len(),
+            "the newer ones applied once"
+        );
+        let (user, _) = store
+            .read_blocking(|c| crate::store::users::find_by_email_in(c, "ADA@example.com"))
+            .unwrap()
+            .unwrap();
         assert_eq!(user.id, "u1");
         let after =
             crate::store::credits::grant_by_email_blocking(&store, "ada@example.com", 3, "test")
                 .unwrap();
         assert_eq!((after.balance, after.total_earned), (10, 10));
         let secret = store
-            .read_blocking(|c| Ok(crate::store::users::callback_secret_in(c, "u1")?))
+            .read_blocking(|c| crate::store::users::callback_secret_in(c, "u1"))
             .unwrap();
         assert_eq!(secret.as_deref(), Some("whsec_x"));
     }

@@ -1,0 +1,175 @@
+//! The PostgreSQL backend: a pool of connections to one database, migrations, transactions.
+//!
+//! Several servers may share the database. Each store function runs in one `READ COMMITTED`
+//! transaction; where one reads and then writes on the strength of what it read (a balance, a
+//! count of pending renders, a refresh token), it first takes the row lock of
+//! [`Conn::lock_user`] or selects `FOR UPDATE`, so that two servers cannot interleave there.
+//! Statements and transactions are bounded by `statement_timeout` and
+//! `idle_in_transaction_session_timeout`, so a stuck server cannot hold locks for ever.
+//!
+//! Migrations: the files of `migrations/postgres/`, each applied once in its own transaction
+//! under an advisory lock (two servers starting together apply it once), recorded in
+//! `schema_migrations` as on SQLite.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::sql::{Conn, PgTransaction};
+use super::{Error, Result};
+
+mod pool;
+
+use pool::PgManager;
+
+/// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+)];
+
+/// The advisory lock taken while migrating (any fixed number; "rndq" in ASCII).
+const MIGRATION_LOCK: i64 = 0x726e_6471;
+
+/// Connections in the pool of one server.
+const POOL_SIZE: u32 = 16;
+
+/// The pool of connections to one PostgreSQL database.
+#[derive(Clone)]
+pub(crate) struct Postgres {
+    pool: r2d2::Pool<PgManager>,
+    /// The connection settings, for the notification listener's own connection.
+    config: postgres::Config,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("hosts", &self.config.get_hosts())
+            .field("dbname", &self.config.get_dbname())
+            .field("connections", &self.pool.state().connections)
+            .finish()
+    }
+}
+
+impl Postgres {
+    /// Connects and runs pending migrations.
+    pub(super) fn connect(url: &str) -> anyhow::Result<Self> {
+        let config: postgres::Config = url
+            .parse()
+            .with_context(|| format!("parsing the database URL {}", redact(url)))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(Duration::from_secs(30))
+            .build(PgManager::new(config.clone()))
+            .with_context(|| format!("connecting to {}", redact(url)))?;
+        let db = Self { pool, config };
+        db.migrate()
+            .with_context(|| format!("migrating the database {}", redact(url)))?;
+        Ok(db)
+    }
+
+    /// A new connection of its own (not from the pool), for `LISTEN`.
+    pub(crate) fn dedicated_connection(&self) -> Result<postgres::Client> {
+        pool::open(&self.config).map_err(|e| Error::Database(Box::new(e)))
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        let mut client = self.pool.get()?;
+        client.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    BIGINT PRIMARY KEY,
+                 name       TEXT NOT NULL,
+                 applied_at TEXT NOT NULL
+             );",
+        )?;
+        for &(version, name, sql) in MIGRATIONS {
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            let applied: bool = tx
+                .query_one(
+                    "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = $1)",
+                    &[&version],
+                )?
+                .get(0);
+            if !applied {
+                tx.batch_execute(sql)
+                    .with_context(|| format!("migration {version:04}_{name}"))?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    &[&version, &name, &chrono::Utc::now().to_rfc3339()],
+                )?;
+                tracing::info!(version, name, "applied migration");
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a transaction that is rolled back (it only reads).
+    pub(super) fn read_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Conn<'_>) -> Result<T>,
+    {
+        let mut client = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
+        let mut tx = client.transaction().map_err(database)?;
+        let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction));
+        drop(tx);
+        out
+    }
+
+    /// Runs `f` in one transaction; commits when it returns `Ok`.
+    pub(super) fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Conn<'_>) -> Result<T>,
+    {
+        let mut client = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
+        let mut tx = client.transaction().map_err(database)?;
+        let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction))?;
+        tx.commit().map_err(database)?;
+        Ok(out)
+    }
+}
+
+fn database(e: postgres::Error) -> Error {
+    Error::Database(Box::new(super::sql::QueryError::from(e)))
+}
+
+/// `url` with its password replaced by `***`, for messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Not a URL (a `key=value` string): show only which keys it has.
+        Err(_) => url
+            .split_whitespace()
+            .map(|kv| match kv.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => kv.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_shows_in_a_redacted_url() {
+        assert_eq!(
+            redact("postgres://rq:s3cret@db.example:5432/renderiq"),
+            "postgres://rq:***@db.example:5432/renderiq"
+        );
+        assert_eq!(
+            redact("host=/run/postgresql user=rq password=s3cret dbname=x"),
+            "host=/run/postgresql user=rq password=*** dbname=x"
+        );
+        assert_eq!(redact("postgres://rq@h/x"), "postgres://rq@h/x");
+    }
+}
