@@ -52,9 +52,11 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
 
-    /// Database URL (`sqlite://path/to/file.db`); default: `renderiq.db` in the data dir.
-    #[arg(long, env = "RENDERIQ_DATABASE_URL")]
-    pub database_url: Option<String>,
+    /// Database URL: `postgres://user:password@host/db` for PostgreSQL (several servers may
+    /// share it), or `sqlite://path/to/file.db`; default: `renderiq.db` in the data dir.
+    /// `Debug` prints it as `<redacted>` (it may hold a password).
+    #[arg(long, env = "RENDERIQ_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
 
     /// Base URL used in `outputUrl`/`inputUrl`; default: `http://<bound address>`.
     #[arg(long, env = "RENDERIQ_PUBLIC_URL")]
@@ -343,13 +345,16 @@ impl Config {
         )
     }
 
-    /// Path of the SQLite file: from `--database-url`, else `renderiq.db` in the data dir.
+    /// The database: from `--database-url`, else `renderiq.db` in the data dir.
     ///
     /// # Errors
     ///
-    /// A database URL that is not `sqlite:`.
-    pub fn database_path(&self) -> anyhow::Result<PathBuf> {
-        database_path(&self.data_dir, self.database_url.as_deref())
+    /// A database URL that is neither `postgres:` nor `sqlite:`.
+    pub fn database(&self) -> anyhow::Result<Database> {
+        database(
+            &self.data_dir,
+            self.database_url.as_ref().map(Secret::expose),
+        )
     }
 
     /// Directory where uploads and outputs are stored (served under `/cdn/`).
@@ -358,25 +363,42 @@ impl Config {
     }
 }
 
-/// Resolves the SQLite file from a data dir and an optional `sqlite://` URL.
+/// Where the server keeps its rows.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A SQLite file (the embedded default).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database; the URL may hold a password (`Debug` redacts it).
+    Postgres(Secret),
+}
+
+/// The database named by `database_url` (`postgres://…`, `postgresql://…`, `sqlite://path`), or
+/// the data dir's `renderiq.db` when there is none.
 ///
 /// # Errors
 ///
-/// A URL of another scheme: only SQLite is supported.
-pub fn database_path(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<PathBuf> {
+/// Another scheme, or a SQLite URL naming no file.
+pub fn database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Database> {
     let Some(url) = database_url else {
-        return Ok(data_dir.join(DATABASE_FILE));
+        return Ok(Database::Sqlite(data_dir.join(DATABASE_FILE)));
     };
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Database::Postgres(Secret::new(url)));
+    }
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .with_context(|| {
-            format!("unsupported database URL {url:?}: use sqlite://path/to/file.db")
+            format!(
+                "unsupported database URL {}: use postgres://user:password@host/db or \
+                 sqlite://path/to/file.db",
+                crate::store::redact_url(url)
+            )
         })?;
     if rest.is_empty() || rest.starts_with(":memory:") {
         bail!("database URL {url:?} names no file: use sqlite://path/to/file.db");
     }
-    Ok(PathBuf::from(rest))
+    Ok(Database::Sqlite(PathBuf::from(rest)))
 }
 
 #[cfg(test)]
@@ -443,18 +465,36 @@ mod tests {
     }
 
     #[test]
-    fn database_url_is_parsed_as_a_sqlite_path() {
+    fn database_url_names_a_sqlite_file_or_a_postgres_database() {
         let dir = Path::new("/data");
-        assert_eq!(database_path(dir, None).unwrap(), dir.join(DATABASE_FILE));
+        let sqlite = |url| match database(dir, url).unwrap() {
+            Database::Sqlite(path) => path,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(sqlite(None), dir.join(DATABASE_FILE));
         assert_eq!(
-            database_path(dir, Some("sqlite:///tmp/x.db")).unwrap(),
+            sqlite(Some("sqlite:///tmp/x.db")),
             PathBuf::from("/tmp/x.db")
         );
-        assert_eq!(
-            database_path(dir, Some("sqlite:rel.db")).unwrap(),
-            PathBuf::from("rel.db")
-        );
-        assert!(database_path(dir, Some("postgres://x")).is_err());
+        assert_eq!(sqlite(Some("sqlite:rel.db")), PathBuf::from("rel.db"));
+        for url in ["postgres://rq:pw@db/x", "postgresql://rq@db/x"] {
+            match database(dir, Some(url)).unwrap() {
+                Database::Postgres(u) => assert_eq!(u.expose(), url),
+                other => panic!("{other:?}"),
+            }
+        }
+        let e = database(dir, Some("mysql://rq:s3cret@db/x")).unwrap_err();
+        let e = format!("{e:#}");
+        assert!(e.contains("postgres://") && !e.contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn debug_never_prints_the_database_password() {
+        let config = Config {
+            database_url: Some(Secret::new("postgres://rq:s3cret@db/x")),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("s3cret"));
     }
 
     #[test]

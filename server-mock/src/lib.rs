@@ -211,7 +211,7 @@ pub async fn prepare(
     config.validate()?;
     private_fs::create_dir(&config.data_dir)
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
-    let db_path = config.database_path()?;
+    let database = config.database()?;
     let (links_url, ttl, clock) = (
         public_url.trim_end_matches('/').to_owned(),
         config.cdn_link_ttl_seconds,
@@ -219,7 +219,7 @@ pub async fn prepare(
     );
     let (store, jwt, links, recovered) =
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let store = Store::open(&db_path)?;
+            let store = open(&database)?;
             let jwt = http::auth::JwtKeys::load(&store)?;
             let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
             let recovered =
@@ -278,13 +278,21 @@ fn local_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
-/// Opens the database of a data dir (or at `sqlite://` URL), creating and migrating it if needed.
+/// Opens the database of a data dir, or the one at `database_url` (`postgres://…`,
+/// `sqlite://…`), creating and migrating it if needed. Blocking.
 ///
 /// # Errors
 ///
 /// The database cannot be opened or migrated.
 pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<Store> {
-    Store::open(&config::database_path(data_dir, database_url)?)
+    open(&config::database(data_dir, database_url)?)
+}
+
+fn open(database: &config::Database) -> anyhow::Result<Store> {
+    match database {
+        config::Database::Sqlite(path) => Store::open(path),
+        config::Database::Postgres(url) => Store::connect(url.expose()),
+    }
 }
 
 /// Creates a user with an argon2 password hash and an optional starting grant of credits.

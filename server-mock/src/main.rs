@@ -33,9 +33,10 @@ struct Store {
     /// Data directory of the server.
     #[arg(long, env = "RENDERIQ_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
-    /// Database URL (`sqlite://path`); default: the data dir's database.
-    #[arg(long, env = "RENDERIQ_DATABASE_URL")]
-    database_url: Option<String>,
+    /// Database URL (`postgres://user:password@host/db` or `sqlite://path`); default: the data
+    /// dir's database.
+    #[arg(long, env = "RENDERIQ_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<renderiq_sdk::Secret>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,8 +92,13 @@ fn main() -> anyhow::Result<()> {
             credits,
             store,
         }) => {
-            let db =
-                renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
+            let db = renderiq_server::open_database(
+                &store.data_dir,
+                store
+                    .database_url
+                    .as_ref()
+                    .map(renderiq_sdk::Secret::expose),
+            )?;
             let user =
                 renderiq_server::create_user(&db, &email, &password, name.as_deref(), credits)?;
             println!(
@@ -106,8 +112,13 @@ fn main() -> anyhow::Result<()> {
             amount,
             store,
         }) => {
-            let db =
-                renderiq_server::open_database(&store.data_dir, store.database_url.as_deref())?;
+            let db = renderiq_server::open_database(
+                &store.data_dir,
+                store
+                    .database_url
+                    .as_ref()
+                    .map(renderiq_sdk::Secret::expose),
+            )?;
             let credits = renderiq_server::grant_credits(&db, &email, amount)?;
             println!(
                 "granted {amount} credits to {email}; balance {}",

@@ -30,6 +30,7 @@ pub mod webhooks;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use postgres::redact as redact_url;
 pub use sql::Backend;
 pub use sqlite::Durability;
 
@@ -98,14 +99,6 @@ impl Store {
         match &*self.engine {
             Engine::Sqlite(_) => Backend::Sqlite,
             Engine::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    /// The PostgreSQL engine, for what only it has (notifications).
-    pub(crate) fn postgres(&self) -> Option<&postgres::Postgres> {
-        match &*self.engine {
-            Engine::Postgres(pg) => Some(pg),
-            Engine::Sqlite(_) => None,
         }
     }
 

@@ -210,7 +210,7 @@ pub async fn list(
     let user_id = user_id.to_owned();
     store
         .read(move |conn| {
-            let where_ = "WHERE user_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR project_id = ?3)";
+            let where_ = "WHERE user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR project_id = ?3)";
             let status = filter.status.map(RenderStatus::as_str);
             let project = filter.project_id;
             let count: i64 = conn.query_value(
@@ -482,7 +482,7 @@ pub async fn forget_files(
 
 fn find_in(conn: &Conn<'_>, id: &str, user_id: Option<&str>) -> Result<Option<RenderRow>> {
     conn.query_opt(
-        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)"),
+        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR user_id = ?2)"),
         args![id, user_id],
     )?
     .map(|r| RenderRow::from_row(&r))

@@ -244,8 +244,9 @@ impl fmt::Display for QueryError {
 }
 
 impl std::error::Error for QueryError {
+    // The engine's error is shown by `Display` already: its own cause comes next.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
+        self.source.source()
     }
 }
 

@@ -39,7 +39,7 @@ const POOL_SIZE: u32 = 16;
 #[derive(Clone)]
 pub(crate) struct Postgres {
     pool: r2d2::Pool<PgManager>,
-    /// The connection settings, for the notification listener's own connection.
+    /// The connection settings (for `Debug`: hosts and database, never the password).
     config: postgres::Config,
 }
 
@@ -68,11 +68,6 @@ impl Postgres {
         db.migrate()
             .with_context(|| format!("migrating the database {}", redact(url)))?;
         Ok(db)
-    }
-
-    /// A new connection of its own (not from the pool), for `LISTEN`.
-    pub(crate) fn dedicated_connection(&self) -> Result<postgres::Client> {
-        pool::open(&self.config).map_err(|e| Error::Database(Box::new(e)))
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
@@ -137,7 +132,12 @@ fn database(e: postgres::Error) -> Error {
 }
 
 /// `url` with its password replaced by `***`, for messages and logs.
-pub(crate) fn redact(url: &str) -> String {
+///
+/// ```
+/// use renderiq_server::store::redact_url;
+/// assert_eq!(redact_url("postgres://rq:pw@db/x"), "postgres://rq:***@db/x");
+/// ```
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
