@@ -42,6 +42,7 @@ pub mod retention;
 pub mod serve;
 pub mod storage;
 pub mod store;
+pub mod testing;
 pub mod tls;
 
 pub use clock::Clock;

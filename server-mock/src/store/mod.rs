@@ -138,6 +138,25 @@ impl Store {
             .map_err(|e| Error::Database(Box::new(e)))?
     }
 
+    /// Runs one statement of the shared dialect ([`sql`]) in its own transaction and answers
+    /// its rows. For operators' tools and the test suites, which read and change rows the API
+    /// does not show; the server itself calls the functions of this module's submodules.
+    /// Blocking.
+    ///
+    /// ```no_run
+    /// # fn demo(store: renderiq_server::Store) -> renderiq_server::store::Result<()> {
+    /// let rows = store.query_blocking("SELECT COUNT(*) FROM renders WHERE status = ?1", &[&"pending"])?;
+    /// let pending: i64 = rows[0].get(0)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The statement failed.
+    pub fn query_blocking(&self, sql: &str, args: &[&dyn sql::ToValue]) -> Result<Vec<sql::Row>> {
+        self.write_blocking(|conn| Ok(conn.query(sql, args)?))
+    }
+
     /// [`Store::read`] for callers already off the async runtime.
     pub(crate) fn read_blocking<T, F>(&self, f: F) -> Result<T>
     where

@@ -229,13 +229,14 @@ async fn two_concurrent_refreshes_with_one_token_get_the_same_successor() {
         server.get(Some(token), "/auth/me").await.data();
     }
     // The successor is stored sealed, never in clear text.
-    let stored: Vec<Vec<u8>> = server.query(|conn| {
-        let mut stmt = conn.prepare(
+    let stored: Vec<Vec<u8>> = server
+        .query(
             "SELECT successor_sealed FROM refresh_tokens WHERE successor_sealed IS NOT NULL",
-        )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect()
-    });
+            &[],
+        )
+        .iter()
+        .map(|r| r.get(0).unwrap())
+        .collect();
     assert_eq!(stored.len(), 1);
     assert!(!stored[0]
         .windows(successor.len())
@@ -284,13 +285,12 @@ async fn reuse_after_the_grace_window_revokes_the_family() {
         .post(None, "/auth/refresh", json!({ "refreshToken": successor }))
         .await
         .assert_error(401, "AUTH_REQUIRED");
-    let sealed: i64 = server.query(|conn| {
-        conn.query_row(
-            "SELECT COUNT(*) FROM refresh_tokens WHERE successor_sealed IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-    });
+    let sealed: i64 = server.query(
+        "SELECT COUNT(*) FROM refresh_tokens WHERE successor_sealed IS NOT NULL",
+        &[],
+    )[0]
+    .get(0)
+    .unwrap();
     assert_eq!(sealed, 0);
 }
 
@@ -325,7 +325,7 @@ async fn concurrent_sign_ins_never_hash_more_passwords_at_once_than_the_bound() 
     let dir = tempfile::tempdir().unwrap();
     let mut config = support::test_config(dir.path());
     config.password_hash_concurrency = Some(2);
-    renderiq_server::add_user(dir.path(), "di@example.com", PASSWORD, None, 0).unwrap();
+    support::add_user(dir.path(), "di@example.com", PASSWORD, 0);
     let state = renderiq_server::prepare(
         config,
         "http://localhost",

@@ -39,6 +39,7 @@ impl Process {
             .arg(render_delay_ms.to_string())
             .arg("--data-dir")
             .arg(dir)
+            .envs(support::database_env(dir))
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -72,12 +73,9 @@ impl Drop for Process {
 async fn data_dir_with_user(email: &'static str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        renderiq_server::add_user(&data, email, PASSWORD, None, 100)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    tokio::task::spawn_blocking(move || support::add_user(&data, email, PASSWORD, 100))
+        .await
+        .unwrap();
     dir
 }
 
@@ -114,12 +112,14 @@ async fn create_render(http: &reqwest::Client, server: &Process, token: &str) ->
 
 /// The webhook outbox of a data dir: (attempts made, next attempt at in Unix ms) per delivery.
 fn outbox(dir: &Path) -> Vec<(u32, i64)> {
-    let c = support::sqlite(dir);
-    let mut stmt = c
-        .prepare("SELECT attempts, next_attempt_at FROM webhook_outbox")
-        .unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    rows.collect::<rusqlite::Result<Vec<_>>>().unwrap()
+    support::query(
+        dir,
+        "SELECT attempts, next_attempt_at FROM webhook_outbox",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+    .collect()
 }
 
 async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
@@ -294,14 +294,14 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
     // Accepted: recorded as the second, successful attempt and taken off the queue, so nothing
     // is left to send.
     eventually(30, || outbox(dir.path()).is_empty().then_some(())).await;
-    let recorded: Vec<(u32, bool)> = {
-        let c = support::sqlite(dir.path());
-        let mut stmt = c
-            .prepare("SELECT attempt, success FROM webhook_deliveries ORDER BY attempt")
-            .unwrap();
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-        rows.collect::<rusqlite::Result<Vec<_>>>().unwrap()
-    };
+    let recorded: Vec<(u32, bool)> = support::query(
+        dir.path(),
+        "SELECT attempt, success FROM webhook_deliveries ORDER BY attempt",
+        &[],
+    )
+    .iter()
+    .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+    .collect();
     assert_eq!(recorded, vec![(1, false), (2, true)]);
     assert_eq!(receiver.count(), 2);
     drop(server);

@@ -156,6 +156,7 @@ async fn admin_commands_work_while_the_server_runs() {
         ])
         .arg("--data-dir")
         .arg(&dir)
+        .envs(support::database_env(&dir))
         .output()
         .unwrap();
     assert!(
@@ -178,6 +179,7 @@ async fn admin_commands_work_while_the_server_runs() {
         ])
         .arg("--data-dir")
         .arg(&dir)
+        .envs(support::database_env(&dir))
         .output()
         .unwrap();
     assert!(
@@ -202,6 +204,7 @@ async fn admin_commands_work_while_the_server_runs() {
         ])
         .arg("--data-dir")
         .arg(&dir)
+        .envs(support::database_env(&dir))
         .output()
         .unwrap();
     assert!(!dup.status.success());
@@ -217,6 +220,7 @@ async fn admin_commands_work_while_the_server_runs() {
         ])
         .arg("--data-dir")
         .arg(&dir)
+        .envs(support::database_env(&dir))
         .output()
         .unwrap();
     assert!(!unknown.status.success());

@@ -6,8 +6,8 @@
 #[test]
 fn a_grant_that_would_overflow_the_balance_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    renderiq_server::add_user(dir.path(), "ada@example.com", "pw", None, 100).unwrap();
-    let db = renderiq_server::open_database(dir.path(), None).unwrap();
+    crate::support::add_user(dir.path(), "ada@example.com", "pw", 100);
+    let db = renderiq_server::testing::open(dir.path()).unwrap();
     let err = renderiq_server::grant_credits(&db, "ada@example.com", i64::MAX).unwrap_err();
     assert!(err.to_string().contains("overflow"), "{err:#}");
     let after = renderiq_server::grant_credits(&db, "ada@example.com", 1).unwrap();

@@ -60,6 +60,7 @@ impl Server {
             .arg(image_limits::DEFAULT_IMAGE_MEMORY_BUDGET_MB.to_string())
             .arg("--data-dir")
             .arg(dir)
+            .envs(support::database_env(dir))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -236,12 +237,9 @@ async fn a_decompression_bomb_is_refused_and_peak_memory_stays_under_600_mb() {
 async fn data_dir_with_user(email: &'static str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || {
-        renderiq_server::add_user(&data, email, PASSWORD, None, 1000)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    tokio::task::spawn_blocking(move || support::add_user(&data, email, PASSWORD, 1000))
+        .await
+        .unwrap();
     dir
 }
 

@@ -53,8 +53,9 @@ async fn created_key_is_shown_once_and_listed_by_prefix() {
         "the secret must never be listed"
     );
     // Stored hashed, not in clear.
-    let stored: String =
-        server.query(|c| c.query_row("SELECT key_hash FROM api_keys", [], |r| r.get(0)));
+    let stored: String = server.query("SELECT key_hash FROM api_keys", &[])[0]
+        .get(0)
+        .unwrap();
     assert_ne!(stored, key);
     assert_eq!(stored.len(), 64);
 }

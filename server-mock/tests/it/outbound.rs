@@ -59,11 +59,9 @@ async fn register(server: &TestServer, token: &str, url: &str) -> support::Resp 
 /// Waits until every queued delivery has had its last attempt.
 async fn outbox_drained(server: &TestServer) {
     let queued = || {
-        server.query(|c| {
-            c.query_row("SELECT COUNT(*) FROM webhook_outbox", [], |r| {
-                r.get::<_, i64>(0)
-            })
-        })
+        server.query("SELECT COUNT(*) FROM webhook_outbox", &[])[0]
+            .get::<i64>(0)
+            .unwrap()
     };
     eventually(30, || (queued() == 0).then_some(())).await;
 }
@@ -77,13 +75,21 @@ async fn render_to_the_end(server: &TestServer, token: &str) {
 
 /// Every recorded attempt: (url, attempt, success, error).
 fn recorded(server: &TestServer) -> Vec<(String, u32, bool, Option<String>)> {
-    server.query(|c| {
-        let mut stmt = c.prepare(
+    server
+        .query(
             "SELECT url, attempt, success, error FROM webhook_deliveries ORDER BY created_at",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        rows.collect()
-    })
+            &[],
+        )
+        .iter()
+        .map(|r| {
+            (
+                r.get(0).unwrap(),
+                r.get(1).unwrap(),
+                r.get(2).unwrap(),
+                r.get(3).unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -186,16 +192,14 @@ async fn internal_targets_are_refused_at_delivery_without_connecting() {
     outbox_drained(&strict).await;
 
     // A queued callback to an internal literal (as a render created under the flag leaves).
-    strict.query(|c| {
-        c.execute(
-            "INSERT INTO webhook_outbox
-                 (id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
-                  attempts, next_attempt_at, created_at)
-             VALUES ('job_test', NULL, ?1, ?2, ?3, 'render.completed', 'msg_test', x'7b7d', 0, 0,
-                     '2026-01-01T00:00:00Z')",
-            rusqlite::params![user.id, render_id, mapped],
-        )
-    });
+    strict.query(
+        "INSERT INTO webhook_outbox
+             (id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
+              attempts, next_attempt_at, created_at)
+         VALUES ('job_test', NULL, ?1, ?2, ?3, 'render.completed', 'msg_test', ?4, 0, 0,
+                 '2026-01-01T00:00:00Z')",
+        &[&user.id, &render_id, &mapped, &b"{}".to_vec()],
+    );
     outbox_drained(&strict).await;
 
     let attempts = recorded(&strict);

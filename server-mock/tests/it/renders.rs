@@ -116,13 +116,11 @@ async fn telemetry_headers_are_stored_with_the_render() {
         .await;
     let render_id = id(resp.data());
     assert_eq!(resp.data()["platform"], "revit");
-    let (platform, metadata): (String, String) = server.query(|c| {
-        c.query_row(
-            "SELECT platform, metadata FROM renders WHERE id = ?1",
-            [&render_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-    });
+    let row = &server.query(
+        "SELECT platform, metadata FROM renders WHERE id = ?1",
+        &[&render_id],
+    )[0];
+    let (platform, metadata): (String, String) = (row.get(0).unwrap(), row.get(1).unwrap());
     assert_eq!(platform, "revit");
     let metadata: Value = serde_json::from_str(&metadata).unwrap();
     assert_eq!(metadata["pluginName"], "renderiq-revit");

@@ -30,14 +30,11 @@ fn file_of(server: &TestServer, url: &Value) -> PathBuf {
 
 /// The stored paths of a render (input, output).
 fn paths(server: &TestServer, render: &str) -> (String, Option<String>) {
-    let render = render.to_owned();
-    server.query(move |c| {
-        c.query_row(
-            "SELECT input_path, output_path FROM renders WHERE id = ?1",
-            [render],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-    })
+    let row = &server.query(
+        "SELECT input_path, output_path FROM renders WHERE id = ?1",
+        &[&render],
+    )[0];
+    (row.get(0).unwrap(), row.get(1).unwrap())
 }
 
 async fn wait_until_processing(server: &TestServer, token: &str, render: &str) {
@@ -112,12 +109,10 @@ async fn a_failed_render_deletes_its_upload_and_a_sweep_removes_one_left_behind(
         .unwrap()
         .to_owned();
     std::fs::write(&upload, b"left behind").unwrap();
-    support::sqlite(&server.data_dir())
-        .execute(
-            "UPDATE renders SET input_path = ?1 WHERE id = ?2",
-            rusqlite::params![relative, render],
-        )
-        .unwrap();
+    server.query(
+        "UPDATE renders SET input_path = ?1 WHERE id = ?2",
+        &[&relative, &render],
+    );
     server
         .config
         .clock
@@ -147,12 +142,13 @@ async fn the_retention_sweep_removes_old_outputs_and_keeps_newer_ones() {
         renders.push((render, done, files));
     }
     // The first completed two days before the second.
-    support::sqlite(&server.data_dir())
-        .execute(
-            "UPDATE renders SET completed_at = ?1 WHERE id = ?2",
-            rusqlite::params![chrono::Utc::now() - chrono::Duration::days(2), renders[0].0],
-        )
-        .unwrap();
+    server.query(
+        "UPDATE renders SET completed_at = ?1 WHERE id = ?2",
+        &[
+            &(chrono::Utc::now() - chrono::Duration::days(2)),
+            &renders[0].0,
+        ],
+    );
 
     // 29.5 days on: the first is 31.5 days old (swept), the second 29.5 (kept).
     let clock = server.config.clock.clone();

@@ -38,11 +38,9 @@ async fn register(
 /// ended: nothing more can arrive for them.
 async fn outbox_drained(server: &TestServer) {
     let queued = || {
-        server.query(|c| {
-            c.query_row("SELECT COUNT(*) FROM webhook_outbox", [], |r| {
-                r.get::<_, i64>(0)
-            })
-        })
+        server.query("SELECT COUNT(*) FROM webhook_outbox", &[])[0]
+            .get::<i64>(0)
+            .unwrap()
     };
     eventually(30, || (queued() == 0).then_some(())).await;
 }
@@ -66,14 +64,15 @@ async fn first_webhook_once(
 
 /// Attempts recorded for `webhook_id`: (render id, attempt, success), in order.
 fn attempts(server: &TestServer, webhook_id: &str) -> Vec<(String, u32, bool)> {
-    server.query(|c| {
-        let mut stmt = c.prepare(
+    server
+        .query(
             "SELECT render_id, attempt, success FROM webhook_deliveries
              WHERE webhook_id = ?1 ORDER BY created_at, attempt",
-        )?;
-        let rows = stmt.query_map([webhook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect()
-    })
+            &[&webhook_id],
+        )
+        .iter()
+        .map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap()))
+        .collect()
 }
 
 #[tokio::test]
@@ -320,12 +319,14 @@ async fn failed_deliveries_are_retried_until_accepted() {
     }
     // Every attempt is recorded; the webhook stays healthy.
     let rows: Vec<(u32, bool)> = eventually(5, || {
-        let rows: Vec<(u32, bool)> = server.query(|c| {
-            let mut stmt =
-                c.prepare("SELECT attempt, success FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY attempt")?;
-            let rows = stmt.query_map([&webhook_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
-        });
+        let rows: Vec<(u32, bool)> = server
+            .query(
+                "SELECT attempt, success FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY attempt",
+                &[&webhook_id],
+            )
+            .iter()
+            .map(|r| (r.get(0).unwrap(), r.get(1).unwrap()))
+            .collect();
         (rows.len() == 3).then_some(rows)
     })
     .await;
@@ -407,7 +408,8 @@ async fn no_deliveries_when_notifications_are_off() {
     // Deliveries are queued when the render ends: an empty queue now means none was queued.
     outbox_drained(&server).await;
     assert_eq!(receiver.count(), 0);
-    let recorded: i64 =
-        server.query(|c| c.query_row("SELECT COUNT(*) FROM webhook_deliveries", [], |r| r.get(0)));
+    let recorded: i64 = server.query("SELECT COUNT(*) FROM webhook_deliveries", &[])[0]
+        .get(0)
+        .unwrap();
     assert_eq!(recorded, 0);
 }

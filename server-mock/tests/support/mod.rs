@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use renderiq_server::{Config, RunningServer};
+use renderiq_server::store::sql::{Row, ToValue};
+use renderiq_server::{testing, Config, RunningServer};
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
@@ -96,9 +97,11 @@ impl Resp {
 }
 
 /// Defaults for tests: fast renders, no rate limits, fast webhook retries, test hooks on, and
-/// webhooks allowed to reach the suites' loopback receivers (`--allow-private-webhooks`).
+/// webhooks allowed to reach the suites' loopback receivers (`--allow-private-webhooks`); the
+/// database of `dir` (SQLite in it, or PostgreSQL with `RENDERIQ_TEST_DATABASE_URL`).
 pub fn test_config(dir: &Path) -> Config {
     Config {
+        database_url: database_url(dir).map(Into::into),
         test_hooks: true,
         allow_private_webhooks: true,
         render_delay_ms: 50,
@@ -175,7 +178,7 @@ impl TestServer {
     pub async fn add_user(&self, email: &str, credits: i64) -> String {
         let (dir, email) = (self.data_dir(), email.to_owned());
         let user = tokio::task::spawn_blocking(move || {
-            renderiq_server::add_user(&dir, &email, PASSWORD, Some("Test User"), credits)
+            testing::add_user(&dir, &email, PASSWORD, Some("Test User"), credits)
         })
         .await
         .unwrap()
@@ -358,18 +361,48 @@ impl TestServer {
         }
     }
 
-    /// Runs a query on the server's database.
-    pub fn query<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> T {
-        f(&sqlite(&self.data_dir())).unwrap()
+    /// Runs one statement on the server's database and answers its rows.
+    pub fn query(&self, sql: &str, args: &[&(dyn ToValue + Sync)]) -> Vec<Row> {
+        query(&self.data_dir(), sql, args)
     }
 }
 
-/// The SQLite file of the server on `data_dir`, opened beside it (the store keeps its connections
-/// to itself): tests read and change rows the API does not show.
-pub fn sqlite(data_dir: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(data_dir.join("renderiq.db")).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
+/// The database URL of a test server on `dir` (`None`: SQLite in the dir).
+pub fn database_url(dir: &Path) -> Option<String> {
+    testing::database_url(dir).expect("test database")
+}
+
+/// The `RENDERIQ_DATABASE_URL` a server process on `dir` needs, if any.
+pub fn database_env(dir: &Path) -> Vec<(&'static str, String)> {
+    database_url(dir)
+        .map(|url| ("RENDERIQ_DATABASE_URL", url))
+        .into_iter()
+        .collect()
+}
+
+/// Creates a user on the database of the server on `dir`.
+pub fn add_user(
+    dir: &Path,
+    email: &str,
+    password: &str,
+    credits: i64,
+) -> renderiq_sdk::types::User {
+    testing::add_user(dir, email, password, None, credits).expect("user added")
+}
+
+/// Runs one statement on the database of the server on `dir` (opened beside it: the store keeps
+/// its connections to itself), on a thread of its own (the PostgreSQL client must not run on a
+/// runtime's thread): tests read and change rows the API does not show.
+pub fn query(dir: &Path, sql: &str, args: &[&(dyn ToValue + Sync)]) -> Vec<Row> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let store = testing::open(dir).expect("test database opens");
+            let args: Vec<&dyn ToValue> = args.iter().map(|a| *a as &dyn ToValue).collect();
+            store.query_blocking(sql, &args).expect("query")
+        })
+        .join()
+        .unwrap()
+    })
 }
 
 impl Drop for TestServer {

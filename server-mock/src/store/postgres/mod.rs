@@ -59,8 +59,12 @@ impl Postgres {
         let config: postgres::Config = url
             .parse()
             .with_context(|| format!("parsing the database URL {}", redact(url)))?;
+        // Connections are opened as needed (each costs a round of password hashing), and
+        // closed after a while idle, so several servers share the database's connection limit.
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .idle_timeout(Some(Duration::from_secs(300)))
             .connection_timeout(Duration::from_secs(30))
             .build(PgManager::new(config.clone()))
             .with_context(|| format!("connecting to {}", redact(url)))?;
@@ -71,7 +75,8 @@ impl Postgres {
     }
 
     fn migrate(&self) -> anyhow::Result<()> {
-        let mut client = self.pool.get()?;
+        let mut conn = self.pool.get()?;
+        let client = conn.client()?;
         client.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version    BIGINT PRIMARY KEY,
@@ -107,8 +112,8 @@ impl Postgres {
     where
         F: FnOnce(&Conn<'_>) -> Result<T>,
     {
-        let mut client = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        let mut tx = client.transaction().map_err(database)?;
+        let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
+        let mut tx = conn.client()?.transaction().map_err(database)?;
         let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction));
         drop(tx);
         out
@@ -119,8 +124,8 @@ impl Postgres {
     where
         F: FnOnce(&Conn<'_>) -> Result<T>,
     {
-        let mut client = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        let mut tx = client.transaction().map_err(database)?;
+        let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
+        let mut tx = conn.client()?.transaction().map_err(database)?;
         let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction))?;
         tx.commit().map_err(database)?;
         Ok(out)

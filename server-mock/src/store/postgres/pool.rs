@@ -17,6 +17,30 @@ pub(super) fn open(config: &postgres::Config) -> Result<Client, postgres::Error>
     Ok(client)
 }
 
+/// A pooled connection. The synchronous client runs a small runtime of its own, also when it
+/// closes: dropped on a thread of the server's runtime (the pool is dropped with the server's
+/// state), it is closed on a thread of its own instead.
+pub(crate) struct PgConn(Option<Client>);
+
+impl PgConn {
+    /// The client.
+    pub(super) fn client(&mut self) -> Result<&mut Client, super::Error> {
+        self.0
+            .as_mut()
+            .ok_or_else(|| super::Error::Database("connection already closed".into()))
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                std::thread::spawn(move || drop(client));
+            }
+        }
+    }
+}
+
 /// Opens connections to one database.
 #[derive(Debug)]
 pub(super) struct PgManager {
@@ -30,18 +54,21 @@ impl PgManager {
 }
 
 impl r2d2::ManageConnection for PgManager {
-    type Connection = Client;
+    type Connection = PgConn;
     type Error = postgres::Error;
 
-    fn connect(&self) -> Result<Client, postgres::Error> {
-        open(&self.config)
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        open(&self.config).map(|c| PgConn(Some(c)))
     }
 
-    fn is_valid(&self, conn: &mut Client) -> Result<(), postgres::Error> {
-        conn.simple_query("").map(|_| ())
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        match conn.0.as_mut() {
+            Some(c) => c.simple_query("").map(|_| ()),
+            None => Ok(()),
+        }
     }
 
-    fn has_broken(&self, conn: &mut Client) -> bool {
-        conn.is_closed()
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.0.as_ref().is_none_or(Client::is_closed)
     }
 }
