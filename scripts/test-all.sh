@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of every language, installing what it needs first:
-#   Rust (cargo test: core, server, CLI, examples), the supply-chain check (cargo deny), the
+#   Rust (cargo test: core, server, CLI, examples; the server's suites again on PostgreSQL), the
+#   supply-chain check (cargo deny), the
 #   server against schemathesis, the fuzz smoke runs, the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
 #   Blender via bpy; then the release wheel in a fresh venv), Ruby (minitest, native and Fiddle
@@ -44,6 +45,8 @@ ensure_workspace_build_deps || exit 1
 ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 
 run_suite rust "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
+# The server's integration suites again, on PostgreSQL (installed and started by the script).
+run_suite postgres "server: integration suites on PostgreSQL" scripts/test-postgres.sh
 run_suite lint "rust: rustfmt and clippy" scripts/lint-rust.sh
 run_suite generated "generated files are fresh" scripts/check-generated.sh
 run_suite deny "supply chain: cargo deny check licenses bans" scripts/check-deny.sh

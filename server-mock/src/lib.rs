@@ -221,6 +221,7 @@ pub async fn prepare(
     let (store, jwt, links, recovered) =
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let store = open(&database)?;
+            store.claim_serving()?;
             let jwt = http::auth::JwtKeys::load(&store)?;
             let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
             let recovered =

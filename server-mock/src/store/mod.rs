@@ -55,7 +55,7 @@ pub struct Store {
 #[derive(Debug)]
 enum Engine {
     Sqlite(sqlite::Sqlite),
-    Postgres(postgres::Postgres),
+    Postgres(Box<postgres::Postgres>),
 }
 
 impl Store {
@@ -90,8 +90,25 @@ impl Store {
     /// password.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
         Ok(Self {
-            engine: Arc::new(Engine::Postgres(postgres::Postgres::connect(url)?)),
+            engine: Arc::new(Engine::Postgres(Box::new(postgres::Postgres::connect(
+                url,
+            )?))),
         })
+    }
+
+    /// Makes this store the one serving its database, for as long as it lives: on PostgreSQL
+    /// a second `serve` on the same database is refused with a message saying so (several
+    /// servers on one database need render leases and cross-server wake-ups, not built yet).
+    /// SQLite needs nothing: its single writer is the file's. Blocking.
+    ///
+    /// # Errors
+    ///
+    /// Another server serves the database, or it cannot be reached.
+    pub fn claim_serving(&self) -> anyhow::Result<()> {
+        match &*self.engine {
+            Engine::Sqlite(_) => Ok(()),
+            Engine::Postgres(db) => db.claim_serving(),
+        }
     }
 
     /// Which engine this store runs on.

@@ -23,7 +23,7 @@ fn from_row(r: &Row) -> Result<User> {
 /// The database failed.
 pub async fn find(store: &Store, user_id: &str) -> Result<Option<User>> {
     let user_id = user_id.to_owned();
-    store.read(move |conn| Ok(find_in(conn, &user_id)?)).await
+    store.read(move |conn| find_in(conn, &user_id)).await
 }
 
 /// The user with `email` (case-insensitive) and their password hash.
@@ -33,9 +33,7 @@ pub async fn find(store: &Store, user_id: &str) -> Result<Option<User>> {
 /// The database failed.
 pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<(User, String)>> {
     let email = email.to_owned();
-    store
-        .read(move |conn| Ok(find_by_email_in(conn, &email)?))
-        .await
+    store.read(move |conn| find_by_email_in(conn, &email)).await
 }
 
 /// The secret signing deliveries to the user's renders' own `callbackUrl`.
@@ -46,7 +44,7 @@ pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<(User, S
 pub async fn callback_secret(store: &Store, user_id: &str) -> Result<Option<String>> {
     let user_id = user_id.to_owned();
     store
-        .read(move |conn| Ok(callback_secret_in(conn, &user_id)?))
+        .read(move |conn| callback_secret_in(conn, &user_id))
         .await
 }
 

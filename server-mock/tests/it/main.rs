@@ -13,6 +13,7 @@ mod cdn_links;
 mod connections;
 mod crash;
 mod credits;
+mod database;
 mod db_limits;
 mod faults;
 mod gemini;

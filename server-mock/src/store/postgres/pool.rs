@@ -23,6 +23,10 @@ pub(super) fn open(config: &postgres::Config) -> Result<Client, postgres::Error>
 pub(crate) struct PgConn(Option<Client>);
 
 impl PgConn {
+    pub(super) fn new(client: Client) -> Self {
+        Self(Some(client))
+    }
+
     /// The client.
     pub(super) fn client(&mut self) -> Result<&mut Client, super::Error> {
         self.0

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The server's suites on PostgreSQL (issue 14): installs Debian's PostgreSQL when missing, starts
+# its cluster (and stops it at the end if it was not running), creates a throwaway role allowed to
+# create databases, and runs the server's integration tests (`tests/it`: the HTTP API, the SDK
+# end to end against the server, crashes, webhooks, limits) with RENDERIQ_TEST_DATABASE_URL, so
+# every test server runs on a PostgreSQL database of its own (renderiq_server::testing). The test
+# databases and the role are dropped at the end.
+#
+#   scripts/test-postgres.sh                    # the whole server suite on PostgreSQL
+#   scripts/test-postgres.sh credits::          # extra arguments go to the test binary
+#
+# `cargo test --workspace --test it` selects the same packages as the workspace's own test run,
+# so its build is reused (a `-p renderiq-server` build would unify other features and rebuild);
+# it also runs the SDK's `tests/it`, which never touches a database.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+ensure_rust_build_deps
+ensure_apt postgresql
+
+AS_POSTGRES=(runuser -u postgres --)
+[ "$(id -u)" -eq 0 ] || AS_POSTGRES=(sudo -u postgres)
+
+VERSION="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
+CLUSTER="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
+if [ -z "$VERSION" ]; then
+    VERSION="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)"
+    CLUSTER=main
+    log "creating the PostgreSQL $VERSION cluster $CLUSTER"
+    pg_createcluster "$VERSION" "$CLUSTER" >/dev/null
+fi
+STARTED=""
+if ! pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
+    log "starting PostgreSQL $VERSION/$CLUSTER"
+    pg_ctlcluster "$VERSION" "$CLUSTER" start
+    STARTED=1
+fi
+PORT="$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $3}')"
+
+ROLE="renderiq_test_$$"
+PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+psql_admin() { "${AS_POSTGRES[@]}" psql -p "$PORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+cleanup() {
+    local dbs
+    dbs="$(psql_admin -c "SELECT datname FROM pg_database WHERE datname LIKE 'rq\_test\_%'" 2>/dev/null || true)"
+    for db in $dbs; do
+        psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    psql_admin -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1 || true
+    if [ -n "$STARTED" ]; then
+        log "stopping PostgreSQL $VERSION/$CLUSTER"
+        pg_ctlcluster "$VERSION" "$CLUSTER" stop || true
+    fi
+}
+trap cleanup EXIT
+
+psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"
+export RENDERIQ_TEST_DATABASE_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/postgres"
+log "server suites on PostgreSQL $VERSION ($(psql_admin -c 'SHOW server_version'))"
+cargo test --workspace --test it --no-fail-fast -- "$@"
