@@ -39,6 +39,16 @@ struct Store {
     database_url: Option<renderiq_sdk::Secret>,
 }
 
+impl Store {
+    /// Opens (creating and migrating if needed) the database these arguments name.
+    fn open(&self) -> anyhow::Result<renderiq_server::Store> {
+        renderiq_server::open_database(
+            &self.data_dir,
+            self.database_url.as_ref().map(renderiq_sdk::Secret::expose),
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Create a user.
@@ -92,13 +102,7 @@ fn main() -> anyhow::Result<()> {
             credits,
             store,
         }) => {
-            let db = renderiq_server::open_database(
-                &store.data_dir,
-                store
-                    .database_url
-                    .as_ref()
-                    .map(renderiq_sdk::Secret::expose),
-            )?;
+            let db = store.open()?;
             let user =
                 renderiq_server::create_user(&db, &email, &password, name.as_deref(), credits)?;
             println!(
@@ -112,13 +116,7 @@ fn main() -> anyhow::Result<()> {
             amount,
             store,
         }) => {
-            let db = renderiq_server::open_database(
-                &store.data_dir,
-                store
-                    .database_url
-                    .as_ref()
-                    .map(renderiq_sdk::Secret::expose),
-            )?;
+            let db = store.open()?;
             let credits = renderiq_server::grant_credits(&db, &email, amount)?;
             println!(
                 "granted {amount} credits to {email}; balance {}",

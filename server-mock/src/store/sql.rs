@@ -369,12 +369,7 @@ impl<'a> Conn<'a> {
                 Ok(out)
             }
             Inner::Postgres(tx) => {
-                let values: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
-                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = tx.borrow_mut().query(&pg_sql(sql), &params)?;
+                let rows = with_pg_params(args, |p| tx.borrow_mut().query(&pg_sql(sql), p))?;
                 rows.iter().map(pg_row).collect()
             }
         }
@@ -414,14 +409,9 @@ impl<'a> Conn<'a> {
                     .execute(rusqlite::params_from_iter(values.iter()))?;
                 Ok(n as u64)
             }
-            Inner::Postgres(tx) => {
-                let values: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
-                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
-                    .iter()
-                    .map(|v| v as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                Ok(tx.borrow_mut().execute(&pg_sql(sql), &params)?)
-            }
+            Inner::Postgres(tx) => Ok(with_pg_params(args, |p| {
+                tx.borrow_mut().execute(&pg_sql(sql), p)
+            })?),
         }
     }
 
@@ -474,6 +464,19 @@ impl<'a> Conn<'a> {
         }
         Ok(())
     }
+}
+
+/// Runs `f` with `args` as the parameters of a PostgreSQL statement.
+fn with_pg_params<T>(
+    args: &[&dyn ToValue],
+    f: impl FnOnce(&[&(dyn postgres::types::ToSql + Sync)]) -> T,
+) -> T {
+    let values: Vec<Value> = args.iter().map(|a| a.to_value()).collect();
+    let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+        .iter()
+        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .collect();
+    f(&params)
 }
 
 fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Value> {
