@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 ensure_rust_build_deps
-ensure_apt postgresql
+ensure_apt postgresql openssl
 
 AS_POSTGRES=(runuser -u postgres --)
 [ "$(id -u)" -eq 0 ] || AS_POSTGRES=(sudo -u postgres)
@@ -55,6 +55,16 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+
+# The cluster's TLS certificate (Debian makes a self-signed one and turns TLS on): the suite
+# reaches the database over verified TLS with it (database::tls_to_postgres_…).
+[ "$(psql_admin -c 'SHOW ssl')" = on ] || { echo "PostgreSQL $VERSION/$CLUSTER has ssl off" >&2; exit 1; }
+CERT="$(psql_admin -c 'SHOW ssl_cert_file')"
+CERT_HOST="$(openssl x509 -in "$CERT" -noout -ext subjectAltName 2>/dev/null |
+    grep -o 'DNS:[^, ]*' | head -n1 | cut -d: -f2)"
+[ -n "$CERT_HOST" ] || CERT_HOST="$(openssl x509 -in "$CERT" -noout -subject -nameopt multiline |
+    sed -n 's/^ *commonName *= *//p')"
+export RENDERIQ_TEST_DATABASE_TLS="$CERT_HOST,$CERT"
 
 psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"
 export RENDERIQ_TEST_DATABASE_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/postgres"

@@ -60,3 +60,82 @@ async fn a_second_server_on_one_postgres_database_is_refused_naming_the_reason()
         }
     }
 }
+
+/// What scripts/test-postgres.sh tells the suite about the cluster's TLS certificate:
+/// `<host name in the certificate>,<the certificate file>`.
+const TLS_VAR: &str = "RENDERIQ_TEST_DATABASE_TLS";
+
+/// A database reached over TLS is reached only when its certificate and host name check out,
+/// against the roots the server trusts (the OS store, here `SSL_CERT_FILE`): the admin command
+/// is a server process like `serve`.
+#[tokio::test]
+async fn tls_to_postgres_checks_the_certificate_and_the_host_name() {
+    if Backend::of_test_suite() == Backend::Sqlite {
+        return; // no database server to reach
+    }
+    let tls = std::env::var(TLS_VAR)
+        .unwrap_or_else(|_| panic!("{TLS_VAR} must name the cluster's certificate host and file"));
+    let (host, cert) = tls.split_once(',').expect("HOST,CERT_FILE");
+    let dir = tempfile::tempdir().unwrap();
+    let plain = crate::support::database_url(dir.path()).unwrap();
+    let url_for = |host: &str| {
+        let mut url = url::Url::parse(&plain).unwrap();
+        url.set_host(Some(host)).unwrap();
+        // The cluster listens on loopback: connect there, check the certificate for `host`.
+        url.query_pairs_mut()
+            .append_pair("sslmode", "require")
+            .append_pair("hostaddr", "127.0.0.1");
+        url.to_string()
+    };
+    // The OS store is what these name (Debian's /etc/ssl/certs holds the cluster's self-signed
+    // certificate too, so the machine's own store is not used here).
+    let no_dir = tempfile::tempdir().unwrap();
+    let add_user = |email: &str, url: &str, trusted: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
+            .args([
+                "user",
+                "add",
+                "--email",
+                email,
+                "--password",
+                "pw",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env("RENDERIQ_DATABASE_URL", url)
+            .env("SSL_CERT_FILE", trusted)
+            .env("SSL_CERT_DIR", no_dir.path())
+            .output()
+            .unwrap()
+    };
+    // Some other certificate: the test's own, made here.
+    let other = rcgen::generate_simple_self_signed(vec![host.to_owned()]).unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let other_file = certs.path().join("other.pem");
+    std::fs::write(&other_file, other.cert.pem()).unwrap();
+    let other_file = other_file.to_str().unwrap().to_owned();
+    let refused = |out: &std::process::Output, why: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(!out.status.success(), "{why}: accepted");
+        assert!(stderr.contains("certificate"), "{why}: {stderr}");
+        assert!(!stderr.contains(":pw@"), "the password shows: {stderr}");
+    };
+
+    let ok = add_user("tls@example.com", &url_for(host), cert);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // Not among the roots the server trusts (only another certificate is): refused, nothing
+    // sent in clear instead.
+    refused(
+        &add_user("untrusted@example.com", &url_for(host), &other_file),
+        "an untrusted certificate",
+    );
+    // A trusted certificate for another name: refused.
+    refused(
+        &add_user("misnamed@example.com", &url_for("127.0.0.1"), cert),
+        "a certificate for another host name",
+    );
+}

@@ -20,7 +20,7 @@ use super::{Error, Result};
 
 mod pool;
 
-use pool::PgManager;
+use pool::{PgManager, Security};
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -50,6 +50,8 @@ pub(crate) struct Postgres {
     serving: std::sync::Arc<std::sync::Mutex<Option<pool::PgConn>>>,
     /// The connection settings (for `Debug`: hosts and database, never the password).
     config: postgres::Config,
+    /// Clear or verified TLS, from the URL and the host.
+    security: Security,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -57,6 +59,7 @@ impl std::fmt::Debug for Postgres {
         f.debug_struct("Postgres")
             .field("hosts", &self.config.get_hosts())
             .field("dbname", &self.config.get_dbname())
+            .field("tls", &self.security.is_tls())
             .field("connections", &self.pool.state().connections)
             .finish()
     }
@@ -65,9 +68,16 @@ impl std::fmt::Debug for Postgres {
 impl Postgres {
     /// Connects and runs pending migrations.
     pub(super) fn connect(url: &str) -> anyhow::Result<Self> {
-        let config: postgres::Config = url
+        let config: postgres::Config = libpq_sslmodes(url)
             .parse()
             .with_context(|| format!("parsing the database URL {}", redact(url)))?;
+        let security = Security::of(&config)?;
+        // One connection first: a refusal (a password, a certificate) is reported at once and
+        // with its cause, not after the pool's retries.
+        drop(
+            pool::open(&config, &security)
+                .with_context(|| format!("connecting to {}", redact(url)))?,
+        );
         // Connections are opened as needed (each costs a round of password hashing), and
         // closed after a while idle, so several servers share the database's connection limit.
         let pool = r2d2::Pool::builder()
@@ -75,12 +85,13 @@ impl Postgres {
             .min_idle(Some(1))
             .idle_timeout(Some(Duration::from_secs(300)))
             .connection_timeout(Duration::from_secs(30))
-            .build(PgManager::new(config.clone()))
+            .build(PgManager::new(config.clone(), security.clone()))
             .with_context(|| format!("connecting to {}", redact(url)))?;
         let db = Self {
             pool,
             serving: std::sync::Arc::default(),
             config,
+            security,
         };
         db.migrate()
             .with_context(|| format!("migrating the database {}", redact(url)))?;
@@ -90,7 +101,7 @@ impl Postgres {
     /// Takes the serving lock for as long as this store lives: a second server on the same
     /// database is refused (the admin commands are not servers and need no lock).
     pub(super) fn claim_serving(&self) -> anyhow::Result<()> {
-        let mut conn = pool::open(&self.config).map(pool::PgConn::new)?;
+        let mut conn = pool::open(&self.config, &self.security).map(pool::PgConn::new)?;
         // A server restarting on the same database may find its predecessor still closing.
         let deadline = std::time::Instant::now() + SERVE_LOCK_WAIT;
         let got = loop {
@@ -175,6 +186,13 @@ fn database(e: postgres::Error) -> Error {
     Error::Database(Box::new(super::sql::QueryError::from(e)))
 }
 
+/// `url` with libpq's `sslmode=verify-full` and `verify-ca` as `require`, which here always checks
+/// the certificate and the host name (the client library knows only disable, prefer, require).
+fn libpq_sslmodes(url: &str) -> String {
+    url.replace("sslmode=verify-full", "sslmode=require")
+        .replace("sslmode=verify-ca", "sslmode=require")
+}
+
 /// `url` with its password replaced by `***`, for messages and logs.
 ///
 /// ```
@@ -203,6 +221,17 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn libpq_verify_modes_mean_verified_tls() {
+        for url in [
+            "postgres://rq@db.example/x?sslmode=verify-full",
+            "postgres://rq@db.example/x?sslmode=verify-ca",
+        ] {
+            let config: postgres::Config = libpq_sslmodes(url).parse().unwrap();
+            assert_eq!(config.get_ssl_mode(), postgres::config::SslMode::Require);
+        }
+    }
 
     #[test]
     fn the_password_never_shows_in_a_redacted_url() {

@@ -1,7 +1,9 @@
-//! The r2d2 connection manager for PostgreSQL: opens a connection with the session settings
-//! every server connection runs with.
+//! The r2d2 connection manager for PostgreSQL: opens a connection, over TLS where the database is
+//! not on this machine, with the session settings every server connection runs with.
 
+use postgres::config::{Host, SslMode};
 use postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The session settings of every connection: bounded statements and idle transactions (a stuck
 /// server cannot hold row locks for ever), UTC, and a name in `pg_stat_activity`.
@@ -10,9 +12,73 @@ const SESSION: &str = "SET statement_timeout = '30s';
      SET TIME ZONE 'UTC';
      SET application_name = 'renderiq-server';";
 
+/// How connections to one database are made: in clear, or over TLS with the server's
+/// certificate and host name verified (the OS store and Mozilla's roots, [`crate::tls`]).
+///
+/// `sslmode=disable` is clear, `sslmode=require` is verified TLS; without `sslmode` (or with
+/// `prefer`) a database on a loopback address, `localhost` or a Unix socket is reached in clear and
+/// any other host over verified TLS, so a password and the rows never cross a network in clear
+/// unless the URL says so.
+#[derive(Clone)]
+pub(super) enum Security {
+    Clear,
+    Tls(MakeRustlsConnect),
+}
+
+impl Security {
+    /// The security of connections made with `config`.
+    pub(super) fn of(config: &postgres::Config) -> anyhow::Result<Self> {
+        let tls = match config.get_ssl_mode() {
+            SslMode::Disable => false,
+            SslMode::Prefer => {
+                !(config.get_hosts().iter().all(is_local)
+                    && config
+                        .get_hostaddrs()
+                        .iter()
+                        .all(std::net::IpAddr::is_loopback))
+            }
+            _ => true,
+        };
+        Ok(if tls {
+            Self::Tls(MakeRustlsConnect::new(crate::tls::client_config()?))
+        } else {
+            Self::Clear
+        })
+    }
+
+    /// `true` for verified TLS.
+    pub(super) fn is_tls(&self) -> bool {
+        matches!(self, Self::Tls(_))
+    }
+}
+
+fn is_local(host: &Host) -> bool {
+    match host {
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        Host::Unix(_) => true,
+    }
+}
+
 /// Opens a connection with [`SESSION`] applied.
-pub(super) fn open(config: &postgres::Config) -> Result<Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+pub(super) fn open(
+    config: &postgres::Config,
+    security: &Security,
+) -> Result<Client, postgres::Error> {
+    let mut client = match security {
+        Security::Clear => config.connect(NoTls)?,
+        Security::Tls(tls) => {
+            let mut config = config.clone();
+            config.ssl_mode(SslMode::Require);
+            config.connect(tls.clone())?
+        }
+    };
     client.batch_execute(SESSION)?;
     Ok(client)
 }
@@ -46,14 +112,14 @@ impl Drop for PgConn {
 }
 
 /// Opens connections to one database.
-#[derive(Debug)]
 pub(super) struct PgManager {
     config: postgres::Config,
+    security: Security,
 }
 
 impl PgManager {
-    pub(super) fn new(config: postgres::Config) -> Self {
-        Self { config }
+    pub(super) fn new(config: postgres::Config, security: Security) -> Self {
+        Self { config, security }
     }
 }
 
@@ -62,7 +128,7 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        open(&self.config).map(|c| PgConn(Some(c)))
+        open(&self.config, &self.security).map(|c| PgConn(Some(c)))
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
@@ -74,5 +140,30 @@ impl r2d2::ManageConnection for PgManager {
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
         conn.0.as_ref().is_none_or(Client::is_closed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls(url: &str) -> bool {
+        Security::of(&url.parse().unwrap()).unwrap().is_tls()
+    }
+
+    #[test]
+    fn a_remote_database_is_reached_over_tls_unless_the_url_disables_it() {
+        assert!(!tls("postgres://rq@localhost/x"));
+        assert!(!tls("postgres://rq@127.0.0.1:5432/x"));
+        assert!(!tls("postgres://rq@[::1]/x"));
+        assert!(!tls("host=/run/postgresql user=rq"));
+        assert!(tls("postgres://rq@db.example.com/x"));
+        assert!(tls("postgres://rq@10.0.0.7/x"));
+        assert!(tls("postgres://rq@db.example.com/x?sslmode=prefer"));
+        assert!(tls("postgres://rq@localhost/x?sslmode=require"));
+        assert!(!tls("postgres://rq@db.example.com/x?sslmode=disable"));
+        // The address connected to counts, not only the name.
+        assert!(tls("postgres://rq@localhost/x?hostaddr=10.0.0.7"));
+        assert!(!tls("postgres://rq@localhost/x?hostaddr=127.0.0.1"));
     }
 }
