@@ -110,7 +110,9 @@ pub fn test_config(dir: &Path) -> Config {
         auth_rate_limit: 0,
         sign_in_rate_limit: 0,
         webhook_retry_base_ms: 20,
-        webhook_timeout_ms: 2000,
+        // Generous: on a loaded machine a receiver may take seconds to answer, and an attempt
+        // that timed out would read as another outcome; no test measures the timeout itself.
+        webhook_timeout_ms: 30_000,
         ..Config::ephemeral(dir)
     }
 }
