@@ -183,7 +183,7 @@ impl Postgres {
 }
 
 fn database(e: postgres::Error) -> Error {
-    Error::Database(Box::new(super::sql::QueryError::from(e)))
+    super::sql::QueryError::from(e).into()
 }
 
 /// `url` with libpq's `sslmode=verify-full` and `verify-ca` as `require`, which here always checks

@@ -152,7 +152,7 @@ impl Sqlite {
 }
 
 fn database(e: rusqlite::Error) -> Error {
-    Error::Database(Box::new(super::sql::QueryError::from(e)))
+    super::sql::QueryError::from(e).into()
 }
 
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
