@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of every language, installing what it needs first:
 #   Rust (cargo test: core, server, CLI, examples; the server's suites again on PostgreSQL), the
+#   nginx configuration of the deployment docs (nginx -t, then in front of two servers), the
 #   supply-chain check (cargo deny), the
 #   server against schemathesis, the fuzz smoke runs, the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
@@ -47,6 +48,8 @@ ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 run_suite rust "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
 # The server's integration suites again, on PostgreSQL (installed and started by the script).
 run_suite postgres "server: integration suites on PostgreSQL" scripts/test-postgres.sh
+# The load balancer configuration of the README: nginx -t, then requests through it.
+run_suite nginx "deploy: nginx in front of two servers" scripts/check-nginx.sh
 run_suite lint "rust: rustfmt and clippy" scripts/lint-rust.sh
 run_suite generated "generated files are fresh" scripts/check-generated.sh
 run_suite deny "supply chain: cargo deny check licenses bans" scripts/check-deny.sh

@@ -70,6 +70,17 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_RENDER_DELAY_MS", default_value_t = 300)]
     pub render_delay_ms: u64,
 
+    /// How long a worker holds a render it claimed without renewing it. The worker renews it
+    /// every third of this while it works; when a server dies its renders are taken over by any
+    /// server on the same database once their lease runs out.
+    #[arg(long, env = "RENDERIQ_RENDER_LEASE_SECONDS", default_value_t = 30)]
+    pub render_lease_seconds: u64,
+
+    /// Times a render is claimed before one whose lease runs out again is failed and refunded
+    /// instead of taken over (a render that keeps killing its servers).
+    #[arg(long, env = "RENDERIQ_RENDER_MAX_ATTEMPTS", default_value_t = 3)]
+    pub render_max_attempts: u32,
+
     /// Requests per minute per user and platform for everything but render creation (0 = off).
     #[arg(long, env = "RENDERIQ_READ_RATE_LIMIT", default_value_t = 600)]
     pub read_rate_limit: u32,
@@ -110,6 +121,16 @@ pub struct Config {
     /// own network.
     #[arg(long, env = "RENDERIQ_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
+
+    /// A load balancer (address or network, repeatable; comma-separated in the environment)
+    /// whose `X-Forwarded-For` says who the client is, for the per-address limits. Without it
+    /// the header is never read: any client could write it.
+    #[arg(
+        long = "trusted-proxy",
+        env = "RENDERIQ_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<crate::http::proxies::ProxyNet>,
 
     /// Most webhooks one user may have registered.
     #[arg(long, env = "RENDERIQ_MAX_WEBHOOKS_PER_USER", default_value_t = 20)]
@@ -246,6 +267,8 @@ impl Default for Config {
             public_url: None,
             workers: 2,
             render_delay_ms: 300,
+            render_lease_seconds: 30,
+            render_max_attempts: 3,
             read_rate_limit: 600,
             create_rate_limit: 30,
             token_ttl_seconds: 3600,
@@ -255,6 +278,7 @@ impl Default for Config {
             webhook_max_failures: 5,
             webhook_timeout_ms: 10_000,
             allow_private_webhooks: false,
+            trusted_proxies: Vec::new(),
             max_webhooks_per_user: 20,
             webhook_concurrency: 8,
             max_upload_bytes: 20 * 1024 * 1024,
@@ -318,6 +342,16 @@ impl Config {
                 self.refresh_grace_seconds,
                 self.refresh_ttl_seconds
             );
+        }
+        if self.render_lease_seconds == 0 || self.render_lease_seconds > 3600 {
+            bail!(
+                "--render-lease-seconds {} is out of range: use 1 to 3600 (a worker renews its \
+                 lease every third of it)",
+                self.render_lease_seconds
+            );
+        }
+        if self.render_max_attempts == 0 {
+            bail!("--render-max-attempts must be 1 or more (1: never take a render over)");
         }
         if self.password_hash_concurrency == Some(0) {
             bail!(

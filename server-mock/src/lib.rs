@@ -196,8 +196,8 @@ pub async fn spawn_with_generator(
 }
 
 /// Builds the [`AppState`] of a server whose links start with `public_url`: opens and migrates
-/// the database, loads the token secret, and fails and refunds the renders a previous run left
-/// processing (announcing them to webhooks). Starts no worker and no listener: serve
+/// the database and loads the token secret; renders a previous run left processing are taken
+/// over by the workers once their lease runs out. Starts no worker and no listener: serve
 /// [`app`]`(state)` yourself, or drive it in-process in tests.
 ///
 /// # Errors
@@ -218,25 +218,27 @@ pub async fn prepare(
         config.cdn_link_ttl_seconds,
         config.clock.clone(),
     );
-    let (store, jwt, links, recovered) =
-        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let store = open(&database)?;
-            store.claim_serving()?;
-            let jwt = http::auth::JwtKeys::load(&store)?;
-            let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
-            let recovered =
-                store::renders::recover_interrupted_blocking(&store, delivery::event_body(&links))?;
-            Ok((store, jwt, links, recovered))
-        })
-        .await??;
-    if !recovered.is_empty() {
-        tracing::warn!(
-            count = recovered.len(),
-            "failed and refunded renders interrupted by the last shutdown"
-        );
-    }
+    let (store, jwt, links) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let store = open(&database)?;
+        let jwt = http::auth::JwtKeys::load(&store)?;
+        let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
+        Ok((store, jwt, links))
+    })
+    .await??;
+    // Renders a previous run left processing are taken over by the workers when their lease
+    // runs out (`--render-lease-seconds`), here or on another server of the same database.
+    let lease = Arc::new(store::renders::Lease {
+        owner: store::new_id("srv"),
+        duration_ms: i64::try_from(config.render_lease_seconds.saturating_mul(1000))
+            .unwrap_or(i64::MAX),
+        max_attempts: config.render_max_attempts,
+    });
+    tracing::info!(instance = %lease.owner, "server instance");
     let storage = storage::Storage::open(config.storage_dir())?;
     let config_max_waiters = config.max_waiters_per_user;
+    let proxies = Arc::new(http::proxies::TrustedProxies::new(
+        config.trusted_proxies.clone(),
+    ));
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
         rate_limiter: Arc::new(RateLimiter::new(&config)),
@@ -253,6 +255,8 @@ pub async fn prepare(
         shutdown,
         cdn: links,
         waiters: Arc::new(http::waiters::Waiters::new(config_max_waiters)),
+        lease,
+        proxies,
     };
     Ok(state)
 }
@@ -261,10 +265,21 @@ pub async fn prepare(
 /// sweeper ([`retention`]); they stop when the state's shutdown token is cancelled, a worker
 /// after finishing the render in hand. Deliveries still queued are resumed by the next start.
 pub fn start_workers(state: &AppState) -> Vec<JoinHandle<()>> {
-    (0..state.config.workers.max(1))
+    let mut tasks: Vec<JoinHandle<()>> = (0..state.config.workers.max(1))
         .map(|i| tokio::spawn(render::worker::run(state.clone(), i)))
         .chain([state.deliverer.start(), retention::start_sweeper(state)])
-        .collect()
+        .collect();
+    // Long-polls here answer for changes made by the other servers of a PostgreSQL database.
+    match state.listen_to_other_servers() {
+        Ok(Some(thread)) => tasks.push(tokio::task::spawn_blocking(move || {
+            let _ = thread.join();
+        })),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "could not listen for the other servers' render changes")
+        }
+    }
+    tasks
 }
 
 /// `http://ADDR`, with a wildcard address replaced by loopback so the URL is usable.

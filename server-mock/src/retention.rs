@@ -2,7 +2,7 @@
 //! queue.
 //!
 //! - The upload of a **cancelled or failed** render is deleted as soon as it ends (cancel route,
-//!   worker failure, start-up recovery through the first sweep); its `inputUrl` is `null` from
+//!   worker failure, a render out of attempts when its lease runs out); its `inputUrl` is `null` from
 //!   then on.
 //! - The input and output of a **completed** render are kept for `--retention-days` (default
 //!   30, counted from `completedAt`; 0 keeps them forever). A sweep, once at start and then

@@ -94,23 +94,36 @@ impl<S: Send + Sync> FromRequestParts<S> for Telemetry {
 }
 
 /// The client's address: the TCP peer, from the `ConnectInfo<SocketAddr>` request extension the
-/// server's accept loop adds to every request (`into_make_service_with_connect_info`). Never
-/// read from `X-Forwarded-For` or the like, which any client can write. A request without it
+/// server's accept loop adds to every request — or, when the peer is a load balancer named by
+/// `--trusted-proxy`, the client it names in `X-Forwarded-For` ([`super::proxies`]). The header
+/// of any other peer is never read: any client can write it. A request without the extension
 /// (driven in-process, e.g. with `tower::ServiceExt::oneshot`) gets the unspecified address
 /// `0.0.0.0`, shared by all such requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        if !state.proxies.trusts(peer) {
+            return Ok(Self(peer));
+        }
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+        Ok(Self(state.proxies.client(peer, forwarded.as_deref())))
     }
 }
 

@@ -35,6 +35,7 @@ pub mod keys;
 pub mod openapi;
 pub mod password;
 pub mod projects;
+pub mod proxies;
 pub mod rate_limit;
 pub mod renders;
 pub mod settings;
@@ -48,10 +49,41 @@ use rate_limit::RateLimiter;
 /// A render reached a new state (sent to long-polling readers).
 #[derive(Debug, Clone)]
 pub struct RenderEvent {
-    /// The render.
+    /// The render ([`RenderEvent::ANY`]: any render may have changed).
     pub render_id: String,
     /// `true` when the new state is terminal.
     pub terminal: bool,
+}
+
+impl RenderEvent {
+    /// The `render_id` of an event that concerns every render (notifications were missed).
+    pub const ANY: &'static str = "*";
+
+    /// The PostgreSQL channel render changes are announced on.
+    const CHANNEL: &'static str = "renderiq_renders";
+
+    /// `true` when a waiter on render `id` should look at it again.
+    pub fn concerns(&self, id: &str) -> bool {
+        self.render_id == id || self.render_id == Self::ANY
+    }
+
+    /// The notification payload announcing a change of `render_id` by server `owner`.
+    fn payload(owner: &str, render_id: &str, terminal: bool) -> String {
+        format!("{owner} {render_id} {}", u8::from(terminal))
+    }
+
+    /// The server and the event of a [`RenderEvent::payload`].
+    fn from_payload(payload: &str) -> Option<(&str, Self)> {
+        let mut parts = payload.split(' ');
+        let (owner, render_id, terminal) = (parts.next()?, parts.next()?, parts.next()?);
+        Some((
+            owner,
+            Self {
+                render_id: render_id.to_owned(),
+                terminal: terminal == "1",
+            },
+        ))
+    }
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -85,6 +117,11 @@ pub struct AppState {
     pub cdn: CdnLinks,
     /// Render long-polls held per user (`--max-waiters-per-user`).
     pub waiters: Arc<waiters::Waiters>,
+    /// How this server's workers hold the renders they claim; its owner is this process's
+    /// instance id (`srv_…`, new at every start).
+    pub lease: Arc<crate::store::renders::Lease>,
+    /// Load balancers whose `X-Forwarded-For` is believed (`--trusted-proxy`).
+    pub proxies: Arc<proxies::TrustedProxies>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -96,13 +133,55 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Announces a render state change to long-polling readers.
+    /// Announces a render state change to long-polling readers, here and (PostgreSQL) on every
+    /// server of the same database.
     pub fn render_changed(&self, render_id: &str, terminal: bool) {
-        // No receivers is fine: nobody is waiting.
-        let _ = self.render_events.send(RenderEvent {
+        self.announce(RenderEvent {
             render_id: render_id.to_owned(),
             terminal,
         });
+        if self.store.backend() == crate::store::Backend::Postgres {
+            let payload = RenderEvent::payload(&self.lease.owner, render_id, terminal);
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.notify(RenderEvent::CHANNEL, payload).await {
+                    tracing::warn!(error = %e, "announcing a render change to the other servers failed");
+                }
+            });
+        }
+    }
+
+    /// Wakes this server's long-polls waiting for `event`'s render.
+    fn announce(&self, event: RenderEvent) {
+        // No receivers is fine: nobody is waiting.
+        let _ = self.render_events.send(event);
+    }
+
+    /// Hears the render changes the other servers of this database announce (PostgreSQL
+    /// `LISTEN`), until shutdown; `None` on SQLite.
+    ///
+    /// # Errors
+    ///
+    /// The listening thread could not be started.
+    pub fn listen_to_other_servers(&self) -> std::io::Result<Option<std::thread::JoinHandle<()>>> {
+        let state = self.clone();
+        let on_heard = Box::new(move |heard: crate::store::Heard| match heard {
+            crate::store::Heard::Message(payload) => {
+                match RenderEvent::from_payload(&payload) {
+                    // Our own announcements were delivered here at once.
+                    Some((owner, _)) if owner == state.lease.owner => {}
+                    Some((_, event)) => state.announce(event),
+                    None => tracing::warn!(%payload, "unreadable render notification"),
+                }
+            }
+            // Changes may have been missed: every waiter looks again.
+            crate::store::Heard::Reconnected => state.announce(RenderEvent {
+                render_id: RenderEvent::ANY.to_owned(),
+                terminal: false,
+            }),
+        });
+        self.store
+            .listen(RenderEvent::CHANNEL, on_heard, self.shutdown.clone())
     }
 }
 

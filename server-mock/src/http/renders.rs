@@ -241,7 +241,7 @@ pub async fn get_render(
                 () = clock.sleep_until(deadline) => break false,
                 () = state.shutdown.cancelled() => break false,
                 event = rx.recv() => match event {
-                    Ok(event) if event.render_id == id => break true,
+                    Ok(event) if event.concerns(&id) => break true,
                     Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => break true,
                     Err(RecvError::Closed) => break false,

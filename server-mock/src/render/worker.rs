@@ -1,6 +1,10 @@
-//! The worker pool: each worker claims the oldest pending render (pending → processing), reports
-//! progress, runs the generator, stores the output and ends the render (completed, or failed with
-//! a refund in the same transaction), then announces it to long-polls and webhooks.
+//! The worker pool: each worker claims the oldest render waiting (pending, or processing under
+//! a lease that ran out because its server stopped), holds it under a lease it renews while it
+//! works, reports progress, runs the generator, stores the output and ends the render
+//! (completed, or failed with a refund in the same transaction), then announces it to
+//! long-polls and webhooks. A worker that loses its lease (its renewals failed for longer than
+//! the lease, and another server took the render over) drops its work: the render ends once,
+//! by whoever holds it.
 
 use std::time::Duration;
 
@@ -14,6 +18,9 @@ use crate::{delivery, retention};
 /// Progress steps of the simulated generation time (`--render-delay-ms`).
 const STEPS: u64 = 5;
 
+/// What [`generate`] answers when a progress update finds the render is not ours any more.
+const LEASE_LOST: &str = "lease lost";
+
 /// Runs one worker until shutdown. A render in hand is finished before the worker stops.
 pub(crate) async fn run(state: AppState, index: usize) {
     tracing::debug!(worker = index, "render worker started");
@@ -21,18 +28,29 @@ pub(crate) async fn run(state: AppState, index: usize) {
         if state.shutdown.is_cancelled() {
             break;
         }
-        match renders::claim_next(&state.store).await {
-            Ok(Some(row)) => {
+        let body = delivery::event_body(&state.cdn);
+        match renders::claim_next(&state.store, &state.lease, body).await {
+            Ok(claimed) => {
+                for row in &claimed.abandoned {
+                    tracing::warn!(render = %row.id, "render failed and refunded: interrupted too often");
+                    state.render_changed(&row.id, true);
+                    retention::discard_input(&state, &row.id, &row.input_path).await;
+                }
+                if !claimed.abandoned.is_empty() {
+                    state.deliverer.wake();
+                }
+                let Some(row) = claimed.render else {
+                    tokio::select! {
+                        () = state.work_available.notified() => {}
+                        // Pending renders are found even if a wake-up was missed, and renders
+                        // whose lease ran out are found at all.
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        () = state.shutdown.cancelled() => break,
+                    }
+                    continue;
+                };
                 state.render_changed(&row.id, false);
                 process(&state, row).await;
-            }
-            Ok(None) => {
-                tokio::select! {
-                    () = state.work_available.notified() => {}
-                    // A safety net: pending renders are found even if a wake-up was missed.
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    () = state.shutdown.cancelled() => break,
-                }
             }
             Err(e) => {
                 tracing::error!(worker = index, error = %e, "claiming a render failed");
@@ -45,12 +63,21 @@ pub(crate) async fn run(state: AppState, index: usize) {
 
 async fn process(state: &AppState, row: RenderRow) {
     let id = row.id.clone();
-    let outcome = generate(state, &row).await;
+    let owner = state.lease.owner.as_str();
+    // The lease is renewed every third of its length while the render is generated; when a
+    // renewal finds the render is not ours any more, the work is dropped.
+    let outcome = tokio::select! {
+        outcome = generate(state, &row) => outcome,
+        () = keep_lease(state, &id) => {
+            tracing::warn!(render = %id, "lease lost (the render was taken over or ended); dropping the work");
+            return;
+        }
+    };
     // The end of the render and the webhook deliveries announcing it commit together.
     let body = delivery::event_body(&state.cdn);
     let ended = match outcome {
         Ok(output_path) => {
-            let result = renders::complete(&state.store, &id, &output_path, body).await;
+            let result = renders::complete(&state.store, &id, owner, &output_path, body).await;
             if !matches!(result, Ok(Some(_))) {
                 state.storage.remove(&output_path).await;
             }
@@ -58,7 +85,7 @@ async fn process(state: &AppState, row: RenderRow) {
         }
         Err(message) => {
             tracing::info!(render = %id, error = %message, "render failed; refunding");
-            renders::fail(&state.store, &id, &message, body).await
+            renders::fail(&state.store, &id, owner, &message, body).await
         }
     };
     match ended {
@@ -70,10 +97,29 @@ async fn process(state: &AppState, row: RenderRow) {
             state.render_changed(&row.id, true);
             state.deliverer.wake();
         }
-        // Someone else ended it (cannot happen today: only pending renders can be cancelled).
-        Ok(None) => {}
-        // Left processing: start-up recovery fails and refunds it.
+        // Not ours any more: its lease ran out and another worker took it over.
+        Ok(None) => tracing::warn!(render = %id, "the render was taken over before it ended here"),
+        // Left processing: taken over when its lease runs out.
         Err(e) => tracing::error!(render = %id, error = %e, "could not record the end of a render"),
+    }
+}
+
+/// Renews this worker's lease on render `id` every third of its length; returns only when the
+/// render is not ours any more. A failed renewal (database unreachable) is retried at the next
+/// tick: the lease covers two missed renewals.
+async fn keep_lease(state: &AppState, id: &str) {
+    let every = Duration::from_millis(
+        u64::try_from(state.lease.duration_ms / 3)
+            .unwrap_or(1)
+            .max(1),
+    );
+    loop {
+        tokio::time::sleep(every).await;
+        match renders::renew(&state.store, id, &state.lease, None).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::warn!(render = %id, error = %e, "renewing a render lease failed"),
+        }
     }
 }
 
@@ -86,11 +132,11 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
             tokio::time::sleep(step).await;
         }
         let progress = (i * 90 / STEPS) as u8;
-        if let Err(e) = renders::set_progress(&state.store, &row.id, progress).await {
-            tracing::warn!(render = %row.id, error = %e, "progress update failed");
-        } else {
+        match renders::renew(&state.store, &row.id, &state.lease, Some(progress)).await {
             // Long-polls that wait for a change (`until=change`) answer now.
-            state.render_changed(&row.id, false);
+            Ok(true) => state.render_changed(&row.id, false),
+            Ok(false) => return Err(LEASE_LOST.to_owned()),
+            Err(e) => tracing::warn!(render = %row.id, error = %e, "progress update failed"),
         }
     }
     let input = state.storage.read(&row.input_path).await.map_err(|e| {

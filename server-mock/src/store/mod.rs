@@ -31,6 +31,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use postgres::redact as redact_url;
+pub use postgres::Heard;
 pub use sql::Backend;
 pub use sqlite::Durability;
 
@@ -96,18 +97,41 @@ impl Store {
         })
     }
 
-    /// Makes this store the one serving its database, for as long as it lives: on PostgreSQL
-    /// a second `serve` on the same database is refused with a message saying so (several
-    /// servers on one database need render leases and cross-server wake-ups, not built yet).
-    /// SQLite needs nothing: its single writer is the file's. Blocking.
+    /// Sends `payload` on `channel` to every server of this database listening on it
+    /// ([`Store::listen`], this server included). On SQLite, whose file one server serves,
+    /// nothing is sent.
     ///
     /// # Errors
     ///
-    /// Another server serves the database, or it cannot be reached.
-    pub fn claim_serving(&self) -> anyhow::Result<()> {
+    /// The database failed.
+    pub(crate) async fn notify(&self, channel: &'static str, payload: String) -> Result<()> {
+        if let Engine::Postgres(_) = &*self.engine {
+            let store = self.clone();
+            tokio::task::spawn_blocking(move || match &*store.engine {
+                Engine::Postgres(db) => db.notify_blocking(channel, &payload),
+                Engine::Sqlite(_) => Ok(()),
+            })
+            .await
+            .map_err(|e| Error::Database(Box::new(e)))??;
+        }
+        Ok(())
+    }
+
+    /// Calls `on_heard` with what is sent on `channel` by the servers of this database until
+    /// `stop` is cancelled, from a thread of its own (PostgreSQL `LISTEN`); `None` on SQLite.
+    ///
+    /// # Errors
+    ///
+    /// The thread could not be started.
+    pub(crate) fn listen(
+        &self,
+        channel: &'static str,
+        on_heard: Box<dyn Fn(Heard) + Send>,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> std::io::Result<Option<std::thread::JoinHandle<()>>> {
         match &*self.engine {
-            Engine::Sqlite(_) => Ok(()),
-            Engine::Postgres(db) => db.claim_serving(),
+            Engine::Sqlite(_) => Ok(None),
+            Engine::Postgres(db) => db.listen(channel, on_heard, stop).map(Some),
         }
     }
 

@@ -222,7 +222,9 @@ pub enum Next {
 }
 
 /// Records attempt `attempt` of delivery `job_id` and what follows it, in one transaction.
-/// `true` when the attempt disabled its webhook.
+/// `true` when the attempt disabled its webhook. Nothing is recorded when the delivery has
+/// moved on since it was claimed (another server's attempt after this one's lease ran out, in
+/// a server paused for longer than the lease): that attempt's outcome stands.
 ///
 /// # Errors
 ///
@@ -231,6 +233,20 @@ pub async fn record(store: &Store, job_id: &str, attempt: Attempt, next: Next) -
     let job_id = job_id.to_owned();
     store
         .write(move |tx| {
+            let current: Option<u32> = tx
+                .query_opt(
+                    &format!(
+                        "SELECT attempts FROM webhook_outbox WHERE id = ?1{}",
+                        tx.for_update()
+                    ),
+                    args![job_id],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?;
+            if current.map(|n| n.saturating_add(1)) != Some(attempt.attempt) {
+                tracing::warn!(delivery = %job_id, "a delivery attempt ended after another took its place; not recorded");
+                return Ok(false);
+            }
             webhooks::record_attempt_in(tx, &attempt)?;
             match next {
                 Next::RetryAt(at) => {

@@ -268,58 +268,132 @@ pub async fn cancel(store: &Store, id: &str, user_id: &str, body: EventBody) -> 
         .await
 }
 
-/// Takes the oldest pending render for a worker (pending → processing).
+/// How a worker holds the renders it claims: `owner` (its server's instance id) holds a claimed
+/// render for `duration_ms`, renewing it while it works ([`renew`]); when a lease runs out
+/// (the server died) any worker takes the render over. A render claimed `max_attempts` times
+/// whose lease runs out again is failed and refunded instead (it keeps killing its servers).
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// The claiming server's instance id.
+    pub owner: String,
+    /// How long a claim or a renewal holds the render, in milliseconds.
+    pub duration_ms: i64,
+    /// Claims before a render whose lease runs out is failed instead of taken over.
+    pub max_attempts: u32,
+}
+
+/// What [`claim_next`] did.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    /// The render now held by the caller (pending → processing, or taken over from a lease that
+    /// ran out), if any was waiting.
+    pub render: Option<RenderRow>,
+    /// Renders whose lease ran out after their last attempt: failed and refunded (their
+    /// `render.failed` deliveries queued), to be announced.
+    pub abandoned: Vec<RenderRow>,
+}
+
+/// Takes the oldest render waiting for a worker: a pending one, or a processing one whose lease
+/// ran out (its server stopped). Leased renders out of attempts are failed and refunded first,
+/// their deliveries queued with `body`.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn claim_next(store: &Store) -> Result<Option<RenderRow>> {
+pub async fn claim_next(store: &Store, lease: &Lease, body: EventBody) -> Result<Claimed> {
+    let lease = lease.clone();
     store
-        .write(|conn| {
-            // Servers sharing a PostgreSQL database skip a row another one is claiming; the
-            // outer `status` test keeps a claim from ever taking a render twice.
+        .write(move |conn| {
+            let now = Utc::now().timestamp_millis();
+            let mut claimed = Claimed::default();
+            // Servers sharing a PostgreSQL database skip rows another one is claiming.
+            let spent: Vec<String> = conn
+                .query(
+                    &format!(
+                        "SELECT id FROM renders
+                         WHERE status = 'processing' AND lease_until < ?1 AND attempts >= ?2
+                         ORDER BY rowid LIMIT 16{}",
+                        conn.skip_locked()
+                    ),
+                    args![now, lease.max_attempts],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect::<Result<_>>()?;
+            for id in spent {
+                let n = lease.max_attempts;
+                let message = format!(
+                    "processing was interrupted {n} time{} (the server stopped); the render was \
+                     given up and its credits refunded: try again",
+                    if n == 1 { "" } else { "s" }
+                );
+                if let Some(row) = fail_in(conn, &id, &message, None, &body)? {
+                    claimed.abandoned.push(row);
+                }
+            }
+            // The outer conditions keep a claim from ever taking a render twice.
             let id: Option<String> = conn
                 .query_opt(
                     &format!(
-                        "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1
-                         WHERE id = (SELECT id FROM renders WHERE status = 'pending'
+                        "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1,
+                             claimed_by = ?2, lease_until = ?3, attempts = attempts + 1
+                         WHERE id = (SELECT id FROM renders
+                                     WHERE status = 'pending'
+                                        OR (status = 'processing' AND lease_until < ?4 AND attempts < ?5)
                                      ORDER BY rowid LIMIT 1{})
-                           AND status = 'pending'
+                           AND (status = 'pending'
+                                OR (status = 'processing' AND lease_until < ?4 AND attempts < ?5))
                          RETURNING id",
                         conn.skip_locked()
                     ),
-                    args![Utc::now()],
+                    args![
+                        Utc::now(),
+                        lease.owner,
+                        now.saturating_add(lease.duration_ms),
+                        now,
+                        lease.max_attempts
+                    ],
                 )?
                 .map(|r| r.get(0))
                 .transpose()?;
-            match id {
-                Some(id) => find_in(conn, &id, None),
-                None => Ok(None),
+            if let Some(id) = id {
+                claimed.render = find_in(conn, &id, None)?;
             }
+            Ok(claimed)
         })
         .await
 }
 
-/// Records progress of a processing render.
+/// Extends `owner`'s lease on render `id` by `duration_ms` from now, recording `progress` when
+/// given. `false` when the render is not `owner`'s any more (it ended, or its lease ran out and
+/// another worker took it over): the caller must stop working on it.
 ///
 /// # Errors
 ///
 /// The database failed.
-pub async fn set_progress(store: &Store, id: &str, progress: u8) -> Result<()> {
-    let id = id.to_owned();
+pub async fn renew(store: &Store, id: &str, lease: &Lease, progress: Option<u8>) -> Result<bool> {
+    let (id, owner, duration_ms) = (id.to_owned(), lease.owner.clone(), lease.duration_ms);
     store
         .write(move |conn| {
-            conn.execute(
-                "UPDATE renders SET progress = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'processing'",
-                args![progress, Utc::now(), id],
+            let now = Utc::now();
+            let changed = conn.execute(
+                "UPDATE renders SET lease_until = ?1, progress = COALESCE(?2, progress), updated_at = ?3
+                 WHERE id = ?4 AND status = 'processing' AND claimed_by = ?5",
+                args![
+                    now.timestamp_millis().saturating_add(duration_ms),
+                    progress,
+                    now,
+                    id,
+                    owner
+                ],
             )?;
-            Ok(())
+            Ok(changed == 1)
         })
         .await
 }
 
 /// processing → completed with its output, queueing its `render.completed` deliveries, in one
-/// transaction. `None` when the render was not processing any more.
+/// transaction. `None` when the render is not `owner`'s any more (cancelled, or taken over).
 ///
 /// # Errors
 ///
@@ -327,17 +401,18 @@ pub async fn set_progress(store: &Store, id: &str, progress: u8) -> Result<()> {
 pub async fn complete(
     store: &Store,
     id: &str,
+    owner: &str,
     output_path: &str,
     body: EventBody,
 ) -> Result<Option<RenderRow>> {
-    let (id, output_path) = (id.to_owned(), output_path.to_owned());
+    let (id, owner, output_path) = (id.to_owned(), owner.to_owned(), output_path.to_owned());
     store
         .write(move |conn| {
             let now = Utc::now();
             let changed = conn.execute(
                 "UPDATE renders SET status = 'completed', progress = 100, output_path = ?1, updated_at = ?2, completed_at = ?2
-                 WHERE id = ?3 AND status = 'processing'",
-                args![output_path, now, id],
+                 WHERE id = ?3 AND status = 'processing' AND claimed_by = ?4",
+                args![output_path, now, id, owner],
             )?;
             if changed == 0 {
                 return Ok(None);
@@ -351,8 +426,8 @@ pub async fn complete(
         .await
 }
 
-/// processing (or pending) → failed with `error`, refunded, queueing its `render.failed`
-/// deliveries, in one transaction. `None` when the render had already ended.
+/// processing → failed with `error`, refunded, queueing its `render.failed` deliveries, in one
+/// transaction. `None` when the render is not `owner`'s any more.
 ///
 /// # Errors
 ///
@@ -360,45 +435,14 @@ pub async fn complete(
 pub async fn fail(
     store: &Store,
     id: &str,
+    owner: &str,
     error: &str,
     body: EventBody,
 ) -> Result<Option<RenderRow>> {
-    let (id, error) = (id.to_owned(), error.to_owned());
+    let (id, owner, error) = (id.to_owned(), owner.to_owned(), error.to_owned());
     store
-        .write(move |conn| fail_in(conn, &id, &error, &body))
+        .write(move |conn| fail_in(conn, &id, &error, Some(&owner), &body))
         .await
-}
-
-/// Start-up recovery, in one transaction: renders a previous run left `processing` are failed
-/// and refunded (announced to webhooks). Pending renders stay queued. Returns the failed
-/// renders. Blocking: runs before the server serves.
-///
-/// # Errors
-///
-/// The database failed.
-pub fn recover_interrupted_blocking(store: &Store, body: EventBody) -> Result<Vec<RenderRow>> {
-    store.write_blocking(|conn| {
-        let ids: Vec<String> = conn
-            .query(
-                "SELECT id FROM renders WHERE status = 'processing' ORDER BY rowid",
-                args![],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect::<Result<_>>()?;
-        let mut failed = Vec::new();
-        for id in ids {
-            if let Some(row) = fail_in(
-                conn,
-                &id,
-                "the server stopped while this render was processing; credits refunded",
-                &body,
-            )? {
-                failed.push(row);
-            }
-        }
-        Ok(failed)
-    })
 }
 
 /// A render holding files the retention sweep is to delete.
@@ -530,7 +574,13 @@ fn check_pending_limit_in(conn: &Conn<'_>, user_id: &str, max: u32) -> Result<()
     Ok(())
 }
 
-fn fail_in(conn: &Conn<'_>, id: &str, error: &str, body: &EventBody) -> Result<Option<RenderRow>> {
+fn fail_in(
+    conn: &Conn<'_>,
+    id: &str,
+    error: &str,
+    owner: Option<&str>,
+    body: &EventBody,
+) -> Result<Option<RenderRow>> {
     let Some(row) = find_in(conn, id, None)? else {
         return Ok(None);
     };
@@ -538,11 +588,13 @@ fn fail_in(conn: &Conn<'_>, id: &str, error: &str, body: &EventBody) -> Result<O
         return Ok(None);
     }
     let now = Utc::now();
-    // Only while it has not ended: it may have completed (on any server) since it was read.
+    // Only while it has not ended (it may have completed on any server since it was read), and
+    // only while `owner` holds it.
     let changed = conn.execute(
         "UPDATE renders SET status = 'failed', error = ?1, updated_at = ?2, completed_at = ?2
-         WHERE id = ?3 AND status IN ('pending', 'processing')",
-        args![error, now, id],
+         WHERE id = ?3 AND status IN ('pending', 'processing')
+           AND (CAST(?4 AS TEXT) IS NULL OR claimed_by = ?4)",
+        args![error, now, id, owner],
     )?;
     if changed == 0 {
         return Ok(None);

@@ -378,3 +378,42 @@ async fn the_openapi_document_lists_the_429s_of_the_session_routes() {
         );
     }
 }
+
+/// Signs out as the client `forwarded` says (`X-Forwarded-For`).
+async fn sign_out_as(server: &TestServer, forwarded: &str) -> Resp {
+    server
+        .send(
+            server
+                .http
+                .post(server.url("/auth/signout"))
+                .header("x-forwarded-for", forwarded),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_address_limit() {
+    let server = server_with_default_auth_limits(|c| {
+        c.auth_rate_limit = 2;
+        c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    for _ in 0..2 {
+        sign_out_as(&server, "198.51.100.7").await.data();
+    }
+    assert_limited(&sign_out_as(&server, "198.51.100.7").await);
+    // Another client behind the same balancer is not limited by the first one's requests,
+    // and an address the client wrote to the left of its own does not count.
+    sign_out_as(&server, "198.51.100.8").await.data();
+    assert_limited(&sign_out_as(&server, "203.0.113.1, 198.51.100.7").await);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_x_forwarded_for_is_ignored() {
+    let server = server_with_default_auth_limits(|c| c.auth_rate_limit = 2).await;
+    for client in ["198.51.100.7", "198.51.100.8"] {
+        sign_out_as(&server, client).await.data();
+    }
+    // Both counted against the real peer: a client cannot pick a fresh address per request.
+    assert_limited(&sign_out_as(&server, "198.51.100.9").await);
+}

@@ -1,114 +1,22 @@
 //! Crash safety: the real binary is killed with SIGKILL mid-render and restarted on the same data
-//! dir; the interrupted render is failed and refunded, queued ones still run, no credit is lost,
-//! and webhook deliveries left retrying resume with the same message id.
+//! dir; the interrupted render is taken over when its lease runs out (or failed and refunded
+//! once out of attempts), queued ones still run, no credit is lost or charged twice, and webhook
+//! deliveries left retrying resume with the same message id.
 
 // A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::receiver::Receiver;
-use support::{client, eventually, PASSWORD};
+use support::{client, eventually};
 
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    fn start(dir: &Path, render_delay_ms: u64) -> Self {
-        Self::start_with(dir, render_delay_ms, &[])
-    }
-
-    fn start_with(dir: &Path, render_delay_ms: u64, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--workers",
-                "1",
-                "--render-delay-ms",
-            ])
-            .arg(render_delay_ms.to_string())
-            .arg("--data-dir")
-            .arg(dir)
-            .envs(support::database_env(dir))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("Renderiq reference server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self { child, base }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/plugins{path}", self.base)
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A fresh data dir with one user holding 100 credits.
-async fn data_dir_with_user(email: &'static str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || support::add_user(&data, email, PASSWORD, 100))
-        .await
-        .unwrap();
-    dir
-}
-
-async fn sign_in(http: &reqwest::Client, server: &Process, email: &str) -> String {
-    let session: serde_json::Value = http
-        .post(server.url("/auth/signin"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["data"]["accessToken"].as_str().unwrap().to_owned()
-}
-
-async fn create_render(http: &reqwest::Client, server: &Process, token: &str) -> String {
-    let form = reqwest::multipart::Form::new().part(
-        "image",
-        reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
-    );
-    let resp: serde_json::Value = http
-        .post(server.url("/renders"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    resp["data"]["id"].as_str().unwrap().to_owned()
-}
+use crate::process::{create_render, data_dir_with_user, get, sign_in, Process};
 
 /// The webhook outbox of a data dir: (attempts made, next attempt at in Unix ms) per delivery.
 fn outbox(dir: &Path) -> Vec<(u32, i64)> {
@@ -122,82 +30,137 @@ fn outbox(dir: &Path) -> Vec<(u32, i64)> {
     .collect()
 }
 
-async fn get(http: &reqwest::Client, token: &str, url: String) -> serde_json::Value {
-    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
-    let body: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(body["success"], true, "{body}");
-    body["data"].clone()
-}
-
-#[tokio::test]
-async fn killing_the_server_mid_render_loses_no_credit() {
-    let dir = data_dir_with_user("crash@example.com").await;
-    let http = client();
-
-    let server = Process::start(dir.path(), 30_000);
-    let token = sign_in(&http, &server, "crash@example.com").await;
+/// Starts a server with one worker and a one-second render lease, kills it with SIGKILL while it
+/// processes the first of two renders, and restarts it with `restart_flags`: the ids of the two
+/// renders, the signed-in token and the restarted server.
+async fn kill_mid_render(
+    dir: &Path,
+    http: &reqwest::Client,
+    restart_flags: &[&str],
+) -> (Vec<String>, String, Process) {
+    let lease = ["--render-lease-seconds", "1"];
+    let server = Process::start_with(dir, 30_000, &lease);
+    let token = sign_in(http, &server, "crash@example.com").await;
     let mut ids = Vec::new();
     for _ in 0..2 {
-        ids.push(create_render(&http, &server, &token).await);
+        ids.push(create_render(http, &server, &token).await);
     }
     assert_eq!(
-        get(&http, &token, server.url("/credits")).await["balance"],
+        get(http, &token, server.url("/credits")).await["balance"],
         80
     );
     // Wait until the (single) worker is processing the first render, then kill -9.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await["status"]
+    while get(http, &token, server.url(&format!("/renders/{}", ids[0]))).await["status"]
         != "processing"
     {
         assert!(Instant::now() < deadline, "render never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(server);
+    let flags: Vec<&str> = lease.iter().chain(restart_flags).copied().collect();
+    let server = Process::start_with(dir, 10, &flags);
+    (ids, token, server)
+}
 
-    let server = Process::start(dir.path(), 10);
-    // Access tokens stay valid across the restart.
-    let interrupted = get(&http, &token, server.url(&format!("/renders/{}", ids[0]))).await;
-    assert_eq!(interrupted["status"], "failed", "{interrupted}");
-    assert!(interrupted["error"].as_str().unwrap().contains("stopped"));
-    // The queued render was kept and now runs.
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// Waits for render `id` to end and answers it.
+async fn ended(
+    http: &reqwest::Client,
+    server: &Process,
+    token: &str,
+    id: &str,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let queued = get(
-            &http,
-            &token,
-            server.url(&format!("/renders/{}?wait=5", ids[1])),
-        )
-        .await;
-        if queued["status"] == "completed" {
-            break;
+        let render = get(http, token, server.url(&format!("/renders/{id}?wait=5"))).await;
+        if ["completed", "failed", "cancelled"].contains(&render["status"].as_str().unwrap()) {
+            return render;
         }
         assert!(
             Instant::now() < deadline,
-            "queued render did not complete: {queued}"
+            "render {id} did not end: {render}"
         );
     }
+}
+
+/// The ledger's entries of `kind` (`spend`, `refund`, …): their reference ids.
+async fn ledger(http: &reqwest::Client, server: &Process, token: &str, kind: &str) -> Vec<String> {
+    get(http, token, server.url("/credits/transactions?limit=100")).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == kind)
+        .map(|t| t["referenceId"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn killing_the_server_mid_render_loses_no_credit() {
+    let dir = data_dir_with_user("crash@example.com", 100).await;
+    let http = client();
+    let (ids, token, server) = kill_mid_render(dir.path(), &http, &[]).await;
+
+    // The interrupted render is taken over once its lease runs out, and completes; the queued
+    // one was kept and runs too.
+    for id in &ids {
+        let render = ended(&http, &server, &token, id).await;
+        assert_eq!(render["status"], "completed", "{render}");
+    }
+    let attempts: Vec<i64> = support::query(
+        dir.path(),
+        "SELECT attempts FROM renders ORDER BY rowid",
+        &[],
+    )
+    .iter()
+    .map(|r| r.get(0).unwrap())
+    .collect();
+    assert_eq!(attempts, vec![2, 1], "the first render was claimed twice");
+    // Each render was paid for once: no second charge for the takeover, no refund.
+    let credits = get(&http, &token, server.url("/credits")).await;
+    assert_eq!(credits["balance"], 80, "{credits}");
+    assert_eq!(credits["totalSpent"], 20);
+    let mut spent = ledger(&http, &server, &token, "spend").await;
+    spent.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(spent, expected, "one charge per render");
+    assert!(ledger(&http, &server, &token, "refund").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_render_interrupted_on_its_last_attempt_is_failed_and_refunded() {
+    let dir = data_dir_with_user("crash@example.com", 100).await;
+    let http = client();
+    let (ids, token, server) =
+        kill_mid_render(dir.path(), &http, &["--render-max-attempts", "1"]).await;
+
+    let interrupted = ended(&http, &server, &token, &ids[0]).await;
+    assert_eq!(interrupted["status"], "failed", "{interrupted}");
+    let error = interrupted["error"].as_str().unwrap();
+    assert!(
+        error.contains("interrupted 1 time ") && error.contains("refunded"),
+        "{error}"
+    );
+    // The queued render still runs.
+    let queued = ended(&http, &server, &token, &ids[1]).await;
+    assert_eq!(queued["status"], "completed", "{queued}");
     let credits = get(&http, &token, server.url("/credits")).await;
     assert_eq!(
         credits["balance"], 90,
         "only the completed render is paid for"
     );
     assert_eq!(credits["totalSpent"], 10);
-    let ledger = get(&http, &token, server.url("/credits/transactions?limit=100")).await;
-    let sum: i64 = ledger["items"]
+    assert_eq!(
+        ledger(&http, &server, &token, "refund").await,
+        vec![ids[0].clone()]
+    );
+    let sum: i64 = get(&http, &token, server.url("/credits/transactions?limit=100")).await["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["amount"].as_i64().unwrap())
         .sum();
     assert_eq!(sum, 90);
-    let refunds: Vec<_> = ledger["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["type"] == "refund")
-        .collect();
-    assert_eq!(refunds.len(), 1);
-    assert_eq!(refunds[0]["referenceId"], ids[0].as_str());
 }
 
 #[tokio::test]
@@ -232,7 +195,7 @@ async fn sigterm_stops_the_server_gracefully() {
 
 #[tokio::test]
 async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
-    let dir = data_dir_with_user("hooks@example.com").await;
+    let dir = data_dir_with_user("hooks@example.com", 100).await;
     let http = client();
     // Answers 500 to the first delivery, 204 after.
     let receiver = Receiver::start(1).await;

@@ -4,7 +4,7 @@
 use renderiq_server::store::Backend;
 use renderiq_server::testing::DATABASE_URL_VAR;
 
-trait OfTestSuite {
+pub(crate) trait OfTestSuite {
     fn of_test_suite() -> Self;
 }
 
@@ -42,23 +42,6 @@ async fn the_server_keeps_its_rows_in_the_database_the_suite_was_given() {
         expected == Backend::Sqlite,
         "a server given {expected:?} wrote renderiq.db"
     );
-}
-
-#[tokio::test]
-async fn a_second_server_on_one_postgres_database_is_refused_naming_the_reason() {
-    let server = TestServer::start().await;
-    let second = renderiq_server::spawn(crate::support::test_config(&server.data_dir())).await;
-    match (Backend::of_test_suite(), second) {
-        (Backend::Postgres, Err(e)) => {
-            let e = format!("{e:#}");
-            assert!(e.contains("another renderiq-server is serving"), "{e}");
-        }
-        (Backend::Postgres, Ok(_)) => panic!("two servers were let serve one PostgreSQL database"),
-        // SQLite: the file's own lock orders the writers of both.
-        (Backend::Sqlite, second) => {
-            second.expect("a second server on the SQLite file starts");
-        }
-    }
 }
 
 /// What scripts/test-postgres.sh tells the suite about the cluster's TLS certificate:

@@ -18,26 +18,29 @@ use anyhow::Context as _;
 use super::sql::{Conn, PgTransaction};
 use super::{Error, Result};
 
+mod notify;
 mod pool;
+
+pub use notify::Heard;
 
 use pool::{PgManager, Security};
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "render_leases",
+        include_str!("../../../migrations/postgres/0002_render_leases.sql"),
+    ),
+];
 
 /// The advisory lock taken while migrating (any fixed number; "rndq" in ASCII).
 const MIGRATION_LOCK: i64 = 0x726e_6471;
-
-/// The advisory lock a serving server holds for its life ("rnds"): one server per database,
-/// until renders are claimed under leases and waiters are woken across servers.
-const SERVE_LOCK: i64 = 0x726e_6473;
-
-/// How long a starting server waits for [`SERVE_LOCK`] before it gives up.
-const SERVE_LOCK_WAIT: Duration = Duration::from_secs(15);
 
 /// Connections in the pool of one server.
 const POOL_SIZE: u32 = 16;
@@ -46,8 +49,6 @@ const POOL_SIZE: u32 = 16;
 #[derive(Clone)]
 pub(crate) struct Postgres {
     pool: r2d2::Pool<PgManager>,
-    /// The connection holding [`SERVE_LOCK`] while this process serves.
-    serving: std::sync::Arc<std::sync::Mutex<Option<pool::PgConn>>>,
     /// The connection settings (for `Debug`: hosts and database, never the password).
     config: postgres::Config,
     /// Clear or verified TLS, from the URL and the host.
@@ -89,39 +90,12 @@ impl Postgres {
             .with_context(|| format!("connecting to {}", redact(url)))?;
         let db = Self {
             pool,
-            serving: std::sync::Arc::default(),
             config,
             security,
         };
         db.migrate()
             .with_context(|| format!("migrating the database {}", redact(url)))?;
         Ok(db)
-    }
-
-    /// Takes the serving lock for as long as this store lives: a second server on the same
-    /// database is refused (the admin commands are not servers and need no lock).
-    pub(super) fn claim_serving(&self) -> anyhow::Result<()> {
-        let mut conn = pool::open(&self.config, &self.security).map(pool::PgConn::new)?;
-        // A server restarting on the same database may find its predecessor still closing.
-        let deadline = std::time::Instant::now() + SERVE_LOCK_WAIT;
-        let got = loop {
-            let got: bool = conn
-                .client()?
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVE_LOCK])?
-                .get(0);
-            if got || std::time::Instant::now() >= deadline {
-                break got;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        if !got {
-            anyhow::bail!(
-                "another renderiq-server is serving this PostgreSQL database; run one server \
-                 per database (several servers on one database are not supported yet)"
-            );
-        }
-        *self.serving.lock().unwrap_or_else(|p| p.into_inner()) = Some(conn);
-        Ok(())
     }
 
     fn migrate(&self) -> anyhow::Result<()> {

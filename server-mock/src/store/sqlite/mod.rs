@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "email_lower",
         include_str!("../../../migrations/sqlite/0004_email_lower.sql"),
     ),
+    (
+        5,
+        "render_leases",
+        include_str!("../../../migrations/sqlite/0005_render_leases.sql"),
+    ),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
