@@ -122,6 +122,11 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
 
+    /// Where rate-limit buckets are kept: `memory` (each server its own) or `database` (shared
+    /// by the servers of one database); default: `database` on PostgreSQL, `memory` on SQLite.
+    #[arg(long, env = "RENDERIQ_RATE_LIMITS", value_enum)]
+    pub rate_limits: Option<crate::http::rate_limit::KeptIn>,
+
     /// A load balancer (address or network, repeatable; comma-separated in the environment)
     /// whose `X-Forwarded-For` says who the client is, for the per-address limits. Without it
     /// the header is never read: any client could write it.
@@ -279,6 +284,7 @@ impl Default for Config {
             webhook_timeout_ms: 10_000,
             allow_private_webhooks: false,
             trusted_proxies: Vec::new(),
+            rate_limits: None,
             max_webhooks_per_user: 20,
             webhook_concurrency: 8,
             max_upload_bytes: 20 * 1024 * 1024,

@@ -241,7 +241,7 @@ pub async fn prepare(
     ));
     let (render_events, _) = broadcast::channel(1024);
     let state = AppState {
-        rate_limiter: Arc::new(RateLimiter::new(&config)),
+        rate_limiter: Arc::new(RateLimiter::new(&config, &store)),
         passwords: Arc::new(PasswordHashing::new(config.password_hash_permits())),
         deliverer: delivery::Deliverer::new(&config, store.clone(), shutdown.clone())?,
         config: Arc::new(config),

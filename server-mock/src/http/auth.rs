@@ -109,13 +109,18 @@ pub async fn create_session(
     ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> ApiResult<AuthSession> {
-    limited(state.rate_limiter.check_address(AuthRoute::SignIn, addr))?;
+    limited(
+        state
+            .rate_limiter
+            .check_address(AuthRoute::SignIn, addr)
+            .await,
+    )?;
     let email = request.email.trim().to_owned();
     if email.is_empty() || request.password.is_empty() {
         return Err(ApiError::InvalidCredentials);
     }
     // Counted whether the email exists or not, and whatever the outcome.
-    limited(state.rate_limiter.check_sign_in(&email))?;
+    limited(state.rate_limiter.check_sign_in(&email).await)?;
     let found = store::users::find_by_email(&state.store, &email).await?;
     // The connection is back in the pool; an unknown email is checked against a dummy hash, so
     // timing does not reveal which emails exist.
@@ -143,7 +148,12 @@ pub async fn refresh_session(
     ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> ApiResult<AuthSession> {
-    limited(state.rate_limiter.check_address(AuthRoute::Refresh, addr))?;
+    limited(
+        state
+            .rate_limiter
+            .check_address(AuthRoute::Refresh, addr)
+            .await,
+    )?;
     let hash = sha256_hex(request.refresh_token.trim());
     let new_token = random_refresh_token();
     let ttl = refresh_ttl(&state)?;
@@ -206,7 +216,12 @@ pub async fn delete_session(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> ApiResult<Ack> {
-    limited(state.rate_limiter.check_address(AuthRoute::SignOut, addr))?;
+    limited(
+        state
+            .rate_limiter
+            .check_address(AuthRoute::SignOut, addr)
+            .await,
+    )?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return ok(Ack { ok: true });
     }

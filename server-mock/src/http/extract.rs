@@ -322,6 +322,7 @@ impl<R: Requirement> FromRequestParts<AppState> for Auth<R> {
         state
             .rate_limiter
             .check(R::BUCKET, &user.user_id, user.telemetry.platform)
+            .await
             .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
         Ok(Self {
             user,

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod outbox;
 mod postgres;
 pub mod projects;
+pub mod rate_limits;
 pub mod renders;
 pub mod secrets;
 pub mod sessions;

@@ -233,3 +233,47 @@ async fn three_servers_end_200_renders_exactly_once_through_a_sigkill() {
     let deliveries = receiver.count();
     eprintln!("{RENDERS} renders, {taken_over} taken over, {deliveries} deliveries received");
 }
+
+#[tokio::test]
+async fn two_servers_share_one_rate_limit() {
+    if !on_postgres("shared rate limits") {
+        return;
+    }
+    let dir = data_dir_with_user("limits@example.com", 100).await;
+    let http = client();
+    let flags = ["--create-rate-limit", "3", "--user-create-rate-limit", "0"];
+    let servers = [
+        Process::start_with(dir.path(), 10, &flags),
+        Process::start_with(dir.path(), 10, &flags),
+    ];
+    let token = sign_in(&http, &servers[0], "limits@example.com").await;
+    let mut answers = Vec::new();
+    for i in 0..5 {
+        let form = reqwest::multipart::Form::new().part(
+            "image",
+            reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
+        );
+        let resp = http
+            .post(servers[i % 2].url("/renders"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        answers.push((resp.status().as_u16(), retry_after));
+    }
+    // Three per minute for the user and platform, counted once across both servers: the fourth
+    // and fifth creations are refused whichever server takes them (in memory each server would
+    // have let three through: six in all).
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [200, 200, 200, 429, 429], "{answers:?}");
+    assert_eq!(
+        answers[3].1.as_deref(),
+        Some("20"),
+        "one creation comes back every 20 s"
+    );
+}

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "render_leases",
         include_str!("../../../migrations/postgres/0002_render_leases.sql"),
     ),
+    (
+        3,
+        "rate_limits",
+        include_str!("../../../migrations/postgres/0003_rate_limits.sql"),
+    ),
 ];
 
 /// The advisory lock taken while migrating (any fixed number; "rndq" in ASCII).

@@ -60,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "render_leases",
         include_str!("../../../migrations/sqlite/0005_render_leases.sql"),
     ),
+    (
+        6,
+        "rate_limits",
+        include_str!("../../../migrations/sqlite/0006_rate_limits.sql"),
+    ),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
