@@ -46,8 +46,8 @@ ensure_workspace_build_deps || exit 1
 ensure_apt gnome-keyring dbus dbus-x11 libsecret-tools || exit 1
 
 run_suite rust "rust: cargo test --workspace" cargo test --workspace --no-fail-fast
-# The server's integration suites again, on PostgreSQL (installed and started by the script).
-run_suite postgres "server: integration suites on PostgreSQL" scripts/test-postgres.sh
+# The server's integration suites again, on PostgreSQL and S3 (installed and started by the script).
+run_suite postgres "server: integration suites on PostgreSQL and an S3 bucket (s3s-fs)" scripts/test-postgres.sh
 # The load balancer configuration of the README: nginx -t, then requests through it.
 run_suite nginx "deploy: nginx in front of two servers" scripts/check-nginx.sh
 run_suite lint "rust: rustfmt and clippy" scripts/lint-rust.sh

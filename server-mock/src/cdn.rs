@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use axum::extract::{Request, State};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
@@ -24,6 +25,7 @@ use sha2::Sha256;
 
 use crate::clock::Clock;
 use crate::http::ApiError;
+use crate::storage::Storage;
 use crate::store::{self, renders::RenderRow, Store};
 
 /// Name of the link key in the `server_secrets` table.
@@ -203,6 +205,49 @@ pub async fn require_signed(
     match links.check(path, request.uri().query()) {
         Ok(()) => next.run(request).await,
         Err(refused) => refused.into_response(),
+    }
+}
+
+/// The `/cdn` file service of a bucket ([`crate::storage::Bucket`]), behind [`require_signed`]:
+/// the object at the request's path, with the content type of its extension; 404 when there is
+/// none; a `HEAD` gets the headers only.
+pub async fn serve_stored(State(storage): State<Storage>, request: Request) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return ApiError::NotFound("no such route".to_owned()).into_response();
+    }
+    match storage.read_if_any(&path).await {
+        Ok(Some(bytes)) => {
+            let headers = [
+                (header::CONTENT_TYPE, content_type(&path)),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ];
+            if request.method() == Method::HEAD {
+                let length = [(header::CONTENT_LENGTH, bytes.len().to_string())];
+                (headers, length).into_response()
+            } else {
+                (headers, bytes).into_response()
+            }
+        }
+        Ok(None) => ApiError::NotFound("no such file".to_owned()).into_response(),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "reading a stored file failed");
+            ApiError::internal("the file could not be read").into_response()
+        }
+    }
+}
+
+/// The content type of a stored file, from its extension.
+fn content_type(path: &str) -> &'static str {
+    match path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+    {
+        Some(ext) if ext == "png" => "image/png",
+        Some(ext) if ext == "jpg" || ext == "jpeg" => "image/jpeg",
+        Some(ext) if ext == "webp" => "image/webp",
+        _ => "application/octet-stream",
     }
 }
 

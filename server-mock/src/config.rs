@@ -52,6 +52,13 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
 
+    /// Keep uploads and outputs in an S3-compatible bucket, `s3://bucket` or
+    /// `s3://bucket/prefix`, instead of `<data dir>/files`; the endpoint and credentials come
+    /// from `AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`
+    /// (`AWS_ALLOW_HTTP=true` for an `http://` endpoint).
+    #[arg(long, env = "RENDERIQ_STORAGE_URL")]
+    pub storage_url: Option<String>,
+
     /// Database URL: `postgres://user:password@host/db` for PostgreSQL (several servers may
     /// share it), or `sqlite://path/to/file.db`; default: `renderiq.db` in the data dir.
     /// `Debug` prints it as `<redacted>` (it may hold a password).
@@ -284,6 +291,7 @@ impl Default for Config {
             webhook_timeout_ms: 10_000,
             allow_private_webhooks: false,
             trusted_proxies: Vec::new(),
+            storage_url: None,
             rate_limits: None,
             max_webhooks_per_user: 20,
             webhook_concurrency: 8,

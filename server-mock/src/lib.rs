@@ -234,7 +234,8 @@ pub async fn prepare(
         max_attempts: config.render_max_attempts,
     });
     tracing::info!(instance = %lease.owner, "server instance");
-    let storage = storage::Storage::open(config.storage_dir())?;
+    let storage =
+        storage::Storage::open_url_or_folder(config.storage_url.as_deref(), config.storage_dir())?;
     let config_max_waiters = config.max_waiters_per_user;
     let proxies = Arc::new(http::proxies::TrustedProxies::new(
         config.trusted_proxies.clone(),

@@ -1,4 +1,5 @@
-//! For the test suites of the server and of its clients: the database a test server runs on.
+//! For the test suites of the server and of its clients: the database a test server runs on,
+//! and where it keeps its files.
 //!
 //! With `RENDERIQ_TEST_DATABASE_URL` unset, a test server keeps its SQLite file in its data dir.
 //! Set to a PostgreSQL URL whose user may create databases (`postgres://rq:pw@localhost/postgres`),
@@ -6,6 +7,11 @@
 //! (`rq_test_…`) and created on first use, so a server restarted on the same dir finds its rows
 //! again: the same suites then run on PostgreSQL. The databases are left for the caller to drop
 //! (`scripts/test-postgres.sh` drops them all).
+//!
+//!
+//! With `RENDERIQ_TEST_STORAGE_URL` set to a bucket (`s3://renderiq-test`, the endpoint and
+//! credentials in the usual `AWS_*` variables), each data dir keeps its files under a prefix of
+//! its own in that bucket instead of `<data dir>/files` ([`storage_url`], [`storage`]).
 //!
 //! ```no_run
 //! # fn demo() -> anyhow::Result<()> {
@@ -26,6 +32,36 @@ use crate::Store;
 /// The variable naming the PostgreSQL server the suites run on (unset: SQLite).
 pub const DATABASE_URL_VAR: &str = "RENDERIQ_TEST_DATABASE_URL";
 
+/// The variable naming the bucket the suites keep files in (unset: the data dir's folder).
+pub const STORAGE_URL_VAR: &str = "RENDERIQ_TEST_STORAGE_URL";
+
+/// The `--storage-url` of a test server on `data_dir`: `None` (the data dir's folder) unless
+/// [`STORAGE_URL_VAR`] is set, else `<that bucket URL>/<a prefix named after the dir>`.
+pub fn storage_url(data_dir: &Path) -> Option<String> {
+    match std::env::var(STORAGE_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(format!(
+            "{}/{}",
+            url.trim_end_matches('/'),
+            dir_name(data_dir)
+        )),
+        _ => None,
+    }
+}
+
+/// The storage of the test server on `data_dir`, opened beside it, to look at the files it
+/// keeps (or to leave one behind, as a crash would).
+///
+/// # Errors
+///
+/// It cannot be opened.
+pub fn storage(data_dir: &Path) -> anyhow::Result<crate::storage::Storage> {
+    let config = crate::Config::ephemeral(data_dir);
+    crate::storage::Storage::open_url_or_folder(
+        storage_url(data_dir).as_deref(),
+        config.storage_dir(),
+    )
+}
+
 /// The prefix of the test databases' names.
 pub const DATABASE_PREFIX: &str = "rq_test_";
 
@@ -44,8 +80,7 @@ pub fn database_url(data_dir: &Path) -> anyhow::Result<Option<String>> {
     let admin: postgres::Config = admin_url
         .parse()
         .with_context(|| format!("{DATABASE_URL_VAR}: not a PostgreSQL URL"))?;
-    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
-    let name = format!("{DATABASE_PREFIX}{}", &hex(&digest)[..24]);
+    let name = format!("{DATABASE_PREFIX}{}", dir_name(data_dir));
     let mut url =
         url::Url::parse(&admin_url).with_context(|| format!("{DATABASE_URL_VAR}: not a URL"))?;
     url.set_path(&name);
@@ -103,6 +138,12 @@ pub fn add_user(
         name.map(str::to_owned),
     );
     off_runtime(move || crate::create_user(&store, &email, &password, name.as_deref(), credits))
+}
+
+/// A name of `data_dir` fit for a database or an object prefix: 24 hex digits of its hash.
+fn dir_name(data_dir: &Path) -> String {
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    hex(&digest)[..24].to_owned()
 }
 
 fn hex(bytes: &[u8]) -> String {

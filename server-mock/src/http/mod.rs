@@ -210,15 +210,19 @@ pub fn api_router() -> Router<AppState> {
 /// The whole service around `state`, ready to serve (or to drive in-process with
 /// `tower::ServiceExt::oneshot`).
 pub fn app(state: AppState) -> Router {
-    let files = ServeDir::new(state.storage.root())
-        .not_found_service(axum::routing::any(not_found).with_state(()));
     // Only signed, unexpired links reach the files (see `cdn`).
-    let cdn = Router::new()
-        .fallback_service(files)
-        .layer(middleware::from_fn_with_state(
-            state.cdn.clone(),
-            cdn::require_signed,
-        ));
+    let cdn = match state.storage.root() {
+        Some(root) => Router::new().fallback_service(
+            ServeDir::new(root).not_found_service(axum::routing::any(not_found).with_state(())),
+        ),
+        None => Router::new()
+            .fallback(cdn::serve_stored)
+            .with_state(state.storage.clone()),
+    }
+    .layer(middleware::from_fn_with_state(
+        state.cdn.clone(),
+        cdn::require_signed,
+    ));
     Router::new()
         .nest(renderiq_sdk::types::API_PREFIX, api_router())
         .nest_service("/cdn", cdn)

@@ -18,7 +18,7 @@ impl OfTestSuite for Backend {
     }
 }
 
-use crate::support::TestServer;
+use crate::support::{self, TestServer};
 
 #[tokio::test]
 async fn the_server_keeps_its_rows_in_the_database_the_suite_was_given() {
@@ -42,6 +42,35 @@ async fn the_server_keeps_its_rows_in_the_database_the_suite_was_given() {
         expected == Backend::Sqlite,
         "a server given {expected:?} wrote renderiq.db"
     );
+}
+
+#[tokio::test]
+async fn the_server_keeps_its_files_where_the_suite_said() {
+    let in_bucket = renderiq_server::testing::storage_url(std::path::Path::new("x")).is_some();
+    let server = TestServer::start().await;
+    let user = server.user(10).await;
+    let created = server.create_render(&user.token, &[]).await;
+    let id = created.data()["id"].as_str().unwrap().to_owned();
+    let done = server.wait_for_render(&user.token, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let dir = server.data_dir();
+    // The upload and the output are where the server keeps its files…
+    let stored = support::stored_files(&dir, &format!("uploads/{}", user.id));
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let outputs = support::stored_files(&dir, &format!("outputs/{}", user.id));
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+    // …which is the data dir's folder only without a bucket.
+    assert_eq!(
+        dir.join("files/uploads").exists(),
+        !in_bucket,
+        "a server given a bucket ({in_bucket}) wrote into its folder, or the reverse"
+    );
+    // The output is served from there through its signed link.
+    let link = done["outputUrl"].as_str().unwrap();
+    let served = server.http.get(link).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert!(served.bytes().await.unwrap().starts_with(b"\x89PNG"));
 }
 
 /// What scripts/test-postgres.sh tells the suite about the cluster's TLS certificate:

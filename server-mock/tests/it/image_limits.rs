@@ -43,17 +43,7 @@ async fn create_json(server: &TestServer, token: &str, image: &[u8]) -> Resp {
 }
 
 fn uploads_on_disk(server: &TestServer) -> usize {
-    let dir = server.data_dir().join("files/uploads");
-    walk(&dir)
-}
-
-fn walk(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .map(|e| e.unwrap().path())
-            .map(|p| if p.is_dir() { walk(&p) } else { 1 })
-            .sum()
-    })
+    support::stored_files(&server.data_dir(), "uploads").len()
 }
 
 #[tokio::test]

@@ -19,13 +19,29 @@ fn id(data: &Value) -> String {
     data["id"].as_str().unwrap().to_owned()
 }
 
+/// A file the server keeps, wherever it keeps it (its folder, or the suite's bucket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stored {
+    dir: PathBuf,
+    relative: String,
+}
+
+impl Stored {
+    fn exists(&self) -> bool {
+        support::is_stored(&self.dir, &self.relative)
+    }
+}
+
 /// The file behind a `/cdn/` URL.
-fn file_of(server: &TestServer, url: &Value) -> PathBuf {
+fn file_of(server: &TestServer, url: &Value) -> Stored {
     let url = url.as_str().unwrap_or_else(|| panic!("no URL: {url}"));
     // A signed link: `/cdn/<path>?expires=…&sig=…`.
     let relative = url.split_once("/cdn/").unwrap().1;
     let relative = relative.split_once('?').map_or(relative, |(path, _)| path);
-    server.data_dir().join("files").join(relative)
+    Stored {
+        dir: server.data_dir(),
+        relative: relative.to_owned(),
+    }
 }
 
 /// The stored paths of a render (input, output).
@@ -62,7 +78,7 @@ async fn cancelling_a_render_deletes_its_upload() {
     let created = server.create_render(&user.token, &[]).await;
     let second = id(created.data());
     let upload = file_of(&server, &created.data()["inputUrl"]);
-    assert!(upload.is_file(), "{} is stored", upload.display());
+    assert!(upload.exists(), "{} is stored", upload.relative);
     wait_until_processing(&server, &user.token, &first).await;
 
     let cancelled = server
@@ -102,13 +118,8 @@ async fn a_failed_render_deletes_its_upload_and_a_sweep_removes_one_left_behind(
 
     // A crash between the end of a render and the deletion leaves the upload behind: the next
     // sweep (hourly, and at every start) deletes it.
-    let relative = upload
-        .strip_prefix(server.data_dir().join("files"))
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    std::fs::write(&upload, b"left behind").unwrap();
+    let relative = upload.relative.clone();
+    support::store_file(&upload.dir, &relative, b"left behind");
     server.query(
         "UPDATE renders SET input_path = ?1 WHERE id = ?2",
         &[&relative, &render],
@@ -138,7 +149,7 @@ async fn the_retention_sweep_removes_old_outputs_and_keeps_newer_ones() {
             file_of(&server, &done["inputUrl"]),
             file_of(&server, &done["outputUrl"]),
         );
-        assert!(files.0.is_file() && files.1.is_file());
+        assert!(files.0.exists() && files.1.exists());
         renders.push((render, done, files));
     }
     // The first completed two days before the second.
@@ -176,7 +187,7 @@ async fn the_retention_sweep_removes_old_outputs_and_keeps_newer_ones() {
 
     let (new_id, new_done, new_files) = &renders[1];
     assert!(
-        new_files.0.is_file() && new_files.1.is_file(),
+        new_files.0.exists() && new_files.1.exists(),
         "newer files are kept"
     );
     let kept = server
@@ -228,9 +239,8 @@ async fn the_pending_limit_refuses_a_create_and_charges_nothing() {
     assert_eq!(server.ledger_sum(&user.token).await, ledger);
     let listed = server.get(Some(&user.token), "/renders").await;
     assert_eq!(listed.data()["total"], 2, "no render recorded");
-    let uploads = server.data_dir().join("files/uploads").join(&user.id);
     assert_eq!(
-        std::fs::read_dir(&uploads).unwrap().count(),
+        support::stored_files(&server.data_dir(), &format!("uploads/{}", user.id)).len(),
         2,
         "the refused upload is not kept"
     );

@@ -102,6 +102,7 @@ impl Resp {
 pub fn test_config(dir: &Path) -> Config {
     Config {
         database_url: database_url(dir).map(Into::into),
+        storage_url: testing::storage_url(dir),
         test_hooks: true,
         allow_private_webhooks: true,
         render_delay_ms: 50,
@@ -374,12 +375,64 @@ pub fn database_url(dir: &Path) -> Option<String> {
     testing::database_url(dir).expect("test database")
 }
 
-/// The `RENDERIQ_DATABASE_URL` a server process on `dir` needs, if any.
+/// The `RENDERIQ_DATABASE_URL` and `RENDERIQ_STORAGE_URL` a server process on `dir` needs, if
+/// any.
 pub fn database_env(dir: &Path) -> Vec<(&'static str, String)> {
     database_url(dir)
         .map(|url| ("RENDERIQ_DATABASE_URL", url))
         .into_iter()
+        .chain(testing::storage_url(dir).map(|url| ("RENDERIQ_STORAGE_URL", url)))
         .collect()
+}
+
+/// The files the server on `dir` keeps under `prefix` (`uploads/<user>`, `""` for all), wherever
+/// it keeps them (its folder, or the suite's bucket).
+pub fn stored_files(dir: &Path, prefix: &str) -> Vec<String> {
+    let (dir, prefix) = (dir.to_owned(), prefix.to_owned());
+    std::thread::spawn(move || {
+        let storage = testing::storage(&dir).expect("test storage opens");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(storage.list(&prefix))
+            .expect("listing the stored files")
+    })
+    .join()
+    .unwrap()
+}
+
+/// `true` when the server on `dir` keeps a file at `relative`.
+pub fn is_stored(dir: &Path, relative: &str) -> bool {
+    let (dir, relative) = (dir.to_owned(), relative.to_owned());
+    std::thread::spawn(move || {
+        let storage = testing::storage(&dir).expect("test storage opens");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(storage.read_if_any(&relative))
+            .expect("reading a stored file")
+            .is_some()
+    })
+    .join()
+    .unwrap()
+}
+
+/// Stores `bytes` at `relative` where the server on `dir` keeps its files.
+pub fn store_file(dir: &Path, relative: &str, bytes: &[u8]) {
+    let (dir, relative, bytes) = (dir.to_owned(), relative.to_owned(), bytes.to_vec());
+    std::thread::spawn(move || {
+        let storage = testing::storage(&dir).expect("test storage opens");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(storage.write(&relative, &bytes))
+            .expect("storing a file")
+    })
+    .join()
+    .unwrap()
 }
 
 /// Creates a user on the database of the server on `dir`.

@@ -1,18 +1,19 @@
-//! Upload and output files in the data dir, served under `/cdn/`.
+//! The local folder backend: files under `<data dir>/files`, private to the server's user
+//! (folder 0700, files 0600), written atomically (a temporary file, then a rename).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
 /// A folder of files addressed by relative paths (`uploads/<user>/<render>.png`).
 #[derive(Debug, Clone)]
-pub struct Storage {
+pub struct Folder {
     root: Arc<PathBuf>,
 }
 
-impl Storage {
-    /// Storage rooted at `root` (created if missing).
+impl Folder {
+    /// The folder `root` (created if missing, made private).
     ///
     /// # Errors
     ///
@@ -32,12 +33,8 @@ impl Storage {
     }
 
     fn resolve(&self, relative: &str) -> anyhow::Result<PathBuf> {
-        let rel = Path::new(relative);
-        anyhow::ensure!(
-            rel.components().all(|c| matches!(c, Component::Normal(_))),
-            "invalid storage path {relative:?}"
-        );
-        Ok(self.root.join(rel))
+        super::check_path(relative)?;
+        Ok(self.root.join(relative))
     }
 
     /// Writes a file atomically (temporary file, then rename).
@@ -71,16 +68,56 @@ impl Storage {
         Ok(())
     }
 
-    /// Reads a file.
+    /// Reads a file; `None` when there is none.
     ///
     /// # Errors
     ///
     /// An invalid path or an I/O failure.
-    pub async fn read(&self, relative: &str) -> anyhow::Result<Vec<u8>> {
+    pub async fn read(&self, relative: &str) -> anyhow::Result<Option<Vec<u8>>> {
         let path = self.resolve(relative)?;
-        tokio::fs::read(&path)
-            .await
-            .with_context(|| format!("reading {}", path.display()))
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The relative paths of the files under `prefix` (a folder path, `""` for all).
+    ///
+    /// # Errors
+    ///
+    /// An invalid prefix or an I/O failure.
+    pub async fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let start = if prefix.is_empty() {
+            self.root.as_ref().clone()
+        } else {
+            self.resolve(prefix)?
+        };
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            let mut folders = vec![start];
+            while let Some(folder) = folders.pop() {
+                let entries = match std::fs::read_dir(&folder) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("listing {}", folder.display()))
+                    }
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        folders.push(path);
+                    } else if let Ok(relative) = path.strip_prefix(root.as_ref()) {
+                        found.push(relative.to_string_lossy().replace('\\', "/"));
+                    }
+                }
+            }
+            found.sort();
+            Ok(found)
+        })
+        .await?
     }
 
     /// Deletes a file, ignoring a missing one.
@@ -103,11 +140,16 @@ mod tests {
         let root = dir.path().join("storage");
         std::fs::create_dir(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let storage = Storage::open(&root).unwrap();
+        let storage = Folder::open(&root).unwrap();
         storage.write("uploads/a/b.png", b"png").await.unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&root), 0o700, "an existing folder is made private too");
         assert_eq!(mode(&root.join("uploads/a/b.png")), 0o600);
-        assert_eq!(storage.read("uploads/a/b.png").await.unwrap(), b"png");
+        assert_eq!(
+            storage.read("uploads/a/b.png").await.unwrap().unwrap(),
+            b"png"
+        );
+        assert_eq!(storage.list("uploads").await.unwrap(), ["uploads/a/b.png"]);
+        assert!(storage.read("uploads/a/c.png").await.unwrap().is_none());
     }
 }
