@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz smoke run (issue 11): builds the cargo-fuzz targets of fuzz/ once (nightly, address
-# sanitizer, into $CARGO_TARGET_DIR/fuzz, shared by the targets), then runs each target for
+# sanitizer, into $CARGO_TARGET_DIR/fuzz, shared by the targets; unoptimised with debug
+# assertions by default, FUZZ_PROFILE=release for the optimised build a long run wants: a smoke
+# run of seconds gains less from optimisation than the build costs), then runs each target for
 # FUZZ_SECONDS (default 15) from a copy of its checked-in corpus (fuzz/corpus/<target>/; the
 # copy lives in a temporary folder, so nothing is written into the checkout). Prints each
 # target's libFuzzer summary ("Done N runs in S second(s)", the cov: figure) and fails on the
@@ -9,7 +11,7 @@
 # `cargo +nightly fuzz run --fuzz-dir fuzz <target> <file>`).
 #
 #   scripts/fuzz-smoke.sh                       # every target, 15 s each
-#   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh ffi_call   # a longer run of one target
+#   FUZZ_SECONDS=600 FUZZ_PROFILE=release scripts/fuzz-smoke.sh ffi_call   # a long run of one target
 #
 # Needs rustup's nightly toolchain (installed here when missing) and cargo-fuzz (installed
 # with `cargo install cargo-fuzz --locked` when missing).
@@ -18,6 +20,11 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+case "${FUZZ_PROFILE:-dev}" in
+    dev) PROFILE_FLAG=--dev PROFILE_DIR=debug ;;
+    release) PROFILE_FLAG=-O PROFILE_DIR=release ;;
+    *) echo "FUZZ_PROFILE must be dev or release" >&2; exit 2 ;;
+esac
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(webhook_verify screenshot_prepare render_input ffi_call)
 
@@ -33,13 +40,13 @@ ARTIFACTS="$CARGO_TARGET_DIR/fuzz-artifacts"
 log "building the fuzz targets (${TARGETS[*]}) into $FUZZ_TARGET_DIR"
 if [ $# -eq 0 ]; then
     # One cargo build for every target.
-    CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" cargo +nightly fuzz build --fuzz-dir fuzz -O
+    CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" cargo +nightly fuzz build --fuzz-dir fuzz "$PROFILE_FLAG"
 else
     for target in "${TARGETS[@]}"; do
-        CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" cargo +nightly fuzz build --fuzz-dir fuzz -O "$target"
+        CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" cargo +nightly fuzz build --fuzz-dir fuzz "$PROFILE_FLAG" "$target"
     done
 fi
-BIN_DIR="$FUZZ_TARGET_DIR/x86_64-unknown-linux-gnu/release"
+BIN_DIR="$FUZZ_TARGET_DIR/x86_64-unknown-linux-gnu/$PROFILE_DIR"
 
 WORK="$(mktemp -d)"
 # A CI run needs the fuzz build only for these smoke runs: its ~4 GB go back to the suites after.

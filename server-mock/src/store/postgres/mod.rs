@@ -136,16 +136,17 @@ impl Postgres {
         Ok(())
     }
 
-    /// Runs `f` in a transaction that is rolled back (it only reads).
+    /// Runs `f`, which only reads, outside a transaction: at `READ COMMITTED` a transaction
+    /// would give its statements no more consistency (each sees what was committed when it
+    /// started), and saves `f` the `BEGIN` and `ROLLBACK` round trips.
     pub(super) fn read_blocking<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&Conn<'_>) -> Result<T>,
     {
         let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        let mut tx = conn.client()?.transaction().map_err(database)?;
-        let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction));
-        drop(tx);
-        out
+        let (client, statements) = conn.parts()?;
+        let mut session = Prepared { client, statements };
+        f(&Conn::postgres(&mut session as &mut dyn PgTransaction))
     }
 
     /// Runs `f` in one transaction; commits when it returns `Ok`.
@@ -154,10 +155,62 @@ impl Postgres {
         F: FnOnce(&Conn<'_>) -> Result<T>,
     {
         let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
-        let mut tx = conn.client()?.transaction().map_err(database)?;
-        let out = f(&Conn::postgres(&mut tx as &mut dyn PgTransaction))?;
+        let (client, statements) = conn.parts()?;
+        let mut tx = client.transaction().map_err(database)?;
+        let out = {
+            let mut session = Prepared {
+                client: &mut tx,
+                statements,
+            };
+            f(&Conn::postgres(&mut session as &mut dyn PgTransaction))?
+        };
         tx.commit().map_err(database)?;
         Ok(out)
+    }
+}
+
+/// A client or an open transaction running each query through the statements prepared on its
+/// connection ([`pool::Statements`]), preparing it there the first time.
+struct Prepared<'a, C: postgres::GenericClient> {
+    client: &'a mut C,
+    statements: &'a mut pool::Statements,
+}
+
+impl<C: postgres::GenericClient> Prepared<'_, C> {
+    fn statement(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<postgres::Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
+
+impl<C: postgres::GenericClient> PgTransaction for Prepared<'_, C> {
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<Vec<postgres::Row>, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.execute(&statement, params)
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        self.client.batch_execute(sql)
     }
 }
 

@@ -1,6 +1,8 @@
 //! The r2d2 connection manager for PostgreSQL: opens a connection, over TLS where the database is
 //! not on this machine, with the session settings every server connection runs with.
 
+use std::collections::HashMap;
+
 use postgres::config::{Host, SslMode};
 use postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -83,14 +85,23 @@ pub(super) fn open(
     Ok(client)
 }
 
+/// Statements prepared on one connection, by their SQL: a query prepared once runs with one
+/// round trip (bind and execute) instead of two (parse and describe first), and is planned
+/// from its prepared form. Our queries are a fixed set, so the map stays small; it is emptied
+/// if it ever passes [`MAX_STATEMENTS`].
+pub(super) type Statements = HashMap<String, postgres::Statement>;
+
+/// The most statements kept prepared on one connection.
+const MAX_STATEMENTS: usize = 512;
+
 /// A pooled connection. The synchronous client runs a small runtime of its own, also when it
 /// closes: dropped on a thread of the server's runtime (the pool is dropped with the server's
 /// state), it is closed on a thread of its own instead.
-pub(crate) struct PgConn(Option<Client>);
+pub(crate) struct PgConn(Option<Client>, Statements);
 
 impl PgConn {
     pub(super) fn new(client: Client) -> Self {
-        Self(Some(client))
+        Self(Some(client), Statements::new())
     }
 
     /// The client.
@@ -98,6 +109,19 @@ impl PgConn {
         self.0
             .as_mut()
             .ok_or_else(|| super::Error::Database("connection already closed".into()))
+    }
+
+    /// The client and the statements prepared on it.
+    pub(super) fn parts(&mut self) -> Result<(&mut Client, &mut Statements), super::Error> {
+        match self.0.as_mut() {
+            Some(client) => {
+                if self.1.len() > MAX_STATEMENTS {
+                    self.1.clear();
+                }
+                Ok((client, &mut self.1))
+            }
+            None => Err(super::Error::Database("connection already closed".into())),
+        }
     }
 }
 
@@ -128,7 +152,7 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
-        open(&self.config, &self.security).map(|c| PgConn(Some(c)))
+        open(&self.config, &self.security).map(PgConn::new)
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
