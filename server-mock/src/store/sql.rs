@@ -296,26 +296,6 @@ pub(crate) trait PgTransaction {
     fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error>;
 }
 
-impl PgTransaction for postgres::Transaction<'_> {
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<postgres::Row>, postgres::Error> {
-        postgres::Transaction::query(self, sql, params)
-    }
-    fn execute(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<u64, postgres::Error> {
-        postgres::Transaction::execute(self, sql, params)
-    }
-    fn batch_execute(&mut self, sql: &str) -> Result<(), postgres::Error> {
-        postgres::Transaction::batch_execute(self, sql)
-    }
-}
-
 /// A connection (or open transaction) of either backend, handed to the closures of
 /// [`Store::read`](super::Store) and [`Store::write`](super::Store).
 pub struct Conn<'a> {

@@ -12,11 +12,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use support::receiver::Receiver;
 use support::{client, eventually};
 
-use crate::process::{create_render, data_dir_with_user, get, sign_in, Process};
+use crate::process::{create_render, data_dir_with_user, get, register_webhook, sign_in, Process};
 
 /// The webhook outbox of a data dir: (attempts made, next attempt at in Unix ms) per delivery.
 fn outbox(dir: &Path) -> Vec<(u32, i64)> {
@@ -207,17 +206,8 @@ async fn a_webhook_retry_pending_at_a_crash_is_delivered_after_the_restart() {
 
     let server = Process::start_with(dir.path(), 50, &flags);
     let token = sign_in(&http, &server, "hooks@example.com").await;
-    let registered: serde_json::Value = http
-        .post(server.url("/webhooks/register"))
-        .bearer_auth(&token)
-        .json(&json!({ "url": receiver.url, "events": ["render.completed"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = registered["data"]["secret"].as_str().unwrap().to_owned();
+    let secret =
+        register_webhook(&http, &server, &token, &receiver.url, &["render.completed"]).await;
     let render_id = create_render(&http, &server, &token).await;
     // The first attempt fails; once the server has recorded it and set the retry time,
     // kill -9 while the retry waits.

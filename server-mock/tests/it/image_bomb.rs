@@ -8,15 +8,15 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use renderiq_server::image_limits;
 use serde_json::{json, Value};
-use support::{client, PASSWORD};
+use support::client;
+
+use crate::process::{self, data_dir_with_user, Process};
 
 /// The ceiling the issue sets for the server's peak memory under the bomb.
 const PEAK_RSS_LIMIT_KB: u64 = 600 * 1024;
@@ -45,48 +45,29 @@ fn zero_rgba16_png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
+/// The real server binary with the shipped image limits.
+struct Server(Process);
 
 impl Server {
     fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--render-delay-ms", "10"])
-            .args(["--workers", "2", "--max-image-pixels"])
-            .arg(image_limits::DEFAULT_MAX_IMAGE_PIXELS.to_string())
-            .arg("--image-memory-budget-mb")
-            .arg(image_limits::DEFAULT_IMAGE_MEMORY_BUDGET_MB.to_string())
-            .arg("--data-dir")
-            .arg(dir)
-            .envs(support::database_env(dir))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("Renderiq reference server listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self { child, base }
+        let pixels = image_limits::DEFAULT_MAX_IMAGE_PIXELS.to_string();
+        let budget = image_limits::DEFAULT_IMAGE_MEMORY_BUDGET_MB.to_string();
+        Self(Process::start_with(
+            dir,
+            10,
+            &[
+                "--workers",
+                "2",
+                "--max-image-pixels",
+                &pixels,
+                "--image-memory-budget-mb",
+                &budget,
+            ],
+        ))
     }
 
     async fn sign_in(&self, http: &reqwest::Client, email: &str) -> String {
-        let (_, session) = json_of(
-            http.post(self.url("/auth/signin"))
-                .json(&json!({ "email": email, "password": PASSWORD }))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        session["data"]["accessToken"].as_str().unwrap().to_owned()
+        process::sign_in(http, &self.0, email).await
     }
 
     async fn upload(&self, http: &reqwest::Client, token: &str, image: Vec<u8>) -> (u16, Value) {
@@ -134,24 +115,18 @@ impl Server {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}/api/plugins{path}", self.base)
+        self.0.url(path)
     }
 
     /// The process's peak resident set size in KiB (`VmHWM` of `/proc/<pid>/status`).
     fn peak_rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.child.id())).unwrap();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or_else(|| panic!("no VmHWM in {status}"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -165,7 +140,7 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
 async fn a_decompression_bomb_is_refused_and_peak_memory_stays_under_600_mb() {
     let bomb = bomb();
     assert!(bomb.len() < 1024 * 1024, "the bomb is {} bytes", bomb.len());
-    let dir = data_dir_with_user("bomb@example.com").await;
+    let dir = data_dir_with_user("bomb@example.com", 1000).await;
     let server = Server::start(dir.path());
     let http = client();
     let token = server.sign_in(&http, "bomb@example.com").await;
@@ -234,22 +209,13 @@ async fn a_decompression_bomb_is_refused_and_peak_memory_stays_under_600_mb() {
 }
 
 /// A fresh data dir with one user holding plenty of credits.
-async fn data_dir_with_user(email: &'static str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_owned();
-    tokio::task::spawn_blocking(move || support::add_user(&data, email, PASSWORD, 1000))
-        .await
-        .unwrap();
-    dir
-}
-
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn renders_of_the_largest_accepted_images_share_the_memory_budget() {
     // 40 MP of RGBA16: 305 MiB decoded, just inside the default budget (384 MiB) with the
     // working buffers. Two at once with two workers: the second waits for the first's memory.
     let image = zero_rgba16_png(8000, 5000);
-    let dir = data_dir_with_user("large@example.com").await;
+    let dir = data_dir_with_user("large@example.com", 1000).await;
     let server = Server::start(dir.path());
     let http = client();
     let token = server.sign_in(&http, "large@example.com").await;

@@ -10,10 +10,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use renderiq_server::store::Backend;
-use serde_json::json;
 
 use crate::database::OfTestSuite as _;
-use crate::process::{create_render, data_dir_with_user, get, sign_in, Process};
+use crate::process::{
+    create_render, data_dir_with_user, get, post_render, register_webhook, sign_in, Process,
+};
 use crate::support::{self, client, receiver::Receiver};
 
 /// `true` when the suite runs on PostgreSQL; otherwise says why the test has nothing to check.
@@ -111,17 +112,8 @@ async fn three_servers_end_200_renders_exactly_once_through_a_sigkill() {
     let mut servers: Vec<Option<Process>> = (0..3).map(|_| Some(start(dir.path(), 200))).collect();
     let first = servers[0].as_ref().unwrap();
     let token = sign_in(&http, first, "fleet@example.com").await;
-    let registered: serde_json::Value = http
-        .post(first.url("/webhooks/register"))
-        .bearer_auth(&token)
-        .json(&json!({ "url": receiver.url, "events": ["render.completed", "render.failed"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = registered["data"]["secret"].as_str().unwrap().to_owned();
+    let events = ["render.completed", "render.failed"];
+    let secret = register_webhook(&http, first, &token, &receiver.url, &events).await;
 
     // Round-robin over the servers still up, a few creations in flight at once; the third
     // server is killed with SIGKILL a third of the way through, once work has queued up.
@@ -249,17 +241,7 @@ async fn two_servers_share_one_rate_limit() {
     let token = sign_in(&http, &servers[0], "limits@example.com").await;
     let mut answers = Vec::new();
     for i in 0..5 {
-        let form = reqwest::multipart::Form::new().part(
-            "image",
-            reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
-        );
-        let resp = http
-            .post(servers[i % 2].url("/renders"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let resp = post_render(&http, &servers[i % 2], &token).await;
         let retry_after = resp
             .headers()
             .get("retry-after")

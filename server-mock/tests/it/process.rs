@@ -106,24 +106,54 @@ pub async fn sign_in(http: &reqwest::Client, server: &Process, email: &str) -> S
     session["data"]["accessToken"].as_str().unwrap().to_owned()
 }
 
-pub async fn create_render(http: &reqwest::Client, server: &Process, token: &str) -> String {
+/// Posts a render of a small PNG (multipart) to `server`: its answer, whatever it is.
+pub async fn post_render(
+    http: &reqwest::Client,
+    server: &Process,
+    token: &str,
+) -> reqwest::Response {
     let form = reqwest::multipart::Form::new().part(
         "image",
         reqwest::multipart::Part::bytes(support::png(64, 48)).file_name("v.png"),
     );
-    let resp: serde_json::Value = http
-        .post(server.url("/renders"))
+    http.post(server.url("/renders"))
         .bearer_auth(token)
         .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Creates a render of a small PNG on `server`: its id.
+pub async fn create_render(http: &reqwest::Client, server: &Process, token: &str) -> String {
+    let resp: serde_json::Value = post_render(http, server, token).await.json().await.unwrap();
+    resp["data"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("render not created: {resp}"))
+        .to_owned()
+}
+
+/// Registers a webhook to `url` for `events` on `server`: its signing secret.
+pub async fn register_webhook(
+    http: &reqwest::Client,
+    server: &Process,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> String {
+    let registered: serde_json::Value = http
+        .post(server.url("/webhooks/register"))
+        .bearer_auth(token)
+        .json(&json!({ "url": url, "events": events }))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    resp["data"]["id"]
+    registered["data"]["secret"]
         .as_str()
-        .unwrap_or_else(|| panic!("render not created: {resp}"))
+        .unwrap_or_else(|| panic!("webhook not registered: {registered}"))
         .to_owned()
 }
 

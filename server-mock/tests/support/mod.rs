@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use renderiq_server::storage::Storage;
 use renderiq_server::store::sql::{Row, ToValue};
 use renderiq_server::{testing, Config, RunningServer};
 use reqwest::header::HeaderMap;
@@ -385,54 +386,50 @@ pub fn database_env(dir: &Path) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// The files the server on `dir` keeps under `prefix` (`uploads/<user>`, `""` for all), wherever
-/// it keeps them (its folder, or the suite's bucket).
-pub fn stored_files(dir: &Path, prefix: &str) -> Vec<String> {
-    let (dir, prefix) = (dir.to_owned(), prefix.to_owned());
+/// Runs `work` on the storage of the server on `dir` (its folder, or the suite's bucket), on a
+/// thread and runtime of its own (callable from sync and async tests alike).
+fn on_storage<T: Send + 'static, F>(
+    dir: &Path,
+    work: impl FnOnce(Storage) -> F + Send + 'static,
+) -> T
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let dir = dir.to_owned();
     std::thread::spawn(move || {
         let storage = testing::storage(&dir).expect("test storage opens");
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
-            .block_on(storage.list(&prefix))
-            .expect("listing the stored files")
+            .block_on(work(storage))
+            .expect("the test storage answers")
     })
     .join()
     .unwrap()
+}
+
+/// The files the server on `dir` keeps under `prefix` (`uploads/<user>`, `""` for all), wherever
+/// it keeps them (its folder, or the suite's bucket).
+pub fn stored_files(dir: &Path, prefix: &str) -> Vec<String> {
+    let prefix = prefix.to_owned();
+    on_storage(dir, |storage| async move { storage.list(&prefix).await })
 }
 
 /// `true` when the server on `dir` keeps a file at `relative`.
 pub fn is_stored(dir: &Path, relative: &str) -> bool {
-    let (dir, relative) = (dir.to_owned(), relative.to_owned());
-    std::thread::spawn(move || {
-        let storage = testing::storage(&dir).expect("test storage opens");
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(storage.read_if_any(&relative))
-            .expect("reading a stored file")
-            .is_some()
+    let relative = relative.to_owned();
+    on_storage(dir, |storage| async move {
+        Ok(storage.read_if_any(&relative).await?.is_some())
     })
-    .join()
-    .unwrap()
 }
 
 /// Stores `bytes` at `relative` where the server on `dir` keeps its files.
 pub fn store_file(dir: &Path, relative: &str, bytes: &[u8]) {
-    let (dir, relative, bytes) = (dir.to_owned(), relative.to_owned(), bytes.to_vec());
-    std::thread::spawn(move || {
-        let storage = testing::storage(&dir).expect("test storage opens");
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(storage.write(&relative, &bytes))
-            .expect("storing a file")
+    let (relative, bytes) = (relative.to_owned(), bytes.to_vec());
+    on_storage(dir, |storage| async move {
+        storage.write(&relative, &bytes).await
     })
-    .join()
-    .unwrap()
 }
 
 /// Creates a user on the database of the server on `dir`.
