@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use renderiq_sdk::call::{prepared_info, Call, RawGeometry};
 
-use crate::call::{parse, to_text};
+use crate::call::to_text;
 use crate::errors::err;
 
 /// `bytes` as they are; any other buffer (bytearray, memoryview, array, NumPy) copied into bytes.
@@ -50,7 +50,8 @@ pub fn check_raw(width: u32, height: u32, stride: usize, length: usize) -> PyRes
         .stride)
 }
 
-/// Runs a `prepare_image` call (GIL released) and answers the prepared bytes with the call's
+/// Runs a `prepare_image` call (GIL released, the attached bytes read where they are, not
+/// copied) and answers the prepared bytes with the call's
 /// result as JSON text (`mimeType`, `format`, `width`, `height`, `size`).
 #[pyfunction]
 #[pyo3(signature = (call_json, data=None))]
@@ -59,10 +60,20 @@ pub fn prepare_image(
     call_json: &str,
     data: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Py<PyBytes>, String)> {
-    let Call::PrepareImage { image, prepare } = parse(call_json, data)? else {
+    let Call::PrepareImage { image, prepare } = Call::from_json(call_json).map_err(err)? else {
         return Err(PyTypeError::new_err("expected a prepare_image call"));
     };
-    let prepared = py.detach(|| image.prepare(&prepare)).map_err(err)?;
+    // The bytes are read in place with the GIL released: a `bytes` object is immutable, and
+    // `data` keeps it alive until the call returns.
+    let data = data
+        .filter(|d| !d.is_none())
+        .map(|d| bytes_of(d, "data"))
+        .transpose()?;
+    let bound = data.as_ref().map(|d| d.bind(py));
+    let attached = bound.as_ref().map(|d| d.as_bytes());
+    let prepared = py
+        .detach(|| image.prepare_attached(attached, &prepare))
+        .map_err(err)?;
     let info = to_text(&prepared_info(&prepared))?;
     Ok((PyBytes::new(py, &prepared.bytes).unbind(), info))
 }

@@ -41,6 +41,23 @@ impl ImageSource {
         let options = spec.options()?;
         self.into_screenshot()?.prepare(&options)
     }
+
+    /// Prepares the image as [`prepare`](Self::prepare) does, with the bytes borrowed rather
+    /// than moved in: `attached` are bytes that travelled beside the call, used in place (a
+    /// binding's 33 MB 4K capture is not copied first).
+    ///
+    /// # Errors
+    ///
+    /// As [`prepare`](Self::prepare), and as [`ImageSource::screenshot`] for attached bytes
+    /// the source does not take.
+    pub fn prepare_attached(
+        &self,
+        attached: Option<&[u8]>,
+        spec: &PrepareSpec,
+    ) -> Result<PreparedImage> {
+        let options = spec.options()?;
+        self.screenshot(attached)?.prepare(&options)
+    }
 }
 
 /// `{"mimeType", "format", "width", "height", "size"}` of a prepared image.

@@ -98,12 +98,8 @@ impl ImageSource {
                 *data = Some(bytes);
                 Ok(())
             }
-            Self::File { .. } => Err(Error::invalid_input(
-                "the image is a file path, so it takes no attached bytes: use kind \"bytes\" or \"raw\"",
-            )),
-            _ => Err(Error::invalid_input(
-                "the image holds its data already: send the bytes either inline or attached, not both",
-            )),
+            Self::File { .. } => Err(file_takes_no_bytes()),
+            _ => Err(holds_data()),
         }
     }
 
@@ -130,12 +126,7 @@ impl ImageSource {
             }
             Self::Bytes { data } => {
                 let data = data.ok_or_else(missing_data)?;
-                if data.is_empty() {
-                    return Err(field_error(
-                        "data",
-                        "the image bytes are empty: pass PNG, JPEG or WebP bytes",
-                    ));
-                }
+                check_encoded(&data)?;
                 Ok(Screenshot::encoded(data))
             }
             Self::Raw {
@@ -161,6 +152,80 @@ impl ImageSource {
             }
         }
     }
+
+    /// Checks every field and builds a screenshot that borrows its bytes, copying none: the
+    /// source's own `data`, or `attached` (bytes that travelled beside the call, such as a
+    /// Python `bytes` object) when it has none. Raw pixels past the last row are left out.
+    ///
+    /// ```
+    /// use renderiq_sdk::call::ImageSource;
+    /// use renderiq_sdk::Screenshot;
+    ///
+    /// let src: ImageSource = serde_json::from_str(
+    ///     r#"{"kind":"raw","width":2,"height":1,"pixelFormat":"rgba8"}"#,
+    /// ).unwrap();
+    /// let pixels = vec![0u8; 8];
+    /// let shot = src.screenshot(Some(&pixels)).unwrap();
+    /// assert!(matches!(shot, Screenshot::Raw(ref raw) if raw.pixels.len() == 8));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming the field to fix, and as
+    /// [`attach`](Self::attach) does for bytes attached to a `file` source or to one that holds
+    /// its data already.
+    pub fn screenshot<'a>(&'a self, attached: Option<&'a [u8]>) -> Result<Screenshot<'a>> {
+        let data = |own: &'a Option<Vec<u8>>| match (own, attached) {
+            (Some(_), Some(_)) => Err(holds_data()),
+            (Some(own), None) => Ok(&own[..]),
+            (None, Some(attached)) => Ok(attached),
+            (None, None) => Err(missing_data()),
+        };
+        match self {
+            Self::File { .. } if attached.is_some() => Err(file_takes_no_bytes()),
+            Self::File { path } => {
+                if path.as_os_str().is_empty() {
+                    return Err(field_error("path", "the image path is empty"));
+                }
+                Ok(Screenshot::file(path.clone()))
+            }
+            Self::Bytes { data: own } => {
+                let data = data(own)?;
+                check_encoded(data)?;
+                Ok(Screenshot::encoded(data))
+            }
+            Self::Raw {
+                width,
+                height,
+                stride,
+                pixel_format,
+                bottom_up,
+                data: own,
+            } => {
+                let data = data(own)?;
+                let geometry = RawGeometry::check(*width, *height, *stride, data.len())?;
+                Ok(Screenshot::Raw(RawImage {
+                    pixels: Cow::Borrowed(&data[..geometry.needed]),
+                    width: *width,
+                    height: *height,
+                    stride: geometry.stride,
+                    format: (*pixel_format).into(),
+                    bottom_up: *bottom_up,
+                }))
+            }
+        }
+    }
+}
+
+/// Encoded image bytes must not be empty.
+fn check_encoded(data: &[u8]) -> Result<()> {
+    if data.is_empty() {
+        return Err(field_error(
+            "data",
+            "the image bytes are empty: pass PNG, JPEG or WebP bytes",
+        ));
+    }
+    Ok(())
 }
 
 /// The checked layout of a raw pixel buffer.
@@ -283,6 +348,18 @@ impl PrepareSpec {
     }
 }
 
+fn file_takes_no_bytes() -> Error {
+    Error::invalid_input(
+        "the image is a file path, so it takes no attached bytes: use kind \"bytes\" or \"raw\"",
+    )
+}
+
+fn holds_data() -> Error {
+    Error::invalid_input(
+        "the image holds its data already: send the bytes either inline or attached, not both",
+    )
+}
+
 fn missing_data() -> Error {
     field_error(
         "data",
@@ -358,6 +435,57 @@ mod tests {
             Screenshot::Raw(raw) => assert_eq!(raw.pixels.len(), 12),
             _ => panic!("not raw"),
         }
+    }
+
+    #[test]
+    fn borrowed_screenshot_takes_attached_bytes_as_attach_does() {
+        let pixels = [7u8; 20];
+        let raw = ImageSource::Raw {
+            width: 1,
+            height: 2,
+            stride: 8,
+            pixel_format: PixelFormatName::Bgra8,
+            bottom_up: true,
+            data: None,
+        };
+        match raw.screenshot(Some(&pixels)).unwrap() {
+            Screenshot::Raw(shot) => {
+                assert!(matches!(shot.pixels, Cow::Borrowed(_)), "copied");
+                assert_eq!(
+                    shot.pixels.len(),
+                    12,
+                    "bytes past the last row are left out"
+                );
+                assert_eq!(
+                    (shot.stride, shot.format, shot.bottom_up),
+                    (8, PixelFormat::Bgra8, true)
+                );
+            }
+            _ => panic!("not raw"),
+        }
+        let missing = raw.screenshot(None).unwrap_err();
+        assert!(missing.details().unwrap()["data"].as_str().is_some());
+        assert!(raw.screenshot(Some(&pixels[..11])).is_err(), "short buffer");
+
+        let own = ImageSource::Bytes {
+            data: Some(vec![1]),
+        };
+        assert!(matches!(
+            own.screenshot(None),
+            Ok(Screenshot::Encoded(Cow::Borrowed(b"\x01")))
+        ));
+        assert!(own.screenshot(Some(&[2])).is_err(), "inline and attached");
+        assert!(
+            ImageSource::Bytes { data: None }
+                .screenshot(Some(&[]))
+                .is_err(),
+            "empty"
+        );
+        let file = ImageSource::File {
+            path: "a.png".into(),
+        };
+        assert!(file.screenshot(Some(&[1])).is_err());
+        assert!(matches!(file.screenshot(None), Ok(Screenshot::File(_))));
     }
 
     #[test]
