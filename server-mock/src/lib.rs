@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use renderiq_sdk::types::{Credits, User};
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -240,8 +240,7 @@ pub async fn prepare(
     let proxies = Arc::new(http::proxies::TrustedProxies::new(
         config.trusted_proxies.clone(),
     ));
-    let (render_events, _) = broadcast::channel(1024);
-    let state = AppState {
+    let state = AppState::new(http::Shared {
         rate_limiter: Arc::new(RateLimiter::new(&config, &store)),
         passwords: Arc::new(PasswordHashing::new(config.password_hash_permits())),
         deliverer: delivery::Deliverer::new(&config, store.clone(), shutdown.clone())?,
@@ -250,7 +249,7 @@ pub async fn prepare(
         jwt: Arc::new(jwt),
         public_url: public_url.trim_end_matches('/').into(),
         storage,
-        render_events,
+        render_watch: Arc::default(),
         work_available: Arc::new(Notify::new()),
         generator,
         shutdown,
@@ -258,7 +257,7 @@ pub async fn prepare(
         waiters: Arc::new(http::waiters::Waiters::new(config_max_waiters)),
         lease,
         proxies,
-    };
+    });
     Ok(state)
 }
 

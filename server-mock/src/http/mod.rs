@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use rand::distributions::{Alphanumeric, DistString};
 use renderiq_sdk::types::{headers, Envelope};
 use sha2::{Digest, Sha256};
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
@@ -37,6 +37,7 @@ pub mod password;
 pub mod projects;
 pub mod proxies;
 pub mod rate_limit;
+pub mod render_watch;
 pub mod renders;
 pub mod settings;
 pub mod token_seal;
@@ -86,9 +87,34 @@ impl RenderEvent {
     }
 }
 
-/// Everything a handler needs; cheap to clone.
+/// Everything a handler needs; cheap to clone: one reference count (axum clones the state for
+/// every extractor of every request). Reads its [`Shared`] fields through `Deref`.
+///
+/// ```no_run
+/// # fn demo(state: renderiq_server::http::AppState) {
+/// let workers = state.config.workers;
+/// # }
+/// ```
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state of a server made of `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     /// The configuration the server started with.
     pub config: Arc<Config>,
     /// The database, through its store.
@@ -103,8 +129,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     /// The bound on concurrent password hashing (sign-in).
     pub passwords: Arc<password::PasswordHashing>,
-    /// Render state changes, for long-polls.
-    pub render_events: broadcast::Sender<RenderEvent>,
+    /// The render long-polls' wake-ups, per render.
+    pub render_watch: Arc<render_watch::RenderWatch>,
     /// Wakes a worker when a render is queued.
     pub work_available: Arc<Notify>,
     /// The image generator.
@@ -153,8 +179,11 @@ impl AppState {
 
     /// Wakes this server's long-polls waiting for `event`'s render.
     fn announce(&self, event: RenderEvent) {
-        // No receivers is fine: nobody is waiting.
-        let _ = self.render_events.send(event);
+        if event.render_id == RenderEvent::ANY {
+            self.render_watch.changed_all();
+        } else {
+            self.render_watch.changed(&event.render_id);
+        }
     }
 
     /// Hears the render changes the other servers of this database announce (PostgreSQL

@@ -23,7 +23,6 @@ use renderiq_sdk::types::{
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{
@@ -218,8 +217,8 @@ pub async fn get_render(
         .then(|| state.waiters.try_enter(&auth.user_id))
         .flatten();
     let wait = if waiter_slot.is_some() { wait } else { 0.0 };
-    // Subscribe before reading, so a change between the read and the wait is not missed.
-    let mut events = (wait > 0.0).then(|| state.render_events.subscribe());
+    // Watch before reading, so a change between the read and the wait is not missed.
+    let mut watching = (wait > 0.0).then(|| state.render_watch.watch(&id));
     let clock = &state.config.clock;
     let deadline =
         clock.now() + chrono::Duration::from_std(Duration::from_secs_f64(wait)).unwrap_or_default();
@@ -230,23 +229,16 @@ pub async fn get_render(
         let seen = (render.status, render.progress);
         let moved = until == WaitUntil::Change && first_seen.is_some_and(|first| first != seen);
         first_seen.get_or_insert(seen);
-        let Some(rx) = events
+        let Some(waiter) = watching
             .as_mut()
             .filter(|_| !render.status.is_terminal() && !moved)
         else {
             return ok(render);
         };
-        let changed = loop {
-            tokio::select! {
-                () = clock.sleep_until(deadline) => break false,
-                () = state.shutdown.cancelled() => break false,
-                event = rx.recv() => match event {
-                    Ok(event) if event.concerns(&id) => break true,
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => break true,
-                    Err(RecvError::Closed) => break false,
-                },
-            }
+        let changed = tokio::select! {
+            () = clock.sleep_until(deadline) => false,
+            () = state.shutdown.cancelled() => false,
+            () = waiter.changed() => true,
         };
         if !changed {
             return ok(fetch_for_user(&state, &id, &auth.user_id).await?);

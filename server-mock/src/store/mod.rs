@@ -144,7 +144,14 @@ impl Store {
         }
     }
 
-    /// Runs `f` on a pooled connection on the blocking pool.
+    /// Runs `f` on a pooled connection.
+    ///
+    /// On SQLite the server's reads are index lookups of a few rows, answered from the page
+    /// cache in microseconds — less than handing them to tokio's blocking pool and back costs
+    /// (two thread wake-ups; half of the CPU time of a status read went there, see
+    /// `bench/load_server.sh`). So when a pooled connection is idle the read runs here, on the
+    /// calling task; when every connection is busy, on the blocking pool. A WAL reader never
+    /// waits for a writer. PostgreSQL reads are network round trips: always the blocking pool.
     ///
     /// # Errors
     ///
@@ -154,6 +161,13 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Conn<'_>) -> Result<T> + Send + 'static,
     {
+        let f = match &*self.engine {
+            Engine::Sqlite(db) => match db.read_if_idle(f) {
+                Ok(answer) => return answer,
+                Err(f) => f,
+            },
+            Engine::Postgres(_) => f,
+        };
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.read_blocking(f))
             .await

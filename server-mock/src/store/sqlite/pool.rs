@@ -8,6 +8,9 @@ use rusqlite::Connection;
 
 use super::Durability;
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// Opens connections on one SQLite file, each in WAL mode with the busy timeout, the chosen
 /// `synchronous` level and foreign keys on.
 #[derive(Debug)]
@@ -35,6 +38,9 @@ impl r2d2::ManageConnection for SqliteManager {
     fn connect(&self) -> Result<Connection, rusqlite::Error> {
         let conn = Connection::open(&self.path)?;
         conn.busy_timeout(self.busy_timeout)?;
+        // The server runs about 80 distinct statements; rusqlite keeps 16 prepared by default,
+        // so the less frequent ones pushed the hot reads out and they were parsed again.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = {};
@@ -44,7 +50,8 @@ impl r2d2::ManageConnection for SqliteManager {
         Ok(conn)
     }
 
-    /// A cheap round trip, run each time the pool hands the connection out.
+    /// A cheap round trip, for a caller that asks the pool to check a connection (the pool is
+    /// built with `test_on_check_out(false)`: a connection to a local file does not go stale).
     fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
         conn.execute_batch("SELECT 1;")
     }
