@@ -124,7 +124,9 @@ impl Drop for Waiter {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -161,7 +163,10 @@ mod tests {
         watch.changed("a");
         watch.changed("a");
         assert!(answers(&mut waiter).await);
-        assert!(!answers(&mut waiter).await, "both changes were seen at once");
+        assert!(
+            !answers(&mut waiter).await,
+            "both changes were seen at once"
+        );
         let waiting = tokio::spawn(async move {
             waiter.changed().await;
         });
