@@ -52,7 +52,7 @@ use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::Event;
+use crate::types::{Event, WebhookEvent};
 
 /// How far a delivery's `webhook-timestamp` may be from the receiver's clock, in either
 /// direction, before it is rejected: 5 minutes, as Standard Webhooks recommends. This bounds
@@ -101,6 +101,13 @@ const SCHEME_V1: &str = "v1";
 /// Length of an HMAC-SHA256 tag.
 const SIGNATURE_LEN: usize = 32;
 
+/// Longest base64 text of a tag: 32 bytes are 43 characters, 44 with `=` padding.
+const SIGNATURE_BASE64_MAX_LEN: usize = 44;
+
+/// Room for what [`SIGNATURE_BASE64_MAX_LEN`] characters may decode to, as `decode_slice`
+/// estimates it (a whole number of 3-byte groups).
+const MAX_DECODED_SIGNATURE_LEN: usize = 36;
+
 /// Standard base64 that accepts input with or without `=` padding: secrets and signatures
 /// copied by hand sometimes lose it.
 const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -112,7 +119,9 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// One webhook's signing key, able to sign deliveries and verify them.
 ///
-/// Cheap to clone; `Debug` prints the key as `<redacted>`.
+/// Build it once and reuse it: it keeps the HMAC-SHA256 state keyed with the secret (the
+/// hashed inner and outer key pads), so each delivery only hashes its own bytes. Cheap to
+/// clone; `Debug` prints the key as `<redacted>`.
 ///
 /// # Examples
 ///
@@ -129,11 +138,11 @@ pub struct Webhook {
     tolerance: Duration,
 }
 
-/// The HMAC key as one SHA-256 block (RFC 2104: a key longer than a block is replaced by its
-/// hash, a shorter one padded with zeros), so that keying the MAC cannot fail; zeroed when
-/// dropped.
+/// The MAC keyed with the webhook's key (RFC 2104: a key longer than a SHA-256 block is
+/// replaced by its hash, a shorter one padded with zeros, so keying cannot fail). Each tag
+/// starts from a clone of it. Overwritten with a MAC keyed by zeros when dropped.
 #[derive(Clone)]
-struct Key([u8; HMAC_BLOCK_LEN]);
+struct Key(HmacSha256);
 
 /// SHA-256's block size, the length of an HMAC-SHA256 key block.
 const HMAC_BLOCK_LEN: usize = 64;
@@ -146,13 +155,16 @@ impl Key {
         } else {
             block[..raw.len()].copy_from_slice(raw);
         }
-        Self(block)
+        let mac = <HmacSha256 as KeyInit>::new(&block.into());
+        block.fill(0);
+        Self(mac)
     }
 }
 
 impl Drop for Key {
     fn drop(&mut self) {
-        self.0.fill(0);
+        // The keyed state stands for the key: leave a zero-keyed one in its place.
+        self.0 = <HmacSha256 as KeyInit>::new(&[0u8; HMAC_BLOCK_LEN].into());
     }
 }
 
@@ -320,7 +332,7 @@ impl Webhook {
         let found = DeliveryHeaders::collect(headers);
         let msg_id = found.id.ok_or_else(|| missing(HEADER_ID))?;
         let timestamp_raw = found.timestamp.ok_or_else(|| missing(HEADER_TIMESTAMP))?;
-        if found.signatures.is_empty() {
+        if found.first_signature.is_none() {
             return Err(missing(HEADER_SIGNATURE));
         }
 
@@ -336,26 +348,28 @@ impl Webhook {
         // Sign exactly the timestamp text that was sent (it is what the sender signed).
         let expected = self.tag(msg_id, timestamp_raw, payload);
         let mut matched = Choice::from(0);
-        for entry in found
-            .signatures
-            .iter()
-            .flat_map(|v| v.split_ascii_whitespace())
-        {
+        let mut candidate = [0u8; MAX_DECODED_SIGNATURE_LEN];
+        for entry in found.signatures().flat_map(str::split_ascii_whitespace) {
             let Some((version, encoded)) = entry.split_once(',') else {
                 continue;
             };
             if version != SCHEME_V1 {
                 continue; // a future scheme: not ours to judge
             }
-            let Ok(candidate) = LENIENT_BASE64.decode(encoded) else {
+            // 32 bytes are 43 base64 characters, 44 with padding; anything longer is no tag
+            // (and would not fit the stack buffer).
+            if encoded.len() > SIGNATURE_BASE64_MAX_LEN {
+                continue;
+            }
+            let Ok(len) = LENIENT_BASE64.decode_slice(encoded, &mut candidate) else {
                 continue;
             };
-            if candidate.len() != SIGNATURE_LEN {
+            if len != SIGNATURE_LEN {
                 continue;
             }
             // Compare with every candidate, no early exit: the time taken says nothing about
             // which entry (if any) matched or how much of it did.
-            matched |= expected.as_slice().ct_eq(candidate.as_slice());
+            matched |= expected.as_slice().ct_eq(&candidate[..SIGNATURE_LEN]);
         }
         if bool::from(matched) {
             Ok(payload)
@@ -458,7 +472,7 @@ impl Webhook {
     }
 
     fn tag(&self, msg_id: &str, timestamp: &str, payload: &[u8]) -> [u8; SIGNATURE_LEN] {
-        let mut mac = <HmacSha256 as KeyInit>::new(&self.key.0.into());
+        let mut mac = self.key.0.clone();
         mac.update(msg_id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.as_bytes());
@@ -472,8 +486,10 @@ impl Webhook {
 struct DeliveryHeaders<'h> {
     id: Option<&'h str>,
     timestamp: Option<&'h str>,
-    /// Every `webhook-signature` value: a proxy may have split one list into several headers.
-    signatures: Vec<&'h str>,
+    /// The first `webhook-signature` value, and any further ones (a proxy may have split one
+    /// list into several headers): one header, the usual case, needs no allocation.
+    first_signature: Option<&'h str>,
+    more_signatures: Vec<&'h str>,
 }
 
 impl<'h> DeliveryHeaders<'h> {
@@ -484,7 +500,8 @@ impl<'h> DeliveryHeaders<'h> {
         let mut found = Self {
             id: None,
             timestamp: None,
-            signatures: Vec::new(),
+            first_signature: None,
+            more_signatures: Vec::new(),
         };
         for (name, value) in headers {
             let name = name.trim();
@@ -493,11 +510,51 @@ impl<'h> DeliveryHeaders<'h> {
             } else if name.eq_ignore_ascii_case(HEADER_TIMESTAMP) {
                 found.timestamp.get_or_insert(value);
             } else if name.eq_ignore_ascii_case(HEADER_SIGNATURE) {
-                found.signatures.push(value);
+                if found.first_signature.is_none() {
+                    found.first_signature = Some(value);
+                } else {
+                    found.more_signatures.push(value);
+                }
             }
         }
         found
     }
+
+    /// Every `webhook-signature` value, in the order received.
+    fn signatures(&self) -> impl Iterator<Item = &'h str> + '_ {
+        self.first_signature
+            .into_iter()
+            .chain(self.more_signatures.iter().copied())
+    }
+}
+
+/// Which of the three delivery headers a request header is, if any: its name compared without
+/// regard to case or surrounding spaces, also in the CGI form that Rack and WSGI environments
+/// use (`HTTP_WEBHOOK_ID`). For bindings that pick the delivery headers out of such an
+/// environment before calling [`Webhook::verify`].
+///
+/// # Examples
+///
+/// ```
+/// use renderiq_sdk::webhooks::{header_name, HEADER_ID, HEADER_SIGNATURE};
+///
+/// assert_eq!(header_name("Webhook-Id"), Some(HEADER_ID));
+/// assert_eq!(header_name("HTTP_WEBHOOK_SIGNATURE"), Some(HEADER_SIGNATURE));
+/// assert_eq!(header_name("content-type"), None);
+/// ```
+pub fn header_name(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    let cgi = name.len() > 5 && name.as_bytes()[..5].eq_ignore_ascii_case(b"HTTP_");
+    let name = if cgi { &name[5..] } else { name };
+    [HEADER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE]
+        .into_iter()
+        .find(|header| {
+            header.len() == name.len()
+                && header
+                    .bytes()
+                    .zip(name.bytes())
+                    .all(|(h, n)| h == n.to_ascii_lowercase() || (cgi && h == b'-' && n == b'_'))
+        })
 }
 
 /// A new webhook secret: `whsec_` followed by the base64 of 32 random bytes from the operating
@@ -537,6 +594,11 @@ pub fn generate_secret() -> String {
 /// assert_eq!(err.kind(), renderiq_sdk::ErrorKind::Decode);
 /// ```
 pub fn parse_event(payload: &[u8]) -> Result<Event> {
+    // A render event straight from the bytes, the usual case; any other body through a JSON
+    // value, as `Event::from_json` reads it.
+    if let Ok(event) = serde_json::from_slice::<WebhookEvent>(payload) {
+        return Ok(Event::Render(Box::new(event)));
+    }
     serde_json::from_slice(payload)
         .map(Event::from_json)
         .map_err(|e| {
@@ -669,6 +731,53 @@ mod tests {
                 "key of {len} bytes"
             );
         }
+    }
+
+    #[test]
+    fn signatures_without_padding_verify_and_overlong_entries_are_skipped() {
+        let w = Webhook::from_bytes(b"k");
+        let good = w.sign("m", 10, b"x");
+        let unpadded = good.trim_end_matches('=');
+        let overlong = format!("v1,{}", "A".repeat(4096));
+        for header in [
+            unpadded.to_owned(),
+            format!("{overlong} {good}"),
+            format!("v1,{} {good}", &good[3..46]),
+        ] {
+            let headers = [
+                ("webhook-id", "m"),
+                ("webhook-timestamp", "10"),
+                ("webhook-signature", header.as_str()),
+            ];
+            w.verify_at(b"x", headers, 10).unwrap();
+        }
+        let headers = [
+            ("webhook-id", "m"),
+            ("webhook-timestamp", "10"),
+            ("webhook-signature", overlong.as_str()),
+        ];
+        let err = w.verify_at(b"x", headers, 10).unwrap_err();
+        assert_eq!(err.error_code(), Some("WEBHOOK_BAD_SIGNATURE"));
+    }
+
+    #[test]
+    fn a_render_event_parses_typed_and_other_bodies_stay_json() {
+        let render = r#"{"renderId":"rnd_1","status":"completed","style":"s","quality":"high",
+            "aspectRatio":"1:1","creditsCost":1,"createdAt":"2026-01-01T00:00:00Z",
+            "updatedAt":"2026-01-01T00:00:00Z","extra":{"nested":[1,2]}}"#;
+        let body = format!(
+            r#"{{"type":"render.completed","timestamp":"2026-01-01T00:00:00Z","data":{render}}}"#
+        );
+        let event = parse_event(body.as_bytes()).unwrap();
+        assert_eq!(event.render().map(|r| r.id.as_str()), Some("rnd_1"));
+        assert_eq!(
+            event,
+            Event::from_json(serde_json::from_str(&body).unwrap())
+        );
+        let other =
+            parse_event(br#"{"type":"render.completed","data":{"status":"completed"}}"#).unwrap();
+        assert!(other.render().is_none());
+        assert_eq!(other.kind(), Some("render.completed"));
     }
 
     #[test]

@@ -113,7 +113,7 @@ wire_enum! {
 ///     "createdAt":"2025-01-01T00:00:00Z","updatedAt":"2025-01-01T00:00:00Z"}"#).unwrap();
 /// assert_eq!(r.id, "rnd_1");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(rename_all = "camelCase", remote = "Self")]
 pub struct Render {
@@ -166,16 +166,114 @@ impl Serialize for Render {
     }
 }
 
+/// Reading RFC 3339 times the quick way first: chrono's strict RFC 3339 parser is several
+/// times faster than the lenient `FromStr` behind its serde support (which a webhook delivery
+/// would pay four times over), and that stays the fallback, so every time read before still
+/// reads the same.
+pub(crate) mod rfc3339 {
+    use std::fmt;
+
+    use chrono::{DateTime, Utc};
+    use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+    /// A time read from a JSON string.
+    struct Time(DateTime<Utc>);
+
+    impl<'de> Deserialize<'de> for Time {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct TimeVisitor;
+            impl Visitor<'_> for TimeVisitor {
+                type Value = Time;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an RFC 3339 date and time")
+                }
+                fn visit_str<E: de::Error>(self, s: &str) -> Result<Time, E> {
+                    match DateTime::parse_from_rfc3339(s) {
+                        Ok(t) => Ok(Time(t.with_timezone(&Utc))),
+                        Err(_) => s.parse::<DateTime<Utc>>().map(Time).map_err(E::custom),
+                    }
+                }
+            }
+            deserializer.deserialize_str(TimeVisitor)
+        }
+    }
+
+    /// `deserialize_with` for a `DateTime<Utc>` field.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        Time::deserialize(d).map(|t| t.0)
+    }
+
+    /// `deserialize_with` for an `Option<DateTime<Utc>>` field (with `default`).
+    pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<Time>::deserialize(d).map(|t| t.map(|t| t.0))
+    }
+}
+
 impl<'de> Deserialize<'de> for Render {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
-        // `renderId` is moved to `id` unless `id` is there too: a plain serde alias would
-        // refuse an answer carrying both as a duplicate field.
-        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        if let Some(render_id) = fields.remove("renderId") {
-            fields.entry("id").or_insert(render_id);
+
+        /// The wire shape, read in one pass (no detour through a JSON map, which webhook
+        /// parsing would pay for on every delivery). `renderId` is a field of its own, so an
+        /// answer carrying both is no duplicate field: `id` wins.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire {
+            #[serde(default)]
+            id: Option<String>,
+            #[serde(default)]
+            render_id: Option<String>,
+            status: RenderStatus,
+            #[serde(default)]
+            progress: u8,
+            #[serde(default)]
+            prompt: Option<String>,
+            style: String,
+            quality: Quality,
+            aspect_ratio: String,
+            #[serde(default)]
+            project_id: Option<String>,
+            credits_cost: i64,
+            #[serde(default)]
+            input_url: Option<String>,
+            #[serde(default)]
+            output_url: Option<String>,
+            #[serde(default)]
+            error: Option<String>,
+            #[serde(default)]
+            platform: Platform,
+            #[serde(deserialize_with = "rfc3339::deserialize")]
+            created_at: DateTime<Utc>,
+            #[serde(deserialize_with = "rfc3339::deserialize")]
+            updated_at: DateTime<Utc>,
+            #[serde(default, deserialize_with = "rfc3339::deserialize_opt")]
+            completed_at: Option<DateTime<Utc>>,
         }
-        Render::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)
+
+        let w = Wire::deserialize(deserializer)?;
+        Ok(Render {
+            id: w
+                .id
+                .or(w.render_id)
+                .ok_or_else(|| D::Error::missing_field("id"))?,
+            status: w.status,
+            progress: w.progress,
+            prompt: w.prompt,
+            style: w.style,
+            quality: w.quality,
+            aspect_ratio: w.aspect_ratio,
+            project_id: w.project_id,
+            credits_cost: w.credits_cost,
+            input_url: w.input_url,
+            output_url: w.output_url,
+            error: w.error,
+            platform: w.platform,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            completed_at: w.completed_at,
+        })
     }
 }
 
