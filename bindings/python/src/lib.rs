@@ -28,7 +28,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<webhooks::PyWebhook>()?;
     m.add_function(wrap_pyfunction!(image::check_raw, m)?)?;
     m.add_function(wrap_pyfunction!(image::prepare_image, m)?)?;
-    m.add_function(wrap_pyfunction!(webhooks::parse_event, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::generate_secret, m)?)?;
     Ok(())
 }

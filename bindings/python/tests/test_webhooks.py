@@ -15,6 +15,7 @@ import standardwebhooks
 
 import renderiq
 from renderiq import webhooks
+from renderiq._generated import Platform, Quality, RenderStatus
 
 from conftest import VECTORS, Server
 
@@ -210,3 +211,73 @@ def test_a_real_delivery_from_the_server_verifies(
     standardwebhooks.Webhook(created.secret).verify(body, headers)
     client.delete_webhook(created.webhook)
     assert client.webhooks() == []
+
+
+# ---- the reusable verifier and the event it builds ------------------------------------------
+
+
+def test_a_reused_webhook_verifies_many_deliveries_and_builds_the_typed_event_in_rust() -> None:
+    hook = webhooks.Webhook(SECRET, tolerance=60)
+    assert webhooks.Webhook is renderiq._native.Webhook
+    ts = 1_700_000_000
+    for n in range(3):
+        body = json.dumps({"type": "render.completed", "timestamp": "2026-01-02T03:04:09Z",
+                           "data": dict(RENDER_WIRE, id=f"rnd_{n}", platform="rhino")}).encode()
+        event = hook.verify(body, good_headers(ts, body), now=ts + 60)
+        assert type(event) is renderiq.WebhookEvent and type(event.data) is renderiq.Render
+        assert event.data.id == f"rnd_{n}"
+        assert event.data.status is RenderStatus.COMPLETED
+        assert event.data.quality is Quality.HIGH
+        assert event.data.platform is Platform.RHINO
+        assert event.data.is_terminal and event.data.progress == 100 and event.data.project_id is None
+        # the same values the wire model reader gives, field by field
+        assert event.data == renderiq.Render._from_wire(json.loads(body)["data"])
+        assert event.timestamp == event.data.completed_at.replace(microsecond=0)
+        assert event.payload == json.loads(body)
+    with pytest.raises(renderiq.WebhookVerificationError) as late:
+        hook.verify(body, good_headers(ts, body), now=ts + 61)
+    assert late.value.code == "WEBHOOK_TIMESTAMP_TOO_OLD"
+
+
+def test_webhook_event_is_frozen_compared_by_value_and_reads_its_payload_once() -> None:
+    ts = 1_700_000_000
+    event = webhooks.verify(SECRET, EVENT_BODY, good_headers(ts), now=ts)
+    same = renderiq.WebhookEvent(event.type, event.timestamp, event.data, json.loads(EVENT_BODY))
+    assert event == same and repr(event) == repr(same)
+    assert event.payload is event.payload
+    with pytest.raises(AttributeError):
+        event.type = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        event.data.id = "x"  # type: ignore[misc]
+    other = renderiq.WebhookEvent(type="ping", timestamp=None, data=None)
+    assert other.payload is None and other != event
+
+
+def test_headers_as_pairs_bytes_or_a_mapping_object_and_every_time_form() -> None:
+    ts = 1_700_000_000
+    hook = webhooks.Webhook(SECRET)
+    good = good_headers(ts)
+
+    class Headers:  # a framework's header object: a mapping with items(), not a dict
+        def items(self):  # type: ignore[no-untyped-def]
+            return [(" " + k.title(), v) for k, v in good.items()] + [("Host", "example.com")]
+
+    hook.verify_signature(EVENT_BODY, Headers(), now=ts)
+    hook.verify_signature(EVENT_BODY, [[k.encode(), v.encode()] for k, v in good.items()], now=float(ts) + 0.9)
+    hook.verify_signature(EVENT_BODY, good, now=datetime.fromtimestamp(ts, tz=timezone.utc))
+    # a signature list split over two header lines
+    first, second = f"v1,{'A' * 43}=", good["webhook-signature"]
+    pairs = [(k, v) for k, v in good.items() if k != "webhook-signature"]
+    hook.verify_signature(EVENT_BODY, pairs + [("webhook-signature", first), ("Webhook-Signature", second)], now=ts)
+    for bad in (5, [("webhook-id",)], [(1, "x")]):
+        with pytest.raises(TypeError, match="headers"):
+            hook.verify_signature(EVENT_BODY, bad, now=ts)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="now"):
+        hook.verify_signature(EVENT_BODY, good, now=True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="now"):
+        hook.verify_signature(EVENT_BODY, good, now="1700000000")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="secret"):
+        webhooks.Webhook(b"whsec_x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tolerance"):
+        webhooks.Webhook(SECRET, tolerance=-1)
+    assert hook.sign("msg_1", datetime.fromtimestamp(ts, tz=timezone.utc), EVENT_BODY) == good["webhook-signature"]

@@ -4,9 +4,10 @@ also holds deliveries that are not render events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import FrozenInstanceError
 from datetime import datetime
-from typing import Any, Mapping, Optional
+from typing import Any, Optional, Tuple
 
 from ._generated import (
     ApiKey,
@@ -23,7 +24,6 @@ from ._generated import (
     Settings,
     User,
     Webhook,
-    parse_time,
 )
 
 __all__ = [
@@ -37,25 +37,81 @@ Render.is_terminal = property(  # type: ignore[attr-defined]
 )
 
 
-@dataclass(frozen=True)
+#: What ``WebhookEvent`` holds for a field not built yet.
+_UNREAD: Any = object()
+
+
 class WebhookEvent:
     """A verified webhook delivery. For a render event, ``type`` (``"render.completed"``,
     ``"render.failed"``, ``"render.cancelled"`` or a newer type), ``timestamp`` and ``data``
     (the :class:`Render`) are set. Any other correctly signed body is kept too: ``data`` is
     ``None``, and ``type`` and ``timestamp`` are read from it when it has them. ``payload`` is
-    the whole JSON body as sent."""
+    the whole JSON body as sent.
+
+    Immutable, compared and printed by its four fields, like the other models. Verification
+    (``renderiq.webhooks``) parses the body into typed Rust structs and builds this object
+    without calling ``__init__``; ``timestamp``, ``data`` and ``payload`` become Python objects
+    the first time they are read."""
+
+    __slots__ = ("type", "_timestamp", "_data", "_payload", "_body", "_parsed")
 
     type: Optional[str]
-    timestamp: Optional[datetime]
-    data: Optional[Render]
-    payload: Any = None
 
-    @classmethod
-    def _from_wire(cls, d: Mapping[str, Any]) -> WebhookEvent:
-        data, when = d.get("data"), d.get("timestamp")
-        return cls(
-            type=d.get("type"),
-            timestamp=None if when is None else parse_time(when),
-            data=None if data is None else Render._from_wire(data),
-            payload=d.get("payload"),
-        )
+    def __init__(
+        self, type: Optional[str], timestamp: Optional[datetime], data: Optional[Render], payload: Any = None
+    ) -> None:
+        for name, value in (("type", type), ("_timestamp", timestamp), ("_data", data), ("_payload", payload),
+                            ("_body", None), ("_parsed", None)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def timestamp(self) -> Optional[datetime]:
+        """When the event happened (UTC)."""
+        value = self._timestamp
+        if value is _UNREAD:
+            value = self._parsed.timestamp()
+            object.__setattr__(self, "_timestamp", value)
+        return value
+
+    @property
+    def data(self) -> Optional[Render]:
+        """The render of a render event, else ``None``."""
+        value = self._data
+        if value is _UNREAD:
+            value = self._parsed.render()
+            object.__setattr__(self, "_data", value)
+        return value
+
+    @property
+    def payload(self) -> Any:
+        """The whole JSON body as sent (``dict``, ``list``, ...), fields this SDK does not know
+        included."""
+        value = self._payload
+        if value is _UNREAD:
+            value = json.loads(self._body)
+            object.__setattr__(self, "_payload", value)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _fields(self) -> Tuple[Any, ...]:
+        return (self.type, self.timestamp, self.data, self.payload)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"WebhookEvent(type={self.type!r}, timestamp={self.timestamp!r}, data={self.data!r}, "
+                f"payload={self.payload!r})")
+
+    def __reduce__(self) -> Any:
+        return (WebhookEvent, self._fields())

@@ -2,7 +2,10 @@
 # `renderiq` instead. Wire objects cross this boundary as `dict`s in the API's camelCase shape.
 
 import os
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from datetime import datetime
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+
+from ._models import WebhookEvent
 
 __version__: str
 SDK_VERSION: str
@@ -48,10 +51,33 @@ class Client:
     def start(self, call_json: str, data: Optional[Any] = None) -> CallOperation: ...
     def download(self, id: str) -> bytes: ...
 
-class Webhook:
-    def __init__(self, secret: str, tolerance: float = 300.0) -> None: ...
-    def sign(self, msg_id: str, timestamp: int, body: bytes) -> str: ...
-    def verify(self, body: bytes, headers: List[Tuple[str, str]], now: Optional[int] = None) -> None: ...
+class ParsedEvent:
+    """A delivery parsed in Rust, kept by a ``WebhookEvent`` until its fields are read (not
+    exported: instances only)."""
 
-def parse_event(body: bytes) -> _Wire: ...
+    def timestamp(self) -> Optional[datetime]: ...
+    def render(self) -> Optional[Any]: ...
+
+class Webhook:
+    """One webhook's signing secret (``whsec_...``); reuse it for every delivery (it keeps the
+    secret decoded and the HMAC keyed). ``renderiq.webhooks.Webhook`` is this class."""
+
+    def __init__(self, secret: str, *, tolerance: float = 300.0) -> None: ...
+    def verify(
+        self,
+        body: Union[bytes, bytearray, memoryview, str],
+        headers: Union[Mapping[str, Union[str, bytes]], Iterable[Tuple[Union[str, bytes], Union[str, bytes]]]],
+        *,
+        now: Union[None, int, float, datetime] = None,
+    ) -> WebhookEvent: ...
+    def verify_signature(
+        self,
+        body: Union[bytes, bytearray, memoryview, str],
+        headers: Union[Mapping[str, Union[str, bytes]], Iterable[Tuple[Union[str, bytes], Union[str, bytes]]]],
+        *,
+        now: Union[None, int, float, datetime] = None,
+    ) -> None: ...
+    def sign(
+        self, msg_id: str, timestamp: Union[int, float, datetime], body: Union[bytes, bytearray, memoryview, str]
+    ) -> str: ...
 def generate_secret() -> str: ...

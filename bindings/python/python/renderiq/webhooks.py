@@ -65,77 +65,12 @@ def _timestamp(timestamp: Union[int, float, datetime]) -> int:
     return value
 
 
-def _body(body: Body) -> bytes:
-    """The raw body as bytes: ``bytes`` as it is, ``str`` as UTF-8, any other buffer copied."""
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, str):
-        return body.encode()
-    try:
-        return bytes(memoryview(body))
-    except TypeError:
-        raise TypeError(f"body must be the raw request body as bytes (or str), not {type(body).__name__}") from None
-
-
-def _text(value: Union[str, bytes]) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if not isinstance(value, str):
-        raise TypeError("header names and values must be str (or bytes)")
-    return value
-
-
-def _headers(headers: Headers) -> "list[tuple[str, str]]":
-    """``(name, value)`` pairs from a mapping (a dict, Flask's or Django's headers) or pairs."""
-    try:
-        pairs = list(headers.items() if hasattr(headers, "items") else headers)  # type: ignore[union-attr]
-        return [(_text(k), _text(v)) for k, v in pairs]
-    except (TypeError, ValueError):
-        raise TypeError("headers must be a mapping of header names to values") from None
-
-
-class Webhook:
-    """One webhook's signing secret (``whsec_...``, as shown at registration); reuse it for
-    every delivery.
-
-    Raises :class:`renderiq.ConfigError` (``code == "WEBHOOK_BAD_SECRET"``) for a secret that is
-    not ``whsec_`` + base64. The secret never appears in ``repr`` or error messages.
-    """
-
-    __slots__ = ("_native",)
-
-    def __init__(self, secret: str, *, tolerance: float = DEFAULT_TOLERANCE) -> None:
-        if not isinstance(secret, str):
-            raise TypeError("secret must be the whsec_... string shown at registration")
-        self._native = _native.Webhook(secret, float(tolerance))
-
-    def verify(self, body: Body, headers: Headers, *, now: Now = None) -> WebhookEvent:
-        """Verifies a delivery and returns it as a :class:`WebhookEvent`. A correctly signed
-        delivery is never refused for its body: an event type this SDK does not know, or a body
-        that is no render event at all, comes back with ``data=None`` and the JSON in
-        ``payload``.
-
-        Raises:
-            WebhookVerificationError: ``code`` is ``WEBHOOK_MISSING_HEADER``,
-                ``WEBHOOK_INVALID_TIMESTAMP``, ``WEBHOOK_TIMESTAMP_TOO_OLD``,
-                ``WEBHOOK_TIMESTAMP_TOO_NEW`` or ``WEBHOOK_BAD_SIGNATURE``.
-            DecodeError: the verified body is not JSON at all (``code`` is
-                ``WEBHOOK_BAD_PAYLOAD``); :meth:`verify_signature` accepts any body.
-        """
-        raw = _body(body)
-        self._native.verify(raw, _headers(headers), _unix(now))
-        return WebhookEvent._from_wire(_native.parse_event(raw))
-
-    def verify_signature(self, body: Body, headers: Headers, *, now: Now = None) -> None:
-        """Verifies the signature and timestamp only (for any Standard Webhooks payload)."""
-        self._native.verify(_body(body), _headers(headers), _unix(now))
-
-    def sign(self, msg_id: str, timestamp: Union[int, float, datetime], body: Body) -> str:
-        """The ``webhook-signature`` value for a delivery: ``v1,<base64>``."""
-        return self._native.sign(msg_id, _timestamp(timestamp), _body(body))
-
-    def __repr__(self) -> str:
-        return "renderiq.webhooks.Webhook(secret=<redacted>)"
+#: One webhook's signing secret; reuse it for every delivery (it keeps the secret decoded and
+#: the HMAC keyed). ``Webhook(secret, *, tolerance=300)``; ``verify(body, headers, *, now=None)``
+#: returns the :class:`WebhookEvent`, ``verify_signature`` checks only, ``sign(msg_id,
+#: timestamp, body)`` gives the ``webhook-signature`` value. Implemented in Rust (the arguments
+#: are read there, the event is built there): see ``help(Webhook)``.
+Webhook = _native.Webhook
 
 
 def verify(
