@@ -19,7 +19,7 @@ use operation::RbOperation;
 
 /// The version of the shapes this extension exchanges with the Ruby layer, checked at load
 /// like the C ABI's `renderiq_abi_version()`.
-const ABI_VERSION: u32 = 3;
+const ABI_VERSION: u32 = 4;
 
 #[magnus::init(name = "renderiq_native")]
 fn init(ruby: &Ruby) -> Result<(), Error> {

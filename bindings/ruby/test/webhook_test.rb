@@ -95,4 +95,38 @@ class WebhookTest < Minitest::Test
     error = assert_raises(Renderiq::DecodeError) { read.call("not json") }
     assert_equal "WEBHOOK_BAD_PAYLOAD", error.code
   end
+
+  # Verifying with one secret, then another, then the first again (the extension keeps the
+  # last secret's keyed HMAC per thread): each delivery is judged by the secret passed.
+  def test_alternating_secrets_and_header_shapes
+    first = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    second = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+    body = '{"test": 1}'
+    signed = [first, second].to_h do |secret|
+      [secret, Renderiq::Webhook.headers_for(secret: secret, msg_id: "msg_1", timestamp: 1_700_000_000, body: body)]
+    end
+    3.times do
+      [first, second].each do |secret|
+        assert Renderiq::Webhook.verify(secret: secret, body: body, headers: signed[secret], now: 1_700_000_000)
+        other = signed[secret == first ? second : first]
+        error = assert_raises(Renderiq::WebhookVerificationError) do
+          Renderiq::Webhook.verify(secret: secret, body: body, headers: other, now: 1_700_000_000)
+        end
+        assert_equal "WEBHOOK_BAD_SIGNATURE", error.code
+      end
+    end
+    headers = signed[first]
+    symbols = headers.reject { |k, _| k == "webhook-id" }.transform_keys(&:to_sym).merge(HTTP_WEBHOOK_ID: headers["webhook-id"])
+    assert Renderiq::Webhook.verify(secret: first.to_sym, body: body, headers: symbols, now: 1_700_000_000)
+    pairs = Struct.new(:pairs) { def each_pair(&block) = pairs.each_pair(&block) }.new(headers)
+    assert Renderiq::Webhook.verify(secret: first, body: body, headers: pairs, now: 1_700_000_000)
+    assert_raises(TypeError) do
+      Renderiq::Webhook.verify(secret: first, body: body, headers: headers.merge("webhook-id" => 1), now: 1_700_000_000)
+    end
+    assert_raises(TypeError) { Renderiq::Webhook.verify(secret: first, body: body, headers: [], now: 1_700_000_000) }
+    error = assert_raises(Renderiq::ConfigError) do
+      Renderiq::Webhook.verify(secret: "whsec_not base64!", body: body, headers: headers, now: 1_700_000_000)
+    end
+    assert_equal "WEBHOOK_BAD_SECRET", error.code
+  end
 end

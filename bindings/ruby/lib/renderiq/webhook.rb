@@ -66,24 +66,11 @@ module Renderiq
           "webhook-signature" => sign(secret: secret, msg_id: msg_id, timestamp: ts, body: body) }
       end
 
-      private
-
-      def deliver(secret, body, headers, now, read_event)
-        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
-
-        Backend.current.webhook_verify(Check.string!("secret", secret), body, normalize(headers), timestamp(now), read_event)
-      end
-
-      def timestamp(value)
-        case value
-        when nil then nil
-        when Integer then value
-        when Time then value.to_i
-        else raise TypeError, "time must be an Integer (unix seconds) or a Time, got #{value.class}"
-        end
-      end
-
+      # @api private
       # Lower-case header names (Rack's HTTP_WEBHOOK_ID too); several values joined by spaces.
+      # The native extension reads a Hash itself; other header objects, and the Fiddle backend,
+      # come through here.
+      # @return [Hash{String => String}] the delivery headers only
       def normalize(headers)
         raise TypeError, "headers must be a Hash, got #{headers.class}" unless headers.respond_to?(:each_pair)
 
@@ -99,6 +86,28 @@ module Renderiq
           out[name] = out.key?(name) ? "#{out[name]} #{value}" : value
         end
         out
+      end
+
+      private
+
+      # The backend gets the headers as given when they are a Hash (see {normalize}).
+      def deliver(secret, body, headers, now, read_event)
+        raise TypeError, "body must be the raw request body String, got #{body.class}" unless body.is_a?(String)
+
+        secret = secret.to_s if secret.is_a?(Symbol)
+        raise TypeError, "secret must be a String, got #{secret.class}" unless secret.is_a?(String)
+
+        headers = normalize(headers) unless headers.is_a?(Hash)
+        Backend.current.webhook_verify(secret, body, headers, timestamp(now), read_event)
+      end
+
+      def timestamp(value)
+        case value
+        when nil then nil
+        when Integer then value
+        when Time then value.to_i
+        else raise TypeError, "time must be an Integer (unix seconds) or a Time, got #{value.class}"
+        end
       end
     end
   end

@@ -136,6 +136,8 @@ module Renderiq
 
       # +now+ (unix seconds) is always given: the C ABI reads 0 as "the system clock".
       def webhook_verify(secret, body, headers, now, read_event)
+        secret = Check.string!("secret", secret)
+        headers = ::Renderiq::Webhook.normalize(headers)
         out = read_event ? ptr_slot : nil
         err = ptr_slot
         ids = %w[webhook-id webhook-timestamp webhook-signature].map { |h| cstr(headers[h]) }

@@ -9,7 +9,7 @@ module Renderiq
     # backend interface.
     class Native
       # The version of the shapes this wrapper speaks with the extension.
-      EXPECTED_ABI = 3
+      EXPECTED_ABI = 4
 
       # Loads the extension: the build for this Ruby's minor version when the gem ships several
       # (+lib/renderiq/3.2/renderiq_native.so+), else +lib/renderiq/renderiq_native.so+, always
