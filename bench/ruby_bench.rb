@@ -10,7 +10,10 @@
 #   Net::HTTP (keep-alive) + JSON.parse.
 #
 #   cargo build --release -p renderiq-ruby -p renderiq-ffi -p renderiq-server
-#   ruby bench/ruby_bench.rb [--iterations N] [--profile release|debug]
+#   ruby bench/ruby_bench.rb [--iterations N] [--profile release|debug] [--min-ratio 5]
+#
+# Issue 15's target: the native extension's webhook verify at least --min-ratio (default 5)
+# times faster than pure Ruby; the script exits with status 1 below it.
 #
 # The libraries come from target/<profile> (default release when built, else debug), copied with
 # the gem's Ruby files into a temporary folder; the server is target/<profile>/renderiq-server
@@ -114,6 +117,7 @@ end
 
 iterations = 20_000
 iterations = Integer(ARGV[ARGV.index("--iterations") + 1]) if ARGV.include?("--iterations")
+min_ratio = ARGV.include?("--min-ratio") ? Float(ARGV[ARGV.index("--min-ratio") + 1]) : 5.0
 target = File.join(ROOT, "target")
 profile = ARGV.include?("--profile") ? ARGV[ARGV.index("--profile") + 1] : nil
 profile ||= File.exist?(File.join(target, "release", "librenderiq_native.so")) ? "release" : "debug"
@@ -163,3 +167,7 @@ puts format("%-40s %14s %14s %14s", "webhook verify, 1 KiB body (#{iterations}x)
 puts format("%-40s %14s %14s %14s", "render status read, loopback (#{iterations / 10}x)",
             *%w[native fiddle pure].map { |m| fmt.call(results.dig(m, "status")) })
 puts "pure Ruby: OpenSSL::HMAC + Base64 + OpenSSL.fixed_length_secure_compare; Net::HTTP keep-alive + JSON.parse"
+native, pure = results.dig("native", "verify"), results.dig("pure", "verify")
+abort "BELOW TARGET: no native or pure-Ruby webhook figure" unless native && pure
+puts format("webhook verify, pure Ruby / native extension: %.1fx (target %.1fx)", pure / native, min_ratio)
+abort format("BELOW TARGET: webhook verify native %.1fx pure Ruby, target %.1fx", pure / native, min_ratio) if pure / native < min_ratio
