@@ -107,12 +107,20 @@ pub unsafe extern "C" fn renderiq_image_prepare(
     clear(out_info_json);
     guard(out_error, || {
         clear_bytes(out_data, out_len)?;
-        let Call::PrepareImage { image, prepare } = call_arg(call_json, data, len)? else {
+        let call = Call::from_json(str_arg(call_json, "call_json")?)?;
+        let Call::PrepareImage { image, prepare } = call else {
             return Err(FfiError::invalid_argument(
                 "renderiq_image_prepare takes a `prepare_image` call: {\"call\": \"prepare_image\", \"image\": {…}}",
             ));
         };
-        let prepared = image.prepare(&prepare)?;
+        // The call returns before `data` may go, so the bytes are read where they are: a 4K
+        // capture is 33 MB, not worth copying.
+        let attached = if !data.is_null() || len != 0 {
+            Some(bytes_arg(data, len, "data")?)
+        } else {
+            None
+        };
+        let prepared = image.prepare_attached(attached, &prepare)?;
         put_json(out_info_json, &prepared_info(&prepared))?;
         put_bytes(out_data, out_len, prepared.bytes);
         Ok(())
