@@ -10,13 +10,31 @@ export DIST
 RELEASE_VERSION="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO_ROOT/Cargo.toml" | head -n1)"
 export RELEASE_VERSION
 
-# release_native_libs: the optimised native libraries every artifact but the wheel ships, built
-# in one cargo invocation so the SDK is compiled once: target/release/librenderiq.{so,a} (the C
-# ABI: C/C++, C#, Ruby's Fiddle backend) and target/release/librenderiq_native.so (Ruby's
-# extension). Cheap when they are up to date.
+# The cargo profile of every shipped native library (the wheel's module too): `dist` in the root
+# Cargo.toml, release with fat LTO, one codegen unit and size-optimised cold dependencies, so each
+# library stays under 8 MB stripped (bench/library_sizes.sh). Its output folder is
+# $RELEASE_LIB_DIR (target/dist/).
+RELEASE_PROFILE=dist
+RELEASE_LIB_DIR="$CARGO_TARGET_DIR/$RELEASE_PROFILE"
+export RELEASE_PROFILE RELEASE_LIB_DIR
+
+# release_native_libs: the optimised native libraries every artifact but the wheel ships:
+# target/dist/librenderiq.{so,a} (the C ABI: C/C++, C#, Ruby's Fiddle backend),
+# target/dist/librenderiq_native.so (Ruby's extension) and target/dist/librenderiq_uniffi.so
+# (Kotlin). Cargo skips LTO for a crate that is also an rlib (renderiq-ffi's and renderiq-uniffi's
+# rlibs serve the bench example, the bindgen binary and the tests), so those two are built by
+# `cargo rustc` with only the library kinds that ship; with no rlib anywhere in the build every
+# dependency is compiled once, as LTO bitcode, for all three (and for the wheel's module).
+# `rake native_gem` builds the same way. Cheap when they are up to date.
 release_native_libs() {
-    log "release build of the native libraries (renderiq-ffi, renderiq-ruby, renderiq-uniffi)"
-    (cd "$REPO_ROOT" && cargo build --release --locked -p renderiq-ffi -p renderiq-ruby -p renderiq-uniffi) >&2
+    log "$RELEASE_PROFILE build of the native libraries (renderiq-ruby, renderiq-ffi, renderiq-uniffi)"
+    (
+        cd "$REPO_ROOT" &&
+            cargo build --profile "$RELEASE_PROFILE" --locked -p renderiq-ruby &&
+            cargo rustc --profile "$RELEASE_PROFILE" --locked -p renderiq-ffi --lib \
+                --crate-type cdylib --crate-type staticlib &&
+            cargo rustc --profile "$RELEASE_PROFILE" --locked -p renderiq-uniffi --lib --crate-type cdylib
+    ) >&2
 }
 
 # release_server_bin: the reference server the smoke renders run against (the debug build the

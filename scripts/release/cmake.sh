@@ -33,7 +33,7 @@ release_native_libs
 log "cmake --install of bindings/ffi into $NAME/"
 rm -rf "$OUT" "$BUILD"
 mkdir -p "$OUT" "$BUILD/stage"
-cmake -S bindings/ffi -B "$BUILD/build" -DRENDERIQ_LIBRARY_DIR="$CARGO_TARGET_DIR/release" >/dev/null
+cmake -S bindings/ffi -B "$BUILD/build" -DRENDERIQ_LIBRARY_DIR="$RELEASE_LIB_DIR" >/dev/null
 cmake --install "$BUILD/build" --prefix "$BUILD/stage/$NAME" --strip >&2
 
 log "packing $NAME.tar.gz"

@@ -13,7 +13,7 @@ cd "$REPO_ROOT"
 command -v mvn >/dev/null || ensure_apt maven
 out="$DIST/kotlin"
 rm -rf "$out" && mkdir -p "$out"
-lib="$CARGO_TARGET_DIR/release/librenderiq_uniffi.so"
+lib="$RELEASE_LIB_DIR/librenderiq_uniffi.so"
 [ -f "$lib" ] || release_native_libs
 native="$(mktemp -d "${TMPDIR:-/tmp}/renderiq-kotlin-native.XXXXXX")"
 trap 'rm -rf "$native"' EXIT

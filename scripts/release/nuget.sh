@@ -71,7 +71,7 @@ cp "$SRC/build/$ID.targets" "$STAGE/buildTransitive/$ID.targets"
 
 log "native libraries"
 mkdir -p "$STAGE/runtimes/linux-x64/native"
-objcopy --strip-debug "$CARGO_TARGET_DIR/release/librenderiq.so" "$STAGE/runtimes/linux-x64/native/librenderiq.so"
+objcopy --strip-debug "$RELEASE_LIB_DIR/librenderiq.so" "$STAGE/runtimes/linux-x64/native/librenderiq.so"
 echo "  linux-x64: release build of this machine (debug info stripped)" >&2
 
 # native_kind FILE: "pe-x64", "macho-x64", "macho-arm64" or "other" from the file's header.

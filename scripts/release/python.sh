@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Release artifacts of the Python package `renderiq`, built into $DIST/python/ (cleaned first):
-#   renderiq-<v>-cp39-abi3-manylinux_2_28_x86_64.whl   (optimised, stripped)
+#   renderiq-<v>-cp39-abi3-manylinux_2_28_x86_64.whl   (the dist profile, stripped)
 #   renderiq-<v>.tar.gz                                                      (the sdist)
 # The wheel is built by maturin with an explicit manylinux policy, so maturin's own audit fails
 # the build when the native module needs a newer glibc symbol or links any library outside the
@@ -54,8 +54,8 @@ mkdir -p "$OUT"
 # The wheel is linked by zig against the glibc version of the policy (--zig): linked against
 # this machine's glibc, the module would need symbols of glibc 2.34 (pthread_* moved into libc)
 # and carry a manylinux_2_34 tag. maturin finds zig through `python -m ziglang` of the tool venv.
-log "release wheel (maturin build --release --zig --compatibility $POLICY)"
-(cd bindings/python && PATH="$TOOLS/bin:$PATH" "$TOOLS/bin/maturin" build --release --locked \
+log "release wheel (maturin build --profile $RELEASE_PROFILE --zig --compatibility $POLICY)"
+(cd bindings/python && PATH="$TOOLS/bin:$PATH" "$TOOLS/bin/maturin" build --profile "$RELEASE_PROFILE" --locked \
     --zig --compatibility "$POLICY" --out "$OUT") >&2
 log "sdist (maturin sdist)"
 (cd bindings/python && "$TOOLS/bin/maturin" sdist --out "$OUT") >&2

@@ -54,7 +54,7 @@ trap cleanup EXIT
 
 export RENDERIQ_SERVER_BIN
 RENDERIQ_SERVER_BIN="$(release_server_bin)"
-RELEASE_LIB="$CARGO_TARGET_DIR/release/librenderiq.so"
+RELEASE_LIB="$RELEASE_LIB_DIR/librenderiq.so"
 # Ruby's own gem folder (its bundled gems: minitest, rake, test-unit…), never a renderiq.
 BUNDLED_GEMS="$(ruby -e 'print File.join(RbConfig::CONFIG["rubylibprefix"], "gems", RbConfig::CONFIG["ruby_version"])')"
 unset RUBYLIB RUBYOPT BUNDLE_GEMFILE RENDERIQ_LIBRARY_PATH RENDERIQ_RUBY_BACKEND
