@@ -19,7 +19,9 @@
 #
 # Run by hand (not in CI timing): a cold build of the dist profile takes ~20 min on 2 cores.
 set -euo pipefail
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=../scripts/release-lib.sh
 . "$(dirname "$0")/../scripts/release-lib.sh"
 cd "$REPO_ROOT"
 
