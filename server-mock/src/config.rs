@@ -190,6 +190,11 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_TEST_HOOKS")]
     pub test_hooks: bool,
 
+    /// Serves `/metrics` (Prometheus text format) to scrapes sending
+    /// `Authorization: Bearer <token>`; without it `/metrics` is off (404).
+    #[arg(long, env = "RENDERIQ_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     /// Gemini API key (generator `gemini`). `Debug` prints it as `<redacted>`.
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<Secret>,
@@ -303,6 +308,7 @@ impl Default for Config {
             max_pending_renders: crate::retention::DEFAULT_MAX_PENDING_RENDERS,
             generator: GeneratorKind::Local,
             test_hooks: false,
+            metrics_token: None,
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),

@@ -38,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cdn::CdnLinks;
 use crate::config::Config;
+use crate::metrics::{Metrics, WebhookOutcome};
 use crate::outbound::{self, Policy};
 use crate::store::outbox::{self, EventBody, Job, Lookup, Next};
 use crate::store::webhooks::Attempt;
@@ -76,6 +77,7 @@ struct Inner {
     /// One permit per delivery attempt in flight (`--webhook-concurrency`).
     permits: Arc<Semaphore>,
     store: Store,
+    metrics: Arc<Metrics>,
     retry_base: Duration,
     max_attempts: u32,
     max_failures: u32,
@@ -92,7 +94,12 @@ impl Deliverer {
     /// # Errors
     ///
     /// The HTTP client cannot be built.
-    pub fn new(config: &Config, store: Store, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &Config,
+        store: Store,
+        shutdown: CancellationToken,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let policy = Policy::new(config.allow_private_webhooks);
         let client = crate::tls::client_builder()?
             .timeout(Duration::from_millis(config.webhook_timeout_ms.max(1)))
@@ -109,6 +116,7 @@ impl Deliverer {
                 policy,
                 permits: Arc::new(Semaphore::new(config.webhook_concurrency.max(1))),
                 store,
+                metrics,
                 retry_base: Duration::from_millis(config.webhook_retry_base_ms),
                 max_attempts: config.webhook_max_attempts.max(1),
                 max_failures: config.webhook_max_failures.max(1),
@@ -227,6 +235,13 @@ impl Deliverer {
         };
         let attempt = job.attempts + 1;
         let success = error.is_none();
+        inner.metrics.webhook_attempt(if refused {
+            WebhookOutcome::Refused
+        } else if success {
+            WebhookOutcome::Delivered
+        } else {
+            WebhookOutcome::Failed
+        });
         if refused {
             tracing::warn!(
                 url = %outbound::redact(&job.url),

@@ -35,6 +35,7 @@ pub mod config;
 pub mod delivery;
 pub mod http;
 pub mod image_limits;
+pub mod metrics;
 pub mod outbound;
 pub mod private_fs;
 pub mod render;
@@ -240,10 +241,17 @@ pub async fn prepare(
     let proxies = Arc::new(http::proxies::TrustedProxies::new(
         config.trusted_proxies.clone(),
     ));
+    let metrics = Arc::new(metrics::Metrics::default());
     let state = AppState::new(http::Shared {
         rate_limiter: Arc::new(RateLimiter::new(&config, &store)),
         passwords: Arc::new(PasswordHashing::new(config.password_hash_permits())),
-        deliverer: delivery::Deliverer::new(&config, store.clone(), shutdown.clone())?,
+        deliverer: delivery::Deliverer::new(
+            &config,
+            store.clone(),
+            shutdown.clone(),
+            Arc::clone(&metrics),
+        )?,
+        metrics,
         config: Arc::new(config),
         store,
         jwt: Arc::new(jwt),

@@ -148,6 +148,8 @@ pub struct Shared {
     pub lease: Arc<crate::store::renders::Lease>,
     /// Load balancers whose `X-Forwarded-For` is believed (`--trusted-proxy`).
     pub proxies: Arc<proxies::TrustedProxies>,
+    /// Counters and histograms served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -254,7 +256,12 @@ pub fn app(state: AppState) -> Router {
     ));
     Router::new()
         .nest(renderiq_sdk::types::API_PREFIX, api_router())
+        .route("/metrics", axum::routing::get(crate::metrics::scrape))
         .nest_service("/cdn", cdn)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::remember_route,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(1024 * 1024))
@@ -263,6 +270,10 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 

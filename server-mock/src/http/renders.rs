@@ -147,6 +147,7 @@ pub async fn create_render(
         metadata: auth.telemetry.to_metadata().to_string(),
     };
     let links = state.cdn.clone();
+    let cost = render.quality.credit_cost();
     let outcome = store::renders::create_charged(
         &state.store,
         render,
@@ -161,6 +162,9 @@ pub async fn create_render(
     match outcome {
         Ok(store::renders::Created::Created(answer)) => {
             state.work_available.notify_one();
+            state
+                .metrics
+                .credits_spent(u64::try_from(cost).unwrap_or_default());
             let mut http = StoredResponse::from(answer).into_response();
             http.headers_mut()
                 .remove(renderiq_sdk::types::headers::IDEMPOTENT_REPLAYED);

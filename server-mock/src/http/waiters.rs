@@ -49,6 +49,12 @@ impl Waiters {
         })
     }
 
+    /// Long-polls held now, all users together.
+    pub fn held_total(&self) -> usize {
+        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        held.values().sum()
+    }
+
     /// Long-polls `user_id` holds now.
     pub fn held_by(&self, user_id: &str) -> usize {
         let held = self.held.lock().unwrap_or_else(|p| p.into_inner());

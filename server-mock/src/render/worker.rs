@@ -150,11 +150,12 @@ async fn generate(state: &AppState, row: &RenderRow) -> Result<String, String> {
         aspect_ratio: row.aspect_ratio.clone(),
         quality: row.quality,
     };
-    let generated = state
-        .generator
-        .generate(request)
-        .await
-        .map_err(|e| format!("{e:#}"))?;
+    let started = std::time::Instant::now();
+    let generated = state.generator.generate(request).await;
+    state
+        .metrics
+        .generated(generated.is_ok(), started.elapsed());
+    let generated = generated.map_err(|e| format!("{e:#}"))?;
     let path = format!("outputs/{}/{}.{}", row.user_id, row.id, generated.extension);
     state
         .storage

@@ -21,6 +21,7 @@ mod image_bomb;
 mod image_limits;
 mod instances;
 mod keys;
+mod metrics;
 mod openapi;
 mod outbound;
 mod process;
