@@ -190,6 +190,11 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_TEST_HOOKS")]
     pub test_hooks: bool,
 
+    /// Turns on the operator dashboard under `/admin`, signed in with this token (at least 16
+    /// characters); without it `/admin` is off (404).
+    #[arg(long, env = "RENDERIQ_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+
     /// Serves `/metrics` (Prometheus text format) to scrapes sending
     /// `Authorization: Bearer <token>`; without it `/metrics` is off (404).
     #[arg(long, env = "RENDERIQ_METRICS_TOKEN", hide_env_values = true)]
@@ -309,6 +314,7 @@ impl Default for Config {
             generator: GeneratorKind::Local,
             test_hooks: false,
             metrics_token: None,
+            admin_token: None,
             gemini_api_key: None,
             gemini_base_url: DEFAULT_GEMINI_BASE_URL.to_owned(),
             gemini_model: DEFAULT_GEMINI_MODEL.to_owned(),
@@ -369,6 +375,17 @@ impl Config {
                  lease every third of it)",
                 self.render_lease_seconds
             );
+        }
+        for (flag, token) in [
+            ("--admin-token", &self.admin_token),
+            ("--metrics-token", &self.metrics_token),
+        ] {
+            if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+                bail!(
+                    "{flag} is shorter than 16 characters: use a long random one \
+                     (for example `openssl rand -hex 24`)"
+                );
+            }
         }
         if self.render_max_attempts == 0 {
             bail!("--render-max-attempts must be 1 or more (1: never take a render over)");

@@ -29,6 +29,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub mod admin;
 pub mod cdn;
 pub mod clock;
 pub mod config;

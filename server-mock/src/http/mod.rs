@@ -257,6 +257,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest(renderiq_sdk::types::API_PREFIX, api_router())
         .route("/metrics", axum::routing::get(crate::metrics::scrape))
+        .nest("/admin", crate::admin::router())
         .nest_service("/cdn", cdn)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

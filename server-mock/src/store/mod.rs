@@ -12,6 +12,7 @@
 //! in `migrations/<backend>/`, applied on open. A function returning [`Error`] never carries an
 //! HTTP notion: `http::ApiError` converts from it, not the other way round.
 
+pub mod admin;
 pub mod credits;
 pub mod idempotency;
 pub mod keys;

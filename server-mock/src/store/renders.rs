@@ -15,7 +15,7 @@ use super::idempotency::{self, Answer, Key};
 use super::outbox::{self, EventBody};
 use super::{credits, page_of, page_offset, projects, Error, Result, Store};
 
-const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
+pub(super) const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
      credits_cost, input_path, output_path, error, callback_url, platform, created_at, updated_at, completed_at";
 
 /// A `renders` row.
@@ -60,7 +60,7 @@ pub struct RenderRow {
 }
 
 impl RenderRow {
-    fn from_row(r: &Row) -> Result<Self> {
+    pub(super) fn from_row(r: &Row) -> Result<Self> {
         let status: String = r.get(3)?;
         Ok(Self {
             id: r.get(0)?,

@@ -1,0 +1,510 @@
+//! The dashboard's pages and form handlers.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use super::session::{self, AdminSession};
+use super::{key, page, with_headers};
+use crate::http::{ApiError, AppState};
+use crate::store::admin::{self, AdminRender, RenderFilter};
+use crate::store::Error as StoreError;
+
+/// Renders shown on one gallery page.
+const GALLERY_LIMIT: u32 = 60;
+/// Users shown on the users page.
+const USERS_LIMIT: u32 = 500;
+
+fn off(state: &AppState) -> Option<Response> {
+    key(state)
+        .is_none()
+        .then(|| ApiError::NotFound("no such route".to_owned()).into_response())
+}
+
+fn secure(state: &AppState) -> bool {
+    state.public_url.starts_with("https://")
+}
+
+fn forbidden_csrf() -> Response {
+    with_headers(
+        (
+            StatusCode::FORBIDDEN,
+            "403 Forbidden: the form's CSRF token does not belong to this session. Reload the page and try again.",
+        )
+            .into_response(),
+    )
+}
+
+/// After a form: back to `to` with a notice to show.
+fn back(to: &str, notice: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    let notice = url::form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
+    Redirect::to(&format!("{to}{sep}notice={notice}")).into_response()
+}
+
+/// `?notice=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+/// `GET /admin`.
+pub async fn home(_: AdminSession) -> Redirect {
+    Redirect::to("/admin/renders")
+}
+
+/// `GET /admin/login`.
+pub async fn login_form(State(state): State<AppState>) -> Response {
+    if let Some(off) = off(&state) {
+        return off;
+    }
+    page("login.html", context! { error => None::<String> })
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+/// `POST /admin/login`: the admin token for a session cookie.
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let Some(key) = key(&state) else {
+        return ApiError::NotFound("no such route".to_owned()).into_response();
+    };
+    let expected = state
+        .config
+        .admin_token
+        .as_ref()
+        .map(|t| t.expose().as_bytes().to_vec())
+        .unwrap_or_default();
+    if !bool::from(form.token.trim().as_bytes().ct_eq(&expected)) {
+        tracing::warn!("admin sign-in with a wrong token");
+        let mut response = page(
+            "login.html",
+            context! { error => "That is not the server's admin token (--admin-token)." },
+        );
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return response;
+    }
+    let value = key.issue(state.config.clock.now().timestamp());
+    let mut response = Redirect::to("/admin/renders").into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&session::set_cookie(Some(&value), secure(&state))) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    with_headers(response)
+}
+
+/// A form that changes something: its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /admin/logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !session.csrf_ok(&form.csrf) {
+        return forbidden_csrf();
+    }
+    let mut response = Redirect::to("/admin/login").into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&session::set_cookie(None, secure(&state))) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    with_headers(response)
+}
+
+/// `?user=&status=&platform=` of the gallery.
+#[derive(Debug, Default, Deserialize)]
+pub struct GalleryQuery {
+    user: Option<String>,
+    status: Option<String>,
+    platform: Option<String>,
+}
+
+/// A render as the templates read it.
+#[derive(Debug, Serialize)]
+struct RenderView {
+    id: String,
+    email: String,
+    status: String,
+    progress: u8,
+    cost: i64,
+    platform: String,
+    style: String,
+    quality: String,
+    prompt: Option<String>,
+    error: Option<String>,
+    input_url: Option<String>,
+    output_url: Option<String>,
+    telemetry: Vec<(String, String)>,
+    attempts: i64,
+    created_at: String,
+    updated_at: String,
+    completed_at: Option<String>,
+}
+
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn view(state: &AppState, r: AdminRender) -> RenderView {
+    let telemetry = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&r.metadata)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            (k, v)
+        })
+        .collect();
+    let row = r.row;
+    RenderView {
+        input_url: (!row.input_path.is_empty()).then(|| state.cdn.url(&row.input_path)),
+        output_url: row.output_path.as_deref().map(|p| state.cdn.url(p)),
+        id: row.id,
+        email: r.email,
+        status: row.status.as_str().to_owned(),
+        progress: row.progress,
+        cost: row.credits_cost,
+        platform: row.platform.as_str().to_owned(),
+        style: row.style,
+        quality: row.quality.as_str().to_owned(),
+        prompt: row.prompt,
+        error: row.error,
+        telemetry,
+        attempts: r.attempts,
+        created_at: time(row.created_at),
+        updated_at: time(row.updated_at),
+        completed_at: row.completed_at.map(time),
+    }
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// `GET /admin/renders`.
+pub async fn renders(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Query(query): Query<GalleryQuery>,
+) -> Result<Response, ApiError> {
+    let filter = RenderFilter {
+        email: nonempty(query.user),
+        status: nonempty(query.status),
+        platform: nonempty(query.platform),
+    };
+    let rows = admin::renders(&state.store, filter.clone(), GALLERY_LIMIT).await?;
+    let renders: Vec<RenderView> = rows.into_iter().map(|r| view(&state, r)).collect();
+    Ok(page(
+        "renders.html",
+        context! {
+            csrf => session.csrf,
+            section => "renders",
+            renders => Value::from_serialize(&renders),
+            limit => GALLERY_LIMIT,
+            user => filter.email,
+            status => filter.status,
+            platform => filter.platform,
+            statuses => ["pending", "processing", "completed", "failed", "cancelled"],
+            platforms => ["sketchup", "revit", "autocad", "rhino", "archicad", "blender", "other"],
+        },
+    ))
+}
+
+/// One step of a render's timeline.
+#[derive(Debug, Serialize)]
+struct Step {
+    label: &'static str,
+    at: Option<String>,
+    note: Option<String>,
+}
+
+/// `GET /admin/renders/{id}`.
+pub async fn render(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(found) = admin::render(&state.store, &id).await? else {
+        return Err(ApiError::NotFound(format!("no render {id}")));
+    };
+    let r = view(&state, found);
+    let mut timeline = vec![Step {
+        label: "created",
+        at: Some(r.created_at.clone()),
+        note: Some(format!("{} credits charged", r.cost)),
+    }];
+    if r.attempts > 0 {
+        timeline.push(Step {
+            label: "processing",
+            at: None,
+            note: Some(format!(
+                "claimed by a worker {} time{}",
+                r.attempts,
+                if r.attempts == 1 { "" } else { "s" }
+            )),
+        });
+    }
+    match r.status.as_str() {
+        "completed" | "failed" | "cancelled" => timeline.push(Step {
+            label: match r.status.as_str() {
+                "completed" => "completed",
+                "failed" => "failed",
+                _ => "cancelled",
+            },
+            at: r
+                .completed_at
+                .clone()
+                .or_else(|| Some(r.updated_at.clone())),
+            note: r.error.clone().or_else(|| {
+                (r.status != "completed").then(|| format!("{} credits refunded", r.cost))
+            }),
+        }),
+        _ => timeline.push(Step {
+            label: "now",
+            at: Some(r.updated_at.clone()),
+            note: Some(format!("{} at {}%", r.status, r.progress)),
+        }),
+    }
+    Ok(page(
+        "render.html",
+        context! {
+            csrf => session.csrf,
+            section => "renders",
+            r => Value::from_serialize(&r),
+            timeline => Value::from_serialize(&timeline),
+        },
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct UserView {
+    id: String,
+    email: String,
+    name: Option<String>,
+    balance: i64,
+    total_earned: i64,
+    total_spent: i64,
+    renders: i64,
+    sessions: i64,
+    keys: i64,
+    created_at: String,
+}
+
+/// `GET /admin/users`.
+pub async fn users(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Query(notice): Query<Notice>,
+) -> Result<Response, ApiError> {
+    let users: Vec<UserView> = admin::users(&state.store, USERS_LIMIT)
+        .await?
+        .into_iter()
+        .map(|u| UserView {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            balance: u.balance,
+            total_earned: u.total_earned,
+            total_spent: u.total_spent,
+            renders: u.renders,
+            sessions: u.sessions,
+            keys: u.keys,
+            created_at: time(u.created_at),
+        })
+        .collect();
+    Ok(page(
+        "users.html",
+        context! {
+            csrf => session.csrf,
+            section => "users",
+            users => Value::from_serialize(&users),
+            notice => notice.notice,
+        },
+    ))
+}
+
+/// The create-user form.
+#[derive(Debug, Deserialize)]
+pub struct CreateUserForm {
+    csrf: String,
+    email: String,
+    password: String,
+    name: Option<String>,
+    credits: Option<String>,
+}
+
+/// `POST /admin/users`.
+pub async fn create_user(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Form(form): Form<CreateUserForm>,
+) -> Result<Response, ApiError> {
+    if !session.csrf_ok(&form.csrf) {
+        return Ok(forbidden_csrf());
+    }
+    let email = form.email.trim().to_owned();
+    if !email.contains('@') || form.password.len() < 8 {
+        return Ok(back(
+            "/admin/users",
+            "Not created: give an email address and a password of at least 8 characters.",
+        ));
+    }
+    let credits = match nonempty(form.credits).map(|c| c.parse::<i64>()) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => {
+            return Ok(back(
+                "/admin/users",
+                "Not created: credits must be a whole number, 0 or more.",
+            ))
+        }
+    };
+    let password = form.password;
+    let hash = tokio::task::spawn_blocking(move || crate::http::password::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let name = nonempty(form.name);
+    match admin::create_user(&state.store, &email, name.as_deref(), &hash, credits).await {
+        Ok(_) => Ok(back(
+            "/admin/users",
+            &format!("Created {email} with {credits} credits."),
+        )),
+        Err(StoreError::Duplicate(_)) => Ok(back(
+            "/admin/users",
+            &format!("Not created: a user with email {email} exists."),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The grant form.
+#[derive(Debug, Deserialize)]
+pub struct GrantForm {
+    csrf: String,
+    amount: String,
+}
+
+/// `POST /admin/users/{id}/grant`.
+pub async fn grant(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, ApiError> {
+    if !session.csrf_ok(&form.csrf) {
+        return Ok(forbidden_csrf());
+    }
+    let Ok(amount) = form.amount.trim().parse::<i64>() else {
+        return Ok(back(
+            "/admin/users",
+            "Nothing granted: the amount must be a whole number.",
+        ));
+    };
+    if amount <= 0 {
+        return Ok(back(
+            "/admin/users",
+            "Nothing granted: the amount must be 1 or more.",
+        ));
+    }
+    match admin::grant(
+        &state.store,
+        &id,
+        amount,
+        "granted from the admin dashboard",
+    )
+    .await
+    {
+        Ok(balance) => Ok(back(
+            "/admin/users",
+            &format!("Granted {amount} credits; balance now {balance}."),
+        )),
+        Err(StoreError::NotFound(_)) => Err(ApiError::NotFound(format!("no user {id}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/users/{id}/revoke`: every session and API key of the user.
+pub async fn revoke(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    if !session.csrf_ok(&form.csrf) {
+        return Ok(forbidden_csrf());
+    }
+    match admin::revoke_access(&state.store, &id).await {
+        Ok((sessions, keys)) => Ok(back(
+            "/admin/users",
+            &format!("Revoked {sessions} session(s) and {keys} API key(s)."),
+        )),
+        Err(StoreError::NotFound(_)) => Err(ApiError::NotFound(format!("no user {id}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /admin/health`.
+pub async fn health(
+    State(state): State<AppState>,
+    session: AdminSession,
+) -> Result<Response, ApiError> {
+    let h = admin::health(&state.store).await?;
+    let storage = match state.storage.root() {
+        Some(root) => {
+            let root = root.to_path_buf();
+            let bytes = tokio::task::spawn_blocking(move || folder_bytes(&root))
+                .await
+                .unwrap_or(0);
+            format!(
+                "{:.1} MB in {}",
+                bytes as f64 / 1e6,
+                state.config.storage_dir().display()
+            )
+        }
+        None => "an S3-compatible bucket (its use is reported by the bucket's provider)".to_owned(),
+    };
+    Ok(page(
+        "health.html",
+        context! {
+            csrf => session.csrf,
+            section => "health",
+            workers => state.config.workers.max(1),
+            pending => h.pending,
+            processing => h.processing,
+            ended => h.ended,
+            outbox => h.outbox,
+            outbox_due => h.outbox_due,
+            users => h.users,
+            storage,
+            waiters => state.waiters.held_total(),
+            database => if state.config.database_url.is_some() { "PostgreSQL" } else { "SQLite" },
+            version => env!("CARGO_PKG_VERSION"),
+        },
+    ))
+}
+
+/// Bytes of the files under `dir`, recursively.
+fn folder_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
+}

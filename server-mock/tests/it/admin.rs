@@ -1,0 +1,362 @@
+//! The operator dashboard over real HTTP: off by default, signed in with the admin token into a
+//! signed cookie, CSRF-checked forms, never opened by a plugin token, and pages that show what the
+//! database holds.
+
+// A failed unwrap is how a test reports; the workspace lints forbid it in the library only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::support;
+
+use renderiq_server::config::Config;
+use support::TestServer;
+
+const TOKEN: &str = "admin-token-0123456789abcdef";
+
+fn with_admin(config: &mut Config) {
+    config.admin_token = Some(TOKEN.into());
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// What a browser sends for a form with `fields`.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// A client that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    renderiq_server::tls::client_builder()
+        .unwrap()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+/// Signs in; the session cookie (`renderiq_admin=…`).
+async fn sign_in(server: &TestServer) -> String {
+    let resp = browser()
+        .post(format!("{}/admin/login", server.base))
+        .header("content-type", FORM)
+        .body(form_body(&[("token", TOKEN)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/admin/renders");
+    let set = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age="] {
+        assert!(set.contains(attribute), "{attribute} missing from {set}");
+    }
+    set.split(';').next().unwrap().to_owned()
+}
+
+async fn get_page(server: &TestServer, cookie: &str, path: &str) -> (u16, String) {
+    let resp = browser()
+        .get(format!("{}{path}", server.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    if status == 200 {
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        assert_eq!(resp.headers()["x-frame-options"], "DENY");
+        assert!(resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+    }
+    (status, resp.text().await.unwrap())
+}
+
+/// An attribute's text as the browser reads it.
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The CSRF token in a page's forms.
+fn csrf(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    unescape(&html[at..at + html[at..].find('"').unwrap()])
+}
+
+async fn post_form(
+    server: &TestServer,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    browser()
+        .post(format!("{}{path}", server.base))
+        .header("cookie", cookie)
+        .header("content-type", FORM)
+        .body(form_body(form))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_dashboard_is_off_without_an_admin_token() {
+    let server = TestServer::start().await;
+    for path in ["/admin", "/admin/login", "/admin/renders", "/admin/users"] {
+        let resp = browser()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_short_admin_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = support::test_config(dir.path());
+    config.admin_token = Some("short".into());
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("--admin-token is shorter than 16"), "{err}");
+}
+
+#[tokio::test]
+async fn only_the_admin_token_signs_in_and_plugin_tokens_never_open_pages() {
+    let server = TestServer::start_with(with_admin).await;
+    // No session: to the sign-in page.
+    let resp = browser()
+        .get(format!("{}/admin/users", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/admin/login");
+    // A plugin's access token, as a bearer token or as the sign-in token, is not the admin token.
+    let user = server.user(10).await;
+    let resp = browser()
+        .get(format!("{}/admin/users", server.base))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    for wrong in [user.token.as_str(), "admin-token-0123456789abcdeX", ""] {
+        let resp = browser()
+            .post(format!("{}/admin/login", server.base))
+            .header("content-type", FORM)
+            .body(form_body(&[("token", wrong)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert!(resp.headers().get("set-cookie").is_none());
+    }
+    // A forged or altered cookie is no session.
+    let cookie = sign_in(&server).await;
+    let altered = format!("{}x", cookie);
+    let (status, _) = get_page(&server, &altered, "/admin/users").await;
+    assert_eq!(status, 303);
+    let (status, html) = get_page(&server, &cookie, "/admin/users").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&user.email));
+}
+
+#[tokio::test]
+async fn granting_credits_needs_the_sessions_csrf_token_and_changes_the_balance() {
+    let server = TestServer::start_with(with_admin).await;
+    let user = server.user(5).await;
+    let cookie = sign_in(&server).await;
+    let (_, html) = get_page(&server, &cookie, "/admin/users").await;
+    let token = csrf(&html);
+    let user_id = user.id.clone();
+    assert!(html.contains(&format!("action=\"/admin/users/{user_id}/grant\"")));
+    let path = format!("/admin/users/{user_id}/grant");
+
+    // Without the token, with another session's token: refused, nothing granted.
+    let other_session = sign_in(&server).await;
+    let (_, other_html) = get_page(&server, &other_session, "/admin/users").await;
+    for bad in ["", csrf(&other_html).as_str()] {
+        let resp = post_form(&server, &cookie, &path, &[("csrf", bad), ("amount", "40")]).await;
+        assert_eq!(resp.status(), 403);
+    }
+    assert_eq!(server.balance(&user.token).await, 5);
+
+    let resp = post_form(
+        &server,
+        &cookie,
+        &path,
+        &[("csrf", &token), ("amount", "40")],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/admin/users?notice="), "{location}");
+    assert_eq!(server.balance(&user.token).await, 45);
+    let (_, html) = get_page(&server, &cookie, &location).await;
+    assert!(
+        html.contains("Granted 40 credits; balance now 45."),
+        "{html}"
+    );
+    // The ledger has the grant.
+    let ledger = server
+        .get(Some(&user.token), "/credits/transactions?limit=1")
+        .await;
+    assert_eq!(ledger.data()["items"][0]["type"], "grant");
+    assert_eq!(ledger.data()["items"][0]["amount"], 40);
+
+    // Nonsense amounts grant nothing.
+    for amount in ["-5", "0", "ten"] {
+        let resp = post_form(
+            &server,
+            &cookie,
+            &path,
+            &[("csrf", &token), ("amount", amount)],
+        )
+        .await;
+        assert_eq!(resp.status(), 303);
+    }
+    assert_eq!(server.balance(&user.token).await, 45);
+
+    // Signing out ends the browser's cookie; the form's token dies with the session it belongs to.
+    let resp = post_form(&server, &cookie, "/admin/logout", &[("csrf", &token)]).await;
+    assert_eq!(resp.status(), 303);
+    assert!(resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_user_created_in_the_dashboard_signs_in_and_revoking_ends_their_sessions() {
+    let server = TestServer::start_with(with_admin).await;
+    let cookie = sign_in(&server).await;
+    let (_, html) = get_page(&server, &cookie, "/admin/users").await;
+    let token = csrf(&html);
+    let resp = post_form(
+        &server,
+        &cookie,
+        "/admin/users",
+        &[
+            ("csrf", &token),
+            ("email", "grace@example.com"),
+            ("password", "a long password"),
+            ("name", "Grace"),
+            ("credits", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let signed_in = server
+        .post(
+            None,
+            "/auth/signin",
+            serde_json::json!({ "email": "grace@example.com", "password": "a long password" }),
+        )
+        .await;
+    let access = signed_in.data()["accessToken"].as_str().unwrap().to_owned();
+    let refresh = signed_in.data()["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(server.balance(&access).await, 30);
+    // The same email again is refused with a notice, not a second user.
+    let resp = post_form(
+        &server,
+        &cookie,
+        "/admin/users",
+        &[
+            ("csrf", &token),
+            ("email", "GRACE@example.com"),
+            ("password", "another password"),
+        ],
+    )
+    .await;
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = get_page(&server, &cookie, &location).await;
+    assert!(html.contains("exists"), "{html}");
+
+    let (_, html) = get_page(&server, &cookie, "/admin/users").await;
+    let row = &html[html.find("data-user=\"grace@example.com\"").unwrap()..];
+    let at = row.find("action=\"/admin/users/").unwrap() + "action=\"/admin/users/".len();
+    let user_id = row[at..at + row[at..].find('/').unwrap()].to_owned();
+    let resp = post_form(
+        &server,
+        &cookie,
+        &format!("/admin/users/{user_id}/revoke"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    // The refresh token no longer refreshes.
+    let refreshed = server
+        .post(
+            None,
+            "/auth/refresh",
+            serde_json::json!({ "refreshToken": refresh }),
+        )
+        .await;
+    assert_eq!(refreshed.status, 401);
+}
+
+#[tokio::test]
+async fn the_gallery_shows_a_completed_render_with_images_that_load_and_its_timeline() {
+    let server = TestServer::start_with(with_admin).await;
+    let user = server.user(100).await;
+    let id = server
+        .create_render_with(
+            &user.token,
+            support::png(64, 48),
+            &[("prompt", "<script>alert(1)</script> brick facade")],
+            &[("x-renderiq-platform", "blender")],
+        )
+        .await
+        .data()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.wait_for_render(&user.token, &id).await;
+    let cookie = sign_in(&server).await;
+
+    let (status, html) = get_page(&server, &cookie, "/admin/renders").await;
+    assert_eq!(status, 200);
+    let card = &html[html.find(&format!("data-render=\"{id}\"")).unwrap()..];
+    assert!(card.contains("status completed"));
+    assert!(card.contains(&user.email));
+    // Both images are signed links that load.
+    for alt in ["input of", "output of"] {
+        let img = &card[..card.find(&format!("alt=\"{alt} {id}\"")).unwrap()];
+        let src_at = img.rfind("src=\"").unwrap() + 5;
+        let src = unescape(&img[src_at..src_at + img[src_at..].find('"').unwrap()]);
+        let resp = support::client().get(&src).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{alt}: {src}");
+        assert!(!resp.bytes().await.unwrap().is_empty());
+    }
+    // Filters narrow the gallery.
+    let (_, filtered) = get_page(&server, &cookie, "/admin/renders?status=failed").await;
+    assert!(!filtered.contains(&format!("data-render=\"{id}\"")));
+    let (_, filtered) = get_page(&server, &cookie, "/admin/renders?platform=blender").await;
+    assert!(filtered.contains(&format!("data-render=\"{id}\"")));
+
+    let (status, html) = get_page(&server, &cookie, &format!("/admin/renders/{id}")).await;
+    assert_eq!(status, 200);
+    let created = html.find("<b>created</b>").unwrap();
+    let completed = html.find("<b>completed</b>").unwrap();
+    assert!(created < completed);
+    // What a user sent is shown as text, never as markup.
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;"));
+
+    let (status, html) = get_page(&server, &cookie, "/admin/health").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-stat=\"ended\"><b>1</b>"), "{html}");
+    assert!(html.contains("data-stat=\"pending\"><b>0</b>"));
+}
