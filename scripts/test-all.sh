@@ -3,7 +3,8 @@
 #   Rust (cargo test: core, server, CLI, examples; the server's suites again on PostgreSQL), the
 #   nginx configuration of the deployment docs (nginx -t, then in front of two servers), the
 #   supply-chain check (cargo deny), the
-#   server against schemathesis, the fuzz smoke runs, the keychain store against a real Secret
+#   server against schemathesis, the dashboard and the SketchUp dialog in Chromium (Playwright),
+#   the fuzz smoke runs, the keychain store against a real Secret
 #   Service, the C ABI + C/C++ (CTest under valgrind), C# (NUnit on Mono), Python (pytest, real
 #   Blender via bpy; then the release wheel in a fresh venv), Ruby (minitest, native and Fiddle
 #   backends), Kotlin (JUnit through uniffi), and the generated-file checks.
@@ -57,6 +58,9 @@ run_suite deny "supply chain: cargo deny check licenses bans" scripts/check-deny
 # OpenAPI document (no 5xx, every answer as documented), then each fuzz target runs briefly
 # from its checked-in corpus (longer runs are made by hand: see the README's security section).
 run_suite schemathesis "server: schemathesis against the OpenAPI document" scripts/test-schemathesis.sh
+# The operator dashboard and the SketchUp dialog page in a real Chromium (Playwright); screenshots
+# of every page visited go to $CARGO_TARGET_DIR/test-artifacts/browser/.
+run_suite browser "browser: Playwright + Chromium, dashboard and SketchUp dialog" scripts/test-browser.sh
 run_suite fuzz "fuzz smoke runs (cargo-fuzz, four targets)" scripts/fuzz-smoke.sh
 run_suite keychain "rust: keychain store on a real Secret Service" \
     scripts/with-keyring.sh cargo test -p renderiq-sdk --test keychain -- --ignored
