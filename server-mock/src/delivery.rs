@@ -225,14 +225,23 @@ impl Deliverer {
                 return;
             }
         };
-        let (status_code, error, refused) = match inner.policy.check_literal(&job.url) {
-            Err(refused) => (None, Some(format!("refused: {refused}")), true),
+        let sent = match inner.policy.check_literal(&job.url) {
+            Err(refused) => Sent::refused(&refused.to_string()),
             Ok(()) => match self.send(&job, &signer).await {
                 Some(outcome) => outcome,
                 // Left in the outbox: the next start resumes it.
                 None => return,
             },
         };
+        let Sent {
+            status_code,
+            error,
+            refused,
+            latency_ms,
+            response_excerpt,
+            signed_timestamp,
+            signature,
+        } = sent;
         let attempt = job.attempts + 1;
         let success = error.is_none();
         inner.metrics.webhook_attempt(if refused {
@@ -272,6 +281,11 @@ impl Deliverer {
             status_code,
             error,
             success,
+            latency_ms,
+            response_excerpt,
+            signed_timestamp,
+            signature,
+            payload: job.payload.clone(),
         };
         let next = if finished {
             Next::Finished {
@@ -293,14 +307,9 @@ impl Deliverer {
 }
 
 impl Deliverer {
-    /// Sends `job` signed by `signer`: the status code and the error (`None` on 2xx) of the
-    /// attempt, and whether the policy refused the target (a name resolving to an internal
-    /// address). `None` when shutdown interrupted it.
-    async fn send(
-        &self,
-        job: &Job,
-        signer: &Signer,
-    ) -> Option<(Option<u16>, Option<String>, bool)> {
+    /// Sends `job` signed by `signer`: what the attempt came to (see [`Sent`]). `None` when
+    /// shutdown interrupted it.
+    async fn send(&self, job: &Job, signer: &Signer) -> Option<Sent> {
         let inner = &self.inner;
         let timestamp = Utc::now().timestamp();
         let mut request = inner
@@ -308,28 +317,95 @@ impl Deliverer {
             .post(&job.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(job.payload.clone());
+        let mut signature = None;
         for (name, value) in signature_headers(signer, &job.message_id, timestamp, &job.payload) {
+            if name == renderiq_sdk::webhooks::HEADER_SIGNATURE {
+                signature = Some(value.clone());
+            }
             request = request.header(name, value);
         }
+        let started = std::time::Instant::now();
         let sent = tokio::select! {
             sent = request.send() => sent,
             () = inner.shutdown.cancelled() => return None,
         };
-        Some(match sent {
-            Ok(response) => {
+        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let mut outcome = match sent {
+            Ok(mut response) => {
                 let status = response.status();
-                (
-                    Some(status.as_u16()),
-                    (!status.is_success()).then(|| format!("answered {status}")),
-                    false,
-                )
+                let excerpt = tokio::select! {
+                    excerpt = excerpt(&mut response) => excerpt,
+                    () = inner.shutdown.cancelled() => None,
+                };
+                Sent {
+                    status_code: Some(status.as_u16()),
+                    error: (!status.is_success()).then(|| format!("answered {status}")),
+                    response_excerpt: excerpt,
+                    ..Sent::default()
+                }
             }
             Err(e) => match outbound::refusal(&e) {
-                Some(refused) => (None, Some(format!("refused: {refused}")), true),
-                None => (None, Some(describe(e)), false),
+                Some(refused) => Sent::refused(&refused.to_string()),
+                None => Sent {
+                    error: Some(describe(e)),
+                    ..Sent::default()
+                },
             },
-        })
+        };
+        outcome.latency_ms = Some(latency_ms);
+        outcome.signed_timestamp = Some(timestamp);
+        outcome.signature = signature;
+        Some(outcome)
     }
+}
+
+/// What one attempt came to.
+#[derive(Debug, Default)]
+struct Sent {
+    /// The target's status, when it answered.
+    status_code: Option<u16>,
+    /// Why it failed; `None` on 2xx.
+    error: Option<String>,
+    /// The policy refused the target (a name resolving to an internal address).
+    refused: bool,
+    /// From sending to the answer's head (or the failure).
+    latency_ms: Option<i64>,
+    /// The start of the answer's body.
+    response_excerpt: Option<String>,
+    /// The `webhook-timestamp` signed.
+    signed_timestamp: Option<i64>,
+    /// The `webhook-signature` sent.
+    signature: Option<String>,
+}
+
+impl Sent {
+    fn refused(why: &str) -> Self {
+        Self {
+            error: Some(format!("refused: {why}")),
+            refused: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Characters of an answer's body kept with its attempt.
+const EXCERPT_CHARS: usize = 512;
+
+/// The first [`EXCERPT_CHARS`] characters of `response`'s body (read no further), as text.
+async fn excerpt(response: &mut reqwest::Response) -> Option<String> {
+    let mut bytes = Vec::new();
+    while bytes.len() < EXCERPT_CHARS * 4 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(_) => break,
+        }
+    }
+    let text: String = String::from_utf8_lossy(&bytes)
+        .chars()
+        .take(EXCERPT_CHARS)
+        .collect();
+    (!text.is_empty()).then_some(text)
 }
 
 /// A failed request's error with its causes, without the URL (which may carry credentials).

@@ -9,6 +9,9 @@
 //!   `/admin/renders/{id}`: one render with its timeline;
 //! - `/admin/users`: balances and activity; create a user, grant credits, revoke a user's
 //!   sessions and API keys (forms carry the session's CSRF token);
+//! - `/admin/webhooks`: every webhook (re-enable a disabled one) and each delivery attempt with
+//!   its status, latency, the start of the answer and the signed headers; replay an attempt
+//!   under the same `webhook-id`;
 //! - `/admin/health`: workers, queue depth, webhook outbox backlog, storage use.
 //!
 //! Every page is sent with `Cache-Control: no-store`, a restrictive Content-Security-Policy and
@@ -43,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/users/{id}/grant", post(pages::grant))
         .route("/users/{id}/revoke", post(pages::revoke))
+        .route("/webhooks", get(pages::webhooks))
+        .route("/webhooks/attempts/{id}/replay", post(pages::replay))
+        .route("/webhooks/{id}/enable", post(pages::enable_webhook))
         .route("/health", get(pages::health))
 }
 
@@ -62,6 +68,7 @@ fn templates() -> &'static Environment<'static> {
             ("render.html", include_str!("templates/render.html")),
             ("users.html", include_str!("templates/users.html")),
             ("health.html", include_str!("templates/health.html")),
+            ("webhooks.html", include_str!("templates/webhooks.html")),
         ] {
             // The templates are part of the binary; the tests render every one of them.
             if let Err(e) = env.add_template(name, source) {

@@ -160,6 +160,7 @@ fn view(state: &AppState, r: AdminRender) -> RenderView {
     let telemetry = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&r.metadata)
         .unwrap_or_default()
         .into_iter()
+        .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| {
             let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             (k, v)
@@ -507,4 +508,144 @@ fn folder_bytes(dir: &std::path::Path) -> u64 {
             _ => 0,
         })
         .sum()
+}
+
+#[derive(Debug, Serialize)]
+struct WebhookView {
+    id: String,
+    email: String,
+    url: String,
+    events: String,
+    active: bool,
+    failure_count: i64,
+    last_delivery_at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AttemptView {
+    id: String,
+    webhook_id: Option<String>,
+    email: String,
+    render_id: Option<String>,
+    url: String,
+    event: String,
+    message_id: String,
+    attempt: i64,
+    status_code: Option<i64>,
+    error: Option<String>,
+    success: bool,
+    created_at: String,
+    latency_ms: Option<i64>,
+    response_excerpt: Option<String>,
+    signed_timestamp: Option<i64>,
+    signature: Option<String>,
+    replayable: bool,
+}
+
+/// Attempts shown on the webhooks page.
+const ATTEMPTS_LIMIT: u32 = 100;
+
+/// `GET /admin/webhooks`.
+pub async fn webhooks(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Query(notice): Query<Notice>,
+) -> Result<Response, ApiError> {
+    let hooks: Vec<WebhookView> = admin::webhooks(&state.store, USERS_LIMIT)
+        .await?
+        .into_iter()
+        .map(|w| WebhookView {
+            events: serde_json::from_str::<Vec<String>>(&w.events)
+                .map(|e| e.join(", "))
+                .unwrap_or(w.events),
+            id: w.id,
+            email: w.email,
+            url: crate::outbound::redact(&w.url).to_string(),
+            active: w.active,
+            failure_count: w.failure_count,
+            last_delivery_at: w.last_delivery_at.map(time),
+        })
+        .collect();
+    let attempts: Vec<AttemptView> = admin::attempts(&state.store, ATTEMPTS_LIMIT)
+        .await?
+        .into_iter()
+        .map(|a| AttemptView {
+            id: a.id,
+            webhook_id: a.webhook_id,
+            email: a.email,
+            render_id: a.render_id,
+            url: crate::outbound::redact(&a.url).to_string(),
+            event: a.event,
+            message_id: a.message_id,
+            attempt: a.attempt,
+            status_code: a.status_code,
+            error: a.error,
+            success: a.success,
+            created_at: time(a.created_at),
+            latency_ms: a.latency_ms,
+            response_excerpt: a.response_excerpt,
+            signed_timestamp: a.signed_timestamp,
+            signature: a.signature,
+            replayable: a.replayable,
+        })
+        .collect();
+    Ok(page(
+        "webhooks.html",
+        context! {
+            csrf => session.csrf,
+            section => "webhooks",
+            webhooks => Value::from_serialize(&hooks),
+            attempts => Value::from_serialize(&attempts),
+            limit => ATTEMPTS_LIMIT,
+            notice => notice.notice,
+        },
+    ))
+}
+
+/// `POST /admin/webhooks/attempts/{id}/replay`.
+pub async fn replay(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    if !session.csrf_ok(&form.csrf) {
+        return Ok(forbidden_csrf());
+    }
+    match admin::replay(&state.store, &id).await {
+        Ok(admin::Replay::Queued { message_id }) => {
+            state.deliverer.wake();
+            Ok(back(
+                "/admin/webhooks",
+                &format!("Replay queued with webhook-id {message_id}."),
+            ))
+        }
+        Ok(admin::Replay::NoPayload) => Ok(back(
+            "/admin/webhooks",
+            "Not replayed: this attempt was recorded before bodies were kept.",
+        )),
+        Ok(admin::Replay::Disabled) => Ok(back(
+            "/admin/webhooks",
+            "Not replayed: the webhook is disabled; re-enable it first.",
+        )),
+        Err(StoreError::NotFound(what)) => Err(ApiError::NotFound(format!("no such {what}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /admin/webhooks/{id}/enable`.
+pub async fn enable_webhook(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    if !session.csrf_ok(&form.csrf) {
+        return Ok(forbidden_csrf());
+    }
+    if admin::enable_webhook(&state.store, &id).await? {
+        Ok(back("/admin/webhooks", &format!("Webhook {id} enabled.")))
+    } else {
+        Err(ApiError::NotFound(format!("no webhook {id}")))
+    }
 }

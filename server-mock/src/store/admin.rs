@@ -298,3 +298,227 @@ pub async fn create_user(
     .await
     .map_err(|e| Error::Database(e.to_string().into()))?
 }
+
+/// A registered webhook of any user.
+#[derive(Debug, Clone)]
+pub struct AdminWebhook {
+    /// `wh_…`.
+    pub id: String,
+    /// Its owner's email.
+    pub email: String,
+    /// The target.
+    pub url: String,
+    /// Event types (JSON array).
+    pub events: String,
+    /// Still delivered to.
+    pub active: bool,
+    /// Failed deliveries in a row.
+    pub failure_count: i64,
+    /// The last finished delivery.
+    pub last_delivery_at: Option<DateTime<Utc>>,
+}
+
+/// Every webhook, newest first, at most `limit`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn webhooks(store: &Store, limit: u32) -> Result<Vec<AdminWebhook>> {
+    store
+        .read(move |conn| {
+            conn.query(
+                "SELECT w.id, u.email, w.url, w.events, w.active, w.failure_count, w.last_delivery_at
+                 FROM webhooks w JOIN users u ON u.id = w.user_id
+                 ORDER BY w.created_at DESC, w.id DESC LIMIT ?1",
+                args![i64::from(limit)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AdminWebhook {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    url: r.get(2)?,
+                    events: r.get(3)?,
+                    active: r.get(4)?,
+                    failure_count: r.get(5)?,
+                    last_delivery_at: r.get(6)?,
+                })
+            })
+            .collect()
+        })
+        .await
+}
+
+/// One recorded delivery attempt.
+#[derive(Debug, Clone)]
+pub struct AdminAttempt {
+    /// `dlv_…`.
+    pub id: String,
+    /// The webhook (`None`: the render's `callbackUrl`).
+    pub webhook_id: Option<String>,
+    /// The owner's email.
+    pub email: String,
+    /// The render announced.
+    pub render_id: Option<String>,
+    /// The target.
+    pub url: String,
+    /// The event type.
+    pub event: String,
+    /// The `webhook-id` header.
+    pub message_id: String,
+    /// 1 for the first attempt of its delivery.
+    pub attempt: i64,
+    /// The target's status.
+    pub status_code: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Answered 2xx.
+    pub success: bool,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// Time to the answer.
+    pub latency_ms: Option<i64>,
+    /// The start of the answer.
+    pub response_excerpt: Option<String>,
+    /// The `webhook-timestamp` header.
+    pub signed_timestamp: Option<i64>,
+    /// The `webhook-signature` header.
+    pub signature: Option<String>,
+    /// The body was kept, so it can be replayed.
+    pub replayable: bool,
+}
+
+/// The newest delivery attempts, at most `limit`.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn attempts(store: &Store, limit: u32) -> Result<Vec<AdminAttempt>> {
+    store
+        .read(move |conn| {
+            conn.query(
+                "SELECT d.id, d.webhook_id, u.email, d.render_id, d.url, d.event_type, d.message_id,
+                        d.attempt, d.status_code, d.error, d.success, d.created_at, d.latency_ms,
+                        d.response_excerpt, d.signed_timestamp, d.signature, d.payload IS NOT NULL
+                 FROM webhook_deliveries d JOIN users u ON u.id = d.user_id
+                 ORDER BY d.created_at DESC, d.id DESC LIMIT ?1",
+                args![i64::from(limit)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AdminAttempt {
+                    id: r.get(0)?,
+                    webhook_id: r.get(1)?,
+                    email: r.get(2)?,
+                    render_id: r.get(3)?,
+                    url: r.get(4)?,
+                    event: r.get(5)?,
+                    message_id: r.get(6)?,
+                    attempt: r.get(7)?,
+                    status_code: r.get(8)?,
+                    error: r.get(9)?,
+                    success: r.get(10)?,
+                    created_at: r.get(11)?,
+                    latency_ms: r.get(12)?,
+                    response_excerpt: r.get(13)?,
+                    signed_timestamp: r.get(14)?,
+                    signature: r.get(15)?,
+                    replayable: r.get(16)?,
+                })
+            })
+            .collect()
+        })
+        .await
+}
+
+/// What [`replay`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// Queued again under its `webhook-id`.
+    Queued {
+        /// The `webhook-id` it keeps.
+        message_id: String,
+    },
+    /// Its body was not kept (recorded before replays existed).
+    NoPayload,
+    /// Its webhook is disabled: re-enable it first.
+    Disabled,
+}
+
+/// Queues the delivery of attempt `attempt_id` again, same body and same `webhook-id` (a
+/// receiver that deduplicates by it sees the same message), as a new delivery whose attempts
+/// count from 1.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for an unknown attempt or a deleted webhook, or a database failure.
+pub async fn replay(store: &Store, attempt_id: &str) -> Result<Replay> {
+    let attempt_id = attempt_id.to_owned();
+    store
+        .write(move |tx| {
+            let Some(row) = tx.query_opt(
+                "SELECT webhook_id, user_id, render_id, url, event_type, message_id, payload
+                 FROM webhook_deliveries WHERE id = ?1",
+                args![attempt_id],
+            )?
+            else {
+                return Err(Error::NotFound("delivery attempt"));
+            };
+            let webhook_id: Option<String> = row.get(0)?;
+            let Some(payload) = row.get::<Option<Vec<u8>>>(6)? else {
+                return Ok(Replay::NoPayload);
+            };
+            let mut url: String = row.get(3)?;
+            if let Some(id) = &webhook_id {
+                let Some(hook) =
+                    tx.query_opt("SELECT active, url FROM webhooks WHERE id = ?1", args![id])?
+                else {
+                    return Err(Error::NotFound("webhook"));
+                };
+                if !hook.get::<bool>(0)? {
+                    return Ok(Replay::Disabled);
+                }
+                url = hook.get(1)?;
+            }
+            let message_id: String = row.get(5)?;
+            let now = Utc::now();
+            tx.execute(
+                "INSERT INTO webhook_outbox
+                     (id, webhook_id, user_id, render_id, url, event_type, message_id, payload,
+                      attempts, next_attempt_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)",
+                args![
+                    super::new_id("job"),
+                    webhook_id,
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    url,
+                    row.get::<String>(4)?,
+                    message_id,
+                    payload,
+                    now.timestamp_millis(),
+                    now
+                ],
+            )?;
+            Ok(Replay::Queued { message_id })
+        })
+        .await
+}
+
+/// Re-enables webhook `id` (a disabled one starts again with no failures counted); `false` when
+/// there is none.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn enable_webhook(store: &Store, id: &str) -> Result<bool> {
+    let id = id.to_owned();
+    store
+        .write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE webhooks SET active = 1, failure_count = 0 WHERE id = ?1",
+                args![id],
+            )? > 0)
+        })
+        .await
+}

@@ -153,13 +153,24 @@ pub struct Attempt {
     pub error: Option<String>,
     /// Answered 2xx.
     pub success: bool,
+    /// From sending to the answer's head, when it was sent.
+    pub latency_ms: Option<i64>,
+    /// The start of the answer's body (at most 512 characters), when it answered.
+    pub response_excerpt: Option<String>,
+    /// The `webhook-timestamp` signed, when it was sent.
+    pub signed_timestamp: Option<i64>,
+    /// The `webhook-signature` sent.
+    pub signature: Option<String>,
+    /// The body sent (kept for a replay).
+    pub payload: Vec<u8>,
 }
 
 pub(super) fn record_attempt_in(conn: &Conn<'_>, a: &Attempt) -> Result<()> {
     conn.execute(
         "INSERT INTO webhook_deliveries
-             (id, webhook_id, user_id, render_id, url, event_type, message_id, attempt, status_code, error, success, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             (id, webhook_id, user_id, render_id, url, event_type, message_id, attempt, status_code, error, success, created_at,
+              latency_ms, response_excerpt, signed_timestamp, signature, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         args![
             new_id("dlv"),
             a.webhook_id,
@@ -172,7 +183,12 @@ pub(super) fn record_attempt_in(conn: &Conn<'_>, a: &Attempt) -> Result<()> {
             a.status_code,
             a.error,
             a.success,
-            Utc::now()
+            Utc::now(),
+            a.latency_ms,
+            a.response_excerpt,
+            a.signed_timestamp,
+            a.signature,
+            a.payload
         ],
     )?;
     Ok(())

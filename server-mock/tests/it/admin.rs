@@ -8,6 +8,7 @@
 use crate::support;
 
 use renderiq_server::config::Config;
+use support::receiver::Receiver;
 use support::TestServer;
 
 const TOKEN: &str = "admin-token-0123456789abcdef";
@@ -331,6 +332,9 @@ async fn the_gallery_shows_a_completed_render_with_images_that_load_and_its_time
     let card = &html[html.find(&format!("data-render=\"{id}\"")).unwrap()..];
     assert!(card.contains("status completed"));
     assert!(card.contains(&user.email));
+    // Telemetry the plugin sent is listed; headers it did not send are left out.
+    assert!(card.contains("blender"));
+    assert!(!card.contains("null"), "{card}");
     // Both images are signed links that load.
     for alt in ["input of", "output of"] {
         let img = &card[..card.find(&format!("alt=\"{alt} {id}\"")).unwrap()];
@@ -359,4 +363,121 @@ async fn the_gallery_shows_a_completed_render_with_images_that_load_and_its_time
     assert_eq!(status, 200);
     assert!(html.contains("data-stat=\"ended\"><b>1</b>"), "{html}");
     assert!(html.contains("data-stat=\"pending\"><b>0</b>"));
+}
+
+#[tokio::test]
+async fn webhook_attempts_show_their_answer_and_headers_and_a_replay_keeps_the_webhook_id() {
+    let server = TestServer::start_with(with_admin).await;
+    let user = server.user(100).await;
+    // The first attempt fails (500 with a body), the retry succeeds.
+    let receiver = Receiver::start(1).await;
+    let webhook_id = server
+        .post(
+            Some(&user.token),
+            "/webhooks/register",
+            serde_json::json!({ "url": receiver.url, "events": ["render.completed"] }),
+        )
+        .await
+        .data()["webhook"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.create_render(&user.token, &[]).await.data();
+    let sent = receiver.wait_for(2).await;
+    let cookie = sign_in(&server).await;
+
+    // Both attempts are recorded once the retry's outcome is: wait for the page to show them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let html = loop {
+        let (_, html) = get_page(&server, &cookie, "/admin/webhooks").await;
+        if html.matches("data-attempt=").count() == 2 {
+            break html;
+        }
+        assert!(std::time::Instant::now() < deadline, "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let message_id = sent[0].header("webhook-id").to_owned();
+    assert_eq!(
+        html.matches(&format!("data-message=\"{message_id}\""))
+            .count(),
+        2
+    );
+    // Newest first: the retry (#2, 204), then the failure (#1, 500 with its body).
+    let rows: Vec<&str> = html.split("<tr data-attempt=").skip(1).collect();
+    assert!(
+        rows[0].contains("#2") && rows[0].contains(">204<"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("#1") && rows[1].contains(">500<"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains(support::receiver::FAILING));
+    for (row, delivery) in rows.iter().zip(sent.iter().rev()) {
+        assert!(row.contains(" ms</td>"), "no latency: {row}");
+        let signature = delivery.header("webhook-signature");
+        assert!(
+            unescape(row).contains(signature),
+            "{signature} not in {row}"
+        );
+        assert!(row.contains(delivery.header("webhook-timestamp")));
+    }
+
+    // Replay the successful attempt: the receiver gets the same body under the same webhook-id.
+    let token = csrf(&html);
+    let attempt_id = {
+        let start = rows[0].find('"').unwrap() + 1;
+        rows[0][start..start + rows[0][start..].find('"').unwrap()].to_owned()
+    };
+    let resp = post_form(
+        &server,
+        &cookie,
+        &format!("/admin/webhooks/attempts/{attempt_id}/replay"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let replayed = receiver.wait_for(3).await.remove(2);
+    assert_eq!(replayed.header("webhook-id"), message_id);
+    assert_eq!(replayed.body, sent[1].body);
+
+    // A replay without the session's CSRF token is refused.
+    let resp = post_form(
+        &server,
+        &cookie,
+        &format!("/admin/webhooks/attempts/{attempt_id}/replay"),
+        &[("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+
+    // A disabled webhook is not replayed until it is re-enabled.
+    server.query(
+        "UPDATE webhooks SET active = 0, failure_count = 5 WHERE id = ?1",
+        &[&webhook_id],
+    );
+    let (_, html) = get_page(&server, &cookie, "/admin/webhooks").await;
+    assert!(html.contains("disabled · 5 failed in a row"), "{html}");
+    let resp = post_form(
+        &server,
+        &cookie,
+        &format!("/admin/webhooks/attempts/{attempt_id}/replay"),
+        &[("csrf", &token)],
+    )
+    .await;
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let (_, html) = get_page(&server, &cookie, &location).await;
+    assert!(html.contains("re-enable it first"), "{html}");
+    let resp = post_form(
+        &server,
+        &cookie,
+        &format!("/admin/webhooks/{webhook_id}/enable"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let listed = server.get(Some(&user.token), "/webhooks").await;
+    assert_eq!(listed.data()[0]["active"], true, "{:?}", listed.data());
 }

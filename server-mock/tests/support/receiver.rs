@@ -38,6 +38,9 @@ impl Delivery {
 }
 
 /// A local HTTP peer recording deliveries; answers 500 to the first `fail_first` requests.
+/// The body of a failing answer (the dashboard shows the start of each answer).
+pub const FAILING: &str = "receiver failing on purpose";
+
 pub struct Receiver {
     pub url: String,
     pub deliveries: Arc<Mutex<Vec<Delivery>>>,
@@ -67,9 +70,9 @@ impl Receiver {
                         body: body.to_vec(),
                     });
                     if seen.fetch_add(1, Ordering::SeqCst) < fail_first {
-                        StatusCode::INTERNAL_SERVER_ERROR
+                        (StatusCode::INTERNAL_SERVER_ERROR, FAILING)
                     } else {
-                        StatusCode::NO_CONTENT
+                        (StatusCode::NO_CONTENT, "")
                     }
                 }
             }),

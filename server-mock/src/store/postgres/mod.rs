@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limits",
         include_str!("../../../migrations/postgres/0003_rate_limits.sql"),
     ),
+    (
+        4,
+        "delivery_details",
+        include_str!("../../../migrations/postgres/0004_delivery_details.sql"),
+    ),
 ];
 
 /// The advisory lock taken while migrating (any fixed number; "rndq" in ASCII).

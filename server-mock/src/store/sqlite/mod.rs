@@ -65,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rate_limits",
         include_str!("../../../migrations/sqlite/0006_rate_limits.sql"),
     ),
+    (
+        7,
+        "delivery_details",
+        include_str!("../../../migrations/sqlite/0007_delivery_details.sql"),
+    ),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
