@@ -4,7 +4,8 @@
 #   - the operator dashboard (/admin) of a reference server started here on a free loopback port
 #     with a fresh data folder and a user with credits: sign-in (and a wrong token), the render
 #     gallery with a completed render's two images loaded, one render's timeline, granting
-#     credits (and a forged CSRF token refused), a plugin token not opening a page, health;
+#     credits (and a forged CSRF token refused), a plugin token not opening a page, health,
+#     webhooks (a delivery to a receiver the test starts, replayed from the page);
 #   - the SketchUp dialog page (examples/sketchup/renderiq_sketchup/dialog.html) opened from
 #     disk with a stand-in for SketchUp's `sketchup.*` bridge: sign-in, progress, the result.
 # Node's own test runner (`node --test`) prints its summary (`# pass N`, `# fail N`); the exit

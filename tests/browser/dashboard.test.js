@@ -7,6 +7,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
@@ -64,6 +65,78 @@ async function submit(page, form, button = 'button[type=submit]') {
   return response;
 }
 
+// Creates a render through the API the way a plugin does and waits until it has completed.
+async function completedRender(token, prompt) {
+  const form = new FormData();
+  form.append('image', new Blob([fs.readFileSync(SAMPLE_PNG)], { type: 'image/png' }), 'viewport.png');
+  form.append('prompt', prompt);
+  const created = await api('POST', '/renders', { token, body: form });
+  const id = created.id || created.renderId;
+  assert.ok(id, `the render has an id: ${JSON.stringify(created)}`);
+  const deadline = Date.now() + 30_000;
+  let render;
+  do {
+    render = await api('GET', `/renders/${id}?wait=10`, { token });
+    if (render.status === 'completed') break;
+    assert.ok(['pending', 'processing'].includes(render.status), `render ${id} is ${render.status}`);
+  } while (Date.now() < deadline);
+  assert.equal(render.status, 'completed', `render ${id} completed within 30 s`);
+  return id;
+}
+
+// Waits until `condition()` is truthy (checked every 100 ms), failing with `what` after `ms`.
+async function until(what, condition, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// Reloads `page` until `condition()` is truthy (the dashboard has no JavaScript to refresh itself).
+async function reloadUntil(page, what, condition, ms = 30_000) {
+  return until(what, async () => (await condition()) || (await page.reload(), false), ms);
+}
+
+// A webhook receiver on a free loopback port: records every POST's headers and body and
+// answers 200 with `RECEIVER_ANSWER`.
+const RECEIVER_ANSWER = 'ok from the browser test receiver';
+async function startReceiver() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST') {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(RECEIVER_ANSWER);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/renderiq-webhook`,
+    received,
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    }),
+  };
+}
+
+// Signs `page` in with the admin token unless its session is already live (the tests share one
+// page; this keeps a test that needs a session runnable on its own).
+async function ensureSignedIn(page) {
+  await page.goto(`${BASE}/admin/health`);
+  if (pathOf(page) !== '/admin/login') return;
+  await page.fill('input[name=token]', ADMIN_TOKEN);
+  const signedIn = await submit(page, page.locator('form[action="/admin/login"]'));
+  assert.equal(signedIn.status(), 303, 'the sign-in redirects');
+}
+
 async function balanceCell(page) {
   return Number((await page.locator(`tr[data-user="${EMAIL}"] td.balance`).textContent()).trim());
 }
@@ -80,20 +153,7 @@ describe('operator dashboard in Chromium', () => {
     const session = await api('POST', '/auth/signin', { body: { email: EMAIL, password: PASSWORD } });
     accessToken = session.accessToken;
     assert.ok(accessToken, 'sign-in returned an access token');
-    const form = new FormData();
-    form.append('image', new Blob([fs.readFileSync(SAMPLE_PNG)], { type: 'image/png' }), 'viewport.png');
-    form.append('prompt', 'browser test: golden hour');
-    const created = await api('POST', '/renders', { token: accessToken, body: form });
-    renderId = created.id || created.renderId;
-    assert.ok(renderId, `the render has an id: ${JSON.stringify(created)}`);
-    const deadline = Date.now() + 30_000;
-    let render;
-    do {
-      render = await api('GET', `/renders/${renderId}?wait=10`, { token: accessToken });
-      if (render.status === 'completed') break;
-      assert.ok(['pending', 'processing'].includes(render.status), `render ${renderId} is ${render.status}`);
-    } while (Date.now() < deadline);
-    assert.equal(render.status, 'completed', `render ${renderId} completed within 30 s`);
+    renderId = await completedRender(accessToken, 'browser test: golden hour');
 
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -221,5 +281,76 @@ describe('operator dashboard in Chromium', () => {
     assert.deepEqual(terms, ['storage', 'database', 'version']);
     assert.match(await page.locator('dl').textContent(), /renderiq-server \d+\.\d+/);
     await screenshot(page, 'dashboard-health');
+  });
+
+  it('replay a webhook delivery and see the new attempt', async () => {
+    const receiver = await startReceiver();
+    let webhookId;
+    try {
+      // A webhook to the receiver (loopback: the server runs with --allow-private-webhooks),
+      // then a render whose render.completed it gets.
+      const created = await api('POST', '/webhooks/register', {
+        token: accessToken,
+        body: { url: receiver.url, events: ['render.completed'] },
+      });
+      webhookId = created.webhook?.id ?? created.id;
+      assert.ok(webhookId, `the webhook has an id: ${JSON.stringify(created)}`);
+      await completedRender(accessToken, 'browser test: webhook replay');
+      await until('the receiver got a delivery', () => receiver.received.length >= 1);
+      assert.equal(receiver.received.length, 1, 'one delivery');
+      const [first] = receiver.received;
+      const messageId = first.headers['webhook-id'];
+      const signature = first.headers['webhook-signature'];
+      assert.ok(messageId, 'the delivery has a webhook-id header');
+      assert.ok(signature, 'the delivery has a webhook-signature header');
+
+      await ensureSignedIn(page);
+      await page.goto(`${BASE}/admin/webhooks`);
+      assert.equal(pathOf(page), '/admin/webhooks');
+      assert.equal(await page.locator(`tr[data-webhook="${webhookId}"]`).count(), 1, 'the webhook is listed');
+      const rows = page.locator(`tr[data-message="${messageId}"]`);
+      await reloadUntil(page, `the attempt with webhook-id ${messageId} is listed`, async () => (await rows.count()) >= 1);
+      assert.equal(await rows.count(), 1, 'one attempt for this webhook-id');
+      const row = rows.first();
+      const attemptId = await row.getAttribute('data-attempt');
+      assert.ok(attemptId, 'the attempt row has an id');
+      assert.equal((await row.locator('.answer').textContent()).trim(), '200');
+      assert.match(await row.locator('.latency').textContent(), /\d+ ms/);
+      assert.equal((await row.locator('code.excerpt').textContent()).trim(), RECEIVER_ANSWER);
+      const headers = await row.locator('.headers').textContent();
+      assert.ok(headers.includes(messageId), `the headers cell shows the webhook-id: ${headers}`);
+      assert.ok(headers.includes(signature), `the headers cell shows the signature ${signature}: ${headers}`);
+      await screenshot(page, 'dashboard-webhooks');
+
+      const replay = row.locator(`form[action="/admin/webhooks/attempts/${attemptId}/replay"]`);
+      const response = await submit(page, replay);
+      assert.equal(response.status(), 303, 'the replay redirects');
+      assert.equal(pathOf(page), '/admin/webhooks');
+      const notice = await page.locator('p.notice[role=status]').textContent();
+      assert.match(notice, /Replay queued/);
+      assert.ok(notice.includes(messageId), `the notice names webhook-id ${messageId}: ${notice}`);
+
+      await until('the receiver got the replay', () => receiver.received.length >= 2);
+      assert.equal(receiver.received.length, 2, 'one more delivery');
+      const second = receiver.received[1];
+      assert.equal(second.headers['webhook-id'], messageId, 'the replay keeps the webhook-id');
+      assert.equal(second.body, first.body, 'the replay sends the same body');
+
+      await reloadUntil(page, 'two attempts with the same webhook-id are listed', async () => (await rows.count()) >= 2);
+      assert.equal(await rows.count(), 2, 'two attempts for this webhook-id');
+      const newest = rows.first();
+      assert.notEqual(await newest.getAttribute('data-attempt'), attemptId, 'the replay is listed first');
+      assert.equal((await newest.locator('.answer').textContent()).trim(), '200');
+      assert.ok((await newest.locator('.headers').textContent()).includes(second.headers['webhook-signature']));
+      await screenshot(page, 'dashboard-webhooks-replayed');
+    } finally {
+      // Leave no webhook behind pointing at a closed port.
+      // A failure here must not hide the test's own.
+      if (webhookId) {
+        await api('DELETE', `/webhooks/${webhookId}`, { token: accessToken })
+          .catch((e) => console.error(`deleting webhook ${webhookId}: ${e.message}`));
+      }
+      await receiver.close();
+    }
   });
 });
