@@ -220,13 +220,19 @@ pub async fn prepare(
         config.cdn_link_ttl_seconds,
         config.clock.clone(),
     );
-    let (store, jwt, links) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let store = open(&database)?;
-        let jwt = http::auth::JwtKeys::load(&store)?;
-        let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
-        Ok((store, jwt, links))
-    })
-    .await??;
+    let (store, jwt, links, admin_secret) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let store = open(&database)?;
+            let jwt = http::auth::JwtKeys::load(&store)?;
+            let links = cdn::CdnLinks::load(&store, &links_url, ttl, clock)?;
+            let admin_secret = store::secrets::get_or_create_blocking(
+                &store,
+                "admin_session",
+                &http::random_token(48),
+            )?;
+            Ok((store, jwt, links, admin_secret))
+        })
+        .await??;
     // Renders a previous run left processing are taken over by the workers when their lease
     // runs out (`--render-lease-seconds`), here or on another server of the same database.
     let lease = Arc::new(store::renders::Lease {
@@ -253,6 +259,7 @@ pub async fn prepare(
             Arc::clone(&metrics),
         )?,
         metrics,
+        admin_secret: admin_secret.into(),
         config: Arc::new(config),
         store,
         jwt: Arc::new(jwt),

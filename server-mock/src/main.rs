@@ -65,6 +65,10 @@ enum UserCommand {
         /// Credits granted at creation.
         #[arg(long, default_value_t = 0)]
         credits: i64,
+        /// Make the user an admin: they sign in to the operator dashboard (`/admin`) with this
+        /// email and password, and the dashboard is on without `--admin-token`.
+        #[arg(long)]
+        admin: bool,
         #[command(flatten)]
         store: Store,
     },
@@ -100,14 +104,20 @@ fn main() -> anyhow::Result<()> {
             password,
             name,
             credits,
+            admin,
             store,
         }) => {
             let db = store.open()?;
             let user =
                 renderiq_server::create_user(&db, &email, &password, name.as_deref(), credits)?;
+            if admin {
+                renderiq_server::store::admin::set_admin_blocking(&db, &user.email, true)?;
+            }
             println!(
-                "created user {} ({}) with {credits} credits",
-                user.email, user.id
+                "created {} {} ({}) with {credits} credits",
+                if admin { "admin" } else { "user" },
+                user.email,
+                user.id
             );
             Ok(())
         }

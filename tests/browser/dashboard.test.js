@@ -133,7 +133,7 @@ async function ensureSignedIn(page) {
   await page.goto(`${BASE}/admin/health`);
   if (pathOf(page) !== '/admin/login') return;
   await page.fill('input[name=token]', ADMIN_TOKEN);
-  const signedIn = await submit(page, page.locator('form[action="/admin/login"]'));
+  const signedIn = await submit(page, page.locator('form#token-login'));
   assert.equal(signedIn.status(), 303, 'the sign-in redirects');
 }
 
@@ -173,18 +173,18 @@ describe('operator dashboard in Chromium', () => {
     await screenshot(page, 'dashboard-login');
 
     await page.fill('input[name=token]', 'not-the-admin-token-at-all');
-    const refused = await submit(page, page.locator('form[action="/admin/login"]'));
+    const refused = await submit(page, page.locator('form#token-login'));
     assert.equal(refused.status(), 401);
     assert.equal(pathOf(page), '/admin/login');
     const error = page.locator('p.error[role=alert]');
-    assert.match(await error.textContent(), /not the server's admin token/);
+    assert.match(await error.textContent(), /Not signed in: use the server's admin token/);
     assert.equal((await context.cookies()).length, 0, 'no cookie for a wrong token');
     await screenshot(page, 'dashboard-login-error');
   });
 
   it('signs in with the admin token and shows the completed render with both images loaded', async () => {
     await page.fill('input[name=token]', ADMIN_TOKEN);
-    const signedIn = await submit(page, page.locator('form[action="/admin/login"]'));
+    const signedIn = await submit(page, page.locator('form#token-login'));
     assert.equal(signedIn.status(), 303, 'the sign-in redirects');
     assert.equal(pathOf(page), '/admin/renders');
     const cookies = await context.cookies();

@@ -1,8 +1,9 @@
 //! The operator dashboard under `/admin`: server-rendered HTML (minijinja templates compiled into
 //! the binary, no JavaScript, no front-end build), for whoever runs the server.
 //!
-//! Off unless `--admin-token` (`RENDERIQ_ADMIN_TOKEN`) is set: every `/admin` path then answers
-//! 404. Signed in with that token (see [`session`]), an operator sees:
+//! Off unless `--admin-token` (`RENDERIQ_ADMIN_TOKEN`) is set or a user was made an admin
+//! (`renderiq-server user add --admin`): every `/admin` path then answers 404. Signed in with the
+//! token or as an admin user (see [`session`]), an operator sees:
 //!
 //! - `/admin/renders`: a gallery of every user's renders, input and output side by side, state,
 //!   progress, cost, platform and plugin telemetry, filtered by user, state and platform;
@@ -33,7 +34,7 @@ use minijinja::Environment;
 
 use crate::http::{ApiError, AppState};
 
-pub use session::{AdminSession, SessionKey};
+pub use session::{AdminSession, Operator, SessionKey};
 
 /// The dashboard's routes (mounted at `/admin`).
 pub fn router() -> Router<AppState> {
@@ -52,9 +53,17 @@ pub fn router() -> Router<AppState> {
         .route("/health", get(pages::health))
 }
 
-/// The session key when the dashboard is on.
-pub(crate) fn key(state: &AppState) -> Option<SessionKey> {
-    state.config.admin_token.as_ref().map(SessionKey::new)
+/// The key dashboard sessions are signed with.
+pub(crate) fn key(state: &AppState) -> SessionKey {
+    SessionKey::new(&state.admin_secret, state.config.admin_token.as_ref())
+}
+
+/// Whether the dashboard is on: `--admin-token` is set or an admin user exists.
+pub(crate) async fn enabled(state: &AppState) -> Result<bool, ApiError> {
+    if state.config.admin_token.is_some() {
+        return Ok(true);
+    }
+    Ok(crate::store::admin::any_admin(&state.store).await?)
 }
 
 fn templates() -> &'static Environment<'static> {

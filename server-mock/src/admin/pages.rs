@@ -9,7 +9,7 @@ use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use super::session::{self, AdminSession};
+use super::session::{self, AdminSession, Operator};
 use super::{key, page, with_headers};
 use crate::http::{ApiError, AppState};
 use crate::store::admin::{self, AdminRender, RenderFilter};
@@ -20,10 +20,13 @@ const GALLERY_LIMIT: u32 = 60;
 /// Users shown on the users page.
 const USERS_LIMIT: u32 = 500;
 
-fn off(state: &AppState) -> Option<Response> {
-    key(state)
-        .is_none()
-        .then(|| ApiError::NotFound("no such route".to_owned()).into_response())
+/// The 404 of a server whose dashboard is off.
+async fn off(state: &AppState) -> Option<Response> {
+    match super::enabled(state).await {
+        Ok(true) => None,
+        Ok(false) => Some(ApiError::NotFound("no such route".to_owned()).into_response()),
+        Err(e) => Some(e.into_response()),
+    }
 }
 
 fn secure(state: &AppState) -> bool {
@@ -60,39 +63,68 @@ pub async fn home(_: AdminSession) -> Redirect {
 
 /// `GET /admin/login`.
 pub async fn login_form(State(state): State<AppState>) -> Response {
-    if let Some(off) = off(&state) {
+    if let Some(off) = off(&state).await {
         return off;
     }
-    page("login.html", context! { error => None::<String> })
+    page(
+        "login.html",
+        context! { error => None::<String>, token => state.config.admin_token.is_some() },
+    )
 }
 
-/// The sign-in form.
+/// The sign-in form: the admin token, or an admin user's email and password.
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
 }
 
-/// `POST /admin/login`: the admin token for a session cookie.
-pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
-    let Some(key) = key(&state) else {
-        return ApiError::NotFound("no such route".to_owned()).into_response();
-    };
-    let expected = state
-        .config
-        .admin_token
-        .as_ref()
-        .map(|t| t.expose().as_bytes().to_vec())
-        .unwrap_or_default();
-    if !bool::from(form.token.trim().as_bytes().ct_eq(&expected)) {
-        tracing::warn!("admin sign-in with a wrong token");
-        let mut response = page(
-            "login.html",
-            context! { error => "That is not the server's admin token (--admin-token)." },
-        );
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return response;
+/// Who `form` signs in as, if anyone.
+async fn operator(state: &AppState, form: LoginForm) -> Result<Option<Operator>, ApiError> {
+    let token = form.token.trim();
+    if !token.is_empty() {
+        let matches = state
+            .config
+            .admin_token
+            .as_ref()
+            .is_some_and(|t| bool::from(token.as_bytes().ct_eq(t.expose().as_bytes())));
+        return Ok(matches.then_some(Operator::Token));
     }
-    let value = key.issue(state.config.clock.now().timestamp());
+    let found = admin::admin_credentials(&state.store, form.email.trim()).await?;
+    // A hash is checked either way, so an unknown email takes as long as a wrong password.
+    let (id, hash) = found.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
+    let valid = state.passwords.verify(form.password, hash).await?;
+    Ok(id.filter(|_| valid).map(Operator::User))
+}
+
+/// `POST /admin/login`: the admin token, or an admin user's email and password, for a session
+/// cookie.
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    if let Some(off) = off(&state).await {
+        return off;
+    }
+    let who = match operator(&state, form).await {
+        Ok(Some(who)) => who,
+        Ok(None) => {
+            tracing::warn!("admin sign-in refused");
+            let mut response = page(
+                "login.html",
+                context! {
+                    error => "Not signed in: use the server's admin token (--admin-token), or the \
+                              email and password of a user made an admin (user add --admin).",
+                    token => state.config.admin_token.is_some(),
+                },
+            );
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            return response;
+        }
+        Err(e) => return e.into_response(),
+    };
+    let value = key(&state).issue(&who, state.config.clock.now().timestamp());
     let mut response = Redirect::to("/admin/renders").into_response();
     if let Ok(cookie) = HeaderValue::from_str(&session::set_cookie(Some(&value), secure(&state))) {
         response.headers_mut().insert(SET_COOKIE, cookie);
@@ -238,6 +270,7 @@ pub async fn render(
     let Some(found) = admin::render(&state.store, &id).await? else {
         return Err(ApiError::NotFound(format!("no render {id}")));
     };
+    let started_at = found.started_at.map(time);
     let r = view(&state, found);
     let mut timeline = vec![Step {
         label: "created",
@@ -247,7 +280,7 @@ pub async fn render(
     if r.attempts > 0 {
         timeline.push(Step {
             label: "processing",
-            at: None,
+            at: started_at,
             note: Some(format!(
                 "claimed by a worker {} time{}",
                 r.attempts,

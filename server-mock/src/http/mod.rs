@@ -148,6 +148,8 @@ pub struct Shared {
     pub lease: Arc<crate::store::renders::Lease>,
     /// Load balancers whose `X-Forwarded-For` is believed (`--trusted-proxy`).
     pub proxies: Arc<proxies::TrustedProxies>,
+    /// The stored secret dashboard sessions are signed with (see `admin::session`).
+    pub admin_secret: Arc<str>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
 }

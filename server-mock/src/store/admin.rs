@@ -28,6 +28,8 @@ pub struct AdminRender {
     pub metadata: String,
     /// Claims by workers so far.
     pub attempts: i64,
+    /// When a worker first took it.
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 /// The newest renders of every user matching `filter`, at most `limit`.
@@ -45,7 +47,7 @@ pub async fn renders(store: &Store, filter: RenderFilter, limit: u32) -> Result<
                 .join(", ");
             conn.query(
                 &format!(
-                    "SELECT {columns}, u.email, r.metadata, r.attempts
+                    "SELECT {columns}, u.email, r.metadata, r.attempts, r.started_at
                      FROM renders r JOIN users u ON u.id = r.user_id
                      WHERE (CAST(?1 AS TEXT) IS NULL OR LOWER(u.email) = LOWER(?1))
                        AND (CAST(?2 AS TEXT) IS NULL OR r.status = ?2)
@@ -66,6 +68,7 @@ pub async fn renders(store: &Store, filter: RenderFilter, limit: u32) -> Result<
                     email: r.get(18)?,
                     metadata: r.get(19)?,
                     attempts: r.get(20)?,
+                    started_at: r.get(21)?,
                 })
             })
             .collect()
@@ -89,7 +92,7 @@ pub async fn render(store: &Store, id: &str) -> Result<Option<AdminRender>> {
                 .join(", ");
             conn.query_opt(
                 &format!(
-                    "SELECT {columns}, u.email, r.metadata, r.attempts
+                    "SELECT {columns}, u.email, r.metadata, r.attempts, r.started_at
                      FROM renders r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"
                 ),
                 args![id],
@@ -100,6 +103,7 @@ pub async fn render(store: &Store, id: &str) -> Result<Option<AdminRender>> {
                     email: r.get(18)?,
                     metadata: r.get(19)?,
                     attempts: r.get(20)?,
+                    started_at: r.get(21)?,
                 })
             })
             .transpose()
@@ -519,6 +523,78 @@ pub async fn enable_webhook(store: &Store, id: &str) -> Result<bool> {
                 "UPDATE webhooks SET active = 1, failure_count = 0 WHERE id = ?1",
                 args![id],
             )? > 0)
+        })
+        .await
+}
+
+/// Whether user `id` is an admin.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn is_admin(store: &Store, id: &str) -> Result<bool> {
+    let id = id.to_owned();
+    store
+        .read(move |conn| {
+            Ok(conn
+                .query_opt("SELECT is_admin FROM users WHERE id = ?1", args![id])?
+                .map(|r| r.get::<bool>(0))
+                .transpose()?
+                .unwrap_or(false))
+        })
+        .await
+}
+
+/// Whether any user is an admin (the dashboard is then on without `--admin-token`).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn any_admin(store: &Store) -> Result<bool> {
+    store
+        .read(|conn| {
+            Ok(
+                conn.query_value::<i64>("SELECT COUNT(*) FROM users WHERE is_admin = 1", args![])?
+                    > 0,
+            )
+        })
+        .await
+}
+
+/// Makes the user with `email` an admin (or not). Blocking: for the command line.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for an unknown email, or a database failure.
+pub fn set_admin_blocking(store: &Store, email: &str, admin: bool) -> Result<()> {
+    store.write_blocking(|tx| {
+        let Some((user, _)) = users::find_by_email_in(tx, email)? else {
+            return Err(Error::NotFound("user"));
+        };
+        tx.execute(
+            "UPDATE users SET is_admin = ?1 WHERE id = ?2",
+            args![admin, user.id],
+        )?;
+        Ok(())
+    })
+}
+
+/// The id and password hash of the admin user with `email`; `None` when there is no such user or
+/// they are not an admin.
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn admin_credentials(store: &Store, email: &str) -> Result<Option<(String, String)>> {
+    let email = email.to_owned();
+    store
+        .read(move |conn| {
+            conn.query_opt(
+                "SELECT id, password_hash FROM users WHERE LOWER(email) = LOWER(?1) AND is_admin = 1",
+                args![email],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
         })
         .await
 }

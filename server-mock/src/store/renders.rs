@@ -336,6 +336,7 @@ pub async fn claim_next(store: &Store, lease: &Lease, body: EventBody) -> Result
                 .query_opt(
                     &format!(
                         "UPDATE renders SET status = 'processing', progress = 0, updated_at = ?1,
+                             started_at = COALESCE(started_at, ?1),
                              claimed_by = ?2, lease_until = ?3, attempts = attempts + 1
                          WHERE id = (SELECT id FROM renders
                                      WHERE status = 'pending'

@@ -353,8 +353,11 @@ async fn the_gallery_shows_a_completed_render_with_images_that_load_and_its_time
     let (status, html) = get_page(&server, &cookie, &format!("/admin/renders/{id}")).await;
     assert_eq!(status, 200);
     let created = html.find("<b>created</b>").unwrap();
+    let processing = html
+        .find("<b>processing</b> · 20")
+        .expect("processing with its time");
     let completed = html.find("<b>completed</b>").unwrap();
-    assert!(created < completed);
+    assert!(created < processing && processing < completed);
     // What a user sent is shown as text, never as markup.
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;"));
@@ -480,4 +483,81 @@ async fn webhook_attempts_show_their_answer_and_headers_and_a_replay_keeps_the_w
     assert_eq!(resp.status(), 303);
     let listed = server.get(Some(&user.token), "/webhooks").await;
     assert_eq!(listed.data()[0]["active"], true, "{:?}", listed.data());
+}
+
+#[tokio::test]
+async fn an_admin_user_made_by_the_command_line_signs_in_with_their_password() {
+    // No --admin-token: the dashboard is off until a user is made an admin.
+    let server = TestServer::start().await;
+    let plain = server.user(10).await;
+    let login = format!("{}/admin/login", server.base);
+    assert_eq!(browser().get(&login).send().await.unwrap().status(), 404);
+
+    let dir = server.data_dir();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_renderiq-server"))
+        .args(["user", "add", "--email", "ops@example.com", "--admin"])
+        .args(["--password", "operator password"])
+        .arg("--data-dir")
+        .arg(&dir)
+        .envs(support::database_env(&dir))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin ops@example.com"));
+
+    // The sign-in page now offers the email form only (no token is configured).
+    let page = browser().get(&login).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"email\"") && !html.contains("name=\"token\""));
+
+    let sign_in_as = |email: &str, password: &str| {
+        browser()
+            .post(&login)
+            .header("content-type", FORM)
+            .body(form_body(&[("email", email), ("password", password)]))
+            .send()
+    };
+    // A wrong password, and a user who is not an admin, are refused.
+    assert_eq!(
+        sign_in_as("ops@example.com", "wrong")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        sign_in_as(&plain.email, support::PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let resp = sign_in_as("OPS@example.com", "operator password")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, html) = get_page(&server, &cookie, "/admin/users").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&plain.email));
+
+    // Once no longer an admin, their session opens nothing (and with no admin left and no token,
+    // the dashboard is off again).
+    server.query(
+        "UPDATE users SET is_admin = 0 WHERE email = ?1",
+        &[&"ops@example.com"],
+    );
+    let (status, _) = get_page(&server, &cookie, "/admin/users").await;
+    assert_eq!(status, 404);
 }

@@ -44,8 +44,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         4,
-        "delivery_details",
-        include_str!("../../../migrations/postgres/0004_delivery_details.sql"),
+        "dashboard",
+        include_str!("../../../migrations/postgres/0004_dashboard.sql"),
     ),
 ];
 

@@ -67,8 +67,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         7,
-        "delivery_details",
-        include_str!("../../../migrations/sqlite/0007_delivery_details.sql"),
+        "dashboard",
+        include_str!("../../../migrations/sqlite/0007_dashboard.sql"),
     ),
 ];
 
