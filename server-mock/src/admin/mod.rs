@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/renders", get(pages::renders))
         .route("/renders/{id}", get(pages::render))
         .route("/users", get(pages::users).post(pages::create_user))
+        .route("/users/{id}", get(pages::user))
         .route("/users/{id}/grant", post(pages::grant))
         .route("/users/{id}/revoke", post(pages::revoke))
         .route("/webhooks", get(pages::webhooks))
@@ -76,6 +77,7 @@ fn templates() -> &'static Environment<'static> {
             ("renders.html", include_str!("templates/renders.html")),
             ("render.html", include_str!("templates/render.html")),
             ("users.html", include_str!("templates/users.html")),
+            ("user.html", include_str!("templates/user.html")),
             ("health.html", include_str!("templates/health.html")),
             ("webhooks.html", include_str!("templates/webhooks.html")),
         ] {

@@ -682,3 +682,63 @@ pub async fn enable_webhook(
         Err(ApiError::NotFound(format!("no webhook {id}")))
     }
 }
+
+#[derive(Debug, Serialize)]
+struct LedgerEntry {
+    kind: String,
+    amount: i64,
+    balance_after: i64,
+    reference_id: Option<String>,
+    description: Option<String>,
+    created_at: String,
+}
+
+/// Ledger entries shown on a user's page.
+const LEDGER_LIMIT: u32 = 100;
+
+/// `GET /admin/users/{id}`: one user's balance and ledger.
+pub async fn user(
+    State(state): State<AppState>,
+    session: AdminSession,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(u) = admin::users(&state.store, USERS_LIMIT)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+    else {
+        return Err(ApiError::NotFound(format!("no user {id}")));
+    };
+    let ledger = crate::store::credits::transactions(&state.store, &id, 1, LEDGER_LIMIT).await?;
+    let entries: Vec<LedgerEntry> = ledger
+        .items
+        .into_iter()
+        .map(|t| LedgerEntry {
+            kind: serde_json::to_value(t.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            amount: t.amount,
+            balance_after: t.balance_after,
+            reference_id: t.reference_id,
+            description: t.description,
+            created_at: time(t.created_at),
+        })
+        .collect();
+    Ok(page(
+        "user.html",
+        context! {
+            csrf => session.csrf,
+            section => "users",
+            email => u.email,
+            name => u.name,
+            id => u.id,
+            balance => u.balance,
+            total_earned => u.total_earned,
+            total_spent => u.total_spent,
+            entries => Value::from_serialize(&entries),
+            total => ledger.total,
+            limit => LEDGER_LIMIT,
+        },
+    ))
+}

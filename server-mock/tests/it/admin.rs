@@ -214,6 +214,15 @@ async fn granting_credits_needs_the_sessions_csrf_token_and_changes_the_balance(
     assert_eq!(ledger.data()["items"][0]["type"], "grant");
     assert_eq!(ledger.data()["items"][0]["amount"], 40);
 
+    // The user's page shows the ledger: the first grant, then this one.
+    let (status, html) = get_page(&server, &cookie, &format!("/admin/users/{user_id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-stat=\"balance\"><b>45</b>"), "{html}");
+    let grants: Vec<&str> = html.split("<tr class=\"ledger grant\">").skip(1).collect();
+    assert_eq!(grants.len(), 2, "{html}");
+    assert!(grants[0].contains("+40") && grants[0].contains("admin dashboard"));
+    assert!(grants[1].contains("+5"));
+
     // Nonsense amounts grant nothing.
     for amount in ["-5", "0", "ten"] {
         let resp = post_form(
@@ -361,6 +370,19 @@ async fn the_gallery_shows_a_completed_render_with_images_that_load_and_its_time
     // What a user sent is shown as text, never as markup.
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;"));
+
+    // The owner's ledger links the spend to the render.
+    let (status, html) = get_page(&server, &cookie, &format!("/admin/users/{}", user.id)).await;
+    assert_eq!(status, 200);
+    let spend = &html[html
+        .find("<tr class=\"ledger spend\">")
+        .expect("a spend entry")..];
+    assert!(spend.contains("-10"), "{spend}");
+    assert!(
+        spend.contains(&format!("href=\"&#x2f;admin&#x2f;renders&#x2f;{id}\""))
+            || spend.contains(&format!("/admin/renders/{id}\"")),
+        "{spend}"
+    );
 
     let (status, html) = get_page(&server, &cookie, "/admin/health").await;
     assert_eq!(status, 200);
