@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use fast_image_resize::images::{Image, TypedImageRef};
 use fast_image_resize::pixels::InnerPixel;
-use fast_image_resize::pixels::{U8x3, U8x4};
+use fast_image_resize::pixels::U8x4;
 use fast_image_resize::{FilterType, ImageView, PixelTrait, ResizeAlg, ResizeOptions, Resizer};
 
 use super::source::{Layout, Pixels};
@@ -94,14 +94,42 @@ fn pack(src: &Pixels<'_>, swap: bool) -> Vec<u8> {
 
 /// Resamples `src` to `width` x `height` with [`FILTER`].
 ///
-/// Through `fast_image_resize`'s typed entry point for the two pixel types a screenshot can
-/// have: its untyped `resize` matches on every pixel type it knows (16-bit, float, grey...) and
-/// so links their convolution code too, about 0.7 MB of each shipped library.
+/// Through `fast_image_resize`'s typed entry point, built with its `only_u8x4` feature: the
+/// untyped `resize` matches on every pixel type it knows (16-bit, float, grey...) and 3-byte
+/// pixels have convolution kernels of their own, about 1 MB of each shipped library together.
+/// Captures are 4-byte pixels; a 3-byte image (a decoded JPEG file) is widened to opaque RGBA,
+/// resampled, and narrowed back, two cheap passes beside its decoding.
 fn resample(src: &Pixels<'_>, width: u32, height: u32, use_alpha: bool) -> Result<Vec<u8>> {
     match src.layout {
-        Layout::Rgb8 => resample_as::<U8x3>(src, width, height, false),
+        Layout::Rgb8 => {
+            let widened = rgb_to_rgba(src);
+            let wide = Pixels::tight(&widened, src.width, src.height, Layout::Rgba8);
+            let mut out = resample_as::<U8x4>(&wide, width, height, false)?;
+            rgba_to_rgb_in_place(&mut out);
+            Ok(out)
+        }
         Layout::Rgba8 | Layout::Bgra8 => resample_as::<U8x4>(src, width, height, use_alpha),
     }
+}
+
+/// The rows of a 3-byte `src` as one tight top-down RGBA buffer, alpha 255.
+fn rgb_to_rgba(src: &Pixels<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(src.width as usize * src.height as usize * 4);
+    for row in src.rows() {
+        for px in row.chunks_exact(3) {
+            out.extend_from_slice(&[px[0], px[1], px[2], 0xFF]);
+        }
+    }
+    out
+}
+
+/// Drops every fourth byte, keeping the first three of each pixel, and shortens `pixels`.
+fn rgba_to_rgb_in_place(pixels: &mut Vec<u8>) {
+    let count = pixels.len() / 4;
+    for i in 0..count {
+        pixels.copy_within(i * 4..i * 4 + 3, i * 3);
+    }
+    pixels.truncate(count * 3);
 }
 
 fn resample_as<P: PixelTrait>(
@@ -204,6 +232,24 @@ mod tests {
     fn fit_keeps_thin_images_at_least_one_pixel_wide() {
         assert_eq!(fit(10_000, 1, 100), (100, 1));
         assert_eq!(fit(1, 10_000, 100), (1, 100));
+    }
+
+    #[test]
+    fn three_byte_pixels_widen_to_opaque_rgba_and_narrow_back() {
+        let data = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        let src = Pixels::tight(&data, 2, 2, Layout::Rgb8);
+        let mut wide = rgb_to_rgba(&src);
+        assert_eq!(wide, [1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255]);
+        rgba_to_rgb_in_place(&mut wide);
+        assert_eq!(wide, data);
+    }
+
+    #[test]
+    fn a_three_byte_image_resamples_to_three_byte_pixels_of_its_colour() {
+        let data = [10u8, 200, 30].repeat(40 * 20);
+        let src = Pixels::tight(&data, 40, 20, Layout::Rgb8);
+        let out = resample(&src, 20, 10, false).unwrap();
+        assert_eq!(out, [10u8, 200, 30].repeat(20 * 10));
     }
 
     #[test]

@@ -97,6 +97,20 @@ impl<'a> Pixels<'a> {
         })
     }
 
+    /// Tight, top-down pixels of a known layout; `data` holds exactly `width * height` pixels.
+    pub(crate) fn tight(data: &'a [u8], width: u32, height: u32, layout: Layout) -> Self {
+        let stride = width as usize * layout.bytes_per_pixel();
+        debug_assert_eq!(data.len(), stride * height as usize);
+        Self {
+            data,
+            width,
+            height,
+            stride,
+            layout,
+            bottom_up: false,
+        }
+    }
+
     fn row_bytes(&self) -> usize {
         self.width as usize * self.layout.bytes_per_pixel()
     }
