@@ -239,7 +239,10 @@ mod tests {
         let data = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
         let src = Pixels::tight(&data, 2, 2, Layout::Rgb8);
         let mut wide = rgb_to_rgba(&src);
-        assert_eq!(wide, [1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255]);
+        assert_eq!(
+            wide,
+            [1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255]
+        );
         rgba_to_rgb_in_place(&mut wide);
         assert_eq!(wide, data);
     }
