@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! cargo run --release -p renderiq-sdk --example prepare_bench -- \
-//!     [--iterations 20] [--raw-out capture.rgba] [--jpeg-out out.jpg]
+//!     [--iterations 20] [--raw-in capture.rgba] [--raw-out capture.rgba] [--jpeg-out out.jpg]
 //! ```
 //!
-//! `--raw-out` writes the capture's pixels (tight RGBA rows) so another tool can time the same
+//! `--raw-in` times another 3840x2160 capture (tight RGBA rows, e.g. `python_bench.py`'s frame,
+//! for a profile of that work) instead of the synthetic one; `--raw-out` writes the capture's pixels (tight RGBA rows) so another tool can time the same
 //! work on the same image; `--jpeg-out` writes the prepared JPEG.
 
 // A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
@@ -26,6 +27,7 @@ const WARMUP: u32 = 2;
 
 struct Args {
     iterations: u32,
+    raw_in: Option<String>,
     raw_out: Option<String>,
     jpeg_out: Option<String>,
 }
@@ -33,6 +35,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         iterations: 20,
+        raw_in: None,
         raw_out: None,
         jpeg_out: None,
     };
@@ -43,6 +46,7 @@ fn parse_args() -> Result<Args, String> {
             "--iterations" => {
                 args.iterations = value()?.parse().map_err(|e| format!("--iterations: {e}"))?;
             }
+            "--raw-in" => args.raw_in = Some(value()?),
             "--raw-out" => args.raw_out = Some(value()?),
             "--jpeg-out" => args.jpeg_out = Some(value()?),
             other => return Err(format!("unknown argument {other:?}")),
@@ -56,10 +60,19 @@ fn parse_args() -> Result<Args, String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args().inspect_err(|_| {
-        eprintln!("usage: prepare_bench [--iterations N] [--raw-out PATH] [--jpeg-out PATH]");
+        eprintln!("usage: prepare_bench [--iterations N] [--raw-in PATH] [--raw-out PATH] [--jpeg-out PATH]");
     })?;
     let (width, height) = (viewport::WIDTH, viewport::HEIGHT);
-    let pixels = viewport::capture(width, height);
+    let pixels = match &args.raw_in {
+        Some(path) => {
+            let pixels = std::fs::read(path)?;
+            if pixels.len() != width as usize * height as usize * 4 {
+                return Err(format!("{path}: not {width}x{height} tight RGBA pixels").into());
+            }
+            pixels
+        }
+        None => viewport::capture(width, height),
+    };
     if let Some(path) = &args.raw_out {
         std::fs::write(path, &pixels)?;
     }

@@ -15,8 +15,15 @@ use super::idempotency::{self, Answer, Key};
 use super::outbox::{self, EventBody};
 use super::{credits, page_of, page_offset, projects, Error, Result, Store};
 
-pub(super) const COLUMNS: &str = "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
-     credits_cost, input_path, output_path, error, callback_url, platform, created_at, updated_at, completed_at";
+/// The columns a [`RenderRow`] is read from, as a literal for `concat!`.
+macro_rules! columns {
+    () => {
+        "id, user_id, project_id, status, progress, prompt, style, quality, aspect_ratio, \
+         credits_cost, input_path, output_path, error, callback_url, platform, created_at, \
+         updated_at, completed_at"
+    };
+}
+pub(super) const COLUMNS: &str = columns!();
 
 /// A `renders` row.
 #[derive(Debug, Clone)]
@@ -527,7 +534,12 @@ pub async fn forget_files(
 
 fn find_in(conn: &Conn<'_>, id: &str, user_id: Option<&str>) -> Result<Option<RenderRow>> {
     conn.query_opt(
-        &format!("SELECT {COLUMNS} FROM renders WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR user_id = ?2)"),
+        // One literal, not formatted per call: the status read is the API's hottest query.
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM renders WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR user_id = ?2)"
+        ),
         args![id, user_id],
     )?
     .map(|r| RenderRow::from_row(&r))
