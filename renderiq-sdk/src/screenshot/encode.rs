@@ -1,11 +1,11 @@
-//! Encoding a [`Frame`]: JPEG with `jpeg-encoder` (SIMD), PNG and lossless WebP with `image`.
+//! Encoding a [`Frame`]: JPEG with our own baseline encoder ([`super::jpeg`]), PNG and lossless
+//! WebP with `image`.
 //!
 //! Encoders get pixels only, never metadata, so the output carries no EXIF, GPS or ICC data.
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
-use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use super::resize::Frame;
 use super::source::Layout;
@@ -39,20 +39,15 @@ fn encode_jpeg(frame: &Frame<'_>, quality: u8) -> Result<Vec<u8>> {
             frame.width, frame.height
         )));
     };
-    let color = match frame.layout {
-        Layout::Rgb8 => ColorType::Rgb,
-        Layout::Rgba8 => ColorType::Rgba,
-        Layout::Bgra8 => ColorType::Bgra,
-    };
-    let mut out = Vec::with_capacity(estimate_jpeg_len(frame));
-    let mut encoder = Encoder::new(&mut out, quality);
-    // 4:2:0 at every quality (the encoder switches to 4:4:4 at 90 and above on its own):
-    // screenshots for an AI render gain nothing from full-resolution chroma.
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    encoder
-        .encode(&frame.data, width, height, color)
-        .map_err(|e| encode_error(OutputFormat::Jpeg, e))?;
-    Ok(out)
+    // 4:2:0 at every quality: screenshots for an AI render gain nothing from full-resolution
+    // chroma. RGB, RGBA and BGRA are read as they are (alpha ignored: flattened before).
+    Ok(super::jpeg::encode(
+        &frame.data,
+        width,
+        height,
+        frame.layout,
+        quality,
+    ))
 }
 
 fn encode_png(frame: &Frame<'_>) -> Result<Vec<u8>> {
@@ -83,10 +78,6 @@ fn color_type(frame: &Frame<'_>) -> Result<ExtendedColorType> {
 }
 
 /// A first guess at the JPEG size (about 1.5 bits per pixel), to avoid regrowing the buffer.
-fn estimate_jpeg_len(frame: &Frame<'_>) -> usize {
-    (frame.width as usize * frame.height as usize) / 5 + 1024
-}
-
 fn encode_error(format: OutputFormat, e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::new(
         ErrorKind::Image,

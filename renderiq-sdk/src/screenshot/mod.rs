@@ -33,6 +33,7 @@
 //! ```
 
 mod encode;
+mod jpeg;
 mod resize;
 mod source;
 
