@@ -7,8 +7,9 @@
 //! ```
 //!
 //! `--raw-in` times another 3840x2160 capture (tight RGBA rows, e.g. `python_bench.py`'s frame,
-//! for a profile of that work) instead of the synthetic one; `--raw-out` writes the capture's pixels (tight RGBA rows) so another tool can time the same
-//! work on the same image; `--jpeg-out` writes the prepared JPEG.
+//! for a profile of that work) instead of the synthetic one; `--raw-out` writes the capture's
+//! pixels (tight RGBA rows) so another tool can time the same work on the same image;
+//! `--jpeg-out` writes the prepared JPEG.
 
 // A failed unwrap is how a test, bench or example reports; the workspace lints forbid it in
 // the library only.

@@ -164,15 +164,15 @@ fn encode_any(pixels: &[u8], width: u16, height: u16, layout: Layout, quality: u
         }
         for mx in 0..band.padded / 16 {
             for (by, bx) in [(0, 0), (0, 8), (8, 0), (8, 8)] {
-                band.block(&band.y, band.padded, by, mx * 16 + bx, &mut block);
+                copy_block(&band.y, band.padded, by, mx * 16 + bx, &mut block);
                 luma.quantize(&block, &mut coefs);
                 bits.block(&coefs, &mut dc[0], &tables[0], &tables[1]);
             }
             let half = band.padded / 2;
-            band.block(&band.cb, half, 0, mx * 8, &mut block);
+            copy_block(&band.cb, half, 0, mx * 8, &mut block);
             chroma.quantize(&block, &mut coefs);
             bits.block(&coefs, &mut dc[1], &tables[2], &tables[3]);
-            band.block(&band.cr, half, 0, mx * 8, &mut block);
+            copy_block(&band.cr, half, 0, mx * 8, &mut block);
             chroma.quantize(&block, &mut coefs);
             bits.block(&coefs, &mut dc[2], &tables[2], &tables[3]);
         }
@@ -302,12 +302,13 @@ impl Band {
             }
         }
     }
+}
 
-    #[inline(always)]
-    fn block(&self, plane: &[f32], stride: usize, top: usize, left: usize, block: &mut Block) {
-        for (dst, src) in block.iter_mut().zip(plane[top * stride..].chunks(stride)) {
-            dst.copy_from_slice(&src[left..left + 8]);
-        }
+/// Copies the 8x8 block at (`top`, `left`) of a plane `stride` samples wide into `block`.
+#[inline(always)]
+fn copy_block(plane: &[f32], stride: usize, top: usize, left: usize, block: &mut Block) {
+    for (dst, src) in block.iter_mut().zip(plane[top * stride..].chunks(stride)) {
+        dst.copy_from_slice(&src[left..left + 8]);
     }
 }
 
@@ -356,9 +357,9 @@ impl Quantizer {
                 b[y][x] = whole(v);
             }
         }
-        dct_columns::<{ CONST_BITS - PASS1_BITS }, PASS1_BITS>(&mut b);
+        dct_columns::<true>(&mut b);
         transpose(&mut b);
-        dct_columns::<{ CONST_BITS + PASS1_BITS }, 0>(&mut b);
+        dct_columns::<false>(&mut b);
         let values = b.as_flattened();
         for i in 0..64 {
             // libjpeg's (|v| + divisor / 2) / divisor, signed back. In floating point with 0.5
@@ -396,11 +397,16 @@ fn descale(x: i32, n: u32) -> i32 {
 }
 
 /// One pass of the Loeffler-Ligtenberg-Moschytz DCT (as in libjpeg's `jfdctint.c`) down each of
-/// the eight columns at once: odd outputs and the cosine-weighted even ones descaled by
-/// `ODD_SHIFT` bits, the two plain even sums scaled by `EVEN_SHIFT` (up for the first pass,
-/// down for the second).
+/// the eight columns at once. The first pass keeps `PASS1_BITS` of extra precision (the plain
+/// even sums scaled up, the weighted outputs descaled by `CONST_BITS - PASS1_BITS`); the second
+/// takes it off again (by `PASS1_BITS` and `CONST_BITS + PASS1_BITS`).
 #[inline(always)]
-fn dct_columns<const ODD_SHIFT: u32, const EVEN_SHIFT: u32>(b: &mut [[i32; 8]; 8]) {
+fn dct_columns<const FIRST_PASS: bool>(b: &mut [[i32; 8]; 8]) {
+    let shift = if FIRST_PASS {
+        CONST_BITS - PASS1_BITS
+    } else {
+        CONST_BITS + PASS1_BITS
+    };
     let [d0, d1, d2, d3, d4, d5, d6, d7] = *b;
     for x in 0..8 {
         let tmp0 = d0[x] + d7[x];
@@ -416,7 +422,7 @@ fn dct_columns<const ODD_SHIFT: u32, const EVEN_SHIFT: u32>(b: &mut [[i32; 8]; 8
         let tmp13 = tmp0 - tmp3;
         let tmp11 = tmp1 + tmp2;
         let tmp12 = tmp1 - tmp2;
-        if EVEN_SHIFT == PASS1_BITS {
+        if FIRST_PASS {
             b[0][x] = (tmp10 + tmp11) << PASS1_BITS;
             b[4][x] = (tmp10 - tmp11) << PASS1_BITS;
         } else {
@@ -424,8 +430,8 @@ fn dct_columns<const ODD_SHIFT: u32, const EVEN_SHIFT: u32>(b: &mut [[i32; 8]; 8
             b[4][x] = descale(tmp10 - tmp11, PASS1_BITS);
         }
         let z1 = (tmp12 + tmp13) * fix(0.541_196_100);
-        b[2][x] = descale(z1 + tmp13 * fix(0.765_366_865), ODD_SHIFT);
-        b[6][x] = descale(z1 - tmp12 * fix(1.847_759_065), ODD_SHIFT);
+        b[2][x] = descale(z1 + tmp13 * fix(0.765_366_865), shift);
+        b[6][x] = descale(z1 - tmp12 * fix(1.847_759_065), shift);
 
         let z1 = tmp4 + tmp7;
         let z2 = tmp5 + tmp6;
@@ -440,10 +446,10 @@ fn dct_columns<const ODD_SHIFT: u32, const EVEN_SHIFT: u32>(b: &mut [[i32; 8]; 8
         let z2 = z2 * -fix(2.562_915_447);
         let z3 = z3 * -fix(1.961_570_560) + z5;
         let z4 = z4 * -fix(0.390_180_644) + z5;
-        b[7][x] = descale(tmp4 + z1 + z3, ODD_SHIFT);
-        b[5][x] = descale(tmp5 + z2 + z4, ODD_SHIFT);
-        b[3][x] = descale(tmp6 + z2 + z3, ODD_SHIFT);
-        b[1][x] = descale(tmp7 + z1 + z4, ODD_SHIFT);
+        b[7][x] = descale(tmp4 + z1 + z3, shift);
+        b[5][x] = descale(tmp5 + z2 + z4, shift);
+        b[3][x] = descale(tmp6 + z2 + z3, shift);
+        b[1][x] = descale(tmp7 + z1 + z4, shift);
     }
 }
 
@@ -516,13 +522,23 @@ impl BitWriter {
             if (word & 0x8080_8080) & !(word.wrapping_add(0x0101_0101)) == 0 {
                 self.out.extend_from_slice(&bytes);
             } else {
-                for b in bytes {
-                    self.out.push(b);
-                    if b == 0xFF {
-                        self.out.push(0);
-                    }
-                }
+                bytes.into_iter().for_each(|b| self.push_stuffed(b));
             }
+        }
+    }
+
+    /// `symbol`'s Huffman code from `codes`.
+    #[inline(always)]
+    fn code(&mut self, codes: &Codes, symbol: usize) {
+        self.put(u32::from(codes.code[symbol]), u32::from(codes.len[symbol]));
+    }
+
+    /// One byte of entropy-coded data: an 0xFF is followed by a stuffed 0x00.
+    #[inline(always)]
+    fn push_stuffed(&mut self, b: u8) {
+        self.out.push(b);
+        if b == 0xFF {
+            self.out.push(0);
         }
     }
 
@@ -533,10 +549,7 @@ impl BitWriter {
         let diff = coefs[0] - *dc;
         *dc = coefs[0];
         let size = magnitude_bits(diff);
-        self.put(
-            u32::from(dc_codes.code[size as usize]),
-            u32::from(dc_codes.len[size as usize]),
-        );
+        self.code(dc_codes, size as usize);
         if size > 0 {
             self.put(extra_bits(diff, size), size);
         }
@@ -558,26 +571,17 @@ impl BitWriter {
             let mut run = i - last - 1;
             last = i;
             while run > 15 {
-                self.put(
-                    u32::from(ac_codes.code[0xF0]),
-                    u32::from(ac_codes.len[0xF0]),
-                );
+                self.code(ac_codes, 0xF0);
                 run -= 16;
             }
             let v = zigzag[i as usize];
             let size = magnitude_bits(v);
             let symbol = ((run << 4) | size) as usize;
-            self.put(
-                u32::from(ac_codes.code[symbol]),
-                u32::from(ac_codes.len[symbol]),
-            );
+            self.code(ac_codes, symbol);
             self.put(extra_bits(v, size), size);
         }
         if last != 63 {
-            self.put(
-                u32::from(ac_codes.code[0x00]),
-                u32::from(ac_codes.len[0x00]),
-            );
+            self.code(ac_codes, 0x00);
         }
     }
 
@@ -587,11 +591,7 @@ impl BitWriter {
         self.put((1 << pad) - 1, pad);
         while self.used >= 8 {
             self.used -= 8;
-            let b = (self.acc >> self.used) as u8;
-            self.out.push(b);
-            if b == 0xFF {
-                self.out.push(0);
-            }
+            self.push_stuffed((self.acc >> self.used) as u8);
         }
         self.out
     }
