@@ -594,24 +594,29 @@ pub fn generate_secret() -> String {
 /// assert_eq!(err.kind(), renderiq_sdk::ErrorKind::Decode);
 /// ```
 pub fn parse_event(payload: &[u8]) -> Result<Event> {
-    // A render event straight from the bytes, the usual case; any other body through a JSON
-    // value, as `Event::from_json` reads it.
-    if let Ok(event) = serde_json::from_slice::<WebhookEvent>(payload) {
+    // JSON text is UTF-8 (RFC 8259): checked once for the whole body, so serde reads each
+    // string in place without checking it again. Then a render event straight from the text,
+    // the usual case; any other body through a JSON value, as `Event::from_json` reads it.
+    let text = std::str::from_utf8(payload).map_err(|e| not_json(format!("not UTF-8: {e}"), e))?;
+    if let Ok(event) = serde_json::from_str::<WebhookEvent>(text) {
         return Ok(Event::Render(Box::new(event)));
     }
-    serde_json::from_slice(payload)
+    serde_json::from_str(text)
         .map(Event::from_json)
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "the webhook body is not JSON ({e}); its signature is valid, so read the \
-                     bytes `verify` returned instead of parsing them as an event"
-                ),
-            )
-            .with_code("WEBHOOK_BAD_PAYLOAD")
-            .with_source(e)
-        })
+        .map_err(|e| not_json(e.to_string(), e))
+}
+
+/// `WEBHOOK_BAD_PAYLOAD`: a verified body that is not JSON.
+fn not_json(why: String, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::new(
+        ErrorKind::Decode,
+        format!(
+            "the webhook body is not JSON ({why}); its signature is valid, so read the bytes \
+             `verify` returned instead of parsing them as an event"
+        ),
+    )
+    .with_code("WEBHOOK_BAD_PAYLOAD")
+    .with_source(source)
 }
 
 /// A delivery body as the language bindings hand it over, one flat JSON object:

@@ -12,6 +12,7 @@ mod errors;
 mod image;
 mod operation;
 mod store;
+mod text;
 mod webhooks;
 
 use pyo3::prelude::*;

@@ -2,16 +2,17 @@
 //!
 //! `renderiq.webhooks.Webhook` is this module's class, so a call goes from Python straight to
 //! Rust. The arguments are read where they lie: `bytes` bodies without a copy, header mappings
-//! by walking their items (only the three delivery headers are decoded). A verified delivery
+//! by walking their items, names and values read in place (`text.rs`). A verified delivery
 //! becomes a `renderiq.WebhookEvent` over the core's typed event, parsed by serde into Rust
 //! structs (a body that is not JSON fails here, at verification). Its Python objects are built
-//! when first read, without a detour through JSON values or dicts: `data`, the
+//! when first read, and kept, without a detour through JSON values or dicts: `data`, the
 //! `renderiq.Render`, gets its fields set one by one (as `object.__setattr__` would, skipping
 //! the dataclass `__init__`), its enums are cached members and its times `datetime`s made once
 //! per distinct instant; `payload`, the whole body as Python objects, is `json.loads` of the
 //! body. A verification is a few microseconds of CPU, so the GIL is kept: releasing and taking
 //! it back would cost about as much.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -22,10 +23,11 @@ use pyo3::types::{
     PyBool, PyBytes, PyDateTime, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType, PyTzInfo,
 };
 use pyo3::{ffi, intern};
-use renderiq_sdk::types::{Event, Platform, Quality, Render, RenderStatus};
+use renderiq_sdk::types::{events, Event, Platform, Quality, Render, RenderStatus};
 use renderiq_sdk::webhooks::{self, Webhook};
 
 use crate::errors::err;
+use crate::text::utf8;
 
 /// One webhook's signing secret (``whsec_...``, as shown at registration); reuse it for every
 /// delivery: it keeps the secret decoded and the HMAC keyed.
@@ -123,7 +125,11 @@ impl PyWebhook {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let found = delivery_headers(headers)?;
-        let pairs = found.iter().map(|(name, value)| (*name, value.as_str()));
+        let values = found
+            .iter()
+            .map(|(name, value)| Ok((*name, text(value).map_err(|_| not_headers())?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        let pairs = values.iter().map(|(name, value)| (*name, value.as_ref()));
         let result = match now {
             Some(now) if !now.is_none() => {
                 self.inner.verify_at(body, pairs, unix_seconds(now, "now")?)
@@ -217,19 +223,25 @@ fn unix_seconds(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
 /// without decoding them.
 const SHORTEST_HEADER: isize = webhooks::HEADER_ID.len() as isize;
 
-/// The delivery's `webhook-*` headers as `(lower-case name, value)`, in the order given.
-fn delivery_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, String)>> {
-    let bad = || PyTypeError::new_err("headers must be a mapping of header names to values");
+fn not_headers() -> PyErr {
+    PyTypeError::new_err("headers must be a mapping of header names to str (or bytes) values")
+}
+
+/// The delivery's `webhook-*` headers as `(lower-case name, value object)`, in the order given;
+/// every other header is skipped by its length or its name, read in place.
+fn delivery_headers<'py>(
+    headers: &Bound<'py, PyAny>,
+) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
     let mut found = Vec::with_capacity(3);
-    let mut add = |name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>| -> PyResult<()> {
-        if let Some(name) = delivery_header_name(name).map_err(|_| bad())? {
-            found.push((name, text(value).map_err(|_| bad())?));
+    let mut add = |name: &Bound<'py, PyAny>, value: Bound<'py, PyAny>| -> PyResult<()> {
+        if let Some(name) = delivery_header_name(name).map_err(|_| not_headers())? {
+            found.push((name, value));
         }
         Ok(())
     };
     if let Ok(dict) = headers.cast::<PyDict>() {
         for (name, value) in dict.iter() {
-            add(&name, &value)?;
+            add(&name, value)?;
         }
         return Ok(found);
     }
@@ -237,25 +249,25 @@ fn delivery_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(&'static str, S
     let items = if headers.hasattr(intern!(py, "items"))? {
         headers
             .call_method0(intern!(py, "items"))
-            .map_err(|_| bad())?
+            .map_err(|_| not_headers())?
     } else {
         headers.clone()
     };
-    for item in items.try_iter().map_err(|_| bad())? {
-        let item = item.map_err(|_| bad())?;
+    for item in items.try_iter().map_err(|_| not_headers())? {
+        let item = item.map_err(|_| not_headers())?;
         let pair = match item.cast::<PyTuple>() {
             Ok(t) => t.clone(),
             Err(_) => PyTuple::new(
                 py,
                 item.try_iter()
-                    .map_err(|_| bad())?
+                    .map_err(|_| not_headers())?
                     .collect::<PyResult<Vec<_>>>()?,
             )?,
         };
         if pair.len() != 2 {
-            return Err(bad());
+            return Err(not_headers());
         }
-        add(&pair.get_item(0)?, &pair.get_item(1)?)?;
+        add(&pair.get_item(0)?, pair.get_item(1)?)?;
     }
     Ok(found)
 }
@@ -280,13 +292,13 @@ fn delivery_header_name(name: &Bound<'_, PyAny>) -> PyResult<Option<&'static str
     .find(|h| name.eq_ignore_ascii_case(h)))
 }
 
-/// A header name or value: `str`, or `bytes` decoded as UTF-8 (invalid bytes replaced).
-fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+/// A header name or value, read in place: `str`, or `bytes` as UTF-8 (invalid bytes replaced).
+fn text<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(s.to_cow()?.into_owned());
+        return utf8(s);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned());
+        return Ok(String::from_utf8_lossy(b.as_bytes()));
     }
     Err(PyTypeError::new_err(
         "header names and values must be str (or bytes)",
@@ -297,8 +309,10 @@ fn text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 struct Classes {
     event: Py<PyType>,
     render: Py<PyType>,
-    /// `WebhookEvent`'s marker for a payload not read yet.
-    unread: Py<PyAny>,
+    /// `json.loads`, for `payload`.
+    loads: Py<PyAny>,
+    /// The known event types as `str`s, in the order of the core's `events::ALL`.
+    kinds: Vec<Py<PyString>>,
     /// The enum members, in the order of the core's `ALL`.
     status: Vec<Py<PyAny>>,
     quality: Vec<Py<PyAny>>,
@@ -324,7 +338,11 @@ fn classes(py: Python<'_>) -> PyResult<&'static Classes> {
                 .cast_into::<PyType>()?
                 .unbind(),
             render: models.getattr("Render")?.cast_into::<PyType>()?.unbind(),
-            unread: models.getattr("_UNREAD")?.unbind(),
+            loads: py.import("json")?.getattr("loads")?.unbind(),
+            kinds: events::ALL
+                .iter()
+                .map(|kind| PyString::intern(py, kind).unbind())
+                .collect(),
             status: members("RenderStatus", &RenderStatus::ALL.map(RenderStatus::as_str))?,
             quality: members("Quality", &Quality::ALL.map(Quality::as_str))?,
             platform: members("Platform", &Platform::ALL.map(Platform::as_str))?,
@@ -419,45 +437,81 @@ fn opt_str<'py>(py: Python<'py>, s: Option<&str>) -> Bound<'py, PyAny> {
     )
 }
 
-/// A parsed delivery (the core's typed [`Event`]), kept by a `renderiq.WebhookEvent` until its
-/// `timestamp` or `data` is first read: then these build the Python objects.
+/// A parsed delivery (the core's typed [`Event`]) and its body, held by a
+/// `renderiq.WebhookEvent` as `_parsed`: each of the event's `timestamp`, `data` and `payload`
+/// is built the first time it is read and kept, so later reads return the same object.
 #[pyclass(name = "ParsedEvent", module = "renderiq._native", frozen)]
 pub struct PyParsedEvent {
     event: Event,
+    body: Py<PyAny>,
+    timestamp: PyOnceLock<Py<PyAny>>,
+    render: PyOnceLock<Py<PyAny>>,
+    payload: PyOnceLock<Py<PyAny>>,
 }
 
 #[pymethods]
 impl PyParsedEvent {
     /// The event's time as a UTC `datetime`, or `None` when the body has none.
     fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Times::default().get_opt(py, self.event.timestamp())
+        self.timestamp
+            .get_or_try_init(py, || {
+                Ok(Times::default()
+                    .get_opt(py, self.event.timestamp())?
+                    .unbind())
+            })
+            .map(|t| t.bind(py).clone())
     }
 
     /// The render of a render event as a `renderiq.Render`, else `None`.
     fn render<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.event.render() {
-            Some(render) => render_object(py, classes(py)?, render, &mut Times::default()),
-            None => Ok(py.None().into_bound(py)),
-        }
+        self.render
+            .get_or_try_init(py, || match self.event.render() {
+                Some(render) => {
+                    Ok(render_object(py, classes(py)?, render, &mut Times::default())?.unbind())
+                }
+                None => Ok(py.None()),
+            })
+            .map(|r| r.bind(py).clone())
+    }
+
+    /// The whole body as Python objects: `json.loads` of it.
+    fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.payload
+            .get_or_try_init(py, || {
+                Ok(classes(py)?
+                    .loads
+                    .bind(py)
+                    .call1((self.body.bind(py),))?
+                    .unbind())
+            })
+            .map(|p| p.bind(py).clone())
     }
 }
 
-/// The `renderiq.WebhookEvent` of a parsed delivery: its `type` set, the parsed event kept for
-/// `timestamp` and `data`, `body` for `payload`; each is built when first read.
+/// The `renderiq.WebhookEvent` of a parsed delivery: its `type` set and the parsed event with
+/// its body kept in `_parsed`, which builds the other fields when they are first read.
 fn event_object<'py>(event: Event, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = body.py();
     let classes = classes(py)?;
     let obj = blank(classes.event.bind(py))?;
-    let unread = classes.unread.bind(py);
-    set(&obj, intern!(py, "type"), &opt_str(py, event.kind()))?;
-    set(&obj, intern!(py, "_timestamp"), unread)?;
-    set(&obj, intern!(py, "_data"), unread)?;
-    set(&obj, intern!(py, "_payload"), unread)?;
-    set(&obj, intern!(py, "_body"), body)?;
+    let kind = event.kind();
+    let known = events::ALL.iter().position(|k| Some(*k) == kind);
+    let kind = match known {
+        Some(i) => classes.kinds[i].bind(py).clone().into_any(),
+        None => opt_str(py, kind),
+    };
+    set(&obj, intern!(py, "type"), &kind)?;
+    let parsed = PyParsedEvent {
+        event,
+        body: body.clone().unbind(),
+        timestamp: PyOnceLock::new(),
+        render: PyOnceLock::new(),
+        payload: PyOnceLock::new(),
+    };
     set(
         &obj,
         intern!(py, "_parsed"),
-        Bound::new(py, PyParsedEvent { event })?.as_any(),
+        Bound::new(py, parsed)?.as_any(),
     )?;
     Ok(obj)
 }

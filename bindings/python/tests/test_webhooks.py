@@ -245,6 +245,9 @@ def test_webhook_event_is_frozen_compared_by_value_and_reads_its_payload_once() 
     same = renderiq.WebhookEvent(event.type, event.timestamp, event.data, json.loads(EVENT_BODY))
     assert event == same and repr(event) == repr(same)
     assert event.payload is event.payload
+    # each field is built once and kept: a second read is the same object
+    assert event.data is event.data and event.timestamp is event.timestamp
+    assert event.type == "render.completed" and type(event.type) is str
     with pytest.raises(AttributeError):
         event.type = "x"  # type: ignore[misc]
     with pytest.raises(AttributeError):
@@ -269,9 +272,16 @@ def test_headers_as_pairs_bytes_or_a_mapping_object_and_every_time_form() -> Non
     first, second = f"v1,{'A' * 43}=", good["webhook-signature"]
     pairs = [(k, v) for k, v in good.items() if k != "webhook-signature"]
     hook.verify_signature(EVENT_BODY, pairs + [("webhook-signature", first), ("Webhook-Signature", second)], now=ts)
-    for bad in (5, [("webhook-id",)], [(1, "x")]):
+    for bad in (5, [("webhook-id",)], [(1, "x")], dict(good, **{"webhook-id": 7}),
+                dict(good, **{"webhook-id": "msg_\ud800"})):
         with pytest.raises(TypeError, match="headers"):
             hook.verify_signature(EVENT_BODY, bad, now=ts)  # type: ignore[arg-type]
+    # values are read as they are, non-ASCII text included; other headers' values are not read
+    non_ascii = {"webhook-id": "msg_ümlaut", "webhook-timestamp": str(ts)}
+    non_ascii["webhook-signature"] = hook.sign(non_ascii["webhook-id"], ts, EVENT_BODY)
+    hook.verify_signature(EVENT_BODY, dict(non_ascii, **{"x-long-header-name": 1}), now=ts)
+    with pytest.raises(renderiq.WebhookVerificationError):
+        hook.verify_signature(EVENT_BODY, dict(non_ascii, **{"webhook-id": "msg_umlaut"}), now=ts)
     with pytest.raises(TypeError, match="now"):
         hook.verify_signature(EVENT_BODY, good, now=True)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="now"):

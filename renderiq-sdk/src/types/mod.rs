@@ -30,6 +30,7 @@ mod platform;
 mod project;
 mod render;
 mod settings;
+pub mod time;
 mod user;
 mod webhook;
 

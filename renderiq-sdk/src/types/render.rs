@@ -166,51 +166,6 @@ impl Serialize for Render {
     }
 }
 
-/// Reading RFC 3339 times the quick way first: chrono's strict RFC 3339 parser is several
-/// times faster than the lenient `FromStr` behind its serde support (which a webhook delivery
-/// would pay four times over), and that stays the fallback, so every time read before still
-/// reads the same.
-pub(crate) mod rfc3339 {
-    use std::fmt;
-
-    use chrono::{DateTime, Utc};
-    use serde::de::{self, Deserialize, Deserializer, Visitor};
-
-    /// A time read from a JSON string.
-    struct Time(DateTime<Utc>);
-
-    impl<'de> Deserialize<'de> for Time {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct TimeVisitor;
-            impl Visitor<'_> for TimeVisitor {
-                type Value = Time;
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("an RFC 3339 date and time")
-                }
-                fn visit_str<E: de::Error>(self, s: &str) -> Result<Time, E> {
-                    match DateTime::parse_from_rfc3339(s) {
-                        Ok(t) => Ok(Time(t.with_timezone(&Utc))),
-                        Err(_) => s.parse::<DateTime<Utc>>().map(Time).map_err(E::custom),
-                    }
-                }
-            }
-            deserializer.deserialize_str(TimeVisitor)
-        }
-    }
-
-    /// `deserialize_with` for a `DateTime<Utc>` field.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        Time::deserialize(d).map(|t| t.0)
-    }
-
-    /// `deserialize_with` for an `Option<DateTime<Utc>>` field (with `default`).
-    pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<DateTime<Utc>>, D::Error> {
-        Option::<Time>::deserialize(d).map(|t| t.map(|t| t.0))
-    }
-}
-
 impl<'de> Deserialize<'de> for Render {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
@@ -244,11 +199,11 @@ impl<'de> Deserialize<'de> for Render {
             error: Option<String>,
             #[serde(default)]
             platform: Platform,
-            #[serde(deserialize_with = "rfc3339::deserialize")]
+            #[serde(deserialize_with = "super::time::deserialize")]
             created_at: DateTime<Utc>,
-            #[serde(deserialize_with = "rfc3339::deserialize")]
+            #[serde(deserialize_with = "super::time::deserialize")]
             updated_at: DateTime<Utc>,
-            #[serde(default, deserialize_with = "rfc3339::deserialize_opt")]
+            #[serde(default, deserialize_with = "super::time::deserialize_opt")]
             completed_at: Option<DateTime<Utc>>,
         }
 

@@ -103,7 +103,7 @@ pub struct WebhookEvent {
     #[serde(rename = "type")]
     pub kind: String,
     /// When the event happened.
-    #[serde(deserialize_with = "super::render::rfc3339::deserialize")]
+    #[serde(deserialize_with = "super::time::deserialize")]
     pub timestamp: DateTime<Utc>,
     /// The render the event is about.
     pub data: Render,

@@ -489,6 +489,12 @@ fn signed_body_that_is_not_json_verifies_and_only_event_reading_refuses_it() {
     let e = webhooks::parse_event(verified).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
     assert_eq!(code(&e), "WEBHOOK_BAD_PAYLOAD");
+    // JSON is UTF-8: a stray byte inside a string is refused too, real UTF-8 read as sent.
+    let e = webhooks::parse_event(b"{\"type\":\"ping\",\"x\":\"\xff\"}").unwrap_err();
+    assert_eq!(code(&e), "WEBHOOK_BAD_PAYLOAD");
+    assert!(e.to_string().contains("UTF-8"), "{e}");
+    let ping = webhooks::parse_event("{\"type\":\"pïng\"}".as_bytes()).unwrap();
+    assert_eq!(ping.kind(), Some("pïng"));
 }
 
 #[test]

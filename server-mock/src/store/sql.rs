@@ -14,6 +14,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone as _, Utc};
+use renderiq_sdk::types::time::parse_utc;
 
 use super::{Error, Result};
 
@@ -156,36 +157,12 @@ impl FromValue for DateTime<Utc> {
 }
 
 /// Reads the text forms of a timestamp the server has written: `YYYY-MM-DD HH:MM:SS[.f]±HH:MM`,
-/// the same with `T`, or without an offset (UTC).
+/// the same with `T`, or without an offset (UTC). Every row a request reads carries several,
+/// so the form [`TIME_FORMAT`] writes (`…+00:00`) is read by position, by the SDK's
+/// [`parse_utc`]: chrono's format-string parser re-reads its pattern each time (a tenth of a
+/// status read's own CPU).
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    parse_written_time(s).or_else(|| parse_time_any(s))
-}
-
-/// The form [`TIME_FORMAT`] writes, `YYYY-MM-DD HH:MM:SS[.f]+00:00`, read by position: every row
-/// a request reads carries several, and chrono's format-string parser re-reads its pattern each
-/// time (a tenth of a status read's own CPU). `None` for anything else.
-fn parse_written_time(s: &str) -> Option<DateTime<Utc>> {
-    let b = s.as_bytes();
-    let rest = b.strip_suffix(b"+00:00")?;
-    if rest.len() < 19 || [b[4], b[7], b[10], b[13], b[16]] != *b"-- ::" {
-        return None;
-    }
-    let num = |from: usize, to: usize| -> Option<u32> {
-        b[from..to].iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let nanos = match &rest[19..] {
-        [] => 0,
-        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
-            num(20, rest.len())? * 10u32.pow(9 - digits.len() as u32)
-        }
-        _ => return None,
-    };
-    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
-    let time =
-        chrono::NaiveTime::from_hms_nano_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, nanos)?;
-    Some(Utc.from_utc_datetime(&date.and_time(time)))
+    parse_utc(s).or_else(|| parse_time_any(s))
 }
 
 /// Every other form, through chrono's parser.
@@ -638,20 +615,20 @@ mod tests {
             "1999-12-31 23:59:59.000001+00:00",
         ];
         for s in cases {
-            let fast = parse_written_time(s);
+            let fast = parse_utc(s);
             assert!(fast.is_some(), "{s}");
             assert_eq!(fast, parse_time_any(s), "{s}");
         }
         let t =
             Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::nanoseconds(7);
+        assert_eq!(parse_utc(&t.format(TIME_FORMAT).to_string()), Some(t));
         assert_eq!(
-            parse_written_time(&t.format(TIME_FORMAT).to_string()),
-            Some(t)
+            parse_utc("2026-01-02T03:04:05+00:00"),
+            parse_time_any("2026-01-02T03:04:05+00:00")
         );
-        // Anything else is left to chrono (or refused): other offsets, `T`, bad fields.
+        // Anything else is left to chrono (or refused): other offsets, bad fields.
         for s in [
             "2026-01-02 03:04:05+01:00",
-            "2026-01-02T03:04:05+00:00",
             "2026-02-30 03:04:05+00:00",
             "2026-01-02 24:04:05+00:00",
             "2026-01-02 03:04:05.+00:00",
@@ -659,7 +636,7 @@ mod tests {
             "2026-01-0x 03:04:05+00:00",
             "+00:00",
         ] {
-            assert_eq!(parse_written_time(s), None, "{s}");
+            assert_eq!(parse_utc(s), None, "{s}");
         }
         assert_eq!(
             parse_time("2026-01-02 04:04:05+01:00"),

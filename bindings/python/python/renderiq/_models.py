@@ -4,7 +4,6 @@ also holds deliveries that are not render events."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import FrozenInstanceError
 from datetime import datetime
 from typing import Any, Optional, Tuple
@@ -37,10 +36,6 @@ Render.is_terminal = property(  # type: ignore[attr-defined]
 )
 
 
-#: What ``WebhookEvent`` holds for a field not built yet.
-_UNREAD: Any = object()
-
-
 class WebhookEvent:
     """A verified webhook delivery. For a render event, ``type`` (``"render.completed"``,
     ``"render.failed"``, ``"render.cancelled"`` or a newer type), ``timestamp`` and ``data``
@@ -53,7 +48,7 @@ class WebhookEvent:
     without calling ``__init__``; ``timestamp``, ``data`` and ``payload`` become Python objects
     the first time they are read."""
 
-    __slots__ = ("type", "_timestamp", "_data", "_payload", "_body", "_parsed")
+    __slots__ = ("type", "_timestamp", "_data", "_payload", "_parsed")
 
     type: Optional[str]
 
@@ -61,36 +56,30 @@ class WebhookEvent:
         self, type: Optional[str], timestamp: Optional[datetime], data: Optional[Render], payload: Any = None
     ) -> None:
         for name, value in (("type", type), ("_timestamp", timestamp), ("_data", data), ("_payload", payload),
-                            ("_body", None), ("_parsed", None)):
+                            ("_parsed", None)):
             object.__setattr__(self, name, value)
+
+    # A verified delivery sets only ``type`` and ``_parsed``, the native parsed event, which
+    # builds each of the three below when first asked and keeps it.
 
     @property
     def timestamp(self) -> Optional[datetime]:
         """When the event happened (UTC)."""
-        value = self._timestamp
-        if value is _UNREAD:
-            value = self._parsed.timestamp()
-            object.__setattr__(self, "_timestamp", value)
-        return value
+        parsed = self._parsed
+        return self._timestamp if parsed is None else parsed.timestamp()
 
     @property
     def data(self) -> Optional[Render]:
         """The render of a render event, else ``None``."""
-        value = self._data
-        if value is _UNREAD:
-            value = self._parsed.render()
-            object.__setattr__(self, "_data", value)
-        return value
+        parsed = self._parsed
+        return self._data if parsed is None else parsed.render()
 
     @property
     def payload(self) -> Any:
         """The whole JSON body as sent (``dict``, ``list``, ...), fields this SDK does not know
         included."""
-        value = self._payload
-        if value is _UNREAD:
-            value = json.loads(self._body)
-            object.__setattr__(self, "_payload", value)
-        return value
+        parsed = self._parsed
+        return self._payload if parsed is None else parsed.payload()
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")

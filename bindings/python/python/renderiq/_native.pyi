@@ -52,11 +52,13 @@ class Client:
     def download(self, id: str) -> bytes: ...
 
 class ParsedEvent:
-    """A delivery parsed in Rust, kept by a ``WebhookEvent`` until its fields are read (not
-    exported: instances only)."""
+    """A delivery parsed in Rust and its body, held by a ``WebhookEvent``; each method builds
+    its value when first called and returns the same object after (not exported: instances
+    only)."""
 
     def timestamp(self) -> Optional[datetime]: ...
     def render(self) -> Optional[Any]: ...
+    def payload(self) -> Any: ...
 
 class Webhook:
     """One webhook's signing secret (``whsec_...``); reuse it for every delivery (it keeps the
