@@ -8,6 +8,9 @@
 //! - a timestamp outside the tolerance is refused as too old / too new, with no overflow
 //!   at the ends of `i64`;
 //! - reading the body as an event never panics;
+//! - the timestamp line read as one of the API's times (`types::time::parse_utc`, which a
+//!   delivery's times go through) is the instant chrono's RFC 3339 parser reads, whenever the
+//!   positional reader takes it;
 //! - the timestamp line read as a `Retry-After` header never panics, and whole seconds are
 //!   exactly that delay.
 #![no_main]
@@ -132,4 +135,13 @@ fuzz_target!(|data: &[u8]| {
     // 5. The body as an event.
     let _ = webhooks::parse_event(payload);
     let _ = webhooks::event_json(payload);
+
+    // 6. The timestamp line as one of the API's times: what the positional reader takes, chrono
+    //    reads as the same instant (a space may stand for the `T`).
+    if let Some(t) = renderiq_sdk::types::time::parse_utc(&timestamp) {
+        let rfc = timestamp.replacen(' ', "T", 1);
+        let by_chrono = chrono::DateTime::parse_from_rfc3339(&rfc)
+            .unwrap_or_else(|e| panic!("{timestamp:?} read as {t}, chrono refuses it: {e}"));
+        assert_eq!(t, by_chrono, "{timestamp:?}");
+    }
 });
