@@ -2,59 +2,92 @@
 //!
 //! pyo3 reads a `str` without copying only where the stable ABI has `PyUnicode_AsUTF8AndSize`
 //! (3.10+); for this module's `abi3-py39` build its `to_cow` encodes into a new `bytes` object
-//! and copies that into a `String`: two allocations per string, which is most of what reading
-//! a webhook's headers cost. The function itself is in every CPython 3 (public since 3.3, in the
-//! stable ABI since 3.10 with the same signature), so where symbols are resolved against the
-//! running interpreter (Linux, macOS) it is called directly. Windows links an abi3 module
-//! against `python3.dll`, which exports it only from 3.10, so there it stays pyo3's `to_cow`.
+//! and copies that into a `String`: two allocations per string, which was most of what reading
+//! a webhook's headers cost. The function is in every CPython 3 (public since 3.3, in the stable
+//! ABI since 3.10 with the same signature), but linking it would tie the wheel to 3.10
+//! (`abi3audit` in the release checks refuses that). So it is looked up once in the running
+//! interpreter (`dlsym`, where the module's other Python symbols come from) and used when
+//! found; when it is not (an interpreter that does not export it, Windows, where an abi3
+//! module sees only `python3.dll`), `to_cow` reads the string as before.
 
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+/// The text of `s`, borrowed from the object where the interpreter allows it, else a copy.
+///
+/// # Errors
+///
+/// `UnicodeEncodeError` for a string holding lone surrogates (no UTF-8 form).
+pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    match in_place::as_utf8_and_size() {
+        // SAFETY: the function is CPython's `PyUnicode_AsUTF8AndSize`, called with the GIL held
+        // (`s` is `Bound`) on a live `str`.
+        Some(f) => unsafe { in_place::read(f, s) }.map(Cow::Borrowed),
+        None => s.to_cow(),
+    }
+}
+
 #[cfg(unix)]
-mod ffi {
+mod in_place {
     use std::os::raw::c_char;
+    use std::sync::OnceLock;
 
     use pyo3::ffi::{PyObject, Py_ssize_t};
+    use pyo3::prelude::*;
+    use pyo3::types::PyString;
 
-    extern "C" {
-        /// The string's UTF-8 form, kept by the object (made once if it is not ASCII); NULL
-        /// with an exception set for a string holding lone surrogates.
-        pub fn PyUnicode_AsUTF8AndSize(
-            unicode: *mut PyObject,
-            size: *mut Py_ssize_t,
-        ) -> *const c_char;
+    /// `const char *PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size)`: the
+    /// string's UTF-8 form, kept by the object (made once if it is not ASCII); NULL with an
+    /// exception set for a string holding lone surrogates.
+    pub type AsUtf8AndSize = unsafe extern "C" fn(*mut PyObject, *mut Py_ssize_t) -> *const c_char;
+
+    static FOUND: OnceLock<Option<AsUtf8AndSize>> = OnceLock::new();
+
+    pub fn as_utf8_and_size() -> Option<AsUtf8AndSize> {
+        *FOUND.get_or_init(|| {
+            // SAFETY: dlsym with a NUL-terminated name; a non-null result is the address of
+            // the interpreter's function of that name, whose C signature is the one above in
+            // every CPython 3.
+            unsafe {
+                let found = libc::dlsym(libc::RTLD_DEFAULT, c"PyUnicode_AsUTF8AndSize".as_ptr());
+                (!found.is_null())
+                    .then(|| std::mem::transmute::<*mut libc::c_void, AsUtf8AndSize>(found))
+            }
+        })
     }
-}
 
-/// The text of `s`, borrowed from the object where the interpreter allows it.
-///
-/// # Errors
-///
-/// `UnicodeEncodeError` for a string holding lone surrogates (no UTF-8 form).
-#[cfg(unix)]
-pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
-    let mut size: pyo3::ffi::Py_ssize_t = 0;
-    // SAFETY: `s` is a live `str` object and the GIL is held (it is `Bound`); the bytes
-    // returned belong to the object, which outlives `'a`, and are valid UTF-8 by contract.
-    unsafe {
-        let data = ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
-        if data.is_null() {
-            return Err(PyErr::fetch(s.py()));
+    /// # Safety
+    ///
+    /// `f` is CPython's `PyUnicode_AsUTF8AndSize`.
+    pub unsafe fn read<'a>(f: AsUtf8AndSize, s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+        let mut size: Py_ssize_t = 0;
+        // SAFETY: `s` is a live `str` and the GIL is held; the bytes returned belong to the
+        // object, which outlives `'a`, and are valid UTF-8 by the function's contract.
+        unsafe {
+            let data = f(s.as_ptr(), &mut size);
+            if data.is_null() {
+                return Err(PyErr::fetch(s.py()));
+            }
+            let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+            Ok(std::str::from_utf8_unchecked(bytes))
         }
-        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
-        Ok(Cow::Borrowed(std::str::from_utf8_unchecked(bytes)))
     }
 }
 
-/// The text of `s` (a copy: `python3.dll` of 3.9 has no in-place read).
-///
-/// # Errors
-///
-/// `UnicodeEncodeError` for a string holding lone surrogates (no UTF-8 form).
 #[cfg(not(unix))]
-pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
-    s.to_cow()
+mod in_place {
+    use pyo3::prelude::*;
+    use pyo3::types::PyString;
+
+    pub type AsUtf8AndSize = fn();
+
+    pub fn as_utf8_and_size() -> Option<AsUtf8AndSize> {
+        None
+    }
+
+    pub unsafe fn read<'a>(_: AsUtf8AndSize, _: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+        unreachable!("no in-place read without PyUnicode_AsUTF8AndSize")
+    }
 }
