@@ -21,12 +21,11 @@ use pyo3::types::PyString;
 ///
 /// `UnicodeEncodeError` for a string holding lone surrogates (no UTF-8 form).
 pub fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
-    match in_place::as_utf8_and_size() {
-        // SAFETY: the function is CPython's `PyUnicode_AsUTF8AndSize`, called with the GIL held
-        // (`s` is `Bound`) on a live `str`.
-        Some(f) => unsafe { in_place::read(f, s) }.map(Cow::Borrowed),
-        None => s.to_cow(),
+    #[cfg(unix)]
+    if let Some(read) = in_place::read(s) {
+        return read.map(Cow::Borrowed);
     }
+    s.to_cow()
 }
 
 #[cfg(unix)]
@@ -41,53 +40,35 @@ mod in_place {
     /// `const char *PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size)`: the
     /// string's UTF-8 form, kept by the object (made once if it is not ASCII); NULL with an
     /// exception set for a string holding lone surrogates.
-    pub type AsUtf8AndSize = unsafe extern "C" fn(*mut PyObject, *mut Py_ssize_t) -> *const c_char;
+    type AsUtf8AndSize = unsafe extern "C" fn(*mut PyObject, *mut Py_ssize_t) -> *const c_char;
 
     static FOUND: OnceLock<Option<AsUtf8AndSize>> = OnceLock::new();
 
-    pub fn as_utf8_and_size() -> Option<AsUtf8AndSize> {
-        *FOUND.get_or_init(|| {
-            // SAFETY: dlsym with a NUL-terminated name; a non-null result is the address of
-            // the interpreter's function of that name, whose C signature is the one above in
-            // every CPython 3.
-            unsafe {
-                let found = libc::dlsym(libc::RTLD_DEFAULT, c"PyUnicode_AsUTF8AndSize".as_ptr());
-                (!found.is_null())
-                    .then(|| std::mem::transmute::<*mut libc::c_void, AsUtf8AndSize>(found))
-            }
-        })
+    fn lookup() -> Option<AsUtf8AndSize> {
+        // SAFETY: dlsym with a NUL-terminated name; a non-null result is the address of the
+        // interpreter's function of that name, whose C signature is the one above in every
+        // CPython 3.
+        unsafe {
+            let found = libc::dlsym(libc::RTLD_DEFAULT, c"PyUnicode_AsUTF8AndSize".as_ptr());
+            (!found.is_null())
+                .then(|| std::mem::transmute::<*mut libc::c_void, AsUtf8AndSize>(found))
+        }
     }
 
-    /// # Safety
-    ///
-    /// `f` is CPython's `PyUnicode_AsUTF8AndSize`.
-    pub unsafe fn read<'a>(f: AsUtf8AndSize, s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    /// `s`'s UTF-8 read in place, or `None` when the interpreter does not export the function.
+    pub fn read<'a>(s: &'a Bound<'_, PyString>) -> Option<PyResult<&'a str>> {
+        let f = (*FOUND.get_or_init(lookup))?;
         let mut size: Py_ssize_t = 0;
-        // SAFETY: `s` is a live `str` and the GIL is held; the bytes returned belong to the
-        // object, which outlives `'a`, and are valid UTF-8 by the function's contract.
+        // SAFETY: `f` is CPython's `PyUnicode_AsUTF8AndSize`, called with the GIL held (`s` is
+        // `Bound`) on a live `str`; the bytes returned belong to the object, which outlives
+        // `'a`, and are valid UTF-8 by the function's contract.
         unsafe {
             let data = f(s.as_ptr(), &mut size);
             if data.is_null() {
-                return Err(PyErr::fetch(s.py()));
+                return Some(Err(PyErr::fetch(s.py())));
             }
             let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
-            Ok(std::str::from_utf8_unchecked(bytes))
+            Some(Ok(std::str::from_utf8_unchecked(bytes)))
         }
-    }
-}
-
-#[cfg(not(unix))]
-mod in_place {
-    use pyo3::prelude::*;
-    use pyo3::types::PyString;
-
-    pub type AsUtf8AndSize = fn();
-
-    pub fn as_utf8_and_size() -> Option<AsUtf8AndSize> {
-        None
-    }
-
-    pub unsafe fn read<'a>(_: AsUtf8AndSize, _: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
-        unreachable!("no in-place read without PyUnicode_AsUTF8AndSize")
     }
 }

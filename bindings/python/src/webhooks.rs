@@ -453,39 +453,35 @@ pub struct PyParsedEvent {
 impl PyParsedEvent {
     /// The event's time as a UTC `datetime`, or `None` when the body has none.
     fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.timestamp
-            .get_or_try_init(py, || {
-                Ok(Times::default()
-                    .get_opt(py, self.event.timestamp())?
-                    .unbind())
-            })
-            .map(|t| t.bind(py).clone())
+        kept(&self.timestamp, py, || {
+            Times::default().get_opt(py, self.event.timestamp())
+        })
     }
 
     /// The render of a render event as a `renderiq.Render`, else `None`.
     fn render<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.render
-            .get_or_try_init(py, || match self.event.render() {
-                Some(render) => {
-                    Ok(render_object(py, classes(py)?, render, &mut Times::default())?.unbind())
-                }
-                None => Ok(py.None()),
-            })
-            .map(|r| r.bind(py).clone())
+        kept(&self.render, py, || match self.event.render() {
+            Some(render) => render_object(py, classes(py)?, render, &mut Times::default()),
+            None => Ok(py.None().into_bound(py)),
+        })
     }
 
     /// The whole body as Python objects: `json.loads` of it.
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.payload
-            .get_or_try_init(py, || {
-                Ok(classes(py)?
-                    .loads
-                    .bind(py)
-                    .call1((self.body.bind(py),))?
-                    .unbind())
-            })
-            .map(|p| p.bind(py).clone())
+        kept(&self.payload, py, || {
+            classes(py)?.loads.bind(py).call1((self.body.bind(py),))
+        })
     }
+}
+
+/// The object `cell` keeps, made by `make` on the first call.
+fn kept<'py>(
+    cell: &PyOnceLock<Py<PyAny>>,
+    py: Python<'py>,
+    make: impl FnOnce() -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || make().map(Bound::unbind))
+        .map(|made| made.bind(py).clone())
 }
 
 /// The `renderiq.WebhookEvent` of a parsed delivery: its `type` set and the parsed event with
