@@ -23,10 +23,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Duration;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use renderiq_sdk::types::{Ack, AuthSession, ErrorBody, RefreshRequest, SignInRequest, User};
-use serde::{Deserialize, Serialize};
 
+use super::access_token::{AccessTokenKey, Claims};
 use super::extract::{ApiJson, Auth, ClientAddr, SignedIn};
 use super::rate_limit::AuthRoute;
 use super::token_seal::TokenSeal;
@@ -42,11 +41,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/me", get(get_current_user))
 }
 
-/// HS256 keys for access tokens, and the seal of successor refresh tokens derived from the same
-/// server secret.
+/// The key of access tokens ([`access_token`](super::access_token)), and the seal of successor
+/// refresh tokens derived from the same server secret.
 pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    access: AccessTokenKey,
     seal: TokenSeal,
 }
 
@@ -55,37 +53,27 @@ impl JwtKeys {
     ///
     /// # Errors
     ///
-    /// The database cannot be read or written.
+    /// The database cannot be read or written, or the stored secret is empty.
     pub fn load(store: &Store) -> anyhow::Result<Self> {
         let secret = store::secrets::get_or_create_blocking(store, "jwt", &random_token(64))?;
         // Refused only when empty (a row edited by hand): deleting it makes the next start
         // create a fresh one (signing every session out).
         let hint = "the 'jwt' row of server_secrets is empty; delete it and restart the server";
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()).context(hint)?,
-            decoding: DecodingKey::from_secret(secret.as_bytes()).context(hint)?,
+            access: AccessTokenKey::new(secret.as_bytes()).context(hint)?,
             seal: TokenSeal::derive(secret.as_bytes()),
         })
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Claims {
-    sub: String,
-    iat: i64,
-    exp: i64,
-    jti: String,
-}
-
 /// The user id of a valid access token.
 pub(crate) fn verify_access_token(state: &AppState, token: &str) -> Result<String, ApiError> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked below on the server's clock (which tests can move), not by the library.
-    validation.validate_exp = false;
-    validation.leeway = 0;
-    let claims = jsonwebtoken::decode::<Claims>(token, &state.jwt.decoding, &validation)
-        .map_err(|_| ApiError::AuthRequired("invalid access token".to_owned()))?
-        .claims;
+    let claims = state
+        .jwt
+        .access
+        .verify(token)
+        .map_err(|_| ApiError::AuthRequired("invalid access token".to_owned()))?;
+    // Expiry on the server's clock (which tests can move).
     if claims.exp < state.config.clock.now().timestamp() {
         return Err(ApiError::AuthRequired("access token expired".to_owned()));
     }
@@ -263,9 +251,7 @@ fn session(state: &AppState, user: User, refresh_token: String) -> Result<AuthSe
         exp: expires_at.timestamp(),
         jti: new_id("at"),
     };
-    let access_token =
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &state.jwt.encoding)
-            .map_err(ApiError::internal)?;
+    let access_token = state.jwt.access.sign(&claims);
     Ok(AuthSession {
         access_token,
         refresh_token,

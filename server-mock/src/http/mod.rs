@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Router;
 use rand::distributions::{Alphanumeric, DistString};
 use renderiq_sdk::types::{headers, Envelope};
 use sha2::{Digest, Sha256};
@@ -25,6 +25,7 @@ use crate::render::Generator;
 use crate::storage::Storage;
 use crate::store::Store;
 
+pub mod access_token;
 pub mod auth;
 pub mod credits;
 pub mod error;
@@ -219,11 +220,36 @@ impl AppState {
 }
 
 /// Success answer of every route: `{ "success": true, "data": … }`.
-pub type ApiResult<T> = Result<Json<Envelope<T>>, ApiError>;
+pub type ApiResult<T> = Result<Answer<T>, ApiError>;
 
 /// Wraps `data` in the success envelope.
 pub fn ok<T>(data: T) -> ApiResult<T> {
-    Ok(Json(Envelope::ok(data)))
+    Ok(Answer(Envelope::ok(data)))
+}
+
+/// A success envelope, answered as `application/json`.
+///
+/// Serialised into one buffer sized for a typical answer (a render with its two signed links
+/// is about 800 bytes), so that most answers are written without growing it; the buffer
+/// becomes the body without a copy.
+#[derive(Debug)]
+pub struct Answer<T>(pub Envelope<T>);
+
+impl<T: serde::Serialize> IntoResponse for Answer<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(1024);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            Err(e) => ApiError::internal(e).into_response(),
+        }
+    }
 }
 
 /// Every route under `/api/plugins`, one router per resource.
