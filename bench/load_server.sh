@@ -107,9 +107,14 @@ measure() {
 log "$ROUNDS rounds of $SECONDS_PER_RUN s per workload, $CONNECTIONS connections, wrk -t2, $(nproc) CPUs, $("$SERVER" --version)"
 HEALTH_ARGS=("$BASE/api/plugins/health")
 READ_ARGS=(-H "Authorization: Bearer $TOKEN" "$BASE/api/plugins/renders/$ID")
-# Warm-up: 2 s of each.
-wrk -t2 -c"$CONNECTIONS" -d2s "${HEALTH_ARGS[@]}" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d2s "${READ_ARGS[@]}" >/dev/null
+CREATE_ARGS=(-s bench/wrk/create_render.lua "$BASE/api/plugins/renders")
+# create_render.lua reads the token and the image from the environment.
+export RENDERIQ_BENCH_TOKEN="$TOKEN" RENDERIQ_BENCH_IMAGE="$WORK/view.png"
+# warm_up WRK_ARGS...: 2 s of load, not measured.
+warm_up() { wrk -t2 -c"$CONNECTIONS" -d2s "$@" >/dev/null; }
+
+warm_up "${HEALTH_ARGS[@]}"
+warm_up "${READ_ARGS[@]}"
 ROWS=()
 for _ in $(seq "$ROUNDS"); do
     ROWS+=("$(measure "GET /health" "${HEALTH_ARGS[@]}")")
@@ -117,10 +122,8 @@ for _ in $(seq "$ROUNDS"); do
 done
 # Uploads change the database the reads read, so they come last.
 SECONDS_PER_RUN=$((SECONDS_PER_RUN * 2))
-RENDERIQ_BENCH_TOKEN="$TOKEN" RENDERIQ_BENCH_IMAGE="$WORK/view.png" \
-    wrk -t2 -c"$CONNECTIONS" -d2s -s bench/wrk/create_render.lua "$BASE/api/plugins/renders" >/dev/null
-ROWS+=("$(RENDERIQ_BENCH_TOKEN="$TOKEN" RENDERIQ_BENCH_IMAGE="$WORK/view.png" \
-    measure "POST /renders (200 KB)" -s bench/wrk/create_render.lua "$BASE/api/plugins/renders")")
+warm_up "${CREATE_ARGS[@]}"
+ROWS+=("$(measure "POST /renders (200 KB)" "${CREATE_ARGS[@]}")")
 
 python3 - "$MIN_READ_SHARE" "$MAX_READ_P99_MS" "${ROWS[@]}" <<'PY'
 import statistics, sys
