@@ -98,15 +98,34 @@ impl CdnLinks {
         Self::new(public_url, key.as_bytes(), ttl_seconds, clock)
     }
 
+    /// The expiry (unix seconds) of the links minted now: the configured lifetime from now,
+    /// rounded down to a step of 1/60 of it (at least a second, at most a minute). So a link
+    /// never outlives the lifetime, lives at least 59/60 of it, and every read within one step
+    /// carries the same links — which lets a render's answer be kept
+    /// ([`crate::store::RenderMemo`]) and a browser or proxy cache see one URL.
+    ///
+    /// ```
+    /// use renderiq_server::{cdn::CdnLinks, clock::Clock};
+    /// let links = CdnLinks::new("https://renders.example", b"key", 3600, Clock::system()).unwrap();
+    /// let expires = links.expiry();
+    /// assert_eq!(expires % 60, 0);
+    /// assert!(links.url_expiring("outputs/r.png", expires).contains(&format!("expires={expires}&")));
+    /// ```
+    pub fn expiry(&self) -> i64 {
+        let ttl = self.inner.ttl_seconds;
+        let step = (ttl / 60).clamp(1, 60);
+        let expires = self.inner.clock.now().timestamp().saturating_add(ttl);
+        expires - expires.rem_euclid(step)
+    }
+
     /// The absolute, signed link to the stored file `path` (`outputs/<id>.png`), valid from now
-    /// for the configured lifetime.
+    /// for the configured lifetime (see [`CdnLinks::expiry`]).
     pub fn url(&self, path: &str) -> String {
-        let expires = self
-            .inner
-            .clock
-            .now()
-            .timestamp()
-            .saturating_add(self.inner.ttl_seconds);
+        self.url_expiring(path, self.expiry())
+    }
+
+    /// The link to `path` expiring at `expires` (unix seconds; from [`CdnLinks::expiry`]).
+    pub fn url_expiring(&self, path: &str, expires: i64) -> String {
         let sig = self.signature(path, expires);
         format!(
             "{}/cdn/{path}?expires={expires}&sig={sig}",
@@ -170,7 +189,13 @@ impl RenderRow {
     /// deleted or being deleted ([`crate::retention`]: the upload of a cancelled or failed
     /// render, swept files).
     pub fn into_render(self, links: &CdnLinks) -> Render {
-        let url = |path: &str| links.url(path);
+        let expires = links.expiry();
+        self.into_render_expiring(links, expires)
+    }
+
+    /// [`RenderRow::into_render`] with links expiring at `expires` (from [`CdnLinks::expiry`]).
+    pub fn into_render_expiring(self, links: &CdnLinks, expires: i64) -> Render {
+        let url = |path: &str| links.url_expiring(path, expires);
         let input_kept = !self.input_path.is_empty()
             && !matches!(self.status, RenderStatus::Cancelled | RenderStatus::Failed);
         Render {

@@ -17,6 +17,7 @@
 //! | `renderiq_webhook_attempts_total` | counter | `outcome` (`delivered`, `failed`, `refused`) |
 //! | `renderiq_webhook_outbox_backlog` | gauge | |
 //! | `renderiq_long_poll_waiters` | gauge | |
+//! | `renderiq_render_reads_total` | counter | `source` (`memory`: a kept answer, see [`crate::store::RenderMemo`]; `database`) |
 //!
 //! ```
 //! use renderiq_server::metrics::Metrics;
@@ -91,6 +92,11 @@ struct OutcomeLabel {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabel {
+    source: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.5 ms .. ~16 s.
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
@@ -113,6 +119,7 @@ pub struct Metrics {
     webhook_attempts: Family<OutcomeLabel, Counter>,
     outbox_backlog: Gauge,
     long_poll_waiters: Gauge,
+    render_reads: Family<SourceLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -132,6 +139,7 @@ impl Default for Metrics {
         let webhook_attempts = Family::<OutcomeLabel, Counter>::default();
         let outbox_backlog = Gauge::default();
         let long_poll_waiters = Gauge::default();
+        let render_reads = Family::<SourceLabel, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route template and status",
@@ -172,6 +180,11 @@ impl Default for Metrics {
             "Render long-polls this server holds open now",
             long_poll_waiters.clone(),
         );
+        registry.register(
+            "render_reads",
+            "Render reads without `wait` answered by this server, by where the answer came from",
+            render_reads.clone(),
+        );
         Self {
             registry,
             requests,
@@ -182,6 +195,7 @@ impl Default for Metrics {
             webhook_attempts,
             outbox_backlog,
             long_poll_waiters,
+            render_reads,
         }
     }
 }
@@ -227,6 +241,14 @@ impl Metrics {
     /// Counts `credits` charged for a render.
     pub fn credits_spent(&self, credits: u64) {
         self.credits_spent.inc_by(credits);
+    }
+
+    /// Counts one render read without `wait`: answered from memory (`kept`) or the database.
+    pub fn render_read(&self, kept: bool) {
+        let source = if kept { "memory" } else { "database" };
+        self.render_reads
+            .get_or_create(&SourceLabel { source })
+            .inc();
     }
 
     /// Counts one webhook delivery attempt.

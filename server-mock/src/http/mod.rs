@@ -237,19 +237,49 @@ pub struct Answer<T>(pub Envelope<T>);
 
 impl<T: serde::Serialize> IntoResponse for Answer<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(1024);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
+        match json_body(&self.0) {
+            Ok(body) => Serialized(body.into()).into_response(),
             Err(e) => ApiError::internal(e).into_response(),
         }
     }
+}
+
+/// A success answer serialised once, answered as it is: what a route that keeps its answers
+/// returns (`GET /renders/{id}`, see [`crate::store::RenderMemo`]). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Serialized(pub bytes::Bytes);
+
+impl Serialized {
+    /// `data` in the success envelope, serialised.
+    ///
+    /// # Errors
+    ///
+    /// `data` cannot be serialised (an internal error).
+    pub fn ok<T: serde::Serialize>(data: &T) -> Result<Self, ApiError> {
+        json_body(&Envelope::ok(data))
+            .map(|body| Self(body.into()))
+            .map_err(ApiError::internal)
+    }
+}
+
+impl IntoResponse for Serialized {
+    fn into_response(self) -> Response {
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+/// `value` as JSON, in a buffer sized for a typical answer.
+fn json_body<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, value)?;
+    Ok(body)
 }
 
 /// Every route under `/api/plugins`, one router per resource.

@@ -29,7 +29,9 @@ use super::extract::{
     ApiPath, ApiQuery, Auth, ChangeRenders, CreateRenders, IdempotencyKey, ReadRenders,
 };
 use super::idempotency::StoredResponse;
-use super::{new_id, ok, page_bounds, upload_body_limit, ApiError, ApiResult, AppState};
+use super::{
+    new_id, ok, page_bounds, upload_body_limit, ApiError, ApiResult, AppState, Serialized,
+};
 use crate::config::Config;
 use crate::delivery;
 use crate::image_limits::{ImageBounds, ImageRefusal};
@@ -210,7 +212,7 @@ pub async fn get_render(
     auth: Auth<ReadRenders>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<WaitQuery>,
-) -> ApiResult<Render> {
+) -> Result<Serialized, ApiError> {
     let wait = query
         .wait
         .filter(|w| w.is_finite())
@@ -221,6 +223,9 @@ pub async fn get_render(
         .then(|| state.waiters.try_enter(&auth.user_id))
         .flatten();
     let wait = if waiter_slot.is_some() { wait } else { 0.0 };
+    if wait == 0.0 {
+        return answer_now(&state, &id, &auth.user_id).await;
+    }
     // Watch before reading, so a change between the read and the wait is not missed.
     let mut watching = (wait > 0.0).then(|| state.render_watch.watch(&id));
     let clock = &state.config.clock;
@@ -237,7 +242,7 @@ pub async fn get_render(
             .as_mut()
             .filter(|_| !render.status.is_terminal() && !moved)
         else {
-            return ok(render);
+            return Serialized::ok(&render);
         };
         let changed = tokio::select! {
             () = clock.sleep_until(deadline) => false,
@@ -245,7 +250,7 @@ pub async fn get_render(
             () = waiter.changed() => true,
         };
         if !changed {
-            return ok(fetch_for_user(&state, &id, &auth.user_id).await?);
+            return Serialized::ok(&fetch_for_user(&state, &id, &auth.user_id).await?);
         }
     }
 }
@@ -334,6 +339,26 @@ pub async fn cancel_render(
     state.render_changed(&id, true);
     state.deliverer.wake();
     ok(row.into_render(&state.cdn))
+}
+
+/// The answer of a read without `wait`: the one kept for this render, user and link expiry
+/// when its row has not changed since ([`store::RenderMemo`]), else read, built and kept.
+async fn answer_now(state: &AppState, id: &str, user_id: &str) -> Result<Serialized, ApiError> {
+    let expires = state.cdn.expiry();
+    let memo = state.store.render_memo();
+    if let Some(kept) = memo.and_then(|memo| memo.get(id, user_id, expires)) {
+        state.metrics.render_read(true);
+        return Ok(Serialized(kept));
+    }
+    state.metrics.render_read(false);
+    let (row, ticket) = store::renders::find_for_user_to_keep(&state.store, id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("render"))?;
+    let answer = Serialized::ok(&row.into_render_expiring(&state.cdn, expires))?;
+    if let (Some(memo), Some(ticket)) = (memo, ticket) {
+        memo.keep(ticket, expires, answer.0.clone());
+    }
+    Ok(answer)
 }
 
 async fn fetch_for_user(state: &AppState, id: &str, user_id: &str) -> Result<Render, ApiError> {

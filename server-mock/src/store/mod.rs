@@ -20,6 +20,7 @@ pub mod outbox;
 mod postgres;
 pub mod projects;
 pub mod rate_limits;
+mod render_memo;
 pub mod renders;
 pub mod secrets;
 pub mod sessions;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 pub use postgres::redact as redact_url;
 pub use postgres::Heard;
+pub use render_memo::{Reading as RenderMemoReading, RenderMemo, Ticket as RenderMemoTicket};
 pub use sql::Backend;
 pub use sqlite::Durability;
 
@@ -211,7 +213,21 @@ impl Store {
     ///
     /// The statement failed.
     pub fn query_blocking(&self, sql: &str, args: &[&dyn sql::ToValue]) -> Result<Vec<sql::Row>> {
-        self.write_blocking(|conn| Ok(conn.query(sql, args)?))
+        let rows = self.write_blocking(|conn| Ok(conn.query(sql, args)?));
+        if let Some(memo) = self.render_memo() {
+            // Any SQL: not only what the update hook reports (a `DELETE` without `WHERE`).
+            memo.forget_all();
+        }
+        rows
+    }
+
+    /// The answers kept per render until their rows change ([`RenderMemo`]); `None` on
+    /// PostgreSQL, whose rows other servers change.
+    pub fn render_memo(&self) -> Option<&RenderMemo> {
+        match &*self.engine {
+            Engine::Sqlite(db) => Some(&db.memo),
+            Engine::Postgres(_) => None,
+        }
     }
 
     /// [`Store::read`] for callers already off the async runtime.

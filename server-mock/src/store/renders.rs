@@ -193,6 +193,46 @@ pub async fn find_for_user(store: &Store, id: &str, user_id: &str) -> Result<Opt
         .await
 }
 
+/// [`find_for_user`] for a caller that keeps what it derives from the row in the store's
+/// [`RenderMemo`](super::RenderMemo): the row and the ticket to keep it with (`None` on
+/// PostgreSQL, which keeps nothing).
+///
+/// # Errors
+///
+/// The database failed.
+pub async fn find_for_user_to_keep(
+    store: &Store,
+    id: &str,
+    user_id: &str,
+) -> Result<Option<(RenderRow, Option<super::RenderMemoTicket>)>> {
+    let Some(memo) = store.render_memo() else {
+        return Ok(find_for_user(store, id, user_id)
+            .await?
+            .map(|row| (row, None)));
+    };
+    // Before the read: a write that ends after this point keeps the answer from being kept.
+    let reading = memo.start_read();
+    let (id, user_id) = (id.to_owned(), user_id.to_owned());
+    let found = store
+        .read(move |conn| {
+            conn.query_opt(
+                concat!(
+                    "SELECT ",
+                    columns!(),
+                    ", rowid FROM renders WHERE id = ?1 AND user_id = ?2"
+                ),
+                args![id, user_id],
+            )?
+            .map(|r| Ok((RenderRow::from_row(&r)?, r.get::<i64>(18)?)))
+            .transpose()
+        })
+        .await?;
+    Ok(found.map(|(row, rowid)| {
+        let ticket = reading.ticket(&row.id, &row.user_id, rowid);
+        (row, Some(ticket))
+    }))
+}
+
 /// Which of a user's renders [`list`] reads.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -28,6 +28,7 @@ mod outbound;
 mod process;
 mod projects;
 mod rate_limit;
+mod render_memo;
 mod renders;
 mod sdk;
 mod sdk_retries;

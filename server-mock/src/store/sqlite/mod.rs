@@ -31,7 +31,7 @@ mod pool;
 use pool::SqliteManager;
 
 use super::sql::Conn;
-use super::{Error, Result};
+use super::{Error, RenderMemo, Result};
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -103,6 +103,8 @@ impl Durability {
 pub(super) struct Sqlite {
     pool: r2d2::Pool<SqliteManager>,
     write_lock: Arc<Mutex<()>>,
+    /// Render answers kept until their rows change; told of every write's changes.
+    pub(super) memo: Arc<RenderMemo>,
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -123,7 +125,9 @@ impl Sqlite {
         // It holds the JWT key and the webhook secrets: readable by the server's user only.
         crate::private_fs::touch(path)
             .with_context(|| format!("creating {} (mode 0600)", path.display()))?;
-        let manager = SqliteManager::new(path.to_path_buf(), BUSY_TIMEOUT, durability);
+        let memo = Arc::new(RenderMemo::default());
+        let manager =
+            SqliteManager::new(path.to_path_buf(), BUSY_TIMEOUT, durability, memo.clone());
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(Duration::from_secs(30))
@@ -135,9 +139,12 @@ impl Sqlite {
         let db = Self {
             pool,
             write_lock: Arc::new(Mutex::new(())),
+            memo,
         };
         let mut conn = db.pool.get()?;
         migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        // Nothing is kept yet; the rows the migrations touched need no report.
+        db.memo.forget_all();
         Ok(db)
     }
 
@@ -171,6 +178,8 @@ impl Sqlite {
         // queued writers cannot take the whole pool from the reads.
         // A poisoned lock only means another writer panicked; its transaction was rolled back.
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        // Dropped last: the kept answers of the rows changed go when the transaction has ended.
+        let _write = self.memo.write();
         let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

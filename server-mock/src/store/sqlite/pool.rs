@@ -1,12 +1,15 @@
 //! The r2d2 connection manager for one SQLite file: opens a connection and sets its pragmas
-//! before the pool hands it out.
+//! before the pool hands it out, and has it report the render rows it changes to the
+//! [`RenderMemo`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
 use super::Durability;
+use crate::store::RenderMemo;
 
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
@@ -18,15 +21,23 @@ pub(super) struct SqliteManager {
     path: PathBuf,
     busy_timeout: Duration,
     durability: Durability,
+    memo: Arc<RenderMemo>,
 }
 
 impl SqliteManager {
-    /// A manager for the file at `path` (created by the first connection if missing).
-    pub(super) fn new(path: PathBuf, busy_timeout: Duration, durability: Durability) -> Self {
+    /// A manager for the file at `path` (created by the first connection if missing) whose
+    /// connections report their changes of render rows to `memo`.
+    pub(super) fn new(
+        path: PathBuf,
+        busy_timeout: Duration,
+        durability: Durability,
+        memo: Arc<RenderMemo>,
+    ) -> Self {
         Self {
             path,
             busy_timeout,
             durability,
+            memo,
         }
     }
 }
@@ -36,7 +47,11 @@ impl r2d2::ManageConnection for SqliteManager {
     type Error = rusqlite::Error;
 
     fn connect(&self) -> Result<Connection, rusqlite::Error> {
-        let conn = Connection::open(&self.path)?;
+        let mut conn = Connection::open(&self.path)?;
+        let memo = Arc::clone(&self.memo);
+        conn.update_hook(Some(move |_, _: &str, table: &str, rowid| {
+            memo.row_changed(table, rowid);
+        }))?;
         conn.busy_timeout(self.busy_timeout)?;
         // The server runs about 80 distinct statements; rusqlite keeps 16 prepared by default,
         // so the less frequent ones pushed the hot reads out and they were parsed again.
@@ -74,6 +89,7 @@ mod tests {
             dir.path().join("x.db"),
             Duration::from_millis(1234),
             Durability::Full,
+            Arc::default(),
         );
         // Two connections: the settings are per connection, not left over in the file.
         for _ in 0..2 {
