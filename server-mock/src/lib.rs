@@ -42,6 +42,7 @@ pub mod private_fs;
 pub mod render;
 pub mod retention;
 pub mod serve;
+pub mod serve_lock;
 pub mod storage;
 pub mod store;
 pub mod testing;
@@ -172,6 +173,8 @@ pub async fn spawn_with_generator(
     };
     let shutdown = CancellationToken::new();
     let state = prepare(config, &base_url, generator, shutdown.clone()).await?;
+    // Held until the workers have stopped: one server per SQLite file.
+    let serving = serve_lock::acquire(&state.config.database()?)?;
     let workers = start_workers(&state);
     let token = shutdown.clone();
     let limits = serve::Limits::from_config(&state.config);
@@ -185,6 +188,7 @@ pub async fn spawn_with_generator(
             // failed and refunded at the next start.
             let _ = tokio::time::timeout(Duration::from_secs(30), worker).await;
         }
+        drop(serving);
         served.context("serving HTTP")
     });
     tracing::info!(%addr, %base_url, "renderiq server started");

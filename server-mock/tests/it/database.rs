@@ -151,3 +151,28 @@ async fn tls_to_postgres_checks_the_certificate_and_the_host_name() {
         "a certificate for another host name",
     );
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_sqlite_file_stops_at_start() {
+    // The data dir is the test's, so it outlives the first server.
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_on(support::test_config(dir.path())).await;
+    let mut second = server.config.clone();
+    second.bind = "127.0.0.1:0".parse().unwrap();
+    let started = renderiq_server::spawn(second.clone()).await;
+    match Backend::of_test_suite() {
+        Backend::Sqlite => {
+            let Err(refused) = started.map(|_| ()) else {
+                panic!("a second server started on the same SQLite file");
+            };
+            let refused = refused.to_string();
+            assert!(refused.contains("already serves"), "{refused}");
+            // Once the first has stopped, the file can be served again.
+            server.stop().await;
+            let again = renderiq_server::spawn(second).await.expect("serves");
+            again.stop().await.unwrap();
+        }
+        // Several servers share a PostgreSQL database.
+        Backend::Postgres => started.expect("serves").stop().await.unwrap(),
+    }
+}
