@@ -3,7 +3,9 @@
 # build of renderiq-server on its embedded SQLite database, driven by wrk on the same machine.
 #
 #   GET /health                 the reference: an unauthenticated route that pings the database
-#   GET /renders/{id}           an authenticated status read (JWT check, database read, JSON)
+#   GET /renders/{id}           an authenticated status read (JWT check; the render's answer kept
+#                               since the first read, or with --no-render-memo read from the
+#                               database and built each time)
 #   POST /renders               a 200 KB multipart upload: a credit transaction and a queued
 #                               render, which two render workers then run beside the load
 #
@@ -23,6 +25,7 @@
 #   bench/load_server.sh                                  # 5 rounds of 4 s, 32 connections
 #   RENDERIQ_BENCH_ROUNDS=10 RENDERIQ_BENCH_SECONDS=6 RENDERIQ_BENCH_CONNECTIONS=64 bench/load_server.sh
 #   RENDERIQ_BENCH_SERVER=/path/to/renderiq-server bench/load_server.sh   # another build
+#   RENDERIQ_BENCH_SERVE_ARGS=--no-render-memo bench/load_server.sh       # every read from SQLite
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 cd "$REPO_ROOT"
@@ -61,12 +64,13 @@ open(sys.argv[1], "wb").write(png)
 PY
 
 DATA="$WORK/data"
+read -r -a SERVE_ARGS <<<"${RENDERIQ_BENCH_SERVE_ARGS:-}"
 "$SERVER" user add --data-dir "$DATA" --email bench@example.com --password bench-password \
     --credits 1000000000000 >/dev/null
 "$SERVER" serve --data-dir "$DATA" --bind 127.0.0.1:0 \
     --read-rate-limit 0 --create-rate-limit 0 --user-read-rate-limit 0 \
     --user-create-rate-limit 0 --max-pending-renders 0 --render-delay-ms 0 \
-    --token-ttl-seconds 86400 >"$WORK/server.log" 2>&1 &
+    --token-ttl-seconds 86400 "${SERVE_ARGS[@]}" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 server_wait_url BASE "$WORK/server.log" "$SERVER_PID" server
 TOKEN="$(curl -fsS -X POST "$BASE/api/plugins/auth/signin" -H 'Content-Type: application/json' \

@@ -2,9 +2,10 @@
 //!
 //! A link is `<public url>/cdn/<path>?expires=<unix seconds>&sig=<base64url>`, where `sig` is
 //! HMAC-SHA256 over `<path>\n<expires>` with a key generated once and kept in the database
-//! (`server_secrets`, like the token key), so links survive restarts. Every read of a render
-//! mints fresh links valid for `--cdn-link-ttl-seconds` (1 hour by default); a client holding an
-//! expired link reads the render again (the Rust SDK's download does so on a 403).
+//! (`server_secrets`, like the token key), so links survive restarts. A read of a render carries
+//! links valid for `--cdn-link-ttl-seconds` (1 hour by default), their expiry rounded down to a
+//! step of 1/60 of it ([`CdnLinks::expiry`]); a client holding an expired link reads the render
+//! again (the Rust SDK's download does so on a 403).
 //!
 //! [`require_signed`] guards the file service: a link without a signature, with a signature
 //! that does not match its path and expiry, or past its expiry (on the server's [`Clock`]) is

@@ -190,6 +190,12 @@ pub struct Config {
     #[arg(long, env = "RENDERIQ_TEST_HOOKS")]
     pub test_hooks: bool,
 
+    /// Answers every render read from the database instead of keeping each render's answer
+    /// until it changes (SQLite; see `store::RenderMemo`). For a tool that must change render
+    /// rows beside a running server, and to measure the database path.
+    #[arg(long, env = "RENDERIQ_NO_RENDER_MEMO")]
+    pub no_render_memo: bool,
+
     /// Turns on the operator dashboard under `/admin`, signed in with this token (at least 16
     /// characters); without it `/admin` is off (404).
     #[arg(long, env = "RENDERIQ_ADMIN_TOKEN", hide_env_values = true)]
@@ -313,6 +319,7 @@ impl Default for Config {
             max_pending_renders: crate::retention::DEFAULT_MAX_PENDING_RENDERS,
             generator: GeneratorKind::Local,
             test_hooks: false,
+            no_render_memo: false,
             metrics_token: None,
             admin_token: None,
             gemini_api_key: None,

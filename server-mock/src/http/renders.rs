@@ -344,9 +344,16 @@ pub async fn cancel_render(
 /// The answer of a read without `wait`: the one kept for this render, user and link expiry
 /// when its row has not changed since ([`store::RenderMemo`]), else read, built and kept.
 async fn answer_now(state: &AppState, id: &str, user_id: &str) -> Result<Serialized, ApiError> {
+    let Some(memo) = state
+        .store
+        .render_memo()
+        .filter(|_| !state.config.no_render_memo)
+    else {
+        state.metrics.render_read(false);
+        return Serialized::ok(&fetch_for_user(state, id, user_id).await?);
+    };
     let expires = state.cdn.expiry();
-    let memo = state.store.render_memo();
-    if let Some(kept) = memo.and_then(|memo| memo.get(id, user_id, expires)) {
+    if let Some(kept) = memo.get(id, user_id, expires) {
         state.metrics.render_read(true);
         return Ok(Serialized(kept));
     }
@@ -355,7 +362,7 @@ async fn answer_now(state: &AppState, id: &str, user_id: &str) -> Result<Seriali
         .await?
         .ok_or_else(|| ApiError::not_found("render"))?;
     let answer = Serialized::ok(&row.into_render_expiring(&state.cdn, expires))?;
-    if let (Some(memo), Some(ticket)) = (memo, ticket) {
+    if let Some(ticket) = ticket {
         memo.keep(ticket, expires, answer.0.clone());
     }
     Ok(answer)

@@ -227,3 +227,20 @@ async fn plain_polls_follow_a_render_to_its_end() {
         "progress only moves on: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn with_no_render_memo_every_read_goes_to_the_database() {
+    let server = TestServer::start_with(|c| {
+        still(c);
+        c.no_render_memo = true;
+    })
+    .await;
+    let user = server.user(100).await;
+    let id = pending_render(&server, &user.token).await;
+    let before = reads(&server).await;
+    let first = read_raw(&server, &user.token, &id).await;
+    assert_eq!(first.0, 200);
+    assert_eq!(read_raw(&server, &user.token, &id).await, first);
+    let after = reads(&server).await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (0, 2));
+}
