@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::poison::lock;
+
 /// See the [module documentation](self). Cheap to clone; clones share the clock.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
@@ -56,20 +58,12 @@ impl Clock {
     /// Stops the clock at the current time (test hook): from now on only [`Clock::advance`]
     /// moves it.
     pub fn freeze(&self) {
-        let mut frozen = self
-            .inner
-            .frozen_at
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut frozen = lock(&self.inner.frozen_at);
         frozen.get_or_insert_with(Utc::now);
     }
 
     fn frozen_at(&self) -> Option<DateTime<Utc>> {
-        *self
-            .inner
-            .frozen_at
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        *lock(&self.inner.frozen_at)
     }
 
     /// Sleeps until this clock reads `deadline` or later.

@@ -38,6 +38,7 @@ pub mod http;
 pub mod image_limits;
 pub mod metrics;
 pub mod outbound;
+pub mod poison;
 pub mod private_fs;
 pub mod render;
 pub mod retention;

@@ -24,9 +24,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
+
+use crate::poison::lock;
 
 /// The renders waited for, and their waiters' wake-ups.
 #[derive(Debug, Default)]
@@ -121,12 +123,6 @@ impl Drop for Waiter {
             renders.remove(&self.render_id);
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::poison::lock;
+
 /// Long-polls held per user.
 #[derive(Debug)]
 pub struct Waiters {
@@ -34,7 +36,7 @@ impl Waiters {
 
     /// A place for one more long-poll of `user_id`, or `None` when the user holds the maximum.
     pub fn try_enter(self: &Arc<Self>, user_id: &str) -> Option<WaiterSlot> {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = lock(&self.held);
         let count = held.entry(user_id.to_owned()).or_insert(0);
         if *count >= self.max_per_user {
             if *count == 0 {
@@ -51,20 +53,20 @@ impl Waiters {
 
     /// Long-polls held now, all users together.
     pub fn held_total(&self) -> usize {
-        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let held = lock(&self.held);
         held.values().sum()
     }
 
     /// Long-polls `user_id` holds now.
     pub fn held_by(&self, user_id: &str) -> usize {
-        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let held = lock(&self.held);
         held.get(user_id).copied().unwrap_or(0)
     }
 }
 
 impl Drop for WaiterSlot {
     fn drop(&mut self) {
-        let mut held = self.waiters.held.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = lock(&self.waiters.held);
         if let Some(count) = held.get_mut(&self.user_id) {
             *count = count.saturating_sub(1);
             if *count == 0 {

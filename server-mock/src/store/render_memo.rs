@@ -39,9 +39,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use bytes::Bytes;
+
+use crate::poison::lock;
 
 /// The most entries kept.
 pub const CAPACITY: usize = 4096;
@@ -198,13 +200,6 @@ impl Drop for WriteGuard<'_> {
     fn drop(&mut self) {
         self.memo.write_ended();
     }
-}
-
-/// The memo's maps hold no invariant a panic could break half-way: a poisoned lock is used.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ use pool::SqliteManager;
 
 use super::sql::Conn;
 use super::{Error, RenderMemo, Result};
+use crate::poison::lock;
 
 /// Migrations, in order; each runs once, in its own transaction. Never edit a released one.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -177,7 +178,7 @@ impl Sqlite {
         // The lock first, then a connection: a writer waiting its turn holds no connection, so
         // queued writers cannot take the whole pool from the reads.
         // A poisoned lock only means another writer panicked; its transaction was rolled back.
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = lock(&self.write_lock);
         // Dropped last: the kept answers of the rows changed go when the transaction has ended.
         let _write = self.memo.write();
         let mut conn = self.pool.get().map_err(|e| Error::Database(Box::new(e)))?;
