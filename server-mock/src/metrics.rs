@@ -272,6 +272,13 @@ impl Metrics {
     }
 }
 
+/// Counts one render read without `wait` ([`Metrics::render_read`]) when `/metrics` is on.
+pub fn count_render_read(state: &AppState, kept: bool) {
+    if state.config.metrics_token.is_some() {
+        state.metrics.render_read(kept);
+    }
+}
+
 /// Middleware: counts and times every request under the route it matched (only when
 /// `/metrics` is on: a server nobody can scrape counts nothing).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {

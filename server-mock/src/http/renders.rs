@@ -349,15 +349,15 @@ async fn answer_now(state: &AppState, id: &str, user_id: &str) -> Result<Seriali
         .render_memo()
         .filter(|_| !state.config.no_render_memo)
     else {
-        state.metrics.render_read(false);
+        crate::metrics::count_render_read(state, false);
         return Serialized::ok(&fetch_for_user(state, id, user_id).await?);
     };
     let expires = state.cdn.expiry();
     if let Some(kept) = memo.get(id, user_id, expires) {
-        state.metrics.render_read(true);
+        crate::metrics::count_render_read(state, true);
         return Ok(Serialized(kept));
     }
-    state.metrics.render_read(false);
+    crate::metrics::count_render_read(state, false);
     let (row, ticket) = store::renders::find_for_user_to_keep(&state.store, id, user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("render"))?;

@@ -20,7 +20,7 @@ pub mod outbox;
 mod postgres;
 pub mod projects;
 pub mod rate_limits;
-mod render_memo;
+pub mod render_memo;
 pub mod renders;
 pub mod secrets;
 pub mod sessions;
@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 pub use postgres::redact as redact_url;
 pub use postgres::Heard;
-pub use render_memo::{Reading as RenderMemoReading, RenderMemo, Ticket as RenderMemoTicket};
+pub use render_memo::RenderMemo;
 pub use sql::Backend;
 pub use sqlite::Durability;
 

@@ -204,7 +204,7 @@ pub async fn find_for_user_to_keep(
     store: &Store,
     id: &str,
     user_id: &str,
-) -> Result<Option<(RenderRow, Option<super::RenderMemoTicket>)>> {
+) -> Result<Option<(RenderRow, Option<super::render_memo::Ticket>)>> {
     let Some(memo) = store.render_memo() else {
         return Ok(find_for_user(store, id, user_id)
             .await?
