@@ -23,30 +23,20 @@ cargo build --release -q -p renderiq-server
 SERVER="$CARGO_TARGET_DIR/release/renderiq-server"
 
 WORK="$(mktemp -d)"
-AS_POSTGRES=(runuser -u postgres --)
-[ "$(id -u)" -eq 0 ] || AS_POSTGRES=(sudo -u postgres)
-VERSION="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
-CLUSTER="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
-STARTED=""
-if ! pg_lsclusters -h | awk 'NR==1 {print $4}' | grep -q online; then
-    pg_ctlcluster "$VERSION" "$CLUSTER" start
-    STARTED=1
-fi
-PORT="$(pg_lsclusters -h | awk 'NR==1 {print $3}')"
+pg_up
 ROLE="renderiq_bench_$$"
 PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-psql_admin() { "${AS_POSTGRES[@]}" psql -p "$PORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 cleanup() {
     if declare -F stop_servers >/dev/null; then stop_servers; fi
     psql_admin -c "DROP DATABASE IF EXISTS $ROLE WITH (FORCE)" >/dev/null 2>&1 || true
     psql_admin -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1 || true
-    [ -n "$STARTED" ] && pg_ctlcluster "$VERSION" "$CLUSTER" stop
+    pg_down
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 psql_admin -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'"
 psql_admin -c "CREATE DATABASE $ROLE OWNER $ROLE"
-PG_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/$ROLE"
+PG_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PG_PORT/$ROLE"
 
 python3 - "$WORK/view.png" <<'PY'
 import struct, sys, zlib
@@ -146,9 +136,9 @@ print(sum(float(r[0]) for r in runs), "%.2fms" % max(ms(r[1]) for r in runs), "%
 
 log "SQLite, one server: $SECONDS_PER_RUN s per workload, $CONNECTIONS connections"
 SQLITE="$(bench sqlite 1 "")"
-log "PostgreSQL $VERSION, one server: $SECONDS_PER_RUN s per workload, $CONNECTIONS connections"
+log "PostgreSQL $PG_VERSION, one server: $SECONDS_PER_RUN s per workload, $CONNECTIONS connections"
 POSTGRES="$(bench postgres 1 "$PG_URL")"
-log "PostgreSQL $VERSION, two servers on one database: $CONNECTIONS connections in all"
+log "PostgreSQL $PG_VERSION, two servers on one database: $CONNECTIONS connections in all"
 POSTGRES2="$(bench postgres-x2 2 "$PG_URL")"
 
 python3 - "$SQLITE" "$POSTGRES" "$POSTGRES2" <<'PY'

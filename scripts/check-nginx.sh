@@ -2,9 +2,10 @@
 # The load balancer configuration of the README's "Several instances" (deploy/nginx/renderiq.conf),
 # checked for real: Debian's nginx is installed when missing, the file passes `nginx -t` as
 # shipped (with a throwaway self-signed certificate at its certificate paths' place), then nginx
-# runs it in front of two reference servers on one database and a user signs in and reads their
-# credits through it over HTTPS; plain HTTP is redirected. Everything it starts is stopped at
-# the end.
+# runs it in front of two reference servers on one PostgreSQL database (Debian's, started when it
+# is not running; a SQLite file is served by one server) and a user signs in and reads their
+# credits through it over HTTPS; plain HTTP is redirected. Everything it starts is stopped, and
+# the database and its role dropped, at the end.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -12,11 +13,17 @@ cd "$REPO_ROOT"
 ensure_apt nginx-light openssl curl
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 WORK="$(mktemp -d)"
+ROLE="renderiq_nginx_$$"
 pids=()
 cleanup() {
     if [ -f "$WORK/nginx.pid" ]; then kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; fi
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    if [ -n "${PG_PORT:-}" ]; then
+        psql_admin -c "DROP DATABASE IF EXISTS $ROLE WITH (FORCE)" >/dev/null 2>&1 || true
+        psql_admin -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1 || true
+        pg_down
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -29,9 +36,15 @@ sed "s#/etc/renderiq/tls/#$WORK/#" deploy/nginx/renderiq.conf > "$WORK/shipped.c
 run_nginx() { "$NGINX" -p "$WORK" -e "$WORK/error.log" -c "$1" -g "pid $WORK/nginx.pid;" "${@:2}"; }
 run_nginx "$WORK/shipped.conf" -t
 
-log "nginx in front of two servers on one database"
+log "nginx in front of two servers on one PostgreSQL database"
+pg_up
+PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+psql_admin -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASSWORD'"
+psql_admin -c "CREATE DATABASE $ROLE OWNER $ROLE"
+export RENDERIQ_DATABASE_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PG_PORT/$ROLE"
 SERVER="$CARGO_TARGET_DIR/debug/renderiq-server"
 [ -x "$SERVER" ] || cargo build -p renderiq-server
+# The files in one folder both servers use, as the README's "Several instances" allows.
 DATA="$WORK/data"
 "$SERVER" user add --data-dir "$DATA" --email lb@example.com --password 'correct horse' --credits 7 >/dev/null
 upstreams="" url=""

@@ -62,6 +62,42 @@ server_wait_url() {
     printf -v "$_var" '%s' "$_url"
 }
 
+# PostgreSQL for a script (Debian's): pg_up installs it when missing, creates a cluster when there
+# is none and starts it when it is not running; it sets PG_VERSION, PG_CLUSTER, PG_PORT, and
+# PG_STARTED when it started the cluster, which pg_down then stops again. psql_admin runs psql as
+# the postgres user on that cluster.
+pg_up() {
+    ensure_apt postgresql
+    PG_VERSION="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
+    PG_CLUSTER="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
+    if [ -z "$PG_VERSION" ]; then
+        PG_VERSION="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)"
+        PG_CLUSTER=main
+        log "creating the PostgreSQL $PG_VERSION cluster $PG_CLUSTER"
+        pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >/dev/null
+    fi
+    PG_STARTED=""
+    if ! pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
+        log "starting PostgreSQL $PG_VERSION/$PG_CLUSTER"
+        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
+        PG_STARTED=1
+    fi
+    PG_PORT="$(pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c {print $3}')"
+}
+
+psql_admin() {
+    local as_postgres=(runuser -u postgres --)
+    [ "$(id -u)" -eq 0 ] || as_postgres=(sudo -u postgres)
+    "${as_postgres[@]}" psql -p "$PG_PORT" -qAtX -v ON_ERROR_STOP=1 "$@"
+}
+
+pg_down() {
+    if [ -n "${PG_STARTED:-}" ]; then
+        log "stopping PostgreSQL $PG_VERSION/$PG_CLUSTER"
+        pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" stop || true
+    fi
+}
+
 # pom_property POM NAME: the value of <NAME>…</NAME> in a Maven pom (its properties).
 pom_property() { sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1"; }
 

@@ -21,30 +21,11 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 ensure_rust_build_deps
-ensure_apt postgresql openssl curl
-
-AS_POSTGRES=(runuser -u postgres --)
-[ "$(id -u)" -eq 0 ] || AS_POSTGRES=(sudo -u postgres)
-
-VERSION="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
-CLUSTER="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
-if [ -z "$VERSION" ]; then
-    VERSION="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)"
-    CLUSTER=main
-    log "creating the PostgreSQL $VERSION cluster $CLUSTER"
-    pg_createcluster "$VERSION" "$CLUSTER" >/dev/null
-fi
-STARTED=""
-if ! pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
-    log "starting PostgreSQL $VERSION/$CLUSTER"
-    pg_ctlcluster "$VERSION" "$CLUSTER" start
-    STARTED=1
-fi
-PORT="$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $3}')"
+ensure_apt openssl curl
+pg_up
 
 ROLE="renderiq_test_$$"
 PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-psql_admin() { "${AS_POSTGRES[@]}" psql -p "$PORT" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 
 S3_ROOT="$(mktemp -d)"
 S3_PID=""
@@ -57,16 +38,13 @@ cleanup() {
         psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     done
     psql_admin -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1 || true
-    if [ -n "$STARTED" ]; then
-        log "stopping PostgreSQL $VERSION/$CLUSTER"
-        pg_ctlcluster "$VERSION" "$CLUSTER" stop || true
-    fi
+    pg_down
 }
 trap cleanup EXIT
 
 # The cluster's TLS certificate (Debian makes a self-signed one and turns TLS on): the suite
 # reaches the database over verified TLS with it (database::tls_to_postgres_…).
-[ "$(psql_admin -c 'SHOW ssl')" = on ] || { echo "PostgreSQL $VERSION/$CLUSTER has ssl off" >&2; exit 1; }
+[ "$(psql_admin -c 'SHOW ssl')" = on ] || { echo "PostgreSQL $PG_VERSION/$PG_CLUSTER has ssl off" >&2; exit 1; }
 CERT="$(psql_admin -c 'SHOW ssl_cert_file')"
 CERT_HOST="$(openssl x509 -in "$CERT" -noout -ext subjectAltName 2>/dev/null |
     grep -o 'DNS:[^, ]*' | head -n1 | cut -d: -f2)"
@@ -97,6 +75,6 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" AWS_ALLOW_HTTP=true AWS_REGI
 export RENDERIQ_TEST_STORAGE_URL="s3://renderiq-test"
 
 psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'"
-export RENDERIQ_TEST_DATABASE_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/postgres"
-log "server suites on PostgreSQL $VERSION ($(psql_admin -c 'SHOW server_version')) and s3s-fs $S3S_VERSION"
+export RENDERIQ_TEST_DATABASE_URL="postgres://$ROLE:$PASSWORD@127.0.0.1:$PG_PORT/postgres"
+log "server suites on PostgreSQL $PG_VERSION ($(psql_admin -c 'SHOW server_version')) and s3s-fs $S3S_VERSION"
 cargo test --workspace --test it --no-fail-fast -- "$@"
