@@ -358,13 +358,13 @@ async fn answer_now(state: &AppState, id: &str, user_id: &str) -> Result<Seriali
         return Ok(Serialized(kept));
     }
     crate::metrics::count_render_read(state, false);
-    let (row, ticket) = store::renders::find_for_user_to_keep(&state.store, id, user_id)
+    // Before the read: a write that ends after this point keeps the answer from being kept.
+    let reading = memo.start_read();
+    let (row, ticket) = store::renders::find_for_user_to_keep(&state.store, reading, id, user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("render"))?;
     let answer = Serialized::ok(&row.into_render_expiring(&state.cdn, expires))?;
-    if let Some(ticket) = ticket {
-        memo.keep(ticket, expires, answer.0.clone());
-    }
+    memo.keep(ticket, expires, answer.0.clone());
     Ok(answer)
 }
 

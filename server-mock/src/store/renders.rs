@@ -194,24 +194,18 @@ pub async fn find_for_user(store: &Store, id: &str, user_id: &str) -> Result<Opt
 }
 
 /// [`find_for_user`] for a caller that keeps what it derives from the row in the store's
-/// [`RenderMemo`](super::RenderMemo): the row and the ticket to keep it with (`None` on
-/// PostgreSQL, which keeps nothing).
+/// [`RenderMemo`](super::RenderMemo): the row and the ticket to keep it with. `reading` is the
+/// memo's [`start_read`](super::RenderMemo::start_read), taken before this call.
 ///
 /// # Errors
 ///
 /// The database failed.
 pub async fn find_for_user_to_keep(
     store: &Store,
+    reading: super::render_memo::Reading,
     id: &str,
     user_id: &str,
-) -> Result<Option<(RenderRow, Option<super::render_memo::Ticket>)>> {
-    let Some(memo) = store.render_memo() else {
-        return Ok(find_for_user(store, id, user_id)
-            .await?
-            .map(|row| (row, None)));
-    };
-    // Before the read: a write that ends after this point keeps the answer from being kept.
-    let reading = memo.start_read();
+) -> Result<Option<(RenderRow, super::render_memo::Ticket)>> {
     let (id, user_id) = (id.to_owned(), user_id.to_owned());
     let found = store
         .read(move |conn| {
@@ -229,7 +223,7 @@ pub async fn find_for_user_to_keep(
         .await?;
     Ok(found.map(|(row, rowid)| {
         let ticket = reading.ticket(&row.id, &row.user_id, rowid);
-        (row, Some(ticket))
+        (row, ticket)
     }))
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use support::receiver::Receiver;
 use support::TestServer;
 
-const TOKEN: &str = "scrape-token-0123456789";
+pub(crate) const TOKEN: &str = "scrape-token-0123456789";
 
 fn with_metrics(config: &mut Config) {
     config.metrics_token = Some(TOKEN.into());
@@ -24,7 +24,7 @@ async fn scrape(server: &TestServer, token: Option<&str>) -> reqwest::Response {
     request.send().await.unwrap()
 }
 
-async fn metrics_text(server: &TestServer) -> String {
+pub(crate) async fn metrics_text(server: &TestServer) -> String {
     let resp = scrape(server, Some(TOKEN)).await;
     assert_eq!(resp.status(), 200);
     assert!(resp
@@ -38,7 +38,7 @@ async fn metrics_text(server: &TestServer) -> String {
 }
 
 /// The value of the sample whose line starts with `series` (name and labels as printed).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map(|v| v.parse().unwrap())

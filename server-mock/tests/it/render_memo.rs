@@ -9,11 +9,12 @@
 use std::time::{Duration, Instant};
 
 use renderiq_server::config::Config;
+use renderiq_server::store::Backend;
 use serde_json::Value;
 
-use crate::support::{self, TestServer};
-
-const TOKEN: &str = "scrape-token-0123456789";
+use crate::database::OfTestSuite as _;
+use crate::metrics::{metrics_text, sample, TOKEN};
+use crate::support::TestServer;
 
 /// One worker, ten minutes a render (a render stays pending behind the first, see
 /// [`pending_render`]) and `/metrics` on.
@@ -43,26 +44,16 @@ fn id(render: &Value) -> String {
     render["id"].as_str().unwrap().to_owned()
 }
 
-fn on_postgres(server: &TestServer) -> bool {
-    support::database_url(&server.data_dir()).is_some()
-}
-
-/// Render reads answered so far, from memory and from the database.
+/// Render reads answered so far, from memory and from the database (a series not yet written
+/// reads 0).
 async fn reads(server: &TestServer) -> (u64, u64) {
-    let text = support::client()
-        .get(format!("{}/metrics", server.base))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(server).await;
     let count = |source: &str| {
-        let series = format!("renderiq_render_reads_total{{source=\"{source}\"}} ");
-        text.lines()
-            .find_map(|line| line.strip_prefix(&series))
-            .map_or(0, |v| v.parse::<f64>().unwrap() as u64)
+        sample(
+            &text,
+            &format!("renderiq_render_reads_total{{source=\"{source}\"}}"),
+        )
+        .map_or(0, |v| v as u64)
     };
     (count("memory"), count("database"))
 }
@@ -85,8 +76,8 @@ fn data(body: &str) -> Value {
 
 /// What the kept answers should have been: all from memory on SQLite after the first read,
 /// none on PostgreSQL.
-fn expect_kept(server: &TestServer, kept: u64) -> u64 {
-    if on_postgres(server) {
+fn expect_kept(kept: u64) -> u64 {
+    if Backend::of_test_suite() == Backend::Postgres {
         0
     } else {
         kept
@@ -108,7 +99,7 @@ async fn an_unchanged_render_is_answered_from_memory_with_the_same_body() {
     assert_eq!(data(&first.1)["status"], "pending");
     assert!(again.iter().all(|a| *a == first), "the same answer");
     let after = reads(&server).await;
-    let kept = expect_kept(&server, 3);
+    let kept = expect_kept(3);
     assert_eq!(after.0 - before.0, kept, "from memory");
     assert_eq!(after.1 - before.1, 4 - kept, "from the database");
 }
